@@ -1,0 +1,161 @@
+/* fg_buf.c - capped growable buffer. */
+#include "fg_buf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fg_mem.h"
+
+void fg_buf_init(struct fg_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+void fg_buf_cleanup(struct fg_buf *b)
+{
+    fg_free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void fg_buf_reset(struct fg_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static enum fg_status reserve(struct fg_buf *b, size_t extra)
+{
+    if (extra > b->max || b->len > b->max - extra)
+        return FG_ETOOBIG;
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return FG_OK;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = fg_realloc(b->data, cap);
+    if (!p)
+        return FG_ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return FG_OK;
+}
+
+enum fg_status fg_buf_append(struct fg_buf *b, const void *p, size_t n)
+{
+    enum fg_status st = reserve(b, n);
+    if (st != FG_OK)
+        return st;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return FG_OK;
+}
+
+enum fg_status fg_buf_append_c(struct fg_buf *b, const char *s)
+{
+    return fg_buf_append(b, s, strlen(s));
+}
+
+enum fg_status fg_buf_append_str(struct fg_buf *b, struct fg_str s)
+{
+    return fg_buf_append(b, s.ptr, s.len);
+}
+
+enum fg_status fg_buf_append_char(struct fg_buf *b, char c)
+{
+    return fg_buf_append(b, &c, 1);
+}
+
+enum fg_status fg_buf_printf(struct fg_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char small[256];
+    enum fg_status st;
+
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return FG_EINVAL;
+    if ((size_t)n < sizeof small)
+        return fg_buf_append(b, small, (size_t)n);
+    st = reserve(b, (size_t)n);
+    if (st != FG_OK)
+        return st;
+    va_start(ap, fmt);
+    int m = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    if (m != n)
+        return FG_EINVAL;
+    b->len += (size_t)n;
+    return FG_OK;
+}
+
+enum fg_status fg_buf_append_json_string(struct fg_buf *b, struct fg_str s)
+{
+    static const char hex[] = "0123456789abcdef";
+    enum fg_status st = fg_buf_append_char(b, '"');
+    for (size_t i = 0; st == FG_OK && i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            st = fg_buf_append(b, esc, 2);
+        } else if (c == '\n') {
+            st = fg_buf_append(b, "\\n", 2);
+        } else if (c == '\r') {
+            st = fg_buf_append(b, "\\r", 2);
+        } else if (c == '\t') {
+            st = fg_buf_append(b, "\\t", 2);
+        } else if (c < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            st = fg_buf_append(b, esc, 6);
+        } else {
+            st = fg_buf_append_char(b, (char)c);
+        }
+    }
+    return st == FG_OK ? fg_buf_append_char(b, '"') : st;
+}
+
+enum fg_status fg_buf_append_url_encoded(struct fg_buf *b, struct fg_str s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    enum fg_status st = FG_OK;
+    for (size_t i = 0; st == FG_OK && i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~' ||
+                     c == ':' || c == '/' || c == ',';
+        if (plain) {
+            st = fg_buf_append_char(b, (char)c);
+        } else {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            st = fg_buf_append(b, esc, 3);
+        }
+    }
+    return st;
+}
+
+enum fg_status fg_buf_take(struct fg_buf *b, char **out, size_t *len)
+{
+    if (!b->data) {
+        enum fg_status st = reserve(b, 0);
+        if (st != FG_OK)
+            return st;
+        b->data[0] = '\0';
+    }
+    *out = b->data;
+    if (len)
+        *len = b->len;
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    return FG_OK;
+}

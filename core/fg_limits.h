@@ -1,0 +1,31 @@
+/* fg_limits.h - every limit on outside input, in one place (house style rule 11).
+ *
+ * Each one can be overridden in the config file (key in brackets). Limits
+ * before authentication are tighter than after.
+ */
+#ifndef FG_LIMITS_H
+#define FG_LIMITS_H
+
+#define FG_MAX_BODY_BYTES (16u * 1024u * 1024u)   /* [max_body_bytes] 413 past it */
+#define FG_MAX_BODY_BYTES_UNAUTH (64u * 1024u)    /* token/authorize forms */
+#define FG_MAX_URL_BYTES 8192u                    /* request target */
+#define FG_MAX_HEADER_BYTES 16384u                /* all headers (MHD memory limit) */
+#define FG_MAX_JSON_DEPTH 64                      /* nesting in a resource */
+#define FG_MAX_SEARCH_PARAMS 64                   /* parameters in one search */
+#define FG_MAX_SEARCH_VALUES 128                  /* comma-separated values in total */
+#define FG_MAX_CHAIN_DEPTH 2                      /* subject:Patient.name */
+#define FG_MAX_INCLUDES 16                        /* _include + _revinclude */
+#define FG_MAX_INCLUDE_ITERATIONS 4               /* :iterate rounds */
+#define FG_MAX_INCLUDED_RESOURCES 5000            /* included entries per page */
+#define FG_DEFAULT_COUNT 50                       /* [default_count] */
+#define FG_MAX_COUNT 1000                         /* [max_count] */
+#define FG_MAX_BUNDLE_ENTRIES 10000               /* [max_bundle_entries] */
+#define FG_MAX_RESPONSE_BYTES (256u * 1024u * 1024u)
+#define FG_MAX_HISTORY_COUNT 1000
+#define FG_MAX_ID_LEN 64                          /* FHIR id */
+#define FG_MAX_SCOPE_BYTES 4096                   /* [max_scope_bytes] */
+#define FG_MAX_JWT_BYTES 8192                     /* [max_jwt_bytes] */
+#define FG_MAX_CONNECTIONS 1024                   /* [max_connections] */
+#define FG_CONNECTION_TIMEOUT_S 30                /* idle connection */
+
+#endif

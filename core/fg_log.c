@@ -1,0 +1,55 @@
+/* fg_log.c - JSON-lines log writer. */
+#include "fg_log.h"
+
+#include "fg_buf.h"
+
+void fg_log_init(struct fg_log *log, FILE *out, const struct fg_clock *clock)
+{
+    log->out = out;
+    log->clock = clock;
+    pthread_mutex_init(&log->lock, NULL);
+}
+
+void fg_log_cleanup(struct fg_log *log)
+{
+    pthread_mutex_destroy(&log->lock);
+}
+
+static enum fg_status append_field(struct fg_buf *b, const struct fg_log_field *f)
+{
+    enum fg_status st = fg_buf_append_char(b, ',');
+    if (st == FG_OK)
+        st = fg_buf_append_json_string(b, fg_str_c(f->key));
+    if (st == FG_OK)
+        st = fg_buf_append_char(b, ':');
+    if (st != FG_OK)
+        return st;
+    if (f->kind == FG_LOG_INT)
+        return fg_buf_printf(b, "%lld", (long long)f->i);
+    return fg_buf_append_json_string(b, f->s);
+}
+
+void fg_log_write(struct fg_log *log, const char *event, const struct fg_log_field *fields,
+                  size_t n_fields)
+{
+    if (!log || !log->out)
+        return;
+    char when[FG_INSTANT_MAX];
+    struct fg_buf b;
+    fg_buf_init(&b, 64 * 1024);
+    fg_clock_format_instant(fg_clock_now_us(log->clock), when);
+    enum fg_status st = fg_buf_printf(&b, "{\"time\":\"%s\",\"event\":", when);
+    if (st == FG_OK)
+        st = fg_buf_append_json_string(&b, fg_str_c(event));
+    for (size_t i = 0; st == FG_OK && i < n_fields; i++)
+        st = append_field(&b, &fields[i]);
+    if (st == FG_OK)
+        st = fg_buf_append(&b, "}\n", 2);
+    if (st == FG_OK) {
+        pthread_mutex_lock(&log->lock);
+        fwrite(b.data, 1, b.len, log->out);
+        fflush(log->out);
+        pthread_mutex_unlock(&log->lock);
+    }
+    fg_buf_cleanup(&b);
+}

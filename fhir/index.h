@@ -1,0 +1,61 @@
+/* index.h - the search index values of one resource.
+ *
+ * fhir_index_extract walks a parsed resource along the compiled paths of
+ * every search parameter of its type (searchparam.h) and returns one entry
+ * per value found: a CodeableConcept with three codings gives three token
+ * entries, a Period gives one date range, and so on. Backends that keep
+ * their own index (SQLite) store these; nothing here knows about storage.
+ * Value rules: http://hl7.org/fhir/R4/search.html#ptypes
+ */
+#ifndef FHIR_INDEX_H
+#define FHIR_INDEX_H
+
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "../core/fg_error.h"
+#include "../core/fg_pool.h"
+#include "searchparam.h"
+
+struct fhir_index_entry {
+    const struct fhir_searchparam *def;
+    /* token: Coding/CodeableConcept/Identifier/ContactPoint/code/boolean/id */
+    struct fg_str system;
+    struct fg_str code;
+    struct fg_str text;      /* display / CodeableConcept.text / Identifier.type.text, normalized; for :text */
+    /* string (normalized: lower case, accents removed) and uri (as is) */
+    struct fg_str str;
+    /* date: inclusive ms range */
+    int64_t lo, hi;
+    /* number / quantity */
+    double number;
+    struct fg_str unit_system;
+    struct fg_str unit_code; /* Quantity.code, else Quantity.unit */
+    /* reference: "Patient/1" relative → type+id; absolute not on our base → url */
+    struct fg_str ref_type;
+    struct fg_str ref_id;
+    struct fg_str ref_url;
+};
+
+/* Extracts the entries of `resource` (of resource type `type`) into a
+ * pool-owned array. Values that cannot be indexed (an unparseable date)
+ * are skipped, never fatal: validation is not this module's job.
+ * FG_ENOMEM only. @test tests/unit/fhir/index_test.c */
+enum fg_status fhir_index_extract(struct fg_pool *pool, const cJSON *resource, struct fg_str type,
+                                  struct fhir_index_entry **entries, size_t *n_entries);
+
+/* The patient ids whose compartment holds the resource, by the R4 Patient
+ * CompartmentDefinition (a Patient is in its own). Pool-owned array;
+ * duplicates removed. */
+enum fg_status fhir_compartment_patients(struct fg_pool *pool, const cJSON *resource,
+                                         struct fg_str type, struct fg_str **ids, size_t *n_ids);
+
+/* True when resources of `type` can belong to a patient compartment. */
+bool fhir_compartment_type_in_patient(struct fg_str type);
+
+/* Normalizes a string for string search: lower case, Latin accents removed
+ * (é → e, ß → ss), white space runs folded to one space. Pool-owned. */
+struct fg_str fhir_normalize_string(struct fg_pool *pool, struct fg_str s);
+
+#endif

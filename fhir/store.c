@@ -1,0 +1,44 @@
+/* store.c - dispatch from the store interface to its backend. */
+#include "store.h"
+
+enum fg_status fhir_store_read(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                               struct fg_str id, struct fhir_resource *out, struct fg_error *err)
+{
+    return s->ops->read(s, pool, type, id, out, err);
+}
+
+enum fg_status fhir_store_vread(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                                struct fg_str id, int64_t version, struct fhir_resource *out,
+                                struct fg_error *err)
+{
+    return s->ops->vread(s, pool, type, id, version, out, err);
+}
+
+enum fg_status fhir_store_history(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                                  struct fg_str id, int64_t since_us, int count,
+                                  struct fhir_history_result *out, struct fg_error *err)
+{
+    return s->ops->history(s, pool, type, id, since_us, count, out, err);
+}
+
+enum fg_status fhir_store_search(struct fhir_store *s, struct fg_pool *pool,
+                                 const struct fhir_query *q, struct fhir_search_result *out,
+                                 struct fg_error *err)
+{
+    return s->ops->search(s, pool, q, out, err);
+}
+
+enum fg_status fhir_store_write(struct fhir_store *s, struct fg_pool *pool,
+                                const struct fhir_write *writes, size_t n,
+                                struct fhir_write_result *results, struct fg_error *err)
+{
+    return s->ops->write(s, pool, writes, n, results, err);
+}
+
+void fhir_store_close(struct fhir_store **s)
+{
+    if (!s || !*s)
+        return;
+    (*s)->ops->close(*s);
+    *s = NULL;
+}

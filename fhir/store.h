@@ -1,0 +1,144 @@
+/* store.h - the record store interface: every backend implements these ops.
+ *
+ * Backends: the embedded SQLite store (store_sqlite.c) and, later, an
+ * upstream FHIR server over HTTP. The store sees requests that were already
+ * authorized and narrowed (a query's compartment restriction is applied by
+ * the backend; everything else about permissions happens outside fhir/).
+ * Spec: http://hl7.org/fhir/R4/http.html
+ *
+ * Threading: a store is shared by all server threads; every op may be
+ * called concurrently. Results are allocated in the caller's pool.
+ */
+#ifndef FHIR_STORE_H
+#define FHIR_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "../core/fg_clock.h"
+#include "../core/fg_error.h"
+#include "../core/fg_pool.h"
+#include "../core/fg_str.h"
+#include "search.h"
+
+/* One stored version of a resource. All slices are pool-owned. */
+struct fhir_resource {
+    struct fg_str type;
+    struct fg_str id;
+    int64_t version;           /* meta.versionId as an integer, 1-based */
+    int64_t last_updated_us;   /* meta.lastUpdated */
+    bool deleted;              /* a delete marker: json is empty */
+    struct fg_str json;        /* the resource as stored, meta included */
+    /* The patients whose compartment holds this resource (a Patient is in
+     * its own). Filled on every read and search result. */
+    struct fg_str *compartment;
+    size_t n_compartment;
+};
+
+enum fhir_write_kind {
+    FHIR_WRITE_CREATE,   /* POST: server assigns the id (or uses w->id if given by a transaction) */
+    FHIR_WRITE_UPDATE,   /* PUT: create-on-update allowed */
+    FHIR_WRITE_DELETE
+};
+
+/* One write. For create and update, `resource` is the parsed resource;
+ * the store sets id, meta.versionId and meta.lastUpdated in it (borrowed,
+ * modified in place) and stores it. */
+struct fhir_write {
+    enum fhir_write_kind kind;
+    struct fg_str type;
+    struct fg_str id;                  /* update/delete: required; create: optional preset id */
+    cJSON *resource;                   /* borrowed; NULL for delete */
+    int64_t if_match_version;          /* 0 = none; else 412 unless current version matches */
+    const struct fhir_query *if_none_exist; /* create only: no-op when it matches one (200) */
+};
+
+enum fhir_write_outcome {
+    FHIR_WRITE_CREATED,     /* 201 */
+    FHIR_WRITE_UPDATED,     /* 200 */
+    FHIR_WRITE_DELETED,     /* 200/204 */
+    FHIR_WRITE_UNCHANGED,   /* if_none_exist matched: res is the existing resource (200) */
+    FHIR_WRITE_NOOP_DELETE  /* delete of a missing or already deleted resource (204) */
+};
+
+struct fhir_write_result {
+    enum fhir_write_outcome outcome;
+    struct fhir_resource res;           /* the version written (or the existing one) */
+};
+
+struct fhir_search_result {
+    struct fhir_resource *matches;      /* search mode "match", in sort order */
+    size_t n_matches;
+    struct fhir_resource *included;     /* search mode "include" */
+    size_t n_included;
+    int64_t total;                      /* -1 when not computed (_total=none) */
+    struct fg_str next_cursor;          /* empty when there is no next page */
+    struct fg_str prev_cursor;          /* empty on the first page */
+    struct fg_str self_cursor;          /* cursor of this page (empty on the first) */
+};
+
+struct fhir_history_result {
+    struct fhir_resource *versions;     /* newest first; deletes included */
+    size_t n_versions;
+    int64_t total;
+};
+
+struct fhir_store;
+
+struct fhir_store_ops {
+    const char *name;
+    enum fg_status (*read)(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                           struct fg_str id, struct fhir_resource *out, struct fg_error *err);
+    enum fg_status (*vread)(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                            struct fg_str id, int64_t version, struct fhir_resource *out,
+                            struct fg_error *err);
+    enum fg_status (*history)(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                              struct fg_str id, int64_t since_us, int count,
+                              struct fhir_history_result *out, struct fg_error *err);
+    enum fg_status (*search)(struct fhir_store *s, struct fg_pool *pool,
+                             const struct fhir_query *q, struct fhir_search_result *out,
+                             struct fg_error *err);
+    /* Runs n writes atomically: all of them or none (FHIR transaction).
+     * results[i] answers writes[i]. */
+    enum fg_status (*write)(struct fhir_store *s, struct fg_pool *pool,
+                            const struct fhir_write *writes, size_t n,
+                            struct fhir_write_result *results, struct fg_error *err);
+    void (*close)(struct fhir_store *s);
+};
+
+/* Every backend embeds this first. */
+struct fhir_store {
+    const struct fhir_store_ops *ops;
+    const struct fg_clock *clock;        /* borrowed from the server context */
+};
+
+/* Thin wrappers so callers read naturally: fhir_store_read(store, ...).
+ *
+ * read: FG_ENOTFOUND when there never was such a resource, FG_EGONE when
+ * its current version is a delete (out then describes the delete marker).
+ * vread: FG_ENOTFOUND for an unknown version; a deleted version gives
+ * FG_EGONE. history: id may be empty for type-level history.
+ * search: see fhir_search_result; a bad or stale cursor is FG_EINVAL.
+ * write: FG_EPRECOND on an If-Match mismatch or an if_none_exist matching
+ * more than one resource; FG_ECONFLICT on a version race; nothing is
+ * written unless every write succeeds. */
+enum fg_status fhir_store_read(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                               struct fg_str id, struct fhir_resource *out, struct fg_error *err);
+enum fg_status fhir_store_vread(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                                struct fg_str id, int64_t version, struct fhir_resource *out,
+                                struct fg_error *err);
+enum fg_status fhir_store_history(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
+                                  struct fg_str id, int64_t since_us, int count,
+                                  struct fhir_history_result *out, struct fg_error *err);
+enum fg_status fhir_store_search(struct fhir_store *s, struct fg_pool *pool,
+                                 const struct fhir_query *q, struct fhir_search_result *out,
+                                 struct fg_error *err);
+enum fg_status fhir_store_write(struct fhir_store *s, struct fg_pool *pool,
+                                const struct fhir_write *writes, size_t n,
+                                struct fhir_write_result *results, struct fg_error *err);
+/* Closes the backend and frees it; sets *s to NULL. NULL is a no-op. */
+void fhir_store_close(struct fhir_store **s);
+
+#endif

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Installs the Debian 12 packages fhirgate builds and tests with.
+# As root it runs apt-get; otherwise it prints the one command to run.
+# Usage: scripts/install-deps.sh [build|test]   (test adds wrk, chromium, node tooling)
+set -eu
+mode=${1:-build}
+
+build_pkgs="build-essential pkg-config libmicrohttpd-dev libcjson-dev libssl-dev
+libcurl4-openssl-dev libsqlite3-dev liboauth2-dev libcjose-dev libjansson-dev
+libexpat1-dev libzip-dev sqlite3"
+test_pkgs="clang libclang-rt-14-dev wrk chromium curl"
+
+pkgs=$build_pkgs
+[ "$mode" = test ] && pkgs="$build_pkgs $test_pkgs"
+
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+# node and npm may come from outside Debian (the machine image ships them);
+# only ask apt for them when neither command exists.
+if [ "$mode" = test ] && ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "fhirgate needs these Debian packages:$missing" >&2
+    echo "run: sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
