@@ -163,13 +163,15 @@ enum fg_status fhir_form_parse(struct fg_pool *pool, struct fg_str raw, size_t m
                                struct fhir_kv **pairs, size_t *n_pairs, struct fg_error *err);
 
 /* Parses the pairs of a search on `type` into *out (pool-owned).
+ * base_url is this server's FHIR base ("http://host/fhir"): a reference
+ * value that is an absolute URL on it is treated as relative.
  * Unknown parameters are recorded in out->ignored under lenient handling
  * and refused with FG_EINVAL under strict handling. Malformed values
  * (a bad date, an unknown prefix or modifier, _count=abc) always give
  * FG_EINVAL with err naming the parameter. Parameters the server knows but
  * cannot evaluate (composite, :above on a token, ...) give FG_ENOTSUP.
  * @test tests/unit/fhir/search_test.c */
-enum fg_status fhir_search_parse(struct fg_pool *pool, struct fg_str type,
+enum fg_status fhir_search_parse(struct fg_pool *pool, struct fg_str type, struct fg_str base_url,
                                  const struct fhir_kv *pairs, size_t n_pairs,
                                  enum fhir_search_handling handling, struct fhir_query *out,
                                  struct fg_error *err);

@@ -59,6 +59,11 @@ struct fg_req {
     struct fg_str raw_query;        /* undecoded query string without '?' */
     struct fhir_kv *query;          /* decoded query pairs, in order */
     size_t n_query;
+    /* Filled by the router from the matched pattern (empty when absent). */
+    struct fg_str route_type;       /* {type}: a known resource type */
+    struct fg_str route_id;         /* {id} */
+    struct fg_str route_vid;        /* {vid} */
+    struct fg_str route_op;         /* {op}: "$everything" without the '$' */
     struct fg_buf body;             /* capped at the configured body limit */
     bool body_too_large;
     char request_id[24];
