@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "../core/fg_buf.h"
+#include "../core/fg_limits.h"
 #include "index.h"
 #include "store_sqlite.h"
 
@@ -127,6 +128,8 @@ enum fg_status sq_prepare_all(struct sq_conn *c, struct fg_error *err);
 void sq_searchparam_checksum(char out[17]);
 
 /* Index rows (store_sqlite_index.c). */
+/* True for _id and _lastUpdated: searched on res's columns, not indexed. */
+bool sq_param_on_res(const struct fhir_searchparam *def);
 enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
                                struct fg_error *err);
 enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
