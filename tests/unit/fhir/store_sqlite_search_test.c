@@ -237,6 +237,13 @@ static void test_reference_chain(void)
     st_open(&t);
     load(&t, world, sizeof world / sizeof world[0]);
     run_cases(&t, cases, sizeof cases / sizeof cases[0]);
+    /* An absolute reference on our own base is stored as type + id. */
+    CHECK_INT(st_put(&t, "Observation", "o6",
+                     "{\"resourceType\":\"Observation\",\"subject\":"
+                     "{\"reference\":\"http://fhir.test/fhir/Patient/p2\"}}"),
+              FG_OK);
+    CHECK_STR(st_ids(&t, "Observation", "patient=p2"), "o3,o6");
+    CHECK_STR(st_ids(&t, "Observation", "_id=o6&_include=Observation:subject"), "o6|Patient/p2");
     /* A deleted target no longer satisfies a chain. */
     struct fhir_write_result r;
     CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p2", NULL, 0, NULL, &r), FG_OK);
