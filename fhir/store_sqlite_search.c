@@ -88,8 +88,10 @@ static enum fg_status run_count(struct sq_conn *c, struct fg_pool *pool,
     struct sq_sql g;
     enum fg_status rc;
     sq_sql_init(&g, pool, now_ms, err);
-    sq_sql_add(&g, "SELECT count(*) FROM res r WHERE ");
-    sq_sql_where(&g, q, snap);
+    if (!sq_sql_count_fast(&g, q, snap)) {
+        sq_sql_add(&g, "SELECT count(*) FROM res r WHERE ");
+        sq_sql_where(&g, q, snap);
+    }
     rc = g.st;
     if (rc == FG_OK) {
         sqlite3_stmt *st = sq_dyn_stmt(c, g.sql.data, g.sql.len, err);

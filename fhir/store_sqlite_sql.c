@@ -601,46 +601,93 @@ static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p)
     values_or(g, p, x);
 }
 
-void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+/* The best driver of q: its index in q->params, or -1 for the compartment
+ * restriction, or -2 when nothing drives (scan the type). */
+static long pick_driver(const struct fhir_query *q)
 {
     int best = 0;
-    size_t best_i = 0;
+    long best_i = -2;
     for (size_t i = 0; i < q->n_params; i++) {
         int r = driver_rank(&q->params[i]);
         if (r > best) {
             best = r;
-            best_i = i;
+            best_i = (long)i;
         }
     }
-    bool comp_drives = q->n_compartment_patients && RANK_COMPARTMENT > best;
+    if (q->n_compartment_patients && RANK_COMPARTMENT > best)
+        return -1;
+    return best_i;
+}
+
+/* Every filter but the driver's, as " AND ..." on alias a. */
+static void other_filters(struct sq_sql *g, const struct fhir_query *q, long driver,
+                          const char *a)
+{
+    for (size_t i = 0; i < q->n_params; i++) {
+        if ((long)i == driver)
+            continue;
+        sq_sql_add(g, " AND ");
+        param_cond(g, &q->params[i], a);
+    }
+    if (q->n_compartment_patients && driver != -1) {
+        sq_sql_add(g, " AND ");
+        compartment_cond(g, q, a, false);
+    }
+}
+
+void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+{
+    long driver = pick_driver(q);
     /* With a driver, unary + keeps the planner off the type index: the
      * driver's rid list is the selective path. */
-    sq_sql_add(g, comp_drives || best ? "+r.type = " : "r.type = ");
+    sq_sql_add(g, driver != -2 ? "+r.type = " : "r.type = ");
     sq_sql_text(g, q->type);
     sq_sql_add(g, " AND r.deleted = 0");
     if (snap > 0) {
         sq_sql_add(g, " AND r.rid <= ");
         sq_sql_int(g, snap);
     }
-    if (comp_drives) {
+    if (driver == -1) {
         sq_sql_add(g, " AND r.rid IN (");
         compartment_cond(g, q, "r", true);
         sq_sql_add(g, ")");
-    } else if (best) {
+    } else if (driver >= 0) {
         sq_sql_add(g, " AND r.rid IN (");
-        driver_sql(g, &q->params[best_i]);
+        driver_sql(g, &q->params[driver]);
         sq_sql_add(g, ")");
     }
-    for (size_t i = 0; i < q->n_params; i++) {
-        if (best && !comp_drives && i == best_i)
-            continue;
-        sq_sql_add(g, " AND ");
-        param_cond(g, &q->params[i], "r");
+    other_filters(g, q, driver, "r");
+}
+
+/* True when a filter reads res's own columns (_id, _lastUpdated, chains
+ * read the target's). */
+static bool needs_res_row(const struct fhir_query *q)
+{
+    for (size_t i = 0; i < q->n_params; i++)
+        if (!q->params[i].chain && sq_param_on_res(q->params[i].def))
+            return true;
+    return false;
+}
+
+bool sq_sql_count_fast(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+{
+    long driver = pick_driver(q);
+    /* Index rows exist only for current, non-deleted versions, and a
+     * type's own parameter ids imply the type: the driver's rids need no
+     * res row unless a filter reads one. */
+    if (driver < 0 || needs_res_row(q) ||
+        strcmp(q->params[driver].def->resource, "Resource") == 0 ||
+        strcmp(q->params[driver].def->resource, "DomainResource") == 0)
+        return false;
+    sq_sql_add(g, "SELECT count(*) FROM (SELECT DISTINCT d.rid AS rid FROM (");
+    driver_sql(g, &q->params[driver]);
+    sq_sql_add(g, ") d) r WHERE 1");
+    if (snap > 0) {
+        sq_sql_add(g, " AND r.rid <= ");
+        sq_sql_int(g, snap);
     }
-    if (q->n_compartment_patients && !comp_drives) {
-        sq_sql_add(g, " AND ");
-        compartment_cond(g, q, "r", false);
-    }
+    other_filters(g, q, driver, "r");
+    return true;
 }
 
 void sq_sql_filters(struct sq_sql *g, const struct fhir_query *q, const char *a)
