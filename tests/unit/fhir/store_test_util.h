@@ -173,8 +173,12 @@ static inline const char *st_ids(struct st_ctx *t, const char *type, const char 
 }
 
 /* n synthetic Observations o<start..> in one transaction, over n_patients
- * patients pt<k>, half vital signs, dates 2019-2021. */
-static inline enum fg_status st_load_observations(struct st_ctx *t, int start, int n, int n_patients)
+ * patients pt<k> (Observation k belongs to patient (k / group) % n_patients:
+ * group 1 spreads every batch over all patients, a larger group keeps a
+ * patient's Observations together as a per-patient loader would), half
+ * vital signs, dates 2019-2021. */
+static inline enum fg_status st_load_observations_ex(struct st_ctx *t, int start, int n,
+                                                     int n_patients, int group)
 {
     struct fhir_write *w = calloc((size_t)n, sizeof *w);
     struct fhir_write_result *r = calloc((size_t)n, sizeof *r);
@@ -193,9 +197,9 @@ static inline enum fg_status st_load_observations(struct st_ctx *t, int start, i
                  "\"effectiveDateTime\":\"%d-%02d-%02dT08:30:00Z\","
                  "\"valueQuantity\":{\"value\":%d,\"unit\":\"/min\","
                  "\"system\":\"http://unitsofmeasure.org\",\"code\":\"/min\"}}",
-                 (k / n_patients) % 2 ? "laboratory" : "vital-signs",
-                 (k / n_patients) % 2 ? "2339-0" : "8867-4",
-                 k % n_patients, 2019 + k % 3, 1 + k % 12, 1 + k % 28, 50 + k % 60);
+                 (k / (group * n_patients)) % 2 == k % 2 ? "laboratory" : "vital-signs",
+                 (k / (group * n_patients)) % 2 == k % 2 ? "2339-0" : "8867-4",
+                 (k / group) % n_patients, 2019 + k % 3, 1 + k % 12, 1 + k % 28, 50 + k % 60);
         w[i].kind = FHIR_WRITE_CREATE;
         w[i].type = fg_str_c("Observation");
         char *id = fg_pool_printf(pool, "o%d", k);
@@ -212,6 +216,12 @@ static inline enum fg_status st_load_observations(struct st_ctx *t, int start, i
     free(r);
     fg_pool_free(&pool);
     return st;
+}
+
+static inline enum fg_status st_load_observations(struct st_ctx *t, int start, int n,
+                                                  int n_patients)
+{
+    return st_load_observations_ex(t, start, n, n_patients, 1);
 }
 
 #endif
