@@ -63,6 +63,10 @@ static void test_token(void)
         {"Observation", "_id=t2,t3", "t2,t3"},
         {"Observation", "_id:not=t2", "t1,t3,t4,t5"},
         {"Observation", "code=nothing", ""},
+        /* Missing values sort last in both directions. */
+        {"Observation", "_sort=code", "t2,t1,t4,t3,t5"},
+        {"Observation", "_sort=-code", "t3,t1,t4,t2,t5"},
+        {"Observation", "_sort=status,-_id", "t4,t3,t2,t1,t5"},
     };
     struct st_ctx t;
     st_open(&t);

@@ -42,6 +42,8 @@ static void test_crud_versions(void)
     CHECK(st_contains(res.json, "\"versionId\":\"2\""));
     CHECK(st_contains(res.json, "\"tag\":[{\"code\":\"x\"}]"));
     CHECK(st_contains(res.json, "Two"));
+    CHECK_INT(st_count(&t, "Patient", "_tag=x"), 1);
+    CHECK_INT(st_count(&t, "Patient", "_tag=y"), 0);
     CHECK_INT(res.n_compartment, 1);
     if (res.n_compartment)
         CHECK_SLICE(res.compartment[0], "p1");
