@@ -185,9 +185,12 @@ void sq_sql_filters(struct sq_sql *g, const struct fhir_query *q, const char *a)
  * driver, type, not deleted, snapshot (when snap > 0), filters. */
 void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
 
-/* Appends a whole COUNT(*) statement that reads only index rows (no res
- * rows) when q allows it; false (nothing appended) otherwise. */
-bool sq_sql_count_fast(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
+/* The fast path: when q has a driver of its own type and no filter on
+ * res's columns, the matching rids come from index rows alone (no res row
+ * is read until a row is returned). sq_sql_fast_from appends
+ * "(<driver rids>) r WHERE 1 [AND r.rid <= snap] AND <other filters>". */
+bool sq_sql_fast_ok(const struct fhir_query *q);
+void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
 
 /* Sort keys (store_sqlite_sql.c). */
 void sq_sql_sort_key(struct sq_sql *g, const struct fhir_sort *s, const char *a);

@@ -669,17 +669,21 @@ static bool needs_res_row(const struct fhir_query *q)
     return false;
 }
 
-bool sq_sql_count_fast(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+bool sq_sql_fast_ok(const struct fhir_query *q)
 {
     long driver = pick_driver(q);
     /* Index rows exist only for current, non-deleted versions, and a
      * type's own parameter ids imply the type: the driver's rids need no
      * res row unless a filter reads one. */
-    if (driver < 0 || needs_res_row(q) ||
-        strcmp(q->params[driver].def->resource, "Resource") == 0 ||
-        strcmp(q->params[driver].def->resource, "DomainResource") == 0)
-        return false;
-    sq_sql_add(g, "SELECT count(*) FROM (SELECT DISTINCT d.rid AS rid FROM (");
+    return driver >= 0 && !needs_res_row(q) &&
+           strcmp(q->params[driver].def->resource, "Resource") != 0 &&
+           strcmp(q->params[driver].def->resource, "DomainResource") != 0;
+}
+
+void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+{
+    long driver = pick_driver(q);
+    sq_sql_add(g, "(SELECT DISTINCT d.rid AS rid FROM (");
     driver_sql(g, &q->params[driver]);
     sq_sql_add(g, ") d) r WHERE 1");
     if (snap > 0) {
@@ -687,19 +691,6 @@ bool sq_sql_count_fast(struct sq_sql *g, const struct fhir_query *q, int64_t sna
         sq_sql_int(g, snap);
     }
     other_filters(g, q, driver, "r");
-    return true;
-}
-
-void sq_sql_filters(struct sq_sql *g, const struct fhir_query *q, const char *a)
-{
-    for (size_t i = 0; i < q->n_params; i++) {
-        sq_sql_add(g, " AND ");
-        param_cond(g, &q->params[i], a);
-    }
-    if (q->n_compartment_patients) {
-        sq_sql_add(g, " AND ");
-        compartment_cond(g, q, a, false);
-    }
 }
 
 /* ---- sort keys ---- */

@@ -374,6 +374,25 @@ static void test_paging(void)
         CHECK_STR(paged, full);
         CHECK_INT(pages, 5);
     }
+    /* Unsorted with a driver (the index-only fast path), and back. */
+    const char *full = st_ids(&t, "Observation", "patient=pt1&_count=100");
+    CHECK_STR(walk(&t, "Observation", "patient=pt1&_count=3", &pages), full);
+    CHECK_INT(pages, 3);
+    struct fhir_search_result a, b, c;
+    CHECK_INT(st_search(&t, "Observation", "patient=pt1&_count=3", &a), FG_OK);
+    CHECK_INT(a.total, 8);
+    CHECK_INT(st_search(&t, "Observation",
+                        fg_pool_printf(t.pool, "patient=pt1&_count=3&_cursor=%.*s",
+                                       (int)a.next_cursor.len, a.next_cursor.ptr),
+                        &b),
+              FG_OK);
+    CHECK_INT(b.total, 8);
+    CHECK_INT(st_search(&t, "Observation",
+                        fg_pool_printf(t.pool, "patient=pt1&_count=3&_cursor=%.*s",
+                                       (int)b.prev_cursor.len, b.prev_cursor.ptr),
+                        &c),
+              FG_OK);
+    CHECK_STR(st_ids_of(&t, &c), st_ids_of(&t, &a));
     /* Changes between pages: new rows stay out, deleted rows drop out,
      * nothing repeats or shifts. */
     struct fhir_search_result p1r, p2r, back;
