@@ -188,7 +188,8 @@ void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
 /* The fast path: when q has a driver of its own type and no filter on
  * res's columns, the matching rids come from index rows alone (no res row
  * is read until a row is returned). sq_sql_fast_from appends
- * "(<driver rids>) r WHERE 1 [AND r.rid <= snap] AND <other filters>". */
+ * "<driver rids> r WHERE ... [AND r.rid <= snap] AND <other filters>",
+ * where r.rid is the candidate rid. */
 bool sq_sql_fast_ok(const struct fhir_query *q);
 void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
 

@@ -352,6 +352,21 @@ static void quantity_value(struct sq_sql *g, const struct fhir_search_value *v, 
     }
 }
 
+/* The target type of a reference value: written, from :Type, or the
+ * parameter's only target type ("patient" targets Patient only). */
+static struct fg_str ref_type_of(const struct fhir_search_param *p,
+                                 const struct fhir_search_value *v)
+{
+    if (v->ref_type.len)
+        return v->ref_type;
+    if (p->modifier == FHIR_MOD_TYPE)
+        return p->modifier_type;
+    const char *t = p->def->targets;
+    if (t && *t && !strchr(t, ' '))
+        return fg_str_c(t);
+    return FG_STR_NULL;
+}
+
 static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
                       const struct fhir_search_value *v, const char *x)
 {
@@ -360,10 +375,12 @@ static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
         sq_sql_text(g, v->ref_url);
         return;
     }
-    col(g, x, ".tid = ");
+    /* A relative search value never matches another server's URL. */
+    col(g, x, ".url = '' AND ");
+    sq_sql_add(g, x);
+    sq_sql_add(g, ".tid = ");
     sq_sql_text(g, v->ref_id);
-    struct fg_str type = v->ref_type.len ? v->ref_type
-                         : p->modifier == FHIR_MOD_TYPE ? p->modifier_type : FG_STR_NULL;
+    struct fg_str type = ref_type_of(p, v);
     if (type.len) {
         col(g, " AND ", x);
         sq_sql_add(g, ".ttype = ");
@@ -680,12 +697,37 @@ bool sq_sql_fast_ok(const struct fhir_query *q)
            strcmp(q->params[driver].def->resource, "DomainResource") != 0;
 }
 
+/* True when the driver's index rows hold each rid at most once: one
+ * value that fixes the whole key but the rid (a typed reference, a
+ * system|code token), so no DISTINCT is needed. */
+static bool driver_unique(const struct fhir_search_param *p)
+{
+    if (p->n_values != 1)
+        return false;
+    const struct fhir_search_value *v = &p->values[0];
+    if (p->def->type == FHIR_PARAM_REFERENCE)
+        return !v->ref_url.len && ref_type_of(p, v).len && v->ref_id.len;
+    return p->def->type == FHIR_PARAM_TOKEN && p->modifier == FHIR_MOD_NONE &&
+           v->has_system && v->system.len && v->code.len;
+}
+
 void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
 {
     long driver = pick_driver(q);
-    sq_sql_add(g, "(SELECT DISTINCT d.rid AS rid FROM (");
-    driver_sql(g, &q->params[driver]);
-    sq_sql_add(g, ") d) r WHERE 1");
+    const struct fhir_search_param *p = &q->params[driver];
+    if (driver_unique(p)) {
+        /* The driver's own index rows, equal on every key column but rid,
+         * come in rid order: a LIMIT stops early, no sort, no DISTINCT. */
+        sq_sql_add(g, table_of(p->def->type));
+        sq_sql_add(g, " r WHERE r.param = ");
+        sq_sql_int(g, p->def->id);
+        sq_sql_add(g, " AND ");
+        values_or(g, p, "r");
+    } else {
+        sq_sql_add(g, "(SELECT DISTINCT d.rid AS rid FROM (");
+        driver_sql(g, p);
+        sq_sql_add(g, ") d) r WHERE 1");
+    }
     if (snap > 0) {
         sq_sql_add(g, " AND r.rid <= ");
         sq_sql_int(g, snap);
