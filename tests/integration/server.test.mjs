@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -116,6 +116,28 @@ describe('server', () => {
     assert.ok(r.status === 0 || r.status >= 400, `status ${r.status}`);
     const ok = await request(srv.base, { path: '/healthz' });
     assert.equal(ok.status, 200);
+  });
+});
+
+describe('access log destination', () => {
+  it('writes to a file with --access-log FILE and nothing with off', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fhirgate-log-'));
+    try {
+      const file = path.join(dir, 'access.log');
+      const a = await startServer({ args: ['--access-log', file] });
+      const r = await a.request({ path: '/healthz' });
+      await stopOk(a);
+      const lines = jsonLines(readFileSync(file, 'utf8'));
+      const line = lines.find((l) => l.request_id === r.headers['x-request-id']);
+      assert.ok(line, `no line for the request in ${file}`);
+      assert.equal(a.stdout(), '');
+      const b = await startServer({ args: ['--access-log', 'off'] });
+      await b.request({ path: '/healthz' });
+      await stopOk(b);
+      assert.equal(b.accessLog().length, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
