@@ -100,6 +100,8 @@ static const struct {
      "subject=http://other.org/fhir/Patient/1", ""},
     {"Observation", "subject:Patient=1&patient=Patient/2/_history/3", LENIENT, FG_OK, 2,
      "subject:Patient=1&patient=Patient/2", ""},
+    {"Observation", "patient=amy&subject=max", LENIENT, FG_OK, 2,
+     "patient=Patient/amy&subject=max", ""},
     {"Observation", "subject:identifier=http://x|123", LENIENT, FG_OK, 1,
      "subject:identifier=http://x%7C123", ""},
     {"Observation", "subject:missing=true&code:missing=false", LENIENT, FG_OK, 2,
@@ -382,6 +384,7 @@ static void test_reference_values(void)
     } t[] = {
         {"subject=Patient/1", FHIR_MOD_NONE, "", "Patient", "1", ""},
         {"subject=123", FHIR_MOD_NONE, "", "", "123", ""},
+        {"patient=123", FHIR_MOD_NONE, "", "Patient", "123", ""},
         {"subject:Patient=123", FHIR_MOD_TYPE, "Patient", "Patient", "123", ""},
         {"subject:Patient=Patient/123", FHIR_MOD_TYPE, "Patient", "Patient", "123", ""},
         {"subject=Patient/1/_history/7", FHIR_MOD_NONE, "", "Patient", "1", ""},
