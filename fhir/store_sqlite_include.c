@@ -81,21 +81,17 @@ static enum fg_status add_rid(struct inc_state *st, int64_t rid)
     return rc;
 }
 
-/* Collects the rids a statement yields, then adds them (the statement must
- * be reset before add_rid reuses the connection's read statements). */
+/* Adds every rid the statement yields. Reading rows (sq_read_rid) uses
+ * other statements of the connection, so it can run while this one steps. */
 static enum fg_status drain(struct inc_state *st, sqlite3_stmt *stmt)
 {
-    int64_t buf[256];
-    size_t n = 0;
-    int step;
     enum fg_status rc = FG_OK;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW && n < sizeof buf / sizeof buf[0])
-        buf[n++] = sqlite3_column_int64(stmt, 0);
+    int step;
+    while (rc == FG_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+        rc = add_rid(st, sqlite3_column_int64(stmt, 0));
     sqlite3_reset(stmt);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return sq_fail(st->c, st->err, "include");
-    for (size_t i = 0; i < n && rc == FG_OK; i++)
-        rc = add_rid(st, buf[i]);
+    if (rc == FG_OK && step != SQLITE_DONE)
+        rc = sq_fail(st->c, st->err, "include");
     return rc;
 }
 

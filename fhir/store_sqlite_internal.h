@@ -178,9 +178,6 @@ void sq_sql_blob(struct sq_sql *g, struct fg_str s);
 /* Binds every collected value to st. */
 enum fg_status sq_sql_bind(struct sq_sql *g, sqlite3_stmt *st);
 
-/* Appends " AND <cond>" for every filter of q on the res alias `a`
- * (compartment restriction included), choosing no driver. */
-void sq_sql_filters(struct sq_sql *g, const struct fhir_query *q, const char *a);
 /* Appends the whole WHERE body for the top-level query on alias r:
  * driver, type, not deleted, snapshot (when snap > 0), filters. */
 void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap);

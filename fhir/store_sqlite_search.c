@@ -286,8 +286,11 @@ static enum fg_status search_conn(struct sq_store *s, struct sq_conn *c, struct 
         return rc;
     rc = run_page(c, pool, q, have_cursor ? &cur : NULL, have_cursor ? snap : 0,
                   have_cursor && cur.backward, count, now_ms, &pg, err);
-    if (rc == FG_OK)
+    if (rc == FG_OK) {
         rc = page_links(s, pool, q, have_cursor ? &cur : NULL, snap, count, &pg, out);
+        if (rc != FG_OK)
+            fg_error_set(err, rc, NULL, "Cannot make the paging cursor");
+    }
     for (size_t i = 0; i < pg.n && rc == FG_OK; i++)
         rc = sq_load_compartment(c, pool, pg.rids[i], &pg.rows[i], err);
     if (rc != FG_OK)

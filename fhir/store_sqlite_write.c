@@ -70,8 +70,8 @@ static bool set_string(cJSON *obj, const char *name, const char *value)
     return true;
 }
 
-static enum fg_status set_meta(struct fg_pool *pool, cJSON *res, int64_t version,
-                               int64_t now_us, struct fg_error *err)
+static enum fg_status set_meta(cJSON *res, int64_t version, int64_t now_us,
+                               struct fg_error *err)
 {
     char vid[24], instant[FG_INSTANT_MAX];
     int n = snprintf(vid, sizeof vid, "%lld", (long long)version);
@@ -88,7 +88,6 @@ static enum fg_status set_meta(struct fg_pool *pool, cJSON *res, int64_t version
     }
     if (!set_string(meta, "versionId", vid) || !set_string(meta, "lastUpdated", instant))
         return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
-    (void)pool;
     return FG_OK;
 }
 
@@ -144,7 +143,7 @@ static enum fg_status prepare_one(const struct sq_store *s, struct sq_conn *c,
     if (!idc || !set_string(w->resource, "id", idc))
         return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
     p->version = predict_version(c, w, p->id);
-    rc = set_meta(pool, w->resource, p->version, now_us, err);
+    rc = set_meta(w->resource, p->version, now_us, err);
     if (rc != FG_OK)
         return rc;
     if (fhir_index_extract(pool, w->resource, w->type, &p->entries, &p->n_entries) != FG_OK ||
@@ -289,7 +288,7 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
                             (int)w->type.len, w->type.ptr, (int)p->id.len, p->id.ptr);
     int64_t version = cur.exists ? cur.version + 1 : 1;
     if (version != p->version) {
-        rc = set_meta(pool, w->resource, version, now_us, err);
+        rc = set_meta(w->resource, version, now_us, err);
         if (rc == FG_OK)
             rc = print_json(pool, w->resource, &p->json, err);
         if (rc != FG_OK)
