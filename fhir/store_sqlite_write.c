@@ -105,7 +105,9 @@ static enum fg_status print_json(struct fg_pool *pool, const cJSON *res, struct 
 /* Predicts the next version from the committed state (outside the lock). */
 static int64_t predict_version(struct sq_conn *c, const struct fhir_write *w, struct fg_str id)
 {
-    if (w->kind == FHIR_WRITE_CREATE && !w->id.len)
+    /* A create (server id, or a transaction's preset one) is almost always
+     * new: no lookup; apply_one corrects the rare collision. */
+    if (w->kind == FHIR_WRITE_CREATE)
         return 1;
     sqlite3_stmt *st = sq_stmt(c, SQ_CUR_GET);
     sq_bind_str(st, 1, w->type);
@@ -252,13 +254,41 @@ static enum fg_status if_none_exist(struct sq_store *s, struct sq_conn *c, struc
     return rc;
 }
 
+/* A plain create goes straight to INSERT; *done is false when (type, id)
+ * already exists (the UNIQUE constraint said so) and the full path must
+ * decide. Saves a lookup per resource on bulk loads. */
+static enum fg_status try_insert(struct sq_conn *c, const struct fhir_write *w,
+                                 struct prep *p, int64_t now_us, struct fhir_write_result *r,
+                                 struct fg_pool *pool, bool *done, struct fg_error *err)
+{
+    struct current none = {0};
+    int64_t rid = 0;
+    *done = false;
+    if (w->kind != FHIR_WRITE_CREATE || w->if_none_exist || w->if_match_version ||
+        p->version != 1)
+        return FG_OK;
+    if (put_row(c, w, p->id, &none, 1, now_us, p->json, false, &rid, NULL) != FG_OK) {
+        if (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_UNIQUE)
+            return FG_OK;
+        return sq_fail(c, err, "write");
+    }
+    *done = true;
+    r->outcome = FHIR_WRITE_CREATED;
+    fill_result(pool, w, p, 1, now_us, false, r);
+    return sq_index_insert(c, rid, p->entries, p->n_entries, p->patients, p->n_patients, err);
+}
+
 static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg_pool *pool,
                                 const struct fhir_write *w, struct prep *p, int64_t now_us,
                                 struct fhir_write_result *r, struct fg_error *err)
 {
     struct current cur;
     int64_t rid = 0;
-    enum fg_status rc = get_current(c, w->type, p->id, &cur, err);
+    bool done = false;
+    enum fg_status rc = try_insert(c, w, p, now_us, r, pool, &done, err);
+    if (rc != FG_OK || done)
+        return rc;
+    rc = get_current(c, w->type, p->id, &cur, err);
     if (rc != FG_OK)
         return rc;
     bool live = cur.exists && !cur.deleted;
@@ -278,7 +308,6 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
         return rc;
     }
     if (w->kind == FHIR_WRITE_CREATE && w->if_none_exist) {
-        bool done = false;
         rc = if_none_exist(s, c, pool, w, r, &done, err);
         if (rc != FG_OK || done)
             return rc;

@@ -81,6 +81,21 @@ static void test_crud_versions(void)
     CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("nope"), &res,
                               &t.err),
               FG_ENOTFOUND);
+    /* A create with a preset id: a live one conflicts, a deleted one is
+     * re-created with the next version. */
+    CHECK_INT(st_write1(&t, FHIR_WRITE_CREATE, "Patient", "p1", "{\"resourceType\":\"Patient\"}",
+                        0, NULL, &r),
+              FG_ECONFLICT);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_CREATE, "Patient", "p1", "{\"resourceType\":\"Patient\"}",
+                        0, NULL, &r),
+              FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_CREATED);
+    CHECK_INT(r.res.version, 6);
+    CHECK(st_contains(r.res.json, "\"versionId\":\"6\""));
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), &res, &t.err),
+              FG_OK);
+    CHECK(st_contains(res.json, "\"versionId\":\"6\""));
     st_close(&t);
 }
 
