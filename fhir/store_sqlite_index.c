@@ -8,6 +8,7 @@
  */
 #include "store_sqlite_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
@@ -150,4 +151,103 @@ void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_
         e[i].ref_id = id;
         e[i].ref_url = (struct fg_str){"", 0};
     }
+}
+
+/* ---- batched inserts ---- */
+
+/* One row to insert: an index entry, or (e == NULL) a compartment row. */
+struct batch_row {
+    int table;          /* enum fhir_param_type, or -1 for res_compartment */
+    int64_t rid;
+    const struct fhir_index_entry *e;
+    struct fg_str patient;
+};
+
+static int cmp_str(struct fg_str a, struct fg_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+    return (a > b) - (a < b);
+}
+
+/* The order of each table's value-ordered b-tree (an approximation is
+ * enough: it only buys locality). */
+static int cmp_rows(const void *pa, const void *pb)
+{
+    const struct batch_row *a = pa, *b = pb;
+    int c = a->table - b->table;
+    if (c)
+        return c;
+    if (a->table == -1)
+        return (c = cmp_str(a->patient, b->patient)) ? c : cmp_i64(a->rid, b->rid);
+    c = a->e->def->id - b->e->def->id;
+    if (c)
+        return c;
+    switch (a->table) {
+    case FHIR_PARAM_TOKEN:
+        if ((c = cmp_str(a->e->code, b->e->code)) || (c = cmp_str(a->e->system, b->e->system)))
+            return c;
+        break;
+    case FHIR_PARAM_STRING:
+    case FHIR_PARAM_URI:
+        if ((c = cmp_str(a->e->str, b->e->str)))
+            return c;
+        break;
+    case FHIR_PARAM_REFERENCE:
+        if ((c = cmp_str(a->e->ref_id, b->e->ref_id)) ||
+            (c = cmp_str(a->e->ref_type, b->e->ref_type)))
+            return c;
+        break;
+    default:
+        break;
+    }
+    return cmp_i64(a->rid, b->rid);
+}
+
+enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
+                                     const struct sq_index_job *jobs, size_t n_jobs,
+                                     struct fg_error *err)
+{
+    size_t total = 0;
+    for (size_t j = 0; j < n_jobs; j++)
+        total += jobs[j].n_entries + jobs[j].n_patients;
+    if (!total)
+        return FG_OK;
+    struct batch_row *rows = fg_pool_alloc(pool, total * sizeof *rows);
+    if (!rows)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    size_t n = 0;
+    for (size_t j = 0; j < n_jobs; j++) {
+        const struct sq_index_job *job = &jobs[j];
+        for (size_t i = 0; i < job->n_entries; i++) {
+            const struct fhir_index_entry *e = &job->entries[i];
+            if (!redundant_text(job->entries, i) && !sq_param_on_res(e->def))
+                rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL};
+        }
+        for (size_t i = 0; i < job->n_patients; i++)
+            rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i]};
+    }
+    /* Consecutive inserts then land on the same b-tree pages. */
+    qsort(rows, n, sizeof *rows, cmp_rows);
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st;
+        if (rows[i].table == -1) {
+            st = sq_stmt(c, SQ_INS_COMP);
+            sqlite3_bind_int64(st, 1, rows[i].rid);
+            sq_bind_str(st, 2, rows[i].patient);
+        } else {
+            st = bind_entry(c, rows[i].rid, rows[i].e);
+        }
+        if (!st)
+            continue;
+        enum fg_status rc = sq_exec(c, st, err);
+        if (rc != FG_OK)
+            return rc;
+    }
+    return FG_OK;
 }

@@ -140,6 +140,20 @@ enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
                                const struct fg_str *patients, size_t n_patients,
                                struct fg_error *err);
 
+/* The index rows of several resources written in one transaction,
+ * sorted by each table's key before inserting (locality: a bulk load
+ * touches each b-tree page once instead of once per resource). */
+struct sq_index_job {
+    int64_t rid;
+    const struct fhir_index_entry *entries;
+    size_t n_entries;
+    const struct fg_str *patients;
+    size_t n_patients;
+};
+enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
+                                     const struct sq_index_job *jobs, size_t n_jobs,
+                                     struct fg_error *err);
+
 /* The write op (store_sqlite_write.c). */
 enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
                         const struct fhir_write *writes, size_t n,

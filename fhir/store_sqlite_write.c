@@ -30,6 +30,9 @@ struct prep {
     struct fg_str *patients;
     size_t n_patients;
     struct fg_str json;          /* pool-owned */
+    int64_t rid;                 /* set once the res row is written */
+    bool index_pending;          /* its index rows are still to be inserted */
+    bool replaced_row;           /* it replaced an existing res row */
 };
 
 static enum fg_status new_uuid(struct fg_pool *pool, struct fg_str *out, struct fg_error *err)
@@ -275,7 +278,9 @@ static enum fg_status try_insert(struct sq_conn *c, const struct fhir_write *w,
     *done = true;
     r->outcome = FHIR_WRITE_CREATED;
     fill_result(pool, w, p, 1, now_us, false, r);
-    return sq_index_insert(c, rid, p->entries, p->n_entries, p->patients, p->n_patients, err);
+    p->rid = rid;
+    p->index_pending = true;
+    return FG_OK;
 }
 
 static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg_pool *pool,
@@ -291,6 +296,8 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
     rc = get_current(c, w->type, p->id, &cur, err);
     if (rc != FG_OK)
         return rc;
+    p->rid = cur.rid;
+    p->replaced_row = cur.exists;
     bool live = cur.exists && !cur.deleted;
     if (w->if_match_version && (!live || cur.version != w->if_match_version))
         return fg_error_set(err, FG_EPRECOND, NULL, "Version mismatch: %.*s/%.*s is at %lld",
@@ -325,11 +332,45 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
         p->version = version;
     }
     rc = put_row(c, w, p->id, &cur, version, now_us, p->json, false, &rid, err);
-    if (rc == FG_OK)
-        rc = sq_index_insert(c, rid, p->entries, p->n_entries, p->patients, p->n_patients, err);
+    p->rid = rid;
+    p->index_pending = rc == FG_OK;
     r->outcome = live ? FHIR_WRITE_UPDATED : FHIR_WRITE_CREATED;
     fill_result(pool, w, p, version, now_us, false, r);
     return rc;
+}
+
+/* A write that replaced a row written earlier in this transaction makes
+ * that earlier version's pending index rows stale. Rare (the same
+ * resource twice in one transaction), so only then is the scan paid. */
+static void drop_superseded(struct prep *preps, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (preps[j].index_pending && preps[j].rid == preps[i].rid)
+            preps[j].index_pending = false;
+}
+
+/* Inserts the pending index rows of preps[0..n), in one sorted batch. */
+static enum fg_status flush_index(struct sq_conn *c, struct fg_pool *pool, struct prep *preps,
+                                  size_t n, struct fg_error *err)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += preps[i].index_pending;
+    if (!k)
+        return FG_OK;
+    struct sq_index_job *jobs = fg_pool_alloc(pool, k * sizeof *jobs);
+    if (!jobs)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct prep *p = &preps[i];
+        if (!p->index_pending)
+            continue;
+        jobs[k++] = (struct sq_index_job){p->rid, p->entries, p->n_entries, p->patients,
+                                          p->n_patients};
+        p->index_pending = false;
+    }
+    return sq_index_insert_batch(c, pool, jobs, k, err);
 }
 
 enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
@@ -360,8 +401,16 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
     in_txn = true;
     for (size_t i = 0; i < n && rc == FG_OK; i++) {
         memset(&results[i], 0, sizeof results[i]);
-        rc = apply_one(s, c, pool, &writes[i], &preps[i], now_us, &results[i], err);
+        /* A conditional create must see the index rows of earlier writes. */
+        if (writes[i].if_none_exist)
+            rc = flush_index(c, pool, preps, i, err);
+        if (rc == FG_OK)
+            rc = apply_one(s, c, pool, &writes[i], &preps[i], now_us, &results[i], err);
+        if (rc == FG_OK && preps[i].replaced_row)
+            drop_superseded(preps, i);
     }
+    if (rc == FG_OK)
+        rc = flush_index(c, pool, preps, n, err);
     if (rc == FG_OK)
         rc = sq_exec(c, sq_stmt(c, SQ_COMMIT), err);
     if (rc == FG_OK)

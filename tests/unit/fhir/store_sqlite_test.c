@@ -176,6 +176,31 @@ static void test_transaction_all_or_nothing(void)
     fg_error_clear(&t.err);
     CHECK_INT(fhir_store_write(t.store, t.pool, w, 2, res, &t.err), FG_EINVAL);
     CHECK_INT(st_count(&t, "Patient", "name=atom"), 0);
+    /* The same resource twice in one transaction: only the last version
+     * is searchable; a create then delete leaves nothing searchable. */
+    cJSON *x1 = cJSON_Parse("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Xa\"}]}");
+    cJSON *x2 = cJSON_Parse("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Yb\"}]}");
+    cJSON *x3 = cJSON_Parse("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Zc\"}]}");
+    struct fhir_write twice[4] = {
+        {.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Patient"), .id = fg_str_c("tw"),
+         .resource = x1},
+        {.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Patient"), .id = fg_str_c("tw"),
+         .resource = x2},
+        {.kind = FHIR_WRITE_CREATE, .type = fg_str_c("Patient"), .id = fg_str_c("tz"),
+         .resource = x3},
+        {.kind = FHIR_WRITE_DELETE, .type = fg_str_c("Patient"), .id = fg_str_c("tz")},
+    };
+    struct fhir_write_result tres[4];
+    fg_error_clear(&t.err);
+    CHECK_INT(fhir_store_write(t.store, t.pool, twice, 4, tres, &t.err), FG_OK);
+    CHECK_INT(tres[1].res.version, 2);
+    CHECK_INT(tres[3].outcome, FHIR_WRITE_DELETED);
+    CHECK_INT(st_count(&t, "Patient", "name=xa"), 0);
+    CHECK_INT(st_count(&t, "Patient", "name=yb"), 1);
+    CHECK_INT(st_count(&t, "Patient", "name=zc"), 0);
+    cJSON_Delete(x1);
+    cJSON_Delete(x2);
+    cJSON_Delete(x3);
     /* Both good: both stored, in one go. */
     w[1] = (struct fhir_write){.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Patient"),
                                .id = fg_str_c("tb"), .resource = b};
