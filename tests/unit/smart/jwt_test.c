@@ -378,4 +378,24 @@ static void test_jwks_parse_table(void)
     keys_cleanup(&k);
 }
 
-TEST_MAIN(test_assertion_table, test_assertion_forgeries, test_sign_id_token, test_jwks_parse_table)
+static void test_jwks_alloc_failures(void)
+{
+    struct keys k;
+    keys_init(&k);
+    struct smart_jwks set;
+    smart_jwks_init(&set);
+    fg_mem_fail_at(0);
+    CHECK_INT(smart_jwks_parse(fg_str_c(k.jwks_json), &set, NULL), FG_OK);
+    unsigned long n = fg_mem_fail_at(0);
+    smart_jwks_cleanup(&set);
+    CHECK(n >= 4); /* the array and three kids */
+    for (unsigned long i = 1; i <= n; i++) {
+        fg_mem_fail_at(i);
+        CHECK_INT(smart_jwks_parse(fg_str_c(k.jwks_json), &set, NULL), FG_ENOMEM);
+        fg_mem_fail_at(0);
+        CHECK(set.n == 0 && set.keys == NULL);
+    }
+    keys_cleanup(&k);
+}
+
+TEST_MAIN(test_jwks_alloc_failures, test_assertion_table, test_assertion_forgeries, test_sign_id_token, test_jwks_parse_table)

@@ -153,6 +153,28 @@ static void test_parse_alloc_failures(void)
     }
 }
 
+static void test_intersect_alloc_failures(void)
+{
+    struct smart_scopes r, a, out;
+    parse_ok("openid patient/*.rs?category=x user/Observation.r", &r);
+    parse_ok("openid patient/Observation.rs patient/Condition.rs user/*.cruds", &a);
+    smart_scopes_init(&out);
+    fg_mem_fail_at(0);
+    CHECK_INT(smart_scopes_intersect(&r, &a, &out), FG_OK);
+    unsigned long n = fg_mem_fail_at(0);
+    CHECK_INT(out.n, 4);
+    smart_scopes_cleanup(&out);
+    for (unsigned long k = 1; k <= n; k++) {
+        fg_mem_fail_at(k);
+        CHECK_INT(smart_scopes_intersect(&r, &a, &out), FG_ENOMEM);
+        fg_mem_fail_at(0);
+        CHECK_INT(out.n, 0);
+        smart_scopes_cleanup(&out);
+    }
+    smart_scopes_cleanup(&r);
+    smart_scopes_cleanup(&a);
+}
+
 static void test_allows_table(void)
 {
     static const struct {
@@ -324,5 +346,5 @@ static void test_roundtrip_inferno_scopes(void)
 }
 
 TEST_MAIN(test_parse_table, test_parse_kinds, test_parse_limits, test_parse_alloc_failures,
-          test_allows_table, test_filters, test_intersect_table, test_subset_table,
+          test_intersect_alloc_failures, test_allows_table, test_filters, test_intersect_table, test_subset_table,
           test_roundtrip_inferno_scopes)
