@@ -231,17 +231,47 @@ enum fg_status smart_authdb_client_check_secret(struct smart_authdb *db, struct 
     return st;
 }
 
-enum fg_status smart_authdb_client_delete(struct smart_authdb *db, struct fg_str client_id)
+/* Revokes every live grant of the client (and so all its tokens). */
+static enum fg_status revoke_client_grants(struct smart_authdb *db, struct fg_str client_id)
 {
     sqlite3_stmt *s;
-    enum fg_status st =
-        authdb_stmt(db, AUTHDB_CLIENT_DELETE, "DELETE FROM clients WHERE client_id = ?1", &s);
+    enum fg_status st = authdb_stmt(db, AUTHDB_CLIENT_REVOKE_GRANTS,
+                                    "UPDATE grants SET revoked_at = ?2,"
+                                    " revoked_by = 'client-deleted'"
+                                    " WHERE client_id = ?1 AND revoked_at = 0",
+                                    &s);
     if (st != FG_OK)
         return st;
-    if (!authdb_bind_str(s, 1, client_id))
+    if (!authdb_bind_str(s, 1, client_id) || !authdb_bind_i64(s, 2, authdb_now(db)))
         return FG_ENOMEM;
+    return authdb_exec(s);
+}
+
+enum fg_status smart_authdb_client_delete(struct smart_authdb *db, struct fg_str client_id)
+{
+    bool own_tx = sqlite3_get_autocommit(db->db);
+    enum fg_status st = own_tx ? smart_authdb_begin_write(db) : FG_OK;
+    if (st != FG_OK)
+        return st;
+    sqlite3_stmt *s;
+    st = authdb_stmt(db, AUTHDB_CLIENT_DELETE, "DELETE FROM clients WHERE client_id = ?1", &s);
+    if (st != FG_OK)
+        goto out;
+    if (!authdb_bind_str(s, 1, client_id)) {
+        st = FG_ENOMEM;
+        goto out;
+    }
     st = authdb_exec(s);
     if (st == FG_OK && sqlite3_changes(db->db) == 0)
         st = FG_ENOTFOUND;
+    if (st == FG_OK)
+        st = revoke_client_grants(db, client_id);
+out:
+    if (own_tx) {
+        if (st == FG_OK)
+            st = smart_authdb_commit(db);
+        if (st != FG_OK)
+            smart_authdb_rollback(db);
+    }
     return st;
 }

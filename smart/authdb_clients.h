@@ -62,7 +62,9 @@ enum fg_status smart_authdb_client_redirect_ok(struct smart_authdb *db, struct f
 enum fg_status smart_authdb_client_check_secret(struct smart_authdb *db, struct fg_str client_id,
                                                 struct fg_str secret, bool *ok);
 
-/* Deletes a client and its redirect URIs. FG_ENOTFOUND when unknown. */
+/* Deletes a client and its redirect URIs and revokes every grant it holds
+ * (revoked_by "client-deleted"), so its tokens stop at once. FG_ENOTFOUND
+ * when unknown. */
 enum fg_status smart_authdb_client_delete(struct smart_authdb *db, struct fg_str client_id);
 
 #endif

@@ -91,6 +91,12 @@ static void test_open_schema(void)
     env_close(&e);
 }
 
+static void add_grant(struct smart_authdb *db, const char *client, const char *patient,
+                      int64_t account, char id[SMART_GRANT_ID_SIZE]);
+static void add_token(struct smart_authdb *db, const char *grant, enum smart_token_kind kind,
+                      int64_t expires_at, const char *parent, char digest[SMART_DIGEST_SIZE]);
+static bool token_active(struct smart_authdb *db, const char *digest);
+
 static void make_client(struct smart_client *c, const char *id, enum smart_client_type type)
 {
     memset(c, 0, sizeof *c);
@@ -210,7 +216,12 @@ static void test_clients(void)
                   FG_OK);
         CHECK_INT(ok, secrets[i].ok);
     }
+    char g[SMART_GRANT_ID_SIZE], tok[SMART_DIGEST_SIZE];
+    add_grant(e.db, "public-app", "amy", 1, g);
+    add_token(e.db, g, SMART_TOKEN_ACCESS, T0 + 3600, NULL, tok);
+    CHECK(token_active(e.db, tok));
     CHECK_INT(smart_authdb_client_delete(e.db, fg_str_c("public-app")), FG_OK);
+    CHECK(!token_active(e.db, tok)); /* deleting the app revokes what it holds */
     CHECK_INT(smart_authdb_client_delete(e.db, fg_str_c("public-app")), FG_ENOTFOUND);
     bool ok = true;
     CHECK_INT(smart_authdb_client_redirect_ok(e.db, fg_str_c("public-app"),
