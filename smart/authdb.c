@@ -3,6 +3,7 @@
 #include "authdb_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -229,6 +230,17 @@ static enum fg_status create_private_file(const char *path, struct fg_error *err
                         strerror(errno));
 }
 
+static enum fg_status open_epoch(struct smart_authdb *db, const char *path, struct fg_error *err)
+{
+    if (strcmp(path, ":memory:") == 0)
+        return smart_epoch_open(NULL, &db->epoch, err);
+    char epoch_path[4096];
+    int n = snprintf(epoch_path, sizeof epoch_path, "%s-epoch", path);
+    if (n < 0 || (size_t)n >= sizeof epoch_path)
+        return fg_error_set(err, FG_EIO, NULL, "auth database path too long");
+    return smart_epoch_open(epoch_path, &db->epoch, err);
+}
+
 enum fg_status smart_authdb_open(const char *path, const struct fg_clock *clock,
                                  const struct smart_authdb_options *opt, struct smart_authdb **out,
                                  struct fg_error *err)
@@ -263,6 +275,8 @@ enum fg_status smart_authdb_open(const char *path, const struct fg_clock *clock,
                   err);
     if (st == FG_OK)
         st = migrate(db->db, err);
+    if (st == FG_OK)
+        st = open_epoch(db, path, err);
 out:
     if (st != FG_OK) {
         smart_authdb_close(&db);
@@ -280,6 +294,7 @@ void smart_authdb_close(struct smart_authdb **pdb)
     for (size_t i = 0; i < AUTHDB_STMT_COUNT; i++)
         sqlite3_finalize(db->stmts[i]);
     sqlite3_close(db->db);
+    smart_epoch_close(&db->epoch);
     fg_free(db);
     *pdb = NULL;
 }
@@ -295,12 +310,32 @@ enum fg_status smart_authdb_commit(struct smart_authdb *db)
 {
     sqlite3_stmt *s;
     enum fg_status st = authdb_stmt(db, AUTHDB_COMMIT, "COMMIT", &s);
-    return st == FG_OK ? authdb_exec(s) : st;
+    if (st == FG_OK)
+        st = authdb_exec(s);
+    if (st == FG_OK && db->epoch_pending) {
+        db->epoch_pending = false;
+        smart_epoch_bump(&db->epoch);
+    }
+    return st;
+}
+
+void authdb_revoked(struct smart_authdb *db)
+{
+    if (sqlite3_get_autocommit(db->db))
+        smart_epoch_bump(&db->epoch);
+    else
+        db->epoch_pending = true;
+}
+
+uint64_t smart_authdb_revocation_epoch(const struct smart_authdb *db)
+{
+    return smart_epoch_read(&db->epoch);
 }
 
 void smart_authdb_rollback(struct smart_authdb *db)
 {
     sqlite3_stmt *s;
+    db->epoch_pending = false;
     if (sqlite3_get_autocommit(db->db))
         return;
     if (authdb_stmt(db, AUTHDB_ROLLBACK, "ROLLBACK", &s) == FG_OK)

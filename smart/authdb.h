@@ -62,6 +62,12 @@ void smart_authdb_rollback(struct smart_authdb *db);
  * tokens expired more than a day ago. *deleted (may be NULL) counts rows. */
 enum fg_status smart_authdb_purge(struct smart_authdb *db, int64_t *deleted);
 
+/* The shared revocation epoch (epoch.h): it changes after every committed
+ * revocation (grant, token, client, proxy) by any connection or process.
+ * A token answer cached with the epoch read before its lookup stays valid
+ * while this returns the same value. One atomic load, no system call. */
+uint64_t smart_authdb_revocation_epoch(const struct smart_authdb *db);
+
 /* The clock the handle was opened with (borrowed). */
 const struct fg_clock *smart_authdb_clock(const struct smart_authdb *db);
 

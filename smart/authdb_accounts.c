@@ -268,5 +268,7 @@ enum fg_status smart_authdb_proxy_revoke(struct smart_authdb *db, int64_t id)
     st = authdb_exec(s);
     if (st == FG_OK && sqlite3_changes(db->db) == 0)
         st = FG_ENOTFOUND;
+    if (st == FG_OK)
+        authdb_revoked(db);
     return st;
 }

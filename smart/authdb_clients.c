@@ -244,7 +244,10 @@ static enum fg_status revoke_client_grants(struct smart_authdb *db, struct fg_st
         return st;
     if (!authdb_bind_str(s, 1, client_id) || !authdb_bind_i64(s, 2, authdb_now(db)))
         return FG_ENOMEM;
-    return authdb_exec(s);
+    st = authdb_exec(s);
+    if (st == FG_OK)
+        authdb_revoked(db);
+    return st;
 }
 
 enum fg_status smart_authdb_client_delete(struct smart_authdb *db, struct fg_str client_id)

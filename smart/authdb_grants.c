@@ -129,6 +129,8 @@ enum fg_status smart_authdb_grant_revoke(struct smart_authdb *db, struct fg_str 
     st = authdb_exec(s);
     if (st == FG_OK && sqlite3_changes(db->db) == 0)
         st = FG_ENOTFOUND;
+    if (st == FG_OK)
+        authdb_revoked(db);
     return st;
 }
 
@@ -289,7 +291,7 @@ enum fg_status smart_authdb_token_revoke(struct smart_authdb *db, struct fg_str 
                                          bool cascade, bool *found)
 {
     int changed = 0;
-    bool own_tx = cascade && sqlite3_get_autocommit(db->db);
+    bool own_tx = sqlite3_get_autocommit(db->db);
     if (own_tx) {
         enum fg_status bst = smart_authdb_begin_write(db);
         if (bst != FG_OK)
@@ -305,6 +307,8 @@ enum fg_status smart_authdb_token_revoke(struct smart_authdb *db, struct fg_str 
                           "UPDATE tokens SET revoked_at = ?2 WHERE parent_digest = ?1"
                           " AND revoked_at = 0",
                           digest, NULL);
+    if (st == FG_OK && changed > 0)
+        authdb_revoked(db); /* inside the transaction: bumps at commit */
     if (own_tx) {
         if (st == FG_OK)
             st = smart_authdb_commit(db);

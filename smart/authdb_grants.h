@@ -4,9 +4,12 @@
  * Every token belongs to a grant; revoking the grant revokes every token
  * at once, because each token lookup reads the grant's revocation in the
  * same query (a primary-key lookup of the token joined to the primary key
- * of its grant). Nothing is cached: the next lookup on any connection or
- * process sees the revocation (issue 5). Tokens are stored only as
- * SHA-256 digests (smart_token_digest).
+ * of its grant). Nothing is cached here: the next lookup on any connection
+ * or process sees the revocation (issue 5). A caller that caches lookups
+ * must key its cache on smart_authdb_revocation_epoch (read it before the
+ * lookup; drop the entry when it changes): every revocation below bumps
+ * it after commit. Tokens are stored only as SHA-256 digests
+ * (smart_token_digest).
  * RFC 7009 (revocation), RFC 7662 (introspection), issue 5 (linked apps).
  */
 #ifndef SMART_AUTHDB_GRANTS_H

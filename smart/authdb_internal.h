@@ -10,6 +10,7 @@
 
 #include "../core/fg_str.h"
 #include "authdb.h"
+#include "epoch.h"
 
 enum authdb_stmt_id {
     AUTHDB_BEGIN,
@@ -62,7 +63,13 @@ struct smart_authdb {
     const struct fg_clock *clock; /* borrowed */
     struct smart_authdb_options opt;
     sqlite3_stmt *stmts[AUTHDB_STMT_COUNT];
+    struct smart_epoch epoch;  /* shared revocation counter (epoch.h) */
+    bool epoch_pending;        /* a revocation waits for COMMIT to bump it */
 };
+
+/* Records that a revocation was written: bumps the epoch now in autocommit
+ * mode, or at the next successful smart_authdb_commit. */
+void authdb_revoked(struct smart_authdb *db);
 
 /* The cached statement for id (prepared from sql on first use), reset and
  * with bindings cleared. Callers must sqlite3_reset it when done

@@ -49,8 +49,8 @@ static void env_close(struct env *e)
     smart_authdb_close(&e->db);
     CHECK(e->db == NULL);
     char p[160];
-    static const char *suffix[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *suffix[] = {"", "-wal", "-shm", "-epoch"};
+    for (size_t i = 0; i < 4; i++) {
         snprintf(p, sizeof p, "%s%s", e->path, suffix[i]);
         unlink(p);
     }
@@ -659,6 +659,66 @@ static void test_two_connections(void)
     env_close(&e);
 }
 
+static void test_revocation_epoch(void)
+{
+    struct env e;
+    env_open(&e);
+    struct smart_authdb *other = NULL;
+    CHECK_INT(smart_authdb_open(e.path, &e.clock, NULL, &other, NULL), FG_OK);
+    char g[SMART_GRANT_ID_SIZE], a[SMART_DIGEST_SIZE], r[SMART_DIGEST_SIZE];
+    uint64_t e0 = smart_authdb_revocation_epoch(other);
+    CHECK_INT(smart_authdb_revocation_epoch(e.db), e0);
+    add_grant(e.db, "app-a", "amy", 1, g);
+    add_token(e.db, g, SMART_TOKEN_REFRESH, T0 + 3600, NULL, r);
+    add_token(e.db, g, SMART_TOKEN_ACCESS, T0 + 3600, r, a);
+    CHECK_INT(smart_authdb_revocation_epoch(other), e0); /* issuing is not revoking */
+
+    /* each kind of revocation, through one connection, moves the other's epoch */
+    CHECK_INT(smart_authdb_token_revoke(e.db, fg_str_c(a), false, NULL), FG_OK);
+    uint64_t e1 = smart_authdb_revocation_epoch(other);
+    CHECK(e1 != e0);
+    CHECK_INT(smart_authdb_grant_revoke(e.db, fg_str_c(g), fg_str_c("user:1")), FG_OK);
+    uint64_t e2 = smart_authdb_revocation_epoch(other);
+    CHECK(e2 != e1);
+    CHECK_INT(smart_authdb_grant_revoke(e.db, fg_str_c("nope"), fg_str_c("x")), FG_ENOTFOUND);
+    CHECK_INT(smart_authdb_revocation_epoch(other), e2);
+
+    /* inside a caller's transaction the bump waits for COMMIT ... */
+    char g2[SMART_GRANT_ID_SIZE];
+    add_grant(e.db, "app-b", "amy", 1, g2);
+    CHECK_INT(smart_authdb_begin_write(e.db), FG_OK);
+    CHECK_INT(smart_authdb_grant_revoke(e.db, fg_str_c(g2), fg_str_c("user:1")), FG_OK);
+    CHECK_INT(smart_authdb_revocation_epoch(other), e2);
+    CHECK_INT(smart_authdb_commit(e.db), FG_OK);
+    uint64_t e3 = smart_authdb_revocation_epoch(other);
+    CHECK(e3 != e2);
+    /* ... and a rollback does not bump at all */
+    char g3[SMART_GRANT_ID_SIZE];
+    add_grant(e.db, "app-c", "amy", 1, g3);
+    CHECK_INT(smart_authdb_begin_write(e.db), FG_OK);
+    CHECK_INT(smart_authdb_grant_revoke(e.db, fg_str_c(g3), fg_str_c("user:1")), FG_OK);
+    smart_authdb_rollback(e.db);
+    CHECK_INT(smart_authdb_revocation_epoch(e.db), e3);
+    struct smart_grant gg;
+    CHECK_INT(smart_authdb_grant_get(other, fg_str_c(g3), &gg), FG_OK);
+    CHECK_INT(gg.revoked_at, 0);
+    smart_grant_cleanup(&gg);
+
+    /* proxy revocation and client deletion count too */
+    struct smart_proxy p = {.account_id = 1, .kind = SMART_PROXY_PARENT, .start_at = T0};
+    snprintf(p.patient_id, sizeof p.patient_id, "lily");
+    int64_t pid = 0;
+    int64_t acc = 0;
+    CHECK_INT(smart_authdb_account_add(e.db, fg_str_c("danielshaw"), "h", FG_STR_NULL, &acc), FG_OK);
+    p.account_id = acc;
+    CHECK_INT(smart_authdb_proxy_add(e.db, &p, &pid), FG_OK);
+    CHECK_INT(smart_authdb_proxy_revoke(other, pid), FG_OK);
+    uint64_t e4 = smart_authdb_revocation_epoch(e.db);
+    CHECK(e4 != e3);
+    smart_authdb_close(&other);
+    env_close(&e);
+}
+
 static void test_keys(void)
 {
     struct env e;
@@ -703,4 +763,4 @@ static void test_keys(void)
 
 TEST_MAIN(test_open_schema, test_clients, test_accounts_and_lockout, test_lockout_settings,
           test_proxies, test_codes_and_jti, test_grants_and_tokens, test_two_connections,
-          test_keys)
+          test_revocation_epoch, test_keys)
