@@ -295,6 +295,7 @@ void smart_authdb_close(struct smart_authdb **pdb)
         sqlite3_finalize(db->stmts[i]);
     sqlite3_close(db->db);
     smart_epoch_close(&db->epoch);
+    authdb_tokcache_cleanup(&db->tokcache);
     fg_free(db);
     *pdb = NULL;
 }

@@ -10,6 +10,7 @@
 
 #include "../core/fg_str.h"
 #include "authdb.h"
+#include "authdb_grants.h"
 #include "epoch.h"
 
 enum authdb_stmt_id {
@@ -58,6 +59,20 @@ enum authdb_stmt_id {
     AUTHDB_STMT_COUNT
 };
 
+/* One cached token lookup (authdb_tokcache.c). */
+struct authdb_tokcache_entry {
+    char digest[65];               /* "" = empty slot */
+    uint64_t epoch;                /* revocation epoch read before the lookup */
+    uint64_t used;                 /* tick of the last use, to evict the oldest in a set */
+    struct smart_token_info info;  /* info.scopes owned by the cache */
+};
+
+struct authdb_tokcache {
+    struct authdb_tokcache_entry *slots; /* owned; NULL until first use */
+    struct smart_token_info answer;      /* the last answer handed out (borrows scopes) */
+    uint64_t hits, misses, tick;
+};
+
 struct smart_authdb {
     sqlite3 *db;
     const struct fg_clock *clock; /* borrowed */
@@ -65,7 +80,11 @@ struct smart_authdb {
     sqlite3_stmt *stmts[AUTHDB_STMT_COUNT];
     struct smart_epoch epoch;  /* shared revocation counter (epoch.h) */
     bool epoch_pending;        /* a revocation waits for COMMIT to bump it */
+    struct authdb_tokcache tokcache;
 };
+
+/* Frees the token cache (smart_authdb_close). */
+void authdb_tokcache_cleanup(struct authdb_tokcache *c);
 
 /* Records that a revocation was written: bumps the epoch now in autocommit
  * mode, or at the next successful smart_authdb_commit. */

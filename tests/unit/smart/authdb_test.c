@@ -14,6 +14,7 @@
 #include "smart/authdb_codes.h"
 #include "smart/authdb_grants.h"
 #include "smart/authdb_keys.h"
+#include "smart/authdb_tokcache.h"
 #include "smart/token.h"
 
 #define T0 1800000000LL
@@ -719,6 +720,52 @@ static void test_revocation_epoch(void)
     env_close(&e);
 }
 
+static void test_token_check_cache(void)
+{
+    struct env e;
+    env_open(&e);
+    struct smart_authdb *other = NULL;
+    CHECK_INT(smart_authdb_open(e.path, &e.clock, NULL, &other, NULL), FG_OK);
+    char g[SMART_GRANT_ID_SIZE], a[SMART_DIGEST_SIZE], b[SMART_DIGEST_SIZE];
+    add_grant(e.db, "app-a", "amy", 1, g);
+    add_token(e.db, g, SMART_TOKEN_ACCESS, T0 + 3600, NULL, a);
+    add_token(e.db, g, SMART_TOKEN_ACCESS, T0 + 60, NULL, b);
+    const struct smart_token_info *info = NULL;
+    uint64_t hits = 0, misses = 0;
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(smart_authdb_token_check(other, fg_str_c(a), &info), FG_OK);
+        CHECK(info && info->active);
+        CHECK_STR(info->patient_id, "amy");
+        CHECK_STR(info->scopes, "patient/Observation.rs");
+    }
+    smart_authdb_tokcache_stats(other, &hits, &misses);
+    CHECK_INT(hits, 2);
+    CHECK_INT(misses, 1);
+    /* expiry is re-checked against the clock on a cache hit */
+    CHECK_INT(smart_authdb_token_check(other, fg_str_c(b), &info), FG_OK);
+    CHECK(info->active);
+    set_now(&e, T0 + 60);
+    CHECK_INT(smart_authdb_token_check(other, fg_str_c(b), &info), FG_OK);
+    CHECK(!info->active);
+    smart_authdb_tokcache_stats(other, &hits, &misses);
+    CHECK_INT(hits, 3);
+    /* a revocation through another connection is seen on the very next check */
+    CHECK_INT(smart_authdb_token_check(other, fg_str_c(a), &info), FG_OK);
+    CHECK(info->active);
+    CHECK_INT(smart_authdb_grant_revoke(e.db, fg_str_c(g), fg_str_c("user:1")), FG_OK);
+    CHECK_INT(smart_authdb_token_check(other, fg_str_c(a), &info), FG_OK);
+    CHECK(!info->active);
+    smart_authdb_tokcache_stats(other, &hits, &misses);
+    CHECK_INT(misses, 3);
+    /* unknown and malformed digests */
+    char unknown[SMART_DIGEST_SIZE];
+    smart_token_digest(fg_str_c("never issued"), unknown);
+    CHECK_INT(smart_authdb_token_check(other, fg_str_c(unknown), &info), FG_ENOTFOUND);
+    CHECK_INT(smart_authdb_token_check(other, fg_str_c("abc"), &info), FG_ENOTFOUND);
+    smart_authdb_close(&other);
+    env_close(&e);
+}
+
 static void test_keys(void)
 {
     struct env e;
@@ -763,4 +810,4 @@ static void test_keys(void)
 
 TEST_MAIN(test_open_schema, test_clients, test_accounts_and_lockout, test_lockout_settings,
           test_proxies, test_codes_and_jti, test_grants_and_tokens, test_two_connections,
-          test_revocation_epoch, test_keys)
+          test_revocation_epoch, test_token_check_cache, test_keys)
