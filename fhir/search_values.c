@@ -249,22 +249,22 @@ static enum fg_status parse_number(struct value_ctx *c, struct fg_str item,
 static enum fg_status parse_date(struct value_ctx *c, struct fg_str item,
                                  struct fhir_search_value *v)
 {
-    struct fg_str rest;
+    struct fg_str rest, orig = item;
+    /* An unencoded '+' of a time zone arrives as a space: put it back. */
+    if (memchr(item.ptr, ' ', item.len)) {
+        char *fixed = fg_pool_strndup(c->pool, item.ptr, item.len);
+        if (!fixed)
+            return FG_ENOMEM;
+        for (size_t i = 0; i < item.len; i++)
+            fixed[i] = fixed[i] == ' ' ? '+' : fixed[i];
+        item.ptr = fixed;
+    }
     enum fg_status st = split_prefix(item, c->display, &v->prefix, &rest, c->err);
     if (st != FG_OK)
         return st;
-    /* An unencoded '+' of a time zone arrives as a space: put it back. */
-    if (memchr(rest.ptr, ' ', rest.len)) {
-        char *fixed = fg_pool_strndup(c->pool, rest.ptr, rest.len);
-        if (!fixed)
-            return FG_ENOMEM;
-        for (size_t i = 0; i < rest.len; i++)
-            fixed[i] = fixed[i] == ' ' ? '+' : fixed[i];
-        rest.ptr = fixed;
-    }
     v->text = rest;
     if (fhir_date_parse(rest, &v->range) != FG_OK)
-        return bad_value(c->err, "date", item, c->display);
+        return bad_value(c->err, "date", orig, c->display);
     return FG_OK;
 }
 
@@ -316,13 +316,14 @@ static enum fg_status parse_quantity(struct value_ctx *c, struct fg_str item,
     return FG_OK;
 }
 
-/* Drops a trailing "/_history/<version>": search matches any version. */
+/* Drops trailing "/_history/<version>" parts: search matches any version.
+ * All of them, so that the written-back form is stable. */
 static struct fg_str strip_history(struct fg_str s)
 {
     struct fg_str head, version;
-    if (fg_str_rsplit(s, '/', &head, &version) && version.len &&
-        fg_str_ends_with(head, "/_history"))
-        return (struct fg_str){s.ptr, head.len - 9};
+    while (fg_str_rsplit(s, '/', &head, &version) && version.len &&
+           fg_str_ends_with(head, "/_history"))
+        s = (struct fg_str){s.ptr, head.len - 9};
     return s;
 }
 

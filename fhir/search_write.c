@@ -4,13 +4,15 @@
  * (http://hl7.org/fhir/R4/search.html#conformance), and paging links
  * repeat them: client filters in their original order as
  * name[:modifier][.chain]=v1,v2 (values re-escaped and percent-encoded),
- * then _sort, _include/_revinclude, _elements, _summary, _total, _count.
+ * then _sort, _include/_revinclude, _elements, _summary, _total, _count
+ * (when not the default).
  * Ignored parameters, policy parameters and _cursor are left out.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "../core/fg_buf.h"
+#include "../core/fg_limits.h"
 #include "search_internal.h"
 
 #define BAR "%7C" /* the '|' separator of token and quantity values */
@@ -219,8 +221,11 @@ static enum fg_status write_switches(struct fg_buf *buf, const struct fhir_query
             st = fg_buf_printf(buf, "_total=%s",
                                q->total == FHIR_TOTAL_NONE ? "none" : "estimate");
     }
-    if (st == FG_OK)
-        st = sep(buf, first);
+    /* The default _count is implied: writing it would make the canonical
+     * form one pair longer than the request it came from. */
+    if (st != FG_OK || q->count == FG_DEFAULT_COUNT)
+        return st;
+    st = sep(buf, first);
     return st == FG_OK ? fg_buf_printf(buf, "_count=%d", q->count) : st;
 }
 

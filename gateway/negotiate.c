@@ -86,8 +86,15 @@ bool fg_negotiate_content_type_is(struct fg_str content_type, const char *const 
     return in_list(media_type(content_type, &params), types);
 }
 
+bool fg_negotiate_is_fhir_path(struct fg_str path)
+{
+    return fg_str_eq_c(path, "/fhir") || fg_str_starts_with(path, "/fhir/");
+}
+
 enum fg_status fg_negotiate_response(struct fg_req *req)
 {
+    if (!fg_negotiate_is_fhir_path(req->path))
+        return FG_OK;
     struct fg_str format = fg_req_query(req, "_format");
     if (format.ptr) {
         if (fg_negotiate_format_is_json(format))
@@ -117,6 +124,8 @@ enum fg_status fg_negotiate_request_body(struct fg_req *req)
     static const char *const form[] = {"application/x-www-form-urlencoded", NULL};
     static const char *const patch[] = {"application/json-patch+json", NULL};
     if (req->method != FG_POST && req->method != FG_PUT && req->method != FG_PATCH)
+        return FG_OK;
+    if (!fg_negotiate_is_fhir_path(req->path))
         return FG_OK;
     if (req->body.len == 0)
         return FG_OK;

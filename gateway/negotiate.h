@@ -7,6 +7,9 @@
  * Accept; neither means JSON. Anything
  * else is 406. A body sent with POST/PUT must be JSON (fhir+json or json);
  * form bodies are allowed on .../_search, json-patch on PATCH; else 415.
+ * Both checks apply to the FHIR REST paths only (/fhir and below): other
+ * endpoints (health, and later the authorization server's forms and
+ * pages) choose their own formats.
  * Spec: http://hl7.org/fhir/R4/http.html#mime-type
  */
 #ifndef FG_NEGOTIATE_H
@@ -15,6 +18,9 @@
 #include "http.h"
 
 #define FG_CT_FHIR_JSON "application/fhir+json; charset=utf-8"
+
+/* True for /fhir and paths below it. */
+bool fg_negotiate_is_fhir_path(struct fg_str path);
 
 /* FG_OK when a JSON answer is acceptable; otherwise FG_EFORMAT with
  * req->err filled (406, not-supported, naming _format or Accept).

@@ -244,14 +244,19 @@ static const struct fg_route builtin_routes[] = {
 };
 #define N_BUILTIN (sizeof builtin_routes / sizeof builtin_routes[0])
 
-static enum fg_status route_error(struct fg_req *req, enum fg_route_match m)
+static enum fg_status route_error(struct fg_req *req, const struct fg_route *routes,
+                                  size_t n_routes, enum fg_route_match m)
 {
     int n = (int)(req->path.len > 200 ? 200 : req->path.len);
-    if (m == FG_ROUTE_BAD_METHOD)
+    if (m == FG_ROUTE_BAD_METHOD) {
+        const char *allow = fg_router_allowed(routes, n_routes, req);
+        if (allow)
+            fg_resp_header(req, "Allow", allow);
         return fg_error_set_http(&req->err, FG_ENOTSUP, 405, "not-supported", NULL,
                                  "method %.*s is not allowed on %.*s",
                                  (int)(req->method_name.len > 16 ? 16 : req->method_name.len),
                                  req->method_name.ptr, n, req->path.ptr);
+    }
     return fg_error_set_http(&req->err, FG_ENOTFOUND, 404, "not-found", NULL,
                              "no endpoint at %.*s", n, req->path.ptr);
 }
@@ -268,14 +273,18 @@ static void dispatch(struct srv_req *sr)
                           "(max_body_bytes)",
                           (long long)req->srv->cfg.max_body_bytes);
     if (st == FG_OK) {
-        enum fg_route_match m = fg_router_match(builtin_routes, N_BUILTIN, req, &handler);
+        const struct fg_route *table = builtin_routes;
+        size_t n_table = N_BUILTIN;
+        enum fg_route_match m = fg_router_match(table, n_table, req, &handler);
         if (m == FG_ROUTE_NO_PATH) {
+            table = req->srv->routes;
+            n_table = req->srv->n_routes;
             st = fg_negotiate_response(req);
             if (st == FG_OK)
-                m = fg_router_match(req->srv->routes, req->srv->n_routes, req, &handler);
+                m = fg_router_match(table, n_table, req, &handler);
         }
         if (st == FG_OK && m != FG_ROUTE_FOUND)
-            st = route_error(req, m);
+            st = route_error(req, table, n_table, m);
     }
     if (st == FG_OK)
         st = fg_negotiate_request_body(req);

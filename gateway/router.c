@@ -2,6 +2,7 @@
  * http://hl7.org/fhir/R4/http.html ; contract in router.h. */
 #include "router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../fhir/searchparam.h"
@@ -117,4 +118,38 @@ enum fg_route_match fg_router_match(const struct fg_route *routes, size_t n, str
         return FG_ROUTE_FOUND;
     }
     return path_seen ? FG_ROUTE_BAD_METHOD : FG_ROUTE_NO_PATH;
+}
+
+static const char *method_name(enum fg_method m)
+{
+    static const char *const names[] = {
+        [FG_GET] = "GET",       [FG_HEAD] = "HEAD",   [FG_POST] = "POST",
+        [FG_PUT] = "PUT",       [FG_DELETE] = "DELETE", [FG_PATCH] = "PATCH",
+        [FG_OPTIONS] = "OPTIONS", [FG_METHOD_OTHER] = NULL,
+    };
+    return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : NULL;
+}
+
+const char *fg_router_allowed(const struct fg_route *routes, size_t n, struct fg_req *req)
+{
+    bool allowed[FG_METHOD_OTHER + 1] = {false};
+    struct captures cap;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned)routes[i].method <= FG_METHOD_OTHER &&
+            match_pattern(routes[i].pattern, req->path, &cap))
+            allowed[routes[i].method] = true;
+    if (allowed[FG_GET])
+        allowed[FG_HEAD] = true;
+    char out[64];
+    size_t len = 0;
+    for (int m = 0; m <= FG_METHOD_OTHER; m++) {
+        const char *name = method_name((enum fg_method)m);
+        if (!allowed[m] || !name)
+            continue;
+        int w = snprintf(out + len, sizeof out - len, "%s%s", len ? ", " : "", name);
+        if (w < 0 || (size_t)w >= sizeof out - len)
+            break;
+        len += (size_t)w;
+    }
+    return fg_pool_strndup(req->pool, out, len);
 }

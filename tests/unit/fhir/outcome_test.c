@@ -4,6 +4,7 @@
 #include <cJSON.h>
 
 #include "core/fg_buf.h"
+#include "core/fg_mem.h"
 #include "fhir/outcome.h"
 
 static cJSON *issue0(cJSON *oo)
@@ -89,5 +90,29 @@ static void test_info(void)
     fg_buf_cleanup(&b);
 }
 
-TEST_MAIN(test_error_fields, test_explicit_code_no_expression, test_invalid_utf8_replaced,
+/* Every allocation the writer makes may fail: it must report FG_ENOMEM and
+ * leak nothing (ASan checks). */
+static void test_alloc_failures(void)
+{
+    struct fg_error err;
+    fg_error_clear(&err);
+    fg_error_set(&err, FG_EINVAL, "x.y", "%s", "diagnostic with \xff byte");
+    struct fg_buf b;
+    fg_mem_fail_at(0);
+    fg_buf_init(&b, 4096);
+    CHECK_INT(fhir_outcome_write_error(&err, &b), FG_OK);
+    fg_buf_cleanup(&b);
+    unsigned long n = fg_mem_fail_at(0);
+    CHECK(n > 0);
+    for (unsigned long i = 1; i <= n; i++) {
+        fg_buf_init(&b, 4096);
+        fg_mem_fail_at(i);
+        enum fg_status st = fhir_outcome_write_error(&err, &b);
+        fg_mem_fail_at(0);
+        CHECK_INT(st, FG_ENOMEM);
+        fg_buf_cleanup(&b);
+    }
+}
+
+TEST_MAIN(test_alloc_failures, test_error_fields, test_explicit_code_no_expression, test_invalid_utf8_replaced,
           test_info)

@@ -77,6 +77,9 @@ static void test_response_error(void)
     struct fhir_kv q[] = {{FG_STR_LIT("_format"), FG_STR_LIT("xml")}};
     req.query = q;
     req.n_query = 1;
+    req.path = FG_STR_LIT("/auth/token");
+    CHECK_INT(fg_negotiate_response(&req), FG_OK);
+    req.path = FG_STR_LIT("/fhir/metadata");
     CHECK_INT(fg_negotiate_response(&req), FG_EFORMAT);
     CHECK_INT(fg_error_http_status(&req.err), 406);
     CHECK_STR(fg_error_issue_code(&req.err), "not-supported");
@@ -89,4 +92,13 @@ static void test_response_error(void)
     CHECK_INT(fg_negotiate_request_body(&req), FG_OK);
 }
 
-TEST_MAIN(test_accept, test_format, test_content_type, test_response_error)
+static void test_fhir_path(void)
+{
+    CHECK(fg_negotiate_is_fhir_path(fg_str_c("/fhir")));
+    CHECK(fg_negotiate_is_fhir_path(fg_str_c("/fhir/Patient")));
+    CHECK(!fg_negotiate_is_fhir_path(fg_str_c("/fhirx")));
+    CHECK(!fg_negotiate_is_fhir_path(fg_str_c("/healthz")));
+    CHECK(!fg_negotiate_is_fhir_path(fg_str_c("")));
+}
+
+TEST_MAIN(test_fhir_path, test_accept, test_format, test_content_type, test_response_error)

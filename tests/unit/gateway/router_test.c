@@ -99,4 +99,24 @@ static void test_first_match_wins(void)
     CHECK_INT(fg_router_match(t, 0, &req, &h), FG_ROUTE_NO_PATH);
 }
 
-TEST_MAIN(test_table, test_first_match_wins)
+static void test_allowed(void)
+{
+    static const struct {
+        const char *path, *want;
+    } rows[] = {
+        {"/fhir/Patient/amy", "GET, HEAD, PUT"},
+        {"/fhir/Patient", "POST"},
+        {"/fhir/metadata", "GET, HEAD"},
+        {"/nothing", ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_req req;
+        memset(&req, 0, sizeof req);
+        req.pool = fg_pool_new();
+        req.path = fg_str_c(rows[i].path);
+        CHECK_STR(fg_router_allowed(table, N, &req), rows[i].want);
+        fg_pool_free(&req.pool);
+    }
+}
+
+TEST_MAIN(test_table, test_first_match_wins, test_allowed)
