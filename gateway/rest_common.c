@@ -12,7 +12,11 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
 #include "../fhir/outcome.h"
+#include "../fhir/searchparam.h"
 #include "../fhir/subset.h"
+#include "../conformance/capability.h"
+#include "access.h"
+#include "cli.h"
 #include "negotiate.h"
 #include "server.h"
 
@@ -443,15 +447,53 @@ enum fg_status fg_rest_new_id(struct fg_req *req, struct fg_str *out)
     return FG_OK;
 }
 
-/* /fhir/<segment>... where the segment is no resource type we serve. */
+/* /fhir/<segment>...: reached through the {any} fallback routes, so either
+ * the segment is no resource type we serve (404) or the path exists with
+ * other methods only (405). */
 enum fg_status fg_rest_unknown_type(struct fg_req *req)
 {
     struct fg_str rest = req->path, seg = FG_STR_NULL;
-    /* path is "/fhir/<seg>[/...]": skip "/fhir/". */
     if (fg_str_starts_with(rest, "/fhir/"))
         rest = fg_str_n(rest.ptr + 6, rest.len - 6);
     fg_str_split(rest, '/', &seg, &rest);
+    int n = (int)(seg.len > 64 ? 64 : seg.len);
+    bool known = fhir_resource_type_known(seg) || fg_str_eq_c(seg, "metadata") ||
+                 fg_str_eq_c(seg, "_history");
+    if (known && (req->method == FG_GET || req->method == FG_HEAD))
+        return fg_error_set_http(&req->err, FG_ENOTFOUND, 404, "not-found", NULL,
+                                 "no endpoint at %.*s (bad id or version?)",
+                                 (int)(req->path.len > 200 ? 200 : req->path.len),
+                                 req->path.ptr);
+    if (known)
+        return fg_error_set_http(&req->err, FG_ENOTSUP, 405, "not-supported", NULL,
+                                 "method %.*s is not allowed on %.*s",
+                                 (int)(req->method_name.len > 16 ? 16 : req->method_name.len),
+                                 req->method_name.ptr,
+                                 (int)(req->path.len > 200 ? 200 : req->path.len),
+                                 req->path.ptr);
     return fg_error_set_http(&req->err, FG_ENOTFOUND, 404, "not-found", NULL,
-                             "Unknown resource type '%.*s'", (int)(seg.len > 64 ? 64 : seg.len),
-                             seg.ptr ? seg.ptr : "");
+                             "Unknown resource type '%.*s'", n, seg.ptr ? seg.ptr : "");
+}
+
+/* GET /fhir/metadata: public always (the access seam is told, but the
+ * CapabilityStatement is what a client reads before it can authenticate). */
+enum fg_status fg_rest_metadata(struct fg_req *req)
+{
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+    struct fg_capability_info info = {
+        .base_url = fg_req_base_url(req),
+        .software_version = FG_VERSION,
+        .now_us = fg_clock_now_us(&req->srv->clock),
+    };
+    enum fg_status st = fg_access_authorize(req, FG_IA_CAPABILITIES, FG_STR_NULL, FG_STR_NULL);
+    if (st == FG_OK) {
+        st = fg_capability_write(&info, &b);
+        if (st != FG_OK)
+            fg_error_set(&req->err, st, NULL, "cannot build the CapabilityStatement");
+    }
+    if (st == FG_OK)
+        st = fg_rest_send_buf(req, 200, &b);
+    fg_buf_cleanup(&b);
+    return st;
 }
