@@ -125,6 +125,12 @@ static size_t scan_json(struct fg_str body, const char **why)
             return i;
         }
         unsigned char c = p[i];
+        if (in_string && c < 0x20) {
+            /* RFC 8259: control characters in strings must be escaped
+             * (cJSON would take them). */
+            *why = "unescaped control character in a string";
+            return i;
+        }
         if (in_string) {
             if (escaped)
                 escaped = false;
