@@ -81,6 +81,9 @@ void fg_rest_http_date(int64_t t_us, char out[FG_HTTP_DATE_MAX])
 
 /* ---- JSON bodies ---- */
 
+#define FG_STR_OF_(x) #x
+#define FG_STR_OF(x) FG_STR_OF_(x)
+
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -142,7 +145,7 @@ static size_t scan_json(struct fg_str body, const char **why)
             in_string = true;
         } else if (c == '{' || c == '[') {
             if (++depth > FG_MAX_JSON_DEPTH) {
-                *why = "nesting deeper than the limit";
+                *why = "nesting deeper than the limit of " FG_STR_OF(FG_MAX_JSON_DEPTH) " levels";
                 return i;
             }
         } else if (c == '}' || c == ']') {
@@ -172,9 +175,8 @@ enum fg_status fg_rest_parse_json(struct fg_req *req, struct fg_str body, const 
     const char *why = NULL;
     size_t bad = scan_json(body, &why);
     if (bad < body.len)
-        return fg_error_set(&req->err, FG_EINVAL, what,
-                            "malformed JSON in %s at byte offset %zu: %s (limit %d levels)",
-                            what, bad, why, FG_MAX_JSON_DEPTH);
+        return fg_error_set(&req->err, FG_EINVAL, what, "malformed JSON in %s at byte offset "
+                            "%zu: %s", what, bad, why);
     if (skip_space(body, 0) == body.len)
         return fg_error_set(&req->err, FG_EINVAL, what, "the %s is empty: a JSON resource "
                             "is required", what);
