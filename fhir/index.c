@@ -127,13 +127,21 @@ static void walk(struct fhir_index_ctx *ctx, const struct fhir_searchparam *def,
     }
 }
 
-/* First root of `ti` named `name` (roots are sorted by strcmp), or n_roots. */
-static size_t root_lower_bound(const struct fhir_type_info *ti, const char *name)
+/* Orders a root against a member name of length len: by length, then bytes. */
+static int root_cmp(const struct fhir_type_root *r, const char *name, size_t len)
+{
+    if (r->len != len)
+        return r->len < len ? -1 : 1;
+    return memcmp(r->name, name, len);
+}
+
+/* First root of `ti` named `name` (roots are sorted by (len, name)), or n_roots. */
+static size_t root_lower_bound(const struct fhir_type_info *ti, const char *name, size_t len)
 {
     size_t lo = 0, hi = ti->n_roots;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(ti->roots[mid].name, name) < 0)
+        if (root_cmp(&ti->roots[mid], name, len) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -144,8 +152,9 @@ static size_t root_lower_bound(const struct fhir_type_info *ti, const char *name
 static void extract_member(struct fhir_index_ctx *ctx, const struct fhir_type_info *ti,
                            const cJSON *member)
 {
-    for (size_t r = root_lower_bound(ti, member->string);
-         r < ti->n_roots && strcmp(ti->roots[r].name, member->string) == 0; r++) {
+    size_t len = strlen(member->string);
+    for (size_t r = root_lower_bound(ti, member->string, len);
+         r < ti->n_roots && root_cmp(&ti->roots[r], member->string, len) == 0; r++) {
         const struct fhir_type_root *root = &ti->roots[r];
         const struct fhir_searchparam *def = &fhir_searchparams[root->row];
         const struct fhir_path *path = &def->compiled[root->alt];

@@ -23,6 +23,29 @@ static struct fg_str member_str(const cJSON *node, const char *name)
     return cJSON_IsString(v) ? fg_str_c(v->valuestring) : FG_STR_NULL;
 }
 
+/* One pass over node's members: out[i] = the member named names[i] (or
+ * NULL). Cheaper than one cJSON lookup per name on the hot types. */
+static void members(const cJSON *node, const char *const *names, size_t n, const cJSON **out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    for (const cJSON *c = node->child; c; c = c->next) {
+        if (!c->string)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (c->string[0] == names[i][0] && strcmp(c->string, names[i]) == 0) {
+                out[i] = c;
+                break;
+            }
+        }
+    }
+}
+
+static struct fg_str str_of(const cJSON *v)
+{
+    return cJSON_IsString(v) ? fg_str_c(v->valuestring) : FG_STR_NULL;
+}
+
 static struct fg_str normalized(struct fhir_index_ctx *ctx, struct fg_str s)
 {
     if (s.len == 0)
@@ -51,20 +74,25 @@ static void add_token(struct fhir_index_ctx *ctx, const struct fhir_searchparam 
 static void token_coding(struct fhir_index_ctx *ctx, const struct fhir_searchparam *def,
                          const cJSON *c)
 {
-    add_token(ctx, def, member_str(c, "system"), member_str(c, "code"), member_str(c, "display"));
+    static const char *const names[] = {"system", "code", "display"};
+    const cJSON *m[3];
+    members(c, names, 3, m);
+    add_token(ctx, def, str_of(m[0]), str_of(m[1]), str_of(m[2]));
 }
 
 static void token_codeable_concept(struct fhir_index_ctx *ctx,
                                    const struct fhir_searchparam *def, const cJSON *cc)
 {
-    const cJSON *codings = member(cc, "coding");
-    if (cJSON_IsArray(codings)) {
-        for (const cJSON *c = codings->child; c; c = c->next) {
+    static const char *const names[] = {"coding", "text"};
+    const cJSON *m[2];
+    members(cc, names, 2, m);
+    if (cJSON_IsArray(m[0])) {
+        for (const cJSON *c = m[0]->child; c; c = c->next) {
             if (cJSON_IsObject(c))
                 token_coding(ctx, def, c);
         }
     }
-    add_token(ctx, def, FG_STR_NULL, FG_STR_NULL, member_str(cc, "text"));
+    add_token(ctx, def, FG_STR_NULL, FG_STR_NULL, str_of(m[1]));
 }
 
 static void token_identifier(struct fhir_index_ctx *ctx, const struct fhir_searchparam *def,
@@ -294,9 +322,11 @@ static void add_quantity_value(struct fhir_index_ctx *ctx, const struct fhir_sea
     if (dt == FHIR_DT_INTEGER || dt == FHIR_DT_DECIMAL) {
         add_number(ctx, def, node, FG_STR_NULL, FG_STR_NULL);
     } else if (dt == FHIR_DT_QUANTITY && cJSON_IsObject(node)) {
-        struct fg_str code = member_str(node, "code");
-        add_number(ctx, def, member(node, "value"), member_str(node, "system"),
-                   code.len ? code : member_str(node, "unit"));
+        static const char *const names[] = {"value", "system", "code", "unit"};
+        const cJSON *m[4];
+        members(node, names, 4, m);
+        struct fg_str code = str_of(m[2]);
+        add_number(ctx, def, m[0], str_of(m[1]), code.len ? code : str_of(m[3]));
     } else if (dt == FHIR_DT_MONEY && cJSON_IsObject(node)) {
         struct fg_str cur = member_str(node, "currency");
         add_number(ctx, def, member(node, "value"),
