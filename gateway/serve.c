@@ -20,11 +20,6 @@ extern char **environ;
 /* How long a stop waits for in-flight requests. */
 #define SERVE_GRACE_MS 30000
 
-/* TEMPORARY until branch h-store (fhir/store_sqlite.c) is merged: a weak
- * reference lets the server run without a store. Remove this pragma at that
- * merge: a weak reference does not pull store_sqlite.o out of the archive. */
-#pragma weak fhir_store_sqlite_open
-
 static void usage(FILE *out)
 {
     fprintf(out, "usage: fhirgate serve [options]\n"
@@ -36,8 +31,6 @@ static void usage(FILE *out)
 
 static enum fg_status open_store(struct fg_server *srv, char *msg, size_t msg_size)
 {
-    if (!fhir_store_sqlite_open)
-        return FG_OK;
     struct fg_error err;
     fg_error_clear(&err);
     struct fhir_store_sqlite_options opt = {
