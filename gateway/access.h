@@ -1,7 +1,7 @@
 /* access.h - THE policy seam: every FHIR interaction asks here first.
  *
  * Each REST handler (rest_read.c, rest_write.c, rest_search.c,
- * rest_bundle.c, capability) calls exactly these functions, once per
+ * rest_bundle.c; not GET /metadata, which is public) calls these functions, once per
  * interaction, and never decides about permissions itself. The foundation
  * allows everything; the SMART issue fills in the bodies (scopes, the
  * patient compartment, confidentiality labels) without touching handlers.
@@ -22,7 +22,7 @@
 #include "http.h"
 
 enum fg_interaction {
-    FG_IA_CAPABILITIES, /* GET /metadata: always public */
+    FG_IA_CAPABILITIES, /* GET /metadata: public, never sent to the seam (named for logs) */
     FG_IA_READ,
     FG_IA_VREAD,
     FG_IA_HISTORY_INSTANCE,

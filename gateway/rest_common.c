@@ -483,8 +483,9 @@ enum fg_status fg_rest_unknown_type(struct fg_req *req)
                              "Unknown resource type '%.*s'", n, seg.ptr ? seg.ptr : "");
 }
 
-/* GET /fhir/metadata: public always (the access seam is told, but the
- * CapabilityStatement is what a client reads before it can authenticate). */
+/* GET /fhir/metadata: public, never behind the access seam: it is what a
+ * client reads before it can authenticate (SMART App Launch discovery), and
+ * it reveals only what the server offers, no data. */
 enum fg_status fg_rest_metadata(struct fg_req *req)
 {
     struct fg_buf b;
@@ -494,12 +495,9 @@ enum fg_status fg_rest_metadata(struct fg_req *req)
         .software_version = FG_VERSION,
         .now_us = fg_clock_now_us(&req->srv->clock),
     };
-    enum fg_status st = fg_access_authorize(req, FG_IA_CAPABILITIES, FG_STR_NULL, FG_STR_NULL);
-    if (st == FG_OK) {
-        st = fg_capability_write(&info, &b);
-        if (st != FG_OK)
-            fg_error_set(&req->err, st, NULL, "cannot build the CapabilityStatement");
-    }
+    enum fg_status st = fg_capability_write(&info, &b);
+    if (st != FG_OK)
+        fg_error_set(&req->err, st, NULL, "cannot build the CapabilityStatement");
     if (st == FG_OK)
         st = fg_rest_send_buf(req, 200, &b);
     fg_buf_cleanup(&b);
