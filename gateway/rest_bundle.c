@@ -15,6 +15,7 @@
  * Spec: http://hl7.org/fhir/R4/http.html#transaction */
 #include "rest_bundle.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/fg_limits.h"
@@ -130,6 +131,52 @@ static enum fg_status assign_ids(struct tx *t)
                           (int)(t->aliases[dup].from.len > 100 ? 100 : t->aliases[dup].from.len),
                           t->aliases[dup].from.ptr);
     return st;
+}
+
+static int cmp_slice(struct fg_str a, struct fg_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    if (c)
+        return c;
+    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
+}
+
+static int cmp_target(const void *a, const void *b)
+{
+    const struct fg_bundle_entry *x = *(const struct fg_bundle_entry *const *)a;
+    const struct fg_bundle_entry *y = *(const struct fg_bundle_entry *const *)b;
+    int c = cmp_slice(x->type, y->type);
+    return c ? c : cmp_slice(x->id, y->id);
+}
+
+/* Two writes to one resource in a transaction are an error
+ * (http.html#trules): sort the written targets and compare neighbours. */
+static enum fg_status check_distinct_targets(struct tx *t)
+{
+    struct fg_bundle_entry **w = fg_pool_alloc(t->req->pool, (t->n + 1) * sizeof *w);
+    size_t k = 0;
+    if (!w)
+        return fg_error_set(&t->req->err, FG_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < t->n; i++) {
+        struct fg_bundle_entry *e = &t->e[i];
+        bool writes = e->method == FG_POST || e->method == FG_PUT || e->method == FG_DELETE;
+        if (writes && !e->existing)
+            w[k++] = e;
+    }
+    if (k > 1)
+        qsort(w, k, sizeof *w, cmp_target);
+    for (size_t i = 1; i < k; i++) {
+        if (cmp_target(&w[i - 1], &w[i]) == 0) {
+            size_t a = w[i - 1]->index < w[i]->index ? w[i - 1]->index : w[i]->index;
+            size_t b = w[i - 1]->index < w[i]->index ? w[i]->index : w[i - 1]->index;
+            return fg_error_set(&t->req->err, FG_EINVAL, "Bundle.entry.request.url",
+                                "Bundle.entry[%zu] and Bundle.entry[%zu] both write %.*s/%.*s",
+                                a, b, (int)w[i]->type.len, w[i]->type.ptr, (int)w[i]->id.len,
+                                w[i]->id.ptr);
+        }
+    }
+    return FG_OK;
 }
 
 static enum fg_status rewrite_refs(struct tx *t)
@@ -348,6 +395,8 @@ static enum fg_status transaction(struct tx *t, const cJSON *entries)
         st = fg_access_authorize(req, t->e[i].ia, t->e[i].type, t->e[i].id);
     if (st == FG_OK)
         st = assign_ids(t);
+    if (st == FG_OK)
+        st = check_distinct_targets(t);
     if (st == FG_OK)
         st = rewrite_refs(t);
     if (st == FG_OK)
