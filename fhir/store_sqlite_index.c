@@ -87,12 +87,27 @@ static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhi
     return st;
 }
 
+/* A token entry with only a text (CodeableConcept.text) adds nothing when
+ * an earlier entry of the same parameter carries the same text (the
+ * coding's display): skipped, it saves two b-tree inserts. */
+static bool redundant_text(const struct fhir_index_entry *e, size_t i)
+{
+    if (e[i].def->type != FHIR_PARAM_TOKEN || e[i].code.len || e[i].system.len)
+        return false;
+    for (size_t k = i; k-- > 0 && e[k].def == e[i].def;)
+        if (fg_str_eq(e[k].text, e[i].text))
+            return true;
+    return false;
+}
+
 enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
                                const struct fhir_index_entry *e, size_t n,
                                const struct fg_str *patients, size_t n_patients,
                                struct fg_error *err)
 {
     for (size_t i = 0; i < n; i++) {
+        if (redundant_text(e, i))
+            continue;
         sqlite3_stmt *st = bind_entry(c, rid, &e[i]);
         if (!st)
             continue;

@@ -14,9 +14,12 @@
  *       current one is in res), so a create writes its JSON once.
  *   idx_token/string/date/number/quantity/ref/uri: search index rows of the
  *       current non-deleted version, one per extracted value, keyed by the
- *       parameter's table id. Each is a WITHOUT ROWID table clustered for
- *       lookups by value, plus an index (rid, param) for EXISTS checks,
- *       sorting and deletes.
+ *       parameter's table id. token, string, uri and ref are WITHOUT ROWID
+ *       tables clustered for lookups by value (they can drive a search),
+ *       plus an index (rid, param) for EXISTS checks, sorting and deletes.
+ *       date, number and quantity never drive (a range on a value rarely
+ *       narrows well), so they are clustered by (rid, param) only: one
+ *       b-tree insert per value instead of two (the write rate matters).
  *   res_compartment(rid, patient): the patients whose compartment holds the
  *       resource (kept through a delete: history reads need them).
  *   meta(key, value): the search-parameter table's checksum and the cursor
@@ -58,15 +61,12 @@ static const char *const migrations[] = {
     " raw TEXT NOT NULL, PRIMARY KEY(param, value, rid, raw)) WITHOUT ROWID;"
     "CREATE INDEX idx_string_rid ON idx_string(rid, param);"
     "CREATE TABLE idx_date(param INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,"
-    " rid INTEGER NOT NULL, PRIMARY KEY(param, lo, hi, rid)) WITHOUT ROWID;"
-    "CREATE INDEX idx_date_rid ON idx_date(rid, param);"
+    " rid INTEGER NOT NULL, PRIMARY KEY(rid, param, lo, hi)) WITHOUT ROWID;"
     "CREATE TABLE idx_number(param INTEGER NOT NULL, value REAL NOT NULL, rid INTEGER NOT NULL,"
-    " PRIMARY KEY(param, value, rid)) WITHOUT ROWID;"
-    "CREATE INDEX idx_number_rid ON idx_number(rid, param);"
+    " PRIMARY KEY(rid, param, value)) WITHOUT ROWID;"
     "CREATE TABLE idx_quantity(param INTEGER NOT NULL, value REAL NOT NULL,"
     " system TEXT NOT NULL, code TEXT NOT NULL, rid INTEGER NOT NULL,"
-    " PRIMARY KEY(param, value, system, code, rid)) WITHOUT ROWID;"
-    "CREATE INDEX idx_quantity_rid ON idx_quantity(rid, param);"
+    " PRIMARY KEY(rid, param, value, system, code)) WITHOUT ROWID;"
     "CREATE TABLE idx_ref(param INTEGER NOT NULL, tid TEXT NOT NULL, ttype TEXT NOT NULL,"
     " url TEXT NOT NULL, rid INTEGER NOT NULL,"
     " PRIMARY KEY(param, tid, ttype, url, rid)) WITHOUT ROWID;"

@@ -6,7 +6,7 @@
  *     [AND r.rid IN (<driver>)] AND <filter> AND <filter> ...
  * The driver is the one filter most likely to be selective, by a fixed
  * heuristic: _id (the unique (type, id) index) > reference > compartment
- * restriction > token with a system > token > string > date. Every other
+ * restriction > token with a system > token > string/uri. Every other
  * filter is an EXISTS on the (rid, param) index of its table. Values of
  * one parameter (comma) are ORed inside one EXISTS; repeated parameters
  * are separate EXISTS (AND). A chain is an EXISTS over idx_ref joined to
@@ -559,12 +559,7 @@ static int driver_rank(const struct fhir_search_param *p)
         return 45;
     case FHIR_PARAM_STRING: return 30;
     case FHIR_PARAM_URI: return 30;
-    case FHIR_PARAM_DATE:
-        for (size_t i = 0; i < p->n_values; i++)
-            if (p->values[i].prefix != FHIR_PREFIX_NONE && p->values[i].prefix != FHIR_PREFIX_EQ)
-                return 0;
-        return 20;
-    default: return 0;
+    default: return 0; /* date, number, quantity: clustered by rid, cannot drive */
     }
 }
 
@@ -618,7 +613,9 @@ void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
         }
     }
     bool comp_drives = q->n_compartment_patients && RANK_COMPARTMENT > best;
-    sq_sql_add(g, "r.type = ");
+    /* With a driver, unary + keeps the planner off the type index: the
+     * driver's rid list is the selective path. */
+    sq_sql_add(g, comp_drives || best ? "+r.type = " : "r.type = ");
     sq_sql_text(g, q->type);
     sq_sql_add(g, " AND r.deleted = 0");
     if (snap > 0) {
