@@ -32,6 +32,13 @@ enum fg_status fg_rest_search_post(struct fg_req *req);
 enum fg_status fg_rest_bundle(struct fg_req *req);            /* rest_bundle.c */
 enum fg_status fg_rest_unknown_type(struct fg_req *req);      /* rest_common.c */
 
+/* Runs a type-level search (authorize, parse, narrow, store, filter) and
+ * appends its searchset Bundle text to out. Failures fill req->err.
+ * Used by GET/POST _search and by GET entries of a batch or transaction. */
+struct fhir_kv;
+enum fg_status fg_rest_search_run(struct fg_req *req, struct fg_str type,
+                                  const struct fhir_kv *pairs, size_t n, struct fg_buf *out);
+
 /* ---- helpers (rest_common.c) ---- */
 
 /* "W/\"<version>\"" in the pool; NULL on no memory. */

@@ -240,9 +240,38 @@ static enum fg_status write_all(struct tx *t)
 
 /* ---- one entry on its own (batch entries, transaction GETs) ---- */
 
+/* GET <type>?<query> inside a Bundle: the entry's resource is the
+ * searchset Bundle. */
+static enum fg_status run_search(struct fg_req *req, struct fg_bundle_entry *e,
+                                 struct fg_error *err)
+{
+    struct fhir_kv *pairs = NULL;
+    size_t n = 0;
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+    enum fg_status st = fhir_form_parse(req->pool, e->query, FG_MAX_SEARCH_PARAMS * 2, &pairs,
+                                        &n, err);
+    if (st == FG_OK) {
+        st = fg_rest_search_run(req, e->type, pairs, n, &b);
+        if (st != FG_OK)
+            take_req_error(req, err);
+    }
+    if (st == FG_OK) {
+        e->res.type = FG_STR_LIT("Bundle");
+        e->res.json = fg_pool_str(req->pool, fg_buf_str(&b));
+        if (!e->res.json.ptr)
+            st = fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    }
+    fg_buf_cleanup(&b);
+    e->status = 200;
+    return st;
+}
+
 static enum fg_status run_read(struct fg_req *req, struct fhir_store *store,
                                struct fg_bundle_entry *e, struct fg_error *err)
 {
+    if (e->is_search)
+        return run_search(req, e, err);
     enum fg_status st = e->vid ? fhir_store_vread(store, req->pool, e->type, e->id, e->vid,
                                                   &e->res, err)
                                : fhir_store_read(store, req->pool, e->type, e->id, &e->res, err);

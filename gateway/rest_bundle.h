@@ -25,6 +25,8 @@ struct fg_bundle_entry {
     struct fg_str type;           /* from request.url */
     struct fg_str id;             /* "" for POST */
     int64_t vid;                  /* GET .../_history/<vid>; 0 otherwise */
+    struct fg_str query;          /* GET <type>?<query>: a search ("" = all) */
+    bool is_search;               /* GET <type>[?query] */
     struct fg_str full_url;       /* entry.fullUrl ("" when absent) */
     cJSON *resource;              /* entry.resource (POST, PUT); borrowed */
     struct fg_str if_none_exist;  /* request.ifNoneExist (POST) */
@@ -40,7 +42,7 @@ struct fg_bundle_entry {
 
 /* Parses Bundle.entry[index] (a JSON object, borrowed) into *out. On a bad
  * entry fills err with FG_EINVAL (or FG_ENOTSUP for what the server does
- * not offer in a Bundle: PATCH, conditional update/delete, search) whose
+ * not offer in a Bundle: PATCH, conditional update/delete) whose
  * expression names the element, e.g. "Bundle.entry[3].request.method".
  * base_url strips absolute request URLs on our base.
  * @test tests/unit/gateway/rest_bundle_test.c */

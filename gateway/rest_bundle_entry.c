@@ -101,9 +101,11 @@ static enum fg_status parse_url(struct fg_str base, struct fg_str url,
         return entry_fail(err, FG_EINVAL, i, "request.url",
                           "\"%.*s\" does not start with a resource type this server serves",
                           (int)(url.len > 80 ? 80 : url.len), url.ptr);
-    if (has_query)
+    bool read = out->method == FG_GET || out->method == FG_HEAD;
+    if (has_query && (!read || id.len))
         return entry_fail(err, FG_ENOTSUP, i, "request.url",
-                          "conditional and search URLs are not supported in a Bundle entry");
+                          "conditional URLs are not supported in a Bundle entry");
+    out->query = has_query ? query : FG_STR_NULL;
     bool bad_history = hist.len && (!fg_str_eq_c(hist, "_history") || !vid.len);
     if ((id.len && !fg_is_fhir_id(id)) || rest.len || bad_history)
         return entry_fail(err, FG_EINVAL, i, "request.url", "\"%.*s\" is not a resource URL",
@@ -139,9 +141,10 @@ static enum fg_status check_shape(struct fg_bundle_entry *e, struct fg_error *er
     case FG_GET:
     case FG_HEAD:
         e->ia = e->vid ? FG_IA_VREAD : FG_IA_READ;
-        if (!instance)
-            return entry_fail(err, FG_ENOTSUP, i, "request.url",
-                              "searches are not supported inside a Bundle");
+        if (!instance) {
+            e->ia = FG_IA_SEARCH_TYPE;
+            e->is_search = true;
+        }
         break;
     default:
         return entry_fail(err, FG_ENOTSUP, i, "request.method",

@@ -122,34 +122,32 @@ static enum fg_status add_entries(struct fg_req *req, struct fg_buf *b, size_t *
     return st;
 }
 
-static enum fg_status answer(struct fg_req *req, const struct fhir_query *q,
-                             const struct fhir_search_result *r)
+/* The searchset Bundle text of a result (links, total, entries). */
+static enum fg_status write_searchset(struct fg_req *req, const struct fhir_query *q,
+                                      const struct fhir_search_result *r, struct fg_buf *b)
 {
     struct fhir_bundle_link links[3];
     size_t n_links = 0, i = 0;
-    struct fg_buf b;
-    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
     int64_t total = q->total == FHIR_TOTAL_NONE ? -1 : r->total;
     enum fg_status st = build_links(req, q, r, links, &n_links);
-    if (st == FG_OK)
-        st = fhir_bundle_begin(&b, "searchset", FG_STR_NULL, 0, total, links, n_links);
+    if (st != FG_OK)
+        return st;
+    st = fhir_bundle_begin(b, "searchset", FG_STR_NULL, 0, total, links, n_links);
     if (st == FG_OK && q->summary != FHIR_SUMMARY_COUNT) {
-        st = add_entries(req, &b, &i, q, r->matches, r->n_matches, "match");
+        st = add_entries(req, b, &i, q, r->matches, r->n_matches, "match");
         if (st == FG_OK)
-            st = add_entries(req, &b, &i, q, r->included, r->n_included, "include");
+            st = add_entries(req, b, &i, q, r->included, r->n_included, "include");
     }
     if (st == FG_OK)
-        st = fhir_bundle_end(&b, i);
-    if (st == FG_OK)
-        st = fg_rest_send_buf(req, 200, &b);
-    else
+        st = fhir_bundle_end(b, i);
+    if (st != FG_OK)
         fg_error_set(&req->err, FG_ETOOBIG, NULL,
                      "the search result is larger than the response limit: use _count");
-    fg_buf_cleanup(&b);
     return st;
 }
 
-static enum fg_status search(struct fg_req *req, const struct fhir_kv *pairs, size_t n)
+enum fg_status fg_rest_search_run(struct fg_req *req, struct fg_str type,
+                                  const struct fhir_kv *pairs, size_t n, struct fg_buf *out)
 {
     struct fhir_store *store = NULL;
     struct fhir_query q;
@@ -157,13 +155,12 @@ static enum fg_status search(struct fg_req *req, const struct fhir_kv *pairs, si
     memset(&q, 0, sizeof q);
     enum fhir_search_handling handling =
         fg_rest_prefer_strict(req) ? FHIR_HANDLING_STRICT : FHIR_HANDLING_LENIENT;
-    enum fg_status st =
-        fg_access_authorize(req, FG_IA_SEARCH_TYPE, req->route_type, FG_STR_NULL);
+    enum fg_status st = fg_access_authorize(req, FG_IA_SEARCH_TYPE, type, FG_STR_NULL);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
     if (st == FG_OK)
-        st = fhir_search_parse(req->pool, req->route_type, fg_str_c(fg_req_base_url(req)),
-                               pairs, n, handling, &q, &req->err);
+        st = fhir_search_parse(req->pool, type, fg_str_c(fg_req_base_url(req)), pairs, n,
+                               handling, &q, &req->err);
     if (st == FG_OK)
         st = fg_access_narrow_query(req, &q);
     if (st == FG_OK)
@@ -172,7 +169,18 @@ static enum fg_status search(struct fg_req *req, const struct fhir_kv *pairs, si
         st = fg_access_filter_result(req, FG_IA_SEARCH_TYPE, r.matches, &r.n_matches);
     if (st == FG_OK)
         st = fg_access_filter_result(req, FG_IA_SEARCH_TYPE, r.included, &r.n_included);
-    return st == FG_OK ? answer(req, &q, &r) : st;
+    return st == FG_OK ? write_searchset(req, &q, &r, out) : st;
+}
+
+static enum fg_status search(struct fg_req *req, const struct fhir_kv *pairs, size_t n)
+{
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+    enum fg_status st = fg_rest_search_run(req, req->route_type, pairs, n, &b);
+    if (st == FG_OK)
+        st = fg_rest_send_buf(req, 200, &b);
+    fg_buf_cleanup(&b);
+    return st;
 }
 
 enum fg_status fg_rest_search_get(struct fg_req *req)

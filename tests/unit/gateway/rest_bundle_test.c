@@ -104,6 +104,10 @@ static void test_entries(void)
          "Bundle.entry[17].request.url", FG_GET, "", ""},
         {"{\"fullUrl\":7,\"request\":{\"method\":\"GET\",\"url\":\"Patient/a\"}}", FG_EINVAL,
          "Bundle.entry[18].fullUrl", FG_GET, "", ""},
+        {"{\"request\":{\"method\":\"GET\",\"url\":\"Patient?name=x&_count=1\"}}", FG_OK, "",
+         FG_GET, "Patient", ""},
+        {"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/a?x=1\"}}", FG_ENOTSUP,
+         "Bundle.entry[20].request.url", FG_GET, "", ""},
     };
     struct fg_pool *pool = fg_pool_new();
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -137,6 +141,14 @@ static void test_entry_details(void)
     CHECK_INT(fg_bundle_entry_parse(pool, fg_str_c(BASE), j, 0, &e, &err), FG_OK);
     CHECK_INT(e.vid, 3);
     CHECK_INT(e.ia, FG_IA_VREAD);
+    CHECK(!e.is_search);
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"request\":{\"method\":\"GET\",\"url\":\"" BASE "/Observation?code=x\"}}");
+    CHECK_INT(fg_bundle_entry_parse(pool, fg_str_c(BASE), j, 0, &e, &err), FG_OK);
+    CHECK(e.is_search);
+    CHECK_INT(e.ia, FG_IA_SEARCH_TYPE);
+    CHECK_SLICE(e.type, "Observation");
+    CHECK_SLICE(e.query, "code=x");
     cJSON_Delete(j);
     j = cJSON_Parse("{\"fullUrl\":\"urn:uuid:x\",\"resource\":{\"resourceType\":\"Patient\"},"
                     "\"request\":{\"method\":\"POST\",\"url\":\"Patient\","
