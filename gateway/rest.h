@@ -17,7 +17,11 @@
 #include "../fhir/store.h"
 #include "http.h"
 
-/* ---- handlers (fg_handler) ---- */
+/* ---- handlers (fg_handler) ----
+ * Each answers per http.html and fills req->err on failure (house style
+ * rule 5). @test tests/integration/cases/rest/ (one case file per
+ * behaviour: crud-round-trip, vread-history, if-none-match-304,
+ * if-match-412, conditional-create, prefer-return, malformed-json, ...). */
 enum fg_status fg_rest_metadata(struct fg_req *req);          /* conformance: capability */
 enum fg_status fg_rest_read(struct fg_req *req);              /* rest_read.c */
 enum fg_status fg_rest_vread(struct fg_req *req);
