@@ -175,10 +175,10 @@ enum fg_status fg_rest_parse_json(struct fg_req *req, struct fg_str body, const 
     const char *why = NULL;
     size_t bad = scan_json(body, &why);
     if (bad < body.len)
-        return fg_error_set(&req->err, FG_EINVAL, what, "malformed JSON in %s at byte offset "
+        return fg_error_set(&req->err, FG_EINVAL, NULL, "malformed JSON in %s at byte offset "
                             "%zu: %s", what, bad, why);
     if (skip_space(body, 0) == body.len)
-        return fg_error_set(&req->err, FG_EINVAL, what, "the %s is empty: a JSON resource "
+        return fg_error_set(&req->err, FG_EINVAL, NULL, "the %s is empty: a JSON resource "
                             "is required", what);
     const char *end = NULL;
     cJSON *tree = cJSON_ParseWithLengthOpts(body.ptr, body.len, &end, false);
@@ -188,7 +188,7 @@ enum fg_status fg_rest_parse_json(struct fg_req *req, struct fg_str body, const 
         tree = NULL;
     }
     if (!tree)
-        return fg_error_set(&req->err, FG_EINVAL, what,
+        return fg_error_set(&req->err, FG_EINVAL, NULL,
                             "malformed JSON in %s at byte offset %zu", what,
                             off > body.len ? body.len : off);
     if (fg_pool_on_free(req->pool, delete_tree, tree) != FG_OK) {
