@@ -415,6 +415,38 @@ static void test_seed_file_is_atomic(void)
     mem_close(&m->base);
 }
 
+/* Every allocation the loader makes may fail: it reports FG_ENOMEM (or the
+ * store's error), counts nothing, and leaks nothing (ASan checks). */
+static void test_seed_alloc_failures(void)
+{
+    static const char text[] =
+        "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+        "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"a\",\"birthDate\":\"${date:-3y}\"},"
+        "\"request\":{\"method\":\"PUT\",\"url\":\"Patient/a\"}}]}";
+    struct fg_clock clock = {0};
+    int succeeded = 0;
+    for (unsigned long n = 1; n < 200 && !succeeded; n++) {
+        struct mem_store *m = mem_new(&clock);
+        struct fg_seed_report rep = {0};
+        struct fg_error err;
+        fg_error_clear(&err);
+        fg_mem_fail_at(n);
+        enum fg_status st = fg_seed_load_text(&m->base, fg_str_c(text), day_of(2026, 11, 23),
+                                              "a.json", &rep, &err);
+        fg_mem_fail_at(0);
+        if (st == FG_OK) {
+            succeeded = 1;
+            CHECK_INT(rep.files, 1);
+        } else {
+            CHECK(st == FG_ENOMEM);
+            CHECK_INT(rep.files, 0);
+            CHECK(err.diagnostics[0] != '\0');
+        }
+        mem_close(&m->base);
+    }
+    CHECK(succeeded);
+}
+
 static void test_seed_missing_dir(void)
 {
     struct fg_clock clock = {0};
@@ -476,9 +508,9 @@ static void test_seed_sqlite_twice(void)
 
 TEST_MAIN(test_placeholder_table, test_placeholder_bad, test_placeholder_names_the_text,
           test_placeholder_cap, test_seed_fixtures_twice, test_seed_bad_bundles,
-          test_seed_file_is_atomic, test_seed_missing_dir, test_seed_sqlite_twice)
+          test_seed_file_is_atomic, test_seed_alloc_failures, test_seed_missing_dir, test_seed_sqlite_twice)
 #else
 TEST_MAIN(test_placeholder_table, test_placeholder_bad, test_placeholder_names_the_text,
           test_placeholder_cap, test_seed_fixtures_twice, test_seed_bad_bundles,
-          test_seed_file_is_atomic, test_seed_missing_dir)
+          test_seed_file_is_atomic, test_seed_alloc_failures, test_seed_missing_dir)
 #endif
