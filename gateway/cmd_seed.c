@@ -13,10 +13,6 @@
 #include "../fhir/store_sqlite.h"
 #include "seed.h"
 
-/* TEMPORARY until branch h-store (fhir/store_sqlite.c) is merged: a weak
- * reference lets the binary link without a store. Remove at that merge. */
-#pragma weak fhir_store_sqlite_open
-
 #define SEED_USAGE 2 /* FG_CLI_USAGE */
 #define SEED_DEFAULT_DB "var/fhirgate.db"
 #define SEED_DEFAULT_FIXTURES "fixtures"
@@ -96,10 +92,6 @@ int fg_cmd_seed(int argc, char **argv)
     if (o.now && fg_clock_pin(&clock, fg_str_c(o.now)) != FG_OK) {
         fprintf(stderr, "fhirgate seed: --now wants YYYY-MM-DD or an instant, got \"%s\"\n", o.now);
         return SEED_USAGE;
-    }
-    if (!fhir_store_sqlite_open) {
-        fprintf(stderr, "fhirgate seed: this build has no SQLite store\n");
-        return 1;
     }
     fg_error_clear(&err);
     make_parent_dir(o.db);
