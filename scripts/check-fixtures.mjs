@@ -8,6 +8,7 @@
 //   profile     every resource has meta.profile
 //   references  every Reference.reference (and Binary url) resolves within the fixture set
 //   provenance  every resource except Provenance is the target of a Provenance
+//   json        no null, empty string, empty array or empty object (FHIR JSON forbids them)
 // and once for the whole set: unique ids, patients amy/daniel/lily/max, their ages
 // (Lily 8, Max 15, Amy and Daniel adults, on several load days), the clinical-note
 // rules of checklist M-5, valid NPIs.
@@ -149,6 +150,17 @@ function collectRefs(node, path, out) {
     }
 }
 
+function emptyValues(node, path, out) {
+    if (node === null || node === '') out.push(`${path} is ${JSON.stringify(node)}`);
+    else if (Array.isArray(node)) {
+        if (node.length === 0) out.push(`${path} is []`);
+        node.forEach((v, i) => emptyValues(v, `${path}[${i}]`, out));
+    } else if (typeof node === 'object') {
+        if (Object.keys(node).length === 0) out.push(`${path} is {}`);
+        for (const [k, v] of Object.entries(node)) emptyValues(v, `${path}.${k}`, out);
+    }
+}
+
 function ageOn(birth, day) {
     let age = day.y - birth.y;
     if (day.m < birth.m || (day.m === birth.m && day.d < birth.d)) age--;
@@ -229,6 +241,9 @@ function main() {
             for (const [path, v] of refs) if (!byKey.has(v)) unresolved.push(`${path} -> ${v}`);
         }
         check('references', p.file, unresolved);
+        const empties = [];
+        for (const r of resources) emptyValues(r, `${r.resourceType}/${r.id}`, empties);
+        check('json', p.file, empties);
         check('provenance', p.file, resources.filter((r) => r.resourceType !== 'Provenance' && !provTargets.has(`${r.resourceType}/${r.id}`))
             .map((r) => `${r.resourceType}/${r.id} has no Provenance`));
     }
