@@ -81,7 +81,9 @@ struct fhir_chain {
     struct fhir_search_param *inner;     /* the parameter on the target */
 };
 
-/* One parameter occurrence. Repeated occurrences are ANDed; its values are ORed. */
+/* One parameter occurrence. Repeated occurrences are ANDed; its values are ORed.
+ * A chained parameter (chain != NULL) has no values of its own: they are on
+ * the innermost chain->inner. */
 struct fhir_search_param {
     const struct fhir_searchparam *def;  /* static table row */
     struct fg_str name;                  /* as written, without modifier */
@@ -157,19 +159,32 @@ enum fhir_search_handling { FHIR_HANDLING_LENIENT, FHIR_HANDLING_STRICT };
 
 /* Splits a raw application/x-www-form-urlencoded string (a query string
  * without '?', or a POST body) into decoded pairs, allocated in pool.
- * FG_EINVAL (err filled) on a bad %-escape or more than max_pairs pairs.
+ * Empty pairs and pairs without a name are skipped; "name" alone has an
+ * empty value. FG_EINVAL (err filled, naming the parameter) on a bad
+ * %-escape, decoded bytes that are not UTF-8 or are control characters
+ * (NUL, overlong forms, surrogates), or more than max_pairs pairs (issue
+ * code too-costly).
  * @test tests/unit/fhir/search_test.c */
 enum fg_status fhir_form_parse(struct fg_pool *pool, struct fg_str raw, size_t max_pairs,
                                struct fhir_kv **pairs, size_t *n_pairs, struct fg_error *err);
 
-/* Parses the pairs of a search on `type` into *out (pool-owned).
+/* Parses the pairs of a search on `type` into *out (pool-owned); on
+ * failure *out is untouched.
  * base_url is this server's FHIR base ("http://host/fhir"): a reference
  * value that is an absolute URL on it is treated as relative.
- * Unknown parameters are recorded in out->ignored under lenient handling
- * and refused with FG_EINVAL under strict handling. Malformed values
- * (a bad date, an unknown prefix or modifier, _count=abc) always give
- * FG_EINVAL with err naming the parameter. Parameters the server knows but
- * cannot evaluate (composite, :above on a token, ...) give FG_ENOTSUP.
+ * Unknown parameters, composite and special ones, and _contained,
+ * _containedType, _has, _list, _query, _filter, _text, _content are
+ * recorded in out->ignored under lenient handling and refused under strict
+ * handling (unknown: FG_EINVAL; the others: FG_ENOTSUP). A parameter with
+ * an empty value is ignored under both. _format and _pretty are skipped
+ * silently. Malformed values (a bad date, an unknown prefix or modifier,
+ * a modifier that does not apply to the type, _count=abc) always give
+ * FG_EINVAL with err naming the parameter; a modifier FHIR defines but the
+ * server cannot evaluate (:above/:below/:in/:not-in/:of-type on a token,
+ * :above/:below on a reference) gives FG_ENOTSUP. _count above
+ * FG_MAX_COUNT is lowered to it. Over FG_MAX_SEARCH_PARAMS parameters,
+ * FG_MAX_SEARCH_VALUES values or FG_MAX_INCLUDES includes: FG_EINVAL
+ * (issue code too-costly).
  * @test tests/unit/fhir/search_test.c */
 enum fg_status fhir_search_parse(struct fg_pool *pool, struct fg_str type, struct fg_str base_url,
                                  const struct fhir_kv *pairs, size_t n_pairs,
@@ -178,17 +193,26 @@ enum fg_status fhir_search_parse(struct fg_pool *pool, struct fg_str type, struc
 
 /* Writes the query's client-visible parameters back as a canonical query
  * string (no leading '?'; policy parameters, _cursor and ignored parameters
- * left out) into buf. Used for the Bundle's self link and paging links. */
+ * left out; _count only when not the default) into buf: filters in their
+ * order, then _sort, _include/_revinclude, _elements, _summary, _total,
+ * _count. It parses back to the same query. Used for the Bundle's self
+ * link and paging links. FG_ETOOBIG / FG_ENOMEM from buf. */
 struct fg_buf;
 enum fg_status fhir_search_write_query(const struct fhir_query *q, struct fg_buf *buf);
 
 /* Adds a policy restriction: the query may only match resources in the
- * compartment of one of the given patients. Pool-owned copy. */
+ * compartment of one of the given patients. Pool-owned copy. A second call
+ * narrows to the intersection with the first. FG_EINVAL for n == 0 or an
+ * id that is not a FHIR id; FG_EFORBIDDEN when the intersection is empty
+ * (the query is then unchanged: the caller must refuse it). */
 enum fg_status fhir_query_restrict_compartment(struct fg_pool *pool, struct fhir_query *q,
                                                const struct fg_str *patient_ids, size_t n);
 
 /* Adds a parameter from the policy module (ANDed, never shown in links),
- * parsed like a client's: e.g. name "category", value "sys|code,sys|code2". */
+ * parsed like a client's: e.g. name "category", value "sys|code,sys|code2".
+ * Strict: an unknown or unsupported parameter, a result parameter (_count,
+ * _include, ...) or an empty value is FG_EINVAL, since a dropped policy
+ * filter would widen access. q is unchanged on failure. */
 enum fg_status fhir_query_add_policy_param(struct fg_pool *pool, struct fhir_query *q,
                                            struct fg_str name, struct fg_str value,
                                            struct fg_error *err);

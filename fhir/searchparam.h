@@ -11,8 +11,10 @@
  * names starting below the resource ("code", "component.code",
  * "value[x]:Quantity" for a typed choice, "subject@Patient" to keep only
  * references to Patient, "telecom(system=email)" to keep only elements
- * whose child equals a value). Expressions the generator cannot compile are
- * left out and listed in the generator's report.
+ * whose child equals a value; the value runs to the closing parenthesis and
+ * may contain dots, as in "extension(url=http://x.org/a).value[x]").
+ * Expressions the generator cannot compile are left out and listed in the
+ * generator's report (end of searchparam_table.c).
  */
 #ifndef FHIR_SEARCHPARAM_H
 #define FHIR_SEARCHPARAM_H
@@ -34,6 +36,63 @@ enum fhir_param_type {
     FHIR_PARAM_SPECIAL
 };
 
+/* The FHIR data type found at a path step, resolved by the generator from
+ * the R4 StructureDefinitions; the extractor picks the value rule by it.
+ * FHIR_DT_UNKNOWN (e.g. below Extension.value[x] with no ofType) means
+ * "decide by the JSON shape". */
+enum fhir_data_type {
+    FHIR_DT_UNKNOWN,
+    FHIR_DT_BOOLEAN,
+    FHIR_DT_INTEGER,         /* integer, positiveInt, unsignedInt */
+    FHIR_DT_DECIMAL,
+    FHIR_DT_STRING,          /* string, markdown */
+    FHIR_DT_CODE,
+    FHIR_DT_ID,
+    FHIR_DT_URI,             /* uri, url, oid, uuid */
+    FHIR_DT_CANONICAL,
+    FHIR_DT_DATE,
+    FHIR_DT_DATETIME,
+    FHIR_DT_INSTANT,
+    FHIR_DT_TIME,
+    FHIR_DT_CODEABLECONCEPT,
+    FHIR_DT_CODING,
+    FHIR_DT_IDENTIFIER,
+    FHIR_DT_CONTACTPOINT,
+    FHIR_DT_HUMANNAME,
+    FHIR_DT_ADDRESS,
+    FHIR_DT_PERIOD,
+    FHIR_DT_TIMING,
+    FHIR_DT_QUANTITY,        /* Quantity, SimpleQuantity, Age, Duration, Distance, Count */
+    FHIR_DT_MONEY,
+    FHIR_DT_RANGE,
+    FHIR_DT_REFERENCE,
+    FHIR_DT_ELEMENT          /* any other complex type (BackboneElement, Meta, Extension...) */
+};
+
+/* One JSON member name a path step accepts: "code", or for a choice
+ * element one per allowed type ("valueQuantity", "valueString", ...). */
+struct fhir_path_key {
+    const char *name;
+    unsigned short len;      /* strlen(name) */
+    unsigned char type;      /* enum fhir_data_type of the value under this name */
+};
+
+/* One step of a compiled path, pre-split by the generator so extraction
+ * never parses the `paths` string at run time. */
+struct fhir_path_seg {
+    const struct fhir_path_key *keys;
+    unsigned char n_keys;
+    const char *where_key;   /* "system" for telecom(system=email); NULL = no filter */
+    const char *where_value; /* "email" */
+    const char *ref_type;    /* "Patient" for subject@Patient; NULL = any target */
+};
+
+/* One '|' alternative of `paths`: segs[0] is a member of the resource. */
+struct fhir_path {
+    const struct fhir_path_seg *segs;
+    unsigned char n_segs;
+};
+
 struct fhir_searchparam {
     const char *resource;   /* "Observation", or "Resource" for _id, _lastUpdated, ... */
     const char *code;       /* "patient" */
@@ -42,6 +101,10 @@ struct fhir_searchparam {
     const char *targets;    /* reference targets, space-separated ("Patient Group"); "" */
     const char *url;        /* canonical URL of the definition */
     int id;                 /* stable small integer, unique per row (index key) */
+    /* Added: `paths` pre-split, one entry per alternative, same order.
+     * n_compiled == 0 for specials, composites and uncompiled expressions. */
+    const struct fhir_path *compiled;
+    size_t n_compiled;
 };
 
 /* The generated table; rows sorted by (resource, code). */
@@ -63,6 +126,35 @@ bool fhir_resource_type_known(struct fg_str type);
 /* The R4 resource types, sorted; generated with the table. */
 extern const char *const fhir_resource_types[];
 extern const size_t fhir_resource_types_count;
+
+/* Generated per-type extraction tables (used by index.c), parallel to
+ * fhir_resource_types[] (same index). A root maps a JSON member name of
+ * the resource to the (row, alternative) whose first step accepts it;
+ * roots are sorted by name (strcmp) and cover the type's own rows and the
+ * common rows they do not shadow. */
+struct fhir_type_root {
+    const char *name;        /* JSON member name: "code", "valueQuantity", "meta" */
+    unsigned short len;
+    unsigned short row;      /* index into fhir_searchparams[] */
+    unsigned char alt;       /* index into fhir_searchparams[row].compiled[] */
+    unsigned char key;       /* index into compiled[alt].segs[0].keys[] */
+};
+
+struct fhir_type_info {
+    const struct fhir_type_root *roots;
+    size_t n_roots;
+    /* Codes of the reference parameters that put a resource of this type
+     * in a Patient's compartment (R4 CompartmentDefinition "patient"). */
+    const char *const *compartment;
+    size_t n_compartment;
+    bool in_patient_compartment; /* listed in the CompartmentDefinition (Patient itself too) */
+};
+
+extern const struct fhir_type_info fhir_type_infos[];
+
+/* The index of `type` in fhir_resource_types[] (and fhir_type_infos[]), or
+ * -1 when unknown. */
+long fhir_resource_type_index(struct fg_str type);
 
 /* Name of a parameter type as FHIR writes it ("token", "date", ...). */
 const char *fhir_param_type_name(enum fhir_param_type t);

@@ -31,4 +31,10 @@ enum fg_route_match { FG_ROUTE_FOUND, FG_ROUTE_NO_PATH, FG_ROUTE_BAD_METHOD };
 enum fg_route_match fg_router_match(const struct fg_route *routes, size_t n, struct fg_req *req,
                                     fg_handler *handler);
 
+/* Writes the methods whose routes match req->path, comma-separated
+ * ("GET, HEAD, PUT"), for the Allow header of a 405 (RFC 9110 §15.5.6).
+ * Returns a pool-owned string, or NULL on no memory.
+ * @test tests/unit/gateway/router_test.c */
+const char *fg_router_allowed(const struct fg_route *routes, size_t n, struct fg_req *req);
+
 #endif

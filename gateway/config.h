@@ -1,0 +1,95 @@
+/* config.h - the server's settings and where they come from.
+ *
+ * Precedence, lowest first: built-in defaults < the config file
+ * (`--config FILE` or FHIRGATE_CONFIG; lines `key = value`, '#' starts a
+ * comment) < environment variables FHIRGATE_<KEY> (upper case, e.g.
+ * FHIRGATE_PORT, FHIRGATE_BASE_URL) < command-line flags `--<key>` with '_'
+ * written as '-' (`--base-url`, `--max-body-bytes`; `--flag value` or
+ * `--flag=value`). Every key has one row in config.c's table, so adding a
+ * setting is a row. Numbers go through fg_parse_i64 with the row's range.
+ *
+ * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
+ * access_log now max_connections connection_timeout.
+ */
+#ifndef FG_CONFIG_H
+#define FG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/fg_status.h"
+
+#define FG_CONFIG_VALUE_MAX 1024   /* longest string setting (paths, URLs) */
+#define FG_CONFIG_LINE_MAX 4096    /* longest config-file line */
+#define FG_CONFIG_MSG_MAX 512      /* error message buffer callers should pass */
+
+struct fg_config {
+    int64_t port;                  /* 0..65535; 0 = any free port (logged at start) */
+    char bind[64];                 /* IPv4 or IPv6 literal */
+    char db[FG_CONFIG_VALUE_MAX];  /* SQLite file */
+    char base_url[FG_CONFIG_VALUE_MAX]; /* "" until fg_config_finish derives it */
+    int64_t threads;               /* worker threads; 0 until finish (= cores) */
+    int64_t max_body_bytes;        /* request body limit (413 past it) */
+    char tls_cert[FG_CONFIG_VALUE_MAX]; /* PEM file; "" = plain HTTP */
+    char tls_key[FG_CONFIG_VALUE_MAX];
+    char access_log[FG_CONFIG_VALUE_MAX]; /* "-" = stdout, "off" = none, else a file */
+    char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
+    int64_t max_connections;
+    int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
+    bool base_url_derived;         /* base_url was built from bind and port */
+};
+
+/* Fills cfg with the built-in defaults. */
+void fg_config_defaults(struct fg_config *cfg);
+
+/* Sets one key from a text value (the file, environment and flag paths all
+ * end here). FG_ENOTFOUND for an unknown key, FG_EINVAL for a bad value,
+ * FG_ETOOBIG for a too long one; msg (size msg_size) says which.
+ * @test tests/unit/gateway/config_test.c */
+enum fg_status fg_config_set(struct fg_config *cfg, const char *key, const char *value,
+                             char *msg, size_t msg_size);
+
+/* Reads `key = value` lines from path. Errors name path:line.
+ * @test tests/unit/gateway/config_test.c */
+enum fg_status fg_config_load_file(struct fg_config *cfg, const char *path, char *msg,
+                                   size_t msg_size);
+
+/* Applies FHIRGATE_<KEY> variables from envp (a NULL-terminated
+ * "NAME=value" array such as environ). FHIRGATE_CONFIG is not a key and is
+ * skipped here (see fg_config_load). */
+enum fg_status fg_config_apply_env(struct fg_config *cfg, char *const *envp, char *msg,
+                                   size_t msg_size);
+
+/* Tries to consume the config flag at argv[*i] (and its value at
+ * argv[*i + 1] when not written `--flag=value`), advancing *i past it.
+ * FG_ENOTFOUND (nothing consumed, msg untouched) when argv[*i] is not a
+ * config flag, so a command can handle flags of its own; FG_EINVAL with msg
+ * for a missing or bad value. `--config` is consumed and ignored here. */
+enum fg_status fg_config_flag(struct fg_config *cfg, int argc, char **argv, int *i, char *msg,
+                              size_t msg_size);
+
+/* Fills derived values: threads = online cores when 0; base_url =
+ * "http(s)://<bind>:<port>/fhir" when unset (IPv6 in brackets); strips a
+ * trailing '/' from base_url. FG_EINVAL when only one of tls_cert/tls_key
+ * is set. */
+enum fg_status fg_config_finish(struct fg_config *cfg, char *msg, size_t msg_size);
+
+/* (Re)builds base_url from scheme, bind and the given port (the server
+ * calls it once it knows the port bound for port 0). */
+enum fg_status fg_config_derive_base_url(struct fg_config *cfg, int64_t port);
+
+/* The whole sequence for commands that take only config flags: defaults,
+ * the config file (flag --config wins over FHIRGATE_CONFIG), environment,
+ * flags (argv[0] is the command name and skipped), finish. An unknown flag
+ * or stray argument is FG_EINVAL naming it.
+ * @test tests/unit/gateway/config_test.c */
+enum fg_status fg_config_load(struct fg_config *cfg, int argc, char **argv, char *const *envp,
+                              char *msg, size_t msg_size);
+
+/* Prints one line of usage text per key (flag, env variable, default). */
+void fg_config_print_usage(FILE *out);
+
+#endif

@@ -1,0 +1,83 @@
+/* main.c - `fhirgate <command> [options]`: the table of subcommands.
+ * Adding a command is one row below plus its function (declared in cli.h). */
+#include <microhttpd.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct fg_cli_command commands[] = {
+    {"serve", fg_cmd_serve, "run the FHIR server (see `fhirgate serve --help`)"},
+    {"version", cmd_version, "print the version and library versions"},
+    {"help", cmd_help, "list the commands, or `help COMMAND` for one"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct fg_cli_command *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: fhirgate <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\n`fhirgate <command> --help` shows a command's options.\n");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    if (fg_cli_wants_help(argc, argv)) {
+        printf("usage: fhirgate version\n");
+        return 0;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "fhirgate version: unexpected argument \"%s\"\n", argv[1]);
+        return FG_CLI_USAGE;
+    }
+    printf("fhirgate %s (libmicrohttpd %s, SQLite %s)\n", FG_VERSION, MHD_get_version(),
+           sqlite3_libversion());
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    const struct fg_cli_command *c = find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "fhirgate help: unknown command \"%s\"\n", argv[1]);
+        usage(stderr);
+        return FG_CLI_USAGE;
+    }
+    char *sub[] = {argv[1], "--help", NULL};
+    return c->run(2, sub);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return FG_CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(1, argv + 1);
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(1, argv + 1);
+    const struct fg_cli_command *c = find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "fhirgate: unknown command \"%s\" (try `fhirgate help`)\n", argv[1]);
+        return FG_CLI_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

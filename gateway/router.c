@@ -1,0 +1,155 @@
+/* router.c - match a request path against the REST URL patterns.
+ * http://hl7.org/fhir/R4/http.html ; contract in router.h. */
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../fhir/searchparam.h"
+
+/* Takes the next '/'-separated segment of *rest into *seg. Returns false at
+ * the end. A leading '/' is skipped; "a//b" yields an empty segment. */
+static bool next_segment(struct fg_str *rest, struct fg_str *seg)
+{
+    if (rest->len == 0)
+        return false;
+    if (rest->ptr[0] == '/') {
+        rest->ptr++;
+        rest->len--;
+    }
+    const char *slash = memchr(rest->ptr, '/', rest->len);
+    size_t n = slash ? (size_t)(slash - rest->ptr) : rest->len;
+    *seg = fg_str_n(rest->ptr, n);
+    rest->ptr += n;
+    rest->len -= n;
+    return true;
+}
+
+struct captures {
+    struct fg_str type, id, vid, op;
+};
+
+static bool is_version_id(struct fg_str s)
+{
+    return fg_is_fhir_id(s);
+}
+
+static bool is_operation(struct fg_str s)
+{
+    if (s.len < 2 || s.ptr[0] != '$')
+        return false;
+    for (size_t i = 1; i < s.len; i++) {
+        char c = s.ptr[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* One pattern segment against one path segment. */
+static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures *cap)
+{
+    if (fg_str_eq_c(pat, "{type}")) {
+        if (!fhir_resource_type_known(seg))
+            return false;
+        cap->type = seg;
+        return true;
+    }
+    if (fg_str_eq_c(pat, "{id}")) {
+        if (!fg_is_fhir_id(seg))
+            return false;
+        cap->id = seg;
+        return true;
+    }
+    if (fg_str_eq_c(pat, "{vid}")) {
+        if (!is_version_id(seg))
+            return false;
+        cap->vid = seg;
+        return true;
+    }
+    if (fg_str_eq_c(pat, "{op}")) {
+        if (!is_operation(seg))
+            return false;
+        cap->op = fg_str_n(seg.ptr + 1, seg.len - 1);
+        return true;
+    }
+    return fg_str_eq(pat, seg);
+}
+
+static bool match_pattern(const char *pattern, struct fg_str path, struct captures *cap)
+{
+    struct fg_str prest = fg_str_c(pattern), rest = path;
+    struct fg_str pseg, seg;
+    memset(cap, 0, sizeof *cap);
+    for (;;) {
+        bool more_p = next_segment(&prest, &pseg);
+        bool more_s = next_segment(&rest, &seg);
+        if (!more_p || !more_s)
+            return more_p == more_s;
+        if (!match_segment(pseg, seg, cap))
+            return false;
+    }
+}
+
+/* HEAD is answered by the GET route (the server drops the body). */
+static bool method_matches(enum fg_method route, enum fg_method req)
+{
+    return route == req || (route == FG_GET && req == FG_HEAD);
+}
+
+enum fg_route_match fg_router_match(const struct fg_route *routes, size_t n, struct fg_req *req,
+                                    fg_handler *handler)
+{
+    bool path_seen = false;
+    struct captures cap;
+    for (size_t i = 0; i < n; i++) {
+        if (!match_pattern(routes[i].pattern, req->path, &cap))
+            continue;
+        path_seen = true;
+        if (!method_matches(routes[i].method, req->method))
+            continue;
+        req->route_type = cap.type;
+        req->route_id = cap.id;
+        req->route_vid = cap.vid;
+        req->route_op = cap.op;
+        *handler = routes[i].handler;
+        return FG_ROUTE_FOUND;
+    }
+    return path_seen ? FG_ROUTE_BAD_METHOD : FG_ROUTE_NO_PATH;
+}
+
+static const char *method_name(enum fg_method m)
+{
+    static const char *const names[] = {
+        [FG_GET] = "GET",       [FG_HEAD] = "HEAD",   [FG_POST] = "POST",
+        [FG_PUT] = "PUT",       [FG_DELETE] = "DELETE", [FG_PATCH] = "PATCH",
+        [FG_OPTIONS] = "OPTIONS", [FG_METHOD_OTHER] = NULL,
+    };
+    return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : NULL;
+}
+
+const char *fg_router_allowed(const struct fg_route *routes, size_t n, struct fg_req *req)
+{
+    bool allowed[FG_METHOD_OTHER + 1] = {false};
+    struct captures cap;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned)routes[i].method <= FG_METHOD_OTHER &&
+            match_pattern(routes[i].pattern, req->path, &cap))
+            allowed[routes[i].method] = true;
+    if (allowed[FG_GET])
+        allowed[FG_HEAD] = true;
+    char out[64];
+    size_t len = 0;
+    for (int m = 0; m <= FG_METHOD_OTHER; m++) {
+        const char *name = method_name((enum fg_method)m);
+        if (!allowed[m] || !name)
+            continue;
+        int w = snprintf(out + len, sizeof out - len, "%s%s", len ? ", " : "", name);
+        if (w < 0 || (size_t)w >= sizeof out - len)
+            break;
+        len += (size_t)w;
+    }
+    return fg_pool_strndup(req->pool, out, len);
+}

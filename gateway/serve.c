@@ -1,0 +1,91 @@
+/* serve.c - `fhirgate serve`: configuration, store, server, signals.
+ *
+ * SIGTERM and SIGINT are blocked in every thread (MHD's threads inherit the
+ * mask) and taken synchronously with sigwait, so no signal handler and no
+ * global flag are needed: the main thread stops accepting, lets in-flight
+ * requests finish, closes the store and exits 0.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../fhir/store_sqlite.h"
+#include "cli.h"
+#include "config.h"
+#include "server.h"
+
+extern char **environ;
+
+/* How long a stop waits for in-flight requests. */
+#define SERVE_GRACE_MS 30000
+
+/* TEMPORARY until branch h-store (fhir/store_sqlite.c) is merged: a weak
+ * reference lets the server run without a store. Remove this pragma at that
+ * merge: a weak reference does not pull store_sqlite.o out of the archive. */
+#pragma weak fhir_store_sqlite_open
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: fhirgate serve [options]\n"
+                 "Serves the FHIR R4 REST API (and /healthz) over HTTP or HTTPS.\n"
+                 "Settings: defaults < config file < FHIRGATE_* environment < options.\n"
+                 "options:\n");
+    fg_config_print_usage(out);
+}
+
+static enum fg_status open_store(struct fg_server *srv, char *msg, size_t msg_size)
+{
+    if (!fhir_store_sqlite_open)
+        return FG_OK;
+    struct fg_error err;
+    fg_error_clear(&err);
+    struct fhir_store_sqlite_options opt = {
+        .connections = (int)srv->cfg.threads + 1,
+        .busy_timeout_ms = 0,
+        .base_url = srv->cfg.base_url,
+    };
+    enum fg_status st = fhir_store_sqlite_open(srv->cfg.db, &srv->clock, &opt, &srv->store, &err);
+    if (st != FG_OK && snprintf(msg, msg_size, "cannot open store %s: %s", srv->cfg.db,
+                                err.diagnostics) < 0)
+        msg[0] = '\0';
+    return st;
+}
+
+int fg_cmd_serve(int argc, char **argv)
+{
+    if (fg_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    struct fg_config cfg;
+    struct fg_server srv;
+    char msg[FG_CONFIG_MSG_MAX];
+    if (fg_config_load(&cfg, argc, argv, environ, msg, sizeof msg) != FG_OK) {
+        fprintf(stderr, "fhirgate serve: %s\n(see `fhirgate serve --help`)\n", msg);
+        return FG_CLI_USAGE;
+    }
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (fg_server_init(&srv, &cfg, msg, sizeof msg) != FG_OK) {
+        fprintf(stderr, "fhirgate serve: %s\n", msg);
+        return 1;
+    }
+    if (open_store(&srv, msg, sizeof msg) != FG_OK ||
+        fg_server_start(&srv, msg, sizeof msg) != FG_OK) {
+        fprintf(stderr, "fhirgate serve: %s\n", msg);
+        fg_server_cleanup(&srv);
+        return 1;
+    }
+    int sig = 0;
+    sigwait(&stop, &sig);
+    struct fg_log_field f[] = {FG_LF_CSTR("signal", sig == SIGINT ? "SIGINT" : "SIGTERM")};
+    fg_log_write(&srv.log, "stopping", f, 1);
+    fg_server_stop(&srv, SERVE_GRACE_MS);
+    fg_server_cleanup(&srv);
+    return 0;
+}

@@ -1,0 +1,63 @@
+/* server.h - the HTTP server: one context for config, clock, logs, store
+ * and the libmicrohttpd daemon (house style rule 9).
+ *
+ * Mode: MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL with a thread pool
+ * of cfg.threads (measured faster than thread-per-connection; see
+ * docs/toolchain-notes). Each request gets a struct fg_req with its own
+ * pool (created in the URI log callback, freed once in the completion
+ * callback, which also writes the access-log line).
+ * HTTP: https://www.rfc-editor.org/rfc/rfc9110 ; FHIR: http://hl7.org/fhir/R4/http.html
+ */
+#ifndef FG_SERVER_H
+#define FG_SERVER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/fg_clock.h"
+#include "../core/fg_log.h"
+#include "../fhir/store.h"
+#include "config.h"
+#include "router.h"
+
+struct MHD_Daemon;
+struct MHD_Response;
+
+struct fg_server {
+    struct fg_config cfg;            /* copied at init */
+    struct fg_clock clock;           /* pinned by cfg.now; what handlers and the store use */
+    struct fg_clock wall;            /* never pinned: log timestamps */
+    struct fg_log access_log;        /* JSON lines, one per request */
+    struct fg_log log;               /* server events, to stderr */
+    FILE *access_file;               /* owned unless stdout; NULL when off */
+    struct fhir_store *store;        /* owned; NULL = no store. Set after init (the store
+                                        borrows &srv->clock), closed by fg_server_cleanup */
+    const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */
+    size_t n_routes;
+    struct MHD_Daemon *daemon;       /* owned; NULL when not started */
+    struct MHD_Response *bench_resp; /* owned: the static /_bench/bare answer */
+    char *tls_cert_pem;              /* owned; must outlive the daemon */
+    char *tls_key_pem;               /* owned */
+    uint16_t port;                   /* the port actually bound */
+    atomic_long in_flight;           /* requests between URI callback and completion */
+};
+
+/* Prepares srv from cfg (copied): pins the clock, opens the access log.
+ * Does not listen yet. On failure msg says why and srv needs no cleanup.
+ * @test tests/integration/server.test.mjs */
+enum fg_status fg_server_init(struct fg_server *srv, const struct fg_config *cfg, char *msg,
+                              size_t msg_size);
+
+/* Starts listening (reads the TLS files when configured) and logs a
+ * "listening" event with the bound port to stderr. */
+enum fg_status fg_server_start(struct fg_server *srv, char *msg, size_t msg_size);
+
+/* Graceful stop: stops accepting, waits up to grace_ms for in-flight
+ * requests to finish, then stops the daemon (closing idle connections). */
+void fg_server_stop(struct fg_server *srv, int grace_ms);
+
+/* Frees everything srv owns (stopping first if needed) and closes the store. */
+void fg_server_cleanup(struct fg_server *srv);
+
+#endif

@@ -1,0 +1,145 @@
+// server.mjs - start a fhirgate binary for a test and talk HTTP to it.
+//
+// startServer() runs `fhirgate serve` on a free loopback port (--port 0: the
+// server logs the port it bound) with a fresh temporary database, waits for
+// GET /healthz, and captures stdout (the access log) and stderr. stop() sends
+// SIGTERM and reports whether the process exited 0; kill() sends SIGKILL.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The binary under test: $FHIRGATE_BIN (set by scripts/run-integration.sh). */
+export function binaryPath() {
+  const bin = process.env.FHIRGATE_BIN;
+  if (!bin) throw new Error('FHIRGATE_BIN is not set (run scripts/run-integration.sh BIN)');
+  return path.resolve(bin);
+}
+
+/** The environment without FHIRGATE_* settings, so a test sees only what it asks for. */
+function cleanEnv(extra) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** Parses JSON lines, skipping anything that is not JSON. */
+export function jsonLines(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try { out.push(JSON.parse(line)); } catch { /* not a log line */ }
+  }
+  return out;
+}
+
+/**
+ * One HTTP(S) request; resolves {status, headers, text, json, socketReused}.
+ * body: a string or Buffer sent as is. agent: optional http.Agent.
+ */
+export function request(base, { method = 'GET', path: p = '/', headers = {}, body, agent, timeoutMs = 15000 } = {}) {
+  const url = new URL(p, base);
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(url, { method, headers, agent, rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json, socketReused: req.reusedSocket });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${p}`)));
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts `fhirgate serve`. Options: bin, now ("YYYY-MM-DD" or instant),
+ * args (extra flags), env (extra variables), db (path; default fresh temp),
+ * tls {cert, key}, timeoutMs.
+ */
+export async function startServer(opts = {}) {
+  const bin = opts.bin ?? binaryPath();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fhirgate-it-'));
+  const dbPath = opts.db ?? path.join(dir, 'fhirgate.db');
+  const argv = ['serve', '--bind', '127.0.0.1', '--port', '0', '--db', dbPath];
+  if (opts.now) argv.push('--now', opts.now);
+  if (opts.tls) argv.push('--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key);
+  argv.push(...(opts.args ?? []));
+  const child = spawn(bin, argv, { env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  let exitInfo = null;
+  exited.then((e) => { exitInfo = e; });
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 20000);
+  let port = 0;
+  while (!port) {
+    if (exitInfo) throw new Error(`fhirgate exited early (${JSON.stringify(exitInfo)}):\n${stderr}`);
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`fhirgate did not start:\n${stderr}`); }
+    const listening = jsonLines(stderr).find((l) => l.event === 'listening');
+    if (listening) port = listening.port; else await sleep(20);
+  }
+  const scheme = opts.tls ? 'https' : 'http';
+  const base = `${scheme}://127.0.0.1:${port}`;
+  for (;;) {
+    try {
+      const r = await request(base, { path: '/healthz', timeoutMs: 2000 });
+      if (r.status === 200) break;
+    } catch { /* not ready yet */ }
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`no /healthz:\n${stderr}`); }
+    await sleep(20);
+  }
+
+  const server = {
+    child, port, base, fhirBase: `${base}/fhir`, dir, dbPath,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    accessLog: () => jsonLines(stdout).filter((l) => l.event === 'access'),
+    exited,
+    request: (r) => request(base, r),
+    /** SIGTERM (or sig); resolves {code, signal, exitedZero} once it exits (SIGKILL after timeoutMs). */
+    async stop(sig = 'SIGTERM', timeoutMs = 20000) {
+      if (!exitInfo) child.kill(sig);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const e = await exited;
+      clearTimeout(timer);
+      return { ...e, exitedZero: e.code === 0 };
+    },
+    /** SIGKILL: no chance to clean up (crash tests). */
+    async kill() {
+      if (!exitInfo) child.kill('SIGKILL');
+      return exited;
+    },
+    /** Removes the temporary directory (the database with it). */
+    cleanup() { rmSync(dir, { recursive: true, force: true }); },
+  };
+  return server;
+}
+
+/** Runs the binary with arguments (no server); resolves {code, stdout, stderr}. */
+export function runCli(args, { env = {}, bin = binaryPath(), timeoutMs = 20000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
+  });
+}

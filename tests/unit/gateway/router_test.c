@@ -1,0 +1,122 @@
+/* router_test.c - pattern matching, captures, 404 vs 405, HEAD as GET. */
+#include "../test.h"
+
+#include "gateway/router.h"
+
+static enum fg_status h_read(struct fg_req *req) { (void)req; return FG_OK; }
+static enum fg_status h_vread(struct fg_req *req) { (void)req; return FG_OK; }
+static enum fg_status h_update(struct fg_req *req) { (void)req; return FG_OK; }
+static enum fg_status h_create(struct fg_req *req) { (void)req; return FG_OK; }
+static enum fg_status h_meta(struct fg_req *req) { (void)req; return FG_OK; }
+static enum fg_status h_op(struct fg_req *req) { (void)req; return FG_OK; }
+static enum fg_status h_search(struct fg_req *req) { (void)req; return FG_OK; }
+
+static const struct fg_route table[] = {
+    {FG_GET, "/fhir/metadata", h_meta},
+    {FG_GET, "/fhir/{type}/{id}/_history/{vid}", h_vread},
+    {FG_POST, "/fhir/{type}/_search", h_search},
+    {FG_GET, "/fhir/{type}/{id}/{op}", h_op},
+    {FG_GET, "/fhir/{type}/{id}", h_read},
+    {FG_PUT, "/fhir/{type}/{id}", h_update},
+    {FG_POST, "/fhir/{type}", h_create},
+};
+#define N (sizeof table / sizeof table[0])
+
+static void test_table(void)
+{
+    static const struct {
+        enum fg_method method;
+        const char *path;
+        enum fg_route_match want;
+        fg_handler handler;
+        const char *type, *id, *vid, *op;
+    } rows[] = {
+        {FG_GET, "/fhir/metadata", FG_ROUTE_FOUND, h_meta, "", "", "", ""},
+        {FG_HEAD, "/fhir/metadata", FG_ROUTE_FOUND, h_meta, "", "", "", ""},
+        {FG_DELETE, "/fhir/metadata", FG_ROUTE_BAD_METHOD, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/Patient/amy", FG_ROUTE_FOUND, h_read, "Patient", "amy", "", ""},
+        {FG_PUT, "/fhir/Patient/amy", FG_ROUTE_FOUND, h_update, "Patient", "amy", "", ""},
+        {FG_DELETE, "/fhir/Patient/amy", FG_ROUTE_BAD_METHOD, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/Observation/o-1.2/_history/3", FG_ROUTE_FOUND, h_vread, "Observation",
+         "o-1.2", "3", ""},
+        {FG_GET, "/fhir/Patient/amy/$everything", FG_ROUTE_FOUND, h_op, "Patient", "amy", "",
+         "everything"},
+        {FG_GET, "/fhir/Patient/amy/$", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/Patient/amy/$ev!l", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_POST, "/fhir/Patient/_search", FG_ROUTE_FOUND, h_search, "Patient", "", "", ""},
+        {FG_POST, "/fhir/Patient", FG_ROUTE_FOUND, h_create, "Patient", "", "", ""},
+        {FG_GET, "/fhir/Patient", FG_ROUTE_BAD_METHOD, NULL, "", "", "", ""},
+        /* unknown type, bad id, extra or missing segments */
+        {FG_GET, "/fhir/Patients/amy", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/patient/amy", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/Patient/a_b", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/Patient/amy/", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/Patient//amy", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/metadata/x", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/Patient/0123456789012345678901234567890123456789012345678901234567890123",
+         FG_ROUTE_FOUND, h_read, "Patient",
+         "0123456789012345678901234567890123456789012345678901234567890123", "", ""},
+        {FG_GET, "/fhir/Patient/01234567890123456789012345678901234567890123456789012345678901234",
+         FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_METHOD_OTHER, "/fhir/Patient/amy", FG_ROUTE_BAD_METHOD, NULL, "", "", "", ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_req req;
+        memset(&req, 0, sizeof req);
+        req.method = rows[i].method;
+        req.path = fg_str_c(rows[i].path);
+        fg_handler h = NULL;
+        enum fg_route_match m = fg_router_match(table, N, &req, &h);
+        CHECK_INT(m, rows[i].want);
+        if (m != rows[i].want)
+            fprintf(stderr, "  row %zu: %s\n", i, rows[i].path);
+        if (rows[i].want != FG_ROUTE_FOUND)
+            continue;
+        CHECK(h == rows[i].handler);
+        CHECK_SLICE(req.route_type, rows[i].type);
+        CHECK_SLICE(req.route_id, rows[i].id);
+        CHECK_SLICE(req.route_vid, rows[i].vid);
+        CHECK_SLICE(req.route_op, rows[i].op);
+    }
+}
+
+static void test_first_match_wins(void)
+{
+    static const struct fg_route t[] = {
+        {FG_GET, "/a/{id}", h_read},
+        {FG_GET, "/a/b", h_meta},
+    };
+    struct fg_req req;
+    memset(&req, 0, sizeof req);
+    req.method = FG_GET;
+    req.path = fg_str_c("/a/b");
+    fg_handler h = NULL;
+    CHECK_INT(fg_router_match(t, 2, &req, &h), FG_ROUTE_FOUND);
+    CHECK(h == h_read);
+    CHECK_INT(fg_router_match(t, 0, &req, &h), FG_ROUTE_NO_PATH);
+}
+
+static void test_allowed(void)
+{
+    static const struct {
+        const char *path, *want;
+    } rows[] = {
+        {"/fhir/Patient/amy", "GET, HEAD, PUT"},
+        {"/fhir/Patient", "POST"},
+        {"/fhir/metadata", "GET, HEAD"},
+        {"/nothing", ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_req req;
+        memset(&req, 0, sizeof req);
+        req.pool = fg_pool_new();
+        req.path = fg_str_c(rows[i].path);
+        CHECK_STR(fg_router_allowed(table, N, &req), rows[i].want);
+        fg_pool_free(&req.pool);
+    }
+}
+
+TEST_MAIN(test_table, test_first_match_wins, test_allowed)
