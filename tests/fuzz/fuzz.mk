@@ -72,9 +72,10 @@ $(FUZZ_BUILD)/%_fuzz: tests/fuzz/%_fuzz.c $(wildcard tests/fuzz/*.h) $(LIB)
 
 # Fuzz every target for FUZZ_SECONDS each. The first corpus directory is the
 # writable one (build-fuzz/corpus/<name>); the committed seeds are read only.
-# A crash stops the run and leaves the input in build-fuzz/artifacts/.
+# A crash leaves its input in build-fuzz/artifacts/<name>-crash-*; the other
+# targets still run, and the run fails at the end naming the crashed ones.
 fuzz-run: $(FUZZ_BINS)
-	@set -e; for n in $(FUZZ_NAMES); do \
+	@failed=; for n in $(FUZZ_NAMES); do \
 	    mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/artifacts; \
 	    dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
 	    seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
@@ -82,7 +83,9 @@ fuzz-run: $(FUZZ_BINS)
 	    $(FUZZ_BUILD)/$${n}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	        -rss_limit_mb=2048 -print_final_stats=1 $$dict \
 	        -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- \
-	        $(FUZZ_BUILD)/corpus/$$n $$seeds; \
-	done
+	        $(FUZZ_BUILD)/corpus/$$n $$seeds || failed="$$failed $$n"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (see $(FUZZ_BUILD)/artifacts/)"; exit 1; fi; \
+	echo "fuzz: no crashes"
 
 -include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
