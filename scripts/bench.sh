@@ -97,8 +97,10 @@ mkdir -p "$outdir"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fhirgate-bench.XXXXXX")
 server_pid=""
 loader_pids=()
+child=""
 cleanup() {
     local rc=$?
+    [ -z "$child" ] || kill "$child" 2>/dev/null || true
     for p in "${loader_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
         kill -TERM "$server_pid" 2>/dev/null || true
@@ -120,6 +122,18 @@ problem() {
 }
 
 now() { date +%s.%N; }
+
+# Runs a long command in the background and waits for it: bash runs traps
+# only between commands, and `wait` (unlike a foreground child) is cut short
+# by INT/TERM, so an interrupted bench stops at once and cleans up.
+run_child() {
+    local rc=0
+    "$@" &
+    child=$!
+    wait "$child" || rc=$?
+    child=""
+    return "$rc"
+}
 
 # --- build ------------------------------------------------------------------
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -194,7 +208,8 @@ data_bytes=0
 if [ "$BENCH_LOAD" -eq 1 ]; then
     mkdir -p "$tmp/data"
     echo "bench: generating $BENCH_PATIENTS patients, $BENCH_OBS Observations"
-    gen_out=$("$gen" "$tmp/data" "$BENCH_PATIENTS" "$BENCH_OBS" "$BENCH_BUNDLE")
+    run_child "$gen" "$tmp/data" "$BENCH_PATIENTS" "$BENCH_OBS" "$BENCH_BUNDLE" >"$tmp/gen.out"
+    gen_out=$(cat "$tmp/gen.out")
     data_bytes=$(echo "$gen_out" | sed -n 's/.*bytes=\([0-9]*\).*/\1/p')
     : >"$tmp/load-errors"
     for f in "$tmp"/data/p-*.json; do
@@ -317,12 +332,12 @@ run_scenarios() {
         sanity "$key" "$sample" || true
         out=$outdir/wrk-$key.txt
         if [ "$BENCH_WARMUP" -gt 0 ]; then
-            wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_WARMUP}s" -s "$script" \
-                "$base$path" >/dev/null 2>&1 || true
+            run_child wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_WARMUP}s" \
+                -s "$script" "$base$path" >/dev/null 2>&1 || true
         fi
         echo "bench: $key: wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS -d${BENCH_SECONDS}s --latency $base$path"
-        if ! wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_SECONDS}s" --latency \
-            -s "$script" "$base$path" >"$out" 2>&1; then
+        if ! run_child wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_SECONDS}s" \
+            --latency -s "$script" "$base$path" >"$out" 2>&1; then
             problem "$key: wrk failed: $(tail -n 3 "$out")"
             continue
         fi
