@@ -25,7 +25,7 @@ else
 BUILD ?= build
 endif
 
-SRC_DIRS := core fhir smart conformance gateway
+SRC_DIRS := core fhir smart conformance import gateway
 SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 MAIN_SRC := gateway/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))

@@ -23,7 +23,8 @@ struct fhir_index_entry {
     /* token: Coding/CodeableConcept/Identifier/ContactPoint/code/boolean/id */
     struct fg_str system;
     struct fg_str code;
-    struct fg_str text;      /* display / CodeableConcept.text / Identifier.type.text, normalized; for :text */
+    struct fg_str text;      /* display / CodeableConcept.text / Identifier.type.text, normalized; for :text.
+                              * string entries: the value as written (for :exact) */
     /* string (normalized: lower case, accents removed) and uri (as is) */
     struct fg_str str;
     /* date: inclusive ms range */
@@ -41,13 +42,23 @@ struct fhir_index_entry {
 /* Extracts the entries of `resource` (of resource type `type`) into a
  * pool-owned array. Values that cannot be indexed (an unparseable date)
  * are skipped, never fatal: validation is not this module's job.
+ * The slices of an entry borrow from `resource` (normalized strings from
+ * the pool): keep the cJSON tree alive as long as the entries are used.
+ * A CodeableConcept gives one entry per coding (text = its display) plus
+ * one with only text = CodeableConcept.text. Absolute references fill
+ * ref_url and, when the URL ends in Type/id, ref_type/ref_id too (the
+ * caller decides whether the base is ours); canonical/uri values of a
+ * reference parameter fill ref_url. Composite and special parameters give
+ * no entries. An unknown type gives none.
  * FG_ENOMEM only. @test tests/unit/fhir/index_test.c */
 enum fg_status fhir_index_extract(struct fg_pool *pool, const cJSON *resource, struct fg_str type,
                                   struct fhir_index_entry **entries, size_t *n_entries);
 
 /* The patient ids whose compartment holds the resource, by the R4 Patient
- * CompartmentDefinition (a Patient is in its own). Pool-owned array;
- * duplicates removed. */
+ * CompartmentDefinition (a Patient is in its own). Pool-owned array (the
+ * ids borrow from `resource`); duplicates removed. Only relative
+ * references ("Patient/1") count: an absolute URL may name a patient of
+ * another server. FG_ENOMEM only. */
 enum fg_status fhir_compartment_patients(struct fg_pool *pool, const cJSON *resource,
                                          struct fg_str type, struct fg_str **ids, size_t *n_ids);
 
@@ -55,7 +66,9 @@ enum fg_status fhir_compartment_patients(struct fg_pool *pool, const cJSON *reso
 bool fhir_compartment_type_in_patient(struct fg_str type);
 
 /* Normalizes a string for string search: lower case, Latin accents removed
- * (é → e, ß → ss), white space runs folded to one space. Pool-owned. */
+ * (é → e, ß → ss), white space runs folded to one space and trimmed;
+ * other bytes (invalid UTF-8 too) copied as they are. Pool-owned and
+ * NUL-terminated; the NULL slice on no memory. */
 struct fg_str fhir_normalize_string(struct fg_pool *pool, struct fg_str s);
 
 #endif

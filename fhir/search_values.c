@@ -340,10 +340,14 @@ static bool is_absolute(struct fg_str s)
 static enum fg_status parse_relative_ref(struct value_ctx *c, struct fg_str ref,
                                          struct fg_str item, struct fhir_search_value *v)
 {
-    struct fg_str type, id;
+    struct fg_str type, id, targets = fg_str_c(c->p->def->targets);
     if (!fg_str_split(ref, '/', &type, &id)) {
         id = ref;
         type = c->p->modifier == FHIR_MOD_TYPE ? c->p->modifier_type : FG_STR_NULL;
+        /* A bare id of a parameter with one target type can only mean that
+         * type (patient=1 is Patient/1): say so, for an exact index match. */
+        if (!type.len && targets.len && !memchr(targets.ptr, ' ', targets.len))
+            type = targets;
     } else if (!fhir_resource_type_known(type) ||
                (c->p->modifier == FHIR_MOD_TYPE && !fg_str_eq(type, c->p->modifier_type))) {
         return bad_value(c->err, "reference", item, c->display);

@@ -130,8 +130,8 @@ extern const size_t fhir_resource_types_count;
 /* Generated per-type extraction tables (used by index.c), parallel to
  * fhir_resource_types[] (same index). A root maps a JSON member name of
  * the resource to the (row, alternative) whose first step accepts it;
- * roots are sorted by name (strcmp) and cover the type's own rows and the
- * common rows they do not shadow. */
+ * roots are sorted by (len, then name byte-wise) and cover the type's own
+ * rows and the common rows they do not shadow. */
 struct fhir_type_root {
     const char *name;        /* JSON member name: "code", "valueQuantity", "meta" */
     unsigned short len;

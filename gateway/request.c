@@ -119,48 +119,6 @@ static enum fg_status decode_path(struct fg_req *req, struct fg_str raw)
     return FG_OK;
 }
 
-/* TEMPORARY until fhir_form_parse (fhir/search.c, branch h-search) is
- * merged: the same contract, used for the query string. */
-static enum fg_status form_parse(struct fg_pool *pool, struct fg_str raw, size_t max_pairs,
-                                 struct fhir_kv **pairs, size_t *n_pairs, struct fg_error *err)
-{
-    size_t cap = 1;
-    for (size_t i = 0; i < raw.len; i++)
-        cap += raw.ptr[i] == '&';
-    if (cap > max_pairs)
-        cap = max_pairs + 1;
-    struct fhir_kv *kv = fg_pool_alloc(pool, cap * sizeof *kv);
-    if (!kv)
-        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
-    size_t n = 0;
-    struct fg_str pair, rest = raw;
-    while (rest.len) {
-        fg_str_split(rest, '&', &pair, &rest);
-        if (pair.len == 0)
-            continue;
-        if (n == max_pairs)
-            return fg_error_set(err, FG_EINVAL, NULL, "more than %zu query parameters",
-                                max_pairs);
-        struct fg_str name, value;
-        fg_str_split(pair, '=', &name, &value);
-        char *nd = fg_pool_alloc(pool, name.len + 1), *vd = fg_pool_alloc(pool, value.len + 1);
-        size_t nn = 0, vn = 0;
-        if (!nd || !vd)
-            return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
-        if (fg_url_decode(name, true, nd, &nn) != FG_OK ||
-            fg_url_decode(value, true, vd, &vn) != FG_OK)
-            return fg_error_set(err, FG_EINVAL, NULL, "bad %%-escape in query parameter %.*s",
-                                (int)(name.len > 64 ? 64 : name.len), name.ptr);
-        nd[nn] = vd[vn] = '\0';
-        kv[n].name = fg_str_n(nd, nn);
-        kv[n].value = fg_str_n(vd, vn);
-        n++;
-    }
-    *pairs = kv;
-    *n_pairs = n;
-    return FG_OK;
-}
-
 static enum fg_status parse_target(struct fg_req *req)
 {
     struct fg_str raw_path, raw_query;
@@ -174,7 +132,7 @@ static enum fg_status parse_target(struct fg_req *req)
     enum fg_status st = decode_path(req, raw_path);
     if (st != FG_OK)
         return st;
-    return form_parse(req->pool, req->raw_query, REQ_MAX_QUERY_PAIRS, &req->query,
+    return fhir_form_parse(req->pool, req->raw_query, REQ_MAX_QUERY_PAIRS, &req->query,
                       &req->n_query, &req->err);
 }
 

@@ -463,7 +463,8 @@ for (const t of resourceTypes) {
             a.segs[0].keys.forEach(([n], ki) => roots.push({ n, i, ai, ki }));
         });
     }
-    roots.sort((a, b) => cmp(a.n, b.n) || a.i - b.i || a.ai - b.ai);
+    // by length first: the extractor rejects most candidates on length alone
+    roots.sort((a, b) => a.n.length - b.n.length || cmp(a.n, b.n) || a.i - b.i || a.ai - b.ai);
     const rootsName = `roots_${t}`;
     rootDecl.push(`static const struct fhir_type_root ${rootsName}[] = {\n` +
         roots.map((x) => `    {${cstr(x.n)}, ${x.n.length}, ${x.i}, ${x.ai}, ${x.ki}},`).join('\n') + '\n};');

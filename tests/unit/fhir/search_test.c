@@ -100,6 +100,8 @@ static const struct {
      "subject=http://other.org/fhir/Patient/1", ""},
     {"Observation", "subject:Patient=1&patient=Patient/2/_history/3", LENIENT, FG_OK, 2,
      "subject:Patient=1&patient=Patient/2", ""},
+    {"Observation", "patient=amy&subject=max", LENIENT, FG_OK, 2,
+     "patient=Patient/amy&subject=max", ""},
     {"Observation", "subject:identifier=http://x|123", LENIENT, FG_OK, 1,
      "subject:identifier=http://x%7C123", ""},
     {"Observation", "subject:missing=true&code:missing=false", LENIENT, FG_OK, 2,
@@ -382,6 +384,7 @@ static void test_reference_values(void)
     } t[] = {
         {"subject=Patient/1", FHIR_MOD_NONE, "", "Patient", "1", ""},
         {"subject=123", FHIR_MOD_NONE, "", "", "123", ""},
+        {"patient=123", FHIR_MOD_NONE, "", "Patient", "123", ""},
         {"subject:Patient=123", FHIR_MOD_TYPE, "Patient", "Patient", "123", ""},
         {"subject:Patient=Patient/123", FHIR_MOD_TYPE, "Patient", "Patient", "123", ""},
         {"subject=Patient/1/_history/7", FHIR_MOD_NONE, "", "Patient", "1", ""},
@@ -538,6 +541,30 @@ static void test_result_fields(void)
     CHECK_SLICE(q.cursor, "p=2");
     CHECK_INT(q.n_elements, 1);
     CHECK_SLICE(q.type, "Observation");
+    fg_pool_free(&pool);
+}
+
+static void test_ignored_reasons(void)
+{
+    struct fg_pool *pool = fg_pool_new();
+    struct fhir_query q = {0};
+    struct fg_error err;
+    CHECK_INT(run(pool, "Observation",
+                  "nope=1&code-value-quantity=a$1&_has:Observation:patient:code=1&status=&"
+                  "code=x",
+                  LENIENT, &q, &err),
+              FG_OK);
+    CHECK_INT(q.n_params, 1);
+    CHECK_INT(q.n_ignored, 4);
+    if (q.n_ignored == 4) {
+        CHECK_SLICE(q.ignored[0].name, "nope");
+        CHECK_SLICE(q.ignored[0].reason, "unknown search parameter");
+        CHECK_SLICE(q.ignored[1].name, "code-value-quantity");
+        CHECK_SLICE(q.ignored[1].reason, "composite search parameters are not supported");
+        CHECK_SLICE(q.ignored[2].reason, "parameter not supported by this server");
+        CHECK_SLICE(q.ignored[3].name, "status");
+        CHECK_SLICE(q.ignored[3].reason, "empty value");
+    }
     fg_pool_free(&pool);
 }
 
@@ -699,4 +726,4 @@ static void test_alloc_failures(void)
 
 TEST_MAIN(test_rows, test_round_trip, test_token_values, test_date_values, test_number_values,
           test_reference_values, test_modifiers_and_missing, test_chains, test_result_fields,
-          test_form_parse, test_limits, test_policy, test_alloc_failures)
+          test_ignored_reasons, test_form_parse, test_limits, test_policy, test_alloc_failures)

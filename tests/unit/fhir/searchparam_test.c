@@ -280,8 +280,12 @@ static void test_type_infos(void)
                 if (root->key < seg->n_keys)
                     CHECK_STR(seg->keys[root->key].name, root->name);
             }
-            if (r > 0)
-                CHECK(strcmp(x->roots[r - 1].name, root->name) <= 0);
+            CHECK_INT(root->len, strlen(root->name));
+            if (r > 0) {
+                const struct fhir_type_root *prev = &x->roots[r - 1];
+                CHECK(prev->len < root->len ||
+                      (prev->len == root->len && strcmp(prev->name, root->name) <= 0));
+            }
         }
         for (size_t c = 0; c < x->n_compartment; c++) {
             const struct fhir_searchparam *p =
