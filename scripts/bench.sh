@@ -20,6 +20,8 @@
 #                        root URL (no build, no server start; data still loaded
 #                        unless BENCH_LOAD=0)
 #   BENCH_LOAD  [1]      0: skip generating and loading (with BENCH_URL)
+#   BENCH_BIN   [build/fhirgate, built by `make build`]  another binary to
+#                        start instead (not rebuilt), e.g. a profiling build
 #   BENCH_ACCESS_LOG [off]  the server's --access-log (off, or a file path)
 # Quick run: BENCH_OBS=20000 BENCH_SECONDS=5 make bench
 #
@@ -47,6 +49,7 @@ BENCH_SINCE=${BENCH_SINCE:-2025-01-01}
 BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_URL=${BENCH_URL:-}
 BENCH_LOAD=${BENCH_LOAD:-1}
+BENCH_BIN=${BENCH_BIN:-}
 BENCH_ACCESS_LOG=${BENCH_ACCESS_LOG:-off}
 
 die() {
@@ -139,11 +142,13 @@ run_child() {
 jobs=$(nproc 2>/dev/null || echo 2)
 warn=$(sed -n 's/^WARN := //p' Makefile)
 [ -n "$warn" ] || die "cannot read WARN from the Makefile"
-if [ -z "$BENCH_URL" ]; then
+bin=$BENCH_BIN
+if [ -z "$BENCH_URL" ] && [ -z "$bin" ]; then
     echo "bench: building the release binary (make build)"
     make -s -j"$jobs" build
-    [ -x build/fhirgate ] || die "build/fhirgate was not built"
+    bin=build/fhirgate
 fi
+[ -n "$BENCH_URL" ] || [ -x "$bin" ] || die "$bin is not an executable"
 gen=$outdir/gen_bench_data
 # shellcheck disable=SC2086 # warn is a list of flags
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
@@ -153,7 +158,7 @@ cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
 start_server() {
     local db=$tmp/bench.db port="" i
     echo "bench: starting fhirgate serve (db $db, access log $BENCH_ACCESS_LOG)"
-    build/fhirgate serve --bind 127.0.0.1 --port 0 --db "$db" \
+    "$bin" serve --bind 127.0.0.1 --port 0 --db "$db" \
         --access-log "$BENCH_ACCESS_LOG" >"$tmp/server.out" 2>"$tmp/server.err" &
     server_pid=$!
     # --port 0 binds a free port; the server logs it in its "listening" line.
@@ -395,6 +400,11 @@ print_targets() {
 
 report() {
     echo "fhirgate bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    if [ -n "$BENCH_URL" ]; then
+        echo "server: already running at $base (BENCH_URL)"
+    else
+        echo "server: $bin ($("$bin" version 2>/dev/null | head -n 1 || echo 'version unknown'))"
+    fi
     echo "machine: $cores cores, shared by wrk and the server; loopback $base"
     echo "wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS -d${BENCH_SECONDS}s --latency (after ${BENCH_WARMUP}s warm-up); server access log: $BENCH_ACCESS_LOG"
     if [ "$BENCH_LOAD" -eq 1 ]; then
