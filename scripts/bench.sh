@@ -255,7 +255,7 @@ fi
 sanity() { # key path
     local code
     code=$(curl -sS -o "$tmp/sanity.json" -w '%{http_code}' -H 'Accept: application/fhir+json' \
-        "$base$2" 2>/dev/null || echo 000)
+        ${sanity_args[@]+"${sanity_args[@]}"} "$base$2" 2>/dev/null || true)
     if [ "$code" != 200 ]; then
         problem "$1: GET $2 answered $code: $(head -c 200 "$tmp/sanity.json")"
         return 1
@@ -318,6 +318,7 @@ search_totals() {
 
 declare -A rps p50 p99 errs label
 order=()
+sanity_args=()
 run_scenarios() {
     local row key lbl script path sample out
     for row in "${scenarios[@]}"; do
@@ -327,13 +328,16 @@ run_scenarios() {
             problem "$key: wrk script $script is missing"
             continue
         fi
-        # Optional per-scenario preparation (e.g. minting a token): setup_<key>.
-        if declare -F "setup_$key" >/dev/null; then "setup_$key"; fi
         case $key in
         read) sample=/fhir/Observation/bo-$((BENCH_OBS - 1)) ;;
         search) sample="/fhir/Observation?patient=bp-0&category=vital-signs&date=ge2016-01-01" ;;
         *) sample=$path ;;
         esac
+        sanity_args=()
+        # Optional per-scenario preparation: setup_<key> may export what its
+        # wrk script reads (a token), set `sample` (the path checked before
+        # measuring) and `sanity_args` (extra curl arguments for that check).
+        if declare -F "setup_$key" >/dev/null; then "setup_$key"; fi
         sanity "$key" "$sample" || true
         out=$outdir/wrk-$key.txt
         if [ "$BENCH_WARMUP" -gt 0 ]; then

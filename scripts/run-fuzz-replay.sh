@@ -36,7 +36,8 @@ fail() {
 }
 
 lib_ok=1
-if ! make -s -f tests/fuzz/fuzz.mk FUZZ_BUILD="$fuzz_build" fuzz-lib >"$logdir/lib.log" 2>&1; then
+jobs=$(nproc 2>/dev/null || echo 2)
+if ! make -s -j"$jobs" -f tests/fuzz/fuzz.mk FUZZ_BUILD="$fuzz_build" fuzz-lib >"$logdir/lib.log" 2>&1; then
     lib_ok=0
     tail -n 30 "$logdir/lib.log"
 fi
