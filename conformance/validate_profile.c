@@ -134,10 +134,20 @@ static void check_types(struct rule_ctx *rc, const char *key)
     if (name_len <= 3 || strncmp(last->p + name_len - 3, "[x]", 3) != 0)
         return;
     size_t tl;
-    if (!fg_vchoice_type(r->types, key + name_len - 3, &tl))
-        fg_vissue(rc->v, FG_VSEV_ERROR, "structure", NULL,
-                  "Type '%s' is not allowed by profile %s here (allowed: %s)", key + name_len - 3,
-                  rc->prof->name, r->types);
+    const char *suffix = key + name_len - 3;
+    if (fg_vchoice_type(r->types, suffix, &tl))
+        return;
+    char type[64];
+    size_t n = strlen(suffix) < sizeof type - 1 ? strlen(suffix) : sizeof type - 1;
+    memcpy(type, suffix, n);
+    type[n] = '\0';
+    /* valueDateTime names type dateTime: primitives start lower-case */
+    type[0] = (char)(type[0] - 'A' + 'a');
+    if (!fg_vis_primitive(type, n))
+        type[0] = suffix[0];
+    fg_vissue(rc->v, FG_VSEV_ERROR, "structure", NULL,
+              "Type '%s' is not allowed by profile %s here (allowed: %s)", type, rc->prof->name,
+              r->types);
 }
 
 static void check_value(struct rule_ctx *rc, const char *key, const cJSON *v)
