@@ -53,6 +53,9 @@ bool fg_vis_primitive(const char *type, size_t type_len);
  * enumerable value set; records an error when it is not in it. */
 void fg_vcheck_binding(struct fg_vctx *ctx, int vs_index, const char *type, size_t type_len,
                        const cJSON *value);
+/* Is value (a code string, a Coding, or a CodeableConcept with a coding) in
+ * the value set? 1 yes, 0 no, -1 the value set is not enumerable here. */
+int fg_vvalueset_has(int vs_index, const cJSON *value);
 /* Reference target check: the type part of a relative (or absolute) literal
  * reference must be in targets. */
 void fg_vcheck_reference_target(struct fg_vctx *ctx, const char *targets, const cJSON *ref);

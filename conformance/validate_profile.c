@@ -104,9 +104,13 @@ static bool key_matches(const struct seg *s, const char *key)
 }
 
 /* For a slice segment ("category:VSCat"), the parsed match pattern of the
- * slice; *unknown when the slice cannot be recognised. Caller frees. */
-static cJSON *slice_match(const struct rule_ctx *rc, int seg_index, bool *is_slice, bool *unknown)
+ * slice; *vs_slice >= 0 instead when members are recognised by a required
+ * binding (pattern discriminator over a bound slice: category:us-core);
+ * *unknown when the slice cannot be recognised. Caller frees. */
+static cJSON *slice_match(const struct rule_ctx *rc, int seg_index, bool *is_slice, bool *unknown,
+                          int *vs_slice)
 {
+    *vs_slice = -1;
     const struct seg *s = &rc->segs[seg_index];
     const char *colon = memchr(s->p, ':', s->len);
     *is_slice = false;
@@ -117,7 +121,10 @@ static cJSON *slice_match(const struct rule_ctx *rc, int seg_index, bool *is_sli
     size_t len = (size_t)(s->p + s->len - rc->rule->id);
     const struct fg_vrule *sr = rule_by_id(rc->prof, rc->rule->id, len);
     cJSON *m = sr && sr->slice_match ? cJSON_Parse(sr->slice_match) : NULL;
-    if (!m)
+    if (!m && sr && !sr->slice_match && sr->binding >= 0 &&
+        (size_t)sr->binding < fg_vvaluesets_len && fg_vvaluesets[sr->binding].enumerable)
+        *vs_slice = sr->binding;
+    else if (!m)
         *unknown = true;
     return m;
 }
@@ -214,7 +221,8 @@ static void walk(struct rule_ctx *rc, int i, const cJSON *node);
 static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
 {
     bool is_slice, unknown;
-    cJSON *match = slice_match(rc, i, &is_slice, &unknown);
+    int vs_slice;
+    cJSON *match = slice_match(rc, i, &is_slice, &unknown, &vs_slice);
     if (unknown)
         return; /* a slice we cannot recognise: its rules are not checked */
     bool leaf = i == rc->nsegs - 1;
@@ -223,7 +231,7 @@ static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
     cJSON_ArrayForEach(m, node) {
         if (m->string[0] == '_') {
             /* a primitive given only by its extensions ("_questionnaire") is present */
-            if (leaf && !match && key_matches(&rc->segs[i], m->string + 1) &&
+            if (leaf && !match && vs_slice < 0 && key_matches(&rc->segs[i], m->string + 1) &&
                 !cJSON_GetObjectItemCaseSensitive(node, m->string + 1))
                 count += cJSON_IsArray(m) ? cJSON_GetArraySize(m) : 1;
             continue;
@@ -235,7 +243,7 @@ static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
         int idx = 0;
         const cJSON *it = arr ? m->child : m;
         for (; it; it = arr ? it->next : NULL, idx++) {
-            if (match && !fg_vjson_contains(it, match))
+            if ((match && !fg_vjson_contains(it, match)) || (vs_slice >= 0 && fg_vvalueset_has(vs_slice, it) != 1))
                 continue;
             count++;
             size_t o2 = arr ? fg_vexpr_push_index(rc->v, idx) : rc->v->expr_len;
@@ -341,9 +349,10 @@ static bool implies(const struct fg_vprofile *p, const cJSON *resource)
         const cJSON *n;
         cJSON_ArrayForEach(n, need) {
             bool found = false;
+            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(n, "$vs");
             const cJSON *c;
             cJSON_ArrayForEach(c, cats) {
-                if (fg_vjson_contains(c, n))
+                if (cJSON_IsNumber(vs) ? fg_vvalueset_has(vs->valueint, c) == 1 : fg_vjson_contains(c, n))
                     found = true;
             }
             if (!found)

@@ -309,6 +309,24 @@ static bool coding_in(const struct fg_vvalueset *vs, const cJSON *coding)
     return cJSON_IsString(sys) && cJSON_IsString(code) && vs_has(vs, sys->valuestring, code->valuestring);
 }
 
+int fg_vvalueset_has(int vs_index, const cJSON *value)
+{
+    if (vs_index < 0 || (size_t)vs_index >= fg_vvaluesets_len || !fg_vvaluesets[vs_index].enumerable)
+        return -1;
+    const struct fg_vvalueset *vs = &fg_vvaluesets[vs_index];
+    if (cJSON_IsString(value))
+        return vs_has(vs, NULL, value->valuestring);
+    const cJSON *codings = cJSON_GetObjectItemCaseSensitive(value, "coding");
+    if (!codings)
+        return coding_in(vs, value);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, codings) {
+        if (coding_in(vs, c))
+            return 1;
+    }
+    return 0;
+}
+
 void fg_vcheck_binding(struct fg_vctx *ctx, int vs_index, const char *type, size_t type_len,
                        const cJSON *value)
 {

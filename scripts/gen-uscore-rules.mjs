@@ -344,8 +344,10 @@ function implied(sd, rules) {
   }
   const cats = [];
   for (const r of rules) {
-    if (r.id.startsWith(`${sd.type}.category:`) && !r.id.includes('.', sd.type.length + 10) && r.min > 0 && r.sliceMatch)
-      cats.push(JSON.parse(r.sliceMatch));
+    if (!r.id.startsWith(`${sd.type}.category:`) || r.id.includes('.', sd.type.length + 10) || r.min === 0) continue;
+    // a slice recognised by its pattern, or by a required binding ({"$vs": index})
+    if (r.sliceMatch) cats.push(JSON.parse(r.sliceMatch));
+    else if (r.binding >= 0 && vsRows[r.binding].codes) cats.push({ $vs: r.binding });
   }
   return {
     code: codes.length ? JSON.stringify(codes) : null,

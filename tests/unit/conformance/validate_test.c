@@ -28,6 +28,10 @@
     "\"valueQuantity\":{\"value\":120,\"unit\":\"mmHg\",\"system\":\"http://unitsofmeasure.org\"," \
     "\"code\":\"" unit "\"}}"
 
+#define PROBLEM_CAT                                                                                \
+    "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-category\","      \
+    "\"code\":\"problem-list-item\"}]}"
+
 #define HR(extra) "{\"resourceType\":\"Observation\",\"id\":\"hr1\"," extra "}"
 
 static const char hr_valid[] =
@@ -156,6 +160,18 @@ static const struct vcase cases[] = {
     {"requested profile of another type", patient_valid,
      "http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate|7.0.0", FG_EUNPROC, NULL, "Patient",
      "Profile us-core-heart-rate is for Observation resources, not Patient"},
+    {"problem implied by its category",
+     "{\"resourceType\":\"Condition\",\"clinicalStatus\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/"
+     "CodeSystem/condition-clinical\",\"code\":\"active\"}]},\"category\":[" PROBLEM_CAT "],"
+     "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"}}",
+     NULL, FG_OK, "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns", NULL, NULL},
+    {"problem without a problem category (slice by binding)",
+     "{\"resourceType\":\"Condition\",\"meta\":{\"profile\":[\"http://hl7.org/fhir/us/core/StructureDefinition/"
+     "us-core-condition-problems-health-concerns\"]},\"category\":[{\"coding\":[{\"system\":\"http://"
+     "terminology.hl7.org/CodeSystem/condition-category\",\"code\":\"encounter-diagnosis\"}]}],"
+     "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"}}",
+     NULL, FG_EUNPROC, NULL, "Condition.category",
+     "Slice Condition.category:us-core: minimum required = 1, but only found 0 (us-core-condition-problems-health-concerns)"},
     {"not a resource", "[1,2]", NULL, FG_EUNPROC, NULL, "", "A resource is a JSON object with a resourceType string"},
 };
 
