@@ -7,8 +7,8 @@ static const struct fg_vbase_elem base_Address[] = {
     {"Address", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"Address.id", 0, 1, "string", NULL, -1},
     {"Address.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Address.use", 0, 1, "code", NULL, 40},
-    {"Address.type", 0, 1, "code", NULL, 41},
+    {"Address.use", 0, 1, "code", NULL, 43},
+    {"Address.type", 0, 1, "code", NULL, 44},
     {"Address.text", 0, 1, "string", NULL, -1},
     {"Address.line", 0, FG_VMAX_UNBOUNDED, "string", NULL, -1},
     {"Address.city", 0, 1, "string", NULL, -1},
@@ -77,7 +77,7 @@ static const struct fg_vbase_elem base_Attachment[] = {
     {"Attachment", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"Attachment.id", 0, 1, "string", NULL, -1},
     {"Attachment.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Attachment.contentType", 0, 1, "code", NULL, 30},
+    {"Attachment.contentType", 0, 1, "code", NULL, 31},
     {"Attachment.language", 0, 1, "code", NULL, -1},
     {"Attachment.data", 0, 1, "base64Binary", NULL, -1},
     {"Attachment.url", 0, 1, "url", NULL, -1},
@@ -98,7 +98,7 @@ static const struct fg_vbase_elem base_Binary[] = {
     {"Binary.meta", 0, 1, "Meta", NULL, -1},
     {"Binary.implicitRules", 0, 1, "uri", NULL, -1},
     {"Binary.language", 0, 1, "code", NULL, -1},
-    {"Binary.contentType", 1, 1, "code", NULL, 30},
+    {"Binary.contentType", 1, 1, "code", NULL, 31},
     {"Binary.securityContext", 0, 1, "Reference", NULL, -1},
     {"Binary.data", 0, 1, "base64Binary", NULL, -1},
     {"Binary.url", 0, 1, "url", NULL, -1},
@@ -110,7 +110,7 @@ static const struct fg_vbase_elem base_Bundle[] = {
     {"Bundle.implicitRules", 0, 1, "uri", NULL, -1},
     {"Bundle.language", 0, 1, "code", NULL, -1},
     {"Bundle.identifier", 0, 1, "Identifier", NULL, -1},
-    {"Bundle.type", 1, 1, "code", NULL, 65},
+    {"Bundle.type", 1, 1, "code", NULL, 70},
     {"Bundle.timestamp", 0, 1, "instant", NULL, -1},
     {"Bundle.total", 0, 1, "unsignedInt", NULL, -1},
     {"Bundle.link", 0, FG_VMAX_UNBOUNDED, "BackboneElement", NULL, -1},
@@ -130,13 +130,13 @@ static const struct fg_vbase_elem base_Bundle[] = {
     {"Bundle.entry.search.id", 0, 1, "string", NULL, -1},
     {"Bundle.entry.search.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Bundle.entry.search.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Bundle.entry.search.mode", 0, 1, "code", NULL, 66},
+    {"Bundle.entry.search.mode", 0, 1, "code", NULL, 71},
     {"Bundle.entry.search.score", 0, 1, "decimal", NULL, -1},
     {"Bundle.entry.request", 0, 1, "BackboneElement", NULL, -1},
     {"Bundle.entry.request.id", 0, 1, "string", NULL, -1},
     {"Bundle.entry.request.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Bundle.entry.request.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Bundle.entry.request.method", 1, 1, "code", NULL, 67},
+    {"Bundle.entry.request.method", 1, 1, "code", NULL, 72},
     {"Bundle.entry.request.url", 1, 1, "uri", NULL, -1},
     {"Bundle.entry.request.ifNoneMatch", 0, 1, "string", NULL, -1},
     {"Bundle.entry.request.ifModifiedSince", 0, 1, "instant", NULL, -1},
@@ -169,8 +169,8 @@ static const struct fg_vbase_elem base_CarePlan[] = {
     {"CarePlan.basedOn", 0, FG_VMAX_UNBOUNDED, "Reference", "CarePlan", -1},
     {"CarePlan.replaces", 0, FG_VMAX_UNBOUNDED, "Reference", "CarePlan", -1},
     {"CarePlan.partOf", 0, FG_VMAX_UNBOUNDED, "Reference", "CarePlan", -1},
-    {"CarePlan.status", 1, 1, "code", NULL, 12},
-    {"CarePlan.intent", 1, 1, "code", NULL, 13},
+    {"CarePlan.status", 1, 1, "code", NULL, 13},
+    {"CarePlan.intent", 1, 1, "code", NULL, 14},
     {"CarePlan.category", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"CarePlan.title", 0, 1, "string", NULL, -1},
     {"CarePlan.description", 0, 1, "string", NULL, -1},
@@ -196,14 +196,14 @@ static const struct fg_vbase_elem base_CarePlan[] = {
     {"CarePlan.activity.detail.id", 0, 1, "string", NULL, -1},
     {"CarePlan.activity.detail.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"CarePlan.activity.detail.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"CarePlan.activity.detail.kind", 0, 1, "code", NULL, 14},
+    {"CarePlan.activity.detail.kind", 0, 1, "code", NULL, 15},
     {"CarePlan.activity.detail.instantiatesCanonical", 0, FG_VMAX_UNBOUNDED, "canonical", "ActivityDefinition Measure OperationDefinition PlanDefinition Questionnaire", -1},
     {"CarePlan.activity.detail.instantiatesUri", 0, FG_VMAX_UNBOUNDED, "uri", NULL, -1},
     {"CarePlan.activity.detail.code", 0, 1, "CodeableConcept", NULL, -1},
     {"CarePlan.activity.detail.reasonCode", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"CarePlan.activity.detail.reasonReference", 0, FG_VMAX_UNBOUNDED, "Reference", "Condition DiagnosticReport DocumentReference Observation", -1},
     {"CarePlan.activity.detail.goal", 0, FG_VMAX_UNBOUNDED, "Reference", "Goal", -1},
-    {"CarePlan.activity.detail.status", 1, 1, "code", NULL, 15},
+    {"CarePlan.activity.detail.status", 1, 1, "code", NULL, 16},
     {"CarePlan.activity.detail.statusReason", 0, 1, "CodeableConcept", NULL, -1},
     {"CarePlan.activity.detail.doNotPerform", 0, 1, "boolean", NULL, -1},
     {"CarePlan.activity.detail.scheduled[x]", 0, 1, "Timing Period string", NULL, -1},
@@ -226,7 +226,7 @@ static const struct fg_vbase_elem base_CareTeam[] = {
     {"CareTeam.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"CareTeam.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"CareTeam.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"CareTeam.status", 0, 1, "code", NULL, 16},
+    {"CareTeam.status", 0, 1, "code", NULL, 17},
     {"CareTeam.category", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"CareTeam.name", 0, 1, "string", NULL, -1},
     {"CareTeam.subject", 0, 1, "Reference", "Group Patient", -1},
@@ -274,8 +274,8 @@ static const struct fg_vbase_elem base_Condition[] = {
     {"Condition.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Condition.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Condition.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"Condition.clinicalStatus", 0, 1, "CodeableConcept", NULL, 17},
-    {"Condition.verificationStatus", 0, 1, "CodeableConcept", NULL, 18},
+    {"Condition.clinicalStatus", 0, 1, "CodeableConcept", NULL, 18},
+    {"Condition.verificationStatus", 0, 1, "CodeableConcept", NULL, 19},
     {"Condition.category", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"Condition.severity", 0, 1, "CodeableConcept", NULL, -1},
     {"Condition.code", 0, 1, "CodeableConcept", NULL, -1},
@@ -313,9 +313,9 @@ static const struct fg_vbase_elem base_ContactPoint[] = {
     {"ContactPoint", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"ContactPoint.id", 0, 1, "string", NULL, -1},
     {"ContactPoint.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"ContactPoint.system", 0, 1, "code", NULL, 51},
+    {"ContactPoint.system", 0, 1, "code", NULL, 54},
     {"ContactPoint.value", 0, 1, "string", NULL, -1},
-    {"ContactPoint.use", 0, 1, "code", NULL, 52},
+    {"ContactPoint.use", 0, 1, "code", NULL, 55},
     {"ContactPoint.rank", 0, 1, "positiveInt", NULL, -1},
     {"ContactPoint.period", 0, 1, "Period", NULL, -1},
 };
@@ -323,7 +323,7 @@ static const struct fg_vbase_elem base_Contributor[] = {
     {"Contributor", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"Contributor.id", 0, 1, "string", NULL, -1},
     {"Contributor.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Contributor.type", 1, 1, "code", NULL, 68},
+    {"Contributor.type", 1, 1, "code", NULL, 73},
     {"Contributor.name", 1, 1, "string", NULL, -1},
     {"Contributor.contact", 0, FG_VMAX_UNBOUNDED, "ContactDetail", NULL, -1},
 };
@@ -348,7 +348,7 @@ static const struct fg_vbase_elem base_Coverage[] = {
     {"Coverage.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Coverage.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Coverage.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"Coverage.status", 1, 1, "code", NULL, 22},
+    {"Coverage.status", 1, 1, "code", NULL, 23},
     {"Coverage.type", 0, 1, "CodeableConcept", NULL, -1},
     {"Coverage.policyHolder", 0, 1, "Reference", "Organization Patient RelatedPerson", -1},
     {"Coverage.subscriber", 0, 1, "Reference", "Patient RelatedPerson", -1},
@@ -386,7 +386,7 @@ static const struct fg_vbase_elem base_DataRequirement[] = {
     {"DataRequirement", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"DataRequirement.id", 0, 1, "string", NULL, -1},
     {"DataRequirement.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"DataRequirement.type", 1, 1, "code", NULL, 69},
+    {"DataRequirement.type", 1, 1, "code", NULL, 74},
     {"DataRequirement.profile", 0, FG_VMAX_UNBOUNDED, "canonical", "StructureDefinition", -1},
     {"DataRequirement.subject[x]", 0, 1, "CodeableConcept Reference", "Group", -1},
     {"DataRequirement.mustSupport", 0, FG_VMAX_UNBOUNDED, "string", NULL, -1},
@@ -408,7 +408,7 @@ static const struct fg_vbase_elem base_DataRequirement[] = {
     {"DataRequirement.sort.id", 0, 1, "string", NULL, -1},
     {"DataRequirement.sort.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"DataRequirement.sort.path", 1, 1, "string", NULL, -1},
-    {"DataRequirement.sort.direction", 1, 1, "code", NULL, 70},
+    {"DataRequirement.sort.direction", 1, 1, "code", NULL, 75},
 };
 static const struct fg_vbase_elem base_Device[] = {
     {"Device", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
@@ -431,8 +431,8 @@ static const struct fg_vbase_elem base_Device[] = {
     {"Device.udiCarrier.jurisdiction", 0, 1, "uri", NULL, -1},
     {"Device.udiCarrier.carrierAIDC", 0, 1, "base64Binary", NULL, -1},
     {"Device.udiCarrier.carrierHRF", 0, 1, "string", NULL, -1},
-    {"Device.udiCarrier.entryType", 0, 1, "code", NULL, 35},
-    {"Device.status", 0, 1, "code", NULL, 36},
+    {"Device.udiCarrier.entryType", 0, 1, "code", NULL, 38},
+    {"Device.status", 0, 1, "code", NULL, 39},
     {"Device.statusReason", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"Device.distinctIdentifier", 0, 1, "string", NULL, -1},
     {"Device.manufacturer", 0, 1, "string", NULL, -1},
@@ -445,7 +445,7 @@ static const struct fg_vbase_elem base_Device[] = {
     {"Device.deviceName.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Device.deviceName.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Device.deviceName.name", 1, 1, "string", NULL, -1},
-    {"Device.deviceName.type", 1, 1, "code", NULL, 37},
+    {"Device.deviceName.type", 1, 1, "code", NULL, 40},
     {"Device.modelNumber", 0, 1, "string", NULL, -1},
     {"Device.partNumber", 0, 1, "string", NULL, -1},
     {"Device.type", 0, 1, "CodeableConcept", NULL, -1},
@@ -490,7 +490,7 @@ static const struct fg_vbase_elem base_DiagnosticReport[] = {
     {"DiagnosticReport.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"DiagnosticReport.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
     {"DiagnosticReport.basedOn", 0, FG_VMAX_UNBOUNDED, "Reference", "CarePlan ImmunizationRecommendation MedicationRequest NutritionOrder ServiceRequest", -1},
-    {"DiagnosticReport.status", 1, 1, "code", NULL, 23},
+    {"DiagnosticReport.status", 1, 1, "code", NULL, 24},
     {"DiagnosticReport.category", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"DiagnosticReport.code", 1, 1, "CodeableConcept", NULL, -1},
     {"DiagnosticReport.subject", 0, 1, "Reference", "Device Group Location Patient", -1},
@@ -534,8 +534,8 @@ static const struct fg_vbase_elem base_DocumentReference[] = {
     {"DocumentReference.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"DocumentReference.masterIdentifier", 0, 1, "Identifier", NULL, -1},
     {"DocumentReference.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"DocumentReference.status", 1, 1, "code", NULL, 25},
-    {"DocumentReference.docStatus", 0, 1, "code", NULL, 26},
+    {"DocumentReference.status", 1, 1, "code", NULL, 26},
+    {"DocumentReference.docStatus", 0, 1, "code", NULL, 27},
     {"DocumentReference.type", 0, 1, "CodeableConcept", NULL, -1},
     {"DocumentReference.category", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"DocumentReference.subject", 0, 1, "Reference", "Device Group Patient Practitioner", -1},
@@ -547,7 +547,7 @@ static const struct fg_vbase_elem base_DocumentReference[] = {
     {"DocumentReference.relatesTo.id", 0, 1, "string", NULL, -1},
     {"DocumentReference.relatesTo.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"DocumentReference.relatesTo.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"DocumentReference.relatesTo.code", 1, 1, "code", NULL, 29},
+    {"DocumentReference.relatesTo.code", 1, 1, "code", NULL, 30},
     {"DocumentReference.relatesTo.target", 1, 1, "Reference", "DocumentReference", -1},
     {"DocumentReference.description", 0, 1, "string", NULL, -1},
     {"DocumentReference.securityLabel", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
@@ -614,7 +614,7 @@ static const struct fg_vbase_elem base_ElementDefinition[] = {
     {"ElementDefinition.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"ElementDefinition.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"ElementDefinition.path", 1, 1, "string", NULL, -1},
-    {"ElementDefinition.representation", 0, FG_VMAX_UNBOUNDED, "code", NULL, 71},
+    {"ElementDefinition.representation", 0, FG_VMAX_UNBOUNDED, "code", NULL, 76},
     {"ElementDefinition.sliceName", 0, 1, "string", NULL, -1},
     {"ElementDefinition.sliceIsConstraining", 0, 1, "boolean", NULL, -1},
     {"ElementDefinition.label", 0, 1, "string", NULL, -1},
@@ -625,11 +625,11 @@ static const struct fg_vbase_elem base_ElementDefinition[] = {
     {"ElementDefinition.slicing.discriminator", 0, FG_VMAX_UNBOUNDED, "Element", NULL, -1},
     {"ElementDefinition.slicing.discriminator.id", 0, 1, "string", NULL, -1},
     {"ElementDefinition.slicing.discriminator.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"ElementDefinition.slicing.discriminator.type", 1, 1, "code", NULL, 72},
+    {"ElementDefinition.slicing.discriminator.type", 1, 1, "code", NULL, 77},
     {"ElementDefinition.slicing.discriminator.path", 1, 1, "string", NULL, -1},
     {"ElementDefinition.slicing.description", 0, 1, "string", NULL, -1},
     {"ElementDefinition.slicing.ordered", 0, 1, "boolean", NULL, -1},
-    {"ElementDefinition.slicing.rules", 1, 1, "code", NULL, 73},
+    {"ElementDefinition.slicing.rules", 1, 1, "code", NULL, 78},
     {"ElementDefinition.short", 0, 1, "string", NULL, -1},
     {"ElementDefinition.definition", 0, 1, "markdown", NULL, -1},
     {"ElementDefinition.comment", 0, 1, "markdown", NULL, -1},
@@ -650,8 +650,8 @@ static const struct fg_vbase_elem base_ElementDefinition[] = {
     {"ElementDefinition.type.code", 1, 1, "uri", NULL, -1},
     {"ElementDefinition.type.profile", 0, FG_VMAX_UNBOUNDED, "canonical", "ImplementationGuide StructureDefinition", -1},
     {"ElementDefinition.type.targetProfile", 0, FG_VMAX_UNBOUNDED, "canonical", "ImplementationGuide StructureDefinition", -1},
-    {"ElementDefinition.type.aggregation", 0, FG_VMAX_UNBOUNDED, "code", NULL, 74},
-    {"ElementDefinition.type.versioning", 0, 1, "code", NULL, 75},
+    {"ElementDefinition.type.aggregation", 0, FG_VMAX_UNBOUNDED, "code", NULL, 79},
+    {"ElementDefinition.type.versioning", 0, 1, "code", NULL, 80},
     {"ElementDefinition.defaultValue[x]", 0, 1, "base64Binary boolean canonical code date dateTime decimal id instant integer markdown oid positiveInt string time unsignedInt uri url uuid Address Age Annotation Attachment CodeableConcept Coding ContactPoint Count Distance Duration HumanName Identifier Money Period Quantity Range Ratio Reference SampledData Signature Timing ContactDetail Contributor DataRequirement Expression ParameterDefinition RelatedArtifact TriggerDefinition UsageContext Dosage Meta", NULL, -1},
     {"ElementDefinition.meaningWhenMissing", 0, 1, "markdown", NULL, -1},
     {"ElementDefinition.orderMeaning", 0, 1, "string", NULL, -1},
@@ -671,7 +671,7 @@ static const struct fg_vbase_elem base_ElementDefinition[] = {
     {"ElementDefinition.constraint.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"ElementDefinition.constraint.key", 1, 1, "id", NULL, -1},
     {"ElementDefinition.constraint.requirements", 0, 1, "string", NULL, -1},
-    {"ElementDefinition.constraint.severity", 1, 1, "code", NULL, 76},
+    {"ElementDefinition.constraint.severity", 1, 1, "code", NULL, 81},
     {"ElementDefinition.constraint.human", 1, 1, "string", NULL, -1},
     {"ElementDefinition.constraint.expression", 0, 1, "string", NULL, -1},
     {"ElementDefinition.constraint.xpath", 0, 1, "string", NULL, -1},
@@ -683,14 +683,14 @@ static const struct fg_vbase_elem base_ElementDefinition[] = {
     {"ElementDefinition.binding", 0, 1, "Element", NULL, -1},
     {"ElementDefinition.binding.id", 0, 1, "string", NULL, -1},
     {"ElementDefinition.binding.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"ElementDefinition.binding.strength", 1, 1, "code", NULL, 77},
+    {"ElementDefinition.binding.strength", 1, 1, "code", NULL, 82},
     {"ElementDefinition.binding.description", 0, 1, "string", NULL, -1},
     {"ElementDefinition.binding.valueSet", 0, 1, "canonical", "ValueSet", -1},
     {"ElementDefinition.mapping", 0, FG_VMAX_UNBOUNDED, "Element", NULL, -1},
     {"ElementDefinition.mapping.id", 0, 1, "string", NULL, -1},
     {"ElementDefinition.mapping.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"ElementDefinition.mapping.identity", 1, 1, "id", NULL, -1},
-    {"ElementDefinition.mapping.language", 0, 1, "code", NULL, 30},
+    {"ElementDefinition.mapping.language", 0, 1, "code", NULL, 31},
     {"ElementDefinition.mapping.map", 1, 1, "string", NULL, -1},
     {"ElementDefinition.mapping.comment", 0, 1, "string", NULL, -1},
 };
@@ -705,12 +705,12 @@ static const struct fg_vbase_elem base_Encounter[] = {
     {"Encounter.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Encounter.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Encounter.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"Encounter.status", 1, 1, "code", NULL, 31},
+    {"Encounter.status", 1, 1, "code", NULL, 32},
     {"Encounter.statusHistory", 0, FG_VMAX_UNBOUNDED, "BackboneElement", NULL, -1},
     {"Encounter.statusHistory.id", 0, 1, "string", NULL, -1},
     {"Encounter.statusHistory.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Encounter.statusHistory.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Encounter.statusHistory.status", 1, 1, "code", NULL, 31},
+    {"Encounter.statusHistory.status", 1, 1, "code", NULL, 32},
     {"Encounter.statusHistory.period", 1, 1, "Period", NULL, -1},
     {"Encounter.class", 1, 1, "Coding", NULL, -1},
     {"Encounter.classHistory", 0, FG_VMAX_UNBOUNDED, "BackboneElement", NULL, -1},
@@ -763,7 +763,7 @@ static const struct fg_vbase_elem base_Encounter[] = {
     {"Encounter.location.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Encounter.location.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Encounter.location.location", 1, 1, "Reference", "Location", -1},
-    {"Encounter.location.status", 0, 1, "code", NULL, 32},
+    {"Encounter.location.status", 0, 1, "code", NULL, 33},
     {"Encounter.location.physicalType", 0, 1, "CodeableConcept", NULL, -1},
     {"Encounter.location.period", 0, 1, "Period", NULL, -1},
     {"Encounter.serviceProvider", 0, 1, "Reference", "Organization", -1},
@@ -780,14 +780,14 @@ static const struct fg_vbase_elem base_Endpoint[] = {
     {"Endpoint.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Endpoint.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Endpoint.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"Endpoint.status", 1, 1, "code", NULL, 78},
+    {"Endpoint.status", 1, 1, "code", NULL, 83},
     {"Endpoint.connectionType", 1, 1, "Coding", NULL, -1},
     {"Endpoint.name", 0, 1, "string", NULL, -1},
     {"Endpoint.managingOrganization", 0, 1, "Reference", "Organization", -1},
     {"Endpoint.contact", 0, FG_VMAX_UNBOUNDED, "ContactPoint", NULL, -1},
     {"Endpoint.period", 0, 1, "Period", NULL, -1},
     {"Endpoint.payloadType", 1, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
-    {"Endpoint.payloadMimeType", 0, FG_VMAX_UNBOUNDED, "code", NULL, 30},
+    {"Endpoint.payloadMimeType", 0, FG_VMAX_UNBOUNDED, "code", NULL, 31},
     {"Endpoint.address", 1, 1, "url", NULL, -1},
     {"Endpoint.header", 0, FG_VMAX_UNBOUNDED, "string", NULL, -1},
 };
@@ -819,7 +819,7 @@ static const struct fg_vbase_elem base_Goal[] = {
     {"Goal.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Goal.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Goal.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"Goal.lifecycleStatus", 1, 1, "code", NULL, 33},
+    {"Goal.lifecycleStatus", 1, 1, "code", NULL, 36},
     {"Goal.achievementStatus", 0, 1, "CodeableConcept", NULL, -1},
     {"Goal.category", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"Goal.priority", 0, 1, "CodeableConcept", NULL, -1},
@@ -853,7 +853,7 @@ static const struct fg_vbase_elem base_Group[] = {
     {"Group.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Group.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
     {"Group.active", 0, 1, "boolean", NULL, -1},
-    {"Group.type", 1, 1, "code", NULL, 79},
+    {"Group.type", 1, 1, "code", NULL, 84},
     {"Group.actual", 1, 1, "boolean", NULL, -1},
     {"Group.code", 0, 1, "CodeableConcept", NULL, -1},
     {"Group.name", 0, 1, "string", NULL, -1},
@@ -915,7 +915,7 @@ static const struct fg_vbase_elem base_HealthcareService[] = {
     {"HealthcareService.availableTime.id", 0, 1, "string", NULL, -1},
     {"HealthcareService.availableTime.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"HealthcareService.availableTime.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"HealthcareService.availableTime.daysOfWeek", 0, FG_VMAX_UNBOUNDED, "code", NULL, 42},
+    {"HealthcareService.availableTime.daysOfWeek", 0, FG_VMAX_UNBOUNDED, "code", NULL, 45},
     {"HealthcareService.availableTime.allDay", 0, 1, "boolean", NULL, -1},
     {"HealthcareService.availableTime.availableStartTime", 0, 1, "time", NULL, -1},
     {"HealthcareService.availableTime.availableEndTime", 0, 1, "time", NULL, -1},
@@ -932,7 +932,7 @@ static const struct fg_vbase_elem base_HumanName[] = {
     {"HumanName", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"HumanName.id", 0, 1, "string", NULL, -1},
     {"HumanName.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"HumanName.use", 0, 1, "code", NULL, 53},
+    {"HumanName.use", 0, 1, "code", NULL, 56},
     {"HumanName.text", 0, 1, "string", NULL, -1},
     {"HumanName.family", 0, 1, "string", NULL, -1},
     {"HumanName.given", 0, FG_VMAX_UNBOUNDED, "string", NULL, -1},
@@ -944,7 +944,7 @@ static const struct fg_vbase_elem base_Identifier[] = {
     {"Identifier", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"Identifier.id", 0, 1, "string", NULL, -1},
     {"Identifier.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Identifier.use", 0, 1, "code", NULL, 21},
+    {"Identifier.use", 0, 1, "code", NULL, 22},
     {"Identifier.type", 0, 1, "CodeableConcept", NULL, -1},
     {"Identifier.system", 0, 1, "uri", NULL, -1},
     {"Identifier.value", 0, 1, "string", NULL, -1},
@@ -962,7 +962,7 @@ static const struct fg_vbase_elem base_Immunization[] = {
     {"Immunization.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Immunization.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Immunization.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"Immunization.status", 1, 1, "code", NULL, 34},
+    {"Immunization.status", 1, 1, "code", NULL, 37},
     {"Immunization.statusReason", 0, 1, "CodeableConcept", NULL, -1},
     {"Immunization.vaccineCode", 1, 1, "CodeableConcept", NULL, -1},
     {"Immunization.patient", 1, 1, "Reference", "Patient", -1},
@@ -1027,12 +1027,12 @@ static const struct fg_vbase_elem base_Location[] = {
     {"Location.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Location.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Location.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"Location.status", 0, 1, "code", NULL, 38},
+    {"Location.status", 0, 1, "code", NULL, 41},
     {"Location.operationalStatus", 0, 1, "Coding", NULL, -1},
     {"Location.name", 0, 1, "string", NULL, -1},
     {"Location.alias", 0, FG_VMAX_UNBOUNDED, "string", NULL, -1},
     {"Location.description", 0, 1, "string", NULL, -1},
-    {"Location.mode", 0, 1, "code", NULL, 39},
+    {"Location.mode", 0, 1, "code", NULL, 42},
     {"Location.type", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"Location.telecom", 0, FG_VMAX_UNBOUNDED, "ContactPoint", NULL, -1},
     {"Location.address", 0, 1, "Address", NULL, -1},
@@ -1050,7 +1050,7 @@ static const struct fg_vbase_elem base_Location[] = {
     {"Location.hoursOfOperation.id", 0, 1, "string", NULL, -1},
     {"Location.hoursOfOperation.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Location.hoursOfOperation.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Location.hoursOfOperation.daysOfWeek", 0, FG_VMAX_UNBOUNDED, "code", NULL, 42},
+    {"Location.hoursOfOperation.daysOfWeek", 0, FG_VMAX_UNBOUNDED, "code", NULL, 45},
     {"Location.hoursOfOperation.allDay", 0, 1, "boolean", NULL, -1},
     {"Location.hoursOfOperation.openingTime", 0, 1, "time", NULL, -1},
     {"Location.hoursOfOperation.closingTime", 0, 1, "time", NULL, -1},
@@ -1081,7 +1081,7 @@ static const struct fg_vbase_elem base_Media[] = {
     {"Media.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
     {"Media.basedOn", 0, FG_VMAX_UNBOUNDED, "Reference", "CarePlan ServiceRequest", -1},
     {"Media.partOf", 0, FG_VMAX_UNBOUNDED, "Reference", NULL, -1},
-    {"Media.status", 1, 1, "code", NULL, 56},
+    {"Media.status", 1, 1, "code", NULL, 59},
     {"Media.type", 0, 1, "CodeableConcept", NULL, -1},
     {"Media.modality", 0, 1, "CodeableConcept", NULL, -1},
     {"Media.view", 0, 1, "CodeableConcept", NULL, -1},
@@ -1113,7 +1113,7 @@ static const struct fg_vbase_elem base_Medication[] = {
     {"Medication.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Medication.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
     {"Medication.code", 0, 1, "CodeableConcept", NULL, -1},
-    {"Medication.status", 0, 1, "code", NULL, 43},
+    {"Medication.status", 0, 1, "code", NULL, 46},
     {"Medication.manufacturer", 0, 1, "Reference", "Organization", -1},
     {"Medication.form", 0, 1, "CodeableConcept", NULL, -1},
     {"Medication.amount", 0, 1, "Ratio", NULL, -1},
@@ -1143,7 +1143,7 @@ static const struct fg_vbase_elem base_MedicationDispense[] = {
     {"MedicationDispense.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"MedicationDispense.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
     {"MedicationDispense.partOf", 0, FG_VMAX_UNBOUNDED, "Reference", "Procedure", -1},
-    {"MedicationDispense.status", 1, 1, "code", NULL, 44},
+    {"MedicationDispense.status", 1, 1, "code", NULL, 47},
     {"MedicationDispense.statusReason[x]", 0, 1, "CodeableConcept Reference", "DetectedIssue", -1},
     {"MedicationDispense.category", 0, 1, "CodeableConcept", NULL, -1},
     {"MedicationDispense.medication[x]", 1, 1, "CodeableConcept Reference", "Medication", -1},
@@ -1189,11 +1189,11 @@ static const struct fg_vbase_elem base_MedicationRequest[] = {
     {"MedicationRequest.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"MedicationRequest.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"MedicationRequest.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
-    {"MedicationRequest.status", 1, 1, "code", NULL, 45},
+    {"MedicationRequest.status", 1, 1, "code", NULL, 48},
     {"MedicationRequest.statusReason", 0, 1, "CodeableConcept", NULL, -1},
-    {"MedicationRequest.intent", 1, 1, "code", NULL, 46},
+    {"MedicationRequest.intent", 1, 1, "code", NULL, 49},
     {"MedicationRequest.category", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
-    {"MedicationRequest.priority", 0, 1, "code", NULL, 48},
+    {"MedicationRequest.priority", 0, 1, "code", NULL, 51},
     {"MedicationRequest.doNotPerform", 0, 1, "boolean", NULL, -1},
     {"MedicationRequest.reported[x]", 0, 1, "boolean Reference", "Organization Patient Practitioner PractitionerRole RelatedPerson", -1},
     {"MedicationRequest.medication[x]", 1, 1, "CodeableConcept Reference", "Medication", -1},
@@ -1264,13 +1264,13 @@ static const struct fg_vbase_elem base_Money[] = {
     {"Money.id", 0, 1, "string", NULL, -1},
     {"Money.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Money.value", 0, 1, "decimal", NULL, -1},
-    {"Money.currency", 0, 1, "code", NULL, 80},
+    {"Money.currency", 0, 1, "code", NULL, 85},
 };
 static const struct fg_vbase_elem base_Narrative[] = {
     {"Narrative", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"Narrative.id", 0, 1, "string", NULL, -1},
     {"Narrative.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Narrative.status", 1, 1, "code", NULL, 81},
+    {"Narrative.status", 1, 1, "code", NULL, 86},
     {"Narrative.div", 1, 1, "xhtml", NULL, -1},
 };
 static const struct fg_vbase_elem base_Observation[] = {
@@ -1339,8 +1339,8 @@ static const struct fg_vbase_elem base_OperationOutcome[] = {
     {"OperationOutcome.issue.id", 0, 1, "string", NULL, -1},
     {"OperationOutcome.issue.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"OperationOutcome.issue.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"OperationOutcome.issue.severity", 1, 1, "code", NULL, 82},
-    {"OperationOutcome.issue.code", 1, 1, "code", NULL, 83},
+    {"OperationOutcome.issue.severity", 1, 1, "code", NULL, 87},
+    {"OperationOutcome.issue.code", 1, 1, "code", NULL, 88},
     {"OperationOutcome.issue.details", 0, 1, "CodeableConcept", NULL, -1},
     {"OperationOutcome.issue.diagnostics", 0, 1, "string", NULL, -1},
     {"OperationOutcome.issue.location", 0, FG_VMAX_UNBOUNDED, "string", NULL, -1},
@@ -1379,11 +1379,11 @@ static const struct fg_vbase_elem base_ParameterDefinition[] = {
     {"ParameterDefinition.id", 0, 1, "string", NULL, -1},
     {"ParameterDefinition.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"ParameterDefinition.name", 0, 1, "code", NULL, -1},
-    {"ParameterDefinition.use", 1, 1, "code", NULL, 84},
+    {"ParameterDefinition.use", 1, 1, "code", NULL, 89},
     {"ParameterDefinition.min", 0, 1, "integer", NULL, -1},
     {"ParameterDefinition.max", 0, 1, "string", NULL, -1},
     {"ParameterDefinition.documentation", 0, 1, "string", NULL, -1},
-    {"ParameterDefinition.type", 1, 1, "code", NULL, 69},
+    {"ParameterDefinition.type", 1, 1, "code", NULL, 74},
     {"ParameterDefinition.profile", 0, 1, "canonical", "StructureDefinition", -1},
 };
 static const struct fg_vbase_elem base_Patient[] = {
@@ -1400,7 +1400,7 @@ static const struct fg_vbase_elem base_Patient[] = {
     {"Patient.active", 0, 1, "boolean", NULL, -1},
     {"Patient.name", 0, FG_VMAX_UNBOUNDED, "HumanName", NULL, -1},
     {"Patient.telecom", 0, FG_VMAX_UNBOUNDED, "ContactPoint", NULL, -1},
-    {"Patient.gender", 0, 1, "code", NULL, 54},
+    {"Patient.gender", 0, 1, "code", NULL, 57},
     {"Patient.birthDate", 0, 1, "date", NULL, -1},
     {"Patient.deceased[x]", 0, 1, "boolean dateTime", NULL, -1},
     {"Patient.address", 0, FG_VMAX_UNBOUNDED, "Address", NULL, -1},
@@ -1415,7 +1415,7 @@ static const struct fg_vbase_elem base_Patient[] = {
     {"Patient.contact.name", 0, 1, "HumanName", NULL, -1},
     {"Patient.contact.telecom", 0, FG_VMAX_UNBOUNDED, "ContactPoint", NULL, -1},
     {"Patient.contact.address", 0, 1, "Address", NULL, -1},
-    {"Patient.contact.gender", 0, 1, "code", NULL, 54},
+    {"Patient.contact.gender", 0, 1, "code", NULL, 57},
     {"Patient.contact.organization", 0, 1, "Reference", "Organization", -1},
     {"Patient.contact.period", 0, 1, "Period", NULL, -1},
     {"Patient.communication", 0, FG_VMAX_UNBOUNDED, "BackboneElement", NULL, -1},
@@ -1431,7 +1431,7 @@ static const struct fg_vbase_elem base_Patient[] = {
     {"Patient.link.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Patient.link.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Patient.link.other", 1, 1, "Reference", "Patient RelatedPerson", -1},
-    {"Patient.link.type", 1, 1, "code", NULL, 55},
+    {"Patient.link.type", 1, 1, "code", NULL, 58},
 };
 static const struct fg_vbase_elem base_Period[] = {
     {"Period", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
@@ -1465,7 +1465,7 @@ static const struct fg_vbase_elem base_Practitioner[] = {
     {"Practitioner.name", 0, FG_VMAX_UNBOUNDED, "HumanName", NULL, -1},
     {"Practitioner.telecom", 0, FG_VMAX_UNBOUNDED, "ContactPoint", NULL, -1},
     {"Practitioner.address", 0, FG_VMAX_UNBOUNDED, "Address", NULL, -1},
-    {"Practitioner.gender", 0, 1, "code", NULL, 54},
+    {"Practitioner.gender", 0, 1, "code", NULL, 57},
     {"Practitioner.birthDate", 0, 1, "date", NULL, -1},
     {"Practitioner.photo", 0, FG_VMAX_UNBOUNDED, "Attachment", NULL, -1},
     {"Practitioner.qualification", 0, FG_VMAX_UNBOUNDED, "BackboneElement", NULL, -1},
@@ -1502,7 +1502,7 @@ static const struct fg_vbase_elem base_PractitionerRole[] = {
     {"PractitionerRole.availableTime.id", 0, 1, "string", NULL, -1},
     {"PractitionerRole.availableTime.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"PractitionerRole.availableTime.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"PractitionerRole.availableTime.daysOfWeek", 0, FG_VMAX_UNBOUNDED, "code", NULL, 42},
+    {"PractitionerRole.availableTime.daysOfWeek", 0, FG_VMAX_UNBOUNDED, "code", NULL, 45},
     {"PractitionerRole.availableTime.allDay", 0, 1, "boolean", NULL, -1},
     {"PractitionerRole.availableTime.availableStartTime", 0, 1, "time", NULL, -1},
     {"PractitionerRole.availableTime.availableEndTime", 0, 1, "time", NULL, -1},
@@ -1530,7 +1530,7 @@ static const struct fg_vbase_elem base_Procedure[] = {
     {"Procedure.instantiatesUri", 0, FG_VMAX_UNBOUNDED, "uri", NULL, -1},
     {"Procedure.basedOn", 0, FG_VMAX_UNBOUNDED, "Reference", "CarePlan ServiceRequest", -1},
     {"Procedure.partOf", 0, FG_VMAX_UNBOUNDED, "Reference", "MedicationAdministration Observation Procedure", -1},
-    {"Procedure.status", 1, 1, "code", NULL, 56},
+    {"Procedure.status", 1, 1, "code", NULL, 59},
     {"Procedure.statusReason", 0, 1, "CodeableConcept", NULL, -1},
     {"Procedure.category", 0, 1, "CodeableConcept", NULL, -1},
     {"Procedure.code", 0, 1, "CodeableConcept", NULL, -1},
@@ -1621,7 +1621,7 @@ static const struct fg_vbase_elem base_Provenance[] = {
     {"Provenance.entity.id", 0, 1, "string", NULL, -1},
     {"Provenance.entity.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Provenance.entity.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"Provenance.entity.role", 1, 1, "code", NULL, 57},
+    {"Provenance.entity.role", 1, 1, "code", NULL, 60},
     {"Provenance.entity.what", 1, 1, "Reference", NULL, -1},
     {"Provenance.entity.agent", 0, FG_VMAX_UNBOUNDED, "#Provenance.agent", NULL, -1},
     {"Provenance.signature", 0, FG_VMAX_UNBOUNDED, "Signature", NULL, -1},
@@ -1652,9 +1652,9 @@ static const struct fg_vbase_elem base_Questionnaire[] = {
     {"Questionnaire.name", 0, 1, "string", NULL, -1},
     {"Questionnaire.title", 0, 1, "string", NULL, -1},
     {"Questionnaire.derivedFrom", 0, FG_VMAX_UNBOUNDED, "canonical", "Questionnaire", -1},
-    {"Questionnaire.status", 1, 1, "code", NULL, 85},
+    {"Questionnaire.status", 1, 1, "code", NULL, 90},
     {"Questionnaire.experimental", 0, 1, "boolean", NULL, -1},
-    {"Questionnaire.subjectType", 0, FG_VMAX_UNBOUNDED, "code", NULL, 86},
+    {"Questionnaire.subjectType", 0, FG_VMAX_UNBOUNDED, "code", NULL, 91},
     {"Questionnaire.date", 0, 1, "dateTime", NULL, -1},
     {"Questionnaire.publisher", 0, 1, "string", NULL, -1},
     {"Questionnaire.contact", 0, FG_VMAX_UNBOUNDED, "ContactDetail", NULL, -1},
@@ -1676,15 +1676,15 @@ static const struct fg_vbase_elem base_Questionnaire[] = {
     {"Questionnaire.item.code", 0, FG_VMAX_UNBOUNDED, "Coding", NULL, -1},
     {"Questionnaire.item.prefix", 0, 1, "string", NULL, -1},
     {"Questionnaire.item.text", 0, 1, "string", NULL, -1},
-    {"Questionnaire.item.type", 1, 1, "code", NULL, 87},
+    {"Questionnaire.item.type", 1, 1, "code", NULL, 92},
     {"Questionnaire.item.enableWhen", 0, FG_VMAX_UNBOUNDED, "BackboneElement", NULL, -1},
     {"Questionnaire.item.enableWhen.id", 0, 1, "string", NULL, -1},
     {"Questionnaire.item.enableWhen.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Questionnaire.item.enableWhen.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Questionnaire.item.enableWhen.question", 1, 1, "string", NULL, -1},
-    {"Questionnaire.item.enableWhen.operator", 1, 1, "code", NULL, 88},
+    {"Questionnaire.item.enableWhen.operator", 1, 1, "code", NULL, 93},
     {"Questionnaire.item.enableWhen.answer[x]", 1, 1, "boolean decimal integer date dateTime time string Coding Quantity Reference", NULL, -1},
-    {"Questionnaire.item.enableBehavior", 0, 1, "code", NULL, 89},
+    {"Questionnaire.item.enableBehavior", 0, 1, "code", NULL, 94},
     {"Questionnaire.item.required", 0, 1, "boolean", NULL, -1},
     {"Questionnaire.item.repeats", 0, 1, "boolean", NULL, -1},
     {"Questionnaire.item.readOnly", 0, 1, "boolean", NULL, -1},
@@ -1717,7 +1717,7 @@ static const struct fg_vbase_elem base_QuestionnaireResponse[] = {
     {"QuestionnaireResponse.basedOn", 0, FG_VMAX_UNBOUNDED, "Reference", "CarePlan ServiceRequest", -1},
     {"QuestionnaireResponse.partOf", 0, FG_VMAX_UNBOUNDED, "Reference", "Observation Procedure", -1},
     {"QuestionnaireResponse.questionnaire", 0, 1, "canonical", "Questionnaire", -1},
-    {"QuestionnaireResponse.status", 1, 1, "code", NULL, 58},
+    {"QuestionnaireResponse.status", 1, 1, "code", NULL, 61},
     {"QuestionnaireResponse.subject", 0, 1, "Reference", NULL, -1},
     {"QuestionnaireResponse.encounter", 0, 1, "Reference", "Encounter", -1},
     {"QuestionnaireResponse.authored", 0, 1, "dateTime", NULL, -1},
@@ -1765,7 +1765,7 @@ static const struct fg_vbase_elem base_RelatedArtifact[] = {
     {"RelatedArtifact", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"RelatedArtifact.id", 0, 1, "string", NULL, -1},
     {"RelatedArtifact.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"RelatedArtifact.type", 1, 1, "code", NULL, 90},
+    {"RelatedArtifact.type", 1, 1, "code", NULL, 95},
     {"RelatedArtifact.label", 0, 1, "string", NULL, -1},
     {"RelatedArtifact.display", 0, 1, "string", NULL, -1},
     {"RelatedArtifact.citation", 0, 1, "markdown", NULL, -1},
@@ -1789,7 +1789,7 @@ static const struct fg_vbase_elem base_RelatedPerson[] = {
     {"RelatedPerson.relationship", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
     {"RelatedPerson.name", 0, FG_VMAX_UNBOUNDED, "HumanName", NULL, -1},
     {"RelatedPerson.telecom", 0, FG_VMAX_UNBOUNDED, "ContactPoint", NULL, -1},
-    {"RelatedPerson.gender", 0, 1, "code", NULL, 54},
+    {"RelatedPerson.gender", 0, 1, "code", NULL, 57},
     {"RelatedPerson.birthDate", 0, 1, "date", NULL, -1},
     {"RelatedPerson.address", 0, FG_VMAX_UNBOUNDED, "Address", NULL, -1},
     {"RelatedPerson.photo", 0, FG_VMAX_UNBOUNDED, "Attachment", NULL, -1},
@@ -1829,10 +1829,10 @@ static const struct fg_vbase_elem base_ServiceRequest[] = {
     {"ServiceRequest.basedOn", 0, FG_VMAX_UNBOUNDED, "Reference", "CarePlan MedicationRequest ServiceRequest", -1},
     {"ServiceRequest.replaces", 0, FG_VMAX_UNBOUNDED, "Reference", "ServiceRequest", -1},
     {"ServiceRequest.requisition", 0, 1, "Identifier", NULL, -1},
-    {"ServiceRequest.status", 1, 1, "code", NULL, 12},
-    {"ServiceRequest.intent", 1, 1, "code", NULL, 59},
+    {"ServiceRequest.status", 1, 1, "code", NULL, 13},
+    {"ServiceRequest.intent", 1, 1, "code", NULL, 64},
     {"ServiceRequest.category", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
-    {"ServiceRequest.priority", 0, 1, "code", NULL, 48},
+    {"ServiceRequest.priority", 0, 1, "code", NULL, 51},
     {"ServiceRequest.doNotPerform", 0, 1, "boolean", NULL, -1},
     {"ServiceRequest.code", 0, 1, "CodeableConcept", NULL, -1},
     {"ServiceRequest.orderDetail", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, -1},
@@ -1865,8 +1865,8 @@ static const struct fg_vbase_elem base_Signature[] = {
     {"Signature.when", 1, 1, "instant", NULL, -1},
     {"Signature.who", 1, 1, "Reference", "Device Organization Patient Practitioner PractitionerRole RelatedPerson", -1},
     {"Signature.onBehalfOf", 0, 1, "Reference", "Device Organization Patient Practitioner PractitionerRole RelatedPerson", -1},
-    {"Signature.targetFormat", 0, 1, "code", NULL, 30},
-    {"Signature.sigFormat", 0, 1, "code", NULL, 30},
+    {"Signature.targetFormat", 0, 1, "code", NULL, 31},
+    {"Signature.sigFormat", 0, 1, "code", NULL, 31},
     {"Signature.data", 0, 1, "base64Binary", NULL, -1},
 };
 static const struct fg_vbase_elem base_Specimen[] = {
@@ -1881,7 +1881,7 @@ static const struct fg_vbase_elem base_Specimen[] = {
     {"Specimen.modifierExtension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
     {"Specimen.identifier", 0, FG_VMAX_UNBOUNDED, "Identifier", NULL, -1},
     {"Specimen.accessionIdentifier", 0, 1, "Identifier", NULL, -1},
-    {"Specimen.status", 0, 1, "code", NULL, 64},
+    {"Specimen.status", 0, 1, "code", NULL, 69},
     {"Specimen.type", 0, 1, "CodeableConcept", NULL, -1},
     {"Specimen.subject", 0, 1, "Reference", "Device Group Location Patient Substance", -1},
     {"Specimen.receivedTime", 0, 1, "dateTime", NULL, -1},
@@ -1947,15 +1947,15 @@ static const struct fg_vbase_elem base_Timing[] = {
     {"Timing.repeat.countMax", 0, 1, "positiveInt", NULL, -1},
     {"Timing.repeat.duration", 0, 1, "decimal", NULL, -1},
     {"Timing.repeat.durationMax", 0, 1, "decimal", NULL, -1},
-    {"Timing.repeat.durationUnit", 0, 1, "code", NULL, 91},
+    {"Timing.repeat.durationUnit", 0, 1, "code", NULL, 96},
     {"Timing.repeat.frequency", 0, 1, "positiveInt", NULL, -1},
     {"Timing.repeat.frequencyMax", 0, 1, "positiveInt", NULL, -1},
     {"Timing.repeat.period", 0, 1, "decimal", NULL, -1},
     {"Timing.repeat.periodMax", 0, 1, "decimal", NULL, -1},
-    {"Timing.repeat.periodUnit", 0, 1, "code", NULL, 91},
-    {"Timing.repeat.dayOfWeek", 0, FG_VMAX_UNBOUNDED, "code", NULL, 42},
+    {"Timing.repeat.periodUnit", 0, 1, "code", NULL, 96},
+    {"Timing.repeat.dayOfWeek", 0, FG_VMAX_UNBOUNDED, "code", NULL, 45},
     {"Timing.repeat.timeOfDay", 0, FG_VMAX_UNBOUNDED, "time", NULL, -1},
-    {"Timing.repeat.when", 0, FG_VMAX_UNBOUNDED, "code", NULL, 92},
+    {"Timing.repeat.when", 0, FG_VMAX_UNBOUNDED, "code", NULL, 97},
     {"Timing.repeat.offset", 0, 1, "unsignedInt", NULL, -1},
     {"Timing.code", 0, 1, "CodeableConcept", NULL, -1},
 };
@@ -1963,7 +1963,7 @@ static const struct fg_vbase_elem base_TriggerDefinition[] = {
     {"TriggerDefinition", 0, FG_VMAX_UNBOUNDED, "", NULL, -1},
     {"TriggerDefinition.id", 0, 1, "string", NULL, -1},
     {"TriggerDefinition.extension", 0, FG_VMAX_UNBOUNDED, "Extension", NULL, -1},
-    {"TriggerDefinition.type", 1, 1, "code", NULL, 93},
+    {"TriggerDefinition.type", 1, 1, "code", NULL, 98},
     {"TriggerDefinition.name", 0, 1, "string", NULL, -1},
     {"TriggerDefinition.timing[x]", 0, 1, "Timing Reference date dateTime", "Schedule", -1},
     {"TriggerDefinition.data", 0, FG_VMAX_UNBOUNDED, "DataRequirement", NULL, -1},
@@ -2076,6 +2076,11 @@ const struct fg_vbase_type fg_vbase_types[] = {
 };
 const size_t fg_vbase_types_len = sizeof fg_vbase_types / sizeof fg_vbase_types[0];
 
+static const struct fg_vrule rules_condition_assertedDate[] = {
+    {"Extension.extension", 0, 0, NULL, NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/StructureDefinition/condition-assertedDate\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 1, FG_VMAX_UNBOUNDED, "dateTime", NULL, NULL, NULL, NULL, -1, 0},
+};
 static const struct fg_vrule rules_head_occipital_frontal_circumference_percentile[] = {
     {"Observation.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2184,6 +2189,10 @@ static const struct fg_vrule rules_us_core_average_blood_pressure[] = {
     {"Observation.component:diastolic.value[x].system", 1, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://unitsofmeasure.org\"", NULL, NULL, -1, 0},
     {"Observation.component:diastolic.value[x].code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, "\"mm[Hg]\"", NULL, NULL, -1, 0},
 };
+static const struct fg_vrule rules_us_core_birthsex[] = {
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 1, FG_VMAX_UNBOUNDED, "code", NULL, NULL, NULL, NULL, 8, 0},
+};
 static const struct fg_vrule rules_us_core_blood_pressure[] = {
     {"Observation.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2257,7 +2266,7 @@ static const struct fg_vrule rules_us_core_body_height[] = {
     {"Observation.value[x]:valueQuantity.value", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]:valueQuantity.unit", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]:valueQuantity.system", 1, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://unitsofmeasure.org\"", NULL, NULL, -1, 1},
-    {"Observation.value[x]:valueQuantity.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 8, 1},
+    {"Observation.value[x]:valueQuantity.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 9, 1},
     {"Observation.dataAbsentReason", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2280,7 +2289,7 @@ static const struct fg_vrule rules_us_core_body_temperature[] = {
     {"Observation.value[x]:valueQuantity.value", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]:valueQuantity.unit", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]:valueQuantity.system", 1, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://unitsofmeasure.org\"", NULL, NULL, -1, 1},
-    {"Observation.value[x]:valueQuantity.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 9, 1},
+    {"Observation.value[x]:valueQuantity.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 10, 1},
     {"Observation.dataAbsentReason", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2303,7 +2312,7 @@ static const struct fg_vrule rules_us_core_body_weight[] = {
     {"Observation.value[x]:valueQuantity.value", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]:valueQuantity.unit", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]:valueQuantity.system", 1, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://unitsofmeasure.org\"", NULL, NULL, -1, 1},
-    {"Observation.value[x]:valueQuantity.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 10, 1},
+    {"Observation.value[x]:valueQuantity.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 11, 1},
     {"Observation.dataAbsentReason", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2323,7 +2332,7 @@ static const struct fg_vrule rules_us_core_care_experience_preference[] = {
 static const struct fg_vrule rules_us_core_careplan[] = {
     {"CarePlan.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"CarePlan.text", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"CarePlan.text.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 11, 1},
+    {"CarePlan.text.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 12, 1},
     {"CarePlan.text.div", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"CarePlan.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"CarePlan.intent", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2361,8 +2370,8 @@ static const struct fg_vrule rules_us_core_condition_problems_health_concerns[] 
     {"Condition.clinicalStatus", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Condition.verificationStatus", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Condition.category", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"Condition.category:us-core", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 19, 1},
-    {"Condition.category:screening-assessment", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 20, 1},
+    {"Condition.category:us-core", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 20, 1},
+    {"Condition.category:screening-assessment", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 21, 1},
     {"Condition.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Condition.subject", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Condition.onset[x]", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2410,7 +2419,7 @@ static const struct fg_vrule rules_us_core_diagnosticreport_note[] = {
     {"DiagnosticReport.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"DiagnosticReport.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"DiagnosticReport.category", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"DiagnosticReport.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 24, 1},
+    {"DiagnosticReport.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 25, 1},
     {"DiagnosticReport.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"DiagnosticReport.subject", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"DiagnosticReport.encounter", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2422,13 +2431,17 @@ static const struct fg_vrule rules_us_core_diagnosticreport_note[] = {
     {"DiagnosticReport.media.link", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"DiagnosticReport.presentedForm", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
 };
+static const struct fg_vrule rules_us_core_direct[] = {
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-direct\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 1, FG_VMAX_UNBOUNDED, "boolean", NULL, NULL, NULL, NULL, -1, 0},
+};
 static const struct fg_vrule rules_us_core_documentreference[] = {
     {"DocumentReference.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"DocumentReference.identifier", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"DocumentReference.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"DocumentReference.type", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 27, 1},
+    {"DocumentReference.type", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 28, 1},
     {"DocumentReference.category", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"DocumentReference.category:uscore", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 28, 0},
+    {"DocumentReference.category:uscore", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 29, 0},
     {"DocumentReference.subject", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"DocumentReference.date", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"DocumentReference.author", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2466,6 +2479,28 @@ static const struct fg_vrule rules_us_core_encounter[] = {
     {"Encounter.location.location", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Encounter.serviceProvider", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
 };
+static const struct fg_vrule rules_us_core_ethnicity[] = {
+    {"Extension.extension", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.extension:ombCategory", 0, 1, NULL, NULL, NULL, NULL, "{\"url\":\"ombCategory\"}", -1, 1},
+    {"Extension.extension:ombCategory.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"ombCategory\"", NULL, NULL, -1, 0},
+    {"Extension.extension:ombCategory.value[x]", 1, FG_VMAX_UNBOUNDED, "Coding", NULL, NULL, NULL, NULL, 34, 0},
+    {"Extension.extension:detailed", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, "{\"url\":\"detailed\"}", -1, 0},
+    {"Extension.extension:detailed.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"detailed\"", NULL, NULL, -1, 0},
+    {"Extension.extension:detailed.value[x]", 1, FG_VMAX_UNBOUNDED, "Coding", NULL, NULL, NULL, NULL, 35, 0},
+    {"Extension.extension:text", 1, 1, NULL, NULL, NULL, NULL, "{\"url\":\"text\"}", -1, 1},
+    {"Extension.extension:text.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"text\"", NULL, NULL, -1, 0},
+    {"Extension.extension:text.value[x]", 1, FG_VMAX_UNBOUNDED, "string", NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 0, 0, NULL, NULL, NULL, NULL, NULL, -1, 0},
+};
+static const struct fg_vrule rules_us_core_extension_questionnaire_uri[] = {
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-extension-questionnaire-uri\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 0, FG_VMAX_UNBOUNDED, "uri", NULL, NULL, NULL, NULL, -1, 0},
+};
+static const struct fg_vrule rules_us_core_genderIdentity[] = {
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-genderIdentity\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 0, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, NULL, NULL, NULL, -1, 0},
+};
 static const struct fg_vrule rules_us_core_goal[] = {
     {"Goal.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"Goal.lifecycleStatus", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2491,7 +2526,7 @@ static const struct fg_vrule rules_us_core_head_circumference[] = {
     {"Observation.value[x]:valueQuantity.value", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]:valueQuantity.unit", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]:valueQuantity.system", 1, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://unitsofmeasure.org\"", NULL, NULL, -1, 1},
-    {"Observation.value[x]:valueQuantity.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 8, 1},
+    {"Observation.value[x]:valueQuantity.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 9, 1},
     {"Observation.dataAbsentReason", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2545,6 +2580,11 @@ static const struct fg_vrule rules_us_core_implantable_device[] = {
     {"Device.type", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Device.patient", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
 };
+static const struct fg_vrule rules_us_core_jurisdiction[] = {
+    {"Extension.extension", 0, 0, NULL, NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-jurisdiction\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 1, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, NULL, NULL, NULL, -1, 0},
+};
 static const struct fg_vrule rules_us_core_location[] = {
     {"Location.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"Location.identifier", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2562,6 +2602,20 @@ static const struct fg_vrule rules_us_core_location[] = {
 static const struct fg_vrule rules_us_core_medication[] = {
     {"Medication.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"Medication.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
+};
+static const struct fg_vrule rules_us_core_medication_adherence[] = {
+    {"Extension.extension", 2, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.extension:medicationAdherence", 1, 1, NULL, NULL, NULL, NULL, "{\"url\":\"medicationAdherence\"}", -1, 1},
+    {"Extension.extension:medicationAdherence.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"medicationAdherence\"", NULL, NULL, -1, 0},
+    {"Extension.extension:medicationAdherence.value[x]", 1, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.extension:dateAsserted", 1, 1, NULL, NULL, NULL, NULL, "{\"url\":\"dateAsserted\"}", -1, 1},
+    {"Extension.extension:dateAsserted.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"dateAsserted\"", NULL, NULL, -1, 0},
+    {"Extension.extension:dateAsserted.value[x]", 1, FG_VMAX_UNBOUNDED, "dateTime", NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.extension:informationSource", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, "{\"url\":\"informationSource\"}", -1, 1},
+    {"Extension.extension:informationSource.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"informationSource\"", NULL, NULL, -1, 0},
+    {"Extension.extension:informationSource.value[x]", 1, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-medication-adherence\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 0, 0, NULL, NULL, NULL, NULL, NULL, -1, 0},
 };
 static const struct fg_vrule rules_us_core_medicationdispense[] = {
     {"MedicationDispense.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
@@ -2589,7 +2643,7 @@ static const struct fg_vrule rules_us_core_medicationrequest[] = {
     {"MedicationRequest.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"MedicationRequest.intent", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"MedicationRequest.category", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"MedicationRequest.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 47, 1},
+    {"MedicationRequest.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 50, 1},
     {"MedicationRequest.reported[x]", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"MedicationRequest.medication[x]", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"MedicationRequest.subject", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2611,7 +2665,7 @@ static const struct fg_vrule rules_us_core_observation_clinical_result[] = {
     {"Observation.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.category", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"Observation.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 49, 1},
+    {"Observation.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 52, 1},
     {"Observation.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.subject", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.encounter", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2625,7 +2679,7 @@ static const struct fg_vrule rules_us_core_observation_lab[] = {
     {"Observation.meta.lastUpdated", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.category", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"Observation.category:us-core", 1, 1, NULL, NULL, NULL, "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]}", "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]}", 49, 1},
+    {"Observation.category:us-core", 1, 1, NULL, NULL, NULL, "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]}", "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]}", 52, 1},
     {"Observation.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.subject", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.encounter", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2680,7 +2734,7 @@ static const struct fg_vrule rules_us_core_observation_screening_assessment[] = 
     {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.category", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.category:survey", 1, 1, NULL, NULL, NULL, "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"survey\"}]}", "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"survey\"}]}", -1, 1},
-    {"Observation.category:screening-assessment", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 50, 1},
+    {"Observation.category:screening-assessment", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 53, 1},
     {"Observation.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.subject", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.effective[x]", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2862,6 +2916,20 @@ static const struct fg_vrule rules_us_core_questionnaireresponse[] = {
     {"QuestionnaireResponse.item.answer.item", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"QuestionnaireResponse.item.item", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
 };
+static const struct fg_vrule rules_us_core_race[] = {
+    {"Extension.extension", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.extension:ombCategory", 0, 6, NULL, NULL, NULL, NULL, "{\"url\":\"ombCategory\"}", -1, 1},
+    {"Extension.extension:ombCategory.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"ombCategory\"", NULL, NULL, -1, 0},
+    {"Extension.extension:ombCategory.value[x]", 1, FG_VMAX_UNBOUNDED, "Coding", NULL, NULL, NULL, NULL, 62, 0},
+    {"Extension.extension:detailed", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, "{\"url\":\"detailed\"}", -1, 0},
+    {"Extension.extension:detailed.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"detailed\"", NULL, NULL, -1, 0},
+    {"Extension.extension:detailed.value[x]", 1, FG_VMAX_UNBOUNDED, "Coding", NULL, NULL, NULL, NULL, 63, 0},
+    {"Extension.extension:text", 1, 1, NULL, NULL, NULL, NULL, "{\"url\":\"text\"}", -1, 1},
+    {"Extension.extension:text.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"text\"", NULL, NULL, -1, 0},
+    {"Extension.extension:text.value[x]", 1, FG_VMAX_UNBOUNDED, "string", NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 0, 0, NULL, NULL, NULL, NULL, NULL, -1, 0},
+};
 static const struct fg_vrule rules_us_core_relatedperson[] = {
     {"RelatedPerson.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"RelatedPerson.active", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2899,7 +2967,7 @@ static const struct fg_vrule rules_us_core_servicerequest[] = {
     {"ServiceRequest.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"ServiceRequest.intent", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"ServiceRequest.category", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"ServiceRequest.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 60, 1},
+    {"ServiceRequest.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 65, 1},
     {"ServiceRequest.code", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"ServiceRequest.subject", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"ServiceRequest.encounter", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2907,11 +2975,15 @@ static const struct fg_vrule rules_us_core_servicerequest[] = {
     {"ServiceRequest.authoredOn", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"ServiceRequest.requester", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
 };
+static const struct fg_vrule rules_us_core_sex[] = {
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-sex\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 1, FG_VMAX_UNBOUNDED, "code", NULL, NULL, NULL, NULL, -1, 0},
+};
 static const struct fg_vrule rules_us_core_simple_observation[] = {
     {"Observation.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.category", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"Observation.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 61, 1},
+    {"Observation.category:us-core", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 66, 1},
     {"Observation.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.subject", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.effective[x]", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2920,14 +2992,14 @@ static const struct fg_vrule rules_us_core_simple_observation[] = {
 };
 static const struct fg_vrule rules_us_core_smokingstatus[] = {
     {"Observation.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
-    {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 62, 1},
+    {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, 67, 1},
     {"Observation.category", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.category:SocialHistory", 1, 1, NULL, NULL, NULL, "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]}", "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]}", -1, 1},
     {"Observation.code", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.subject", 1, FG_VMAX_UNBOUNDED, NULL, "Patient", NULL, NULL, NULL, -1, 1},
     {"Observation.effective[x]", 1, FG_VMAX_UNBOUNDED, "Period dateTime", NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
-    {"Observation.value[x]:valueQuantity", 0, 1, "Quantity", NULL, NULL, NULL, NULL, 63, 5},
+    {"Observation.value[x]:valueQuantity", 0, 1, "Quantity", NULL, NULL, NULL, NULL, 68, 5},
     {"Observation.value[x]:valueCodeableConcept", 0, 1, "CodeableConcept", NULL, NULL, NULL, NULL, -1, 5},
 };
 static const struct fg_vrule rules_us_core_specimen[] = {
@@ -2947,6 +3019,17 @@ static const struct fg_vrule rules_us_core_treatment_intervention_preference[] =
     {"Observation.effective[x]", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.value[x]", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
 };
+static const struct fg_vrule rules_us_core_tribal_affiliation[] = {
+    {"Extension.extension", 1, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.extension:tribalAffiliation", 1, 1, NULL, NULL, NULL, NULL, "{\"url\":\"tribalAffiliation\"}", -1, 1},
+    {"Extension.extension:tribalAffiliation.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"tribalAffiliation\"", NULL, NULL, -1, 0},
+    {"Extension.extension:tribalAffiliation.value[x]", 1, FG_VMAX_UNBOUNDED, "CodeableConcept", NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.extension:isEnrolled", 0, 1, NULL, NULL, NULL, NULL, "{\"url\":\"isEnrolled\"}", -1, 0},
+    {"Extension.extension:isEnrolled.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"isEnrolled\"", NULL, NULL, -1, 0},
+    {"Extension.extension:isEnrolled.value[x]", 1, FG_VMAX_UNBOUNDED, "boolean", NULL, NULL, NULL, NULL, -1, 0},
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-tribal-affiliation\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 0, 0, NULL, NULL, NULL, NULL, NULL, -1, 0},
+};
 static const struct fg_vrule rules_us_core_vital_signs[] = {
     {"Observation.id", 0, FG_VMAX_UNBOUNDED, "id", NULL, NULL, NULL, NULL, -1, 0},
     {"Observation.status", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
@@ -2965,13 +3048,19 @@ static const struct fg_vrule rules_us_core_vital_signs[] = {
     {"Observation.component.value[x]", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
     {"Observation.component.dataAbsentReason", 0, FG_VMAX_UNBOUNDED, NULL, NULL, NULL, NULL, NULL, -1, 1},
 };
+static const struct fg_vrule rules_uscdi_requirement[] = {
+    {"Extension.url", 0, FG_VMAX_UNBOUNDED, NULL, NULL, "\"http://hl7.org/fhir/us/core/StructureDefinition/uscdi-requirement\"", NULL, NULL, -1, 0},
+    {"Extension.value[x]", 1, FG_VMAX_UNBOUNDED, "boolean", NULL, NULL, NULL, NULL, -1, 0},
+};
 
 const struct fg_vprofile fg_vprofiles[] = {
+    {"http://hl7.org/fhir/StructureDefinition/condition-assertedDate", "4.0.1", "Extension", "condition-assertedDate", rules_condition_assertedDate, sizeof rules_condition_assertedDate / sizeof rules_condition_assertedDate[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/head-occipital-frontal-circumference-percentile", "7.0.0", "Observation", "head-occipital-frontal-circumference-percentile", rules_head_occipital_frontal_circumference_percentile, sizeof rules_head_occipital_frontal_circumference_percentile / sizeof rules_head_occipital_frontal_circumference_percentile[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8289-1\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/pediatric-bmi-for-age", "7.0.0", "Observation", "pediatric-bmi-for-age", rules_pediatric_bmi_for_age, sizeof rules_pediatric_bmi_for_age / sizeof rules_pediatric_bmi_for_age[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"59576-9\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/pediatric-weight-for-height", "7.0.0", "Observation", "pediatric-weight-for-height", rules_pediatric_weight_for_height, sizeof rules_pediatric_weight_for_height / sizeof rules_pediatric_weight_for_height[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"77606-2\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance", "7.0.0", "AllergyIntolerance", "us-core-allergyintolerance", rules_us_core_allergyintolerance, sizeof rules_us_core_allergyintolerance / sizeof rules_us_core_allergyintolerance[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-average-blood-pressure", "7.0.0", "Observation", "us-core-average-blood-pressure", rules_us_core_average_blood_pressure, sizeof rules_us_core_average_blood_pressure / sizeof rules_us_core_average_blood_pressure[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"96607-7\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex", "7.0.0", "Extension", "us-core-birthsex", rules_us_core_birthsex, sizeof rules_us_core_birthsex / sizeof rules_us_core_birthsex[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-blood-pressure", "7.0.0", "Observation", "us-core-blood-pressure", rules_us_core_blood_pressure, sizeof rules_us_core_blood_pressure / sizeof rules_us_core_blood_pressure[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"85354-9\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-bmi", "7.0.0", "Observation", "us-core-bmi", rules_us_core_bmi, sizeof rules_us_core_bmi / sizeof rules_us_core_bmi[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"39156-5\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-height", "7.0.0", "Observation", "us-core-body-height", rules_us_core_body_height, sizeof rules_us_core_body_height / sizeof rules_us_core_body_height[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
@@ -2981,19 +3070,25 @@ const struct fg_vprofile fg_vprofiles[] = {
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-careplan", "7.0.0", "CarePlan", "us-core-careplan", rules_us_core_careplan, sizeof rules_us_core_careplan / sizeof rules_us_core_careplan[0], NULL, "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/careplan-category\",\"code\":\"assess-plan\"}]}]", 1},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-careteam", "7.0.0", "CareTeam", "us-core-careteam", rules_us_core_careteam, sizeof rules_us_core_careteam / sizeof rules_us_core_careteam[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-encounter-diagnosis", "7.0.0", "Condition", "us-core-condition-encounter-diagnosis", rules_us_core_condition_encounter_diagnosis, sizeof rules_us_core_condition_encounter_diagnosis / sizeof rules_us_core_condition_encounter_diagnosis[0], NULL, "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-category\",\"code\":\"encounter-diagnosis\"}]}]", 1},
-    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns", "7.0.0", "Condition", "us-core-condition-problems-health-concerns", rules_us_core_condition_problems_health_concerns, sizeof rules_us_core_condition_problems_health_concerns / sizeof rules_us_core_condition_problems_health_concerns[0], NULL, "[{\"$vs\":19}]", 1},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns", "7.0.0", "Condition", "us-core-condition-problems-health-concerns", rules_us_core_condition_problems_health_concerns, sizeof rules_us_core_condition_problems_health_concerns / sizeof rules_us_core_condition_problems_health_concerns[0], NULL, "[{\"$vs\":20}]", 1},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-coverage", "7.0.0", "Coverage", "us-core-coverage", rules_us_core_coverage, sizeof rules_us_core_coverage / sizeof rules_us_core_coverage[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-diagnosticreport-lab", "7.0.0", "DiagnosticReport", "us-core-diagnosticreport-lab", rules_us_core_diagnosticreport_lab, sizeof rules_us_core_diagnosticreport_lab / sizeof rules_us_core_diagnosticreport_lab[0], NULL, "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0074\",\"code\":\"LAB\"}]}]", 1},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-diagnosticreport-note", "7.0.0", "DiagnosticReport", "us-core-diagnosticreport-note", rules_us_core_diagnosticreport_note, sizeof rules_us_core_diagnosticreport_note / sizeof rules_us_core_diagnosticreport_note[0], NULL, NULL, 0},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-direct", "7.0.0", "Extension", "us-core-direct", rules_us_core_direct, sizeof rules_us_core_direct / sizeof rules_us_core_direct[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-documentreference", "7.0.0", "DocumentReference", "us-core-documentreference", rules_us_core_documentreference, sizeof rules_us_core_documentreference / sizeof rules_us_core_documentreference[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter", "7.0.0", "Encounter", "us-core-encounter", rules_us_core_encounter, sizeof rules_us_core_encounter / sizeof rules_us_core_encounter[0], NULL, NULL, 0},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity", "7.0.0", "Extension", "us-core-ethnicity", rules_us_core_ethnicity, sizeof rules_us_core_ethnicity / sizeof rules_us_core_ethnicity[0], NULL, NULL, 0},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-extension-questionnaire-uri", "7.0.0", "Extension", "us-core-extension-questionnaire-uri", rules_us_core_extension_questionnaire_uri, sizeof rules_us_core_extension_questionnaire_uri / sizeof rules_us_core_extension_questionnaire_uri[0], NULL, NULL, 0},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-genderIdentity", "7.0.0", "Extension", "us-core-genderIdentity", rules_us_core_genderIdentity, sizeof rules_us_core_genderIdentity / sizeof rules_us_core_genderIdentity[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-goal", "7.0.0", "Goal", "us-core-goal", rules_us_core_goal, sizeof rules_us_core_goal / sizeof rules_us_core_goal[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-head-circumference", "7.0.0", "Observation", "us-core-head-circumference", rules_us_core_head_circumference, sizeof rules_us_core_head_circumference / sizeof rules_us_core_head_circumference[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"9843-4\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate", "7.0.0", "Observation", "us-core-heart-rate", rules_us_core_heart_rate, sizeof rules_us_core_heart_rate / sizeof rules_us_core_heart_rate[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-immunization", "7.0.0", "Immunization", "us-core-immunization", rules_us_core_immunization, sizeof rules_us_core_immunization / sizeof rules_us_core_immunization[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-implantable-device", "7.0.0", "Device", "us-core-implantable-device", rules_us_core_implantable_device, sizeof rules_us_core_implantable_device / sizeof rules_us_core_implantable_device[0], NULL, NULL, 0},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-jurisdiction", "7.0.0", "Extension", "us-core-jurisdiction", rules_us_core_jurisdiction, sizeof rules_us_core_jurisdiction / sizeof rules_us_core_jurisdiction[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-location", "7.0.0", "Location", "us-core-location", rules_us_core_location, sizeof rules_us_core_location / sizeof rules_us_core_location[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-medication", "7.0.0", "Medication", "us-core-medication", rules_us_core_medication, sizeof rules_us_core_medication / sizeof rules_us_core_medication[0], NULL, NULL, 0},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-medication-adherence", "7.0.0", "Extension", "us-core-medication-adherence", rules_us_core_medication_adherence, sizeof rules_us_core_medication_adherence / sizeof rules_us_core_medication_adherence[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationdispense", "7.0.0", "MedicationDispense", "us-core-medicationdispense", rules_us_core_medicationdispense, sizeof rules_us_core_medicationdispense / sizeof rules_us_core_medicationdispense[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest", "7.0.0", "MedicationRequest", "us-core-medicationrequest", rules_us_core_medicationrequest, sizeof rules_us_core_medicationrequest / sizeof rules_us_core_medicationrequest[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-clinical-result", "7.0.0", "Observation", "us-core-observation-clinical-result", rules_us_core_observation_clinical_result, sizeof rules_us_core_observation_clinical_result / sizeof rules_us_core_observation_clinical_result[0], NULL, NULL, 0},
@@ -3011,14 +3106,18 @@ const struct fg_vprofile fg_vprofiles[] = {
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-provenance", "7.0.0", "Provenance", "us-core-provenance", rules_us_core_provenance, sizeof rules_us_core_provenance / sizeof rules_us_core_provenance[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-pulse-oximetry", "7.0.0", "Observation", "us-core-pulse-oximetry", rules_us_core_pulse_oximetry, sizeof rules_us_core_pulse_oximetry / sizeof rules_us_core_pulse_oximetry[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"59408-5\"}]},{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"2708-6\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-questionnaireresponse", "7.0.0", "QuestionnaireResponse", "us-core-questionnaireresponse", rules_us_core_questionnaireresponse, sizeof rules_us_core_questionnaireresponse / sizeof rules_us_core_questionnaireresponse[0], NULL, NULL, 0},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race", "7.0.0", "Extension", "us-core-race", rules_us_core_race, sizeof rules_us_core_race / sizeof rules_us_core_race[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-relatedperson", "7.0.0", "RelatedPerson", "us-core-relatedperson", rules_us_core_relatedperson, sizeof rules_us_core_relatedperson / sizeof rules_us_core_relatedperson[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-respiratory-rate", "7.0.0", "Observation", "us-core-respiratory-rate", rules_us_core_respiratory_rate, sizeof rules_us_core_respiratory_rate / sizeof rules_us_core_respiratory_rate[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"9279-1\"}]}]", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 3},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-servicerequest", "7.0.0", "ServiceRequest", "us-core-servicerequest", rules_us_core_servicerequest, sizeof rules_us_core_servicerequest / sizeof rules_us_core_servicerequest[0], NULL, NULL, 0},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-sex", "7.0.0", "Extension", "us-core-sex", rules_us_core_sex, sizeof rules_us_core_sex / sizeof rules_us_core_sex[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-simple-observation", "7.0.0", "Observation", "us-core-simple-observation", rules_us_core_simple_observation, sizeof rules_us_core_simple_observation / sizeof rules_us_core_simple_observation[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-smokingstatus", "7.0.0", "Observation", "us-core-smokingstatus", rules_us_core_smokingstatus, sizeof rules_us_core_smokingstatus / sizeof rules_us_core_smokingstatus[0], NULL, "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]}]", 1},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-specimen", "7.0.0", "Specimen", "us-core-specimen", rules_us_core_specimen, sizeof rules_us_core_specimen / sizeof rules_us_core_specimen[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-treatment-intervention-preference", "7.0.0", "Observation", "us-core-treatment-intervention-preference", rules_us_core_treatment_intervention_preference, sizeof rules_us_core_treatment_intervention_preference / sizeof rules_us_core_treatment_intervention_preference[0], "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"75773-2\"}]}]", NULL, 2},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-tribal-affiliation", "7.0.0", "Extension", "us-core-tribal-affiliation", rules_us_core_tribal_affiliation, sizeof rules_us_core_tribal_affiliation / sizeof rules_us_core_tribal_affiliation[0], NULL, NULL, 0},
     {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-vital-signs", "7.0.0", "Observation", "us-core-vital-signs", rules_us_core_vital_signs, sizeof rules_us_core_vital_signs / sizeof rules_us_core_vital_signs[0], NULL, "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]", 1},
+    {"http://hl7.org/fhir/us/core/StructureDefinition/uscdi-requirement", "7.0.0", "Extension", "uscdi-requirement", rules_uscdi_requirement, sizeof rules_uscdi_requirement / sizeof rules_uscdi_requirement[0], NULL, NULL, 0},
 };
 const size_t fg_vprofiles_len = sizeof fg_vprofiles / sizeof fg_vprofiles[0];
 
@@ -3069,24 +3168,24 @@ static const char *const vs_7[] = {
     "http://hl7.org/fhir/reaction-event-severity|moderate",
     "http://hl7.org/fhir/reaction-event-severity|severe",
 };
-static const char *const vs_8[] = {
+static const char *const vs_9[] = {
     "http://unitsofmeasure.org|[in_i]",
     "http://unitsofmeasure.org|cm",
 };
-static const char *const vs_9[] = {
+static const char *const vs_10[] = {
     "http://unitsofmeasure.org|Cel",
     "http://unitsofmeasure.org|[degF]",
 };
-static const char *const vs_10[] = {
+static const char *const vs_11[] = {
     "http://unitsofmeasure.org|[lb_av]",
     "http://unitsofmeasure.org|g",
     "http://unitsofmeasure.org|kg",
 };
-static const char *const vs_11[] = {
+static const char *const vs_12[] = {
     "http://hl7.org/fhir/narrative-status|additional",
     "http://hl7.org/fhir/narrative-status|generated",
 };
-static const char *const vs_12[] = {
+static const char *const vs_13[] = {
     "http://hl7.org/fhir/request-status|active",
     "http://hl7.org/fhir/request-status|completed",
     "http://hl7.org/fhir/request-status|draft",
@@ -3095,13 +3194,13 @@ static const char *const vs_12[] = {
     "http://hl7.org/fhir/request-status|revoked",
     "http://hl7.org/fhir/request-status|unknown",
 };
-static const char *const vs_13[] = {
+static const char *const vs_14[] = {
     "http://hl7.org/fhir/request-intent|option",
     "http://hl7.org/fhir/request-intent|order",
     "http://hl7.org/fhir/request-intent|plan",
     "http://hl7.org/fhir/request-intent|proposal",
 };
-static const char *const vs_14[] = {
+static const char *const vs_15[] = {
     "http://hl7.org/fhir/resource-types|Appointment",
     "http://hl7.org/fhir/resource-types|CommunicationRequest",
     "http://hl7.org/fhir/resource-types|DeviceRequest",
@@ -3111,7 +3210,7 @@ static const char *const vs_14[] = {
     "http://hl7.org/fhir/resource-types|Task",
     "http://hl7.org/fhir/resource-types|VisionPrescription",
 };
-static const char *const vs_15[] = {
+static const char *const vs_16[] = {
     "http://hl7.org/fhir/care-plan-activity-status|cancelled",
     "http://hl7.org/fhir/care-plan-activity-status|completed",
     "http://hl7.org/fhir/care-plan-activity-status|entered-in-error",
@@ -3122,14 +3221,14 @@ static const char *const vs_15[] = {
     "http://hl7.org/fhir/care-plan-activity-status|stopped",
     "http://hl7.org/fhir/care-plan-activity-status|unknown",
 };
-static const char *const vs_16[] = {
+static const char *const vs_17[] = {
     "http://hl7.org/fhir/care-team-status|active",
     "http://hl7.org/fhir/care-team-status|entered-in-error",
     "http://hl7.org/fhir/care-team-status|inactive",
     "http://hl7.org/fhir/care-team-status|proposed",
     "http://hl7.org/fhir/care-team-status|suspended",
 };
-static const char *const vs_17[] = {
+static const char *const vs_18[] = {
     "http://terminology.hl7.org/CodeSystem/condition-clinical|active",
     "http://terminology.hl7.org/CodeSystem/condition-clinical|inactive",
     "http://terminology.hl7.org/CodeSystem/condition-clinical|recurrence",
@@ -3137,7 +3236,7 @@ static const char *const vs_17[] = {
     "http://terminology.hl7.org/CodeSystem/condition-clinical|remission",
     "http://terminology.hl7.org/CodeSystem/condition-clinical|resolved",
 };
-static const char *const vs_18[] = {
+static const char *const vs_19[] = {
     "http://terminology.hl7.org/CodeSystem/condition-ver-status|confirmed",
     "http://terminology.hl7.org/CodeSystem/condition-ver-status|differential",
     "http://terminology.hl7.org/CodeSystem/condition-ver-status|entered-in-error",
@@ -3145,11 +3244,11 @@ static const char *const vs_18[] = {
     "http://terminology.hl7.org/CodeSystem/condition-ver-status|refuted",
     "http://terminology.hl7.org/CodeSystem/condition-ver-status|unconfirmed",
 };
-static const char *const vs_19[] = {
+static const char *const vs_20[] = {
     "http://hl7.org/fhir/us/core/CodeSystem/condition-category|health-concern",
     "http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item",
 };
-static const char *const vs_20[] = {
+static const char *const vs_21[] = {
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|care-experience-preference",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|cognitive-status",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|disability-status",
@@ -3157,20 +3256,20 @@ static const char *const vs_20[] = {
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|sdoh",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|treatment-intervention-preference",
 };
-static const char *const vs_21[] = {
+static const char *const vs_22[] = {
     "http://hl7.org/fhir/identifier-use|official",
     "http://hl7.org/fhir/identifier-use|old",
     "http://hl7.org/fhir/identifier-use|secondary",
     "http://hl7.org/fhir/identifier-use|temp",
     "http://hl7.org/fhir/identifier-use|usual",
 };
-static const char *const vs_22[] = {
+static const char *const vs_23[] = {
     "http://hl7.org/fhir/fm-status|active",
     "http://hl7.org/fhir/fm-status|cancelled",
     "http://hl7.org/fhir/fm-status|draft",
     "http://hl7.org/fhir/fm-status|entered-in-error",
 };
-static const char *const vs_23[] = {
+static const char *const vs_24[] = {
     "http://hl7.org/fhir/diagnostic-report-status|amended",
     "http://hl7.org/fhir/diagnostic-report-status|appended",
     "http://hl7.org/fhir/diagnostic-report-status|cancelled",
@@ -3182,32 +3281,32 @@ static const char *const vs_23[] = {
     "http://hl7.org/fhir/diagnostic-report-status|registered",
     "http://hl7.org/fhir/diagnostic-report-status|unknown",
 };
-static const char *const vs_24[] = {
+static const char *const vs_25[] = {
     "http://loinc.org|LP29684-5",
     "http://loinc.org|LP29708-2",
     "http://loinc.org|LP7839-6",
 };
-static const char *const vs_25[] = {
+static const char *const vs_26[] = {
     "http://hl7.org/fhir/document-reference-status|current",
     "http://hl7.org/fhir/document-reference-status|entered-in-error",
     "http://hl7.org/fhir/document-reference-status|superseded",
 };
-static const char *const vs_26[] = {
+static const char *const vs_27[] = {
     "http://hl7.org/fhir/composition-status|amended",
     "http://hl7.org/fhir/composition-status|entered-in-error",
     "http://hl7.org/fhir/composition-status|final",
     "http://hl7.org/fhir/composition-status|preliminary",
 };
-static const char *const vs_28[] = {
+static const char *const vs_29[] = {
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category|clinical-note",
 };
-static const char *const vs_29[] = {
+static const char *const vs_30[] = {
     "http://hl7.org/fhir/document-relationship-type|appends",
     "http://hl7.org/fhir/document-relationship-type|replaces",
     "http://hl7.org/fhir/document-relationship-type|signs",
     "http://hl7.org/fhir/document-relationship-type|transforms",
 };
-static const char *const vs_31[] = {
+static const char *const vs_32[] = {
     "http://hl7.org/fhir/encounter-status|arrived",
     "http://hl7.org/fhir/encounter-status|cancelled",
     "http://hl7.org/fhir/encounter-status|entered-in-error",
@@ -3218,13 +3317,13 @@ static const char *const vs_31[] = {
     "http://hl7.org/fhir/encounter-status|triaged",
     "http://hl7.org/fhir/encounter-status|unknown",
 };
-static const char *const vs_32[] = {
+static const char *const vs_33[] = {
     "http://hl7.org/fhir/encounter-location-status|active",
     "http://hl7.org/fhir/encounter-location-status|completed",
     "http://hl7.org/fhir/encounter-location-status|planned",
     "http://hl7.org/fhir/encounter-location-status|reserved",
 };
-static const char *const vs_33[] = {
+static const char *const vs_36[] = {
     "http://hl7.org/fhir/goal-status|accepted",
     "http://hl7.org/fhir/goal-status|active",
     "http://hl7.org/fhir/goal-status|cancelled",
@@ -3235,12 +3334,12 @@ static const char *const vs_33[] = {
     "http://hl7.org/fhir/goal-status|proposed",
     "http://hl7.org/fhir/goal-status|rejected",
 };
-static const char *const vs_34[] = {
+static const char *const vs_37[] = {
     "http://hl7.org/fhir/event-status|completed",
     "http://hl7.org/fhir/event-status|entered-in-error",
     "http://hl7.org/fhir/event-status|not-done",
 };
-static const char *const vs_35[] = {
+static const char *const vs_38[] = {
     "http://hl7.org/fhir/udi-entry-type|barcode",
     "http://hl7.org/fhir/udi-entry-type|card",
     "http://hl7.org/fhir/udi-entry-type|manual",
@@ -3248,13 +3347,13 @@ static const char *const vs_35[] = {
     "http://hl7.org/fhir/udi-entry-type|self-reported",
     "http://hl7.org/fhir/udi-entry-type|unknown",
 };
-static const char *const vs_36[] = {
+static const char *const vs_39[] = {
     "http://hl7.org/fhir/device-status|active",
     "http://hl7.org/fhir/device-status|entered-in-error",
     "http://hl7.org/fhir/device-status|inactive",
     "http://hl7.org/fhir/device-status|unknown",
 };
-static const char *const vs_37[] = {
+static const char *const vs_40[] = {
     "http://hl7.org/fhir/device-nametype|manufacturer-name",
     "http://hl7.org/fhir/device-nametype|model-name",
     "http://hl7.org/fhir/device-nametype|other",
@@ -3262,28 +3361,28 @@ static const char *const vs_37[] = {
     "http://hl7.org/fhir/device-nametype|udi-label-name",
     "http://hl7.org/fhir/device-nametype|user-friendly-name",
 };
-static const char *const vs_38[] = {
+static const char *const vs_41[] = {
     "http://hl7.org/fhir/location-status|active",
     "http://hl7.org/fhir/location-status|inactive",
     "http://hl7.org/fhir/location-status|suspended",
 };
-static const char *const vs_39[] = {
+static const char *const vs_42[] = {
     "http://hl7.org/fhir/location-mode|instance",
     "http://hl7.org/fhir/location-mode|kind",
 };
-static const char *const vs_40[] = {
+static const char *const vs_43[] = {
     "http://hl7.org/fhir/address-use|billing",
     "http://hl7.org/fhir/address-use|home",
     "http://hl7.org/fhir/address-use|old",
     "http://hl7.org/fhir/address-use|temp",
     "http://hl7.org/fhir/address-use|work",
 };
-static const char *const vs_41[] = {
+static const char *const vs_44[] = {
     "http://hl7.org/fhir/address-type|both",
     "http://hl7.org/fhir/address-type|physical",
     "http://hl7.org/fhir/address-type|postal",
 };
-static const char *const vs_42[] = {
+static const char *const vs_45[] = {
     "http://hl7.org/fhir/days-of-week|fri",
     "http://hl7.org/fhir/days-of-week|mon",
     "http://hl7.org/fhir/days-of-week|sat",
@@ -3292,12 +3391,12 @@ static const char *const vs_42[] = {
     "http://hl7.org/fhir/days-of-week|tue",
     "http://hl7.org/fhir/days-of-week|wed",
 };
-static const char *const vs_43[] = {
+static const char *const vs_46[] = {
     "http://hl7.org/fhir/CodeSystem/medication-status|active",
     "http://hl7.org/fhir/CodeSystem/medication-status|entered-in-error",
     "http://hl7.org/fhir/CodeSystem/medication-status|inactive",
 };
-static const char *const vs_44[] = {
+static const char *const vs_47[] = {
     "http://terminology.hl7.org/CodeSystem/medicationdispense-status|cancelled",
     "http://terminology.hl7.org/CodeSystem/medicationdispense-status|completed",
     "http://terminology.hl7.org/CodeSystem/medicationdispense-status|declined",
@@ -3308,7 +3407,7 @@ static const char *const vs_44[] = {
     "http://terminology.hl7.org/CodeSystem/medicationdispense-status|stopped",
     "http://terminology.hl7.org/CodeSystem/medicationdispense-status|unknown",
 };
-static const char *const vs_45[] = {
+static const char *const vs_48[] = {
     "http://hl7.org/fhir/CodeSystem/medicationrequest-status|active",
     "http://hl7.org/fhir/CodeSystem/medicationrequest-status|cancelled",
     "http://hl7.org/fhir/CodeSystem/medicationrequest-status|completed",
@@ -3318,7 +3417,7 @@ static const char *const vs_45[] = {
     "http://hl7.org/fhir/CodeSystem/medicationrequest-status|stopped",
     "http://hl7.org/fhir/CodeSystem/medicationrequest-status|unknown",
 };
-static const char *const vs_46[] = {
+static const char *const vs_49[] = {
     "http://hl7.org/fhir/CodeSystem/medicationrequest-intent|filler-order",
     "http://hl7.org/fhir/CodeSystem/medicationrequest-intent|instance-order",
     "http://hl7.org/fhir/CodeSystem/medicationrequest-intent|option",
@@ -3328,19 +3427,19 @@ static const char *const vs_46[] = {
     "http://hl7.org/fhir/CodeSystem/medicationrequest-intent|proposal",
     "http://hl7.org/fhir/CodeSystem/medicationrequest-intent|reflex-order",
 };
-static const char *const vs_47[] = {
+static const char *const vs_50[] = {
     "http://terminology.hl7.org/CodeSystem/medicationrequest-category|community",
     "http://terminology.hl7.org/CodeSystem/medicationrequest-category|discharge",
     "http://terminology.hl7.org/CodeSystem/medicationrequest-category|inpatient",
     "http://terminology.hl7.org/CodeSystem/medicationrequest-category|outpatient",
 };
-static const char *const vs_48[] = {
+static const char *const vs_51[] = {
     "http://hl7.org/fhir/request-priority|asap",
     "http://hl7.org/fhir/request-priority|routine",
     "http://hl7.org/fhir/request-priority|stat",
     "http://hl7.org/fhir/request-priority|urgent",
 };
-static const char *const vs_49[] = {
+static const char *const vs_52[] = {
     "http://terminology.hl7.org/CodeSystem/observation-category|activity",
     "http://terminology.hl7.org/CodeSystem/observation-category|exam",
     "http://terminology.hl7.org/CodeSystem/observation-category|imaging",
@@ -3349,7 +3448,7 @@ static const char *const vs_49[] = {
     "http://terminology.hl7.org/CodeSystem/observation-category|therapy",
     "http://terminology.hl7.org/CodeSystem/observation-category|vital-signs",
 };
-static const char *const vs_50[] = {
+static const char *const vs_53[] = {
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|care-experience-preference",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|cognitive-status",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|disability-status",
@@ -3357,7 +3456,7 @@ static const char *const vs_50[] = {
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|sdoh",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|treatment-intervention-preference",
 };
-static const char *const vs_51[] = {
+static const char *const vs_54[] = {
     "http://hl7.org/fhir/contact-point-system|email",
     "http://hl7.org/fhir/contact-point-system|fax",
     "http://hl7.org/fhir/contact-point-system|other",
@@ -3366,14 +3465,14 @@ static const char *const vs_51[] = {
     "http://hl7.org/fhir/contact-point-system|sms",
     "http://hl7.org/fhir/contact-point-system|url",
 };
-static const char *const vs_52[] = {
+static const char *const vs_55[] = {
     "http://hl7.org/fhir/contact-point-use|home",
     "http://hl7.org/fhir/contact-point-use|mobile",
     "http://hl7.org/fhir/contact-point-use|old",
     "http://hl7.org/fhir/contact-point-use|temp",
     "http://hl7.org/fhir/contact-point-use|work",
 };
-static const char *const vs_53[] = {
+static const char *const vs_56[] = {
     "http://hl7.org/fhir/name-use|anonymous",
     "http://hl7.org/fhir/name-use|maiden",
     "http://hl7.org/fhir/name-use|nickname",
@@ -3382,19 +3481,19 @@ static const char *const vs_53[] = {
     "http://hl7.org/fhir/name-use|temp",
     "http://hl7.org/fhir/name-use|usual",
 };
-static const char *const vs_54[] = {
+static const char *const vs_57[] = {
     "http://hl7.org/fhir/administrative-gender|female",
     "http://hl7.org/fhir/administrative-gender|male",
     "http://hl7.org/fhir/administrative-gender|other",
     "http://hl7.org/fhir/administrative-gender|unknown",
 };
-static const char *const vs_55[] = {
+static const char *const vs_58[] = {
     "http://hl7.org/fhir/link-type|refer",
     "http://hl7.org/fhir/link-type|replaced-by",
     "http://hl7.org/fhir/link-type|replaces",
     "http://hl7.org/fhir/link-type|seealso",
 };
-static const char *const vs_56[] = {
+static const char *const vs_59[] = {
     "http://hl7.org/fhir/event-status|completed",
     "http://hl7.org/fhir/event-status|entered-in-error",
     "http://hl7.org/fhir/event-status|in-progress",
@@ -3404,21 +3503,21 @@ static const char *const vs_56[] = {
     "http://hl7.org/fhir/event-status|stopped",
     "http://hl7.org/fhir/event-status|unknown",
 };
-static const char *const vs_57[] = {
+static const char *const vs_60[] = {
     "http://hl7.org/fhir/provenance-entity-role|derivation",
     "http://hl7.org/fhir/provenance-entity-role|quotation",
     "http://hl7.org/fhir/provenance-entity-role|removal",
     "http://hl7.org/fhir/provenance-entity-role|revision",
     "http://hl7.org/fhir/provenance-entity-role|source",
 };
-static const char *const vs_58[] = {
+static const char *const vs_61[] = {
     "http://hl7.org/fhir/questionnaire-answers-status|amended",
     "http://hl7.org/fhir/questionnaire-answers-status|completed",
     "http://hl7.org/fhir/questionnaire-answers-status|entered-in-error",
     "http://hl7.org/fhir/questionnaire-answers-status|in-progress",
     "http://hl7.org/fhir/questionnaire-answers-status|stopped",
 };
-static const char *const vs_59[] = {
+static const char *const vs_64[] = {
     "http://hl7.org/fhir/request-intent|directive",
     "http://hl7.org/fhir/request-intent|filler-order",
     "http://hl7.org/fhir/request-intent|instance-order",
@@ -3429,7 +3528,7 @@ static const char *const vs_59[] = {
     "http://hl7.org/fhir/request-intent|proposal",
     "http://hl7.org/fhir/request-intent|reflex-order",
 };
-static const char *const vs_60[] = {
+static const char *const vs_65[] = {
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|care-experience-preference",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|cognitive-status",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|disability-status",
@@ -3444,7 +3543,7 @@ static const char *const vs_60[] = {
     "http://snomed.info/sct|409073007",
     "http://snomed.info/sct|410606002",
 };
-static const char *const vs_61[] = {
+static const char *const vs_66[] = {
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|care-experience-preference",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|cognitive-status",
     "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|disability-status",
@@ -3461,17 +3560,17 @@ static const char *const vs_61[] = {
     "http://terminology.hl7.org/CodeSystem/observation-category|therapy",
     "http://terminology.hl7.org/CodeSystem/observation-category|vital-signs",
 };
-static const char *const vs_62[] = {
+static const char *const vs_67[] = {
     "http://hl7.org/fhir/observation-status|entered-in-error",
     "http://hl7.org/fhir/observation-status|final",
 };
-static const char *const vs_64[] = {
+static const char *const vs_69[] = {
     "http://hl7.org/fhir/specimen-status|available",
     "http://hl7.org/fhir/specimen-status|entered-in-error",
     "http://hl7.org/fhir/specimen-status|unavailable",
     "http://hl7.org/fhir/specimen-status|unsatisfactory",
 };
-static const char *const vs_65[] = {
+static const char *const vs_70[] = {
     "http://hl7.org/fhir/bundle-type|batch",
     "http://hl7.org/fhir/bundle-type|batch-response",
     "http://hl7.org/fhir/bundle-type|collection",
@@ -3482,12 +3581,12 @@ static const char *const vs_65[] = {
     "http://hl7.org/fhir/bundle-type|transaction",
     "http://hl7.org/fhir/bundle-type|transaction-response",
 };
-static const char *const vs_66[] = {
+static const char *const vs_71[] = {
     "http://hl7.org/fhir/search-entry-mode|include",
     "http://hl7.org/fhir/search-entry-mode|match",
     "http://hl7.org/fhir/search-entry-mode|outcome",
 };
-static const char *const vs_67[] = {
+static const char *const vs_72[] = {
     "http://hl7.org/fhir/http-verb|DELETE",
     "http://hl7.org/fhir/http-verb|GET",
     "http://hl7.org/fhir/http-verb|HEAD",
@@ -3495,13 +3594,13 @@ static const char *const vs_67[] = {
     "http://hl7.org/fhir/http-verb|POST",
     "http://hl7.org/fhir/http-verb|PUT",
 };
-static const char *const vs_68[] = {
+static const char *const vs_73[] = {
     "http://hl7.org/fhir/contributor-type|author",
     "http://hl7.org/fhir/contributor-type|editor",
     "http://hl7.org/fhir/contributor-type|endorser",
     "http://hl7.org/fhir/contributor-type|reviewer",
 };
-static const char *const vs_69[] = {
+static const char *const vs_74[] = {
     "http://hl7.org/fhir/abstract-types|Any",
     "http://hl7.org/fhir/abstract-types|Type",
     "http://hl7.org/fhir/data-types|Address",
@@ -3716,50 +3815,50 @@ static const char *const vs_69[] = {
     "http://hl7.org/fhir/resource-types|VerificationResult",
     "http://hl7.org/fhir/resource-types|VisionPrescription",
 };
-static const char *const vs_70[] = {
+static const char *const vs_75[] = {
     "http://hl7.org/fhir/sort-direction|ascending",
     "http://hl7.org/fhir/sort-direction|descending",
 };
-static const char *const vs_71[] = {
+static const char *const vs_76[] = {
     "http://hl7.org/fhir/property-representation|cdaText",
     "http://hl7.org/fhir/property-representation|typeAttr",
     "http://hl7.org/fhir/property-representation|xhtml",
     "http://hl7.org/fhir/property-representation|xmlAttr",
     "http://hl7.org/fhir/property-representation|xmlText",
 };
-static const char *const vs_72[] = {
+static const char *const vs_77[] = {
     "http://hl7.org/fhir/discriminator-type|exists",
     "http://hl7.org/fhir/discriminator-type|pattern",
     "http://hl7.org/fhir/discriminator-type|profile",
     "http://hl7.org/fhir/discriminator-type|type",
     "http://hl7.org/fhir/discriminator-type|value",
 };
-static const char *const vs_73[] = {
+static const char *const vs_78[] = {
     "http://hl7.org/fhir/resource-slicing-rules|closed",
     "http://hl7.org/fhir/resource-slicing-rules|open",
     "http://hl7.org/fhir/resource-slicing-rules|openAtEnd",
 };
-static const char *const vs_74[] = {
+static const char *const vs_79[] = {
     "http://hl7.org/fhir/resource-aggregation-mode|bundled",
     "http://hl7.org/fhir/resource-aggregation-mode|contained",
     "http://hl7.org/fhir/resource-aggregation-mode|referenced",
 };
-static const char *const vs_75[] = {
+static const char *const vs_80[] = {
     "http://hl7.org/fhir/reference-version-rules|either",
     "http://hl7.org/fhir/reference-version-rules|independent",
     "http://hl7.org/fhir/reference-version-rules|specific",
 };
-static const char *const vs_76[] = {
+static const char *const vs_81[] = {
     "http://hl7.org/fhir/constraint-severity|error",
     "http://hl7.org/fhir/constraint-severity|warning",
 };
-static const char *const vs_77[] = {
+static const char *const vs_82[] = {
     "http://hl7.org/fhir/binding-strength|example",
     "http://hl7.org/fhir/binding-strength|extensible",
     "http://hl7.org/fhir/binding-strength|preferred",
     "http://hl7.org/fhir/binding-strength|required",
 };
-static const char *const vs_78[] = {
+static const char *const vs_83[] = {
     "http://hl7.org/fhir/endpoint-status|active",
     "http://hl7.org/fhir/endpoint-status|entered-in-error",
     "http://hl7.org/fhir/endpoint-status|error",
@@ -3767,7 +3866,7 @@ static const char *const vs_78[] = {
     "http://hl7.org/fhir/endpoint-status|suspended",
     "http://hl7.org/fhir/endpoint-status|test",
 };
-static const char *const vs_79[] = {
+static const char *const vs_84[] = {
     "http://hl7.org/fhir/group-type|animal",
     "http://hl7.org/fhir/group-type|device",
     "http://hl7.org/fhir/group-type|medication",
@@ -3775,19 +3874,19 @@ static const char *const vs_79[] = {
     "http://hl7.org/fhir/group-type|practitioner",
     "http://hl7.org/fhir/group-type|substance",
 };
-static const char *const vs_81[] = {
+static const char *const vs_86[] = {
     "http://hl7.org/fhir/narrative-status|additional",
     "http://hl7.org/fhir/narrative-status|empty",
     "http://hl7.org/fhir/narrative-status|extensions",
     "http://hl7.org/fhir/narrative-status|generated",
 };
-static const char *const vs_82[] = {
+static const char *const vs_87[] = {
     "http://hl7.org/fhir/issue-severity|error",
     "http://hl7.org/fhir/issue-severity|fatal",
     "http://hl7.org/fhir/issue-severity|information",
     "http://hl7.org/fhir/issue-severity|warning",
 };
-static const char *const vs_83[] = {
+static const char *const vs_88[] = {
     "http://hl7.org/fhir/issue-type|business-rule",
     "http://hl7.org/fhir/issue-type|code-invalid",
     "http://hl7.org/fhir/issue-type|conflict",
@@ -3820,17 +3919,17 @@ static const char *const vs_83[] = {
     "http://hl7.org/fhir/issue-type|unknown",
     "http://hl7.org/fhir/issue-type|value",
 };
-static const char *const vs_84[] = {
+static const char *const vs_89[] = {
     "http://hl7.org/fhir/operation-parameter-use|in",
     "http://hl7.org/fhir/operation-parameter-use|out",
 };
-static const char *const vs_85[] = {
+static const char *const vs_90[] = {
     "http://hl7.org/fhir/publication-status|active",
     "http://hl7.org/fhir/publication-status|draft",
     "http://hl7.org/fhir/publication-status|retired",
     "http://hl7.org/fhir/publication-status|unknown",
 };
-static const char *const vs_86[] = {
+static const char *const vs_91[] = {
     "http://hl7.org/fhir/resource-types|Account",
     "http://hl7.org/fhir/resource-types|ActivityDefinition",
     "http://hl7.org/fhir/resource-types|AdverseEvent",
@@ -3980,7 +4079,7 @@ static const char *const vs_86[] = {
     "http://hl7.org/fhir/resource-types|VerificationResult",
     "http://hl7.org/fhir/resource-types|VisionPrescription",
 };
-static const char *const vs_87[] = {
+static const char *const vs_92[] = {
     "http://hl7.org/fhir/item-type|attachment",
     "http://hl7.org/fhir/item-type|boolean",
     "http://hl7.org/fhir/item-type|choice",
@@ -3999,7 +4098,7 @@ static const char *const vs_87[] = {
     "http://hl7.org/fhir/item-type|time",
     "http://hl7.org/fhir/item-type|url",
 };
-static const char *const vs_88[] = {
+static const char *const vs_93[] = {
     "http://hl7.org/fhir/questionnaire-enable-operator|!=",
     "http://hl7.org/fhir/questionnaire-enable-operator|<",
     "http://hl7.org/fhir/questionnaire-enable-operator|<=",
@@ -4008,11 +4107,11 @@ static const char *const vs_88[] = {
     "http://hl7.org/fhir/questionnaire-enable-operator|>=",
     "http://hl7.org/fhir/questionnaire-enable-operator|exists",
 };
-static const char *const vs_89[] = {
+static const char *const vs_94[] = {
     "http://hl7.org/fhir/questionnaire-enable-behavior|all",
     "http://hl7.org/fhir/questionnaire-enable-behavior|any",
 };
-static const char *const vs_90[] = {
+static const char *const vs_95[] = {
     "http://hl7.org/fhir/related-artifact-type|citation",
     "http://hl7.org/fhir/related-artifact-type|composed-of",
     "http://hl7.org/fhir/related-artifact-type|depends-on",
@@ -4022,7 +4121,7 @@ static const char *const vs_90[] = {
     "http://hl7.org/fhir/related-artifact-type|predecessor",
     "http://hl7.org/fhir/related-artifact-type|successor",
 };
-static const char *const vs_91[] = {
+static const char *const vs_96[] = {
     "http://unitsofmeasure.org|a",
     "http://unitsofmeasure.org|d",
     "http://unitsofmeasure.org|h",
@@ -4031,7 +4130,7 @@ static const char *const vs_91[] = {
     "http://unitsofmeasure.org|s",
     "http://unitsofmeasure.org|wk",
 };
-static const char *const vs_92[] = {
+static const char *const vs_97[] = {
     "http://hl7.org/fhir/event-timing|AFT",
     "http://hl7.org/fhir/event-timing|AFT.early",
     "http://hl7.org/fhir/event-timing|AFT.late",
@@ -4059,7 +4158,7 @@ static const char *const vs_92[] = {
     "http://terminology.hl7.org/CodeSystem/v3-TimingEvent|PCV",
     "http://terminology.hl7.org/CodeSystem/v3-TimingEvent|WAKE",
 };
-static const char *const vs_93[] = {
+static const char *const vs_98[] = {
     "http://hl7.org/fhir/trigger-type|data-access-ended",
     "http://hl7.org/fhir/trigger-type|data-accessed",
     "http://hl7.org/fhir/trigger-type|data-added",
@@ -4078,91 +4177,96 @@ const struct fg_vvalueset fg_vvaluesets[] = {
     {"http://hl7.org/fhir/ValueSet/allergy-intolerance-category", 1, vs_5, 4},
     {"http://hl7.org/fhir/ValueSet/allergy-intolerance-criticality", 1, vs_6, 3},
     {"http://hl7.org/fhir/ValueSet/reaction-event-severity", 1, vs_7, 3},
-    {"http://hl7.org/fhir/ValueSet/ucum-bodylength", 1, vs_8, 2},
-    {"http://hl7.org/fhir/ValueSet/ucum-bodytemp", 1, vs_9, 2},
-    {"http://hl7.org/fhir/ValueSet/ucum-bodyweight", 1, vs_10, 3},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-narrative-status", 1, vs_11, 2},
-    {"http://hl7.org/fhir/ValueSet/request-status", 1, vs_12, 7},
-    {"http://hl7.org/fhir/ValueSet/care-plan-intent", 1, vs_13, 4},
-    {"http://hl7.org/fhir/ValueSet/care-plan-activity-kind", 1, vs_14, 8},
-    {"http://hl7.org/fhir/ValueSet/care-plan-activity-status", 1, vs_15, 9},
-    {"http://hl7.org/fhir/ValueSet/care-team-status", 1, vs_16, 5},
-    {"http://hl7.org/fhir/ValueSet/condition-clinical", 1, vs_17, 6},
-    {"http://hl7.org/fhir/ValueSet/condition-ver-status", 1, vs_18, 6},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-problem-or-health-concern", 1, vs_19, 2},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-screening-assessment-condition-category", 1, vs_20, 6},
-    {"http://hl7.org/fhir/ValueSet/identifier-use", 1, vs_21, 5},
-    {"http://hl7.org/fhir/ValueSet/fm-status", 1, vs_22, 4},
-    {"http://hl7.org/fhir/ValueSet/diagnostic-report-status", 1, vs_23, 10},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-diagnosticreport-category", 1, vs_24, 3},
-    {"http://hl7.org/fhir/ValueSet/document-reference-status", 1, vs_25, 3},
-    {"http://hl7.org/fhir/ValueSet/composition-status", 1, vs_26, 4},
+    {"http://cts.nlm.nih.gov/fhir/ValueSet/2.16.840.1.113762.1.4.1021.24", 0, NULL, 0},
+    {"http://hl7.org/fhir/ValueSet/ucum-bodylength", 1, vs_9, 2},
+    {"http://hl7.org/fhir/ValueSet/ucum-bodytemp", 1, vs_10, 2},
+    {"http://hl7.org/fhir/ValueSet/ucum-bodyweight", 1, vs_11, 3},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-narrative-status", 1, vs_12, 2},
+    {"http://hl7.org/fhir/ValueSet/request-status", 1, vs_13, 7},
+    {"http://hl7.org/fhir/ValueSet/care-plan-intent", 1, vs_14, 4},
+    {"http://hl7.org/fhir/ValueSet/care-plan-activity-kind", 1, vs_15, 8},
+    {"http://hl7.org/fhir/ValueSet/care-plan-activity-status", 1, vs_16, 9},
+    {"http://hl7.org/fhir/ValueSet/care-team-status", 1, vs_17, 5},
+    {"http://hl7.org/fhir/ValueSet/condition-clinical", 1, vs_18, 6},
+    {"http://hl7.org/fhir/ValueSet/condition-ver-status", 1, vs_19, 6},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-problem-or-health-concern", 1, vs_20, 2},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-screening-assessment-condition-category", 1, vs_21, 6},
+    {"http://hl7.org/fhir/ValueSet/identifier-use", 1, vs_22, 5},
+    {"http://hl7.org/fhir/ValueSet/fm-status", 1, vs_23, 4},
+    {"http://hl7.org/fhir/ValueSet/diagnostic-report-status", 1, vs_24, 10},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-diagnosticreport-category", 1, vs_25, 3},
+    {"http://hl7.org/fhir/ValueSet/document-reference-status", 1, vs_26, 3},
+    {"http://hl7.org/fhir/ValueSet/composition-status", 1, vs_27, 4},
     {"http://hl7.org/fhir/us/core/ValueSet/us-core-documentreference-type", 0, NULL, 0},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-documentreference-category", 1, vs_28, 1},
-    {"http://hl7.org/fhir/ValueSet/document-relationship-type", 1, vs_29, 4},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-documentreference-category", 1, vs_29, 1},
+    {"http://hl7.org/fhir/ValueSet/document-relationship-type", 1, vs_30, 4},
     {"http://hl7.org/fhir/ValueSet/mimetypes", 0, NULL, 0},
-    {"http://hl7.org/fhir/ValueSet/encounter-status", 1, vs_31, 9},
-    {"http://hl7.org/fhir/ValueSet/encounter-location-status", 1, vs_32, 4},
-    {"http://hl7.org/fhir/ValueSet/goal-status", 1, vs_33, 9},
-    {"http://hl7.org/fhir/ValueSet/immunization-status", 1, vs_34, 3},
-    {"http://hl7.org/fhir/ValueSet/udi-entry-type", 1, vs_35, 6},
-    {"http://hl7.org/fhir/ValueSet/device-status", 1, vs_36, 4},
-    {"http://hl7.org/fhir/ValueSet/device-nametype", 1, vs_37, 6},
-    {"http://hl7.org/fhir/ValueSet/location-status", 1, vs_38, 3},
-    {"http://hl7.org/fhir/ValueSet/location-mode", 1, vs_39, 2},
-    {"http://hl7.org/fhir/ValueSet/address-use", 1, vs_40, 5},
-    {"http://hl7.org/fhir/ValueSet/address-type", 1, vs_41, 3},
-    {"http://hl7.org/fhir/ValueSet/days-of-week", 1, vs_42, 7},
-    {"http://hl7.org/fhir/ValueSet/medication-status", 1, vs_43, 3},
-    {"http://hl7.org/fhir/ValueSet/medicationdispense-status", 1, vs_44, 9},
-    {"http://hl7.org/fhir/ValueSet/medicationrequest-status", 1, vs_45, 8},
-    {"http://hl7.org/fhir/ValueSet/medicationrequest-intent", 1, vs_46, 8},
-    {"http://hl7.org/fhir/ValueSet/medicationrequest-category", 1, vs_47, 4},
-    {"http://hl7.org/fhir/ValueSet/request-priority", 1, vs_48, 4},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-clinical-result-observation-category", 1, vs_49, 7},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-screening-assessment-observation-category", 1, vs_50, 6},
-    {"http://hl7.org/fhir/ValueSet/contact-point-system", 1, vs_51, 7},
-    {"http://hl7.org/fhir/ValueSet/contact-point-use", 1, vs_52, 5},
-    {"http://hl7.org/fhir/ValueSet/name-use", 1, vs_53, 7},
-    {"http://hl7.org/fhir/ValueSet/administrative-gender", 1, vs_54, 4},
-    {"http://hl7.org/fhir/ValueSet/link-type", 1, vs_55, 4},
-    {"http://hl7.org/fhir/ValueSet/event-status", 1, vs_56, 8},
-    {"http://hl7.org/fhir/ValueSet/provenance-entity-role", 1, vs_57, 5},
-    {"http://hl7.org/fhir/ValueSet/questionnaire-answers-status", 1, vs_58, 5},
-    {"http://hl7.org/fhir/ValueSet/request-intent", 1, vs_59, 9},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-servicerequest-category", 1, vs_60, 13},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-simple-observation-category", 1, vs_61, 15},
-    {"http://hl7.org/fhir/us/core/ValueSet/us-core-observation-smoking-status-status", 1, vs_62, 2},
+    {"http://hl7.org/fhir/ValueSet/encounter-status", 1, vs_32, 9},
+    {"http://hl7.org/fhir/ValueSet/encounter-location-status", 1, vs_33, 4},
+    {"http://hl7.org/fhir/us/core/ValueSet/omb-ethnicity-category", 0, NULL, 0},
+    {"http://hl7.org/fhir/us/core/ValueSet/detailed-ethnicity", 0, NULL, 0},
+    {"http://hl7.org/fhir/ValueSet/goal-status", 1, vs_36, 9},
+    {"http://hl7.org/fhir/ValueSet/immunization-status", 1, vs_37, 3},
+    {"http://hl7.org/fhir/ValueSet/udi-entry-type", 1, vs_38, 6},
+    {"http://hl7.org/fhir/ValueSet/device-status", 1, vs_39, 4},
+    {"http://hl7.org/fhir/ValueSet/device-nametype", 1, vs_40, 6},
+    {"http://hl7.org/fhir/ValueSet/location-status", 1, vs_41, 3},
+    {"http://hl7.org/fhir/ValueSet/location-mode", 1, vs_42, 2},
+    {"http://hl7.org/fhir/ValueSet/address-use", 1, vs_43, 5},
+    {"http://hl7.org/fhir/ValueSet/address-type", 1, vs_44, 3},
+    {"http://hl7.org/fhir/ValueSet/days-of-week", 1, vs_45, 7},
+    {"http://hl7.org/fhir/ValueSet/medication-status", 1, vs_46, 3},
+    {"http://hl7.org/fhir/ValueSet/medicationdispense-status", 1, vs_47, 9},
+    {"http://hl7.org/fhir/ValueSet/medicationrequest-status", 1, vs_48, 8},
+    {"http://hl7.org/fhir/ValueSet/medicationrequest-intent", 1, vs_49, 8},
+    {"http://hl7.org/fhir/ValueSet/medicationrequest-category", 1, vs_50, 4},
+    {"http://hl7.org/fhir/ValueSet/request-priority", 1, vs_51, 4},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-clinical-result-observation-category", 1, vs_52, 7},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-screening-assessment-observation-category", 1, vs_53, 6},
+    {"http://hl7.org/fhir/ValueSet/contact-point-system", 1, vs_54, 7},
+    {"http://hl7.org/fhir/ValueSet/contact-point-use", 1, vs_55, 5},
+    {"http://hl7.org/fhir/ValueSet/name-use", 1, vs_56, 7},
+    {"http://hl7.org/fhir/ValueSet/administrative-gender", 1, vs_57, 4},
+    {"http://hl7.org/fhir/ValueSet/link-type", 1, vs_58, 4},
+    {"http://hl7.org/fhir/ValueSet/event-status", 1, vs_59, 8},
+    {"http://hl7.org/fhir/ValueSet/provenance-entity-role", 1, vs_60, 5},
+    {"http://hl7.org/fhir/ValueSet/questionnaire-answers-status", 1, vs_61, 5},
+    {"http://hl7.org/fhir/us/core/ValueSet/omb-race-category", 0, NULL, 0},
+    {"http://hl7.org/fhir/us/core/ValueSet/detailed-race", 0, NULL, 0},
+    {"http://hl7.org/fhir/ValueSet/request-intent", 1, vs_64, 9},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-servicerequest-category", 1, vs_65, 13},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-simple-observation-category", 1, vs_66, 15},
+    {"http://hl7.org/fhir/us/core/ValueSet/us-core-observation-smoking-status-status", 1, vs_67, 2},
     {"http://terminology.hl7.org/ValueSet/v3-UnitsOfMeasureCaseSensitive", 0, NULL, 0},
-    {"http://hl7.org/fhir/ValueSet/specimen-status", 1, vs_64, 4},
-    {"http://hl7.org/fhir/ValueSet/bundle-type", 1, vs_65, 9},
-    {"http://hl7.org/fhir/ValueSet/search-entry-mode", 1, vs_66, 3},
-    {"http://hl7.org/fhir/ValueSet/http-verb", 1, vs_67, 6},
-    {"http://hl7.org/fhir/ValueSet/contributor-type", 1, vs_68, 4},
-    {"http://hl7.org/fhir/ValueSet/all-types", 1, vs_69, 213},
-    {"http://hl7.org/fhir/ValueSet/sort-direction", 1, vs_70, 2},
-    {"http://hl7.org/fhir/ValueSet/property-representation", 1, vs_71, 5},
-    {"http://hl7.org/fhir/ValueSet/discriminator-type", 1, vs_72, 5},
-    {"http://hl7.org/fhir/ValueSet/resource-slicing-rules", 1, vs_73, 3},
-    {"http://hl7.org/fhir/ValueSet/resource-aggregation-mode", 1, vs_74, 3},
-    {"http://hl7.org/fhir/ValueSet/reference-version-rules", 1, vs_75, 3},
-    {"http://hl7.org/fhir/ValueSet/constraint-severity", 1, vs_76, 2},
-    {"http://hl7.org/fhir/ValueSet/binding-strength", 1, vs_77, 4},
-    {"http://hl7.org/fhir/ValueSet/endpoint-status", 1, vs_78, 6},
-    {"http://hl7.org/fhir/ValueSet/group-type", 1, vs_79, 6},
+    {"http://hl7.org/fhir/ValueSet/specimen-status", 1, vs_69, 4},
+    {"http://hl7.org/fhir/ValueSet/bundle-type", 1, vs_70, 9},
+    {"http://hl7.org/fhir/ValueSet/search-entry-mode", 1, vs_71, 3},
+    {"http://hl7.org/fhir/ValueSet/http-verb", 1, vs_72, 6},
+    {"http://hl7.org/fhir/ValueSet/contributor-type", 1, vs_73, 4},
+    {"http://hl7.org/fhir/ValueSet/all-types", 1, vs_74, 213},
+    {"http://hl7.org/fhir/ValueSet/sort-direction", 1, vs_75, 2},
+    {"http://hl7.org/fhir/ValueSet/property-representation", 1, vs_76, 5},
+    {"http://hl7.org/fhir/ValueSet/discriminator-type", 1, vs_77, 5},
+    {"http://hl7.org/fhir/ValueSet/resource-slicing-rules", 1, vs_78, 3},
+    {"http://hl7.org/fhir/ValueSet/resource-aggregation-mode", 1, vs_79, 3},
+    {"http://hl7.org/fhir/ValueSet/reference-version-rules", 1, vs_80, 3},
+    {"http://hl7.org/fhir/ValueSet/constraint-severity", 1, vs_81, 2},
+    {"http://hl7.org/fhir/ValueSet/binding-strength", 1, vs_82, 4},
+    {"http://hl7.org/fhir/ValueSet/endpoint-status", 1, vs_83, 6},
+    {"http://hl7.org/fhir/ValueSet/group-type", 1, vs_84, 6},
     {"http://hl7.org/fhir/ValueSet/currencies", 0, NULL, 0},
-    {"http://hl7.org/fhir/ValueSet/narrative-status", 1, vs_81, 4},
-    {"http://hl7.org/fhir/ValueSet/issue-severity", 1, vs_82, 4},
-    {"http://hl7.org/fhir/ValueSet/issue-type", 1, vs_83, 31},
-    {"http://hl7.org/fhir/ValueSet/operation-parameter-use", 1, vs_84, 2},
-    {"http://hl7.org/fhir/ValueSet/publication-status", 1, vs_85, 4},
-    {"http://hl7.org/fhir/ValueSet/resource-types", 1, vs_86, 148},
-    {"http://hl7.org/fhir/ValueSet/item-type", 1, vs_87, 17},
-    {"http://hl7.org/fhir/ValueSet/questionnaire-enable-operator", 1, vs_88, 7},
-    {"http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior", 1, vs_89, 2},
-    {"http://hl7.org/fhir/ValueSet/related-artifact-type", 1, vs_90, 8},
-    {"http://hl7.org/fhir/ValueSet/units-of-time", 1, vs_91, 7},
-    {"http://hl7.org/fhir/ValueSet/event-timing", 1, vs_92, 26},
-    {"http://hl7.org/fhir/ValueSet/trigger-type", 1, vs_93, 8},
+    {"http://hl7.org/fhir/ValueSet/narrative-status", 1, vs_86, 4},
+    {"http://hl7.org/fhir/ValueSet/issue-severity", 1, vs_87, 4},
+    {"http://hl7.org/fhir/ValueSet/issue-type", 1, vs_88, 31},
+    {"http://hl7.org/fhir/ValueSet/operation-parameter-use", 1, vs_89, 2},
+    {"http://hl7.org/fhir/ValueSet/publication-status", 1, vs_90, 4},
+    {"http://hl7.org/fhir/ValueSet/resource-types", 1, vs_91, 148},
+    {"http://hl7.org/fhir/ValueSet/item-type", 1, vs_92, 17},
+    {"http://hl7.org/fhir/ValueSet/questionnaire-enable-operator", 1, vs_93, 7},
+    {"http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior", 1, vs_94, 2},
+    {"http://hl7.org/fhir/ValueSet/related-artifact-type", 1, vs_95, 8},
+    {"http://hl7.org/fhir/ValueSet/units-of-time", 1, vs_96, 7},
+    {"http://hl7.org/fhir/ValueSet/event-timing", 1, vs_97, 26},
+    {"http://hl7.org/fhir/ValueSet/trigger-type", 1, vs_98, 8},
 };
 const size_t fg_vvaluesets_len = sizeof fg_vvaluesets / sizeof fg_vvaluesets[0];

@@ -94,6 +94,8 @@ static void check_complex(struct fg_vctx *ctx, const struct fg_vbase_type *t,
         return;
     }
     walk_object(ctx, dt, dt->name, v);
+    if (strcmp(name, "Extension") == 0)
+        fg_vprofile_apply_extension(ctx, v);
     if (strcmp(name, "Reference") == 0)
         fg_vcheck_reference_target(ctx, e->targets, v);
 }

@@ -66,6 +66,9 @@ void fg_vbase_resource(struct fg_vctx *ctx, const cJSON *resource);
 
 /* Profile rules (validate_profile.c). */
 void fg_vprofile_apply(struct fg_vctx *ctx, const struct fg_vprofile *prof, const cJSON *resource);
+/* When extension's url names an extension definition we know (us-core-race,
+ * ...), applies that definition's rules to it. */
+void fg_vprofile_apply_extension(struct fg_vctx *ctx, const cJSON *extension);
 /* The profile the resource's type, code and category imply, or NULL. */
 const struct fg_vprofile *fg_vprofile_implied(const cJSON *resource);
 /* FHIR pattern semantics: every property of pattern is in value (arrays:

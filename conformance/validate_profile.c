@@ -300,14 +300,10 @@ static void check_closed(struct fg_vctx *v, const struct fg_vprofile *prof, cons
     }
 }
 
-void fg_vprofile_apply(struct fg_vctx *ctx, const struct fg_vprofile *prof, const cJSON *resource)
+/* Applies every rule of prof to root (a resource, or an extension for an
+ * extension definition); the expression stack points at root. */
+static void apply_rules(struct fg_vctx *ctx, const struct fg_vprofile *prof, const cJSON *root)
 {
-    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(resource, "resourceType");
-    if (!cJSON_IsString(rt) || strcmp(rt->valuestring, prof->type) != 0) {
-        fg_vissue(ctx, FG_VSEV_ERROR, "invalid", NULL, "Profile %s is for %s resources, not %s",
-                  prof->name, prof->type, cJSON_IsString(rt) ? rt->valuestring : "(none)");
-        return;
-    }
     for (size_t i = 0; i < prof->n_rules && !ctx->oom; i++) {
         const struct fg_vrule *r = &prof->rules[i];
         struct rule_ctx rc = {.v = ctx, .prof = prof, .rule = r};
@@ -318,11 +314,36 @@ void fg_vprofile_apply(struct fg_vctx *ctx, const struct fg_vprofile *prof, cons
             rc.fixed = cJSON_Parse(r->fixed);
         if (r->pattern)
             rc.pattern = cJSON_Parse(r->pattern);
-        walk(&rc, 1, resource);
+        walk(&rc, 1, root);
         if (r->flags & FG_VRULE_CLOSED)
-            check_closed(ctx, prof, r, resource);
+            check_closed(ctx, prof, r, root);
         cJSON_Delete(rc.fixed);
         cJSON_Delete(rc.pattern);
+    }
+}
+
+void fg_vprofile_apply(struct fg_vctx *ctx, const struct fg_vprofile *prof, const cJSON *resource)
+{
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(resource, "resourceType");
+    if (!cJSON_IsString(rt) || strcmp(rt->valuestring, prof->type) != 0) {
+        fg_vissue(ctx, FG_VSEV_ERROR, "invalid", NULL, "Profile %s is for %s resources, not %s",
+                  prof->name, prof->type, cJSON_IsString(rt) ? rt->valuestring : "(none)");
+        return;
+    }
+    apply_rules(ctx, prof, resource);
+}
+
+void fg_vprofile_apply_extension(struct fg_vctx *ctx, const cJSON *extension)
+{
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(extension, "url");
+    if (!cJSON_IsString(url))
+        return;
+    for (size_t i = 0; i < fg_vprofiles_len; i++) {
+        const struct fg_vprofile *p = &fg_vprofiles[i];
+        if (strcmp(p->type, "Extension") == 0 && strcmp(p->url, url->valuestring) == 0) {
+            apply_rules(ctx, p, extension);
+            return;
+        }
     }
 }
 

@@ -368,8 +368,14 @@ emit(' * (hl7.fhir.us.core 7.0.0 with the ONC test kit patches). Shapes: conform
 emit('#include "rules.h"');
 emit('');
 
+// Resource profiles and extension definitions (applied to each extension with their url).
 const profiles = pkg
-  .filter((r) => r.resourceType === 'StructureDefinition' && r.kind === 'resource' && r.snapshot)
+  .filter(
+    (r) =>
+      r.resourceType === 'StructureDefinition' &&
+      r.snapshot &&
+      (r.kind === 'resource' || (r.type === 'Extension' && r.derivation === 'constraint'))
+  )
   .sort((a, b) => cmp(a.id, b.id));
 const profileRules = profiles.map((sd) => ({ sd, rules: rulesOf(sd) }));
 

@@ -172,6 +172,19 @@ static const struct vcase cases[] = {
      "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"}}",
      NULL, FG_EUNPROC, NULL, "Condition.category",
      "Slice Condition.category:us-core: minimum required = 1, but only found 0 (us-core-condition-problems-health-concerns)"},
+    {"race extension without its text (extension definition applied)",
+     "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:x\",\"value\":\"1\"}],"
+     "\"name\":[{\"family\":\"Shaw\"}],\"gender\":\"female\",\"extension\":[{\"url\":\"http://hl7.org/fhir/"
+     "us/core/StructureDefinition/us-core-race\",\"extension\":[{\"url\":\"ombCategory\",\"valueCoding\":"
+     "{\"system\":\"urn:oid:2.16.840.1.113883.6.238\",\"code\":\"2106-3\"}}]}]}",
+     NULL, FG_EUNPROC, NULL, "Patient.extension[0].extension",
+     "Slice Extension.extension:text: minimum required = 1, but only found 0 (us-core-race)"},
+    {"birth sex extension with a value of the wrong type",
+     "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:x\",\"value\":\"1\"}],"
+     "\"name\":[{\"family\":\"Shaw\"}],\"gender\":\"female\",\"extension\":[{\"url\":\"http://hl7.org/fhir/"
+     "us/core/StructureDefinition/us-core-birthsex\",\"valueString\":\"F\"}]}",
+     NULL, FG_EUNPROC, NULL, "Patient.extension[0].valueString",
+     "Type 'string' is not allowed by profile us-core-birthsex here (allowed: code)"},
     {"not a resource", "[1,2]", NULL, FG_EUNPROC, NULL, "", "A resource is a JSON object with a resourceType string"},
 };
 
