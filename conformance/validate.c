@@ -71,6 +71,18 @@ void fg_vissue(struct fg_vctx *ctx, enum fg_vseverity sev, const char *code, con
         return;
     }
     make_printable(expr);
+    /* the same finding twice (a resource claiming a profile and its base, e.g.
+     * us-core-vital-signs and us-core-heart-rate) is reported once */
+    for (size_t i = 0; i < rep->n_issues; i++) {
+        if (rep->issues[i].severity == sev && strcmp(rep->issues[i].expression, expr) == 0 &&
+            strcmp(rep->issues[i].message, m) == 0) {
+            if (sev == FG_VSEV_ERROR)
+                rep->n_errors--;
+            else if (sev == FG_VSEV_WARNING)
+                rep->n_warnings--;
+            return;
+        }
+    }
     rep->issues[rep->n_issues++] = (struct fg_validation_issue){sev, code, expr, m};
 }
 

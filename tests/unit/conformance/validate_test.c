@@ -351,6 +351,24 @@ static void test_outcome(void)
     fg_pool_free(&pool);
 }
 
+/* A finding reached twice (the same profile claimed twice) is reported once. */
+static void test_duplicates(void)
+{
+    struct fg_pool *pool = fg_pool_new();
+    cJSON *res = cJSON_Parse(HR("\"meta\":{\"profile\":[\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate\","
+                                "\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate|7.0.0\"]},"
+                                "\"status\":\"final\"," VS_CAT "," HR_CODE "," SUBJ "," WHEN
+                                ",\"valueQuantity\":{\"value\":72,\"unit\":\"bpm\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"bpm\"}"));
+    struct fg_validation_report rep;
+    CHECK_INT(fg_validate_resource(pool, res, NULL, &rep), FG_EUNPROC);
+    CHECK_INT(rep.n_errors, 1);
+    CHECK_INT(rep.n_issues, 1);
+    CHECK_STR(rep.issues[0].expression, "Observation.valueQuantity.code");
+    CHECK_STR(rep.profile_source, "meta.profile");
+    cJSON_Delete(res);
+    fg_pool_free(&pool);
+}
+
 /* Client bytes in element names must not break the OperationOutcome's JSON. */
 static void test_hostile_names(void)
 {
@@ -397,4 +415,4 @@ static void test_tables(void)
     CHECK(fg_validate_find_profile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-pat") == NULL);
 }
 
-TEST_MAIN(test_cases, test_primitives, test_contains, test_outcome, test_hostile_names, test_tables)
+TEST_MAIN(test_cases, test_primitives, test_contains, test_outcome, test_duplicates, test_hostile_names, test_tables)
