@@ -128,6 +128,9 @@ enum fg_status sq_prepare_all(struct sq_conn *c, struct fg_error *err);
 void sq_searchparam_checksum(char out[17]);
 
 /* Index rows (store_sqlite_index.c). */
+/* References written as absolute URLs on this server's base become
+ * type + id, so they match relative searches and can be included. */
+void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_t n);
 /* True for _id and _lastUpdated: searched on res's columns, not indexed. */
 bool sq_param_on_res(const struct fhir_searchparam *def);
 enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,

@@ -254,7 +254,8 @@ static enum fg_status meta_put(struct sq_conn *c, const char *key, const void *v
 }
 
 /* Rebuilds the index rows of one resource from its stored JSON. */
-static enum fg_status reindex_one(struct sq_conn *c, int64_t rid, struct fg_str type,
+static enum fg_status reindex_one(const struct sq_store *s, struct sq_conn *c, int64_t rid,
+                                  struct fg_str type,
                                   const char *json, struct fg_error *err)
 {
     enum fg_status rc = FG_ENOMEM;
@@ -272,6 +273,7 @@ static enum fg_status reindex_one(struct sq_conn *c, int64_t rid, struct fg_str 
     if (fhir_index_extract(pool, doc, type, &e, &n) != FG_OK ||
         fhir_compartment_patients(pool, doc, type, &pats, &n_pats) != FG_OK)
         goto out;
+    sq_index_rebase(s, e, n);
     rc = sq_index_insert(c, rid, e, n, pats, n_pats, err);
 out:
     if (rc == FG_ENOMEM)
@@ -281,7 +283,8 @@ out:
     return rc;
 }
 
-static enum fg_status reindex_all(struct sq_conn *c, struct fg_error *err)
+static enum fg_status reindex_all(const struct sq_store *s, struct sq_conn *c,
+                                  struct fg_error *err)
 {
     enum fg_status rc = exec_sql(c,
                                  "DELETE FROM idx_token; DELETE FROM idx_string;"
@@ -299,7 +302,7 @@ static enum fg_status reindex_all(struct sq_conn *c, struct fg_error *err)
     while (rc == FG_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *type = (const char *)sqlite3_column_text(st, 1);
         const char *json = (const char *)sqlite3_column_text(st, 2);
-        rc = reindex_one(c, sqlite3_column_int64(st, 0), fg_str_c(type), json, err);
+        rc = reindex_one(s, c, sqlite3_column_int64(st, 0), fg_str_c(type), json, err);
     }
     if (rc == FG_OK && step != SQLITE_DONE)
         rc = sq_fail(c, err, "reindex");
@@ -330,7 +333,7 @@ static enum fg_status keys_and_reindex(struct sq_store *s, struct sq_conn *c,
     if (rc == FG_OK && (len != 16 || memcmp(old, sum, 16) != 0)) {
         rc = sq_prepare_all(c, err);
         if (rc == FG_OK)
-            rc = reindex_all(c, err);
+            rc = reindex_all(s, c, err);
         if (rc == FG_OK)
             rc = meta_put(c, "searchparam_checksum", sum, 16, err);
     }

@@ -116,7 +116,8 @@ static int64_t predict_version(struct sq_conn *c, const struct fhir_write *w, st
     return v;
 }
 
-static enum fg_status prepare_one(struct sq_conn *c, struct fg_pool *pool,
+static enum fg_status prepare_one(const struct sq_store *s, struct sq_conn *c,
+                                  struct fg_pool *pool,
                                   const struct fhir_write *w, int64_t now_us, struct prep *p,
                                   struct fg_error *err)
 {
@@ -150,6 +151,7 @@ static enum fg_status prepare_one(struct sq_conn *c, struct fg_pool *pool,
         fhir_compartment_patients(pool, w->resource, w->type, &p->patients, &p->n_patients) !=
             FG_OK)
         return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    sq_index_rebase(s, p->entries, p->n_entries);
     return print_json(pool, w->resource, &p->json, err);
 }
 
@@ -319,7 +321,7 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
     }
     rc = FG_OK;
     for (size_t i = 0; i < n && rc == FG_OK; i++)
-        rc = prepare_one(c, pool, &writes[i], now_us, &preps[i], err);
+        rc = prepare_one(s, c, pool, &writes[i], now_us, &preps[i], err);
     if (rc != FG_OK)
         goto out;
     pthread_mutex_lock(&s->write_mu);

@@ -5,6 +5,8 @@
 
 #include "store_test_util.h"
 
+#include <pthread.h>
+
 static void test_crud_versions(void)
 {
     struct st_ctx t;
@@ -284,5 +286,71 @@ static void test_insert_speed(void)
     st_close(&t);
 }
 
-TEST_MAIN(test_crud_versions, test_history, test_transaction_all_or_nothing, test_if_match,
+struct worker {
+    struct st_ctx *t;
+    int id;
+    int failures;
+};
+
+/* Writers load disjoint id ranges; readers search meanwhile. */
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    struct st_ctx *t = w->t;
+    for (int i = 0; i < 10; i++) {
+        struct fg_pool *pool = fg_pool_new();
+        struct fg_error err;
+        fg_error_clear(&err);
+        if (w->id < 2) {
+            char body[256];
+            struct fhir_write wr[20];
+            struct fhir_write_result res[20];
+            for (int k = 0; k < 20; k++) {
+                snprintf(body, sizeof body,
+                         "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                         "\"subject\":{\"reference\":\"Patient/w%d\"}}",
+                         w->id);
+                wr[k] = (struct fhir_write){.kind = FHIR_WRITE_CREATE,
+                                            .type = fg_str_c("Observation"),
+                                            .resource = cJSON_Parse(body)};
+            }
+            if (fhir_store_write(t->store, pool, wr, 20, res, &err) != FG_OK)
+                w->failures++;
+            for (int k = 0; k < 20; k++)
+                cJSON_Delete(wr[k].resource);
+        } else {
+            struct fhir_query q = {0};
+            struct fhir_kv kv = {fg_str_c("patient"), fg_str_c(w->id == 2 ? "w0" : "w1")};
+            struct fhir_search_result res;
+            if (fhir_search_parse(pool, fg_str_c("Observation"), fg_str_c(ST_BASE), &kv, 1,
+                                  FHIR_HANDLING_STRICT, &q, &err) != FG_OK ||
+                fhir_store_search(t->store, pool, &q, &res, &err) != FG_OK ||
+                res.total % 20 != 0)
+                w->failures++;
+        }
+        fg_pool_free(&pool);
+    }
+    return NULL;
+}
+
+static void test_concurrent_threads(void)
+{
+    struct st_ctx t;
+    st_open(&t); /* two pooled connections for four threads */
+    pthread_t th[4];
+    struct worker w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){.t = &t, .id = i};
+        CHECK_INT(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_INT(w[i].failures, 0);
+    }
+    CHECK_INT(st_count(&t, "Observation", "patient=w0"), 200);
+    CHECK_INT(st_count(&t, "Observation", "patient=w1"), 200);
+    st_close(&t);
+}
+
+TEST_MAIN(test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
           test_if_none_exist, test_reopen_and_reindex, test_insert_speed)

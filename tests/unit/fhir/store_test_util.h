@@ -30,7 +30,7 @@ struct st_ctx {
     struct fg_error err;
 };
 
-static void st_reopen(struct st_ctx *t)
+static inline void st_reopen(struct st_ctx *t)
 {
     struct fhir_store_sqlite_options opt = {.connections = 2, .base_url = ST_BASE};
     fhir_store_close(&t->store);
@@ -41,7 +41,7 @@ static void st_reopen(struct st_ctx *t)
     }
 }
 
-static void st_open(struct st_ctx *t)
+static inline void st_open(struct st_ctx *t)
 {
     memset(t, 0, sizeof *t);
     snprintf(t->path, sizeof t->path, "/tmp/fg-store-test-XXXXXX");
@@ -54,7 +54,7 @@ static void st_open(struct st_ctx *t)
     st_reopen(t);
 }
 
-static void st_close(struct st_ctx *t)
+static inline void st_close(struct st_ctx *t)
 {
     char p[80];
     fhir_store_close(&t->store);
@@ -66,7 +66,7 @@ static void st_close(struct st_ctx *t)
     unlink(p);
 }
 
-static bool st_contains(struct fg_str s, const char *needle)
+static inline bool st_contains(struct fg_str s, const char *needle)
 {
     size_t n = strlen(needle);
     for (size_t i = 0; i + n <= s.len; i++)
@@ -75,7 +75,7 @@ static bool st_contains(struct fg_str s, const char *needle)
     return false;
 }
 
-static enum fg_status st_parse(struct st_ctx *t, const char *type, const char *qs,
+static inline enum fg_status st_parse(struct st_ctx *t, const char *type, const char *qs,
                                struct fhir_query *q)
 {
     struct fhir_kv *kv = NULL;
@@ -91,7 +91,7 @@ static enum fg_status st_parse(struct st_ctx *t, const char *type, const char *q
     return st;
 }
 
-static enum fg_status st_write1(struct st_ctx *t, enum fhir_write_kind kind, const char *type,
+static inline enum fg_status st_write1(struct st_ctx *t, enum fhir_write_kind kind, const char *type,
                                 const char *id, const char *json, int64_t if_match,
                                 const struct fhir_query *ine, struct fhir_write_result *r)
 {
@@ -105,7 +105,7 @@ static enum fg_status st_write1(struct st_ctx *t, enum fhir_write_kind kind, con
     return st;
 }
 
-static enum fg_status st_put(struct st_ctx *t, const char *type, const char *id, const char *json)
+static inline enum fg_status st_put(struct st_ctx *t, const char *type, const char *id, const char *json)
 {
     struct fhir_write_result r;
     enum fg_status st = st_write1(t, FHIR_WRITE_UPDATE, type, id, json, 0, NULL, &r);
@@ -114,7 +114,7 @@ static enum fg_status st_put(struct st_ctx *t, const char *type, const char *id,
     return st;
 }
 
-static enum fg_status st_search(struct st_ctx *t, const char *type, const char *qs,
+static inline enum fg_status st_search(struct st_ctx *t, const char *type, const char *qs,
                                 struct fhir_search_result *res)
 {
     struct fhir_query q;
@@ -126,7 +126,7 @@ static enum fg_status st_search(struct st_ctx *t, const char *type, const char *
 }
 
 /* The total of a search; -100 on failure. */
-static int64_t st_count(struct st_ctx *t, const char *type, const char *qs)
+static inline int64_t st_count(struct st_ctx *t, const char *type, const char *qs)
 {
     struct fhir_search_result res;
     enum fg_status st = st_search(t, type, qs, &res);
@@ -174,7 +174,7 @@ static inline const char *st_ids(struct st_ctx *t, const char *type, const char 
 
 /* n synthetic Observations o<start..> in one transaction, over n_patients
  * patients pt<k>, half vital signs, dates 2019-2021. */
-static enum fg_status st_load_observations(struct st_ctx *t, int start, int n, int n_patients)
+static inline enum fg_status st_load_observations(struct st_ctx *t, int start, int n, int n_patients)
 {
     struct fhir_write *w = calloc((size_t)n, sizeof *w);
     struct fhir_write_result *r = calloc((size_t)n, sizeof *r);
