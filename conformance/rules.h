@@ -82,10 +82,12 @@ struct fg_vprofile {
     const struct fg_vrule *rules;
     size_t n_rules;
     /* How to recognise a resource of this profile without meta.profile:
-     * JSON arrays of patterns; imply_code: code must contain one of them;
-     * imply_category: category must contain each of them (at least one of
-     * the CodeableConcepts). NULL = no such fact. score orders candidates
-     * (more facts = more specific); 0 = never implied. */
+     * JSON arrays of facts; imply_code: code matches one of them;
+     * imply_category: for each of them some category matches. A fact is a
+     * pattern the value must contain, or {"$vs": N}: a coding in value set N
+     * of fg_vvaluesets. NULL = no such fact. score orders candidates (code
+     * pattern 4, code from a value set 3, required category slice 2 each,
+     * optional category slice 1); 0 = never implied by facts. */
     const char *imply_code;
     const char *imply_category;
     int score;

@@ -358,7 +358,8 @@ static bool implies(const struct fg_vprofile *p, const cJSON *resource)
         bool any = false;
         const cJSON *a;
         cJSON_ArrayForEach(a, alts) {
-            if (fg_vjson_contains(code, a))
+            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(a, "$vs");
+            if (cJSON_IsNumber(vs) ? fg_vvalueset_has(vs->valueint, code) == 1 : fg_vjson_contains(code, a))
                 any = true;
         }
         cJSON_Delete(alts);
@@ -389,12 +390,14 @@ const struct fg_vprofile *fg_vprofile_implied(const cJSON *resource)
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(resource, "resourceType");
     if (!cJSON_IsString(rt))
         return NULL;
-    const struct fg_vprofile *best = NULL, *only_plain = NULL;
-    int plain = 0;
+    const struct fg_vprofile *best = NULL, *only_plain = NULL, *any = NULL;
+    int plain = 0, of_type = 0;
     for (size_t i = 0; i < fg_vprofiles_len; i++) {
         const struct fg_vprofile *p = &fg_vprofiles[i];
         if (strcmp(p->type, rt->valuestring) != 0)
             continue;
+        of_type++;
+        any = p;
         if (p->score == 0) {
             plain++;
             only_plain = p;
@@ -403,7 +406,9 @@ const struct fg_vprofile *fg_vprofile_implied(const cJSON *resource)
         if (implies(p, resource) && (!best || p->score > best->score))
             best = p;
     }
-    /* no fact matched: a type with a single plain profile (Patient, or
-     * Condition problems beside encounter-diagnosis) implies that one */
+    /* no fact matched: the type's only profile (Patient, MedicationRequest),
+     * or its only profile without facts */
+    if (!best && of_type == 1)
+        return any;
     return best ? best : plain == 1 ? only_plain : NULL;
 }

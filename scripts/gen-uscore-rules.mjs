@@ -331,28 +331,63 @@ function rulesOf(sd) {
   return rules;
 }
 
+// Facts that recognise a resource of this profile without meta.profile, and
+// how specific they are: a code pattern (4) or a code from the value set the
+// profile binds code to (3); a required category slice (2); an optional
+// category slice recognised by its binding (1). Code bindings we cannot
+// enumerate (all of LOINC, VSAC) give no fact.
+function valueSetFact(el) {
+  if (!el || !el.binding || !el.binding.valueSet) return null;
+  const url = stripVersion(el.binding.valueSet);
+  const set = expandValueSet(url);
+  if (!set) return null;
+  if (!vsIndex.has(url)) {
+    vsIndex.set(url, vsRows.length);
+    vsRows.push({ url, codes: [...set].sort(cmp) });
+  }
+  return { $vs: vsIndex.get(url) };
+}
+
 function implied(sd, rules) {
   const els = sd.snapshot.element;
   const byId = new Map(els.map((e) => [e.id, e]));
   const codeEl = byId.get(`${sd.type}.code`);
+  const baseCode = baseElem(sd.type, `${sd.type}.code`);
   const codes = [];
+  let score = 0;
   const cp = codeEl && (fixedOrPattern(codeEl, 'pattern') ?? fixedOrPattern(codeEl, 'fixed'));
   if (cp && typeof cp === 'object') codes.push(cp);
   for (const r of rules) {
     if (r.id.startsWith(`${sd.type}.code.coding:`) && r.sliceMatch && !r.id.slice(sd.type.length + 13).includes('.'))
       codes.push({ coding: [JSON.parse(r.sliceMatch)] });
   }
+  if (codes.length) score += 4;
+  const codeBound =
+    codeEl && codeEl.binding && stripVersion(codeEl.binding.valueSet) !== stripVersion(baseCode?.binding?.valueSet);
+  const vsFact = !codes.length && codeBound ? valueSetFact(codeEl) : null;
+  if (vsFact) {
+    codes.push(vsFact);
+    score += 3;
+  }
   const cats = [];
+  let optional = null;
   for (const r of rules) {
-    if (!r.id.startsWith(`${sd.type}.category:`) || r.id.includes('.', sd.type.length + 10) || r.min === 0) continue;
+    if (!r.id.startsWith(`${sd.type}.category:`) || r.id.includes('.', sd.type.length + 10)) continue;
     // a slice recognised by its pattern, or by a required binding ({"$vs": index})
-    if (r.sliceMatch) cats.push(JSON.parse(r.sliceMatch));
-    else if (r.binding >= 0 && vsRows[r.binding].codes) cats.push({ $vs: r.binding });
+    const fact = r.sliceMatch ? JSON.parse(r.sliceMatch) : r.binding >= 0 && vsRows[r.binding].codes ? { $vs: r.binding } : null;
+    if (!fact) continue;
+    if (r.min > 0) cats.push(fact);
+    else if (!optional) optional = fact;
+  }
+  score += 2 * cats.length;
+  if (!cats.length && optional) {
+    cats.push(optional);
+    score += 1;
   }
   return {
     code: codes.length ? JSON.stringify(codes) : null,
     category: cats.length ? JSON.stringify(cats) : null,
-    score: (codes.length ? 2 : 0) + cats.length,
+    score,
   };
 }
 

@@ -163,3 +163,27 @@ test('the C validator and @medplum/core agree on valid / invalid', { skip: !exis
   assert.deepEqual(wrong, [], 'hand-made cases have the expected validity');
   assert.deepEqual(disagreements, [], 'both validators agree');
 });
+
+// Runtime writes are checked against the profile "their code implies" when
+// they claim none: over the fixtures (which all claim theirs), dropping
+// meta.profile must lead fhirgate to the same profile.
+test('without meta.profile, fhirgate implies the profile each fixture claims', () => {
+  const fixtures = collectResources().filter((r) => r.expectValid === undefined && r.resource.meta?.profile);
+  assert.ok(fixtures.length > 0, 'fixtures with meta.profile');
+  const claimed = validateWithFhirgate(fixtures);
+  const stripped = fixtures.map((r) => {
+    const copy = structuredClone(r.resource);
+    delete copy.meta.profile;
+    if (Object.keys(copy.meta).length === 0) delete copy.meta;
+    return { ...r, resource: copy };
+  });
+  const implied = validateWithFhirgate(stripped);
+  const wrong = [];
+  const known = claimed.filter((c) => c.profile).length;
+  fixtures.forEach((r, i) => {
+    if (claimed[i].profile && implied[i].profile !== claimed[i].profile)
+      wrong.push(`${r.name}: claims ${claimed[i].profile}, implied ${implied[i].profile || 'none'}`);
+  });
+  console.log(`implied profiles: ${known - wrong.length} of ${known} fixtures claiming a US Core profile match their claim`);
+  assert.deepEqual(wrong, []);
+});

@@ -185,6 +185,23 @@ static const struct vcase cases[] = {
      "us/core/StructureDefinition/us-core-birthsex\",\"valueString\":\"F\"}]}",
      NULL, FG_EUNPROC, NULL, "Patient.extension[0].valueString",
      "Type 'string' is not allowed by profile us-core-birthsex here (allowed: code)"},
+    {"lab result implied by its laboratory category (not clinical-result)",
+     "{\"resourceType\":\"Observation\",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":\"http://"
+     "terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]}],\"code\":{\"coding\":"
+     "[{\"system\":\"http://loinc.org\",\"code\":\"2345-7\"}]}," SUBJ "," WHEN ",\"valueQuantity\":{\"value\":5,"
+     "\"unit\":\"mmol/L\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"mmol/L\"}}",
+     NULL, FG_OK, "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab", NULL, NULL},
+    {"exam result implied as clinical-result",
+     "{\"resourceType\":\"Observation\",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":\"http://"
+     "terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"exam\"}]}],\"code\":{\"text\":\"JVD\"},"
+     SUBJ "," WHEN ",\"valueString\":\"none\"}",
+     NULL, FG_OK, "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-clinical-result", NULL, NULL},
+    {"smoking status implied by its code",
+     "{\"resourceType\":\"Observation\",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":\"http://"
+     "terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]}],\"code\":{\"coding\":"
+     "[{\"system\":\"http://loinc.org\",\"code\":\"72166-2\"}]}," SUBJ ",\"effectiveDateTime\":\"2024-01-02\","
+     "\"valueCodeableConcept\":{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"8517006\"}]}}",
+     NULL, FG_OK, "http://hl7.org/fhir/us/core/StructureDefinition/us-core-smokingstatus", NULL, NULL},
     {"not a resource", "[1,2]", NULL, FG_EUNPROC, NULL, "", "A resource is a JSON object with a resourceType string"},
 };
 
