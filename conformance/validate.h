@@ -6,10 +6,14 @@
  * bindings with enumerable value sets, reference target types.
  * Profile checks: tighter cardinalities, narrowed types and reference targets,
  * fixed and pattern values, required bindings, slices (members recognised by
- * their discriminator pattern; required slices present; closed slicing).
- * Not checked: FHIRPath invariants (constraint[].expression), extension
- * definitions' own contents, bindings that are not enumerable (VSAC,
- * filters, whole external code systems), profiles of referenced resources.
+ * their discriminator pattern or, for pattern slices without one, by their
+ * required value set; required slices present; closed slicing), and the US
+ * Core extension definitions (race, ethnicity, birthsex, ...) applied to every
+ * extension with their url.
+ * Not checked: FHIRPath invariants (constraint[].expression, e.g. us-core-6),
+ * bindings that are not enumerable here (VSAC, filters, all of LOINC/SNOMED),
+ * extensible bindings, profiles of referenced or contained resources, the
+ * entries of a Bundle against their profiles (validate each entry instead).
  * Spec: http://hl7.org/fhir/R4/validation.html, http://hl7.org/fhir/R4/profiling.html
  */
 #ifndef CONFORMANCE_VALIDATE_H
