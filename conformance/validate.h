@@ -72,6 +72,16 @@ enum fg_status fg_validate_resource(struct fg_pool *pool, const cJSON *resource,
 enum fg_status fg_validation_report_to_outcome(const struct fg_validation_report *report,
                                                struct fg_buf *out);
 
+/* Must Support coverage (US Core conformance M-2): for each rule of prof
+ * flagged FG_VRULE_MUST_SUPPORT (conformance/rules.h) that resource shows at
+ * least once, sets present[rule index] to 1. present has prof->n_rules
+ * entries and is only ever set, so calls over many resources accumulate.
+ * Returns how many entries this call newly set. Borrows everything.
+ * @test tests/unit/conformance/validate_test.c */
+struct fg_vprofile;
+size_t fg_validate_must_support(const struct fg_vprofile *prof, const cJSON *resource,
+                                unsigned char *present);
+
 /* The profile table entry for a canonical url (version suffix ignored), or
  * NULL. */
 const struct fg_vprofile *fg_validate_find_profile(const char *url);

@@ -22,6 +22,8 @@ struct rule_ctx {
     int nsegs;
     cJSON *fixed;   /* parsed rule->fixed, or NULL */
     cJSON *pattern; /* parsed rule->pattern, or NULL */
+    bool count_only; /* Must Support coverage: only count what is there */
+    int found;       /* matches of the last segment, when count_only */
 };
 
 /* ---- JSON pattern containment --------------------------------------------------------- */
@@ -247,7 +249,9 @@ static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
                 continue;
             count++;
             size_t o2 = arr ? fg_vexpr_push_index(rc->v, idx) : rc->v->expr_len;
-            if (leaf)
+            if (leaf && rc->count_only)
+                rc->found++;
+            else if (leaf)
                 check_value(rc, m->string, it);
             else if (cJSON_IsObject(it))
                 walk(rc, i + 1, it);
@@ -255,7 +259,7 @@ static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
         }
         fg_vexpr_pop(rc->v, old);
     }
-    if (leaf)
+    if (leaf && !rc->count_only)
         check_count(rc, count, &rc->segs[i], is_slice);
     cJSON_Delete(match);
 }
@@ -345,6 +349,30 @@ void fg_vprofile_apply_extension(struct fg_vctx *ctx, const cJSON *extension)
             return;
         }
     }
+}
+
+size_t fg_validate_must_support(const struct fg_vprofile *prof, const cJSON *resource,
+                                unsigned char *present)
+{
+    struct fg_validation_report rep;
+    memset(&rep, 0, sizeof rep);
+    struct fg_vctx ctx = {.rep = &rep}; /* count_only records no issue */
+    size_t n = 0;
+    for (size_t i = 0; i < prof->n_rules; i++) {
+        const struct fg_vrule *r = &prof->rules[i];
+        if (!(r->flags & FG_VRULE_MUST_SUPPORT))
+            continue;
+        struct rule_ctx rc = {.v = &ctx, .prof = prof, .rule = r, .count_only = true};
+        rc.nsegs = split_id(r->id, rc.segs);
+        if (rc.nsegs < 2)
+            continue;
+        walk(&rc, 1, resource);
+        if (rc.found > 0 && !present[i]) {
+            present[i] = 1;
+            n++;
+        }
+    }
+    return n;
 }
 
 /* ---- which profile a resource implies ------------------------------------------------ */

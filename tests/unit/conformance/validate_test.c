@@ -386,6 +386,41 @@ static void test_duplicates(void)
     fg_pool_free(&pool);
 }
 
+/* Must Support coverage: what a heart rate shows is marked, what it lacks
+ * (dataAbsentReason, component) is not; a second resource adds to it. */
+static void test_must_support(void)
+{
+    const struct fg_vprofile *p = fg_validate_find_profile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate");
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    unsigned char present[256] = {0};
+    CHECK(p->n_rules <= sizeof present);
+    cJSON *res = cJSON_Parse(hr_valid);
+    size_t n = fg_validate_must_support(p, res, present);
+    CHECK(n > 5);
+    size_t status = p->n_rules, dar = p->n_rules, unit = p->n_rules;
+    for (size_t i = 0; i < p->n_rules; i++) {
+        if (strcmp(p->rules[i].id, "Observation.status") == 0)
+            status = i;
+        if (strcmp(p->rules[i].id, "Observation.dataAbsentReason") == 0)
+            dar = i;
+        if (strcmp(p->rules[i].id, "Observation.value[x]:valueQuantity.unit") == 0)
+            unit = i;
+    }
+    CHECK(status < p->n_rules && present[status] == 1);
+    CHECK(unit < p->n_rules && present[unit] == 1);
+    CHECK(dar < p->n_rules && present[dar] == 0);
+    CHECK_INT(fg_validate_must_support(p, res, present), 0); /* nothing new */
+    cJSON_Delete(res);
+    res = cJSON_Parse(HR("\"status\":\"final\"," VS_CAT "," HR_CODE "," SUBJ "," WHEN
+                         ",\"dataAbsentReason\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+                         "data-absent-reason\",\"code\":\"unknown\"}]}"));
+    CHECK_INT(fg_validate_must_support(p, res, present), 1);
+    CHECK(dar < p->n_rules && present[dar] == 1);
+    cJSON_Delete(res);
+}
+
 /* Client bytes in element names must not break the OperationOutcome's JSON. */
 static void test_hostile_names(void)
 {
@@ -432,4 +467,4 @@ static void test_tables(void)
     CHECK(fg_validate_find_profile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-pat") == NULL);
 }
 
-TEST_MAIN(test_cases, test_primitives, test_contains, test_outcome, test_duplicates, test_hostile_names, test_tables)
+TEST_MAIN(test_cases, test_primitives, test_contains, test_outcome, test_duplicates, test_must_support, test_hostile_names, test_tables)
