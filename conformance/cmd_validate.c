@@ -9,6 +9,8 @@
 #include "../core/fg_buf.h"
 #include "../core/fg_limits.h"
 #include "../core/fg_pool.h"
+#include "../core/fg_mem.h"
+#include "rules.h"
 #include "validate.h"
 
 #define CLI_USAGE 2
@@ -16,15 +18,21 @@
 struct opts {
     const char *profile;
     int json;
+    int must_support;
+    /* --must-support: per profile (index in fg_vprofiles), which of its rules
+     * some resource showed; NULL until a resource of that profile came */
+    unsigned char **present;
 };
 
 static int usage(FILE *f)
 {
-    fputs("usage: fhirgate validate [--profile URL] [--json] [FILE...]\n"
+    fputs("usage: fhirgate validate [--profile URL] [--json] [--must-support] [FILE...]\n"
           "  Validates FHIR R4 JSON resources (or Bundles of them) against the base\n"
           "  definitions and US Core 7.0.0: the --profile given, else meta.profile,\n"
           "  else the profile the resource's type/code/category implies.\n"
-          "  Reads stdin when no FILE is given. Exit 1 when any resource has an error.\n",
+          "  Reads stdin when no FILE is given. Exit 1 when any resource has an error.\n"
+          "  --must-support: then list, per profile seen, the Must Support elements\n"
+          "  that no resource showed.\n",
           f);
     return f == stdout ? 0 : CLI_USAGE;
 }
@@ -93,6 +101,42 @@ static enum fg_status print_json(const char *file, int index, const cJSON *res,
     return st;
 }
 
+static enum fg_status record_must_support(const struct opts *o, const struct fg_validation_report *rep,
+                                          const cJSON *res)
+{
+    const struct fg_vprofile *p = fg_validate_find_profile(rep->profile_url);
+    if (!p)
+        return FG_OK;
+    size_t k = (size_t)(p - fg_vprofiles);
+    if (!o->present[k]) {
+        o->present[k] = fg_calloc(p->n_rules ? p->n_rules : 1, 1);
+        if (!o->present[k])
+            return FG_ENOMEM;
+    }
+    fg_validate_must_support(p, res, o->present[k]);
+    return FG_OK;
+}
+
+static void print_must_support(const struct opts *o)
+{
+    for (size_t k = 0; k < fg_vprofiles_len; k++) {
+        const struct fg_vprofile *p = &fg_vprofiles[k];
+        if (!o->present[k])
+            continue;
+        size_t ms = 0, shown = 0;
+        for (size_t i = 0; i < p->n_rules; i++) {
+            if (!(p->rules[i].flags & FG_VRULE_MUST_SUPPORT))
+                continue;
+            ms++;
+            shown += o->present[k][i];
+        }
+        printf("must-support %s: %zu of %zu shown\n", p->name, shown, ms);
+        for (size_t i = 0; i < p->n_rules; i++)
+            if ((p->rules[i].flags & FG_VRULE_MUST_SUPPORT) && !o->present[k][i])
+                printf("  missing %s\n", p->rules[i].id);
+    }
+}
+
 /* Validates one resource; returns 1 when it has errors (or on failure). */
 static int validate_one(const struct opts *o, const char *file, int index, const cJSON *res)
 {
@@ -107,6 +151,8 @@ static int validate_one(const struct opts *o, const char *file, int index, const
     if (o->json ? print_json(file, index, res, &rep) != FG_OK : (print_text(file, index, res, &rep), 0))
         goto out;
     bad = rep.n_errors > 0;
+    if (o->must_support && rep.profile_url && record_must_support(o, &rep, res) != FG_OK)
+        bad = 1;
 out:
     fg_pool_free(&pool);
     return bad;
@@ -164,6 +210,8 @@ int fg_cmd_validate(int argc, char **argv)
             return usage(stdout);
         if (strcmp(argv[i], "--json") == 0) {
             o.json = 1;
+        } else if (strcmp(argv[i], "--must-support") == 0) {
+            o.must_support = 1;
         } else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
             o.profile = argv[++i];
         } else {
@@ -172,9 +220,17 @@ int fg_cmd_validate(int argc, char **argv)
         }
     }
     int bad = 0;
+    o.present = fg_calloc(fg_vprofiles_len, sizeof *o.present);
+    if (!o.present)
+        return 1;
     if (i == argc)
-        return validate_file(&o, "-");
+        bad = validate_file(&o, "-");
     for (; i < argc; i++)
         bad |= validate_file(&o, argv[i]);
+    if (o.must_support)
+        print_must_support(&o);
+    for (size_t k = 0; k < fg_vprofiles_len; k++)
+        fg_free(o.present[k]);
+    fg_free(o.present);
     return bad;
 }
