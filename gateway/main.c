@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../conformance/cmd_validate.h"
 #include "cli.h"
 
 static int cmd_help(int argc, char **argv);
@@ -12,6 +13,7 @@ static int cmd_version(int argc, char **argv);
 
 static const struct fg_cli_command commands[] = {
     {"serve", fg_cmd_serve, "run the FHIR server (see `fhirgate serve --help`)"},
+    {"validate", fg_cmd_validate, "validate FHIR JSON files against R4 and US Core 7.0.0"},
     {"version", cmd_version, "print the version and library versions"},
     {"help", cmd_help, "list the commands, or `help COMMAND` for one"},
 };
