@@ -424,7 +424,7 @@ static enum fg_status history_rows(struct sq_conn *c, struct fg_pool *pool, sqli
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_versions < (size_t)count) {
         struct fhir_resource *r = &out->versions[out->n_versions++];
-        r->type = type;
+        r->type = type.len ? type : sq_col_str(pool, st, 5);
         r->id = id.len ? id : sq_col_str(pool, st, 4);
         r->version = sqlite3_column_int64(st, 0);
         r->last_updated_us = sqlite3_column_int64(st, 1);
@@ -452,11 +452,14 @@ static enum fg_status sq_history(struct fhir_store *store, struct fg_pool *pool,
     enum fg_status rc = FG_OK;
     struct fhir_history_result res = {0};
     bool inst = id.len > 0;
+    /* type and id both empty: system history (every type). */
+    enum sq_stmt count_q = inst ? SQ_HIST_INST_COUNT : type.len ? SQ_HIST_TYPE_COUNT : SQ_HIST_ALL_COUNT;
+    enum sq_stmt rows_q = inst ? SQ_HIST_INST : type.len ? SQ_HIST_TYPE : SQ_HIST_ALL;
     if (count <= 0 || count > FG_MAX_HISTORY_COUNT)
         count = FG_MAX_HISTORY_COUNT;
     /* Reads run in one read transaction so the total and the rows agree. */
     sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
-    sqlite3_stmt *st = sq_stmt(c, inst ? SQ_HIST_INST_COUNT : SQ_HIST_TYPE_COUNT);
+    sqlite3_stmt *st = sq_stmt(c, count_q);
     sq_bind_str(st, 1, type);
     if (inst)
         sq_bind_str(st, 2, id);
@@ -472,13 +475,13 @@ static enum fg_status sq_history(struct fhir_store *store, struct fg_pool *pool,
                           (int)type.len, type.ptr, (int)id.len, id.ptr);
         goto out;
     }
-    st = sq_stmt(c, inst ? SQ_HIST_INST : SQ_HIST_TYPE);
+    st = sq_stmt(c, rows_q);
     sq_bind_str(st, 1, type);
     if (inst)
         sq_bind_str(st, 2, id);
     sqlite3_bind_int64(st, inst ? 3 : 2, since_us);
     sqlite3_bind_int(st, inst ? 4 : 3, count);
-    type = fg_pool_str(pool, type);
+    type = type.len ? fg_pool_str(pool, type) : FG_STR_NULL;
     id = inst ? fg_pool_str(pool, id) : FG_STR_NULL;
     rc = history_rows(c, pool, st, type, id, count, &res, err);
     if (rc == FG_OK)

@@ -59,6 +59,8 @@ enum sq_stmt {
     SQ_HIST_INST_COUNT,
     SQ_HIST_TYPE,
     SQ_HIST_TYPE_COUNT,
+    SQ_HIST_ALL,
+    SQ_HIST_ALL_COUNT,
     SQ_READ_RID,
     SQ_STMT_COUNT
 };

@@ -127,11 +127,20 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
     [SQ_HIST_INST_COUNT] = "SELECT (SELECT count(*) FROM res WHERE type = ?1 AND id = ?2"
                            " AND last_updated >= ?3) + (SELECT count(*) FROM res_history"
                            " WHERE type = ?1 AND id = ?2 AND last_updated >= ?3)",
-    [SQ_HIST_TYPE] = "SELECT version, last_updated, deleted, json, id FROM res"
+    [SQ_HIST_TYPE] = "SELECT version, last_updated, deleted, json, id, type FROM res"
                      " WHERE type = ?1 AND last_updated >= ?2"
-                     " UNION ALL SELECT version, last_updated, deleted, json, id"
+                     " UNION ALL SELECT version, last_updated, deleted, json, id, type"
                      " FROM res_history WHERE type = ?1 AND last_updated >= ?2"
                      " ORDER BY 2 DESC, 5 DESC, 1 DESC LIMIT ?3",
+    /* System history: ?1 (the type) is bound but unused, so the binds match the type form. */
+    [SQ_HIST_ALL] = "SELECT version, last_updated, deleted, json, id, type FROM res"
+                    " WHERE last_updated >= ?2"
+                    " UNION ALL SELECT version, last_updated, deleted, json, id, type"
+                    " FROM res_history WHERE last_updated >= ?2"
+                    " ORDER BY 2 DESC, 6 DESC, 5 DESC, 1 DESC LIMIT ?3",
+    [SQ_HIST_ALL_COUNT] = "SELECT (SELECT count(*) FROM res WHERE last_updated >= ?2)"
+                          " + (SELECT count(*) FROM res_history"
+                          " WHERE last_updated >= ?2)",
     [SQ_HIST_TYPE_COUNT] = "SELECT (SELECT count(*) FROM res WHERE type = ?1"
                            " AND last_updated >= ?2) + (SELECT count(*) FROM res_history"
                            " WHERE type = ?1 AND last_updated >= ?2)",

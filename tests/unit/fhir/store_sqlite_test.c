@@ -147,6 +147,24 @@ static void test_history(void)
     CHECK_INT(fhir_store_history(t.store, t.pool, fg_str_c("Patient"), fg_str_c("zz"), 0, 10, &h,
                                  &t.err),
               FG_ENOTFOUND);
+    /* System history: every type, each version carrying its own type. */
+    t.clock.pinned_us += 1000000;
+    CHECK_INT(st_put(&t, "Observation", "o1", "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                                              "\"code\":{\"text\":\"x\"}}"),
+              FG_OK);
+    CHECK_INT(fhir_store_history(t.store, t.pool, FG_STR_NULL, FG_STR_NULL, 0, 100, &h, &t.err),
+              FG_OK);
+    CHECK_INT(h.total, 6);
+    CHECK_INT(h.n_versions, 6);
+    if (h.n_versions == 6) {
+        CHECK_SLICE(h.versions[0].type, "Observation");
+        CHECK_SLICE(h.versions[0].id, "o1");
+        CHECK_SLICE(h.versions[5].type, "Patient");
+    }
+    CHECK_INT(fhir_store_history(t.store, t.pool, FG_STR_NULL, FG_STR_NULL, t.clock.pinned_us, 100,
+                                 &h, &t.err),
+              FG_OK);
+    CHECK_INT(h.total, 1);
     st_close(&t);
 }
 
