@@ -1,12 +1,15 @@
 /* gen_bench_data.c - writes the `make bench` data set as FHIR transaction Bundles.
  *
- * usage: gen_bench_data OUTDIR PATIENTS OBSERVATIONS BUNDLE_SIZE
+ * usage: gen_bench_data OUTDIR PATIENTS OBSERVATIONS BUNDLE_SIZE [grouped|interleaved]
  *
  * Writes OUTDIR/p-NNNNN.json (US Core Patients bp-0 .. bp-<PATIENTS-1>) and
  * OUTDIR/o-NNNNNN.json (US Core vital-sign and laboratory Observations
  * bo-0 .. bo-<OBSERVATIONS-1>), BUNDLE_SIZE entries per Bundle, each entry a
- * PUT with its id, so loading the set twice is idempotent. Observation i
- * belongs to patient i % PATIENTS; its effectiveDateTime is spread over
+ * PUT with its id, so loading the set twice is idempotent. Layout "grouped"
+ * (the default: a record arrives one patient at a time) gives Observation i
+ * to patient i * PATIENTS / OBSERVATIONS; "interleaved" (the worst case for
+ * the store: every Bundle touches every patient) to patient i % PATIENTS.
+ * Each patient gets the same number either way. Its effectiveDateTime is spread over
  * 2016-01-01 .. 2025-12-31 in the patient's time zone. Everything comes from
  * a counter-based generator (splitmix64 of the index), so the output is the
  * same on every run and machine. A resource is about 1 KB of JSON.
@@ -217,9 +220,22 @@ static void put_component(FILE *f, const char *code, const char *display, const 
     fputc('}', f);
 }
 
-static void put_observation(FILE *f, uint64_t i, uint64_t n_patients)
+struct obs_layout {
+    uint64_t n_patients;
+    uint64_t n_observations;
+    int interleaved;
+};
+
+static uint64_t patient_of(const struct obs_layout *lay, uint64_t i)
 {
-    uint64_t p = i % n_patients;
+    if (lay->interleaved || lay->n_observations == 0)
+        return i % lay->n_patients;
+    return (uint64_t)((unsigned __int128)i * lay->n_patients / lay->n_observations);
+}
+
+static void put_observation(FILE *f, uint64_t i, const struct obs_layout *lay)
+{
+    uint64_t p = patient_of(lay, i);
     const struct obs_kind *k = pick_kind(rnd(2, i, 0));
     int64_t t = SPAN_START + (int64_t)(rnd(2, i, 1) % ((uint64_t)SPAN_DAYS * 86400u));
     double v = k->mean + (unit_interval(rnd(2, i, 2)) - 0.5) * k->spread;
@@ -270,7 +286,7 @@ static void put_observation(FILE *f, uint64_t i, uint64_t n_patients)
 
 /* Writes one transaction Bundle of entries [first, first + n) of one kind. */
 static int write_bundle(const char *path, int is_patient, uint64_t first, uint64_t n,
-                        uint64_t n_patients, uint64_t *bytes)
+                        const struct obs_layout *lay, uint64_t *bytes)
 {
     static char iobuf[1 << 20];
     FILE *f = fopen(path, "w");
@@ -288,7 +304,7 @@ static int write_bundle(const char *path, int is_patient, uint64_t first, uint64
         if (is_patient)
             put_patient(f, i);
         else
-            put_observation(f, i, n_patients);
+            put_observation(f, i, lay);
         fprintf(f, ",\"request\":{\"method\":\"PUT\",\"url\":\"%s/b%c-%" PRIu64 "\"}}",
                 is_patient ? "Patient" : "Observation", is_patient ? 'p' : 'o', i);
     }
@@ -304,7 +320,7 @@ static int write_bundle(const char *path, int is_patient, uint64_t first, uint64
 }
 
 static int write_all(const char *dir, int is_patient, uint64_t count, uint64_t per_bundle,
-                     uint64_t n_patients, uint64_t *bundles, uint64_t *bytes)
+                     const struct obs_layout *lay, uint64_t *bundles, uint64_t *bytes)
 {
     char path[4096];
     for (uint64_t first = 0, b = 0; first < count; first += per_bundle, b++) {
@@ -315,7 +331,7 @@ static int write_all(const char *dir, int is_patient, uint64_t count, uint64_t p
             fprintf(stderr, "gen_bench_data: output path too long\n");
             return -1;
         }
-        if (write_bundle(path, is_patient, first, n, n_patients, bytes) != 0)
+        if (write_bundle(path, is_patient, first, n, lay, bytes) != 0)
             return -1;
         (*bundles)++;
     }
@@ -338,16 +354,24 @@ static int parse_arg(const char *what, const char *s, int64_t min, int64_t max, 
 int main(int argc, char **argv)
 {
     uint64_t patients, observations, per_bundle, bundles = 0, bytes = 0;
-    if (argc != 5) {
-        fprintf(stderr, "usage: gen_bench_data OUTDIR PATIENTS OBSERVATIONS BUNDLE_SIZE\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: gen_bench_data OUTDIR PATIENTS OBSERVATIONS BUNDLE_SIZE"
+                        " [grouped|interleaved]\n");
+        return 2;
+    }
+    if (argc == 6 && strcmp(argv[5], "grouped") != 0 && strcmp(argv[5], "interleaved") != 0) {
+        fprintf(stderr, "gen_bench_data: layout must be grouped or interleaved, not \"%s\"\n",
+                argv[5]);
         return 2;
     }
     if (parse_arg("PATIENTS", argv[2], 1, 100000000, &patients) != 0 ||
         parse_arg("OBSERVATIONS", argv[3], 0, INT64_C(1000000000), &observations) != 0 ||
         parse_arg("BUNDLE_SIZE", argv[4], 1, MAX_BUNDLE, &per_bundle) != 0)
         return 2;
-    if (write_all(argv[1], 1, patients, per_bundle, patients, &bundles, &bytes) != 0 ||
-        write_all(argv[1], 0, observations, per_bundle, patients, &bundles, &bytes) != 0)
+    struct obs_layout lay = {patients, observations,
+                             argc == 6 && strcmp(argv[5], "interleaved") == 0};
+    if (write_all(argv[1], 1, patients, per_bundle, &lay, &bundles, &bytes) != 0 ||
+        write_all(argv[1], 0, observations, per_bundle, &lay, &bundles, &bytes) != 0)
         return 1;
     printf("patients=%" PRIu64 " observations=%" PRIu64 " bundles=%" PRIu64 " bytes=%" PRIu64 "\n",
            patients, observations, bundles, bytes);

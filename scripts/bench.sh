@@ -43,6 +43,7 @@ done
 BENCH_OBS=${BENCH_OBS:-1000000}
 BENCH_PATIENTS=${BENCH_PATIENTS:-1000}
 BENCH_BUNDLE=${BENCH_BUNDLE:-1000}
+BENCH_LAYOUT=${BENCH_LAYOUT:-grouped}
 BENCH_LOADERS=${BENCH_LOADERS:-2}
 BENCH_SECONDS=${BENCH_SECONDS:-15}
 BENCH_WARMUP=${BENCH_WARMUP:-3}
@@ -218,7 +219,7 @@ data_bytes=0
 if [ "$BENCH_LOAD" -eq 1 ]; then
     mkdir -p "$tmp/data"
     echo "bench: generating $BENCH_PATIENTS patients, $BENCH_OBS Observations"
-    run_child "$gen" "$tmp/data" "$BENCH_PATIENTS" "$BENCH_OBS" "$BENCH_BUNDLE" >"$tmp/gen.out"
+    run_child "$gen" "$tmp/data" "$BENCH_PATIENTS" "$BENCH_OBS" "$BENCH_BUNDLE" "$BENCH_LAYOUT" >"$tmp/gen.out"
     gen_out=$(cat "$tmp/gen.out")
     data_bytes=$(echo "$gen_out" | sed -n 's/.*bytes=\([0-9]*\).*/\1/p')
     : >"$tmp/load-errors"
@@ -443,7 +444,7 @@ report() {
     if [ "$BENCH_LOAD" -eq 1 ]; then
         echo "data: $BENCH_PATIENTS patients, $BENCH_OBS Observations, $((data_bytes / 1048576)) MiB of transaction Bundles ($BENCH_BUNDLE entries each)"
         if [ -n "$load_rate" ]; then
-            echo "load: $BENCH_OBS Observations in $load_seconds s = $load_rate resources/s ($BENCH_LOADERS concurrent POST /fhir transactions)"
+            echo "load: $BENCH_OBS Observations in $load_seconds s = $load_rate resources/s ($BENCH_LOADERS concurrent POST /fhir transactions, $BENCH_LAYOUT by patient)"
         else
             echo "load: FAILED (see the problems above)"
         fi
