@@ -1,10 +1,18 @@
 /* fg_log.c - JSON-lines log writer. */
 #include "fg_log.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <unistd.h>
+
 #include "fg_buf.h"
 
 void fg_log_init(struct fg_log *log, FILE *out, const struct fg_clock *clock)
 {
+    /* Lines are written with write(2) on the descriptor from now on: flush
+     * what stdio still holds so the order is kept. */
+    if (out)
+        fflush(out);
     log->out = out;
     log->clock = clock;
     pthread_mutex_init(&log->lock, NULL);
@@ -29,6 +37,28 @@ static enum fg_status append_field(struct fg_buf *b, const struct fg_log_field *
     return fg_buf_append_json_string(b, f->s);
 }
 
+/* One write(2) per line: lines up to PIPE_BUF bytes never interleave on a
+ * pipe, and appends to a file are atomic, so no lock (and no stdio flush) is
+ * needed on the request path. Longer lines take the lock. */
+static void write_line(struct fg_log *log, const char *p, size_t n)
+{
+    int fd = fileno(log->out);
+    bool locked = n > PIPE_BUF;
+    if (locked)
+        pthread_mutex_lock(&log->lock);
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break; /* a log that cannot be written is dropped, never fatal */
+        p += w;
+        n -= (size_t)w;
+    }
+    if (locked)
+        pthread_mutex_unlock(&log->lock);
+}
+
 void fg_log_write(struct fg_log *log, const char *event, const struct fg_log_field *fields,
                   size_t n_fields)
 {
@@ -45,11 +75,7 @@ void fg_log_write(struct fg_log *log, const char *event, const struct fg_log_fie
         st = append_field(&b, &fields[i]);
     if (st == FG_OK)
         st = fg_buf_append(&b, "}\n", 2);
-    if (st == FG_OK) {
-        pthread_mutex_lock(&log->lock);
-        fwrite(b.data, 1, b.len, log->out);
-        fflush(log->out);
-        pthread_mutex_unlock(&log->lock);
-    }
+    if (st == FG_OK)
+        write_line(log, b.data, b.len);
     fg_buf_cleanup(&b);
 }
