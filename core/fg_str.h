@@ -55,6 +55,11 @@ enum fg_status fg_parse_decimal(struct fg_str s, double *out);
  * FG_EINVAL on a truncated or non-hex escape. */
 enum fg_status fg_url_decode(struct fg_str src, bool plus_is_space, char *dst, size_t *dst_len);
 
+/* Length of the valid UTF-8 sequence starting at s[0] (n bytes available),
+ * or 0 when it is not one: truncated, overlong, a surrogate, or past
+ * U+10FFFF. n must be at least 1. @test tests/unit/core/str_test.c */
+size_t fg_utf8_seq_len(const unsigned char *s, size_t n);
+
 /* True when s is a FHIR id: [A-Za-z0-9\-\.]{1,64}. */
 bool fg_is_fhir_id(struct fg_str s);
 

@@ -4,39 +4,6 @@
 
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one
- * (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    unsigned cp = c & (0x7F >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
 
 /* Diagnostics may quote client bytes: JSON text must stay valid UTF-8, so
  * each invalid byte becomes U+FFFD. */
@@ -47,7 +14,7 @@ static enum fg_status append_text(struct fg_buf *out, struct fg_str s)
     enum fg_status st = FG_OK;
     const unsigned char *p = (const unsigned char *)s.ptr;
     for (size_t i = 0; st == FG_OK && i < s.len;) {
-        size_t n = utf8_seq_len(p + i, s.len - i);
+        size_t n = fg_utf8_seq_len(p + i, s.len - i);
         if (n == 0) {
             st = fg_buf_append(&clean, "\xEF\xBF\xBD", 3);
             i++;

@@ -12,39 +12,6 @@
 
 #include "search_internal.h"
 
-/* Length of the valid UTF-8 sequence at s[i..], or 0 when it is not one
- * (overlong forms, surrogates, past U+10FFFF, truncated). */
-static size_t utf8_seq_len(const unsigned char *s, size_t i, size_t n)
-{
-    unsigned char c = s[i];
-    size_t len;
-    unsigned long cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n - i < len)
-        return 0;
-    for (size_t k = 1; k < len; k++) {
-        if ((s[i + k] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
 
 /* True when s is UTF-8 with no control characters other than tab, CR, LF. */
 static bool text_ok(struct fg_str s)
@@ -53,7 +20,7 @@ static bool text_ok(struct fg_str s)
     for (size_t i = 0; i < s.len;) {
         if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') || p[i] == 0x7F)
             return false;
-        size_t k = utf8_seq_len(p, i, s.len);
+        size_t k = fg_utf8_seq_len(p + i, s.len - i);
         if (k == 0)
             return false;
         i += k;

@@ -84,35 +84,6 @@ void fg_rest_http_date(int64_t t_us, char out[FG_HTTP_DATE_MAX])
 #define FG_STR_OF_(x) #x
 #define FG_STR_OF(x) FG_STR_OF_(x)
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], cp, min;
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    cp = c & (0x7Fu >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    return cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : len;
-}
 
 /* Finds the first byte that is not UTF-8 or nests deeper than the limit.
  * Returns its offset, or body.len when there is none; *why says which. */
@@ -122,7 +93,7 @@ static size_t scan_json(struct fg_str body, const char **why)
     int depth = 0;
     bool in_string = false, escaped = false;
     for (size_t i = 0; i < body.len;) {
-        size_t n = utf8_len(p + i, body.len - i);
+        size_t n = fg_utf8_seq_len(p + i, body.len - i);
         if (n == 0) {
             *why = "invalid UTF-8";
             return i;

@@ -85,6 +85,30 @@ static void test_split_and_ids(void)
     CHECK(!fg_is_fhir_id(fg_str_c("xx234567890123456789012345678901234567890123456789012345678901234")));
 }
 
+static void test_utf8_seq_len_table(void)
+{
+    static const struct {
+        const char *bytes;
+        size_t n;
+        size_t want;
+    } rows[] = {
+        {"a", 1, 1},
+        {"\xC3\xA9", 2, 2},             /* é */
+        {"\xE2\x80\x99", 3, 3},         /* ’ */
+        {"\xF0\x9F\x98\x80", 4, 4},     /* U+1F600 */
+        {"\xC3", 1, 0},                 /* truncated */
+        {"\xC0\xAF", 2, 0},             /* overlong '/' */
+        {"\xE0\x80\xAF", 3, 0},         /* overlong, 3 bytes */
+        {"\xED\xA0\x80", 3, 0},         /* surrogate U+D800 */
+        {"\xF4\x90\x80\x80", 4, 0},     /* past U+10FFFF */
+        {"\xC3\x28", 2, 0},             /* bad continuation */
+        {"\x80", 1, 0},                 /* lone continuation */
+        {"\xFF", 1, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        CHECK_INT(fg_utf8_seq_len((const unsigned char *)rows[i].bytes, rows[i].n), rows[i].want);
+}
+
 static void test_buf_cap_and_escape(void)
 {
     struct fg_buf b;
@@ -158,5 +182,5 @@ static void test_clock(void)
     CHECK_INT(fg_days_from_civil(2000, 3, 1), 11017);
 }
 
-TEST_MAIN(test_parse_i64_table, test_parse_decimal_table, test_url_decode, test_split_and_ids,
+TEST_MAIN(test_parse_i64_table, test_parse_decimal_table, test_url_decode, test_utf8_seq_len_table, test_split_and_ids,
           test_buf_cap_and_escape, test_buf_survives_allocation_failures, test_pool, test_clock)
