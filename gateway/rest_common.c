@@ -459,18 +459,9 @@ enum fg_status fg_rest_unknown_type(struct fg_req *req)
  * it reveals only what the server offers, no data. */
 enum fg_status fg_rest_metadata(struct fg_req *req)
 {
-    struct fg_buf b;
-    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
-    struct fg_capability_info info = {
-        .base_url = fg_req_base_url(req),
-        .software_version = FG_VERSION,
-        .now_us = fg_clock_now_us(&req->srv->clock),
-    };
-    enum fg_status st = fg_capability_write(&info, &b);
-    if (st != FG_OK)
-        fg_error_set(&req->err, st, NULL, "cannot build the CapabilityStatement");
-    if (st == FG_OK)
-        st = fg_rest_send_buf(req, 200, &b);
-    fg_buf_cleanup(&b);
-    return st;
+    struct fg_str body;
+    if (fg_server_capability(req->srv, &body) != FG_OK)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "cannot build the CapabilityStatement");
+    fg_resp_set(req, 200, FG_CT_FHIR_JSON, body);
+    return FG_OK;
 }

@@ -14,6 +14,8 @@
 
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
+#include "../conformance/capability.h"
+#include "cli.h"
 #include "request.h"
 
 /* TLS 1.2 and 1.3 only (GnuTLS priority string). */
@@ -43,6 +45,7 @@ enum fg_status fg_server_init(struct fg_server *srv, const struct fg_config *cfg
     srv->routes = fg_routes;
     srv->n_routes = fg_routes_count;
     atomic_init(&srv->in_flight, 0);
+    pthread_mutex_init(&srv->capability_lock, NULL);
     if (cfg->now[0] && fg_clock_pin(&srv->clock, fg_str_c(cfg->now)) != FG_OK) {
         set_msg(msg, msg_size, "now: \"%s\" is not YYYY-MM-DD or an instant", cfg->now);
         return FG_EINVAL;
@@ -235,9 +238,35 @@ void fg_server_stop(struct fg_server *srv, int grace_ms)
     fg_log_write(&srv->log, "stopped", f, 2);
 }
 
+enum fg_status fg_server_capability(struct fg_server *srv, struct fg_str *out)
+{
+    enum fg_status st = FG_OK;
+    pthread_mutex_lock(&srv->capability_lock);
+    if (!srv->capability_json) {
+        struct fg_buf b;
+        fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+        struct fg_capability_info info = {
+            .base_url = srv->cfg.base_url,
+            .software_version = FG_VERSION,
+            .now_us = fg_clock_now_us(&srv->clock),
+        };
+        st = fg_capability_write(&info, &b);
+        if (st == FG_OK)
+            st = fg_buf_take(&b, &srv->capability_json, &srv->capability_len);
+        fg_buf_cleanup(&b);
+    }
+    if (st == FG_OK)
+        *out = fg_str_n(srv->capability_json, srv->capability_len);
+    pthread_mutex_unlock(&srv->capability_lock);
+    return st;
+}
+
 void fg_server_cleanup(struct fg_server *srv)
 {
     fg_server_stop(srv, 0);
+    fg_free(srv->capability_json);
+    srv->capability_json = NULL;
+    pthread_mutex_destroy(&srv->capability_lock);
     fhir_store_close(&srv->store);
     if (srv->bench_resp)
         MHD_destroy_response(srv->bench_resp);

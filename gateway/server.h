@@ -11,6 +11,7 @@
 #ifndef FG_SERVER_H
 #define FG_SERVER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,7 +42,15 @@ struct fg_server {
     char *tls_key_pem;               /* owned */
     uint16_t port;                   /* the port actually bound */
     atomic_long in_flight;           /* requests between URI callback and completion */
+    pthread_mutex_t capability_lock; /* guards the two fields below */
+    char *capability_json;           /* owned: the CapabilityStatement, built on first use
+                                        (it depends only on static tables and the base URL) */
+    size_t capability_len;
 };
+
+/* The server's CapabilityStatement JSON text, built once on first use and
+ * kept until fg_server_cleanup; *out borrows it. FG_ENOMEM on failure. */
+enum fg_status fg_server_capability(struct fg_server *srv, struct fg_str *out);
 
 /* Prepares srv from cfg (copied): pins the clock, opens the access log.
  * Does not listen yet. On failure msg says why and srv needs no cleanup.
