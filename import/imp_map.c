@@ -137,13 +137,13 @@ static bool unit_matches(const char *pattern, struct fg_str unit)
     if (unit.len < pre + post || memcmp(unit.ptr, pattern, pre) != 0 ||
         memcmp(unit.ptr + unit.len - post, star + 1, post) != 0)
         return false;
-    /* the tagged part must be a decimal number, nothing else */
+    /* the tagged part (the molar mass) must be a decimal number, nothing else */
     for (size_t i = pre; i < unit.len - post; i++) {
         char c = unit.ptr[i];
-        if (!((c >= '0' && c <= '9') || c == '.' || c == '<' || c == '>'))
+        if (!((c >= '0' && c <= '9') || c == '.'))
             return false;
     }
-    return unit.len > pre + post && unit.ptr[pre] == '<' && unit.ptr[unit.len - post - 1] == '>';
+    return unit.len > pre + post;
 }
 
 enum fg_status imp_map_apple(struct fg_str type, struct fg_str unit,

@@ -2,6 +2,7 @@
 #include "imp_run.h"
 
 #include <string.h>
+#include <sys/types.h>
 
 void imp_report_init(struct imp_report *r)
 {
@@ -59,4 +60,67 @@ enum fg_status imp_run_emit(const struct imp_options *opts, imp_emit_fn emit, vo
     }
     cJSON_Delete(obs);
     return rc;
+}
+
+static enum fg_status mem_read(struct imp_src *src, void *buf, size_t cap, size_t *got,
+                               struct fg_error *err)
+{
+    (void)err;
+    struct imp_src_mem *m = src->impl;
+    size_t n = m->len - m->pos < cap ? m->len - m->pos : cap;
+    if (n)
+        memcpy(buf, m->data + m->pos, n);
+    m->pos += n;
+    *got = n;
+    return FG_OK;
+}
+
+void imp_src_from_mem(struct imp_src *src, struct imp_src_mem *m, const void *data, size_t len)
+{
+    m->data = data;
+    m->len = data ? len : 0;
+    m->pos = 0;
+    src->read = mem_read;
+    src->total = m->len;
+    src->impl = m;
+}
+
+static enum fg_status file_read(struct imp_src *src, void *buf, size_t cap, size_t *got,
+                                struct fg_error *err)
+{
+    struct imp_src_file *sf = src->impl;
+    size_t n = fread(buf, 1, cap, sf->f);
+    if (n == 0 && ferror(sf->f))
+        return fg_error_set(err, FG_EIO, NULL, "reading the import file failed");
+    *got = n;
+    return FG_OK;
+}
+
+enum fg_status imp_src_file_open(struct imp_src *src, struct imp_src_file *sf, const char *path,
+                                 struct fg_error *err)
+{
+    sf->f = fopen(path, "rb");
+    if (!sf->f)
+        return fg_error_set(err, FG_EIO, NULL, "the import file cannot be opened");
+    src->total = 0;
+    if (fseeko(sf->f, 0, SEEK_END) == 0) {
+        off_t size = ftello(sf->f);
+        if (size > 0)
+            src->total = (uint64_t)size;
+    }
+    if (fseeko(sf->f, 0, SEEK_SET) != 0) {
+        fclose(sf->f);
+        sf->f = NULL;
+        return fg_error_set(err, FG_EIO, NULL, "the import file cannot be read");
+    }
+    src->read = file_read;
+    src->impl = sf;
+    return FG_OK;
+}
+
+void imp_src_file_close(struct imp_src_file *sf)
+{
+    if (sf->f)
+        fclose(sf->f);
+    sf->f = NULL;
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cJSON.h>
 
@@ -74,6 +75,32 @@ struct imp_report {
 };
 
 void imp_report_init(struct imp_report *r);
+
+/* A byte stream an importer pulls from (a file, memory, a zip entry). read fills up to cap
+ * bytes into buf and sets *got (0 = end of input); errors are described in err.
+ * total is the size when known (for progress), else 0. */
+struct imp_src {
+    enum fg_status (*read)(struct imp_src *src, void *buf, size_t cap, size_t *got,
+                           struct fg_error *err);
+    uint64_t total;
+    void *impl; /* borrowed by the reader */
+};
+
+/* A source over memory: borrows data and m (both must outlive src). */
+struct imp_src_mem {
+    const unsigned char *data;
+    size_t len, pos;
+};
+void imp_src_from_mem(struct imp_src *src, struct imp_src_mem *m, const void *data, size_t len);
+
+/* A source over a file opened here: FG_EIO (err filled, naming no path) when it cannot be
+ * opened. Close with imp_src_file_close (safe on a never-opened or closed one). */
+struct imp_src_file {
+    FILE *f;
+};
+enum fg_status imp_src_file_open(struct imp_src *src, struct imp_src_file *sf, const char *path,
+                                 struct fg_error *err);
+void imp_src_file_close(struct imp_src_file *sf);
 
 /* Counts one skipped record of type with a static reason. */
 void imp_report_skip(struct imp_report *r, struct fg_str type, const char *reason);
