@@ -26,7 +26,7 @@ struct collect {
     struct collected items[COLLECT_MAX];
 };
 
-static struct collect *collect_new(bool keep_all)
+static inline struct collect *collect_new(bool keep_all)
 {
     struct collect *c = calloc(1, sizeof *c);
     if (c && keep_all) {
@@ -36,20 +36,20 @@ static struct collect *collect_new(bool keep_all)
     return c;
 }
 
-static void collect_free(struct collect *c)
+static inline void collect_free(struct collect *c)
 {
     if (c)
         cJSON_Delete(c->keep);
     free(c);
 }
 
-static const char *jstr(const cJSON *o, const char *name)
+static inline const char *jstr(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static bool shape_ok(const cJSON *obs, const struct imp_emit *e)
+static inline bool shape_ok(const cJSON *obs, const struct imp_emit *e)
 {
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(obs, "meta");
     const cJSON *tag = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(meta, "tag"), 0);
@@ -71,7 +71,7 @@ static bool shape_ok(const cJSON *obs, const struct imp_emit *e)
            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(meta, "profile")) == 1;
 }
 
-static enum fg_status collect_cb(void *ctx, const struct imp_emit *e)
+static inline enum fg_status collect_cb(void *ctx, const struct imp_emit *e)
 {
     struct collect *c = ctx;
     if (c->n == COLLECT_MAX)
@@ -90,7 +90,7 @@ static enum fg_status collect_cb(void *ctx, const struct imp_emit *e)
     return FG_OK;
 }
 
-static size_t collect_count(const struct collect *c, const char *code)
+static inline size_t collect_count(const struct collect *c, const char *code)
 {
     size_t n = 0;
     for (size_t i = 0; i < c->n; i++)
@@ -99,7 +99,7 @@ static size_t collect_count(const struct collect *c, const char *code)
 }
 
 /* Number of identifiers that occur more than once. */
-static size_t collect_dup_keys(const struct collect *c)
+static inline size_t collect_dup_keys(const struct collect *c)
 {
     size_t d = 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -114,7 +114,7 @@ static size_t collect_dup_keys(const struct collect *c)
 }
 
 /* The first kept Observation whose primary code is code (keep_all only). */
-static const cJSON *collect_find(const struct collect *c, const char *code)
+static inline const cJSON *collect_find(const struct collect *c, const char *code)
 {
     const cJSON *obs;
     cJSON_ArrayForEach(obs, c->keep)
@@ -128,7 +128,7 @@ static const cJSON *collect_find(const struct collect *c, const char *code)
 }
 
 /* Reads path whole into a malloc'd buffer; NULL when it does not exist. */
-static char *slurp(const char *path, size_t *len)
+static inline char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
