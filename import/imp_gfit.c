@@ -66,7 +66,8 @@ static enum fg_status next_member(struct gfit_parser *st, bool *first, bool *don
     if (!*first) {
         if (t != IMP_JT_COMMA)
             return imp_json_error(&st->lx, "',' or '}' expected");
-        if ((rc = imp_json_next(&st->lx, &t)) != FG_OK)
+        rc = imp_json_next(&st->lx, &t);
+        if (rc != FG_OK)
             return rc;
     }
     *first = false;
@@ -97,7 +98,8 @@ static enum fg_status next_elem(struct gfit_parser *st, bool *first, bool *done,
     if (!*first) {
         if (*t != IMP_JT_COMMA)
             return imp_json_error(&st->lx, "',' or ']' expected");
-        if ((rc = imp_json_next(&st->lx, t)) != FG_OK)
+        rc = imp_json_next(&st->lx, t);
+        if (rc != FG_OK)
             return rc;
     }
     *first = false;
@@ -142,10 +144,14 @@ static enum fg_status parse_typed_value(struct gfit_parser *st, size_t i)
 {
     bool first = true, done = false;
     enum fg_status rc;
-    while ((rc = next_member(st, &first, &done)) == FG_OK && !done) {
+    for (;;) {
+        rc = next_member(st, &first, &done);
+        if (rc != FG_OK || done)
+            break;
         enum imp_json_tok t;
         bool numeric = strcmp(st->key, "fpVal") == 0 || strcmp(st->key, "intVal") == 0;
-        if ((rc = value_token(st, &t)) != FG_OK)
+        rc = value_token(st, &t);
+        if (rc != FG_OK)
             return rc;
         if (numeric && t == IMP_JT_NUMBER && i < GFIT_MAX_VALUES) {
             st->pt.vset[i] = true;
@@ -165,16 +171,23 @@ static enum fg_status parse_values(struct gfit_parser *st, bool takeout)
     bool first = true, done = false;
     enum imp_json_tok t;
     enum fg_status rc;
-    for (size_t i = 0; (rc = next_elem(st, &first, &done, &t)) == FG_OK && !done; i++) {
+    for (size_t i = 0;; i++) {
+        rc = next_elem(st, &first, &done, &t);
+        if (rc != FG_OK || done)
+            break;
         if (t != IMP_JT_OBJ_OPEN)
             return imp_json_error(&st->lx, "a value object was expected");
         if (!takeout) {
             rc = parse_typed_value(st, i);
         } else {
             bool f2 = true, d2 = false;
-            while (rc == FG_OK && (rc = next_member(st, &f2, &d2)) == FG_OK && !d2) {
+            while (rc == FG_OK) {
+                rc = next_member(st, &f2, &d2);
+                if (rc != FG_OK || d2)
+                    break;
                 bool is_value = strcmp(st->key, "value") == 0;
-                if ((rc = value_token(st, &t)) != FG_OK)
+                rc = value_token(st, &t);
+                if (rc != FG_OK)
                     break;
                 rc = is_value && t == IMP_JT_OBJ_OPEN ? parse_typed_value(st, i)
                                                       : imp_json_skip(&st->lx, t);
@@ -304,9 +317,13 @@ static enum fg_status parse_point(struct gfit_parser *st)
     bool first = true, done = false;
     enum fg_status rc;
     pt_reset(&st->pt, st->lx.line);
-    while ((rc = next_member(st, &first, &done)) == FG_OK && !done) {
+    for (;;) {
+        rc = next_member(st, &first, &done);
+        if (rc != FG_OK || done)
+            break;
         enum imp_json_tok t;
-        if ((rc = value_token(st, &t)) != FG_OK)
+        rc = value_token(st, &t);
+        if (rc != FG_OK)
             return rc;
         bool handled = false;
         for (size_t i = 0; i < sizeof fields / sizeof fields[0] && !handled; i++) {
@@ -333,10 +350,14 @@ static enum fg_status parse_points(struct gfit_parser *st)
     bool first = true, done = false;
     enum imp_json_tok t;
     enum fg_status rc;
-    while ((rc = next_elem(st, &first, &done, &t)) == FG_OK && !done) {
+    for (;;) {
+        rc = next_elem(st, &first, &done, &t);
+        if (rc != FG_OK || done)
+            break;
         if (t != IMP_JT_OBJ_OPEN)
             return imp_json_error(&st->lx, "a data point object was expected");
-        if ((rc = parse_point(st)) != FG_OK)
+        rc = parse_point(st);
+        if (rc != FG_OK)
             return rc;
         st->r->bytes = st->lx.consumed;
         if (st->opts->progress)
@@ -384,9 +405,13 @@ static enum fg_status parse_top(struct gfit_parser *st)
 {
     bool first = true, done = false, points = false;
     enum fg_status rc = expect(st, IMP_JT_OBJ_OPEN, "a Takeout All Data file is a JSON object");
-    while (rc == FG_OK && (rc = next_member(st, &first, &done)) == FG_OK && !done) {
+    while (rc == FG_OK) {
+        rc = next_member(st, &first, &done);
+        if (rc != FG_OK || done)
+            break;
         enum imp_json_tok t;
-        if ((rc = value_token(st, &t)) != FG_OK)
+        rc = value_token(st, &t);
+        if (rc != FG_OK)
             break;
         if (strcmp(st->key, "Data Source") == 0) {
             rc = on_data_source(st, t);

@@ -67,7 +67,8 @@ static enum fg_status csv_record(struct csv_reader *cr, bool *got_one)
     cr->nf = 0;
     cr->line = cr->next_line;
     for (;;) {
-        if ((rc = csv_getc(cr, &c)) != FG_OK)
+        rc = csv_getc(cr, &c);
+        if (rc != FG_OK)
             return rc;
         if (c < 0) {
             if (quoted)
@@ -81,7 +82,8 @@ static enum fg_status csv_record(struct csv_reader *cr, bool *got_one)
         if (quoted) {
             if (c == '"') {
                 int d;
-                if ((rc = csv_getc(cr, &d)) != FG_OK)
+                rc = csv_getc(cr, &d);
+                if (rc != FG_OK)
                     return rc;
                 if (d == '"') {
                     rc = fg_buf_append_char(&cr->rec, '"');
@@ -192,7 +194,8 @@ enum fg_status imp_gfit_daily_csv_src(struct imp_src *src, const struct imp_opti
     fg_buf_init(&cr->rec, IMP_MAX_CSV_LINE);
     rc = read_header(cr, &cols);
     for (bool got = true; rc == FG_OK;) {
-        if ((rc = csv_record(cr, &got)) != FG_OK || !got)
+        rc = csv_record(cr, &got);
+        if (rc != FG_OK || !got)
             break;
         if (cr->nf == 1 && cell(cr, 0).len == 0)
             continue; /* blank line */

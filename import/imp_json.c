@@ -118,11 +118,15 @@ static enum fg_status unicode_escape(struct imp_json_lex *lx)
     if (cp >= 0xdc00 && cp <= 0xdfff)
         return imp_json_error(lx, "lone low surrogate");
     if (cp >= 0xd800 && cp <= 0xdbff) {
-        if ((rc = get(lx, &c1)) != FG_OK || (rc = get(lx, &c2)) != FG_OK)
+        rc = get(lx, &c1);
+        if (rc == FG_OK)
+            rc = get(lx, &c2);
+        if (rc != FG_OK)
             return rc;
         if (c1 != '\\' || c2 != 'u')
             return imp_json_error(lx, "lone high surrogate");
-        if ((rc = hex4(lx, &lo)) != FG_OK)
+        rc = hex4(lx, &lo);
+        if (rc != FG_OK)
             return rc;
         if (lo < 0xdc00 || lo > 0xdfff)
             return imp_json_error(lx, "bad surrogate pair");
@@ -153,7 +157,8 @@ static enum fg_status utf8_tail(struct imp_json_lex *lx, int c)
         if (t < 0x80 || t > 0xbf)
             return imp_json_error(lx, "invalid UTF-8");
         cp = (cp << 6) | ((uint32_t)t & 0x3f);
-        if ((rc = put(lx, t)) != FG_OK)
+        rc = put(lx, t);
+        if (rc != FG_OK)
             return rc;
     }
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
@@ -176,7 +181,8 @@ static enum fg_status lex_string(struct imp_json_lex *lx)
         if (c < 0x20)
             return imp_json_error(lx, "control character in a string");
         if (c == '\\') {
-            if ((rc = get(lx, &c)) != FG_OK)
+            rc = get(lx, &c);
+            if (rc != FG_OK)
                 return rc;
             if (c == 'u') {
                 rc = unicode_escape(lx);
@@ -196,18 +202,30 @@ static enum fg_status lex_string(struct imp_json_lex *lx)
     }
 }
 
+/* Reads an optional exponent sign after 'e'/'E'. */
+static enum fg_status exponent_sign(struct imp_json_lex *lx)
+{
+    int c;
+    enum fg_status rc = peek(lx, &c);
+    if (rc != FG_OK || (c != '+' && c != '-'))
+        return rc;
+    rc = get(lx, &c);
+    return rc == FG_OK ? put(lx, c) : rc;
+}
+
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? ; first is already read. */
 static enum fg_status lex_number(struct imp_json_lex *lx, int first)
 {
     enum fg_status rc = put(lx, first);
     int state = first == '-' ? 0 : first == '0' ? 2 : 1; /* 0 sign, 1 int, 2 zero */
-    int c;
+    int c = 0;
     bool frac = false, expo = false, need_digit = state == 0;
-    for (;;) {
-        if (rc != FG_OK || (rc = peek(lx, &c)) != FG_OK)
-            return rc;
-        bool digit = c >= '0' && c <= '9';
-        if (digit) {
+    while (rc == FG_OK) {
+        rc = peek(lx, &c);
+        if (rc != FG_OK)
+            break;
+        bool exp_mark = (c == 'e' || c == 'E') && !expo && !need_digit;
+        if (c >= '0' && c <= '9') {
             if (state == 2 && !frac && !expo)
                 return imp_json_error(lx, "leading zero in a number");
             if (state == 0)
@@ -215,22 +233,18 @@ static enum fg_status lex_number(struct imp_json_lex *lx, int first)
             need_digit = false;
         } else if (c == '.' && !frac && !expo && !need_digit) {
             frac = need_digit = true;
-        } else if ((c == 'e' || c == 'E') && !expo && !need_digit) {
-            expo = need_digit = true;
-            rc = get(lx, &c);
-            if (rc == FG_OK)
-                rc = put(lx, c);
-            if (rc == FG_OK)
-                rc = peek(lx, &c);
-            if (rc == FG_OK && (c == '+' || c == '-') && (rc = get(lx, &c)) == FG_OK)
-                rc = put(lx, c);
-            continue;
-        } else {
+        } else if (!exp_mark) {
             return need_digit ? imp_json_error(lx, "bad number") : FG_OK;
         }
-        if ((rc = get(lx, &c)) == FG_OK)
+        rc = get(lx, &c);
+        if (rc == FG_OK)
             rc = put(lx, c);
+        if (rc == FG_OK && exp_mark) {
+            expo = need_digit = true;
+            rc = exponent_sign(lx);
+        }
     }
+    return rc;
 }
 
 static enum fg_status lex_word(struct imp_json_lex *lx, const char *rest)
@@ -251,7 +265,8 @@ enum fg_status imp_json_next(struct imp_json_lex *lx, enum imp_json_tok *tok)
     int c;
     enum fg_status rc;
     do {
-        if ((rc = get(lx, &c)) != FG_OK)
+        rc = get(lx, &c);
+        if (rc != FG_OK)
             return rc;
     } while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
     fg_buf_reset(&lx->text);

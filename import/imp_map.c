@@ -226,6 +226,8 @@ static enum fg_status decimal_split(struct fg_str t, bool *neg, char digits[DIGI
             seen_point = true;
             continue;
         }
+        if (c < '0' || c > '9')
+            return FG_EINVAL; /* '+' and anything else fg_parse_decimal lets through */
         if (n == 0 && c == '0') { /* leading zero: only moves the exponent */
             if (seen_point)
                 e--;

@@ -137,6 +137,7 @@ static void test_value_transform(void)
         {"HKQuantityTypeIdentifierBodyMass", "kg", "70kg", FG_EINVAL, NULL, 0},
         {"HKQuantityTypeIdentifierBodyMass", "kg", "1e30", FG_EINVAL, NULL, 0},
         {"HKQuantityTypeIdentifierBodyMass", "kg", "nan", FG_EINVAL, NULL, 0},
+        {"HKQuantityTypeIdentifierBodyMass", "kg", "+5", FG_EINVAL, NULL, 0},
         {"HKQuantityTypeIdentifierBodyMass", "kg",
          "1.23456789012345678901234567890123456789012345", FG_EINVAL, NULL, 0},
     };
