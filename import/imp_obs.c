@@ -68,13 +68,18 @@ enum fg_status imp_obs_parse_hkdevice(struct fg_str s, struct imp_device *out)
 
 static const char *const kind_names[] = {"apple", "gfit", "gfit-daily", "manual"};
 
+/* Feeds "<len>:<bytes>|" (length-prefixed, so no two field lists hash alike). Hot path: no
+ * printf. */
 static bool hash_field(EVP_MD_CTX *md, struct fg_str f)
 {
     char len[24];
-    int n = snprintf(len, sizeof len, "%zu:", f.len);
-    if (n < 0 || (size_t)n >= sizeof len)
-        return false;
-    return EVP_DigestUpdate(md, len, (size_t)n) == 1 &&
+    size_t k = sizeof len, n = f.len;
+    len[--k] = ':';
+    do {
+        len[--k] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    return EVP_DigestUpdate(md, len + k, sizeof len - k) == 1 &&
            (f.len == 0 || EVP_DigestUpdate(md, f.ptr, f.len) == 1) &&
            EVP_DigestUpdate(md, "|", 1) == 1;
 }
@@ -192,12 +197,14 @@ static void add_quantity(struct build *b, cJSON *parent, double v, const char *u
 static void add_ref(struct build *b, cJSON *parent, const char *name, struct fg_str patient,
                     bool as_array)
 {
-    char ref[16 + 64 + 1];
-    int n = snprintf(ref, sizeof ref, "Patient/%.*s", (int)patient.len, patient.ptr);
-    if (n < 0 || (size_t)n >= sizeof ref) {
+    char ref[8 + 64 + 1];
+    if (patient.len > 64) { /* fg_is_fhir_id was checked: cannot happen */
         b->oom = true;
         return;
     }
+    memcpy(ref, "Patient/", 8);
+    memcpy(ref + 8, patient.ptr, patient.len);
+    ref[8 + patient.len] = '\0';
     cJSON *holder = as_array ? add_arr(b, parent, name) : parent;
     cJSON *r = add_obj(b, holder, as_array ? NULL : name);
     add_str(b, r, "reference", ref);

@@ -43,6 +43,15 @@ enum fg_status imp_time_check_date(struct fg_str in)
     return FG_OK;
 }
 
+static char *put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ"; years outside 0..9999 give "" (never for accepted inputs). Hot
+ * path: no printf. */
 static void format_utc(int64_t t, char out[IMP_TIME_MAX])
 {
     int64_t days = t / 86400, sec = t % 86400;
@@ -53,11 +62,24 @@ static void format_utc(int64_t t, char out[IMP_TIME_MAX])
     int64_t y;
     unsigned m, d;
     fg_civil_from_days(days, &y, &m, &d);
-    /* y is within 0..10000 for every accepted input, so this always fits */
-    int n = snprintf(out, IMP_TIME_MAX, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
-                     (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
-    if (n < 0 || n >= IMP_TIME_MAX)
+    if (y < 0 || y > 9999) {
         out[0] = '\0';
+        return;
+    }
+    char *p = put2(out, (unsigned)(y / 100));
+    p = put2(p, (unsigned)(y % 100));
+    *p++ = '-';
+    p = put2(p, m);
+    *p++ = '-';
+    p = put2(p, d);
+    *p++ = 'T';
+    p = put2(p, (unsigned)(sec / 3600));
+    *p++ = ':';
+    p = put2(p, (unsigned)(sec / 60 % 60));
+    *p++ = ':';
+    p = put2(p, (unsigned)(sec % 60));
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 /* "YYYY-MM-DD HH:MM:SS +HHMM": 25 bytes exactly. */
@@ -78,12 +100,15 @@ enum fg_status imp_time_apple(struct fg_str in, char fhir[IMP_TIME_MAX], char ut
     int sign = in.ptr[20] == '-' ? -1 : 1;
     int64_t t = fg_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s -
                 sign * (oh * 3600 + om * 60);
-    char f[IMP_TIME_MAX];
-    int n = snprintf(f, sizeof f, "%.10sT%.8s%c%.2s:%.2s", in.ptr, in.ptr + 11, in.ptr[20],
-                     in.ptr + 21, in.ptr + 23);
-    if (n < 0 || (size_t)n >= sizeof f)
-        return FG_EINVAL;
-    memcpy(fhir, f, (size_t)n + 1);
+    /* "2019-05-14T19:05:29-04:00" */
+    memcpy(fhir, in.ptr, 10);
+    fhir[10] = 'T';
+    memcpy(fhir + 11, in.ptr + 11, 8);
+    fhir[19] = in.ptr[20];
+    memcpy(fhir + 20, in.ptr + 21, 2);
+    fhir[22] = ':';
+    memcpy(fhir + 23, in.ptr + 23, 2);
+    fhir[25] = '\0';
     format_utc(t, utc);
     *epoch_s = t;
     return FG_OK;
