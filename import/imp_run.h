@@ -26,6 +26,7 @@
 #define IMP_MAX_ZIP_UNCOMPRESSED (UINT64_C(8) << 30) /* [import_max_uncompressed] 8 GiB */
 #define IMP_MAX_ZIP_RATIO 200u            /* [import_max_zip_ratio] export.xml zips ~20:1 */
 #define IMP_MAX_ATTR_BYTES (64u * 1024u)  /* attributes of one Record */
+#define IMP_MAX_XML_TOKEN (16u << 20)      /* one unfinished XML tag held by expat */
 #define IMP_MAX_BP_PENDING 100000u        /* top-level BP records held to the end of a file */
 #define IMP_MAX_JSON_TOKEN (1u << 20)     /* one JSON string or number in a Takeout file */
 #define IMP_MAX_JSON_DEPTH 32

@@ -460,6 +460,24 @@ static void test_zip_name_safe(void)
         CHECK_INT(imp_zip_name_safe(rows[i].name), rows[i].ok);
 }
 
+/* A hostile tag that never ends: refused once expat would hold more than 16 MiB of it. */
+static void test_huge_tag(void)
+{
+    size_t n = 40u << 20;
+    char *doc = malloc(n + 1);
+    static const char head[] = "<HealthData>\n<Record type=\"";
+    memcpy(doc, head, sizeof head - 1);
+    memset(doc + sizeof head - 1, 'a', n - (sizeof head - 1));
+    doc[n] = '\0';
+    struct imp_report r;
+    struct fg_error err;
+    fg_error_clear(&err);
+    CHECK_INT(imp_apple_parse_mem(doc, n, &opts_p123, NULL, NULL, &r, &err), FG_ETOOBIG);
+    CHECK(strstr(err.diagnostics, "line 2: a tag is larger than") != NULL);
+    CHECK(r.bytes < (24u << 20)); /* stopped early, not at the end */
+    free(doc);
+}
+
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     uint64_t *last = ctx;
@@ -511,4 +529,4 @@ static void test_alloc_failures(void)
 
 TEST_MAIN(test_samples_local, test_samples_shared, test_bp_children_repeated_top_level,
           test_bp_lone_rule, test_units_and_values, test_device_and_sync, test_refusals,
-          test_zip, test_zip_limits, test_zip_name_safe, test_progress, test_alloc_failures)
+          test_zip, test_zip_limits, test_zip_name_safe, test_huge_tag, test_progress, test_alloc_failures)
