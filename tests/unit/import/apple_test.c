@@ -198,6 +198,38 @@ static void test_bp_lone_rule(void)
     collect_free(b);
 }
 
+/* A later export of the same phone (new ExportDate, one more record, records reordered) gives
+ * the old identifiers again plus exactly one new one. */
+static void test_later_export_adds_only_new(void)
+{
+    static const char first[] =
+        HEAD " <ExportDate value=\"2025-05-25 10:00:00 +0100\"/>\n" REC("HeartRate", "count/min",
+                                                                       "61", T1)
+            REC("BodyMass", "kg", "70.2", T1) "</HealthData>\n";
+    static const char later[] =
+        HEAD " <ExportDate value=\"2025-06-30 09:00:00 +0200\"/>\n" REC("BodyMass", "kg", "70.2",
+                                                                       T1)
+            REC("HeartRate", "count/min", "61", T1) REC("HeartRate", "count/min", "64", T2)
+                "</HealthData>\n";
+    struct collect *a = collect_new(false), *b = collect_new(false);
+    struct imp_report r;
+    struct fg_error err;
+    CHECK_INT(parse_doc(first, a, &r, &err), FG_OK);
+    CHECK_INT(parse_doc(later, b, &r, &err), FG_OK);
+    CHECK_INT(a->n, 2);
+    CHECK_INT(b->n, 3);
+    size_t fresh = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        bool known = false;
+        for (size_t k = 0; k < a->n; k++)
+            known = known || strcmp(a->items[k].key, b->items[i].key) == 0;
+        fresh += !known;
+    }
+    CHECK_INT(fresh, 1);
+    collect_free(a);
+    collect_free(b);
+}
+
 static void test_units_and_values(void)
 {
     static const char doc[] =
@@ -528,5 +560,5 @@ static void test_alloc_failures(void)
 }
 
 TEST_MAIN(test_samples_local, test_samples_shared, test_bp_children_repeated_top_level,
-          test_bp_lone_rule, test_units_and_values, test_device_and_sync, test_refusals,
+          test_bp_lone_rule, test_later_export_adds_only_new, test_units_and_values, test_device_and_sync, test_refusals,
           test_zip, test_zip_limits, test_zip_name_safe, test_huge_tag, test_progress, test_alloc_failures)
