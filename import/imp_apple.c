@@ -81,11 +81,11 @@ struct fg_str apple_rec_get(const struct apple_rec *r, enum apple_field f)
 
 /* ---- errors ---- */
 
-static void fail(struct apple_parser *st, enum fg_status code, unsigned long line,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void fail(struct apple_parser *st, enum fg_status code, unsigned long line, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
 
-static void fail(struct apple_parser *st, enum fg_status code, unsigned long line,
-                 const char *fmt, ...)
+static void fail(struct apple_parser *st, enum fg_status code, unsigned long line, const char *fmt,
+                 ...)
 {
     if (st->rc != FG_OK)
         return;
@@ -141,7 +141,8 @@ static enum fg_status parse_times(struct apple_parser *st, const struct apple_re
         if (imp_time_is_legacy(v))
             fail(st, FG_EINVAL, rec->line,
                  "legacy 2015 Apple Health export format (date \"%.*s\"); not supported, "
-                 "export again from a current iPhone", (int)v.len, v.ptr);
+                 "export again from a current iPhone",
+                 (int)v.len, v.ptr);
         else
             fail(st, FG_EINVAL, rec->line, "%s \"%.*s\" is not \"YYYY-MM-DD HH:MM:SS +HHMM\"",
                  i ? "endDate" : "startDate", (int)(v.len > 40 ? 40 : v.len), v.ptr);
@@ -290,7 +291,7 @@ static void begin_rec(struct apple_parser *st, struct apple_rec *rec, const XML_
     static const struct {
         const char *name;
         enum apple_field f;
-    } map[] = {{"type", AF_TYPE},     {"unit", AF_UNIT},           {"value", AF_VALUE},
+    } map[] = {{"type", AF_TYPE},         {"unit", AF_UNIT},     {"value", AF_VALUE},
                {"sourceName", AF_SOURCE}, {"device", AF_DEVICE}, {"startDate", AF_START},
                {"endDate", AF_END}};
     apple_rec_reset(rec);
@@ -349,7 +350,8 @@ static void on_top_level(struct apple_parser *st, const XML_Char *name, const XM
         if (v && imp_time_is_legacy(fg_str_c(v)))
             fail(st, FG_EINVAL, line_of(st),
                  "legacy 2015 Apple Health export format (ExportDate \"%s\"); not supported, "
-                 "export again from a current iPhone", v);
+                 "export again from a current iPhone",
+                 v);
     } else if (strcmp(name, "Me") != 0) {
         st->skip_depth = st->depth;
         apple_skip(st, fg_str_c(name), "not a measurement");
@@ -468,8 +470,8 @@ static void XMLCALL on_entity_decl(void *ud, const XML_Char *name, int is_param,
     struct apple_parser *st = ud;
     (void)is_param, (void)value, (void)value_len, (void)base, (void)public_id, (void)notation;
     fail(st, FG_EINVAL, line_of(st),
-         "entity declaration \"%.40s\" refused (%s entities are not allowed in an export)",
-         name, system_id ? "external" : "XML");
+         "entity declaration \"%.40s\" refused (%s entities are not allowed in an export)", name,
+         system_id ? "external" : "XML");
 }
 
 static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
@@ -517,8 +519,7 @@ static enum fg_status feed(struct apple_parser *st, struct imp_src *src)
         if (at >= 0 && st->r->bytes - (uint64_t)at > IMP_MAX_XML_TOKEN)
             return fg_error_set(st->err, FG_ETOOBIG, NULL,
                                 "export.xml line %lu: a tag is larger than %u bytes",
-                                (unsigned long)XML_GetCurrentLineNumber(st->xp),
-                                IMP_MAX_XML_TOKEN);
+                                (unsigned long)XML_GetCurrentLineNumber(st->xp), IMP_MAX_XML_TOKEN);
         if (st->opts->progress)
             st->opts->progress(st->opts->progress_ctx, st->r->bytes, src->total);
         if (got == 0)

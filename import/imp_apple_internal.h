@@ -25,9 +25,9 @@ enum apple_field {
     AF_DEVICE,
     AF_START,
     AF_END,
-    AF_SYNC,      /* HKMetadataKeySyncIdentifier or HKExternalUUID */
-    AF_DEV_NAME,  /* HKDeviceName metadata */
-    AF_DEV_MFR,   /* HKDeviceManufacturerName metadata */
+    AF_SYNC,     /* HKMetadataKeySyncIdentifier or HKExternalUUID */
+    AF_DEV_NAME, /* HKDeviceName metadata */
+    AF_DEV_MFR,  /* HKDeviceManufacturerName metadata */
     AF_COUNT
 };
 

@@ -32,11 +32,11 @@ struct gfit_parser {
     void *ctx;
     struct imp_report *r;
     struct fg_error *err;
-    struct fg_buf stream;     /* the file's "Data Source" */
+    struct fg_buf stream; /* the file's "Data Source" */
     bool have_stream;
-    const char *skip_reason;  /* non-NULL: every point of this stream is skipped */
+    const char *skip_reason; /* non-NULL: every point of this stream is skipped */
     struct gfit_point pt;
-    char key[GFIT_KEY_MAX];   /* the member name just read ("" when longer) */
+    char key[GFIT_KEY_MAX]; /* the member name just read ("" when longer) */
 };
 
 /* ---- small JSON walking helpers ---- */
@@ -238,8 +238,8 @@ static enum fg_status key_values(const struct gfit_point *p, char *out, size_t c
 static enum fg_status emit_point(struct gfit_parser *st)
 {
     const struct gfit_point *p = &st->pt;
-    struct fg_str type = p->set[PF_TYPE] ? pt_get(p, p->off[PF_TYPE], p->len[PF_TYPE])
-                                         : fg_str_n("", 0);
+    struct fg_str type =
+        p->set[PF_TYPE] ? pt_get(p, p->off[PF_TYPE], p->len[PF_TYPE]) : fg_str_n("", 0);
     const struct imp_map_row *row = NULL;
     if (st->skip_reason) {
         imp_report_skip(st->r, type, st->skip_reason);

@@ -52,9 +52,9 @@ enum fg_status imp_gfit_parse_src(struct imp_src *src, const struct imp_options 
 enum fg_status imp_gfit_daily_csv_file(const char *path, const struct imp_options *opts,
                                        imp_emit_fn emit, void *ctx, struct imp_report *r,
                                        struct fg_error *err);
-enum fg_status imp_gfit_daily_csv_mem(const void *data, size_t len,
-                                      const struct imp_options *opts, imp_emit_fn emit, void *ctx,
-                                      struct imp_report *r, struct fg_error *err);
+enum fg_status imp_gfit_daily_csv_mem(const void *data, size_t len, const struct imp_options *opts,
+                                      imp_emit_fn emit, void *ctx, struct imp_report *r,
+                                      struct fg_error *err);
 enum fg_status imp_gfit_daily_csv_src(struct imp_src *src, const struct imp_options *opts,
                                       imp_emit_fn emit, void *ctx, struct imp_report *r,
                                       struct fg_error *err);

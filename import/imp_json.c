@@ -96,7 +96,7 @@ static enum fg_status hex4(struct imp_json_lex *lx, uint32_t *out)
         enum fg_status rc = get(lx, &c);
         if (rc != FG_OK)
             return rc;
-        int d = c >= '0' && c <= '9' ? c - '0'
+        int d = c >= '0' && c <= '9'   ? c - '0'
                 : c >= 'a' && c <= 'f' ? c - 'a' + 10
                 : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                        : -1;
@@ -273,17 +273,39 @@ enum fg_status imp_json_next(struct imp_json_lex *lx, enum imp_json_tok *tok)
     if (c != 0xef)
         lx->started = true;
     switch (c) {
-    case -1: *tok = IMP_JT_EOF; return FG_OK;
-    case '{': *tok = IMP_JT_OBJ_OPEN; return FG_OK;
-    case '}': *tok = IMP_JT_OBJ_CLOSE; return FG_OK;
-    case '[': *tok = IMP_JT_ARR_OPEN; return FG_OK;
-    case ']': *tok = IMP_JT_ARR_CLOSE; return FG_OK;
-    case ':': *tok = IMP_JT_COLON; return FG_OK;
-    case ',': *tok = IMP_JT_COMMA; return FG_OK;
-    case '"': *tok = IMP_JT_STRING; return lex_string(lx);
-    case 't': *tok = IMP_JT_TRUE; return lex_word(lx, "rue");
-    case 'f': *tok = IMP_JT_FALSE; return lex_word(lx, "alse");
-    case 'n': *tok = IMP_JT_NULL; return lex_word(lx, "ull");
+    case -1:
+        *tok = IMP_JT_EOF;
+        return FG_OK;
+    case '{':
+        *tok = IMP_JT_OBJ_OPEN;
+        return FG_OK;
+    case '}':
+        *tok = IMP_JT_OBJ_CLOSE;
+        return FG_OK;
+    case '[':
+        *tok = IMP_JT_ARR_OPEN;
+        return FG_OK;
+    case ']':
+        *tok = IMP_JT_ARR_CLOSE;
+        return FG_OK;
+    case ':':
+        *tok = IMP_JT_COLON;
+        return FG_OK;
+    case ',':
+        *tok = IMP_JT_COMMA;
+        return FG_OK;
+    case '"':
+        *tok = IMP_JT_STRING;
+        return lex_string(lx);
+    case 't':
+        *tok = IMP_JT_TRUE;
+        return lex_word(lx, "rue");
+    case 'f':
+        *tok = IMP_JT_FALSE;
+        return lex_word(lx, "alse");
+    case 'n':
+        *tok = IMP_JT_NULL;
+        return lex_word(lx, "ull");
     default:
         if (c == '-' || (c >= '0' && c <= '9')) {
             *tok = IMP_JT_NUMBER;
@@ -302,8 +324,8 @@ enum fg_status imp_json_next(struct imp_json_lex *lx, enum imp_json_tok *tok)
 enum fg_status imp_json_skip(struct imp_json_lex *lx, enum imp_json_tok first)
 {
     if (first != IMP_JT_OBJ_OPEN && first != IMP_JT_ARR_OPEN) {
-        bool scalar = first == IMP_JT_STRING || first == IMP_JT_NUMBER ||
-                      first == IMP_JT_TRUE || first == IMP_JT_FALSE || first == IMP_JT_NULL;
+        bool scalar = first == IMP_JT_STRING || first == IMP_JT_NUMBER || first == IMP_JT_TRUE ||
+                      first == IMP_JT_FALSE || first == IMP_JT_NULL;
         return scalar ? FG_OK : imp_json_error(lx, "a value was expected");
     }
     /* the well-formedness of skipped parts is checked loosely: brackets must balance */

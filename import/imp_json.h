@@ -39,11 +39,11 @@ struct imp_json_lex {
     unsigned char buf[IMP_JSON_CHUNK];
     size_t pos, len;
     bool eof;
-    bool started;         /* a token was read (a BOM is allowed only before the first) */
-    unsigned long line;   /* 1-based line of the last token */
-    uint64_t consumed;    /* bytes pulled from src */
-    struct fg_buf text;   /* owned: the current string's or number's text */
-    const char *name;     /* file kind for messages ("Takeout JSON") */
+    bool started;       /* a token was read (a BOM is allowed only before the first) */
+    unsigned long line; /* 1-based line of the last token */
+    uint64_t consumed;  /* bytes pulled from src */
+    struct fg_buf text; /* owned: the current string's or number's text */
+    const char *name;   /* file kind for messages ("Takeout JSON") */
 };
 
 /* Embedded init; borrows src and err. Free with imp_json_cleanup. */

@@ -56,8 +56,9 @@ static const struct imp_measure measures[IMP_M_COUNT] = {
      false, US_CORE "us-core-simple-observation", NULL},
     {IMP_M_FLIGHTS, "100304-5", "Flights climbed Pedometer", NULL, NULL, "activity", false,
      US_CORE "us-core-simple-observation", NULL},
-    {IMP_M_PEAK_FLOW, "19935-6", "Maximum expiratory gas flow Respiratory system airway by Peak flow meter", NULL,
-     NULL, "exam", false, US_CORE "us-core-simple-observation", NULL},
+    {IMP_M_PEAK_FLOW, "19935-6",
+     "Maximum expiratory gas flow Respiratory system airway by Peak flow meter", NULL, NULL, "exam",
+     false, US_CORE "us-core-simple-observation", NULL},
 };
 
 #define HK "HKQuantityTypeIdentifier"
@@ -76,10 +77,10 @@ static const struct imp_map_row rows[] = {
     {IMP_SRC_APPLE, HK "BloodPressureDiastolic", "mmHg", IMP_M_BP_DIASTOLIC, "mm[Hg]", "mmHg", 0,
      1},
     {IMP_SRC_APPLE, HK "HeartRate", "count/min", IMP_M_HEART_RATE, "/min", "beats/minute", 0, 1},
-    {IMP_SRC_APPLE, HK "RestingHeartRate", "count/min", IMP_M_RESTING_HR, "/min", "beats/minute",
-     0, 1},
-    {IMP_SRC_APPLE, HK "RespiratoryRate", "count/min", IMP_M_RESP_RATE, "/min", "breaths/minute",
-     0, 1},
+    {IMP_SRC_APPLE, HK "RestingHeartRate", "count/min", IMP_M_RESTING_HR, "/min", "beats/minute", 0,
+     1},
+    {IMP_SRC_APPLE, HK "RespiratoryRate", "count/min", IMP_M_RESP_RATE, "/min", "breaths/minute", 0,
+     1},
     {IMP_SRC_APPLE, HK "BodyTemperature", "degC", IMP_M_BODY_TEMP, "Cel", "C", 0, 1},
     {IMP_SRC_APPLE, HK "BodyTemperature", "degF", IMP_M_BODY_TEMP, "[degF]", "F", 0, 1},
     {IMP_SRC_APPLE, HK "OxygenSaturation", "%", IMP_M_SPO2, "%", "%", 2, 1},
@@ -106,8 +107,7 @@ static const struct imp_map_row rows[] = {
      1},
     {IMP_SRC_GFIT, "com.google.step_count.delta", NULL, IMP_M_STEPS, "{steps}", "steps", 0, 1},
     {IMP_SRC_GFIT, "com.google.blood_pressure", NULL, IMP_M_BP_PANEL, "mm[Hg]", "mmHg", 0, 1},
-    {IMP_SRC_GFIT, "com.google.blood_glucose", NULL, IMP_M_GLUCOSE_MOLAR, "mmol/L", "mmol/L", 0,
-     1},
+    {IMP_SRC_GFIT, "com.google.blood_glucose", NULL, IMP_M_GLUCOSE_MOLAR, "mmol/L", "mmol/L", 0, 1},
     /* Google documents 0-100 for this field; taken as given (no x100) */
     {IMP_SRC_GFIT, "com.google.oxygen_saturation", NULL, IMP_M_SPO2, "%", "%", 0, 1},
     {IMP_SRC_GFIT, "com.google.body.temperature", NULL, IMP_M_BODY_TEMP, "Cel", "C", 0, 1},
@@ -116,9 +116,14 @@ static const struct imp_map_row rows[] = {
 };
 
 /* The resting-HR row: same Google type, selected by the stream name. */
-static const struct imp_map_row gfit_resting_hr = {
-    IMP_SRC_GFIT, "com.google.heart_rate.bpm", NULL, IMP_M_RESTING_HR, "/min", "beats/minute", 0,
-    1};
+static const struct imp_map_row gfit_resting_hr = {IMP_SRC_GFIT,
+                                                   "com.google.heart_rate.bpm",
+                                                   NULL,
+                                                   IMP_M_RESTING_HR,
+                                                   "/min",
+                                                   "beats/minute",
+                                                   0,
+                                                   1};
 
 const struct imp_measure *imp_map_measure(enum imp_measure_id id)
 {
@@ -146,8 +151,8 @@ static bool unit_matches(const char *pattern, struct fg_str unit)
     return unit.len > pre + post;
 }
 
-enum fg_status imp_map_apple(struct fg_str type, struct fg_str unit,
-                             const struct imp_map_row **out, struct fg_error *err)
+enum fg_status imp_map_apple(struct fg_str type, struct fg_str unit, const struct imp_map_row **out,
+                             struct fg_error *err)
 {
     bool type_known = false;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -227,7 +232,7 @@ static enum fg_status decimal_split(struct fg_str t, bool *neg, char digits[DIGI
             continue;
         }
         if (c < '0' || c > '9')
-            return FG_EINVAL; /* '+' and anything else fg_parse_decimal lets through */
+            return FG_EINVAL;     /* '+' and anything else fg_parse_decimal lets through */
         if (n == 0 && c == '0') { /* leading zero: only moves the exponent */
             if (seen_point)
                 e--;
@@ -342,23 +347,41 @@ enum fg_status imp_map_value(const struct imp_map_row *row, struct fg_str text,
 /* ---- unit normalisation for app writes ---- */
 
 static const char *const ucum_codes[] = {
-    "kg", "g", "[lb_av]", "cm", "[in_i]", "m", "km", "[mi_i]", "kg/m2", "mm[Hg]", "/min",
-    "Cel", "[degF]", "%", "mg/dL", "mmol/L", "{steps}", "/d", "kcal", "ms", "L/min", "{flights}",
+    "kg",      "g",      "[lb_av]", "cm",  "[in_i]", "m",         "km",    "[mi_i]",
+    "kg/m2",   "mm[Hg]", "/min",    "Cel", "[degF]", "%",         "mg/dL", "mmol/L",
+    "{steps}", "/d",     "kcal",    "ms",  "L/min",  "{flights}",
 };
 
 static const struct {
     const char *alias;
     const char *ucum;
 } ucum_aliases[] = {
-    {"mmHg", "mm[Hg]"},     {"mm Hg", "mm[Hg]"},   {"lbs", "[lb_av]"},  {"lb", "[lb_av]"},
-    {"count/min", "/min"},  {"beats/min", "/min"}, {"bpm", "/min"},     {"breaths/min", "/min"},
-    {"\xc2\xb0" "C", "Cel"}, {"degC", "Cel"},      {"\xc2\xb0" "F", "[degF]"},
-    {"degF", "[degF]"},     {"in", "[in_i]"},      {"kg/m^2", "kg/m2"}, {"Cal", "kcal"},
-    {"steps", "{steps}"},   {"mg/dl", "mg/dL"},    {"mmol/l", "mmol/L"},
+    {"mmHg", "mm[Hg]"},
+    {"mm Hg", "mm[Hg]"},
+    {"lbs", "[lb_av]"},
+    {"lb", "[lb_av]"},
+    {"count/min", "/min"},
+    {"beats/min", "/min"},
+    {"bpm", "/min"},
+    {"breaths/min", "/min"},
+    {"\xc2\xb0"
+     "C",
+     "Cel"},
+    {"degC", "Cel"},
+    {"\xc2\xb0"
+     "F",
+     "[degF]"},
+    {"degF", "[degF]"},
+    {"in", "[in_i]"},
+    {"kg/m^2", "kg/m2"},
+    {"Cal", "kcal"},
+    {"steps", "{steps}"},
+    {"mg/dl", "mg/dL"},
+    {"mmol/l", "mmol/L"},
 };
 
-enum fg_status imp_map_ucum_normalise(struct fg_str unit, const char *expression,
-                                      const char **ucum, struct fg_error *err)
+enum fg_status imp_map_ucum_normalise(struct fg_str unit, const char *expression, const char **ucum,
+                                      struct fg_error *err)
 {
     for (size_t i = 0; i < sizeof ucum_codes / sizeof ucum_codes[0]; i++) {
         if (fg_str_eq_c(unit, ucum_codes[i])) {

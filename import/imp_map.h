@@ -24,7 +24,7 @@
 #define IMP_HK_SYSTEM "http://developer.apple.com/documentation/healthkit"
 #define IMP_GFIT_SYSTEM "https://developers.google.com/fit/datatypes"
 #define IMP_CATEGORY_SYSTEM "http://terminology.hl7.org/CodeSystem/observation-category"
-#define IMP_PA_CATEGORY_SYSTEM \
+#define IMP_PA_CATEGORY_SYSTEM                                                                     \
     "http://hl7.org/fhir/us/physical-activity/CodeSystem/pa-temporary-codes"
 
 /* Where a measurement came from; part of the identifier key. */
@@ -66,23 +66,23 @@ enum imp_measure_id {
 /* One measure: the codes and the profile of the Observation. Static, never freed. */
 struct imp_measure {
     enum imp_measure_id id;
-    const char *loinc;        /* primary LOINC code */
+    const char *loinc; /* primary LOINC code */
     const char *display;
-    const char *loinc2;       /* second required LOINC coding (pulse oximetry) or NULL */
+    const char *loinc2; /* second required LOINC coding (pulse oximetry) or NULL */
     const char *display2;
-    const char *category;     /* observation-category code */
-    bool pa_category;         /* also pa-temporary-codes#PhysicalActivity */
-    const char *profile;      /* canonical URL of the profile to claim in meta.profile */
-    const char *manual_name;  /* key for manual entry ("weight", ...) or NULL */
+    const char *category;    /* observation-category code */
+    bool pa_category;        /* also pa-temporary-codes#PhysicalActivity */
+    const char *profile;     /* canonical URL of the profile to claim in meta.profile */
+    const char *manual_name; /* key for manual entry ("weight", ...) or NULL */
 };
 
 /* One source row: a source type (and unit pattern) mapped to a measure and a UCUM unit. */
 struct imp_map_row {
-    enum imp_source source;   /* IMP_SRC_APPLE or IMP_SRC_GFIT (daily CSV and manual use
-                               * imp_map_measure / imp_map_manual) */
-    const char *type;         /* "HKQuantityTypeIdentifierBodyMass", "com.google.weight" */
-    const char *unit;         /* source unit; "mmol<*>/L" matches any molar-mass tag;
-                               * NULL: any (Google types have a fixed unit) */
+    enum imp_source source; /* IMP_SRC_APPLE or IMP_SRC_GFIT (daily CSV and manual use
+                             * imp_map_measure / imp_map_manual) */
+    const char *type;       /* "HKQuantityTypeIdentifierBodyMass", "com.google.weight" */
+    const char *unit;       /* source unit; "mmol<*>/L" matches any molar-mass tag;
+                             * NULL: any (Google types have a fixed unit) */
     enum imp_measure_id measure;
     const char *ucum;         /* UCUM code stored in valueQuantity.code */
     const char *unit_display; /* valueQuantity.unit */
@@ -97,8 +97,8 @@ const struct imp_measure *imp_map_measure(enum imp_measure_id id);
  * FG_ENOTFOUND (no error filled) when the type is not mapped; FG_EUNPROC with err filled
  * when the type is mapped but the unit is not one the table knows.
  * On failure *out is untouched. */
-enum fg_status imp_map_apple(struct fg_str type, struct fg_str unit,
-                             const struct imp_map_row **out, struct fg_error *err);
+enum fg_status imp_map_apple(struct fg_str type, struct fg_str unit, const struct imp_map_row **out,
+                             struct fg_error *err);
 
 /* Finds the row for a Google Fit dataTypeName. stream is the file's "Data Source"
  * (a resting-heart-rate stream maps com.google.heart_rate.bpm to 40443-4).
@@ -124,7 +124,7 @@ enum fg_status imp_map_value(const struct imp_map_row *row, struct fg_str text,
  * "lbs"/"lb" -> "[lb_av]", "count/min"/"bpm"/"beats/min" -> "/min", "°C"/"degC" -> "Cel",
  * "°F"/"degF" -> "[degF]", ...). FG_EUNPROC with err naming the unit (expression may be
  * NULL) for anything not clearly mappable; on failure *ucum is untouched. */
-enum fg_status imp_map_ucum_normalise(struct fg_str unit, const char *expression,
-                                      const char **ucum, struct fg_error *err);
+enum fg_status imp_map_ucum_normalise(struct fg_str unit, const char *expression, const char **ucum,
+                                      struct fg_error *err);
 
 #endif

@@ -269,8 +269,8 @@ static void add_code(struct build *b, cJSON *obs, const struct imp_measurement *
 static void add_category(struct build *b, cJSON *obs, const struct imp_measure *ms)
 {
     cJSON *cats = add_arr(b, obs, "category");
-    add_coding(b, add_arr(b, add_obj(b, cats, NULL), "coding"), IMP_CATEGORY_SYSTEM,
-               ms->category, NULL);
+    add_coding(b, add_arr(b, add_obj(b, cats, NULL), "coding"), IMP_CATEGORY_SYSTEM, ms->category,
+               NULL);
     if (ms->pa_category)
         add_coding(b, add_arr(b, add_obj(b, cats, NULL), "coding"), IMP_PA_CATEGORY_SYSTEM,
                    "PhysicalActivity", NULL);

@@ -46,14 +46,14 @@ struct imp_device {
 struct imp_measurement {
     enum imp_source source;
     const struct imp_measure *measure; /* IMP_M_BP_PANEL for a panel */
-    struct fg_str source_type;         /* source coding code: HK type / dataTypeName; may be empty */
-    struct fg_str source_name;         /* sourceName / originDataSourceId (PII: never logged) */
-    const char *start;                 /* FHIR dateTime (or date), NUL-terminated */
-    const char *end;                   /* NULL or equal to start: effectiveDateTime */
-    struct fg_str key_start, key_end;  /* UTC forms for the key */
+    struct fg_str source_type;        /* source coding code: HK type / dataTypeName; may be empty */
+    struct fg_str source_name;        /* sourceName / originDataSourceId (PII: never logged) */
+    const char *start;                /* FHIR dateTime (or date), NUL-terminated */
+    const char *end;                  /* NULL or equal to start: effectiveDateTime */
+    struct fg_str key_start, key_end; /* UTC forms for the key */
     /* quantity (not for a panel) */
-    const char *ucum;                  /* UCUM code */
-    const char *unit_display;          /* valueQuantity.unit */
+    const char *ucum;         /* UCUM code */
+    const char *unit_display; /* valueQuantity.unit */
     double value;
     /* panel components; either may be absent (has_*) but a panel needs both */
     bool has_systolic, has_diastolic;
@@ -61,7 +61,7 @@ struct imp_measurement {
     /* identity */
     struct fg_str key_unit, key_value; /* raw source unit and value text ("136/69" for a panel) */
     struct fg_str sync_id;             /* empty when none */
-    bool daily;                        /* daily aggregate: value not in the key, replace on import */
+    bool daily; /* daily aggregate: value not in the key, replace on import */
     bool has_device;
     struct imp_device device;
 };

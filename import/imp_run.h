@@ -24,21 +24,21 @@
 
 /* Limits of an import (house style rule 11; config keys in brackets). */
 #define IMP_MAX_ZIP_UNCOMPRESSED (UINT64_C(8) << 30) /* [import_max_uncompressed] 8 GiB */
-#define IMP_MAX_ZIP_RATIO 200u            /* [import_max_zip_ratio] export.xml zips ~20:1 */
-#define IMP_MAX_ATTR_BYTES (64u * 1024u)  /* attributes of one Record */
-#define IMP_MAX_XML_TOKEN (16u << 20)      /* one unfinished XML tag held by expat */
-#define IMP_MAX_BP_PENDING 100000u        /* top-level BP records held to the end of a file */
-#define IMP_MAX_JSON_TOKEN (1u << 20)     /* one JSON string or number in a Takeout file */
+#define IMP_MAX_ZIP_RATIO 200u           /* [import_max_zip_ratio] export.xml zips ~20:1 */
+#define IMP_MAX_ATTR_BYTES (64u * 1024u) /* attributes of one Record */
+#define IMP_MAX_XML_TOKEN (16u << 20)    /* one unfinished XML tag held by expat */
+#define IMP_MAX_BP_PENDING 100000u       /* top-level BP records held to the end of a file */
+#define IMP_MAX_JSON_TOKEN (1u << 20)    /* one JSON string or number in a Takeout file */
 #define IMP_MAX_JSON_DEPTH 32
 #define IMP_MAX_CSV_LINE (64u * 1024u)
-#define IMP_REPORT_SKIP_TYPES 32          /* distinct skipped types listed in a report */
+#define IMP_REPORT_SKIP_TYPES 32 /* distinct skipped types listed in a report */
 
 /* One built Observation, handed to the callback. Everything is borrowed and valid only during
  * the call (copy or serialise what you keep). */
 struct imp_emit {
-    const cJSON *obs;                 /* the Observation */
-    const char *identifier_system;    /* IMP_KEY_SYSTEM */
-    const char *identifier_value;     /* "sha256:<hex>" */
+    const cJSON *obs;              /* the Observation */
+    const char *identifier_system; /* IMP_KEY_SYSTEM */
+    const char *identifier_value;  /* "sha256:<hex>" */
     const struct imp_measure *measure;
     bool replace; /* daily aggregate: conditional update (a fuller re-import replaces it) */
 };
@@ -50,16 +50,16 @@ typedef enum fg_status (*imp_emit_fn)(void *ctx, const struct imp_emit *e);
 typedef void (*imp_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 struct imp_options {
-    struct fg_str patient;      /* FHIR id of the patient; borrowed */
-    int64_t issued_us;          /* Observation.issued (from the server clock); 0 = leave out */
-    uint64_t max_uncompressed;  /* zip: 0 = IMP_MAX_ZIP_UNCOMPRESSED */
-    uint32_t max_ratio;         /* zip: 0 = IMP_MAX_ZIP_RATIO */
-    imp_progress_fn progress;   /* may be NULL */
+    struct fg_str patient;     /* FHIR id of the patient; borrowed */
+    int64_t issued_us;         /* Observation.issued (from the server clock); 0 = leave out */
+    uint64_t max_uncompressed; /* zip: 0 = IMP_MAX_ZIP_UNCOMPRESSED */
+    uint32_t max_ratio;        /* zip: 0 = IMP_MAX_ZIP_RATIO */
+    imp_progress_fn progress;  /* may be NULL */
     void *progress_ctx;
 };
 
 struct imp_skip {
-    char type[96];  /* source type, truncated */
+    char type[96];      /* source type, truncated */
     const char *reason; /* static */
     uint64_t count;
 };
@@ -71,8 +71,8 @@ struct imp_report {
     uint64_t skipped;                  /* records not imported (all reasons) */
     struct imp_skip skips[IMP_REPORT_SKIP_TYPES];
     size_t nskips;
-    uint64_t skips_other;              /* skipped records whose type did not fit in skips[] */
-    uint64_t bytes;                    /* input bytes consumed */
+    uint64_t skips_other; /* skipped records whose type did not fit in skips[] */
+    uint64_t bytes;       /* input bytes consumed */
 };
 
 void imp_report_init(struct imp_report *r);

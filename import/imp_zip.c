@@ -85,11 +85,10 @@ static enum fg_status check_limits(zip_t *za, zip_uint64_t idx, const struct imp
     if (zs.size > max)
         return fg_error_set(err, FG_ETOOBIG, NULL,
                             "export.zip: export.xml is %llu bytes uncompressed, over the "
-                            "limit of %llu", (unsigned long long)zs.size,
-                            (unsigned long long)max);
+                            "limit of %llu",
+                            (unsigned long long)zs.size, (unsigned long long)max);
     /* size > comp * ratio, written without overflow */
-    if (zs.size / ratio > zs.comp_size ||
-        (zs.size / ratio == zs.comp_size && zs.size % ratio))
+    if (zs.size / ratio > zs.comp_size || (zs.size / ratio == zs.comp_size && zs.size % ratio))
         return fg_error_set(err, FG_ETOOBIG, NULL,
                             "export.zip: export.xml expands more than %llu:1 (zip bomb?)",
                             (unsigned long long)ratio);

@@ -40,7 +40,10 @@ static const struct sample {
     size_t total, skipped;
     struct code_count counts[5];
 } samples[] = {
-    {"apple_ahcd_export_bp_correlation.xml", true, 10, 0,
+    {"apple_ahcd_export_bp_correlation.xml",
+     true,
+     10,
+     0,
      {{"39156-5", 2}, {"8867-4", 1}, {"85354-9", 1}, {"8480-6", 6}, {"8462-4", 0}}},
     {"apple_tdda_export6s3sample.xml", true, 15, 3, {{"55423-8", 10}, {"55430-3", 5}}},
     {"apple_alxdrcirilo_export.xml", true, 4, 4, {{"8867-4", 2}, {"41981-2", 2}}},
@@ -111,13 +114,13 @@ static enum fg_status parse_doc(const char *xml, struct collect *c, struct imp_r
 }
 
 #define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<HealthData locale=\"en_US\">\n"
-#define REC(type, unit, value, start)                                                     \
-    " <Record type=\"HKQuantityTypeIdentifier" type "\" sourceName=\"Cuff\" unit=\"" unit  \
+#define REC(type, unit, value, start)                                                              \
+    " <Record type=\"HKQuantityTypeIdentifier" type "\" sourceName=\"Cuff\" unit=\"" unit          \
     "\" startDate=\"" start "\" endDate=\"" start "\" value=\"" value "\"/>\n"
 #define T1 "2025-05-23 11:30:00 +0100"
 #define T2 "2025-05-24 08:00:00 +0100"
-#define CORR_OPEN                                                                          \
-    " <Correlation type=\"HKCorrelationTypeIdentifierBloodPressure\" sourceName=\"Cuff\" " \
+#define CORR_OPEN                                                                                  \
+    " <Correlation type=\"HKCorrelationTypeIdentifierBloodPressure\" sourceName=\"Cuff\" "         \
     "startDate=\"" T1 "\" endDate=\"" T1 "\">\n"
 
 static void test_bp_children_repeated_top_level(void)
@@ -125,13 +128,13 @@ static void test_bp_children_repeated_top_level(void)
     /* both child orders, the top-level copies before and after the correlation */
     static const char *const docs[] = {
         HEAD REC("BloodPressureSystolic", "mmHg", "136", T1)
-            REC("BloodPressureDiastolic", "mmHg", "69", T1) CORR_OPEN
-                REC("BloodPressureSystolic", "mmHg", "136", T1)
+            REC("BloodPressureDiastolic", "mmHg", "69", T1)
+                CORR_OPEN REC("BloodPressureSystolic", "mmHg", "136", T1)
                     REC("BloodPressureDiastolic", "mmHg", "69", T1) " </Correlation>\n"
                                                                     "</HealthData>\n",
         HEAD CORR_OPEN REC("BloodPressureDiastolic", "mmHg", "69", T1)
-            REC("BloodPressureSystolic", "mmHg", "136", T1) " </Correlation>\n" REC(
-                "BloodPressureDiastolic", "mmHg", "69", T1)
+            REC("BloodPressureSystolic", "mmHg", "136",
+                T1) " </Correlation>\n" REC("BloodPressureDiastolic", "mmHg", "69", T1)
                 REC("BloodPressureSystolic", "mmHg", "136", T1) "</HealthData>\n",
     };
     char first_key[IMP_KEY_MAX] = "";
@@ -153,12 +156,12 @@ static void test_bp_children_repeated_top_level(void)
         CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(q0, "value")) == 136);
         CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(q1, "value")) == 69);
         CHECK_STR(jstr(q0, "code"), "mm[Hg]");
-        CHECK_STR(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-                                              cJSON_GetObjectItemCaseSensitive(c0, "code"),
-                                              "coding"),
-                                          0),
-                       "code"),
-                  "8480-6");
+        CHECK_STR(
+            jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                                        cJSON_GetObjectItemCaseSensitive(c0, "code"), "coding"),
+                                    0),
+                 "code"),
+            "8480-6");
         CHECK_STR(jstr(p, "effectiveDateTime"), "2025-05-23T11:30:00+01:00");
         if (i == 0)
             snprintf(first_key, sizeof first_key, "%s", c->items[0].key);
@@ -202,15 +205,12 @@ static void test_bp_lone_rule(void)
  * the old identifiers again plus exactly one new one. */
 static void test_later_export_adds_only_new(void)
 {
-    static const char first[] =
-        HEAD " <ExportDate value=\"2025-05-25 10:00:00 +0100\"/>\n" REC("HeartRate", "count/min",
-                                                                       "61", T1)
-            REC("BodyMass", "kg", "70.2", T1) "</HealthData>\n";
-    static const char later[] =
-        HEAD " <ExportDate value=\"2025-06-30 09:00:00 +0200\"/>\n" REC("BodyMass", "kg", "70.2",
-                                                                       T1)
-            REC("HeartRate", "count/min", "61", T1) REC("HeartRate", "count/min", "64", T2)
-                "</HealthData>\n";
+    static const char first[] = HEAD " <ExportDate value=\"2025-05-25 10:00:00 +0100\"/>\n" REC(
+        "HeartRate", "count/min", "61", T1) REC("BodyMass", "kg", "70.2", T1) "</HealthData>\n";
+    static const char later[] = HEAD
+        " <ExportDate value=\"2025-06-30 09:00:00 +0200\"/>\n" REC("BodyMass", "kg", "70.2", T1)
+            REC("HeartRate", "count/min", "61", T1)
+                REC("HeartRate", "count/min", "64", T2) "</HealthData>\n";
     struct collect *a = collect_new(false), *b = collect_new(false);
     struct imp_report r;
     struct fg_error err;
@@ -236,18 +236,18 @@ static void test_units_and_values(void)
         HEAD REC("OxygenSaturation", "%", "0.97", T1) REC("BodyFatPercentage", "%", "0.162", T1)
             REC("BloodGlucose", "mmol&lt;180.1558800000541&gt;/L", "5.4", T1)
                 REC("BloodGlucose", "mg/dL", "97", T1) REC("BodyMass", "lb", "154.3", T1)
-                    REC("ActiveEnergyBurned", "Cal", "12.5", T1) REC("BodyMassIndex", "count",
-                                                                     "22.53", T1)
-                        REC("Height", "ft", "5.5", T1) REC("HeartRate", "count/min", "61", T1)
-                            REC("BodyTemperature", "degC", "36.6", T1) "</HealthData>\n";
+                    REC("ActiveEnergyBurned", "Cal", "12.5", T1)
+                        REC("BodyMassIndex", "count", "22.53", T1) REC("Height", "ft", "5.5", T1)
+                            REC("HeartRate", "count/min", "61", T1)
+                                REC("BodyTemperature", "degC", "36.6", T1) "</HealthData>\n";
     static const struct {
         const char *code;
         double value;
         const char *ucum;
     } want[] = {
-        {"59408-5", 97, "%"},       {"41982-0", 16.2, "%"},  {"14743-9", 5.4, "mmol/L"},
-        {"41653-7", 97, "mg/dL"},   {"29463-7", 154.3, "[lb_av]"}, {"41981-2", 12.5, "kcal"},
-        {"39156-5", 22.53, "kg/m2"}, {"8302-2", 66, "[in_i]"}, {"8867-4", 61, "/min"},
+        {"59408-5", 97, "%"},        {"41982-0", 16.2, "%"},        {"14743-9", 5.4, "mmol/L"},
+        {"41653-7", 97, "mg/dL"},    {"29463-7", 154.3, "[lb_av]"}, {"41981-2", 12.5, "kcal"},
+        {"39156-5", 22.53, "kg/m2"}, {"8302-2", 66, "[in_i]"},      {"8867-4", 61, "/min"},
         {"8310-5", 36.6, "Cel"},
     };
     struct collect *c = collect_new(true);
@@ -260,15 +260,14 @@ static void test_units_and_values(void)
         const cJSON *o = collect_find(c, want[i].code);
         const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "valueQuantity");
         CHECK(o != NULL);
-        CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(q, "value")) ==
-              want[i].value);
+        CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(q, "value")) == want[i].value);
         CHECK_STR(jstr(q, "code"), want[i].ucum);
         CHECK_STR(jstr(q, "system"), "http://unitsofmeasure.org");
     }
     /* pulse oximetry carries both LOINC codings and the HK coding */
     const cJSON *ox = collect_find(c, "59408-5");
-    const cJSON *cod = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ox, "code"),
-                                                        "coding");
+    const cJSON *cod =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ox, "code"), "coding");
     CHECK_STR(jstr(cJSON_GetArrayItem(cod, 1), "code"), "2708-6");
     CHECK_STR(jstr(cJSON_GetArrayItem(cod, 2), "code"), "HKQuantityTypeIdentifierOxygenSaturation");
     collect_free(c);
@@ -276,8 +275,7 @@ static void test_units_and_values(void)
 
 static void test_device_and_sync(void)
 {
-    static const char doc[] =
-        HEAD
+    static const char doc[] = HEAD
         " <Record type=\"HKQuantityTypeIdentifierHeartRate\" sourceName=\"A\xe2\x80\x99s Watch\" "
         "device=\"&lt;&lt;HKDevice: 0x3012772a0&gt;, name:Apple Watch, manufacturer:Apple Inc., "
         "model:Watch, hardware:Watch6,7, software:10.2&gt;\" unit=\"count/min\" startDate=\"" T1
@@ -406,7 +404,9 @@ static void test_zip(void)
         enum fg_status st;
         size_t n;
     } rows[] = {
-        {"std", {"apple_health_export/export.xml", "apple_health_export/export_cda.xml"}, FG_OK,
+        {"std",
+         {"apple_health_export/export.xml", "apple_health_export/export_cda.xml"},
+         FG_OK,
          10},
         {"case", {"Apple_Health_Export/Export.XML", "x/export_cda.xml"}, FG_OK, 10},
         {"deep", {"a/b/c/export.xml", "readme.txt"}, FG_OK, 10},
@@ -483,9 +483,17 @@ static void test_zip_name_safe(void)
         const char *name;
         bool ok;
     } rows[] = {
-        {"apple_health_export/export.xml", true}, {"a..b/export.xml", true},
-        {"..", false}, {"../evil", false}, {"a/../../b", false}, {"a/..", false},
-        {"/abs", false}, {"\\abs", false}, {"a\\..\\b", false}, {"C:/x", false}, {"", false},
+        {"apple_health_export/export.xml", true},
+        {"a..b/export.xml", true},
+        {"..", false},
+        {"../evil", false},
+        {"a/../../b", false},
+        {"a/..", false},
+        {"/abs", false},
+        {"\\abs", false},
+        {"a\\..\\b", false},
+        {"C:/x", false},
+        {"", false},
         {".../x", true},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
@@ -528,9 +536,9 @@ static void test_progress(void)
     struct imp_report r;
     struct fg_error err;
     fg_error_clear(&err);
-    CHECK_INT(imp_apple_parse_file(LOCAL "apple_tdda_export6s3sample.xml", &o, NULL, NULL, &r,
-                                   &err),
-              FG_OK);
+    CHECK_INT(
+        imp_apple_parse_file(LOCAL "apple_tdda_export6s3sample.xml", &o, NULL, NULL, &r, &err),
+        FG_OK);
     CHECK_INT(p[1], 7002); /* wc -c apple_tdda_export6s3sample.xml */
     CHECK_INT(p[0], 7002);
     CHECK_INT(p[2], 0);
@@ -560,5 +568,6 @@ static void test_alloc_failures(void)
 }
 
 TEST_MAIN(test_samples_local, test_samples_shared, test_bp_children_repeated_top_level,
-          test_bp_lone_rule, test_later_export_adds_only_new, test_units_and_values, test_device_and_sync, test_refusals,
-          test_zip, test_zip_limits, test_zip_name_safe, test_huge_tag, test_progress, test_alloc_failures)
+          test_bp_lone_rule, test_later_export_adds_only_new, test_units_and_values,
+          test_device_and_sync, test_refusals, test_zip, test_zip_limits, test_zip_name_safe,
+          test_huge_tag, test_progress, test_alloc_failures)

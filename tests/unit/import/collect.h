@@ -20,8 +20,8 @@ struct collected {
 
 struct collect {
     size_t n;
-    size_t bad_shape;       /* Observations missing something every one must have */
-    cJSON *keep;            /* array of copies when keep_all is set */
+    size_t bad_shape; /* Observations missing something every one must have */
+    cJSON *keep;      /* array of copies when keep_all is set */
     bool keep_all;
     struct collected items[COLLECT_MAX];
 };
@@ -59,8 +59,8 @@ static inline bool shape_ok(const cJSON *obs, const struct imp_emit *e)
     const char *ref = jstr(subj, "reference");
     bool has_value = cJSON_GetObjectItemCaseSensitive(obs, "valueQuantity") ||
                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obs, "component")) == 2;
-    bool has_time = jstr(obs, "effectiveDateTime") ||
-                    cJSON_GetObjectItemCaseSensitive(obs, "effectivePeriod");
+    bool has_time =
+        jstr(obs, "effectiveDateTime") || cJSON_GetObjectItemCaseSensitive(obs, "effectivePeriod");
     return jstr(obs, "resourceType") && strcmp(jstr(obs, "resourceType"), "Observation") == 0 &&
            jstr(obs, "status") && strcmp(jstr(obs, "status"), "final") == 0 && tag &&
            jstr(tag, "code") && strcmp(jstr(tag, "code"), "patient-supplied") == 0 && id &&

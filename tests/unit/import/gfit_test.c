@@ -58,15 +58,14 @@ static void test_takeout_values_and_nanos(void)
     struct imp_report r;
     struct fg_error err;
     fg_error_clear(&err);
-    CHECK_INT(imp_gfit_parse_file(LOCAL "synthetic_takeout_merge_weight.json", &opts_p9,
-                                  collect_cb, c, &r, &err),
+    CHECK_INT(imp_gfit_parse_file(LOCAL "synthetic_takeout_merge_weight.json", &opts_p9, collect_cb,
+                                  c, &r, &err),
               FG_OK);
     const cJSON *w = cJSON_GetArrayItem(c->keep, 0);
     /* 1738156690340000001 ns: a double would lose the last digit */
     CHECK_STR(jstr(w, "effectiveDateTime"), "2025-01-29T13:18:10.340000001Z");
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(w, "valueQuantity");
-    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(q, "value")) ==
-          49.2147331237793);
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(q, "value")) == 49.2147331237793);
     CHECK_STR(jstr(q, "code"), "kg");
     CHECK_STR(jstr(cJSON_GetArrayItem(c->keep, 1), "effectiveDateTime"),
               "2025-01-30T13:18:10.000Z");
@@ -76,22 +75,22 @@ static void test_takeout_values_and_nanos(void)
     CHECK_INT(imp_gfit_parse_file(LOCAL "synthetic_takeout_blood_pressure.json", &opts_p9,
                                   collect_cb, c, &r, &err),
               FG_OK);
-    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c->keep, 0),
-                                                         "component");
-    const cJSON *sys = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(comp, 0),
-                                                        "valueQuantity");
-    const cJSON *dia = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(comp, 1),
-                                                        "valueQuantity");
+    const cJSON *comp =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c->keep, 0), "component");
+    const cJSON *sys =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(comp, 0), "valueQuantity");
+    const cJSON *dia =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(comp, 1), "valueQuantity");
     CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sys, "value")) == 128);
     CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(dia, "value")) == 82);
     collect_free(c);
 
     c = collect_new(true);
-    CHECK_INT(imp_gfit_parse_file(LOCAL "synthetic_takeout_steps.json", &opts_p9, collect_cb, c,
-                                  &r, &err),
+    CHECK_INT(imp_gfit_parse_file(LOCAL "synthetic_takeout_steps.json", &opts_p9, collect_cb, c, &r,
+                                  &err),
               FG_OK);
-    const cJSON *per = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c->keep, 0),
-                                                        "effectivePeriod");
+    const cJSON *per =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c->keep, 0), "effectivePeriod");
     CHECK_STR(jstr(per, "start"), "2025-01-29T13:18:10.000Z");
     CHECK_STR(jstr(per, "end"), "2025-01-29T13:19:10.000Z");
     q = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c->keep, 0), "valueQuantity");
@@ -183,9 +182,9 @@ static void test_takeout_errors(void)
         struct imp_report r;
         struct fg_error err;
         fg_error_clear(&err);
-        CHECK_INT(imp_gfit_parse_mem(rows[i].doc, strlen(rows[i].doc), &opts_p9, collect_cb, c,
-                                     &r, &err),
-                  FG_EINVAL);
+        CHECK_INT(
+            imp_gfit_parse_mem(rows[i].doc, strlen(rows[i].doc), &opts_p9, collect_cb, c, &r, &err),
+            FG_EINVAL);
         if (!strstr(err.diagnostics, rows[i].diag)) {
             test_failed_checks++;
             fprintf(stderr, "FAIL row %zu: \"%s\" lacks \"%s\"\n", i, err.diagnostics,
@@ -213,8 +212,8 @@ static void test_takeout_rest_form_and_bom(void)
     if (err.status)
         fprintf(stderr, "  %s\n", err.diagnostics);
     CHECK_INT(collect_count(c, "40443-4"), 1); /* the resting stream maps to resting HR */
-    const cJSON *per = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c->keep, 0),
-                                                        "effectivePeriod");
+    const cJSON *per =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c->keep, 0), "effectivePeriod");
     CHECK_STR(jstr(per, "end"), "2025-01-30T13:18:09.999999999Z");
     collect_free(c);
 }
@@ -267,8 +266,7 @@ static void test_csv_sample(void)
     CHECK_INT(replace, 1029);
     /* no location data anywhere in what was built (the lat/long columns are never read) */
     char *all = cJSON_PrintUnformatted(c->keep);
-    CHECK(all && !strstr(all, "latitude") && !strstr(all, "longitude") &&
-          !strstr(all, "(deg)"));
+    CHECK(all && !strstr(all, "latitude") && !strstr(all, "longitude") && !strstr(all, "(deg)"));
     free(all);
     collect_free(c);
 }
@@ -340,8 +338,8 @@ static void test_csv_errors(void)
         struct imp_report r;
         struct fg_error err;
         fg_error_clear(&err);
-        CHECK_INT(imp_gfit_daily_csv_mem(rows[i].doc, strlen(rows[i].doc), &opts_p9, NULL, NULL,
-                                         &r, &err),
+        CHECK_INT(imp_gfit_daily_csv_mem(rows[i].doc, strlen(rows[i].doc), &opts_p9, NULL, NULL, &r,
+                                         &err),
                   FG_EINVAL);
         if (!strstr(err.diagnostics, rows[i].diag)) {
             test_failed_checks++;

@@ -35,8 +35,7 @@ static void test_apple_rows(void)
         {"HKQuantityTypeIdentifierDistanceWalkingRunning", "mi", FG_OK, "55430-3", "[mi_i]"},
         {"HKQuantityTypeIdentifierHeartRateVariabilitySDNN", "ms", FG_OK, "80404-7", "ms"},
         {"HKQuantityTypeIdentifierBloodPressureSystolic", "mmHg", FG_OK, "8480-6", "mm[Hg]"},
-        {"HKQuantityTypeIdentifierAppleSleepingWristTemperature", "degC", FG_ENOTFOUND, NULL,
-         NULL},
+        {"HKQuantityTypeIdentifierAppleSleepingWristTemperature", "degC", FG_ENOTFOUND, NULL, NULL},
         {"HKQuantityTypeIdentifierVO2Max", "mL/min\xc2\xb7kg", FG_ENOTFOUND, NULL, NULL},
         {"HKCategoryTypeIdentifierSleepAnalysis", "", FG_ENOTFOUND, NULL, NULL},
         {"", "", FG_ENOTFOUND, NULL, NULL},
@@ -138,15 +137,14 @@ static void test_value_transform(void)
         {"HKQuantityTypeIdentifierBodyMass", "kg", "1e30", FG_EINVAL, NULL, 0},
         {"HKQuantityTypeIdentifierBodyMass", "kg", "nan", FG_EINVAL, NULL, 0},
         {"HKQuantityTypeIdentifierBodyMass", "kg", "+5", FG_EINVAL, NULL, 0},
-        {"HKQuantityTypeIdentifierBodyMass", "kg",
-         "1.23456789012345678901234567890123456789012345", FG_EINVAL, NULL, 0},
+        {"HKQuantityTypeIdentifierBodyMass", "kg", "1.23456789012345678901234567890123456789012345",
+         FG_EINVAL, NULL, 0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const struct imp_map_row *row = NULL;
         char out[IMP_VALUE_MAX] = "untouched";
         double v = -42;
-        CHECK_INT(imp_map_apple(fg_str_c(rows[i].type), fg_str_c(rows[i].unit), &row, NULL),
-                  FG_OK);
+        CHECK_INT(imp_map_apple(fg_str_c(rows[i].type), fg_str_c(rows[i].unit), &row, NULL), FG_OK);
         CHECK_INT(imp_map_value(row, fg_str_c(rows[i].in), out, &v), rows[i].st);
         if (rows[i].st == FG_OK) {
             CHECK_STR(out, rows[i].out);
@@ -163,15 +161,40 @@ static void test_ucum_normalise(void)
     static const struct {
         const char *in, *out;
     } rows[] = {
-        {"mmHg", "mm[Hg]"},   {"mm[Hg]", "mm[Hg]"}, {"lbs", "[lb_av]"},  {"lb", "[lb_av]"},
-        {"[lb_av]", "[lb_av]"}, {"count/min", "/min"}, {"/min", "/min"},  {"bpm", "/min"},
-        {"\xc2\xb0" "C", "Cel"}, {"degC", "Cel"},    {"Cel", "Cel"},      {"\xc2\xb0" "F", "[degF]"},
-        {"kg", "kg"},         {"%", "%"},           {"mg/dL", "mg/dL"},  {"kg/m2", "kg/m2"},
-        {"mmol/L", "mmol/L"}, {"Cal", "kcal"},      {"in", "[in_i]"},
+        {"mmHg", "mm[Hg]"},
+        {"mm[Hg]", "mm[Hg]"},
+        {"lbs", "[lb_av]"},
+        {"lb", "[lb_av]"},
+        {"[lb_av]", "[lb_av]"},
+        {"count/min", "/min"},
+        {"/min", "/min"},
+        {"bpm", "/min"},
+        {"\xc2\xb0"
+         "C",
+         "Cel"},
+        {"degC", "Cel"},
+        {"Cel", "Cel"},
+        {"\xc2\xb0"
+         "F",
+         "[degF]"},
+        {"kg", "kg"},
+        {"%", "%"},
+        {"mg/dL", "mg/dL"},
+        {"kg/m2", "kg/m2"},
+        {"mmol/L", "mmol/L"},
+        {"Cal", "kcal"},
+        {"in", "[in_i]"},
         /* refused: ambiguous, unknown or not UCUM */
-        {"C", NULL},          {"F", NULL},          {"stone", NULL},     {"", NULL},
-        {"MMHG", NULL},       {"mm Hg ", NULL},     {"degrees", NULL},   {"pounds", NULL},
-        {"mmol<180>/L", NULL}, {"kg\x00", NULL},
+        {"C", NULL},
+        {"F", NULL},
+        {"stone", NULL},
+        {"", NULL},
+        {"MMHG", NULL},
+        {"mm Hg ", NULL},
+        {"degrees", NULL},
+        {"pounds", NULL},
+        {"mmol<180>/L", NULL},
+        {"kg\x00", NULL},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *ucum = "untouched";
@@ -180,8 +203,8 @@ static void test_ucum_normalise(void)
         struct fg_str in = fg_str_c(rows[i].in);
         if (i == sizeof rows / sizeof rows[0] - 1)
             in.len = 3; /* "kg" plus a NUL byte */
-        enum fg_status st = imp_map_ucum_normalise(in, "Observation.valueQuantity.code", &ucum,
-                                                   &err);
+        enum fg_status st =
+            imp_map_ucum_normalise(in, "Observation.valueQuantity.code", &ucum, &err);
         CHECK_INT(st, rows[i].out ? FG_OK : FG_EUNPROC);
         if (rows[i].out) {
             CHECK_STR(ucum, rows[i].out);
@@ -193,5 +216,4 @@ static void test_ucum_normalise(void)
     }
 }
 
-TEST_MAIN(test_apple_rows, test_measures, test_gfit_rows, test_value_transform,
-          test_ucum_normalise)
+TEST_MAIN(test_apple_rows, test_measures, test_gfit_rows, test_value_transform, test_ucum_normalise)

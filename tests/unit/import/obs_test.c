@@ -55,11 +55,11 @@ static void test_shape(void)
     CHECK_STR(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(meta, "profile"), 0)->valuestring,
               "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-weight");
     const cJSON *cat = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(obs, "category"), 0);
-    CHECK_STR(js(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cat, "coding"), 0), "code",
-                 NULL),
-              "vital-signs");
-    const cJSON *coding = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(obs, "code"), "coding");
+    CHECK_STR(
+        js(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cat, "coding"), 0), "code", NULL),
+        "vital-signs");
+    const cJSON *coding =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obs, "code"), "coding");
     CHECK_STR(js(cJSON_GetArrayItem(coding, 0), "code", NULL), "29463-7");
     CHECK_STR(js(cJSON_GetArrayItem(coding, 0), "system", NULL), "http://loinc.org");
     CHECK_STR(js(cJSON_GetArrayItem(coding, 1), "system", NULL),
@@ -103,14 +103,30 @@ static void test_identifier(void)
     for (int i = 0; i < changes; i++) {
         weight(&b);
         switch (i) {
-        case 0: b.key_value = FG_STR_LIT("68.6"); break;
-        case 1: b.key_unit = FG_STR_LIT("lb"); break;
-        case 2: b.key_start = FG_STR_LIT("2025-04-18T21:38:46Z"); break;
-        case 3: b.key_end = FG_STR_LIT("2025-04-18T21:38:46Z"); break;
-        case 4: b.source_name = FG_STR_LIT("Zepp Lif"); break;
-        case 5: b.source_type = FG_STR_LIT("HKQuantityTypeIdentifierLeanBodyMass"); break;
-        case 6: b.source = IMP_SRC_MANUAL; break;
-        case 7: b.sync_id = FG_STR_LIT("sync-1"); break;
+        case 0:
+            b.key_value = FG_STR_LIT("68.6");
+            break;
+        case 1:
+            b.key_unit = FG_STR_LIT("lb");
+            break;
+        case 2:
+            b.key_start = FG_STR_LIT("2025-04-18T21:38:46Z");
+            break;
+        case 3:
+            b.key_end = FG_STR_LIT("2025-04-18T21:38:46Z");
+            break;
+        case 4:
+            b.source_name = FG_STR_LIT("Zepp Lif");
+            break;
+        case 5:
+            b.source_type = FG_STR_LIT("HKQuantityTypeIdentifierLeanBodyMass");
+            break;
+        case 6:
+            b.source = IMP_SRC_MANUAL;
+            break;
+        case 7:
+            b.sync_id = FG_STR_LIT("sync-1");
+            break;
         }
         CHECK_INT(imp_obs_key(&b, FG_STR_LIT("123"), kb), FG_OK);
         CHECK(strcmp(ka, kb) != 0);
