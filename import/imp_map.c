@@ -300,6 +300,11 @@ static enum fg_status decimal_format(bool neg, const char *digits, size_t nd, lo
         long intlen = (long)nd + e; /* digits before the point */
         if (intlen > 20 || intlen < -20)
             return FG_EINVAL;
+        /* sign + "0." + leading zeros + digits, or digits (+ zeros) + "." + fraction */
+        long need = (neg ? 1 : 0) + (intlen <= 0 ? 2 - intlen + (long)nd
+                                                 : (intlen > (long)nd ? intlen : (long)nd + 1));
+        if (need >= IMP_VALUE_MAX)
+            return FG_EINVAL;
         if (neg)
             buf[k++] = '-';
         if (intlen <= 0) {

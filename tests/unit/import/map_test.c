@@ -137,6 +137,11 @@ static void test_value_transform(void)
         {"HKQuantityTypeIdentifierBodyMass", "kg", "1e30", FG_EINVAL, NULL, 0},
         {"HKQuantityTypeIdentifierBodyMass", "kg", "nan", FG_EINVAL, NULL, 0},
         {"HKQuantityTypeIdentifierBodyMass", "kg", "+5", FG_EINVAL, NULL, 0},
+        /* fuzz find: 20 leading zeros + 40 digits do not fit the output */
+        {"HKQuantityTypeIdentifierBodyMass", "kg",
+         "0.0000000000000000000400000000000000000000000000000000000001", FG_EINVAL, NULL, 0},
+        {"HKQuantityTypeIdentifierBodyMass", "kg", "0.00000000000000000001", FG_OK,
+         "0.00000000000000000001", 1e-20},
         {"HKQuantityTypeIdentifierBodyMass", "kg", "1.23456789012345678901234567890123456789012345",
          FG_EINVAL, NULL, 0},
     };
