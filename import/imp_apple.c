@@ -516,10 +516,11 @@ static enum fg_status feed(struct apple_parser *st, struct imp_src *src)
             return st->rc;
         /* expat keeps an unfinished tag in memory: a hostile multi-GB attribute must not */
         XML_Index at = XML_GetCurrentByteIndex(st->xp);
-        if (at >= 0 && st->r->bytes - (uint64_t)at > IMP_MAX_XML_TOKEN)
+        uint32_t cap = st->opts->max_xml_token ? st->opts->max_xml_token : IMP_MAX_XML_TOKEN;
+        if (at >= 0 && st->r->bytes - (uint64_t)at > cap)
             return fg_error_set(st->err, FG_ETOOBIG, NULL,
                                 "export.xml line %lu: a tag is larger than %u bytes",
-                                (unsigned long)XML_GetCurrentLineNumber(st->xp), IMP_MAX_XML_TOKEN);
+                                (unsigned long)XML_GetCurrentLineNumber(st->xp), cap);
         if (st->opts->progress)
             st->opts->progress(st->opts->progress_ctx, st->r->bytes, src->total);
         if (got == 0)

@@ -54,6 +54,7 @@ struct imp_options {
     int64_t issued_us;         /* Observation.issued (from the server clock); 0 = leave out */
     uint64_t max_uncompressed; /* zip: 0 = IMP_MAX_ZIP_UNCOMPRESSED */
     uint32_t max_ratio;        /* zip: 0 = IMP_MAX_ZIP_RATIO */
+    uint32_t max_xml_token;    /* XML: 0 = IMP_MAX_XML_TOKEN */
     imp_progress_fn progress;  /* may be NULL */
     void *progress_ctx;
 };

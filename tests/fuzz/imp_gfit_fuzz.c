@@ -21,7 +21,7 @@ static enum fg_status on_obs(void *ctx, const struct imp_emit *e)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct imp_options opts = {{"p1", 2}, 0, 0, 0, NULL, NULL};
+    struct imp_options opts = {.patient = {"p1", 2}};
     struct imp_report r;
     struct fg_error err;
     uint64_t seen = 0;

@@ -10,7 +10,7 @@
 #define SHARED "../shared/wearable-samples/"
 #define LOCAL "tests/data/wearables/"
 
-static const struct imp_options opts_p9 = {{"p9", 2}, 0, 0, 0, NULL, NULL};
+static const struct imp_options opts_p9 = {.patient = {"p9", 2}};
 
 /* Counts by construction: each synthetic file was written by hand for this test and holds the
  * number of "Data Points" entries shown (grep -c dataTypeName FILE). */
