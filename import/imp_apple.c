@@ -416,10 +416,14 @@ static void end_child_record(struct apple_parser *st)
 static void end_top_record(struct apple_parser *st)
 {
     enum fg_status rc;
-    if (rec_is(&st->rec, APPLE_SYSTOLIC) || rec_is(&st->rec, APPLE_DIASTOLIC))
+    if (rec_is(&st->rec, APPLE_SYSTOLIC) || rec_is(&st->rec, APPLE_DIASTOLIC)) {
+        unsigned long line = st->rec.line;
         rc = apple_bp_hold(&st->bp, &st->rec);
-    else
+        if (rc == FG_ETOOBIG)
+            fail(st, rc, line, "more than %u top-level blood-pressure records", IMP_MAX_BP_PENDING);
+    } else {
         rc = apple_emit_record(st, &st->rec);
+    }
     if (rc != FG_OK)
         fail_status(st, rc);
 }
