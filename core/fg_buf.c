@@ -1,6 +1,8 @@
 /* fg_buf.c - capped growable buffer. */
 #include "fg_buf.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,48 +101,90 @@ enum fg_status fg_buf_printf(struct fg_buf *b, const char *fmt, ...)
     return FG_OK;
 }
 
+/* The escaped forms are measured first and reserved in one step, so an
+ * append that would pass max (or fail to allocate) leaves the buffer as it
+ * was, like every other append (found by tests/fuzz/pool_buf_fuzz.c). */
+static size_t json_escaped_len(struct fg_str s)
+{
+    size_t n = 2;
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
+            n += 2;
+        else if (c < 0x20)
+            n += 6;
+        else
+            n += 1;
+    }
+    return n;
+}
+
 enum fg_status fg_buf_append_json_string(struct fg_buf *b, struct fg_str s)
 {
     static const char hex[] = "0123456789abcdef";
-    enum fg_status st = fg_buf_append_char(b, '"');
-    for (size_t i = 0; st == FG_OK && i < s.len; i++) {
+    if (s.len > (SIZE_MAX - 2) / 6)
+        return FG_ETOOBIG;
+    size_t need = json_escaped_len(s);
+    enum fg_status st = reserve(b, need);
+    if (st != FG_OK)
+        return st;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
         if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            st = fg_buf_append(b, esc, 2);
-        } else if (c == '\n') {
-            st = fg_buf_append(b, "\\n", 2);
-        } else if (c == '\r') {
-            st = fg_buf_append(b, "\\r", 2);
-        } else if (c == '\t') {
-            st = fg_buf_append(b, "\\t", 2);
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            *o++ = '\\';
+            *o++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
         } else if (c < 0x20) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            st = fg_buf_append(b, esc, 6);
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
         } else {
-            st = fg_buf_append_char(b, (char)c);
+            *o++ = (char)c;
         }
     }
-    return st == FG_OK ? fg_buf_append_char(b, '"') : st;
+    *o++ = '"';
+    b->len += need;
+    b->data[b->len] = '\0';
+    return FG_OK;
+}
+
+static bool url_plain(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/' || c == ',';
 }
 
 enum fg_status fg_buf_append_url_encoded(struct fg_buf *b, struct fg_str s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    enum fg_status st = FG_OK;
-    for (size_t i = 0; st == FG_OK && i < s.len; i++) {
+    if (s.len > SIZE_MAX / 3)
+        return FG_ETOOBIG;
+    size_t need = 0;
+    for (size_t i = 0; i < s.len; i++)
+        need += url_plain((unsigned char)s.ptr[i]) ? 1 : 3;
+    enum fg_status st = reserve(b, need);
+    if (st != FG_OK)
+        return st;
+    char *o = b->data + b->len;
+    for (size_t i = 0; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                     (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~' ||
-                     c == ':' || c == '/' || c == ',';
-        if (plain) {
-            st = fg_buf_append_char(b, (char)c);
+        if (url_plain(c)) {
+            *o++ = (char)c;
         } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            st = fg_buf_append(b, esc, 3);
+            o[0] = '%';
+            o[1] = hex[c >> 4];
+            o[2] = hex[c & 15];
+            o += 3;
         }
     }
-    return st;
+    b->len += need;
+    b->data[b->len] = '\0';
+    return FG_OK;
 }
 
 enum fg_status fg_buf_take(struct fg_buf *b, char **out, size_t *len)

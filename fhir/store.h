@@ -119,7 +119,8 @@ struct fhir_store {
  * read: FG_ENOTFOUND when there never was such a resource, FG_EGONE when
  * its current version is a delete (out then describes the delete marker).
  * vread: FG_ENOTFOUND for an unknown version; a deleted version gives
- * FG_EGONE. history: id may be empty for type-level history.
+ * FG_EGONE. history: id may be empty for type-level history; type and id
+ * both empty for system-level history (every type, GET [base]/_history).
  * search: see fhir_search_result; a bad or stale cursor is FG_EINVAL.
  * write: FG_EPRECOND on an If-Match mismatch or an if_none_exist matching
  * more than one resource; FG_ECONFLICT on a version race; nothing is

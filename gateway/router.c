@@ -75,6 +75,9 @@ static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures 
         cap->op = fg_str_n(seg.ptr + 1, seg.len - 1);
         return true;
     }
+    /* {any}: any non-empty segment, not captured (fallback routes). */
+    if (fg_str_eq_c(pat, "{any}"))
+        return seg.len > 0;
     return fg_str_eq(pat, seg);
 }
 

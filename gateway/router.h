@@ -3,7 +3,8 @@
  * A pattern is a path below the server root made of segments: literal
  * text ("fhir", "metadata", "_history", "_search"), {type} (a resource type
  * the server knows), {id} (a FHIR id), {vid} (a version id) or {op} (a
- * "$name" operation). Routes are tried in table order; the first whose
+ * "$name" operation) or {any} (any non-empty segment, not captured: for
+ * fallback routes such as an unknown resource type). Routes are tried in table order; the first whose
  * method and pattern match wins. A path that matches a pattern with another
  * method gives 405. Spec: http://hl7.org/fhir/R4/http.html
  */

@@ -1,29 +1,36 @@
-/* routes.c - PLACEHOLDER REST route table for the server's own tests.
- *
- * The real table (every FHIR interaction) comes from branch h-rest and
- * replaces this file whole at merge. These two echo routes only let the
- * server core be tested: routing, {type}/{id} capture, 405, 415, bodies.
- */
+/* routes.c - the FHIR REST route table: every interaction the server
+ * offers, in the order the router tries them (literal segments before
+ * {type}; the {any} fallbacks last, so an unknown resource type gets a
+ * precise 404). HEAD is answered by each GET route.
+ * http://hl7.org/fhir/R4/http.html */
 #include "router.h"
 
-#include "negotiate.h"
-
-static enum fg_status echo(struct fg_req *req)
-{
-    const char *body = fg_pool_printf(
-        req->pool,
-        "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"information\","
-        "\"code\":\"informational\",\"diagnostics\":\"%.*s %.*s body=%zu\"}]}",
-        (int)req->route_type.len, req->route_type.ptr ? req->route_type.ptr : "",
-        (int)req->route_id.len, req->route_id.ptr ? req->route_id.ptr : "", req->body.len);
-    if (!body)
-        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
-    fg_resp_set(req, 200, FG_CT_FHIR_JSON, fg_str_c(body));
-    return FG_OK;
-}
+#include "rest.h"
 
 const struct fg_route fg_routes[] = {
-    {FG_GET, "/fhir/{type}/{id}", echo},
-    {FG_POST, "/fhir/{type}", echo},
+    {FG_GET, "/fhir/metadata", fg_rest_metadata},
+    {FG_GET, "/fhir/_history", fg_rest_history_system},
+    {FG_POST, "/fhir", fg_rest_bundle},
+    {FG_GET, "/fhir/{type}", fg_rest_search_get},
+    {FG_POST, "/fhir/{type}", fg_rest_create},
+    {FG_GET, "/fhir/{type}/_search", fg_rest_search_get},
+    {FG_POST, "/fhir/{type}/_search", fg_rest_search_post},
+    {FG_GET, "/fhir/{type}/_history", fg_rest_history_type},
+    {FG_GET, "/fhir/{type}/{id}", fg_rest_read},
+    {FG_PUT, "/fhir/{type}/{id}", fg_rest_update},
+    {FG_DELETE, "/fhir/{type}/{id}", fg_rest_delete},
+    {FG_GET, "/fhir/{type}/{id}/_history", fg_rest_history_instance},
+    {FG_GET, "/fhir/{type}/{id}/_history/{vid}", fg_rest_vread},
+    /* Fallbacks: unknown type (404) or a known path with another method (405). */
+    {FG_GET, "/fhir/{any}", fg_rest_unknown_type},
+    {FG_POST, "/fhir/{any}", fg_rest_unknown_type},
+    {FG_PUT, "/fhir/{any}", fg_rest_unknown_type},
+    {FG_DELETE, "/fhir/{any}", fg_rest_unknown_type},
+    {FG_GET, "/fhir/{any}/{any}", fg_rest_unknown_type},
+    {FG_POST, "/fhir/{any}/{any}", fg_rest_unknown_type},
+    {FG_PUT, "/fhir/{any}/{any}", fg_rest_unknown_type},
+    {FG_DELETE, "/fhir/{any}/{any}", fg_rest_unknown_type},
+    {FG_GET, "/fhir/{any}/{any}/{any}", fg_rest_unknown_type},
+    {FG_GET, "/fhir/{any}/{any}/{any}/{any}", fg_rest_unknown_type},
 };
 const size_t fg_routes_count = sizeof fg_routes / sizeof fg_routes[0];

@@ -5,10 +5,12 @@
  * global flag are needed: the main thread stops accepting, lets in-flight
  * requests finish, closes the store and exits 0.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../fhir/store_sqlite.h"
 #include "cli.h"
@@ -20,11 +22,6 @@ extern char **environ;
 /* How long a stop waits for in-flight requests. */
 #define SERVE_GRACE_MS 30000
 
-/* TEMPORARY until branch h-store (fhir/store_sqlite.c) is merged: a weak
- * reference lets the server run without a store. Remove this pragma at that
- * merge: a weak reference does not pull store_sqlite.o out of the archive. */
-#pragma weak fhir_store_sqlite_open
-
 static void usage(FILE *out)
 {
     fprintf(out, "usage: fhirgate serve [options]\n"
@@ -34,10 +31,23 @@ static void usage(FILE *out)
     fg_config_print_usage(out);
 }
 
+/* Creates the database's directory (one level, like the default "var/")
+ * so a fresh checkout can serve; deeper paths must exist. */
+static void make_db_dir(const char *db)
+{
+    const char *slash = strrchr(db, '/');
+    char dir[FG_CONFIG_VALUE_MAX];
+    if (!slash || slash == db || (size_t)(slash - db) >= sizeof dir)
+        return;
+    memcpy(dir, db, (size_t)(slash - db));
+    dir[slash - db] = '\0';
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+        return; /* the store's open reports the real problem */
+}
+
 static enum fg_status open_store(struct fg_server *srv, char *msg, size_t msg_size)
 {
-    if (!fhir_store_sqlite_open)
-        return FG_OK;
+    make_db_dir(srv->cfg.db);
     struct fg_error err;
     fg_error_clear(&err);
     struct fhir_store_sqlite_options opt = {

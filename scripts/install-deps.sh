@@ -24,7 +24,20 @@ done
 if [ "$mode" = test ] && ! command -v npm >/dev/null 2>&1; then
     missing="$missing nodejs npm"
 fi
-[ -z "$missing" ] && exit 0
+npm_deps() {
+    # Test tooling from npm, pinned by package-lock.json; reinstalled when the lock changes.
+    [ "$mode" = test ] || return 0
+    cd "$(dirname "$0")/.."
+    if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        echo "installing npm test packages (npm ci)" >&2
+        npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+}
+
+if [ -z "$missing" ]; then
+    npm_deps
+    exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "fhirgate needs these Debian packages:$missing" >&2
@@ -36,3 +49,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+npm_deps

@@ -27,8 +27,8 @@ suite() {
         return
     fi
     local p f
-    p=$(echo "$line" | sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/')
-    f=$(echo "$line" | sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/')
+    p=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\2/')
+    f=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\3/')
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     echo "   $name: $p passed, $f failed"
     total_passed=$((total_passed + p))
@@ -51,6 +51,9 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 suite style scripts/check-style.sh
 suite unit make -s -j"$jobs" SANITIZER=address,undefined unit
+if command -v node >/dev/null 2>&1; then
+    suite fixtures node scripts/check-fixtures.mjs
+fi
 if [ -d tests/integration ] && ls tests/integration/*.mjs >/dev/null 2>&1; then
     suite integration scripts/run-integration.sh build-san/fhirgate
 fi

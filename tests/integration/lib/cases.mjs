@@ -3,7 +3,7 @@
 // A case file tests/integration/cases/<area>/<name>.json is
 //   {"description": "...",
 //    "server": {"args": ["--max-body-bytes", "16"], "now": "2026-01-01"},   (optional)
-//    "steps": [{"request": {"method", "path", "headers", "body"},
+//    "steps": [{"request": {"method", "path", "headers", "body" | "bodyBase64"},
 //               "expect": {"status": 200 | [200, 201],
 //                          "headers": {"name": "regex" | null (absent)},
 //                          "json": {partial deep match},
@@ -99,6 +99,8 @@ function buildRequest(req) {
     const hasCt = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
     if (!hasCt) headers['Content-Type'] = 'application/fhir+json';
   }
+  // "bodyBase64" sends exact bytes (invalid UTF-8 and other real bad bytes).
+  if (req.bodyBase64 !== undefined) body = Buffer.from(req.bodyBase64, 'base64');
   return { method: req.method ?? 'GET', path: req.path, headers, body };
 }
 

@@ -1,0 +1,23 @@
+-- search.lua - wrk script for `make bench`: the US Core vital-signs search for a random patient.
+-- GET /fhir/Observation?patient=bp-<0 .. BENCH_PATIENTS-1>&category=vital-signs&date=ge<BENCH_SINCE>
+local n = tonumber(os.getenv("BENCH_PATIENTS") or "")
+if not n or n < 1 then error("search.lua: set BENCH_PATIENTS to the number of patients loaded") end
+local since = os.getenv("BENCH_SINCE") or ""
+if not since:match("^%d%d%d%d%-%d%d%-%d%d$") then error("search.lua: set BENCH_SINCE to YYYY-MM-DD") end
+
+wrk.headers["Accept"] = "application/fhir+json"
+
+local threads = 0
+function setup(thread)
+   thread:set("seed", threads)
+   threads = threads + 1
+end
+
+function init(args)
+   math.randomseed(104729 * ((seed or 0) + 1))
+end
+
+function request()
+   return wrk.format("GET", "/fhir/Observation?patient=bp-" .. math.random(0, n - 1)
+      .. "&category=vital-signs&date=ge" .. since)
+end

@@ -1,0 +1,189 @@
+/* capability.c - CapabilityStatement from the server's tables.
+ * http://hl7.org/fhir/R4/capabilitystatement.html ; contract in capability.h. */
+#include "capability.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "../core/fg_clock.h"
+#include "../fhir/searchparam.h"
+
+/* What every type offers: the type-level and instance-level routes of
+ * gateway/routes.c. */
+static const char *const type_interactions[] = {
+    "read", "vread", "update", "delete", "history-instance", "history-type", "create",
+    "search-type",
+};
+static const char *const system_interactions[] = {"transaction", "batch", "history-system"};
+
+static bool add_codes(cJSON *parent, const char *name, const char *const *codes, size_t n)
+{
+    cJSON *arr = cJSON_AddArrayToObject(parent, name);
+    for (size_t i = 0; arr && i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o) || !cJSON_AddStringToObject(o, "code", codes[i]))
+            return false;
+    }
+    return arr != NULL;
+}
+
+static bool add_param(cJSON *arr, const struct fhir_searchparam *p)
+{
+    char doc[256];
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(arr, o))
+        return false;
+    int n = snprintf(doc, sizeof doc, "%s search on %s%s%s", fhir_param_type_name(p->type),
+                     p->resource, p->paths[0] ? ": " : "", p->paths);
+    if (n < 0 || (size_t)n >= sizeof doc)
+        doc[0] = '\0';
+    return cJSON_AddStringToObject(o, "name", p->code) &&
+           cJSON_AddStringToObject(o, "definition", p->url) &&
+           cJSON_AddStringToObject(o, "type", fhir_param_type_name(p->type)) &&
+           (!doc[0] || cJSON_AddStringToObject(o, "documentation", doc));
+}
+
+static bool add_string(cJSON *arr, const char *a, const char *b)
+{
+    char v[256];
+    int n = snprintf(v, sizeof v, "%s:%s", a, b);
+    if (n < 0 || (size_t)n >= sizeof v)
+        return true; /* no parameter name is that long; skip rather than truncate */
+    cJSON *s = arr ? cJSON_CreateString(v) : NULL;
+    if (!s || !cJSON_AddItemToArray(arr, s)) {
+        cJSON_Delete(s);
+        return false;
+    }
+    return true;
+}
+
+/* One rest.resource entry, with its search parameters and _include values. */
+static cJSON *resource_entry(const char *type)
+{
+    cJSON *r = cJSON_CreateObject();
+    if (!r)
+        return NULL;
+    bool ok = cJSON_AddStringToObject(r, "type", type) &&
+              add_codes(r, "interaction", type_interactions,
+                        sizeof type_interactions / sizeof type_interactions[0]) &&
+              cJSON_AddStringToObject(r, "versioning", "versioned") &&
+              cJSON_AddTrueToObject(r, "readHistory") && cJSON_AddTrueToObject(r, "updateCreate") &&
+              cJSON_AddTrueToObject(r, "conditionalCreate") &&
+              cJSON_AddStringToObject(r, "conditionalRead", "not-supported") &&
+              cJSON_AddFalseToObject(r, "conditionalUpdate") &&
+              cJSON_AddStringToObject(r, "conditionalDelete", "not-supported");
+    cJSON *inc = ok ? cJSON_AddArrayToObject(r, "searchInclude") : NULL;
+    ok = ok && inc && cJSON_AddArrayToObject(r, "searchRevInclude") != NULL;
+    cJSON *params = ok ? cJSON_AddArrayToObject(r, "searchParam") : NULL;
+    size_t cursor = 0;
+    const struct fhir_searchparam *p;
+    struct fg_str t = fg_str_c(type);
+    while (params && (p = fhir_searchparam_next(t, &cursor)) != NULL) {
+        if (!add_param(params, p) ||
+            (p->type == FHIR_PARAM_REFERENCE && !add_string(inc, type, p->code))) {
+            params = NULL;
+        }
+    }
+    if (!params) {
+        cJSON_Delete(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Adds "Source:code" to the searchRevInclude of every target of every
+ * reference parameter (one pass over the table). */
+static bool add_revincludes(cJSON **by_type)
+{
+    for (size_t i = 0; i < fhir_searchparams_count; i++) {
+        const struct fhir_searchparam *p = &fhir_searchparams[i];
+        if (p->type != FHIR_PARAM_REFERENCE)
+            continue;
+        long src = fhir_resource_type_index(fg_str_c(p->resource));
+        if (src < 0)
+            continue; /* "Resource" rows: no concrete source type */
+        struct fg_str rest = fg_str_c(p->targets), word;
+        while (rest.len) {
+            fg_str_split(rest, ' ', &word, &rest);
+            long k = fhir_resource_type_index(word);
+            if (k < 0 || !by_type[k])
+                continue;
+            cJSON *rev = cJSON_GetObjectItemCaseSensitive(by_type[k], "searchRevInclude");
+            if (!add_string(rev, p->resource, p->code))
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool add_rest(cJSON *cs)
+{
+    cJSON *rests = cJSON_AddArrayToObject(cs, "rest");
+    cJSON *rest = cJSON_CreateObject();
+    if (!rests || !rest || !cJSON_AddItemToArray(rests, rest))
+        return false;
+    cJSON *resources = NULL;
+    bool ok = cJSON_AddStringToObject(rest, "mode", "server") &&
+              (resources = cJSON_AddArrayToObject(rest, "resource")) != NULL;
+    cJSON **by_type = ok ? cJSON_malloc(fhir_resource_types_count * sizeof *by_type) : NULL;
+    for (size_t i = 0; by_type && i < fhir_resource_types_count; i++) {
+        by_type[i] = resource_entry(fhir_resource_types[i]);
+        if (!by_type[i] || !cJSON_AddItemToArray(resources, by_type[i])) {
+            cJSON_Delete(by_type[i]);
+            cJSON_free(by_type);
+            by_type = NULL;
+        }
+    }
+    ok = by_type && add_revincludes(by_type);
+    cJSON_free(by_type);
+    return ok && add_codes(rest, "interaction", system_interactions,
+                           sizeof system_interactions / sizeof system_interactions[0]);
+}
+
+static bool add_header(cJSON *cs, const struct fg_capability_info *info)
+{
+    char date[FG_INSTANT_MAX];
+    fg_clock_format_instant(info->now_us, date);
+    cJSON *sw = NULL, *impl = NULL, *formats = NULL;
+    bool ok = cJSON_AddStringToObject(cs, "resourceType", "CapabilityStatement") &&
+              cJSON_AddStringToObject(cs, "status", "active") &&
+              cJSON_AddStringToObject(cs, "date", date) &&
+              cJSON_AddStringToObject(cs, "publisher", "fhirgate") &&
+              cJSON_AddStringToObject(cs, "kind", "instance") &&
+              (sw = cJSON_AddObjectToObject(cs, "software")) != NULL &&
+              cJSON_AddStringToObject(sw, "name", "fhirgate") &&
+              cJSON_AddStringToObject(sw, "version", info->software_version) &&
+              (impl = cJSON_AddObjectToObject(cs, "implementation")) != NULL &&
+              cJSON_AddStringToObject(impl, "description", "fhirgate FHIR R4 gateway") &&
+              cJSON_AddStringToObject(impl, "url", info->base_url) &&
+              cJSON_AddStringToObject(cs, "fhirVersion", "4.0.1") &&
+              (formats = cJSON_AddArrayToObject(cs, "format")) != NULL;
+    cJSON *f1 = ok ? cJSON_CreateString("json") : NULL;
+    cJSON *f2 = ok ? cJSON_CreateString("application/fhir+json") : NULL;
+    ok = ok && f1 && cJSON_AddItemToArray(formats, f1);
+    if (!ok)
+        cJSON_Delete(f1);
+    ok = ok && f2 && cJSON_AddItemToArray(formats, f2);
+    if (!ok)
+        cJSON_Delete(f2);
+    return ok;
+}
+
+enum fg_status fg_capability_write(const struct fg_capability_info *info, struct fg_buf *out)
+{
+    enum fg_status st = FG_ENOMEM;
+    char *text = NULL;
+    cJSON *cs = cJSON_CreateObject();
+    if (!cs || !add_header(cs, info) || !add_rest(cs))
+        goto out;
+    text = cJSON_PrintUnformatted(cs);
+    if (!text)
+        goto out;
+    st = fg_buf_append_c(out, text);
+out:
+    cJSON_free(text);
+    cJSON_Delete(cs);
+    return st;
+}

@@ -1,0 +1,504 @@
+/* store_sqlite.c - the embedded record store: open, connection pool, read,
+ * vread and history. https://www.sqlite.org/wal.html
+ *
+ * Design
+ * - A pool of N connections (mutex + condvar) is shared by the server
+ *   threads. Each connection runs in WAL mode with synchronous=NORMAL (a
+ *   committed transaction survives a process crash; only an OS crash can
+ *   lose the last ones), a busy timeout, in-memory temp store, and keeps
+ *   its fixed statements prepared (SQLITE_PREPARE_PERSISTENT) plus an LRU
+ *   cache of dynamic search statements keyed by SQL text. Search SQL is
+ *   built from constant fragments and '?' placeholders only: no value ever
+ *   reaches SQL text.
+ * - Writers queue on an in-process mutex and then take BEGIN IMMEDIATE, so
+ *   readers never wait for writers (WAL) and writers never spin in
+ *   SQLite's busy handler.
+ * - Schema (store_sqlite_schema.c): res holds the current version of each
+ *   resource (rid is stable for the life of (type, id), including delete
+ *   and re-create), res_history the superseded versions, idx_* the search
+ *   index rows of current, non-deleted versions keyed by the parameter's
+ *   table id, res_compartment the patients whose compartment holds a
+ *   resource.
+ */
+#include "store_sqlite_internal.h"
+
+#include <string.h>
+
+#include "../core/fg_mem.h"
+
+static const struct fhir_store_ops sq_ops;
+
+enum fg_status sq_fail(struct sq_conn *c, struct fg_error *err, const char *what)
+{
+    return fg_error_set(err, FG_EIO, NULL, "Storage error (%s): %s", what,
+                        c && c->db ? sqlite3_errmsg(c->db) : "no connection");
+}
+
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_stmt k)
+{
+    sqlite3_stmt *st = c->st[k];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+enum fg_status sq_exec(struct sq_conn *c, sqlite3_stmt *st, struct fg_error *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return FG_OK;
+    if (rc == SQLITE_BUSY)
+        return fg_error_set(err, FG_EBUSY, NULL, "Store busy: %s", sqlite3_errmsg(c->db));
+    return sq_fail(c, err, "exec");
+}
+
+sqlite3_stmt *sq_dyn_stmt(struct sq_conn *c, const char *sql, size_t len, struct fg_error *err)
+{
+    struct sq_dyn *victim = &c->dyn[0];
+    c->tick++;
+    for (size_t i = 0; i < SQ_DYN_CACHE; i++) {
+        struct sq_dyn *d = &c->dyn[i];
+        if (d->sql && strlen(d->sql) == len && memcmp(d->sql, sql, len) == 0) {
+            d->used = c->tick;
+            sqlite3_reset(d->st);
+            sqlite3_clear_bindings(d->st);
+            return d->st;
+        }
+        if (d->used < victim->used)
+            victim = d;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+        SQLITE_OK) {
+        sq_fail(c, err, "prepare search");
+        return NULL;
+    }
+    char *copy = fg_strndup(sql, len);
+    if (!copy) {
+        sqlite3_finalize(st);
+        fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+        return NULL;
+    }
+    sqlite3_finalize(victim->st);
+    fg_free(victim->sql);
+    victim->sql = copy;
+    victim->st = st;
+    victim->used = c->tick;
+    return st;
+}
+
+struct fg_str sq_col_str(struct fg_pool *pool, sqlite3_stmt *st, int col)
+{
+    const unsigned char *p = sqlite3_column_text(st, col);
+    int n = sqlite3_column_bytes(st, col);
+    if (!p || n <= 0)
+        return (struct fg_str){"", 0};
+    struct fg_str s = fg_pool_str(pool, fg_str_n((const char *)p, (size_t)n));
+    return s;
+}
+
+void sq_bind_str(sqlite3_stmt *st, int idx, struct fg_str s)
+{
+    sqlite3_bind_text(st, idx, s.len ? s.ptr : "", (int)s.len, SQLITE_STATIC);
+}
+
+struct sq_conn *sq_conn_get(struct sq_store *s)
+{
+    struct sq_conn *c = NULL;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        for (size_t i = 0; i < s->n_conns && !c; i++)
+            if (!s->conns[i].busy)
+                c = &s->conns[i];
+        if (c)
+            break;
+        pthread_cond_wait(&s->cv, &s->mu);
+    }
+    c->busy = true;
+    pthread_mutex_unlock(&s->mu);
+    return c;
+}
+
+void sq_conn_put(struct sq_store *s, struct sq_conn *c)
+{
+    pthread_mutex_lock(&s->mu);
+    c->busy = false;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void conn_close(struct sq_conn *c)
+{
+    for (size_t i = 0; i < SQ_DYN_CACHE; i++) {
+        sqlite3_finalize(c->dyn[i].st);
+        fg_free(c->dyn[i].sql);
+    }
+    for (size_t i = 0; i < SQ_STMT_COUNT; i++)
+        sqlite3_finalize(c->st[i]);
+    sqlite3_close(c->db);
+    memset(c, 0, sizeof *c);
+}
+
+static enum fg_status conn_open(struct sq_conn *c, const char *path, int busy_ms,
+                                struct fg_error *err)
+{
+    static const char *const pragmas =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+        "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA mmap_size=17179869184;"
+        "PRAGMA wal_autocheckpoint=16384; PRAGMA journal_size_limit=67108864;";
+    int rc = sqlite3_open_v2(path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK)
+        return fg_error_set(err, FG_EIO, NULL, "Cannot open the store '%s': %s", path,
+                            c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+    sqlite3_busy_timeout(c->db, busy_ms);
+    sqlite3_extended_result_codes(c->db, 1);
+    if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+        return sq_fail(c, err, "pragmas");
+    return FG_OK;
+}
+
+static void store_free(struct sq_store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_conns; i++)
+        conn_close(&s->conns[i]);
+    fg_free(s->conns);
+    fg_free(s->base_url);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->write_mu);
+    fg_free(s);
+}
+
+static void sq_close(struct fhir_store *store)
+{
+    struct sq_store *s = (struct sq_store *)store;
+    if (s && s->n_conns && s->conns[0].db) {
+        /* A clean close folds the WAL back into the database file. */
+        sqlite3_exec(s->conns[0].db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;", NULL,
+                     NULL, NULL);
+    }
+    store_free(s);
+}
+
+enum fg_status fhir_store_sqlite_open(const char *path, const struct fg_clock *clock,
+                                      const struct fhir_store_sqlite_options *opt,
+                                      struct fhir_store **out, struct fg_error *err)
+{
+    enum fg_status rc = FG_ENOMEM;
+    int n = opt && opt->connections > 0 ? opt->connections : 4;
+    int busy = opt && opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
+    struct sq_store *s = fg_calloc(1, sizeof *s);
+    if (!s)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    pthread_mutex_init(&s->write_mu, NULL);
+    s->base.ops = &sq_ops;
+    s->base.clock = clock;
+    s->conns = fg_calloc((size_t)n, sizeof *s->conns);
+    if (!s->conns)
+        goto out;
+    if (opt && opt->base_url) {
+        s->base_url = fg_strdup(opt->base_url);
+        if (!s->base_url)
+            goto out;
+    }
+    /* The first connection creates or migrates the schema before the
+     * others prepare statements against it. */
+    s->n_conns = 1;
+    rc = conn_open(&s->conns[0], path, busy, err);
+    if (rc == FG_OK)
+        rc = sq_schema_open(s, &s->conns[0], err);
+    if (rc == FG_OK)
+        rc = sq_prepare_all(&s->conns[0], err);
+    for (int i = 1; i < n && rc == FG_OK; i++) {
+        s->n_conns = (size_t)i + 1;
+        rc = conn_open(&s->conns[i], path, busy, err);
+        if (rc == FG_OK)
+            rc = sq_prepare_all(&s->conns[i], err);
+    }
+out:
+    if (rc != FG_OK) {
+        if (rc == FG_ENOMEM)
+            fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+        store_free(s);
+        return rc;
+    }
+    *out = &s->base;
+    return FG_OK;
+}
+
+/* ---- read, vread, history ---- */
+
+enum fg_status sq_load_compartment(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
+                                   struct fhir_resource *r, struct fg_error *err)
+{
+    sqlite3_stmt *st = sq_stmt(c, SQ_COMP_GET);
+    sqlite3_bind_int64(st, 1, rid);
+    struct fg_str ids[16];
+    size_t n = 0, cap = 16;
+    struct fg_str *arr = ids;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            struct fg_str *grown = fg_pool_alloc(pool, 2 * cap * sizeof *grown);
+            if (!grown) {
+                sqlite3_reset(st);
+                return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+            }
+            memcpy(grown, arr, n * sizeof *arr);
+            arr = grown;
+            cap *= 2;
+        }
+        arr[n++] = sq_col_str(pool, st, 0);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sq_fail(c, err, "compartment");
+    r->n_compartment = n;
+    r->compartment = NULL;
+    if (n) {
+        r->compartment = fg_pool_alloc(pool, n * sizeof *arr);
+        if (!r->compartment)
+            return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+        memcpy(r->compartment, arr, n * sizeof *arr);
+    }
+    return FG_OK;
+}
+
+enum fg_status sq_read_rid(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
+                           struct fhir_resource *out, bool *found, struct fg_error *err)
+{
+    sqlite3_stmt *st = sq_stmt(c, SQ_READ_RID);
+    sqlite3_bind_int64(st, 1, rid);
+    int rc = sqlite3_step(st);
+    *found = false;
+    if (rc == SQLITE_ROW && !sqlite3_column_int(st, 4)) {
+        memset(out, 0, sizeof *out);
+        out->type = sq_col_str(pool, st, 0);
+        out->id = sq_col_str(pool, st, 1);
+        out->version = sqlite3_column_int64(st, 2);
+        out->last_updated_us = sqlite3_column_int64(st, 3);
+        out->json = sq_col_str(pool, st, 5);
+        *found = true;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sq_fail(c, err, "read");
+    if (*found)
+        return sq_load_compartment(c, pool, rid, out, err);
+    return FG_OK;
+}
+
+static enum fg_status sq_read(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
+                              struct fg_str id, struct fhir_resource *out, struct fg_error *err)
+{
+    struct sq_store *s = (struct sq_store *)store;
+    struct sq_conn *c = sq_conn_get(s);
+    enum fg_status rc;
+    sqlite3_stmt *st = sq_stmt(c, SQ_READ);
+    sq_bind_str(st, 1, type);
+    sq_bind_str(st, 2, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = fg_error_set(err, FG_ENOTFOUND, NULL, "Resource %.*s/%.*s is not known",
+                          (int)type.len, type.ptr, (int)id.len, id.ptr);
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        rc = sq_fail(c, err, "read");
+        goto out;
+    }
+    struct fhir_resource r = {0};
+    int64_t rid = sqlite3_column_int64(st, 0);
+    r.type = fg_pool_str(pool, type);
+    r.id = fg_pool_str(pool, id);
+    r.version = sqlite3_column_int64(st, 1);
+    r.last_updated_us = sqlite3_column_int64(st, 2);
+    r.deleted = sqlite3_column_int(st, 3) != 0;
+    r.json = sq_col_str(pool, st, 4);
+    sqlite3_reset(st);
+    rc = sq_load_compartment(c, pool, rid, &r, err);
+    if (rc != FG_OK)
+        goto out;
+    *out = r;
+    if (r.deleted)
+        rc = fg_error_set(err, FG_EGONE, NULL, "Resource %.*s/%.*s was deleted", (int)type.len,
+                          type.ptr, (int)id.len, id.ptr);
+out:
+    sqlite3_reset(st);
+    sq_conn_put(s, c);
+    return rc;
+}
+
+/* Compartment ids of the current row of (type, id): history rows share them. */
+static enum fg_status compartment_by_id(struct sq_conn *c, struct fg_pool *pool,
+                                        struct fhir_resource *r, struct fg_error *err)
+{
+    sqlite3_stmt *st = sq_stmt(c, SQ_COMP_BY_ID);
+    sq_bind_str(st, 1, r->type);
+    sq_bind_str(st, 2, r->id);
+    int rc = sqlite3_step(st);
+    int64_t rid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sq_fail(c, err, "read");
+    return rid ? sq_load_compartment(c, pool, rid, r, err) : FG_OK;
+}
+
+static enum fg_status sq_vread(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
+                               struct fg_str id, int64_t version, struct fhir_resource *out,
+                               struct fg_error *err)
+{
+    struct sq_store *s = (struct sq_store *)store;
+    struct sq_conn *c = sq_conn_get(s);
+    enum fg_status rc = FG_OK;
+    struct fhir_resource r = {0};
+    bool found = false;
+    sqlite3_stmt *st = sq_stmt(c, SQ_READ);
+    sq_bind_str(st, 1, type);
+    sq_bind_str(st, 2, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_int64(st, 1) == version) {
+        r.version = version;
+        r.last_updated_us = sqlite3_column_int64(st, 2);
+        r.deleted = sqlite3_column_int(st, 3) != 0;
+        r.json = sq_col_str(pool, st, 4);
+        found = true;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = sq_fail(c, err, "vread");
+        goto out;
+    }
+    if (!found && step == SQLITE_ROW) {
+        st = sq_stmt(c, SQ_VREAD_HIST);
+        sq_bind_str(st, 1, type);
+        sq_bind_str(st, 2, id);
+        sqlite3_bind_int64(st, 3, version);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            r.version = version;
+            r.last_updated_us = sqlite3_column_int64(st, 0);
+            r.deleted = sqlite3_column_int(st, 1) != 0;
+            r.json = sq_col_str(pool, st, 2);
+            found = true;
+        }
+        sqlite3_reset(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = sq_fail(c, err, "vread");
+            goto out;
+        }
+    }
+    if (!found) {
+        rc = fg_error_set(err, FG_ENOTFOUND, NULL, "Version %lld of %.*s/%.*s is not known",
+                          (long long)version, (int)type.len, type.ptr, (int)id.len, id.ptr);
+        goto out;
+    }
+    r.type = fg_pool_str(pool, type);
+    r.id = fg_pool_str(pool, id);
+    rc = compartment_by_id(c, pool, &r, err);
+    if (rc != FG_OK)
+        goto out;
+    *out = r;
+    if (r.deleted)
+        rc = fg_error_set(err, FG_EGONE, NULL, "Version %lld of %.*s/%.*s is a delete",
+                          (long long)version, (int)type.len, type.ptr, (int)id.len, id.ptr);
+out:
+    sq_conn_put(s, c);
+    return rc;
+}
+
+static enum fg_status history_rows(struct sq_conn *c, struct fg_pool *pool, sqlite3_stmt *st,
+                                   struct fg_str type, struct fg_str id, int count,
+                                   struct fhir_history_result *out, struct fg_error *err)
+{
+    out->versions = fg_pool_zalloc(pool, (size_t)(count > 0 ? count : 1) * sizeof *out->versions);
+    if (!out->versions)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_versions < (size_t)count) {
+        struct fhir_resource *r = &out->versions[out->n_versions++];
+        r->type = type.len ? type : sq_col_str(pool, st, 5);
+        r->id = id.len ? id : sq_col_str(pool, st, 4);
+        r->version = sqlite3_column_int64(st, 0);
+        r->last_updated_us = sqlite3_column_int64(st, 1);
+        r->deleted = sqlite3_column_int(st, 2) != 0;
+        r->json = sq_col_str(pool, st, 3);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sq_fail(c, err, "history");
+    for (size_t i = 0; i < out->n_versions; i++) {
+        enum fg_status st2 = compartment_by_id(c, pool, &out->versions[i], err);
+        if (st2 != FG_OK)
+            return st2;
+    }
+    return FG_OK;
+}
+
+static enum fg_status sq_history(struct fhir_store *store, struct fg_pool *pool,
+                                 struct fg_str type, struct fg_str id, int64_t since_us,
+                                 int count, struct fhir_history_result *out,
+                                 struct fg_error *err)
+{
+    struct sq_store *s = (struct sq_store *)store;
+    struct sq_conn *c = sq_conn_get(s);
+    enum fg_status rc = FG_OK;
+    struct fhir_history_result res = {0};
+    bool inst = id.len > 0;
+    /* type and id both empty: system history (every type). */
+    enum sq_stmt count_q = inst ? SQ_HIST_INST_COUNT : type.len ? SQ_HIST_TYPE_COUNT : SQ_HIST_ALL_COUNT;
+    enum sq_stmt rows_q = inst ? SQ_HIST_INST : type.len ? SQ_HIST_TYPE : SQ_HIST_ALL;
+    if (count <= 0 || count > FG_MAX_HISTORY_COUNT)
+        count = FG_MAX_HISTORY_COUNT;
+    /* Reads run in one read transaction so the total and the rows agree. */
+    sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+    sqlite3_stmt *st = sq_stmt(c, count_q);
+    sq_bind_str(st, 1, type);
+    if (inst)
+        sq_bind_str(st, 2, id);
+    sqlite3_bind_int64(st, inst ? 3 : 2, since_us);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = sq_fail(c, err, "history");
+        goto out;
+    }
+    res.total = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (inst && res.total == 0 && since_us <= 0) {
+        rc = fg_error_set(err, FG_ENOTFOUND, NULL, "Resource %.*s/%.*s is not known",
+                          (int)type.len, type.ptr, (int)id.len, id.ptr);
+        goto out;
+    }
+    st = sq_stmt(c, rows_q);
+    sq_bind_str(st, 1, type);
+    if (inst)
+        sq_bind_str(st, 2, id);
+    sqlite3_bind_int64(st, inst ? 3 : 2, since_us);
+    sqlite3_bind_int(st, inst ? 4 : 3, count);
+    type = type.len ? fg_pool_str(pool, type) : FG_STR_NULL;
+    id = inst ? fg_pool_str(pool, id) : FG_STR_NULL;
+    rc = history_rows(c, pool, st, type, id, count, &res, err);
+    if (rc == FG_OK)
+        *out = res;
+out:
+    sqlite3_reset(st);
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    sq_conn_put(s, c);
+    return rc;
+}
+
+static const struct fhir_store_ops sq_ops = {
+    .name = "sqlite",
+    .read = sq_read,
+    .vread = sq_vread,
+    .history = sq_history,
+    .search = sq_search,
+    .write = sq_write,
+    .close = sq_close,
+};

@@ -1,0 +1,253 @@
+/* store_sqlite_index.c - the search index rows of one resource version.
+ *
+ * Each fhir_index_entry (index.h) becomes one row in the table of its
+ * parameter's type, keyed by the parameter's table id and the resource's
+ * rid; the patients of its compartment go to res_compartment. Duplicates
+ * (the same coding twice) collapse through INSERT OR IGNORE.
+ * http://hl7.org/fhir/R4/search.html#ptypes
+ */
+#include "store_sqlite_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
+                               struct fg_error *err)
+{
+    static const enum sq_stmt dels[] = {SQ_DEL_TOKEN,    SQ_DEL_STRING, SQ_DEL_DATE,
+                                        SQ_DEL_NUMBER,   SQ_DEL_QUANTITY, SQ_DEL_REF,
+                                        SQ_DEL_URI,      SQ_DEL_COMP};
+    size_t n = sizeof dels / sizeof dels[0] - (with_compartment ? 0 : 1);
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = sq_stmt(c, dels[i]);
+        sqlite3_bind_int64(st, 1, rid);
+        enum fg_status rc = sq_exec(c, st, err);
+        if (rc != FG_OK)
+            return rc;
+    }
+    return FG_OK;
+}
+
+/* Binds one entry to its table's insert statement; NULL for types that are
+ * not indexed (composite, special). */
+static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e)
+{
+    sqlite3_stmt *st = NULL;
+    /* _id and _lastUpdated are searched on res's own columns. */
+    if (sq_param_on_res(e->def))
+        return NULL;
+    switch (e->def->type) {
+    case FHIR_PARAM_TOKEN:
+        st = sq_stmt(c, SQ_INS_TOKEN);
+        sq_bind_str(st, 2, e->code);
+        sq_bind_str(st, 3, e->system);
+        sqlite3_bind_int64(st, 4, rid);
+        if (e->text.len)
+            sq_bind_str(st, 5, e->text);
+        break;
+    case FHIR_PARAM_STRING:
+        st = sq_stmt(c, SQ_INS_STRING);
+        sq_bind_str(st, 2, e->str);
+        sqlite3_bind_int64(st, 3, rid);
+        sq_bind_str(st, 4, e->text);
+        break;
+    case FHIR_PARAM_URI:
+        st = sq_stmt(c, SQ_INS_URI);
+        sq_bind_str(st, 2, e->str);
+        sqlite3_bind_int64(st, 3, rid);
+        break;
+    case FHIR_PARAM_DATE:
+        st = sq_stmt(c, SQ_INS_DATE);
+        sqlite3_bind_int64(st, 2, e->lo);
+        sqlite3_bind_int64(st, 3, e->hi);
+        sqlite3_bind_int64(st, 4, rid);
+        break;
+    case FHIR_PARAM_NUMBER:
+        st = sq_stmt(c, SQ_INS_NUMBER);
+        sqlite3_bind_double(st, 2, e->number);
+        sqlite3_bind_int64(st, 3, rid);
+        break;
+    case FHIR_PARAM_QUANTITY:
+        st = sq_stmt(c, SQ_INS_QUANTITY);
+        sqlite3_bind_double(st, 2, e->number);
+        sq_bind_str(st, 3, e->unit_system);
+        sq_bind_str(st, 4, e->unit_code);
+        sqlite3_bind_int64(st, 5, rid);
+        break;
+    case FHIR_PARAM_REFERENCE:
+        st = sq_stmt(c, SQ_INS_REF);
+        sq_bind_str(st, 2, e->ref_id);
+        sq_bind_str(st, 3, e->ref_type);
+        sq_bind_str(st, 4, e->ref_url);
+        sqlite3_bind_int64(st, 5, rid);
+        break;
+    default:
+        return NULL;
+    }
+    sqlite3_bind_int(st, 1, e->def->id);
+    return st;
+}
+
+/* A token entry with only a text (CodeableConcept.text) adds nothing when
+ * an earlier entry of the same parameter carries the same text (the
+ * coding's display): skipped, it saves two b-tree inserts. */
+static bool redundant_text(const struct fhir_index_entry *e, size_t i)
+{
+    if (e[i].def->type != FHIR_PARAM_TOKEN || e[i].code.len || e[i].system.len)
+        return false;
+    for (size_t k = i; k-- > 0 && e[k].def == e[i].def;)
+        if (fg_str_eq(e[k].text, e[i].text))
+            return true;
+    return false;
+}
+
+enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
+                               const struct fhir_index_entry *e, size_t n,
+                               const struct fg_str *patients, size_t n_patients,
+                               struct fg_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (redundant_text(e, i))
+            continue;
+        sqlite3_stmt *st = bind_entry(c, rid, &e[i]);
+        if (!st)
+            continue;
+        enum fg_status rc = sq_exec(c, st, err);
+        if (rc != FG_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < n_patients; i++) {
+        sqlite3_stmt *st = sq_stmt(c, SQ_INS_COMP);
+        sqlite3_bind_int64(st, 1, rid);
+        sq_bind_str(st, 2, patients[i]);
+        enum fg_status rc = sq_exec(c, st, err);
+        if (rc != FG_OK)
+            return rc;
+    }
+    return FG_OK;
+}
+
+bool sq_param_on_res(const struct fhir_searchparam *def)
+{
+    return def->code[0] == '_' && (strcmp(def->code, "_id") == 0 ||
+                                   strcmp(def->code, "_lastUpdated") == 0);
+}
+
+void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_t n)
+{
+    size_t blen = s->base_url ? strlen(s->base_url) : 0;
+    while (blen && s->base_url[blen - 1] == '/')
+        blen--;
+    for (size_t i = 0; blen && i < n; i++) {
+        struct fg_str u = e[i].ref_url, type, id;
+        if (e[i].def->type != FHIR_PARAM_REFERENCE || u.len <= blen + 1 ||
+            memcmp(u.ptr, s->base_url, blen) != 0 || u.ptr[blen] != '/')
+            continue;
+        struct fg_str rest = {u.ptr + blen + 1, u.len - blen - 1};
+        if (!fg_str_split(rest, '/', &type, &id) || !fhir_resource_type_known(type) ||
+            !fg_is_fhir_id(id))
+            continue;
+        e[i].ref_type = type;
+        e[i].ref_id = id;
+        e[i].ref_url = (struct fg_str){"", 0};
+    }
+}
+
+/* ---- batched inserts ---- */
+
+/* One row to insert: an index entry, or (e == NULL) a compartment row. */
+struct batch_row {
+    int table;          /* enum fhir_param_type, or -1 for res_compartment */
+    int64_t rid;
+    const struct fhir_index_entry *e;
+    struct fg_str patient;
+};
+
+static int cmp_str(struct fg_str a, struct fg_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+    return (a > b) - (a < b);
+}
+
+/* The order of each table's value-ordered b-tree (an approximation is
+ * enough: it only buys locality). */
+static int cmp_rows(const void *pa, const void *pb)
+{
+    const struct batch_row *a = pa, *b = pb;
+    int c = a->table - b->table;
+    if (c)
+        return c;
+    if (a->table == -1)
+        return (c = cmp_str(a->patient, b->patient)) ? c : cmp_i64(a->rid, b->rid);
+    c = a->e->def->id - b->e->def->id;
+    if (c)
+        return c;
+    switch (a->table) {
+    case FHIR_PARAM_TOKEN:
+        if ((c = cmp_str(a->e->code, b->e->code)) || (c = cmp_str(a->e->system, b->e->system)))
+            return c;
+        break;
+    case FHIR_PARAM_STRING:
+    case FHIR_PARAM_URI:
+        if ((c = cmp_str(a->e->str, b->e->str)))
+            return c;
+        break;
+    case FHIR_PARAM_REFERENCE:
+        if ((c = cmp_str(a->e->ref_id, b->e->ref_id)) ||
+            (c = cmp_str(a->e->ref_type, b->e->ref_type)))
+            return c;
+        break;
+    default:
+        break;
+    }
+    return cmp_i64(a->rid, b->rid);
+}
+
+enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
+                                     const struct sq_index_job *jobs, size_t n_jobs,
+                                     struct fg_error *err)
+{
+    size_t total = 0;
+    for (size_t j = 0; j < n_jobs; j++)
+        total += jobs[j].n_entries + jobs[j].n_patients;
+    if (!total)
+        return FG_OK;
+    struct batch_row *rows = fg_pool_alloc(pool, total * sizeof *rows);
+    if (!rows)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    size_t n = 0;
+    for (size_t j = 0; j < n_jobs; j++) {
+        const struct sq_index_job *job = &jobs[j];
+        for (size_t i = 0; i < job->n_entries; i++) {
+            const struct fhir_index_entry *e = &job->entries[i];
+            if (!redundant_text(job->entries, i) && !sq_param_on_res(e->def))
+                rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL};
+        }
+        for (size_t i = 0; i < job->n_patients; i++)
+            rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i]};
+    }
+    /* Consecutive inserts then land on the same b-tree pages. */
+    qsort(rows, n, sizeof *rows, cmp_rows);
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st;
+        if (rows[i].table == -1) {
+            st = sq_stmt(c, SQ_INS_COMP);
+            sqlite3_bind_int64(st, 1, rows[i].rid);
+            sq_bind_str(st, 2, rows[i].patient);
+        } else {
+            st = bind_entry(c, rows[i].rid, rows[i].e);
+        }
+        if (!st)
+            continue;
+        enum fg_status rc = sq_exec(c, st, err);
+        if (rc != FG_OK)
+            return rc;
+    }
+    return FG_OK;
+}

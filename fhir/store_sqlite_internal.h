@@ -1,0 +1,255 @@
+/* store_sqlite_internal.h - what the files of the SQLite store share.
+ *
+ * Not a public contract: store_sqlite.h is. The store is split by concept:
+ *   store_sqlite.c         open, connection pool, ops table, read/vread/history
+ *   store_sqlite_schema.c  schema, migrations (PRAGMA user_version), reindex
+ *   store_sqlite_index.c   writing the index rows of one resource
+ *   store_sqlite_write.c   the write op (FHIR transaction semantics)
+ *   store_sqlite_sql.c     SQL generation for search filters
+ *   store_sqlite_search.c  the search op: paging, sorting, total
+ *   store_sqlite_cursor.c  the opaque, MAC-protected paging cursor
+ *   store_sqlite_include.c _include / _revinclude
+ * https://www.sqlite.org/lang.html
+ */
+#ifndef FHIR_STORE_SQLITE_INTERNAL_H
+#define FHIR_STORE_SQLITE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "../core/fg_buf.h"
+#include "../core/fg_limits.h"
+#include "index.h"
+#include "store_sqlite.h"
+
+/* The fixed statements every connection prepares once (persistent). */
+enum sq_stmt {
+    SQ_BEGIN,
+    SQ_COMMIT,
+    SQ_ROLLBACK,
+    SQ_CUR_GET,
+    SQ_RES_INS,
+    SQ_RES_UPD,
+    SQ_HIST_MOVE,
+    SQ_DEL_TOKEN,
+    SQ_DEL_STRING,
+    SQ_DEL_DATE,
+    SQ_DEL_NUMBER,
+    SQ_DEL_QUANTITY,
+    SQ_DEL_REF,
+    SQ_DEL_URI,
+    SQ_DEL_COMP,
+    SQ_INS_TOKEN,
+    SQ_INS_STRING,
+    SQ_INS_DATE,
+    SQ_INS_NUMBER,
+    SQ_INS_QUANTITY,
+    SQ_INS_REF,
+    SQ_INS_URI,
+    SQ_INS_COMP,
+    SQ_READ,
+    SQ_VREAD_HIST,
+    SQ_COMP_GET,
+    SQ_COMP_BY_ID,
+    SQ_MAX_RID,
+    SQ_HIST_INST,
+    SQ_HIST_INST_COUNT,
+    SQ_HIST_TYPE,
+    SQ_HIST_TYPE_COUNT,
+    SQ_HIST_ALL,
+    SQ_HIST_ALL_COUNT,
+    SQ_READ_RID,
+    SQ_STMT_COUNT
+};
+
+/* Dynamic (search) statements are cached per connection by SQL text: the
+ * text holds only constant fragments and '?', so one shape, one entry. */
+#define SQ_DYN_CACHE 32
+
+struct sq_dyn {
+    char *sql;          /* owned (fg_malloc) */
+    sqlite3_stmt *st;   /* owned */
+    uint64_t used;      /* LRU tick */
+};
+
+/* One pooled connection; used by one thread at a time. */
+struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *st[SQ_STMT_COUNT];
+    struct sq_dyn dyn[SQ_DYN_CACHE];
+    uint64_t tick;
+    bool busy;
+};
+
+struct sq_store {
+    struct fhir_store base;           /* first: fhir_store_close casts back */
+    pthread_mutex_t mu;               /* guards conns[].busy */
+    pthread_cond_t cv;
+    pthread_mutex_t write_mu;         /* one writer at a time, queued in-process */
+    struct sq_conn *conns;
+    size_t n_conns;
+    char *base_url;                   /* owned copy or NULL */
+    unsigned char cursor_key[32];     /* HMAC key for cursors, kept in table meta */
+};
+
+/* Connection pool: blocks until a connection is free. */
+struct sq_conn *sq_conn_get(struct sq_store *s);
+void sq_conn_put(struct sq_store *s, struct sq_conn *c);
+
+/* The fixed statement k, reset and with bindings cleared. */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_stmt k);
+/* A cached dynamic statement for sql (prepared on first use). NULL on
+ * error, with err filled. */
+sqlite3_stmt *sq_dyn_stmt(struct sq_conn *c, const char *sql, size_t len, struct fg_error *err);
+
+/* Fills err with FG_EIO and SQLite's message; returns FG_EIO. */
+enum fg_status sq_fail(struct sq_conn *c, struct fg_error *err, const char *what);
+/* Runs a fixed statement that returns no rows. */
+enum fg_status sq_exec(struct sq_conn *c, sqlite3_stmt *st, struct fg_error *err);
+
+/* Column text as a pool-owned slice (empty for NULL). */
+struct fg_str sq_col_str(struct fg_pool *pool, sqlite3_stmt *st, int col);
+void sq_bind_str(sqlite3_stmt *st, int idx, struct fg_str s);
+
+/* Fills r->compartment from res_compartment for rid. */
+enum fg_status sq_load_compartment(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
+                                   struct fhir_resource *r, struct fg_error *err);
+/* Reads the current row of rid into *out (not deleted rows only: false). */
+enum fg_status sq_read_rid(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
+                           struct fhir_resource *out, bool *found, struct fg_error *err);
+
+/* Schema (store_sqlite_schema.c). Creates or migrates the schema, loads
+ * the cursor key, and reindexes when the search-parameter table changed. */
+enum fg_status sq_schema_open(struct sq_store *s, struct sq_conn *c, struct fg_error *err);
+/* Prepares the fixed statements of c. */
+enum fg_status sq_prepare_all(struct sq_conn *c, struct fg_error *err);
+/* The checksum of the compiled search-parameter table (hex, 16 chars + NUL). */
+void sq_searchparam_checksum(char out[17]);
+
+/* Index rows (store_sqlite_index.c). */
+/* References written as absolute URLs on this server's base become
+ * type + id, so they match relative searches and can be included. */
+void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_t n);
+/* True for _id and _lastUpdated: searched on res's columns, not indexed. */
+bool sq_param_on_res(const struct fhir_searchparam *def);
+enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
+                               struct fg_error *err);
+enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
+                               const struct fhir_index_entry *e, size_t n,
+                               const struct fg_str *patients, size_t n_patients,
+                               struct fg_error *err);
+
+/* The index rows of several resources written in one transaction,
+ * sorted by each table's key before inserting (locality: a bulk load
+ * touches each b-tree page once instead of once per resource). */
+struct sq_index_job {
+    int64_t rid;
+    const struct fhir_index_entry *entries;
+    size_t n_entries;
+    const struct fg_str *patients;
+    size_t n_patients;
+};
+enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
+                                     const struct sq_index_job *jobs, size_t n_jobs,
+                                     struct fg_error *err);
+
+/* The write op (store_sqlite_write.c). */
+enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
+                        const struct fhir_write *writes, size_t n,
+                        struct fhir_write_result *results, struct fg_error *err);
+
+/* SQL generation (store_sqlite_sql.c). Errors are sticky in st: build,
+ * then check st once. */
+enum sq_bind_kind { SQ_B_INT, SQ_B_REAL, SQ_B_TEXT, SQ_B_BLOB };
+
+struct sq_bind {
+    enum sq_bind_kind kind;
+    int64_t i;
+    double d;
+    struct fg_str s; /* text or blob, pool-owned or borrowed from the query */
+};
+
+struct sq_sql {
+    struct fg_pool *pool;
+    struct fg_buf sql;
+    struct sq_bind *binds;
+    size_t n_binds, cap_binds;
+    int alias;          /* next table alias number */
+    int64_t now_ms;     /* for the ap prefix */
+    enum fg_status st;
+    struct fg_error *err;
+};
+
+void sq_sql_init(struct sq_sql *g, struct fg_pool *pool, int64_t now_ms, struct fg_error *err);
+void sq_sql_cleanup(struct sq_sql *g);
+void sq_sql_add(struct sq_sql *g, const char *frag);
+void sq_sql_alias(struct sq_sql *g, const char *prefix, int n); /* "t3" */
+void sq_sql_int(struct sq_sql *g, int64_t v);   /* appends '?' binding v */
+void sq_sql_real(struct sq_sql *g, double v);
+void sq_sql_text(struct sq_sql *g, struct fg_str s);
+void sq_sql_blob(struct sq_sql *g, struct fg_str s);
+/* Binds every collected value to st. */
+enum fg_status sq_sql_bind(struct sq_sql *g, sqlite3_stmt *st);
+
+/* Appends the whole WHERE body for the top-level query on alias r:
+ * driver, type, not deleted, snapshot (when snap > 0), filters. */
+void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
+
+/* The fast path: when q has a driver of its own type and no filter on
+ * res's columns, the matching rids come from index rows alone (no res row
+ * is read until a row is returned). sq_sql_fast_from appends
+ * "<driver rids> r WHERE ... [AND r.rid <= snap] AND <other filters>",
+ * where r.rid is the candidate rid. */
+bool sq_sql_fast_ok(const struct fhir_query *q);
+void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
+
+/* Sort keys (store_sqlite_sql.c). */
+void sq_sql_sort_key(struct sq_sql *g, const struct fhir_sort *s, const char *a);
+
+/* Cursor (store_sqlite_cursor.c). */
+#define SQ_CURSOR_MAX_KEYS 4
+
+struct sq_key {
+    int type;                   /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB */
+    int64_t i;
+    double d;
+    struct fg_str s;
+};
+
+struct sq_cursor {
+    bool backward;              /* page before the key, not after */
+    int64_t snap;               /* max rid when paging started */
+    int64_t rid;                /* tie-breaker of the key row */
+    struct sq_key keys[SQ_CURSOR_MAX_KEYS];
+    size_t n_keys;
+};
+
+enum fg_status sq_cursor_encode(const struct sq_store *s, struct fg_pool *pool,
+                                const struct fhir_query *q, const struct sq_cursor *c,
+                                struct fg_str *out);
+/* FG_EINVAL "Invalid _cursor" on anything malformed, tampered or made for
+ * another query. */
+enum fg_status sq_cursor_decode(const struct sq_store *s, struct fg_pool *pool,
+                                const struct fhir_query *q, struct fg_str text,
+                                struct sq_cursor *out, struct fg_error *err);
+
+/* Search (store_sqlite_search.c). */
+enum fg_status sq_search(struct fhir_store *store, struct fg_pool *pool,
+                         const struct fhir_query *q, struct fhir_search_result *out,
+                         struct fg_error *err);
+/* Counts matches of q on connection c (inside a write transaction), up to
+ * limit; *first_rid is the first match. */
+enum fg_status sq_search_count_conn(struct sq_store *s, struct sq_conn *c, struct fg_pool *pool,
+                                    const struct fhir_query *q, int limit, int64_t *n,
+                                    int64_t *first_rid, struct fg_error *err);
+
+/* Includes (store_sqlite_include.c): appends to out->included. rids are
+ * the matches' rids. */
+enum fg_status sq_includes(struct sq_store *s, struct sq_conn *c, struct fg_pool *pool,
+                           const struct fhir_query *q, const int64_t *rids,
+                           struct fhir_search_result *out, struct fg_error *err);
+
+#endif

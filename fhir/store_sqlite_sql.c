@@ -1,0 +1,772 @@
+/* store_sqlite_sql.c - SQL for FHIR search filters, from constant fragments
+ * and '?' placeholders only. http://hl7.org/fhir/R4/search.html
+ *
+ * A query becomes
+ *   FROM res r WHERE r.type = ? AND r.deleted = 0 [AND r.rid <= ?snapshot]
+ *     [AND r.rid IN (<driver>)] AND <filter> AND <filter> ...
+ * The driver is the one filter most likely to be selective, by a fixed
+ * heuristic: _id (the unique (type, id) index) > reference > compartment
+ * restriction > token with a system > token > string/uri. Every other
+ * filter is an EXISTS on the (rid, param) index of its table. Values of
+ * one parameter (comma) are ORed inside one EXISTS; repeated parameters
+ * are separate EXISTS (AND). A chain is an EXISTS over idx_ref joined to
+ * the target's res row, with the inner filter applied to that row.
+ *
+ * Value semantics (index values from index.h):
+ *   token     system|code, |code (no system), system| (any code), code;
+ *             codes compare case-insensitively (NOCASE column); :not = no
+ *             matching value; :text = normalized display contains.
+ *   string    normalized prefix as a range (value >= p AND value < p||0xFF);
+ *             :exact = equal value as written (raw column); :contains = LIKE '%v%'.
+ *   date      resource range [lo, hi] against the value's [plo, phi]:
+ *             eq plo<=lo AND hi<=phi; ne NOT eq; gt hi>phi; lt lo<plo;
+ *             ge hi>=plo; le lo<=phi; sa lo>phi; eb hi<plo; ap overlap
+ *             with [plo, phi] widened by 10% of |now - value| (>= 1 day).
+ *   number, quantity: eq = within the value's implicit precision range;
+ *             gt/lt/ge/le on the value; sa/eb beyond the range; ap +-10%.
+ *             Quantity system and code (code or unit) when given.
+ *   reference Type/id, id (any type, or :Type), absolute URL not on our base.
+ */
+#include "store_sqlite_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/fg_mem.h"
+
+#define SQ_SQL_MAX (256u * 1024u)
+#define DAY_MS 86400000LL
+
+void sq_sql_init(struct sq_sql *g, struct fg_pool *pool, int64_t now_ms, struct fg_error *err)
+{
+    memset(g, 0, sizeof *g);
+    g->pool = pool;
+    g->now_ms = now_ms;
+    g->err = err;
+    g->alias = 1;
+    fg_buf_init(&g->sql, SQ_SQL_MAX);
+}
+
+void sq_sql_cleanup(struct sq_sql *g)
+{
+    fg_buf_cleanup(&g->sql);
+}
+
+static void fail(struct sq_sql *g, enum fg_status st)
+{
+    if (g->st == FG_OK) {
+        g->st = st;
+        fg_error_set(g->err, st, NULL, st == FG_ENOMEM ? "Out of memory" : "Search too complex");
+    }
+}
+
+void sq_sql_add(struct sq_sql *g, const char *frag)
+{
+    if (g->st == FG_OK) {
+        enum fg_status st = fg_buf_append_c(&g->sql, frag);
+        if (st != FG_OK)
+            fail(g, st);
+    }
+}
+
+void sq_sql_alias(struct sq_sql *g, const char *prefix, int n)
+{
+    char num[16];
+    int k = snprintf(num, sizeof num, "%d", n);
+    if (k < 0 || (size_t)k >= sizeof num) {
+        fail(g, FG_ETOOBIG);
+        return;
+    }
+    sq_sql_add(g, prefix);
+    sq_sql_add(g, num);
+}
+
+static struct sq_bind *bind_new(struct sq_sql *g, enum sq_bind_kind kind)
+{
+    if (g->st != FG_OK)
+        return NULL;
+    if (g->n_binds == g->cap_binds) {
+        size_t cap = g->cap_binds ? 2 * g->cap_binds : 16;
+        struct sq_bind *b = fg_pool_alloc(g->pool, cap * sizeof *b);
+        if (!b) {
+            fail(g, FG_ENOMEM);
+            return NULL;
+        }
+        if (g->n_binds)
+            memcpy(b, g->binds, g->n_binds * sizeof *b);
+        g->binds = b;
+        g->cap_binds = cap;
+    }
+    struct sq_bind *b = &g->binds[g->n_binds++];
+    memset(b, 0, sizeof *b);
+    b->kind = kind;
+    sq_sql_add(g, "?");
+    return b;
+}
+
+void sq_sql_int(struct sq_sql *g, int64_t v)
+{
+    struct sq_bind *b = bind_new(g, SQ_B_INT);
+    if (b)
+        b->i = v;
+}
+
+void sq_sql_real(struct sq_sql *g, double v)
+{
+    struct sq_bind *b = bind_new(g, SQ_B_REAL);
+    if (b)
+        b->d = v;
+}
+
+void sq_sql_text(struct sq_sql *g, struct fg_str s)
+{
+    struct sq_bind *b = bind_new(g, SQ_B_TEXT);
+    if (b)
+        b->s = s;
+}
+
+void sq_sql_blob(struct sq_sql *g, struct fg_str s)
+{
+    struct sq_bind *b = bind_new(g, SQ_B_BLOB);
+    if (b)
+        b->s = s;
+}
+
+enum fg_status sq_sql_bind(struct sq_sql *g, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < g->n_binds; i++) {
+        const struct sq_bind *b = &g->binds[i];
+        int k = (int)i + 1;
+        switch (b->kind) {
+        case SQ_B_INT: sqlite3_bind_int64(st, k, b->i); break;
+        case SQ_B_REAL: sqlite3_bind_double(st, k, b->d); break;
+        case SQ_B_TEXT: sq_bind_str(st, k, b->s); break;
+        case SQ_B_BLOB:
+            sqlite3_bind_blob(st, k, b->s.len ? b->s.ptr : "", (int)b->s.len, SQLITE_STATIC);
+            break;
+        }
+    }
+    return FG_OK;
+}
+
+/* ---- values ---- */
+
+/* p followed by 0xFF: the exclusive upper end of all strings starting with
+ * p (0xFF never occurs in UTF-8). */
+static struct fg_str prefix_end(struct sq_sql *g, struct fg_str p)
+{
+    char *s = fg_pool_alloc(g->pool, p.len + 1);
+    if (!s) {
+        fail(g, FG_ENOMEM);
+        return FG_STR_NULL;
+    }
+    if (p.len)
+        memcpy(s, p.ptr, p.len);
+    s[p.len] = (char)0xff;
+    return (struct fg_str){s, p.len + 1};
+}
+
+/* '%' + v with LIKE's metacharacters escaped by '\' + '%'. */
+static struct fg_str like_contains(struct sq_sql *g, struct fg_str v)
+{
+    char *s = fg_pool_alloc(g->pool, 2 * v.len + 3);
+    if (!s) {
+        fail(g, FG_ENOMEM);
+        return FG_STR_NULL;
+    }
+    size_t k = 0;
+    s[k++] = '%';
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.ptr[i] == '%' || v.ptr[i] == '_' || v.ptr[i] == '\\')
+            s[k++] = '\\';
+        s[k++] = v.ptr[i];
+    }
+    s[k++] = '%';
+    return (struct fg_str){s, k};
+}
+
+static void col(struct sq_sql *g, const char *x, const char *name)
+{
+    sq_sql_add(g, x);
+    sq_sql_add(g, name);
+}
+
+static void token_value(struct sq_sql *g, const struct fhir_search_value *v, const char *x,
+                        enum fhir_modifier m)
+{
+    if (m == FHIR_MOD_TEXT) {
+        col(g, x, ".text LIKE ");
+        sq_sql_text(g, like_contains(g, fhir_normalize_string(g->pool, v->text)));
+        sq_sql_add(g, " ESCAPE '\\'");
+        return;
+    }
+    if (!v->has_system) {
+        col(g, x, ".code = ");
+        sq_sql_text(g, v->code);
+        return;
+    }
+    col(g, x, ".system = ");
+    sq_sql_text(g, v->system);
+    if (v->code.len) {
+        col(g, " AND ", x);
+        sq_sql_add(g, ".code = ");
+        sq_sql_text(g, v->code);
+    }
+}
+
+static void string_value(struct sq_sql *g, const struct fhir_search_value *v, const char *x,
+                         enum fhir_modifier m)
+{
+    struct fg_str n = fhir_normalize_string(g->pool, v->text);
+    if (m == FHIR_MOD_CONTAINS) {
+        col(g, x, ".value LIKE ");
+        sq_sql_text(g, like_contains(g, n));
+        sq_sql_add(g, " ESCAPE '\\'");
+    } else if (m == FHIR_MOD_EXACT) {
+        col(g, x, ".value = ");
+        sq_sql_text(g, n);
+        col(g, " AND ", x);
+        sq_sql_add(g, ".raw = ");
+        sq_sql_text(g, v->text);
+    } else {
+        col(g, x, ".value >= ");
+        sq_sql_text(g, n);
+        col(g, " AND ", x);
+        sq_sql_add(g, ".value < ");
+        sq_sql_text(g, prefix_end(g, n));
+    }
+}
+
+static void uri_value(struct sq_sql *g, const struct fhir_search_value *v, const char *x,
+                      enum fhir_modifier m)
+{
+    if (m == FHIR_MOD_BELOW) {
+        col(g, x, ".value >= ");
+        sq_sql_text(g, v->text);
+        col(g, " AND ", x);
+        sq_sql_add(g, ".value < ");
+        sq_sql_text(g, prefix_end(g, v->text));
+    } else {
+        col(g, x, ".value = ");
+        sq_sql_text(g, v->text);
+    }
+}
+
+static int64_t clamp_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* lo/hi: SQL expressions of the resource's range. */
+static void date_value(struct sq_sql *g, enum fhir_prefix pf, struct fhir_date_range r,
+                       const char *lo, const char *hi)
+{
+    switch (pf) {
+    case FHIR_PREFIX_NONE:
+    case FHIR_PREFIX_EQ:
+    case FHIR_PREFIX_NE:
+        sq_sql_add(g, pf == FHIR_PREFIX_NE ? "NOT (" : "(");
+        sq_sql_add(g, lo);
+        sq_sql_add(g, " >= ");
+        sq_sql_int(g, r.lo);
+        col(g, " AND ", hi);
+        sq_sql_add(g, " <= ");
+        sq_sql_int(g, r.hi);
+        sq_sql_add(g, ")");
+        return;
+    case FHIR_PREFIX_GT: col(g, hi, " > "); sq_sql_int(g, r.hi); return;
+    case FHIR_PREFIX_LT: col(g, lo, " < "); sq_sql_int(g, r.lo); return;
+    case FHIR_PREFIX_GE: col(g, hi, " >= "); sq_sql_int(g, r.lo); return;
+    case FHIR_PREFIX_LE: col(g, lo, " <= "); sq_sql_int(g, r.hi); return;
+    case FHIR_PREFIX_SA: col(g, lo, " > "); sq_sql_int(g, r.hi); return;
+    case FHIR_PREFIX_EB: col(g, hi, " < "); sq_sql_int(g, r.lo); return;
+    case FHIR_PREFIX_AP: {
+        int64_t mid = r.lo / 2 + r.hi / 2;
+        int64_t d = g->now_ms > mid ? g->now_ms - mid : mid - g->now_ms;
+        int64_t w = d / 10 > DAY_MS ? d / 10 : DAY_MS;
+        col(g, lo, " <= ");
+        sq_sql_int(g, clamp_add(r.hi, w));
+        col(g, " AND ", hi);
+        sq_sql_add(g, " >= ");
+        sq_sql_int(g, clamp_add(r.lo, -w));
+        return;
+    }
+    }
+}
+
+/* x: alias of the value column "x3.value". */
+static void number_value(struct sq_sql *g, const struct fhir_search_value *v, const char *val)
+{
+    double lo = v->number_lo, hi = v->number_hi, n = v->number;
+    switch (v->prefix) {
+    case FHIR_PREFIX_NONE:
+    case FHIR_PREFIX_EQ:
+    case FHIR_PREFIX_NE:
+        sq_sql_add(g, v->prefix == FHIR_PREFIX_NE ? "NOT (" : "(");
+        col(g, val, " >= ");
+        sq_sql_real(g, lo);
+        col(g, " AND ", val);
+        sq_sql_add(g, " < ");
+        sq_sql_real(g, hi);
+        sq_sql_add(g, ")");
+        return;
+    case FHIR_PREFIX_GT: col(g, val, " > "); sq_sql_real(g, n); return;
+    case FHIR_PREFIX_LT: col(g, val, " < "); sq_sql_real(g, n); return;
+    case FHIR_PREFIX_GE: col(g, val, " >= "); sq_sql_real(g, n); return;
+    case FHIR_PREFIX_LE: col(g, val, " <= "); sq_sql_real(g, n); return;
+    case FHIR_PREFIX_SA: col(g, val, " >= "); sq_sql_real(g, hi); return;
+    case FHIR_PREFIX_EB: col(g, val, " < "); sq_sql_real(g, lo); return;
+    case FHIR_PREFIX_AP:
+        col(g, val, " >= ");
+        sq_sql_real(g, n - fabs(n) * 0.1);
+        col(g, " AND ", val);
+        sq_sql_add(g, " <= ");
+        sq_sql_real(g, n + fabs(n) * 0.1);
+        return;
+    }
+}
+
+static void quantity_value(struct sq_sql *g, const struct fhir_search_value *v, const char *x)
+{
+    char val[24];
+    int k = snprintf(val, sizeof val, "%s.value", x);
+    if (k < 0 || (size_t)k >= sizeof val) {
+        fail(g, FG_ETOOBIG);
+        return;
+    }
+    number_value(g, v, val);
+    if (v->unit_system.len) {
+        col(g, " AND ", x);
+        sq_sql_add(g, ".system = ");
+        sq_sql_text(g, v->unit_system);
+    }
+    if (v->unit_code.len) {
+        col(g, " AND ", x);
+        sq_sql_add(g, ".code = ");
+        sq_sql_text(g, v->unit_code);
+    }
+}
+
+/* The target type of a reference value: written, from :Type, or the
+ * parameter's only target type ("patient" targets Patient only). */
+static struct fg_str ref_type_of(const struct fhir_search_param *p,
+                                 const struct fhir_search_value *v)
+{
+    if (v->ref_type.len)
+        return v->ref_type;
+    if (p->modifier == FHIR_MOD_TYPE)
+        return p->modifier_type;
+    const char *t = p->def->targets;
+    if (t && *t && !strchr(t, ' '))
+        return fg_str_c(t);
+    return FG_STR_NULL;
+}
+
+static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
+                      const struct fhir_search_value *v, const char *x)
+{
+    if (v->ref_url.len) {
+        col(g, x, ".url = ");
+        sq_sql_text(g, v->ref_url);
+        return;
+    }
+    /* A relative search value never matches another server's URL. */
+    col(g, x, ".url = '' AND ");
+    sq_sql_add(g, x);
+    sq_sql_add(g, ".tid = ");
+    sq_sql_text(g, v->ref_id);
+    struct fg_str type = ref_type_of(p, v);
+    if (type.len) {
+        col(g, " AND ", x);
+        sq_sql_add(g, ".ttype = ");
+        sq_sql_text(g, type);
+    }
+}
+
+/* ---- parameters ---- */
+
+static const char *table_of(enum fhir_param_type t)
+{
+    switch (t) {
+    case FHIR_PARAM_TOKEN: return "idx_token";
+    case FHIR_PARAM_STRING: return "idx_string";
+    case FHIR_PARAM_DATE: return "idx_date";
+    case FHIR_PARAM_NUMBER: return "idx_number";
+    case FHIR_PARAM_QUANTITY: return "idx_quantity";
+    case FHIR_PARAM_REFERENCE: return "idx_ref";
+    case FHIR_PARAM_URI: return "idx_uri";
+    default: return NULL;
+    }
+}
+
+/* The OR of p's values on the index row alias x. */
+static void values_or(struct sq_sql *g, const struct fhir_search_param *p, const char *x)
+{
+    char lo[24], hi[24];
+    int a = snprintf(lo, sizeof lo, "%s.lo", x), b = snprintf(hi, sizeof hi, "%s.hi", x);
+    if (a < 0 || b < 0 || (size_t)a >= sizeof lo || (size_t)b >= sizeof hi) {
+        fail(g, FG_ETOOBIG);
+        return;
+    }
+    sq_sql_add(g, "(");
+    for (size_t i = 0; i < p->n_values; i++) {
+        const struct fhir_search_value *v = &p->values[i];
+        sq_sql_add(g, i ? " OR (" : "(");
+        switch (p->def->type) {
+        case FHIR_PARAM_TOKEN: token_value(g, v, x, p->modifier); break;
+        case FHIR_PARAM_STRING: string_value(g, v, x, p->modifier); break;
+        case FHIR_PARAM_URI: uri_value(g, v, x, p->modifier); break;
+        case FHIR_PARAM_DATE: date_value(g, v->prefix, v->range, lo, hi); break;
+        case FHIR_PARAM_NUMBER: {
+            char val[24];
+            int k = snprintf(val, sizeof val, "%s.value", x);
+            if (k < 0 || (size_t)k >= sizeof val)
+                fail(g, FG_ETOOBIG);
+            else
+                number_value(g, v, val);
+            break;
+        }
+        case FHIR_PARAM_QUANTITY: quantity_value(g, v, x); break;
+        case FHIR_PARAM_REFERENCE: ref_value(g, p, v, x); break;
+        default: sq_sql_add(g, "0"); break;
+        }
+        sq_sql_add(g, ")");
+    }
+    if (!p->n_values)
+        sq_sql_add(g, "1");
+    sq_sql_add(g, ")");
+}
+
+static void res_col(struct sq_sql *g, const char *a, const char *name)
+{
+    sq_sql_add(g, a);
+    sq_sql_add(g, name);
+}
+
+/* _id and _lastUpdated: on the res row itself. */
+static void res_param(struct sq_sql *g, const struct fhir_search_param *p, const char *a)
+{
+    bool is_id = strcmp(p->def->code, "_id") == 0;
+    if (p->modifier == FHIR_MOD_MISSING) {
+        sq_sql_add(g, p->n_values && p->values[0].missing ? "0" : "1");
+        return;
+    }
+    char lu[32];
+    int k = snprintf(lu, sizeof lu, "(%s.last_updated / 1000)", a);
+    if (k < 0 || (size_t)k >= sizeof lu) {
+        fail(g, FG_ETOOBIG);
+        return;
+    }
+    sq_sql_add(g, p->modifier == FHIR_MOD_NOT ? "NOT (" : "(");
+    for (size_t i = 0; i < p->n_values; i++) {
+        const struct fhir_search_value *v = &p->values[i];
+        sq_sql_add(g, i ? " OR (" : "(");
+        if (is_id) {
+            res_col(g, a, ".id = ");
+            sq_sql_text(g, v->code.len ? v->code : v->text);
+        } else {
+            date_value(g, v->prefix, v->range, lu, lu);
+        }
+        sq_sql_add(g, ")");
+    }
+    if (!p->n_values)
+        sq_sql_add(g, "1");
+    sq_sql_add(g, ")");
+}
+
+static void param_cond(struct sq_sql *g, const struct fhir_search_param *p, const char *a);
+
+static void chain_cond(struct sq_sql *g, const struct fhir_search_param *p, const char *a)
+{
+    char x[16], t[16];
+    int n = g->alias++, m = g->alias++;
+    int k1 = snprintf(x, sizeof x, "x%d", n), k2 = snprintf(t, sizeof t, "t%d", m);
+    if (k1 < 0 || k2 < 0 || (size_t)k1 >= sizeof x || (size_t)k2 >= sizeof t) {
+        fail(g, FG_ETOOBIG);
+        return;
+    }
+    sq_sql_add(g, "EXISTS (SELECT 1 FROM idx_ref ");
+    sq_sql_add(g, x);
+    sq_sql_add(g, " JOIN res ");
+    sq_sql_add(g, t);
+    col(g, " ON ", t);
+    col(g, ".type = ", x);
+    col(g, ".ttype AND ", t);
+    col(g, ".id = ", x);
+    col(g, ".tid WHERE ", x);
+    sq_sql_add(g, ".rid = ");
+    res_col(g, a, ".rid AND ");
+    col(g, x, ".param = ");
+    sq_sql_int(g, p->def->id);
+    if (p->chain->target_type.len) {
+        col(g, " AND ", x);
+        sq_sql_add(g, ".ttype = ");
+        sq_sql_text(g, p->chain->target_type);
+    }
+    col(g, " AND ", t);
+    sq_sql_add(g, ".deleted = 0 AND ");
+    param_cond(g, p->chain->inner, t);
+    sq_sql_add(g, ")");
+}
+
+static void exists_open(struct sq_sql *g, const struct fhir_search_param *p, const char *a,
+                        const char *x, bool negate)
+{
+    sq_sql_add(g, negate ? "NOT EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+    sq_sql_add(g, table_of(p->def->type));
+    col(g, " ", x);
+    col(g, " WHERE ", x);
+    sq_sql_add(g, ".rid = ");
+    res_col(g, a, ".rid AND ");
+    col(g, x, ".param = ");
+    sq_sql_int(g, p->def->id);
+}
+
+/* One parameter as a boolean expression on the res alias a. */
+static void param_cond(struct sq_sql *g, const struct fhir_search_param *p, const char *a)
+{
+    if (p->chain) {
+        chain_cond(g, p, a);
+        return;
+    }
+    if (sq_param_on_res(p->def)) {
+        res_param(g, p, a);
+        return;
+    }
+    if (!table_of(p->def->type)) {
+        sq_sql_add(g, "1");
+        return;
+    }
+    char x[16];
+    int k = snprintf(x, sizeof x, "x%d", g->alias++);
+    if (k < 0 || (size_t)k >= sizeof x) {
+        fail(g, FG_ETOOBIG);
+        return;
+    }
+    if (p->modifier == FHIR_MOD_MISSING) {
+        exists_open(g, p, a, x, p->n_values && p->values[0].missing);
+        sq_sql_add(g, ")");
+        return;
+    }
+    exists_open(g, p, a, x, p->modifier == FHIR_MOD_NOT);
+    sq_sql_add(g, " AND ");
+    values_or(g, p, x);
+    sq_sql_add(g, ")");
+}
+
+/* Higher is a better driver; 0 cannot drive. */
+static int driver_rank(const struct fhir_search_param *p)
+{
+    if (p->chain || p->modifier == FHIR_MOD_MISSING || p->modifier == FHIR_MOD_NOT ||
+        p->modifier == FHIR_MOD_TEXT || p->modifier == FHIR_MOD_CONTAINS || !p->n_values)
+        return 0;
+    if (sq_param_on_res(p->def))
+        return 0; /* _id uses the unique index by itself */
+    switch (p->def->type) {
+    case FHIR_PARAM_REFERENCE: return 60;
+    case FHIR_PARAM_TOKEN:
+        for (size_t i = 0; i < p->n_values; i++)
+            if (!p->values[i].has_system || !p->values[i].code.len)
+                return 40;
+        return 45;
+    case FHIR_PARAM_STRING: return 30;
+    case FHIR_PARAM_URI: return 30;
+    default: return 0; /* date, number, quantity: clustered by rid, cannot drive */
+    }
+}
+
+#define RANK_COMPARTMENT 50
+
+static void compartment_cond(struct sq_sql *g, const struct fhir_query *q, const char *a,
+                             bool as_driver)
+{
+    if (as_driver) {
+        sq_sql_add(g, "SELECT c.rid FROM res_compartment c WHERE c.patient IN (");
+    } else {
+        sq_sql_add(g, "EXISTS (SELECT 1 FROM res_compartment c WHERE c.rid = ");
+        res_col(g, a, ".rid AND c.patient IN (");
+    }
+    for (size_t i = 0; i < q->n_compartment_patients; i++) {
+        if (i)
+            sq_sql_add(g, ", ");
+        sq_sql_text(g, q->compartment_patients[i]);
+    }
+    sq_sql_add(g, as_driver ? ")" : "))");
+}
+
+static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p)
+{
+    char x[16];
+    int k = snprintf(x, sizeof x, "x%d", g->alias++);
+    if (k < 0 || (size_t)k >= sizeof x) {
+        fail(g, FG_ETOOBIG);
+        return;
+    }
+    col(g, "SELECT ", x);
+    sq_sql_add(g, ".rid FROM ");
+    sq_sql_add(g, table_of(p->def->type));
+    col(g, " ", x);
+    col(g, " WHERE ", x);
+    sq_sql_add(g, ".param = ");
+    sq_sql_int(g, p->def->id);
+    sq_sql_add(g, " AND ");
+    values_or(g, p, x);
+}
+
+/* The best driver of q: its index in q->params, or -1 for the compartment
+ * restriction, or -2 when nothing drives (scan the type). */
+static long pick_driver(const struct fhir_query *q)
+{
+    int best = 0;
+    long best_i = -2;
+    for (size_t i = 0; i < q->n_params; i++) {
+        int r = driver_rank(&q->params[i]);
+        if (r > best) {
+            best = r;
+            best_i = (long)i;
+        }
+    }
+    if (q->n_compartment_patients && RANK_COMPARTMENT > best)
+        return -1;
+    return best_i;
+}
+
+/* Every filter but the driver's, as " AND ..." on alias a. */
+static void other_filters(struct sq_sql *g, const struct fhir_query *q, long driver,
+                          const char *a)
+{
+    for (size_t i = 0; i < q->n_params; i++) {
+        if ((long)i == driver)
+            continue;
+        sq_sql_add(g, " AND ");
+        param_cond(g, &q->params[i], a);
+    }
+    if (q->n_compartment_patients && driver != -1) {
+        sq_sql_add(g, " AND ");
+        compartment_cond(g, q, a, false);
+    }
+}
+
+void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+{
+    long driver = pick_driver(q);
+    /* With a driver, unary + keeps the planner off the type index: the
+     * driver's rid list is the selective path. */
+    sq_sql_add(g, driver != -2 ? "+r.type = " : "r.type = ");
+    sq_sql_text(g, q->type);
+    sq_sql_add(g, " AND r.deleted = 0");
+    if (snap > 0) {
+        sq_sql_add(g, " AND r.rid <= ");
+        sq_sql_int(g, snap);
+    }
+    if (driver == -1) {
+        sq_sql_add(g, " AND r.rid IN (");
+        compartment_cond(g, q, "r", true);
+        sq_sql_add(g, ")");
+    } else if (driver >= 0) {
+        sq_sql_add(g, " AND r.rid IN (");
+        driver_sql(g, &q->params[driver]);
+        sq_sql_add(g, ")");
+    }
+    other_filters(g, q, driver, "r");
+}
+
+/* True when a filter reads res's own columns (_id, _lastUpdated, chains
+ * read the target's). */
+static bool needs_res_row(const struct fhir_query *q)
+{
+    for (size_t i = 0; i < q->n_params; i++)
+        if (!q->params[i].chain && sq_param_on_res(q->params[i].def))
+            return true;
+    return false;
+}
+
+bool sq_sql_fast_ok(const struct fhir_query *q)
+{
+    long driver = pick_driver(q);
+    /* Index rows exist only for current, non-deleted versions, and a
+     * type's own parameter ids imply the type: the driver's rids need no
+     * res row unless a filter reads one. */
+    return driver >= 0 && !needs_res_row(q) &&
+           strcmp(q->params[driver].def->resource, "Resource") != 0 &&
+           strcmp(q->params[driver].def->resource, "DomainResource") != 0;
+}
+
+/* True when the driver's index rows hold each rid at most once: one
+ * value that fixes the whole key but the rid (a typed reference, a
+ * system|code token), so no DISTINCT is needed. */
+static bool driver_unique(const struct fhir_search_param *p)
+{
+    if (p->n_values != 1)
+        return false;
+    const struct fhir_search_value *v = &p->values[0];
+    if (p->def->type == FHIR_PARAM_REFERENCE)
+        return !v->ref_url.len && ref_type_of(p, v).len && v->ref_id.len;
+    return p->def->type == FHIR_PARAM_TOKEN && p->modifier == FHIR_MOD_NONE &&
+           v->has_system && v->system.len && v->code.len;
+}
+
+void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+{
+    long driver = pick_driver(q);
+    const struct fhir_search_param *p = &q->params[driver];
+    if (driver_unique(p)) {
+        /* The driver's own index rows, equal on every key column but rid,
+         * come in rid order: a LIMIT stops early, no sort, no DISTINCT. */
+        sq_sql_add(g, table_of(p->def->type));
+        sq_sql_add(g, " r WHERE r.param = ");
+        sq_sql_int(g, p->def->id);
+        sq_sql_add(g, " AND ");
+        values_or(g, p, "r");
+    } else {
+        sq_sql_add(g, "(SELECT DISTINCT d.rid AS rid FROM (");
+        driver_sql(g, p);
+        sq_sql_add(g, ") d) r WHERE 1");
+    }
+    if (snap > 0) {
+        sq_sql_add(g, " AND r.rid <= ");
+        sq_sql_int(g, snap);
+    }
+    other_filters(g, q, driver, "r");
+}
+
+/* ---- sort keys ---- */
+
+static const char *sort_col(enum fhir_param_type t, bool desc)
+{
+    switch (t) {
+    case FHIR_PARAM_DATE: return desc ? "max(s.hi)" : "min(s.lo)";
+    case FHIR_PARAM_TOKEN: return desc ? "max(s.code)" : "min(s.code)";
+    case FHIR_PARAM_REFERENCE: return desc ? "max(s.tid)" : "min(s.tid)";
+    default: return desc ? "max(s.value)" : "min(s.value)";
+    }
+}
+
+/* A key that is never NULL: a missing value sorts last in both
+ * directions (X'FF' above every number and text; -1e308 below all). */
+void sq_sql_sort_key(struct sq_sql *g, const struct fhir_sort *s, const char *a)
+{
+    if (!s->def || sq_param_on_res(s->def)) {
+        bool id = s->def ? strcmp(s->def->code, "_id") == 0 : fg_str_eq_c(s->name, "_id");
+        res_col(g, a, id ? ".id" : ".last_updated");
+        return;
+    }
+    const char *table = table_of(s->def->type);
+    if (!table) {
+        sq_sql_add(g, "0");
+        return;
+    }
+    sq_sql_add(g, "coalesce((SELECT ");
+    sq_sql_add(g, sort_col(s->def->type, s->descending));
+    sq_sql_add(g, " FROM ");
+    sq_sql_add(g, table);
+    sq_sql_add(g, " s WHERE s.rid = ");
+    res_col(g, a, ".rid AND s.param = ");
+    sq_sql_int(g, s->def->id);
+    sq_sql_add(g, s->descending ? "), -1e308)" : "), X'FF')");
+}

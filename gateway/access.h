@@ -1,0 +1,68 @@
+/* access.h - THE policy seam: every FHIR interaction asks here first.
+ *
+ * Each REST handler (rest_read.c, rest_write.c, rest_search.c,
+ * rest_bundle.c; not GET /metadata, which is public) calls these functions, once per
+ * interaction, and never decides about permissions itself. The foundation
+ * allows everything; the SMART issue fills in the bodies (scopes, the
+ * patient compartment, confidentiality labels) without touching handlers.
+ * Rules for implementers: fill req->err (403 forbidden / 401 login) and
+ * return its status to refuse; never log secrets; a refused read should
+ * look like 404 when revealing existence is itself a leak.
+ * Interactions: http://hl7.org/fhir/R4/http.html
+ */
+#ifndef FG_ACCESS_H
+#define FG_ACCESS_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+#include "../fhir/search.h"
+#include "../fhir/store.h"
+#include "http.h"
+
+enum fg_interaction {
+    FG_IA_CAPABILITIES, /* GET /metadata: public, never sent to the seam (named for logs) */
+    FG_IA_READ,
+    FG_IA_VREAD,
+    FG_IA_HISTORY_INSTANCE,
+    FG_IA_HISTORY_TYPE,
+    FG_IA_HISTORY_SYSTEM,
+    FG_IA_SEARCH_TYPE,
+    FG_IA_CREATE,
+    FG_IA_UPDATE,
+    FG_IA_DELETE,
+    FG_IA_BATCH,
+    FG_IA_TRANSACTION
+};
+
+/* "read", "vread", "history-instance", ... (the CapabilityStatement codes). */
+const char *fg_interaction_name(enum fg_interaction ia);
+
+/* May this request perform interaction ia on type (empty for system
+ * level) and id (empty unless instance level)? Called before the store
+ * is touched. FG_OK or a refusal with req->err filled. */
+enum fg_status fg_access_authorize(struct fg_req *req, enum fg_interaction ia,
+                                   struct fg_str type, struct fg_str id);
+
+/* Narrows a parsed search before the store runs it (e.g. restricts it to
+ * the patients the token may see with fhir_query_restrict_compartment).
+ * Modifies q (pool-owned additions). FG_OK or a refusal. */
+enum fg_status fg_access_narrow_query(struct fg_req *req, struct fhir_query *q);
+
+/* Drops from res[0..*n) the resources this request may not see, keeping
+ * order; *n is updated. Called on every read, vread, history and search
+ * result (matches and includes separately) before anything is written
+ * out. FG_OK or a refusal. */
+enum fg_status fg_access_filter_result(struct fg_req *req, enum fg_interaction ia,
+                                       struct fhir_resource *res, size_t *n);
+
+/* May this request store `resource` (parsed, borrowed) of type/id with
+ * interaction ia (create or update; NULL resource for delete)? Checks the
+ * content, e.g. that a patient-scoped app writes only into its patient's
+ * compartment. FG_OK or a refusal. */
+enum fg_status fg_access_check_write(struct fg_req *req, enum fg_interaction ia,
+                                     struct fg_str type, struct fg_str id,
+                                     const cJSON *resource);
+
+#endif

@@ -1,0 +1,483 @@
+#!/bin/bash
+# scripts/bench.sh - `make bench` (never part of `make test`): issue 2's benchmark.
+#
+# Builds the release binary, generates the data set (bench/gen_bench_data.c:
+# BENCH_PATIENTS US Core Patients and BENCH_OBS vital-sign/lab Observations
+# as transaction Bundles of BENCH_BUNDLE PUT entries), starts `fhirgate serve`
+# on a free loopback port with a fresh database in a temp dir, loads every
+# Bundle through POST /fhir with BENCH_LOADERS concurrent curl clients
+# (resources/s), then runs wrk for each scenario (bench/*.lua) and prints ONE
+# table: req/s, p50, p99, ratio to the bare endpoint, plus issue 2's targets
+# with PASS/MISS. The same text goes to build/bench/results.txt; raw wrk
+# output to build/bench/wrk-<scenario>.txt.
+#
+# Environment (defaults in brackets):
+#   BENCH_OBS [1000000]  BENCH_PATIENTS [1000]  BENCH_BUNDLE [1000]  BENCH_LOADERS [2]
+#   BENCH_SECONDS [15]   BENCH_WARMUP [3]  BENCH_THREADS [2]  BENCH_CONNECTIONS [32]
+#   BENCH_SINCE [2025-01-01]   the search's date=ge value (data spans 2016 .. 2025)
+#   BENCH_ONLY  [all]    comma-separated scenario keys to run (bare is always run)
+#   BENCH_URL   [unset]  benchmark a server that is already running at this
+#                        root URL (no build, no server start; data still loaded
+#                        unless BENCH_LOAD=0)
+#   BENCH_LOAD  [1]      0: skip generating and loading (with BENCH_URL)
+#   BENCH_BIN   [build/fhirgate, built by `make build`]  another binary to
+#                        start instead (not rebuilt), e.g. a profiling build
+#   BENCH_ACCESS_LOG [off]  the server's --access-log (off, or a file path)
+# Quick run: BENCH_OBS=20000 BENCH_SECONDS=5 make bench
+#
+# Exit status: 0 when every step measured cleanly (whether targets PASS or
+# MISS), 1 when something failed or responses were errors (then the numbers
+# are not a valid measurement).
+set -euo pipefail
+# The whole script is one { } group, so bash parses all of it before running
+# any: a `git merge` or edit during a long run cannot change what runs.
+{
+cd "$(dirname "$0")/.."
+
+# The server reads FHIRGATE_* settings; a stray one in the caller's
+# environment must not change what is measured.
+for v in $(compgen -e); do
+    case $v in FHIRGATE_*) unset "$v" ;; esac
+done
+
+BENCH_OBS=${BENCH_OBS:-1000000}
+BENCH_PATIENTS=${BENCH_PATIENTS:-1000}
+BENCH_BUNDLE=${BENCH_BUNDLE:-1000}
+BENCH_LOADERS=${BENCH_LOADERS:-2}
+BENCH_SECONDS=${BENCH_SECONDS:-15}
+BENCH_WARMUP=${BENCH_WARMUP:-3}
+BENCH_THREADS=${BENCH_THREADS:-2}
+BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-32}
+BENCH_SINCE=${BENCH_SINCE:-2025-01-01}
+BENCH_ONLY=${BENCH_ONLY:-}
+BENCH_URL=${BENCH_URL:-}
+BENCH_LOAD=${BENCH_LOAD:-1}
+BENCH_BIN=${BENCH_BIN:-}
+BENCH_ACCESS_LOG=${BENCH_ACCESS_LOG:-off}
+BENCH_TIMEOUT_S=10 # wrk --timeout: a slower request counts as a timeout
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+need_int() { # name value min
+    if ! [[ $2 =~ ^[0-9]+$ ]] || [ "$2" -lt "$3" ]; then
+        die "$1 must be an integer >= $3 (got \"$2\")"
+    fi
+}
+need_int BENCH_OBS "$BENCH_OBS" 1
+need_int BENCH_PATIENTS "$BENCH_PATIENTS" 1
+need_int BENCH_BUNDLE "$BENCH_BUNDLE" 1
+need_int BENCH_LOADERS "$BENCH_LOADERS" 1
+need_int BENCH_SECONDS "$BENCH_SECONDS" 1
+need_int BENCH_WARMUP "$BENCH_WARMUP" 0
+need_int BENCH_THREADS "$BENCH_THREADS" 1
+need_int BENCH_CONNECTIONS "$BENCH_CONNECTIONS" 1
+need_int BENCH_LOAD "$BENCH_LOAD" 0
+[[ $BENCH_SINCE =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || die "BENCH_SINCE must be YYYY-MM-DD"
+[ "$BENCH_CONNECTIONS" -ge "$BENCH_THREADS" ] || die "BENCH_CONNECTIONS must be >= BENCH_THREADS"
+export BENCH_OBS BENCH_PATIENTS BENCH_SINCE # read by the wrk scripts
+
+for tool in wrk curl cc awk; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed (run: make deps-test)"
+done
+
+# ---------------------------------------------------------------------------
+# Scenarios: one row each, "key|label|wrk script|path". The wrk script picks
+# the request (random ids); path is the URL wrk is pointed at. Later issues
+# add rows here (and their targets in print_targets):
+#   SMART issue:       "read-auth|read by id, Bearer token|bench/read_auth.lua|/fhir/Observation"
+#                      (read_auth.lua sends Authorization: Bearer $BENCH_TOKEN;
+#                      mint the token in a function setup_read-auth, see run_scenarios)
+#   linked-apps issue: "read-grant|read by id + grant check|bench/read_grant.lua|/fhir/Observation"
+# A row whose script is missing is reported and skipped.
+scenarios=(
+    "bare|/_bench/bare|bench/bare.lua|/_bench/bare"
+    "read|Observation/{id}|bench/read.lua|/fhir/Observation"
+    "search|Observation?patient=&category=vital-signs&date=ge$BENCH_SINCE|bench/search.lua|/fhir/Observation"
+)
+# ---------------------------------------------------------------------------
+
+outdir=build/bench
+mkdir -p "$outdir"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fhirgate-bench.XXXXXX")
+server_pid=""
+loader_pids=()
+child=""
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    local rc=$?
+    [ -z "$child" ] || kill "$child" 2>/dev/null || true
+    for p in "${loader_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+problems=()
+problem() {
+    echo "bench: PROBLEM: $*" >&2
+    problems+=("$*")
+}
+
+now() { date +%s.%N; }
+
+# Runs a long command in the background and waits for it: bash runs traps
+# only between commands, and `wait` (unlike a foreground child) is cut short
+# by INT/TERM, so an interrupted bench stops at once and cleans up.
+run_child() {
+    local rc=0
+    "$@" &
+    child=$!
+    wait "$child" || rc=$?
+    child=""
+    return "$rc"
+}
+
+# --- build ------------------------------------------------------------------
+jobs=$(nproc 2>/dev/null || echo 2)
+warn=$(sed -n 's/^WARN := //p' Makefile)
+[ -n "$warn" ] || die "cannot read WARN from the Makefile"
+bin=$BENCH_BIN
+if [ -z "$BENCH_URL" ] && [ -z "$bin" ]; then
+    echo "bench: building the release binary (make build)"
+    make -s -j"$jobs" build
+    bin=build/fhirgate
+fi
+[ -n "$BENCH_URL" ] || [ -x "$bin" ] || die "$bin is not an executable"
+gen=$outdir/gen_bench_data
+# shellcheck disable=SC2086 # warn is a list of flags
+cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
+    -o "$gen" bench/gen_bench_data.c core/fg_str.c
+
+# --- server -----------------------------------------------------------------
+start_server() {
+    local db=$tmp/bench.db port="" i
+    echo "bench: starting fhirgate serve (db $db, access log $BENCH_ACCESS_LOG)"
+    "$bin" serve --bind 127.0.0.1 --port 0 --db "$db" \
+        --access-log "$BENCH_ACCESS_LOG" >"$tmp/server.out" 2>"$tmp/server.err" &
+    server_pid=$!
+    # --port 0 binds a free port; the server logs it in its "listening" line.
+    for i in $(seq 200); do
+        port=$(grep -m1 '"event":"listening"' "$tmp/server.err" 2>/dev/null |
+            grep -o '"port":[0-9]*' | cut -d: -f2 || true)
+        [ -n "$port" ] && break
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [ -z "$port" ]; then
+        tail -n 20 "$tmp/server.err" >&2
+        die "the server did not report its port (after ${i} tries)"
+    fi
+    base=http://127.0.0.1:$port
+}
+
+if [ -n "$BENCH_URL" ]; then
+    base=${BENCH_URL%/}
+else
+    start_server
+fi
+curl -fsS -o /dev/null "$base/healthz" || die "GET $base/healthz failed"
+cores=$(nproc 2>/dev/null || echo "?")
+
+# --- data and load ------------------------------------------------------------
+post_bundle() { # file response-file -> prints the HTTP status (000: no answer)
+    : >"$2"
+    curl -sS -o "$2" -w '%{http_code}' -X POST \
+        -H 'Content-Type: application/fhir+json' -H 'Accept: application/fhir+json' \
+        -H 'Prefer: return=minimal' --data-binary @"$1" "$base/fhir" 2>>"$tmp/curl.err" || true
+}
+
+# Worker w of n posts every n-th Observation Bundle; failures go to a file.
+load_worker() {
+    local w=$1 n=$2 i=0 f code resp=$tmp/resp-$1.json
+    for f in "$tmp"/data/o-*.json; do
+        if [ $((i % n)) -eq "$w" ]; then
+            code=$(post_bundle "$f" "$resp")
+            if [ "$code" != 200 ] || ! grep -q '"transaction-response"' "$resp"; then
+                echo "$(basename "$f") HTTP $code: $(head -c 300 "$resp" | tr '\n' ' ')" \
+                    >>"$tmp/load-errors"
+            fi
+        fi
+        i=$((i + 1))
+    done
+}
+
+load_rate=""
+load_seconds=""
+data_bytes=0
+if [ "$BENCH_LOAD" -eq 1 ]; then
+    mkdir -p "$tmp/data"
+    echo "bench: generating $BENCH_PATIENTS patients, $BENCH_OBS Observations"
+    run_child "$gen" "$tmp/data" "$BENCH_PATIENTS" "$BENCH_OBS" "$BENCH_BUNDLE" >"$tmp/gen.out"
+    gen_out=$(cat "$tmp/gen.out")
+    data_bytes=$(echo "$gen_out" | sed -n 's/.*bytes=\([0-9]*\).*/\1/p')
+    : >"$tmp/load-errors"
+    for f in "$tmp"/data/p-*.json; do
+        code=$(post_bundle "$f" "$tmp/resp-p.json")
+        if [ "$code" != 200 ] || ! grep -q '"transaction-response"' "$tmp/resp-p.json"; then
+            echo "$(basename "$f") HTTP $code: $(head -c 300 "$tmp/resp-p.json" | tr '\n' ' ')" \
+                >>"$tmp/load-errors"
+        fi
+    done
+    echo "bench: loading $BENCH_OBS Observations with $BENCH_LOADERS concurrent transactions"
+    t0=$(now)
+    for w in $(seq 0 $((BENCH_LOADERS - 1))); do
+        load_worker "$w" "$BENCH_LOADERS" &
+        loader_pids+=($!)
+    done
+    for p in "${loader_pids[@]}"; do wait "$p" || problem "loader $p exited with an error"; done
+    loader_pids=()
+    t1=$(now)
+    rm -rf "$tmp/data" # 1.3 GB at the default size
+    load_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+    load_rate=$(awk -v a="$t0" -v b="$t1" -v n="$BENCH_OBS" 'BEGIN { printf "%.0f", n / (b - a) }')
+    if [ -s "$tmp/load-errors" ]; then
+        problem "$(wc -l <"$tmp/load-errors") Bundles failed to load; first: $(head -n 1 "$tmp/load-errors")"
+        load_rate=""
+    fi
+    # Everything committed must be searchable: on a fresh database the count
+    # must match exactly (a BENCH_URL server may hold other Observations too).
+    total=$(curl -sS --max-time 300 -H 'Accept: application/fhir+json' \
+        "$base/fhir/Observation?_summary=count" 2>/dev/null |
+        grep -o '"total": *[0-9]*' | grep -o '[0-9]*$' || true)
+    if ! [[ $total =~ ^[0-9]+$ ]] || [ "$total" -lt "$BENCH_OBS" ] ||
+        { [ -z "$BENCH_URL" ] && [ "$total" -ne "$BENCH_OBS" ]; }; then
+        problem "after loading, Observation?_summary=count gives total \"$total\", not $BENCH_OBS"
+        load_rate=""
+    fi
+fi
+
+# --- scenarios --------------------------------------------------------------
+# Checks one request of each kind answers 200 before measuring it.
+sanity() { # key path
+    local code
+    code=$(curl -sS -o "$tmp/sanity.json" -w '%{http_code}' -H 'Accept: application/fhir+json' \
+        ${sanity_args[@]+"${sanity_args[@]}"} "$base$2" 2>/dev/null || true)
+    if [ "$code" != 200 ]; then
+        problem "$1: GET $2 answered $code: $(head -c 200 "$tmp/sanity.json")"
+        return 1
+    fi
+    case $1 in
+    read) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
+        problem "$1: GET $2 is not an Observation" ;;
+    search)
+        if ! grep -q '"searchset"' "$tmp/sanity.json" || ! grep -q '"entry"' "$tmp/sanity.json"; then
+            problem "$1: GET $2 is not a searchset with entries"
+        fi
+        ;;
+    esac
+}
+
+# Prints "rps p50_ms p99_ms non2xx socket_errors timeouts requests" from
+# wrk --latency output (socket errors: connect + read + write).
+parse_wrk() {
+    awk '
+    function ms(v,   n, u) {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") return n / 1000
+        if (u == "ms") return n
+        if (u == "s") return n * 1000
+        if (u == "m") return n * 60000
+        if (u == "h") return n * 3600000
+        return -1
+    }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { non2xx = $NF }
+    /Socket errors:/ { line = $0; gsub(/[^0-9]+/, " ", line); split(line, a, " ")
+                       sockerr = a[1] + a[2] + a[3]; timeouts = a[4] }
+    / requests in / { total = $1 }
+    END {
+        if (rps == "" || p50 == "" || p99 == "") exit 1
+        printf "%.1f %.3f %.3f %d %d %d %d\n", rps, p50, p99, non2xx, sockerr, timeouts, total
+    }' "$1"
+}
+
+wanted() { # key
+    [ "$1" = bare ] && return 0
+    [ -z "$BENCH_ONLY" ] && return 0
+    [[ ",$BENCH_ONLY," == *",$1,"* ]]
+}
+
+# What the measured search returns (Bundle.total for a few patients), so the
+# table says how much work one search is.
+search_totals() {
+    local i t out=""
+    for i in 0 1 2 3 4; do
+        [ "$i" -lt "$BENCH_PATIENTS" ] || break
+        t=$(curl -sS -H 'Accept: application/fhir+json' \
+            "$base/fhir/Observation?patient=bp-$i&category=vital-signs&date=ge$BENCH_SINCE" 2>/dev/null |
+            grep -o '"total": *[0-9]*' | grep -o '[0-9]*$' || true)
+        out="$out ${t:-?}"
+    done
+    echo "${out# }"
+}
+
+declare -A rps p50 p99 errs bad tmo label
+order=()
+sanity_args=()
+run_scenarios() {
+    local row key lbl script path sample out
+    for row in "${scenarios[@]}"; do
+        IFS='|' read -r key lbl script path <<<"$row"
+        wanted "$key" || continue
+        if [ ! -f "$script" ]; then
+            problem "$key: wrk script $script is missing"
+            continue
+        fi
+        case $key in
+        read) sample=/fhir/Observation/bo-$((BENCH_OBS - 1)) ;;
+        search) sample="/fhir/Observation?patient=bp-0&category=vital-signs&date=ge2016-01-01" ;;
+        *) sample=$path ;;
+        esac
+        sanity_args=()
+        # Optional per-scenario preparation: setup_<key> may export what its
+        # wrk script reads (a token), set `sample` (the path checked before
+        # measuring) and `sanity_args` (extra curl arguments for that check).
+        if declare -F "setup_$key" >/dev/null; then "setup_$key"; fi
+        sanity "$key" "$sample" || true
+        out=$outdir/wrk-$key.txt
+        if [ "$BENCH_WARMUP" -gt 0 ]; then
+            run_child wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_WARMUP}s" \
+                -s "$script" "$base$path" >/dev/null 2>&1 || true
+        fi
+        echo "bench: $key: wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS -d${BENCH_SECONDS}s --latency $base$path"
+        if ! run_child wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_SECONDS}s" \
+            --timeout "${BENCH_TIMEOUT_S}s" --latency -s "$script" "$base$path" >"$out" 2>&1; then
+            problem "$key: wrk failed: $(tail -n 3 "$out")"
+            continue
+        fi
+        local r50 r99 rr non2xx sockerr timeouts total
+        if ! read -r rr r50 r99 non2xx sockerr timeouts total < <(parse_wrk "$out"); then
+            problem "$key: cannot parse wrk output ($out)"
+            continue
+        fi
+        [ "$non2xx" -eq 0 ] || problem "$key: $non2xx of $total responses were not 2xx/3xx"
+        rps[$key]=$rr
+        p50[$key]=$r50
+        p99[$key]=$r99
+        # Timeouts are slowness, not wrong answers: they count as errors in
+        # the table, and a latency target with timeouts is a MISS.
+        [ "$sockerr" -eq 0 ] || problem "$key: $sockerr socket errors (connect/read/write)"
+        errs[$key]=$((non2xx + sockerr + timeouts))
+        bad[$key]=$((non2xx + sockerr))
+        tmo[$key]=$timeouts
+        label[$key]=$lbl
+        order+=("$key")
+    done
+}
+run_scenarios
+search_matches=""
+if wanted search; then search_matches=$(search_totals); fi
+
+# --- report -------------------------------------------------------------------
+ratio() { # key -> percent of bare, or "-"
+    if [ -n "${rps[bare]:-}" ] && [ -n "${rps[$1]:-}" ]; then
+        awk -v a="${rps[$1]}" -v b="${rps[bare]}" 'BEGIN { printf "%.1f%%", 100 * a / b }'
+    else
+        echo "-"
+    fi
+}
+
+verdict() { # awk condition over v -> PASS/MISS ("n/a" without a value)
+    if [ -z "$2" ]; then echo "n/a "; return; fi
+    awk -v v="$2" "BEGIN { print (($1) ? \"PASS\" : \"MISS\") }"
+}
+
+print_targets() {
+    # A scenario with error responses measured the wrong thing: no verdict.
+    local read_ratio="" search_p99="" search_shown=""
+    if [ -n "${rps[bare]:-}" ] && [ -n "${rps[read]:-}" ] && [ "${bad[read]}" -eq 0 ]; then
+        read_ratio=$(awk -v a="${rps[read]}" -v b="${rps[bare]}" 'BEGIN { printf "%.1f", 100 * a / b }')
+    fi
+    if [ -n "${p99[search]:-}" ] && [ "${bad[search]}" -eq 0 ]; then
+        search_p99=$(printf '%.2f' "${p99[search]}")
+        # wrk leaves timed-out requests out of its percentiles.
+        search_shown="$search_p99 ms"
+        if [ "${tmo[search]}" -gt 0 ]; then
+            search_p99=$((BENCH_TIMEOUT_S * 1000))
+            search_shown=">= $search_p99 ms"
+        fi
+    fi
+    echo "targets (issue 2; defined at 1,000 patients and 1,000,000 Observations)"
+    printf '  %-44s %-14s %s\n' "read by id >= 60 % of bare req/s" \
+        "${read_ratio:+$read_ratio %}" "$(verdict 'v >= 60' "$read_ratio")"
+    printf '  %-44s %-14s %s\n' "US Core search p99 <= 5 ms" \
+        "$search_shown" "$(verdict 'v <= 5' "$search_p99")"
+    printf '  %-44s %-14s %s\n' "load >= 20,000 resources/s" \
+        "${load_rate:+$load_rate /s}" "$(verdict 'v >= 20000' "$load_rate")"
+    # Later issues add their targets here, e.g. authenticated read within N % of
+    # read (SMART issue) and grant check overhead (linked-apps issue).
+}
+
+# A percentile in ms; wrk leaves timed-out requests out of its percentiles,
+# so a scenario with timeouts shows "timeouts" instead of a too-good number.
+latency() { # key value
+    if [ "${tmo[$1]}" -gt 0 ]; then
+        echo "timeouts"
+    else
+        printf '%.2fms' "$2"
+    fi
+}
+
+report() {
+    echo "fhirgate bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    if [ -n "$BENCH_URL" ]; then
+        echo "server: already running at $base (BENCH_URL)"
+    else
+        echo "server: $bin ($("$bin" version 2>/dev/null | head -n 1 || echo 'version unknown'))"
+    fi
+    echo "machine: $cores cores, shared by wrk and the server; loopback $base"
+    echo "wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS -d${BENCH_SECONDS}s --latency (after ${BENCH_WARMUP}s warm-up); server access log: $BENCH_ACCESS_LOG"
+    if [ "$BENCH_LOAD" -eq 1 ]; then
+        echo "data: $BENCH_PATIENTS patients, $BENCH_OBS Observations, $((data_bytes / 1048576)) MiB of transaction Bundles ($BENCH_BUNDLE entries each)"
+        if [ -n "$load_rate" ]; then
+            echo "load: $BENCH_OBS Observations in $load_seconds s = $load_rate resources/s ($BENCH_LOADERS concurrent POST /fhir transactions)"
+        else
+            echo "load: FAILED (see the problems above)"
+        fi
+    else
+        echo "data: not loaded by this run (BENCH_LOAD=0)"
+    fi
+    echo
+    printf '%-8s %-56s %10s %9s %9s %8s %6s\n' scenario "GET" req/s p50 p99 "vs bare" errors
+    local k
+    for k in "${order[@]}"; do
+        printf '%-8s %-56s %10s %9s %9s %8s %6s\n' "$k" "${label[$k]}" "${rps[$k]}" \
+            "$(latency "$k" "${p50[$k]}")" "$(latency "$k" "${p99[$k]}")" "$(ratio "$k")" \
+            "${errs[$k]}"
+    done
+    if [ -n "$search_matches" ]; then
+        echo "search matches (Bundle.total) for patients bp-0..bp-4: $search_matches"
+    fi
+    echo
+    print_targets
+    if [ -n "${tmo[search]:-}" ] && [ "${tmo[search]}" -gt 0 ]; then
+        echo "  (search: ${tmo[search]} requests took longer than ${BENCH_TIMEOUT_S} s)"
+    fi
+    if [ "$BENCH_OBS" -ne 1000000 ] || [ "$BENCH_PATIENTS" -ne 1000 ]; then
+        echo "  (this run used BENCH_OBS=$BENCH_OBS BENCH_PATIENTS=$BENCH_PATIENTS: not the target data set)"
+    fi
+    if [ "${#problems[@]}" -gt 0 ]; then
+        echo
+        echo "INVALID: ${#problems[@]} problem(s) during the run; the numbers are not a clean measurement:"
+        printf '  - %s\n' "${problems[@]}"
+    fi
+}
+
+echo
+report | tee "$outdir/results.txt"
+[ "${#problems[@]}" -eq 0 ]
+exit
+}

@@ -1,0 +1,120 @@
+/* authdb_internal.h - shared by the authdb_*.c files only (not an API).
+ *
+ * The connection struct, the prepared-statement cache (one slot per SQL
+ * statement, prepared on first use) and small bind/column helpers.
+ */
+#ifndef SMART_AUTHDB_INTERNAL_H
+#define SMART_AUTHDB_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "../core/fg_str.h"
+#include "authdb.h"
+#include "authdb_grants.h"
+#include "epoch.h"
+
+enum authdb_stmt_id {
+    AUTHDB_BEGIN,
+    AUTHDB_COMMIT,
+    AUTHDB_ROLLBACK,
+    AUTHDB_PURGE_JTI,
+    AUTHDB_PURGE_CODES,
+    AUTHDB_PURGE_TOKENS,
+    AUTHDB_CLIENT_ADD,
+    AUTHDB_CLIENT_REDIRECT_ADD,
+    AUTHDB_CLIENT_GET,
+    AUTHDB_CLIENT_REDIRECTS,
+    AUTHDB_CLIENT_REDIRECT_OK,
+    AUTHDB_CLIENT_SECRET,
+    AUTHDB_CLIENT_DELETE,
+    AUTHDB_CLIENT_REVOKE_GRANTS,
+    AUTHDB_ACCOUNT_ADD,
+    AUTHDB_ACCOUNT_GET,
+    AUTHDB_ACCOUNT_GET_ID,
+    AUTHDB_ACCOUNT_SET_PASSWORD,
+    AUTHDB_ACCOUNT_FAIL,
+    AUTHDB_ACCOUNT_SUCCESS,
+    AUTHDB_ACCOUNT_STATE,
+    AUTHDB_PROXY_ADD,
+    AUTHDB_PROXY_FOR_ACCOUNT,
+    AUTHDB_PROXY_FOR_PATIENT,
+    AUTHDB_PROXY_REVOKE,
+    AUTHDB_CODE_ADD,
+    AUTHDB_CODE_CONSUME,
+    AUTHDB_CODE_GET,
+    AUTHDB_JTI_REMEMBER,
+    AUTHDB_GRANT_ADD,
+    AUTHDB_GRANT_GET,
+    AUTHDB_GRANT_REVOKE,
+    AUTHDB_GRANT_TOUCH,
+    AUTHDB_GRANT_LIST_ACCOUNT,
+    AUTHDB_GRANT_LIST_PATIENT,
+    AUTHDB_TOKEN_ADD,
+    AUTHDB_TOKEN_LOOKUP,
+    AUTHDB_TOKEN_REVOKE,
+    AUTHDB_TOKEN_REVOKE_CHILDREN,
+    AUTHDB_KEY_SAVE,
+    AUTHDB_KEY_LOAD,
+    AUTHDB_KEY_DELETE,
+    AUTHDB_STMT_COUNT
+};
+
+/* One cached token lookup (authdb_tokcache.c). */
+struct authdb_tokcache_entry {
+    char digest[65];               /* "" = empty slot */
+    uint64_t epoch;                /* revocation epoch read before the lookup */
+    uint64_t used;                 /* tick of the last use, to evict the oldest in a set */
+    struct smart_token_info info;  /* info.scopes owned by the cache */
+};
+
+struct authdb_tokcache {
+    struct authdb_tokcache_entry *slots; /* owned; NULL until first use */
+    struct smart_token_info answer;      /* the last answer handed out (borrows scopes) */
+    uint64_t hits, misses, tick;
+};
+
+struct smart_authdb {
+    sqlite3 *db;
+    const struct fg_clock *clock; /* borrowed */
+    struct smart_authdb_options opt;
+    sqlite3_stmt *stmts[AUTHDB_STMT_COUNT];
+    struct smart_epoch epoch;  /* shared revocation counter (epoch.h) */
+    bool epoch_pending;        /* a revocation waits for COMMIT to bump it */
+    struct authdb_tokcache tokcache;
+};
+
+/* Frees the token cache (smart_authdb_close). */
+void authdb_tokcache_cleanup(struct authdb_tokcache *c);
+
+/* Records that a revocation was written: bumps the epoch now in autocommit
+ * mode, or at the next successful smart_authdb_commit. */
+void authdb_revoked(struct smart_authdb *db);
+
+/* The cached statement for id (prepared from sql on first use), reset and
+ * with bindings cleared. Callers must sqlite3_reset it when done
+ * (authdb_done) so no read snapshot stays open. FG_EIO on a prepare error. */
+enum fg_status authdb_stmt(struct smart_authdb *db, enum authdb_stmt_id id, const char *sql,
+                           sqlite3_stmt **out);
+void authdb_done(sqlite3_stmt *stmt);
+
+/* Steps a statement that returns no rows. SQLITE_CONSTRAINT → FG_ECONFLICT,
+ * SQLITE_BUSY/LOCKED → FG_EBUSY, other errors FG_EIO. */
+enum fg_status authdb_exec(sqlite3_stmt *stmt);
+/* Maps an sqlite3_step result that is neither ROW nor DONE. */
+enum fg_status authdb_step_error(int rc);
+
+/* Bind helpers; a slice with a NULL ptr / a NULL string binds SQL NULL.
+ * They return false when SQLite refuses (no memory or too big). */
+bool authdb_bind_str(sqlite3_stmt *stmt, int idx, struct fg_str s);
+bool authdb_bind_cstr(sqlite3_stmt *stmt, int idx, const char *s);
+bool authdb_bind_i64(sqlite3_stmt *stmt, int idx, int64_t v);
+
+/* Copies column col into buf (NUL-terminated; NULL → ""). FG_ETOOBIG when
+ * it does not fit (buf is then ""). */
+enum fg_status authdb_col_copy(sqlite3_stmt *stmt, int col, char *buf, size_t size);
+/* Heap copy of column col (NULL stays NULL). Caller owns, fg_free. */
+enum fg_status authdb_col_dup(sqlite3_stmt *stmt, int col, char **out);
+
+int64_t authdb_now(const struct smart_authdb *db);
+
+#endif

@@ -1,0 +1,416 @@
+/* store_sqlite_test.c - the SQLite record store: CRUD, versions, history,
+ * transactions, conditional writes, reopen and reindex. Search semantics
+ * are in store_sqlite_search_test.c; both share store_test_util.h. */
+#include "../test.h"
+
+#include "store_test_util.h"
+
+#include <pthread.h>
+
+static void test_crud_versions(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    struct fhir_write_result r;
+    /* Server-assigned id: a UUID v4. */
+    CHECK_INT(st_write1(&t, FHIR_WRITE_CREATE, "Patient", NULL,
+                        "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Smith\"}]}", 0,
+                        NULL, &r),
+              FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_CREATED);
+    CHECK_INT(r.res.id.len, 36);
+    CHECK(r.res.id.len == 36 && r.res.id.ptr[14] == '4');
+    CHECK_INT(r.res.version, 1);
+    CHECK(st_contains(r.res.json, "\"versionId\":\"1\""));
+    CHECK(st_contains(r.res.json, "\"lastUpdated\":\"2026-11-23T12:00:00.000Z\""));
+    /* Update keeps other meta, bumps the version. */
+    CHECK_INT(st_put(&t, "Patient", "p1",
+                     "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"code\":\"x\"}]},"
+                     "\"name\":[{\"family\":\"One\"}]}"),
+              FG_OK);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_UPDATE, "Patient", "p1",
+                        "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"code\":\"x\"}],"
+                        "\"versionId\":\"77\"},\"name\":[{\"family\":\"Two\"}]}",
+                        0, NULL, &r),
+              FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_UPDATED);
+    CHECK_INT(r.res.version, 2);
+    struct fhir_resource res;
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), &res, &t.err),
+              FG_OK);
+    CHECK_INT(res.version, 2);
+    CHECK(st_contains(res.json, "\"versionId\":\"2\""));
+    CHECK(st_contains(res.json, "\"tag\":[{\"code\":\"x\"}]"));
+    CHECK(st_contains(res.json, "Two"));
+    CHECK_INT(st_count(&t, "Patient", "_tag=x"), 1);
+    CHECK_INT(st_count(&t, "Patient", "_tag=y"), 0);
+    CHECK_INT(res.n_compartment, 1);
+    if (res.n_compartment)
+        CHECK_SLICE(res.compartment[0], "p1");
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 1, &res,
+                               &t.err),
+              FG_OK);
+    CHECK(st_contains(res.json, "One") && st_contains(res.json, "\"versionId\":\"1\""));
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 9, &res,
+                               &t.err),
+              FG_ENOTFOUND);
+    /* Delete: a marker version; read is gone; a second delete is a no-op. */
+    CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_DELETED);
+    CHECK_INT(r.res.version, 3);
+    fg_error_clear(&t.err);
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), &res, &t.err),
+              FG_EGONE);
+    CHECK(res.deleted && res.version == 3);
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 3, &res,
+                               &t.err),
+              FG_EGONE);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_NOOP_DELETE);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "nobody", NULL, 0, NULL, &r), FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_NOOP_DELETE);
+    CHECK_INT(st_count(&t, "Patient", "_id=p1"), 0);
+    /* Re-create after delete. */
+    CHECK_INT(st_write1(&t, FHIR_WRITE_UPDATE, "Patient", "p1",
+                        "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Three\"}]}", 0,
+                        NULL, &r),
+              FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_CREATED);
+    CHECK_INT(r.res.version, 4);
+    CHECK_INT(st_count(&t, "Patient", "name=three"), 1);
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("nope"), &res,
+                              &t.err),
+              FG_ENOTFOUND);
+    /* A create with a preset id: a live one conflicts, a deleted one is
+     * re-created with the next version. */
+    CHECK_INT(st_write1(&t, FHIR_WRITE_CREATE, "Patient", "p1", "{\"resourceType\":\"Patient\"}",
+                        0, NULL, &r),
+              FG_ECONFLICT);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_CREATE, "Patient", "p1", "{\"resourceType\":\"Patient\"}",
+                        0, NULL, &r),
+              FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_CREATED);
+    CHECK_INT(r.res.version, 6);
+    CHECK(st_contains(r.res.json, "\"versionId\":\"6\""));
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), &res, &t.err),
+              FG_OK);
+    CHECK(st_contains(res.json, "\"versionId\":\"6\""));
+    st_close(&t);
+}
+
+static void test_history(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    for (int v = 1; v <= 3; v++) {
+        t.clock.pinned_us += 1000000;
+        CHECK_INT(st_put(&t, "Patient", "h1", "{\"resourceType\":\"Patient\"}"), FG_OK);
+    }
+    t.clock.pinned_us += 1000000;
+    CHECK_INT(st_put(&t, "Patient", "h2", "{\"resourceType\":\"Patient\"}"), FG_OK);
+    struct fhir_write_result r;
+    t.clock.pinned_us += 1000000;
+    CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "h1", NULL, 0, NULL, &r), FG_OK);
+    struct fhir_history_result h;
+    CHECK_INT(fhir_store_history(t.store, t.pool, fg_str_c("Patient"), fg_str_c("h1"), 0, 10,
+                                 &h, &t.err),
+              FG_OK);
+    CHECK_INT(h.total, 4);
+    CHECK_INT(h.n_versions, 4);
+    if (h.n_versions == 4) {
+        CHECK(h.versions[0].version == 4 && h.versions[0].deleted);
+        CHECK(h.versions[3].version == 1 && !h.versions[3].deleted);
+        CHECK_INT(h.versions[1].n_compartment, 1);
+    }
+    /* _since (v3 at now-2s, the delete at now) and count. */
+    int64_t since = t.clock.pinned_us - 2000000;
+    CHECK_INT(fhir_store_history(t.store, t.pool, fg_str_c("Patient"), fg_str_c("h1"), since, 10,
+                                 &h, &t.err),
+              FG_OK);
+    CHECK_INT(h.n_versions, 2);
+    CHECK_INT(fhir_store_history(t.store, t.pool, fg_str_c("Patient"), fg_str_c("h1"), 0, 2, &h,
+                                 &t.err),
+              FG_OK);
+    CHECK_INT(h.n_versions, 2);
+    CHECK_INT(h.total, 4);
+    /* Type history: every version of every Patient, newest first. */
+    CHECK_INT(fhir_store_history(t.store, t.pool, fg_str_c("Patient"), FG_STR_NULL, 0, 100, &h,
+                                 &t.err),
+              FG_OK);
+    CHECK_INT(h.total, 5);
+    CHECK_INT(h.n_versions, 5);
+    for (size_t i = 1; i < h.n_versions; i++)
+        CHECK(h.versions[i - 1].last_updated_us >= h.versions[i].last_updated_us);
+    if (h.n_versions == 5)
+        CHECK_SLICE(h.versions[0].id, "h1");
+    CHECK_INT(fhir_store_history(t.store, t.pool, fg_str_c("Patient"), fg_str_c("zz"), 0, 10, &h,
+                                 &t.err),
+              FG_ENOTFOUND);
+    /* System history: every type, each version carrying its own type. */
+    t.clock.pinned_us += 1000000;
+    CHECK_INT(st_put(&t, "Observation", "o1", "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                                              "\"code\":{\"text\":\"x\"}}"),
+              FG_OK);
+    CHECK_INT(fhir_store_history(t.store, t.pool, FG_STR_NULL, FG_STR_NULL, 0, 100, &h, &t.err),
+              FG_OK);
+    CHECK_INT(h.total, 6);
+    CHECK_INT(h.n_versions, 6);
+    if (h.n_versions == 6) {
+        CHECK_SLICE(h.versions[0].type, "Observation");
+        CHECK_SLICE(h.versions[0].id, "o1");
+        CHECK_SLICE(h.versions[5].type, "Patient");
+    }
+    CHECK_INT(fhir_store_history(t.store, t.pool, FG_STR_NULL, FG_STR_NULL, t.clock.pinned_us, 100,
+                                 &h, &t.err),
+              FG_OK);
+    CHECK_INT(h.total, 1);
+    st_close(&t);
+}
+
+static void test_transaction_all_or_nothing(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    cJSON *a = cJSON_Parse("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Atom\"}]}");
+    cJSON *b = cJSON_Parse("{\"resourceType\":\"Patient\"}");
+    struct fhir_write w[2] = {
+        {.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Patient"), .id = fg_str_c("ta"),
+         .resource = a},
+        {.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Patient"), .id = fg_str_c("tb"),
+         .resource = b, .if_match_version = 5},
+    };
+    struct fhir_write_result res[2];
+    CHECK_INT(fhir_store_write(t.store, t.pool, w, 2, res, &t.err), FG_EPRECOND);
+    CHECK(strstr(t.err.diagnostics, "Version mismatch") != NULL);
+    fg_error_clear(&t.err);
+    struct fhir_resource r;
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("ta"), &r, &t.err),
+              FG_ENOTFOUND);
+    CHECK_INT(st_count(&t, "Patient", "name=atom"), 0);
+    /* A bad write (unknown type) fails before anything is stored too. */
+    w[1] = (struct fhir_write){.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Nonsense"),
+                               .id = fg_str_c("x"), .resource = b};
+    fg_error_clear(&t.err);
+    CHECK_INT(fhir_store_write(t.store, t.pool, w, 2, res, &t.err), FG_EINVAL);
+    CHECK_INT(st_count(&t, "Patient", "name=atom"), 0);
+    /* The same resource twice in one transaction: only the last version
+     * is searchable; a create then delete leaves nothing searchable. */
+    cJSON *x1 = cJSON_Parse("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Xa\"}]}");
+    cJSON *x2 = cJSON_Parse("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Yb\"}]}");
+    cJSON *x3 = cJSON_Parse("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Zc\"}]}");
+    struct fhir_write twice[4] = {
+        {.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Patient"), .id = fg_str_c("tw"),
+         .resource = x1},
+        {.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Patient"), .id = fg_str_c("tw"),
+         .resource = x2},
+        {.kind = FHIR_WRITE_CREATE, .type = fg_str_c("Patient"), .id = fg_str_c("tz"),
+         .resource = x3},
+        {.kind = FHIR_WRITE_DELETE, .type = fg_str_c("Patient"), .id = fg_str_c("tz")},
+    };
+    struct fhir_write_result tres[4];
+    fg_error_clear(&t.err);
+    CHECK_INT(fhir_store_write(t.store, t.pool, twice, 4, tres, &t.err), FG_OK);
+    CHECK_INT(tres[1].res.version, 2);
+    CHECK_INT(tres[3].outcome, FHIR_WRITE_DELETED);
+    CHECK_INT(st_count(&t, "Patient", "name=xa"), 0);
+    CHECK_INT(st_count(&t, "Patient", "name=yb"), 1);
+    CHECK_INT(st_count(&t, "Patient", "name=zc"), 0);
+    cJSON_Delete(x1);
+    cJSON_Delete(x2);
+    cJSON_Delete(x3);
+    /* Both good: both stored, in one go. */
+    w[1] = (struct fhir_write){.kind = FHIR_WRITE_UPDATE, .type = fg_str_c("Patient"),
+                               .id = fg_str_c("tb"), .resource = b};
+    fg_error_clear(&t.err);
+    CHECK_INT(fhir_store_write(t.store, t.pool, w, 2, res, &t.err), FG_OK);
+    CHECK_INT(st_count(&t, "Patient", "_id=ta,tb"), 2);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    st_close(&t);
+}
+
+static void test_if_match(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    struct fhir_write_result r;
+    CHECK_INT(st_put(&t, "Patient", "m1", "{\"resourceType\":\"Patient\"}"), FG_OK);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_UPDATE, "Patient", "m1", "{\"resourceType\":\"Patient\"}",
+                        1, NULL, &r),
+              FG_OK);
+    CHECK_INT(r.res.version, 2);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_UPDATE, "Patient", "m1", "{\"resourceType\":\"Patient\"}",
+                        1, NULL, &r),
+              FG_EPRECOND);
+    fg_error_clear(&t.err);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "m1", NULL, 7, NULL, &r), FG_EPRECOND);
+    fg_error_clear(&t.err);
+    struct fhir_resource res;
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("m1"), &res, &t.err),
+              FG_OK);
+    CHECK_INT(res.version, 2);
+    st_close(&t);
+}
+
+static void test_if_none_exist(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    static const char body[] =
+        "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:s\",\"value\":\"42\"}]}";
+    struct fhir_query q;
+    CHECK_INT(st_parse(&t, "Patient", "identifier=urn:s|42", &q), FG_OK);
+    struct fhir_write_result r;
+    CHECK_INT(st_write1(&t, FHIR_WRITE_CREATE, "Patient", NULL, body, 0, &q, &r), FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_CREATED);
+    struct fg_str first = r.res.id;
+    CHECK_INT(st_write1(&t, FHIR_WRITE_CREATE, "Patient", NULL, body, 0, &q, &r), FG_OK);
+    CHECK_INT(r.outcome, FHIR_WRITE_UNCHANGED);
+    CHECK(fg_str_eq(r.res.id, first));
+    CHECK_INT(r.res.version, 1);
+    CHECK_INT(st_count(&t, "Patient", "identifier=urn:s|42"), 1);
+    CHECK_INT(st_put(&t, "Patient", "dup", body), FG_OK);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_CREATE, "Patient", NULL, body, 0, &q, &r), FG_EPRECOND);
+    CHECK_INT(st_count(&t, "Patient", "identifier=urn:s|42"), 2);
+    st_close(&t);
+}
+
+static void test_reopen_and_reindex(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    CHECK_INT(st_put(&t, "Patient", "r1",
+                     "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Persist\"}]}"),
+              FG_OK);
+    st_reopen(&t);
+    CHECK_INT(st_count(&t, "Patient", "name=persist"), 1);
+    struct fhir_resource res;
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("r1"), &res, &t.err),
+              FG_OK);
+    /* Pretend the parameter table changed: index rows gone, checksum stale. */
+    fhir_store_close(&t.store);
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db,
+                           "DELETE FROM idx_string; DELETE FROM res_compartment;"
+                           "UPDATE meta SET value = 'stale' WHERE key = 'searchparam_checksum';",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    st_reopen(&t);
+    CHECK_INT(st_count(&t, "Patient", "name=persist"), 1);
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("r1"), &res, &t.err),
+              FG_OK);
+    CHECK_INT(res.n_compartment, 1);
+    /* The schema version is recorded. */
+    fhir_store_close(&t.store);
+    CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    st_reopen(&t);
+    st_close(&t);
+}
+
+static void test_insert_speed(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    enum { N = 4000, BATCH = 500 };
+    int64_t t0 = fg_clock_mono_us();
+    int ok = 1;
+    for (int b = 0; b < N / BATCH && ok; b++)
+        ok = st_load_observations(&t, b * BATCH, BATCH, 50) == FG_OK;
+    int64_t dt = fg_clock_mono_us() - t0;
+    CHECK(ok);
+    printf("  store_sqlite: %d Observations in transactions of %d: %.0f resources/s\n", N,
+           BATCH, dt > 0 ? N * 1e6 / (double)dt : 0.0);
+    CHECK_INT(st_count(&t, "Observation", "_total=accurate"), N);
+    /* The US Core search on the set. */
+    int64_t worst = 0;
+    for (int i = 0; i < 50; i++) {
+        char qs[160];
+        snprintf(qs, sizeof qs, "patient=pt%d&category=vital-signs&date=ge2020-01-01", i % 50);
+        int64_t s0 = fg_clock_mono_us();
+        int64_t n = st_count(&t, "Observation", qs);
+        int64_t d = fg_clock_mono_us() - s0;
+        worst = d > worst ? d : worst;
+        CHECK(n > 0);
+    }
+    printf("  store_sqlite: US Core search over %d Observations: worst of 50 %lld us\n", N,
+           (long long)worst);
+    st_close(&t);
+}
+
+struct worker {
+    struct st_ctx *t;
+    int id;
+    int failures;
+};
+
+/* Writers load disjoint id ranges; readers search meanwhile. */
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    struct st_ctx *t = w->t;
+    for (int i = 0; i < 10; i++) {
+        struct fg_pool *pool = fg_pool_new();
+        struct fg_error err;
+        fg_error_clear(&err);
+        if (w->id < 2) {
+            char body[256];
+            struct fhir_write wr[20];
+            struct fhir_write_result res[20];
+            for (int k = 0; k < 20; k++) {
+                snprintf(body, sizeof body,
+                         "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                         "\"subject\":{\"reference\":\"Patient/w%d\"}}",
+                         w->id);
+                wr[k] = (struct fhir_write){.kind = FHIR_WRITE_CREATE,
+                                            .type = fg_str_c("Observation"),
+                                            .resource = cJSON_Parse(body)};
+            }
+            if (fhir_store_write(t->store, pool, wr, 20, res, &err) != FG_OK)
+                w->failures++;
+            for (int k = 0; k < 20; k++)
+                cJSON_Delete(wr[k].resource);
+        } else {
+            struct fhir_query q = {0};
+            struct fhir_kv kv = {fg_str_c("patient"), fg_str_c(w->id == 2 ? "w0" : "w1")};
+            struct fhir_search_result res;
+            if (fhir_search_parse(pool, fg_str_c("Observation"), fg_str_c(ST_BASE), &kv, 1,
+                                  FHIR_HANDLING_STRICT, &q, &err) != FG_OK ||
+                fhir_store_search(t->store, pool, &q, &res, &err) != FG_OK ||
+                res.total % 20 != 0)
+                w->failures++;
+        }
+        fg_pool_free(&pool);
+    }
+    return NULL;
+}
+
+static void test_concurrent_threads(void)
+{
+    struct st_ctx t;
+    st_open(&t); /* two pooled connections for four threads */
+    pthread_t th[4];
+    struct worker w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){.t = &t, .id = i};
+        CHECK_INT(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_INT(w[i].failures, 0);
+    }
+    CHECK_INT(st_count(&t, "Observation", "patient=w0"), 200);
+    CHECK_INT(st_count(&t, "Observation", "patient=w1"), 200);
+    st_close(&t);
+}
+
+TEST_MAIN(test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
+          test_if_none_exist, test_reopen_and_reindex, test_insert_speed)
