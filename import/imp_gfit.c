@@ -468,23 +468,12 @@ enum fg_status imp_gfit_parse_mem(const void *data, size_t len, const struct imp
                                   imp_emit_fn emit, void *ctx, struct imp_report *r,
                                   struct fg_error *err)
 {
-    struct imp_src src;
-    struct imp_src_mem m;
-    imp_src_from_mem(&src, &m, data, len);
-    return imp_gfit_parse_src(&src, opts, emit, ctx, r, err);
+    return imp_run_mem(imp_gfit_parse_src, data, len, opts, emit, ctx, r, err);
 }
 
 enum fg_status imp_gfit_parse_file(const char *path, const struct imp_options *opts,
                                    imp_emit_fn emit, void *ctx, struct imp_report *r,
                                    struct fg_error *err)
 {
-    struct imp_src src;
-    struct imp_src_file sf = {NULL};
-    enum fg_status rc = imp_src_file_open(&src, &sf, path, err);
-    if (rc == FG_OK)
-        rc = imp_gfit_parse_src(&src, opts, emit, ctx, r, err);
-    else
-        imp_report_init(r);
-    imp_src_file_close(&sf);
-    return rc;
+    return imp_run_file(imp_gfit_parse_src, path, opts, emit, ctx, r, err);
 }

@@ -124,3 +124,28 @@ void imp_src_file_close(struct imp_src_file *sf)
         fclose(sf->f);
     sf->f = NULL;
 }
+
+enum fg_status imp_run_mem(imp_parse_src_fn parse, const void *data, size_t len,
+                           const struct imp_options *opts, imp_emit_fn emit, void *ctx,
+                           struct imp_report *r, struct fg_error *err)
+{
+    struct imp_src src;
+    struct imp_src_mem m;
+    imp_src_from_mem(&src, &m, data, len);
+    return parse(&src, opts, emit, ctx, r, err);
+}
+
+enum fg_status imp_run_file(imp_parse_src_fn parse, const char *path,
+                            const struct imp_options *opts, imp_emit_fn emit, void *ctx,
+                            struct imp_report *r, struct fg_error *err)
+{
+    struct imp_src src;
+    struct imp_src_file sf = {NULL};
+    enum fg_status rc = imp_src_file_open(&src, &sf, path, err);
+    if (rc == FG_OK)
+        rc = parse(&src, opts, emit, ctx, r, err);
+    else
+        imp_report_init(r);
+    imp_src_file_close(&sf);
+    return rc;
+}

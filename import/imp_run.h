@@ -104,6 +104,22 @@ enum fg_status imp_src_file_open(struct imp_src *src, struct imp_src_file *sf, c
                                  struct fg_error *err);
 void imp_src_file_close(struct imp_src_file *sf);
 
+/* A parser over a byte source (imp_apple_parse_src, imp_gfit_parse_src, ...). */
+typedef enum fg_status (*imp_parse_src_fn)(struct imp_src *src, const struct imp_options *opts,
+                                           imp_emit_fn emit, void *ctx, struct imp_report *r,
+                                           struct fg_error *err);
+
+/* Runs parse over data[0..len) (borrowed). */
+enum fg_status imp_run_mem(imp_parse_src_fn parse, const void *data, size_t len,
+                           const struct imp_options *opts, imp_emit_fn emit, void *ctx,
+                           struct imp_report *r, struct fg_error *err);
+
+/* Runs parse over the plain file at path; FG_EIO (r initialised, err filled)
+ * when it cannot be opened. */
+enum fg_status imp_run_file(imp_parse_src_fn parse, const char *path,
+                            const struct imp_options *opts, imp_emit_fn emit, void *ctx,
+                            struct imp_report *r, struct fg_error *err);
+
 /* Counts one skipped record of type with a static reason. */
 void imp_report_skip(struct imp_report *r, struct fg_str type, const char *reason);
 
