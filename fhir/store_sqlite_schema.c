@@ -150,6 +150,7 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                            " WHERE type = ?1 AND last_updated >= ?2)",
     [SQ_READ_RID] = "SELECT type, id, version, last_updated, deleted, json FROM res"
                     " WHERE rid = ?1",
+    [SQ_BEGIN_READ] = "BEGIN",
 };
 
 enum fg_status sq_prepare_all(struct sq_conn *c, struct fg_error *err)
