@@ -235,40 +235,109 @@ out:
 
 /* ---- read, vread, history ---- */
 
+/* Patient ids collected from result rows, grown in the pool. */
+struct comp_list {
+    struct fg_str first[16];
+    struct fg_str *arr;
+    size_t n, cap;
+};
+
+static void comp_list_init(struct comp_list *l)
+{
+    l->arr = l->first;
+    l->n = 0;
+    l->cap = sizeof l->first / sizeof l->first[0];
+}
+
+static enum fg_status comp_list_add(struct comp_list *l, struct fg_pool *pool,
+                                    sqlite3_stmt *st, int col)
+{
+    if (l->n == l->cap) {
+        struct fg_str *grown = fg_pool_alloc(pool, 2 * l->cap * sizeof *grown);
+        if (!grown)
+            return FG_ENOMEM;
+        memcpy(grown, l->arr, l->n * sizeof *grown);
+        l->arr = grown;
+        l->cap *= 2;
+    }
+    l->arr[l->n++] = sq_col_str(pool, st, col);
+    return FG_OK;
+}
+
+/* Moves the list into r->compartment (pool-owned). */
+static enum fg_status comp_list_take(struct comp_list *l, struct fg_pool *pool,
+                                     struct fhir_resource *r)
+{
+    r->n_compartment = l->n;
+    r->compartment = NULL;
+    if (!l->n)
+        return FG_OK;
+    if (l->arr != l->first) {
+        r->compartment = l->arr;
+        return FG_OK;
+    }
+    r->compartment = fg_pool_alloc(pool, l->n * sizeof *l->arr);
+    if (!r->compartment)
+        return FG_ENOMEM;
+    memcpy(r->compartment, l->arr, l->n * sizeof *l->arr);
+    return FG_OK;
+}
+
 enum fg_status sq_load_compartment(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
                                    struct fhir_resource *r, struct fg_error *err)
 {
     sqlite3_stmt *st = sq_stmt(c, SQ_COMP_GET);
     sqlite3_bind_int64(st, 1, rid);
-    struct fg_str ids[16];
-    size_t n = 0, cap = 16;
-    struct fg_str *arr = ids;
+    struct comp_list l;
+    comp_list_init(&l);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            struct fg_str *grown = fg_pool_alloc(pool, 2 * cap * sizeof *grown);
-            if (!grown) {
-                sqlite3_reset(st);
-                return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
-            }
-            memcpy(grown, arr, n * sizeof *arr);
-            arr = grown;
-            cap *= 2;
+        if (comp_list_add(&l, pool, st, 0) != FG_OK) {
+            sqlite3_reset(st);
+            return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
         }
-        arr[n++] = sq_col_str(pool, st, 0);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return sq_fail(c, err, "compartment");
-    r->n_compartment = n;
-    r->compartment = NULL;
-    if (n) {
-        r->compartment = fg_pool_alloc(pool, n * sizeof *arr);
-        if (!r->compartment)
-            return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
-        memcpy(r->compartment, arr, n * sizeof *arr);
-    }
+    if (comp_list_take(&l, pool, r) != FG_OK)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
     return FG_OK;
+}
+
+/* The current row of (type, id) and its compartment, from SQ_READ: *found
+ * is false when there is no row. r's type and id are not set. */
+static enum fg_status read_current(struct sq_conn *c, struct fg_pool *pool, struct fg_str type,
+                                   struct fg_str id, struct fhir_resource *r, bool *found,
+                                   struct fg_error *err)
+{
+    sqlite3_stmt *st = sq_stmt(c, SQ_READ);
+    sq_bind_str(st, 1, type);
+    sq_bind_str(st, 2, id);
+    struct comp_list l;
+    comp_list_init(&l);
+    enum fg_status rc = FG_OK;
+    int step = SQLITE_DONE;
+    *found = false;
+    while (rc == FG_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!*found) {
+            r->version = sqlite3_column_int64(st, 1);
+            r->last_updated_us = sqlite3_column_int64(st, 2);
+            r->deleted = sqlite3_column_int(st, 3) != 0;
+            r->json = sq_col_str(pool, st, 4);
+            *found = true;
+        }
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            rc = comp_list_add(&l, pool, st, 5);
+    }
+    if (rc == FG_OK && step != SQLITE_DONE)
+        rc = sq_fail(c, err, "read");
+    else if (rc == FG_OK)
+        rc = comp_list_take(&l, pool, r);
+    if (rc == FG_ENOMEM)
+        fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    sqlite3_reset(st);
+    return rc;
 }
 
 enum fg_status sq_read_rid(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
@@ -300,38 +369,23 @@ static enum fg_status sq_read(struct fhir_store *store, struct fg_pool *pool, st
 {
     struct sq_store *s = (struct sq_store *)store;
     struct sq_conn *c = sq_conn_get(s);
-    enum fg_status rc;
-    sqlite3_stmt *st = sq_stmt(c, SQ_READ);
-    sq_bind_str(st, 1, type);
-    sq_bind_str(st, 2, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
+    struct fhir_resource r = {0};
+    bool found = false;
+    enum fg_status rc = read_current(c, pool, type, id, &r, &found, err);
+    if (rc != FG_OK)
+        goto out;
+    if (!found) {
         rc = fg_error_set(err, FG_ENOTFOUND, NULL, "Resource %.*s/%.*s is not known",
                           (int)type.len, type.ptr, (int)id.len, id.ptr);
         goto out;
     }
-    if (step != SQLITE_ROW) {
-        rc = sq_fail(c, err, "read");
-        goto out;
-    }
-    struct fhir_resource r = {0};
-    int64_t rid = sqlite3_column_int64(st, 0);
     r.type = fg_pool_str(pool, type);
     r.id = fg_pool_str(pool, id);
-    r.version = sqlite3_column_int64(st, 1);
-    r.last_updated_us = sqlite3_column_int64(st, 2);
-    r.deleted = sqlite3_column_int(st, 3) != 0;
-    r.json = sq_col_str(pool, st, 4);
-    sqlite3_reset(st);
-    rc = sq_load_compartment(c, pool, rid, &r, err);
-    if (rc != FG_OK)
-        goto out;
     *out = r;
     if (r.deleted)
         rc = fg_error_set(err, FG_EGONE, NULL, "Resource %.*s/%.*s was deleted", (int)type.len,
                           type.ptr, (int)id.len, id.ptr);
 out:
-    sqlite3_reset(st);
     sq_conn_put(s, c);
     return rc;
 }
@@ -359,29 +413,18 @@ static enum fg_status sq_vread(struct fhir_store *store, struct fg_pool *pool, s
     struct sq_conn *c = sq_conn_get(s);
     enum fg_status rc = FG_OK;
     struct fhir_resource r = {0};
-    bool found = false;
-    sqlite3_stmt *st = sq_stmt(c, SQ_READ);
-    sq_bind_str(st, 1, type);
-    sq_bind_str(st, 2, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW && sqlite3_column_int64(st, 1) == version) {
-        r.version = version;
-        r.last_updated_us = sqlite3_column_int64(st, 2);
-        r.deleted = sqlite3_column_int(st, 3) != 0;
-        r.json = sq_col_str(pool, st, 4);
-        found = true;
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = sq_fail(c, err, "vread");
+    bool found = false, exists = false;
+    /* The current row brings the compartment: history rows share it. */
+    rc = read_current(c, pool, type, id, &r, &exists, err);
+    if (rc != FG_OK)
         goto out;
-    }
-    if (!found && step == SQLITE_ROW) {
-        st = sq_stmt(c, SQ_VREAD_HIST);
+    found = exists && r.version == version;
+    if (!found && exists) {
+        sqlite3_stmt *st = sq_stmt(c, SQ_VREAD_HIST);
         sq_bind_str(st, 1, type);
         sq_bind_str(st, 2, id);
         sqlite3_bind_int64(st, 3, version);
-        step = sqlite3_step(st);
+        int step = sqlite3_step(st);
         if (step == SQLITE_ROW) {
             r.version = version;
             r.last_updated_us = sqlite3_column_int64(st, 0);
@@ -402,9 +445,6 @@ static enum fg_status sq_vread(struct fhir_store *store, struct fg_pool *pool, s
     }
     r.type = fg_pool_str(pool, type);
     r.id = fg_pool_str(pool, id);
-    rc = compartment_by_id(c, pool, &r, err);
-    if (rc != FG_OK)
-        goto out;
     *out = r;
     if (r.deleted)
         rc = fg_error_set(err, FG_EGONE, NULL, "Version %lld of %.*s/%.*s is a delete",

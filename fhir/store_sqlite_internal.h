@@ -62,6 +62,7 @@ enum sq_stmt {
     SQ_HIST_ALL,
     SQ_HIST_ALL_COUNT,
     SQ_READ_RID,
+    SQ_BEGIN_READ,
     SQ_STMT_COUNT
 };
 

@@ -112,8 +112,12 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                    " VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_INS_URI] = "INSERT OR IGNORE INTO idx_uri(param, value, rid) VALUES(?1, ?2, ?3)",
     [SQ_INS_COMP] = "INSERT OR IGNORE INTO res_compartment(rid, patient) VALUES(?1, ?2)",
-    [SQ_READ] = "SELECT rid, version, last_updated, deleted, json FROM res"
-                " WHERE type = ?1 AND id = ?2",
+    /* The current row with its compartment patients in one statement (one
+     * read transaction, one snapshot): one result row per patient, the res
+     * columns repeated; patient is NULL when the compartment is empty. */
+    [SQ_READ] = "SELECT r.rid, r.version, r.last_updated, r.deleted, r.json, c.patient"
+                " FROM res r LEFT JOIN res_compartment c ON c.rid = r.rid"
+                " WHERE r.type = ?1 AND r.id = ?2",
     [SQ_VREAD_HIST] = "SELECT last_updated, deleted, json FROM res_history"
                       " WHERE type = ?1 AND id = ?2 AND version = ?3",
     [SQ_COMP_GET] = "SELECT patient FROM res_compartment WHERE rid = ?1",
@@ -146,6 +150,7 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                            " WHERE type = ?1 AND last_updated >= ?2)",
     [SQ_READ_RID] = "SELECT type, id, version, last_updated, deleted, json FROM res"
                     " WHERE rid = ?1",
+    [SQ_BEGIN_READ] = "BEGIN",
 };
 
 enum fg_status sq_prepare_all(struct sq_conn *c, struct fg_error *err)

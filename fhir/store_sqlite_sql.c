@@ -636,15 +636,45 @@ static long pick_driver(const struct fhir_query *q)
     return best_i;
 }
 
+/* The order in which filters are tested on each driver row (lower first).
+ * SQLite evaluates the AND terms in the order written and every term costs
+ * one index seek per row, so the term likeliest to reject a row goes first:
+ * a token with system|code names few resources; a date, number or quantity
+ * comparison (US Core's date=ge...) usually a small slice of a patient's
+ * history; a bare code (category=vital-signs) is a coarse class; the rest
+ * keep their order. Only the cost changes, never the result. */
+#define FILTER_RANKS 4
+
+static int filter_rank(const struct fhir_search_param *p)
+{
+    if (p->chain || p->modifier != FHIR_MOD_NONE || !p->n_values)
+        return 3;
+    switch (p->def->type) {
+    case FHIR_PARAM_TOKEN:
+        for (size_t i = 0; i < p->n_values; i++)
+            if (!p->values[i].has_system || !p->values[i].code.len)
+                return 2;
+        return 0;
+    case FHIR_PARAM_DATE:
+    case FHIR_PARAM_NUMBER:
+    case FHIR_PARAM_QUANTITY:
+        return 1;
+    default:
+        return 3;
+    }
+}
+
 /* Every filter but the driver's, as " AND ..." on alias a. */
 static void other_filters(struct sq_sql *g, const struct fhir_query *q, long driver,
                           const char *a)
 {
-    for (size_t i = 0; i < q->n_params; i++) {
-        if ((long)i == driver)
-            continue;
-        sq_sql_add(g, " AND ");
-        param_cond(g, &q->params[i], a);
+    for (int rank = 0; rank < FILTER_RANKS; rank++) {
+        for (size_t i = 0; i < q->n_params; i++) {
+            if ((long)i == driver || filter_rank(&q->params[i]) != rank)
+                continue;
+            sq_sql_add(g, " AND ");
+            param_cond(g, &q->params[i], a);
+        }
     }
     if (q->n_compartment_patients && driver != -1) {
         sq_sql_add(g, " AND ");

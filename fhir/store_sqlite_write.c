@@ -159,6 +159,26 @@ static enum fg_status prepare_one(const struct sq_store *s, struct sq_conn *c,
     return print_json(pool, w->resource, &p->json, err);
 }
 
+/* Prepares every write. Updates predict their version with a lookup each:
+ * with several, the lookups share one read transaction (one snapshot, one
+ * round of WAL locking instead of one per lookup). */
+static enum fg_status prepare_all(const struct sq_store *s, struct sq_conn *c,
+                                  struct fg_pool *pool, const struct fhir_write *writes,
+                                  size_t n, int64_t now_us, struct prep *preps,
+                                  struct fg_error *err)
+{
+    size_t lookups = 0;
+    for (size_t i = 0; i < n; i++)
+        lookups += writes[i].kind == FHIR_WRITE_UPDATE;
+    bool in_txn = lookups > 1 && sq_exec(c, sq_stmt(c, SQ_BEGIN_READ), NULL) == FG_OK;
+    enum fg_status rc = FG_OK;
+    for (size_t i = 0; i < n && rc == FG_OK; i++)
+        rc = prepare_one(s, c, pool, &writes[i], now_us, &preps[i], err);
+    if (in_txn)
+        sq_exec(c, sq_stmt(c, SQ_COMMIT), NULL);
+    return rc;
+}
+
 struct current {
     bool exists;
     int64_t rid;
@@ -388,9 +408,7 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
         fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
         goto out;
     }
-    rc = FG_OK;
-    for (size_t i = 0; i < n && rc == FG_OK; i++)
-        rc = prepare_one(s, c, pool, &writes[i], now_us, &preps[i], err);
+    rc = prepare_all(s, c, pool, writes, n, now_us, preps, err);
     if (rc != FG_OK)
         goto out;
     pthread_mutex_lock(&s->write_mu);
