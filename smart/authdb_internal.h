@@ -56,6 +56,7 @@ enum authdb_stmt_id {
     AUTHDB_KEY_SAVE,
     AUTHDB_KEY_LOAD,
     AUTHDB_KEY_DELETE,
+    AUTHDB_CLIENT_LIST,
     AUTHDB_STMT_COUNT
 };
 
