@@ -15,6 +15,7 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
 #include "../conformance/capability.h"
+#include "auth.h"
 #include "cli.h"
 #include "request.h"
 
@@ -268,6 +269,7 @@ void fg_server_cleanup(struct fg_server *srv)
     srv->capability_json = NULL;
     pthread_mutex_destroy(&srv->capability_lock);
     fhir_store_close(&srv->store);
+    fg_auth_close(&srv->auth);
     if (srv->bench_resp)
         MHD_destroy_response(srv->bench_resp);
     srv->bench_resp = NULL;
