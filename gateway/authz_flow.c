@@ -169,9 +169,14 @@ static enum fg_status do_signin(struct authz_ctx *c, struct smart_authz_request 
         return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_LOCKED);
     if (!match)
         return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_BAD_CREDENTIALS);
-    if (smart_authdb_session_set_account(c->db, fg_str_c(c->session.digest), acc.id) != FG_OK)
+    /* a new session id at sign-in (no fixation); the request moves with it */
+    char old[SMART_DIGEST_SIZE];
+    memcpy(old, c->session.digest, sizeof old);
+    if (smart_authdb_session_rotate(c->db, fg_str_c(old), acc.id, c->session_id, &c->session) !=
+        FG_OK)
         return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
-    return back_to_page(c, r);
+    enum fg_status st = back_to_page(c, r);
+    return st == FG_OK ? authz_set_cookie(c) : st;
 }
 
 static enum fg_status do_pick(struct authz_ctx *c, struct smart_authz_request *r)

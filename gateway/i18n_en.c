@@ -27,8 +27,8 @@ const char *const fg_i18n_en[FG_MSG_COUNT] = {
     [FG_MSG_ERROR_TITLE] = "Something went wrong",
     [FG_MSG_ERR_CLIENT] = "This app is not registered with this server.",
     [FG_MSG_ERR_REDIRECT] = "This app gave an address that is not registered for it.",
-    [FG_MSG_ERR_CSRF] = "This form has expired or was not sent by this site. Go back to the app "
-                        "and start again.",
+    [FG_MSG_ERR_CSRF] = ("This form has expired or was not sent by this site. Go back to the app "
+                        "and start again."),
     [FG_MSG_ERR_EXPIRED] = "Your session has ended. Go back to the app and start again.",
     [FG_MSG_ERR_INTERNAL] = "The server could not complete the request. Try again later.",
     [FG_MSG_VERB_READ] = "Read your",

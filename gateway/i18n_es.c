@@ -27,8 +27,8 @@ const char *const fg_i18n_es[FG_MSG_COUNT] = {
     [FG_MSG_ERROR_TITLE] = "Algo salió mal",
     [FG_MSG_ERR_CLIENT] = "Esta aplicación no está registrada en este servidor.",
     [FG_MSG_ERR_REDIRECT] = "Esta aplicación dio una dirección que no está registrada para ella.",
-    [FG_MSG_ERR_CSRF] = "Este formulario caducó o no lo envió este sitio. Vuelva a la aplicación "
-                        "y empiece de nuevo.",
+    [FG_MSG_ERR_CSRF] = ("Este formulario caducó o no lo envió este sitio. Vuelva a la aplicación "
+                        "y empiece de nuevo."),
     [FG_MSG_ERR_EXPIRED] = "Su sesión terminó. Vuelva a la aplicación y empiece de nuevo.",
     [FG_MSG_ERR_INTERNAL] = "El servidor no pudo completar la solicitud. Inténtelo más tarde.",
     [FG_MSG_VERB_READ] = "Leer",

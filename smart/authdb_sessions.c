@@ -139,6 +139,65 @@ enum fg_status smart_authdb_session_delete(struct smart_authdb *db, struct fg_st
     return authdb_exec(s);
 }
 
+static enum fg_status session_lang(struct smart_authdb *db, struct fg_str digest,
+                                   char lang[SMART_MAX_LANG + 1])
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_SESSION_LANG,
+                                    "SELECT lang FROM sessions WHERE digest = ?1", &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_str(s, 1, digest))
+        return FG_ENOMEM;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        st = authdb_col_copy(s, 0, lang, SMART_MAX_LANG + 1);
+    else
+        st = rc == SQLITE_DONE ? FG_ENOTFOUND : authdb_step_error(rc);
+    authdb_done(s);
+    return st;
+}
+
+static enum fg_status move_requests(struct smart_authdb *db, struct fg_str from, const char *to)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(
+        db, AUTHDB_AUTHZREQ_MOVE,
+        "UPDATE authz_requests SET session_digest = ?2 WHERE session_digest = ?1", &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_str(s, 1, from) || !authdb_bind_cstr(s, 2, to))
+        return FG_ENOMEM;
+    return authdb_exec(s);
+}
+
+enum fg_status smart_authdb_session_rotate(struct smart_authdb *db, struct fg_str old_digest,
+                                           int64_t account_id, char id_out[SMART_TOKEN_SIZE],
+                                           struct smart_session *out)
+{
+    char lang[SMART_MAX_LANG + 1];
+    enum fg_status st = smart_authdb_begin_write(db);
+    if (st != FG_OK)
+        return st;
+    st = session_lang(db, old_digest, lang);
+    if (st == FG_OK)
+        st = smart_authdb_session_create(db, fg_str_c(lang), id_out, out);
+    if (st == FG_OK)
+        st = smart_authdb_session_set_account(db, fg_str_c(out->digest), account_id);
+    if (st == FG_OK)
+        st = move_requests(db, old_digest, out->digest);
+    if (st == FG_OK)
+        st = smart_authdb_session_delete(db, old_digest);
+    if (st == FG_OK)
+        st = smart_authdb_commit(db);
+    if (st != FG_OK) {
+        smart_authdb_rollback(db);
+        return st;
+    }
+    out->account_id = account_id;
+    return FG_OK;
+}
+
 void smart_authz_request_cleanup(struct smart_authz_request *r)
 {
     fg_free(r->redirect_uri);

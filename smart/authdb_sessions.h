@@ -52,6 +52,15 @@ enum fg_status smart_authdb_session_set_lang(struct smart_authdb *db, struct fg_
                                              struct fg_str lang);
 enum fg_status smart_authdb_session_delete(struct smart_authdb *db, struct fg_str digest);
 
+/* Replaces the session old_digest by a fresh one (new id and CSRF token,
+ * same language) signed in as account_id, moving its authorize requests,
+ * in one transaction: the id changes at sign-in so a planted cookie is
+ * worthless (session fixation). id_out gets the new cookie value, out the
+ * new row. FG_ENOTFOUND when old_digest is unknown. */
+enum fg_status smart_authdb_session_rotate(struct smart_authdb *db, struct fg_str old_digest,
+                                           int64_t account_id, char id_out[SMART_TOKEN_SIZE],
+                                           struct smart_session *out);
+
 /* A validated authorize request. Strings are owned (smart_authz_request_cleanup). */
 struct smart_authz_request {
     char id[SMART_TOKEN_SIZE];                 /* set by smart_authdb_authzreq_add */

@@ -87,6 +87,39 @@ static void test_authz_requests(void)
     env_close(&e);
 }
 
+/* Sign-in rotates the id: the old cookie is dead, the request follows. */
+static void test_rotate(void)
+{
+    struct env e;
+    env_open(&e);
+    char oldid[SMART_TOKEN_SIZE], newid[SMART_TOKEN_SIZE];
+    struct smart_session old, fresh, got;
+    CHECK_INT(smart_authdb_session_create(e.db, fg_str_c("es"), oldid, &old), FG_OK);
+    struct smart_authz_request r, rr;
+    memset(&r, 0, sizeof r);
+    memcpy(r.session_digest, old.digest, sizeof r.session_digest);
+    memcpy(r.client_id, "app1", 5);
+    r.redirect_uri = "https://app.example/cb";
+    r.state = "s";
+    r.scopes = "openid";
+    memset(r.code_challenge, 'A', SMART_PKCE_CHALLENGE_LEN);
+    CHECK_INT(smart_authdb_authzreq_add(e.db, &r), FG_OK);
+    CHECK_INT(smart_authdb_session_rotate(e.db, fg_str_c(old.digest), 42, newid, &fresh), FG_OK);
+    CHECK(strcmp(oldid, newid) != 0);
+    CHECK(strcmp(old.csrf, fresh.csrf) != 0);
+    CHECK_INT(smart_authdb_session_get(e.db, fg_str_c(oldid), 0, &got), FG_ENOTFOUND);
+    CHECK_INT(smart_authdb_session_get(e.db, fg_str_c(newid), 0, &got), FG_OK);
+    CHECK_INT(got.account_id, 42);
+    CHECK_STR(got.lang, "es");
+    CHECK_INT(smart_authdb_authzreq_get(e.db, fg_str_c(r.id), fg_str_c(fresh.digest), &rr), FG_OK);
+    smart_authz_request_cleanup(&rr);
+    CHECK_INT(smart_authdb_authzreq_get(e.db, fg_str_c(r.id), fg_str_c(old.digest), &rr),
+              FG_ENOTFOUND);
+    CHECK_INT(smart_authdb_session_rotate(e.db, fg_str_c(old.digest), 1, newid, &fresh),
+              FG_ENOTFOUND);
+    env_close(&e);
+}
+
 /* A version-1 file gets the version-2 tables on open, keeping its rows. */
 static void test_migrate_v1(void)
 {
@@ -109,4 +142,4 @@ static void test_migrate_v1(void)
     env_close(&e);
 }
 
-TEST_MAIN(test_session_idle, test_authz_requests, test_migrate_v1)
+TEST_MAIN(test_session_idle, test_authz_requests, test_rotate, test_migrate_v1)
