@@ -5,13 +5,10 @@
  * http://hl7.org/fhir/R4/http.html */
 #include "router.h"
 
-#include "authz.h"
 #include "rest.h"
 
 const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/metadata", fg_rest_metadata},
-    {FG_GET, "/auth/authorize", fg_authz_get},
-    {FG_POST, "/auth/authorize", fg_authz_post},
     {FG_GET, "/fhir/_history", fg_rest_history_system},
     {FG_POST, "/fhir", fg_rest_bundle},
     {FG_GET, "/fhir/{type}", fg_rest_search_get},

@@ -32,7 +32,7 @@ function browser(base, lang) {
   return {
     jar,
     async go(url, { method = 'GET', form } = {}) {
-      const headers = { 'accept-language': lang ?? 'en-US,en;q=0.9' };
+      const headers = { 'accept-language': lang ?? 'en-US,en;q=0.9', accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
       if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
       let body;
       if (form) {
@@ -172,8 +172,11 @@ describe('/auth/authorize', () => {
 
   it('amyshaw: no picker; consent with a subset; code and state come back', async () => {
     const b = browser(srv.base);
+    await b.go(params());
+    const before = b.jar.get('fg_sid');
     const { page, reqUrl } = await signIn(b, params(), 'amyshaw');
     assert.equal(page.status, 303);
+    assert.notEqual(b.jar.get('fg_sid'), before, 'sign-in gives a new session id');
     const consent = await b.go(page.location);
     assert.equal(consent.status, 200);
     assert.doesNotMatch(consent.text, /type="radio"/);
