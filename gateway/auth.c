@@ -8,6 +8,7 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
 #include "../smart/authdb_keys.h"
+#include "jwks_fetch.h"
 
 #define JWKS_MAX_BYTES (64u * 1024u)
 
@@ -20,6 +21,7 @@ struct fg_auth {
     struct smart_authdb **idle;      /* stack of connections not in use */
     size_t n, n_idle;
     struct smart_keyring keys;       /* owned */
+    struct fg_jwks_cache *jwks_cache; /* owned */
     char *jwks;                      /* owned */
     size_t jwks_len;
 };
@@ -32,6 +34,7 @@ static void auth_free(struct fg_auth *a)
     fg_free(a->idle);
     smart_keyring_cleanup(&a->keys);
     fg_free(a->jwks);
+    fg_jwks_cache_free(&a->jwks_cache);
     pthread_cond_destroy(&a->freed);
     pthread_mutex_destroy(&a->lock);
     fg_free(a);
@@ -72,7 +75,7 @@ enum fg_status fg_auth_open(const char *path, const struct fg_clock *clock, cons
     enum fg_status st = FG_ENOMEM;
     a->all = fg_calloc(n, sizeof *a->all);
     a->idle = fg_calloc(n, sizeof *a->idle);
-    if (!a->all || !a->idle) {
+    if (!a->all || !a->idle || fg_jwks_cache_new(&a->jwks_cache) != FG_OK) {
         fg_error_set(err, st, NULL, "out of memory");
         goto out;
     }
@@ -157,4 +160,9 @@ struct fg_str fg_auth_jwks(const struct fg_auth *a)
 const struct fg_clock *fg_auth_clock(const struct fg_auth *a)
 {
     return a->clock;
+}
+
+struct fg_jwks_cache *fg_auth_jwks_cache(struct fg_auth *a)
+{
+    return a->jwks_cache;
 }

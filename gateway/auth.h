@@ -25,6 +25,7 @@
 #define FG_AUTH_MAX_POOL 260
 
 struct fg_auth;
+struct fg_jwks_cache;
 
 /* Opens n connections (1..FG_AUTH_MAX_POOL) to the auth database at path
  * (created and migrated as needed), loads or creates the signing keys.
@@ -56,5 +57,8 @@ const struct smart_keyring *fg_auth_keys(const struct fg_auth *a);
 struct fg_str fg_auth_jwks(const struct fg_auth *a);
 
 const struct fg_clock *fg_auth_clock(const struct fg_auth *a);
+
+/* The cache of clients' JWKS fetched by URL (jwks_fetch.h); borrowed. */
+struct fg_jwks_cache *fg_auth_jwks_cache(struct fg_auth *a);
 
 #endif

@@ -11,6 +11,7 @@
 #include "../smart/b64.h"
 #include "../smart/jwks.h"
 #include "../smart/jwt.h"
+#include "auth.h"
 #include "jwks_fetch.h"
 #include "server.h"
 
@@ -92,7 +93,7 @@ static bool jwt_issuer(struct fg_req *req, struct fg_str jwt, struct fg_str *iss
     return ok;
 }
 
-static enum fg_status client_jwks(struct fg_req *req, const struct smart_client *c,
+static enum fg_status client_jwks(struct fg_req *req, const struct smart_client *c, bool force,
                                   struct smart_jwks *set)
 {
     struct fg_error err;
@@ -100,8 +101,36 @@ static enum fg_status client_jwks(struct fg_req *req, const struct smart_client 
     if (c->jwks)
         return smart_jwks_parse(fg_str_c(c->jwks), set, &err);
     if (c->jwks_uri)
-        return fg_jwks_fetch(req->srv->auth, c->jwks_uri, set, &err);
+        return fg_jwks_fetch(fg_auth_jwks_cache(req->srv->auth), &req->srv->clock, c->jwks_uri,
+                             force, set, &err);
     return FG_EINVAL;
+}
+
+/* Verifies jwt with the client's keys; a kid missing from a cached
+ * jwks_uri document triggers one fresh fetch (the client rotated). */
+static enum fg_status verify(struct fg_req *req, const struct smart_client *c, struct fg_str jwt,
+                             struct smart_client_assertion *a, enum smart_jwt_reason *reason)
+{
+    const char *token_url = fg_auth_abs_url(req, FG_AUTH_PATH_TOKEN);
+    if (!token_url)
+        return FG_ENOMEM;
+    enum fg_status st = FG_EUNAUTH;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct smart_jwks set;
+        smart_jwks_init(&set);
+        struct fg_error err;
+        fg_error_clear(&err);
+        st = client_jwks(req, c, attempt > 0, &set);
+        if (st == FG_OK)
+            st = smart_jwt_verify_client_assertion(jwt, &set, fg_str_c(c->client_id),
+                                                   fg_str_c(token_url),
+                                                   fg_clock_now_s(&req->srv->clock), a, reason,
+                                                   &err);
+        smart_jwks_cleanup(&set);
+        if (st == FG_OK || *reason != SMART_JWT_UNKNOWN_KID || !c->jwks_uri)
+            break;
+    }
+    return st;
 }
 
 static enum fg_status by_assertion(struct fg_req *req, const struct fg_auth_form *form,
@@ -119,18 +148,9 @@ static enum fg_status by_assertion(struct fg_req *req, const struct fg_auth_form
     if (smart_authdb_client_get(db, iss, &out->client) != FG_OK ||
         out->client.type != SMART_CLIENT_CONFIDENTIAL_ASYMMETRIC)
         return unauthorized(req, false, "unknown client or not registered for private_key_jwt");
-    struct smart_jwks set;
-    smart_jwks_init(&set);
     struct smart_client_assertion a;
     enum smart_jwt_reason reason = SMART_JWT_OK;
-    struct fg_error err;
-    fg_error_clear(&err);
-    const char *token_url = fg_auth_abs_url(req, FG_AUTH_PATH_TOKEN);
-    enum fg_status st = client_jwks(req, &out->client, &set);
-    if (st == FG_OK && token_url)
-        st = smart_jwt_verify_client_assertion(jwt, &set, iss, fg_str_c(token_url),
-                                               fg_clock_now_s(&req->srv->clock), &a, &reason, &err);
-    smart_jwks_cleanup(&set);
+    enum fg_status st = verify(req, &out->client, jwt, &a, &reason);
     if (st == FG_OK) {
         st = smart_authdb_jti_remember(db, iss, fg_str_c(a.jti), a.exp);
         if (st == FG_ECONFLICT)

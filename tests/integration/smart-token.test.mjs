@@ -177,10 +177,12 @@ describe('SMART authorization server endpoints', () => {
     });
   }
 
-  it('private_key_jwt with a JWKS registered by URL', async () => {
-    const key = makeKey('RS384', 'by-url');
+  it('private_key_jwt with a JWKS registered by URL: cached per Cache-Control, refetched for a new kid', async () => {
+    let key = makeKey('RS384', 'by-url-1');
+    let fetches = 0;
     const jwksSrv = http.createServer((req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
+      fetches++;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=60' });
       res.end(JSON.stringify({ keys: [key.jwk] }));
     });
     await new Promise((r) => jwksSrv.listen(0, '127.0.0.1', r));
@@ -188,12 +190,18 @@ describe('SMART authorization server endpoints', () => {
       const url = `http://127.0.0.1:${jwksSrv.address().port}/jwks.json`;
       const c = await addClient('confidential-asymmetric', ['--jwks-uri', url, '--scope', 'system/Patient.rs']);
       const now = Math.floor(Date.now() / 1000);
-      const jwt = assertion(key, { iss: c.client_id, sub: c.client_id, aud: tokenUrl, exp: now + 120, jti: randomUUID() });
-      const r = await post('/auth/token', form({
+      const ask = () => post('/auth/token', form({
         grant_type: 'client_credentials', scope: 'system/Patient.rs',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion(key, { iss: c.client_id, sub: c.client_id, aud: tokenUrl, exp: now + 120, jti: randomUUID() }),
       }));
+      assert.equal((await ask()).status, 200);
+      assert.equal((await ask()).status, 200);
+      assert.equal(fetches, 1, 'the second assertion used the cached JWKS');
+      key = makeKey('RS384', 'by-url-2');
+      const r = await ask();
       assert.equal(r.status, 200, r.text);
+      assert.equal(fetches, 2, 'an unknown kid fetches again');
     } finally { jwksSrv.close(); }
   });
 

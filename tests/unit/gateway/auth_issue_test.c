@@ -7,6 +7,7 @@
 
 #include "gateway/auth_clients.h"
 #include "gateway/auth_issue.h"
+#include "gateway/jwks_fetch.h"
 
 static void test_token_response(void)
 {
@@ -86,4 +87,25 @@ static void test_redirect_uris(void)
         CHECK_INT(fg_redirect_uri_ok(rows[i].uri), rows[i].ok);
 }
 
-TEST_MAIN(test_token_response, test_scope_has, test_subject, test_redirect_uris)
+static void test_jwks_cache_lifetime(void)
+{
+    static const struct {
+        const char *cc;
+        int64_t want;
+    } rows[] = {
+        {"", FG_JWKS_CACHE_DEFAULT_S},
+        {"max-age=60", 60},
+        {"public, max-age=120", 120},
+        {"max-age=999999", FG_JWKS_CACHE_MAX_S},
+        {"max-age=0", 0},
+        {"no-store", 0},
+        {"public, no-cache", 0},
+        {"max-age=abc", FG_JWKS_CACHE_DEFAULT_S},
+        {"max-age=-5", FG_JWKS_CACHE_DEFAULT_S},
+        {"MAX-AGE=30", 30},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        CHECK_INT(fg_jwks_cache_lifetime(fg_str_c(rows[i].cc)), rows[i].want);
+}
+
+TEST_MAIN(test_jwks_cache_lifetime, test_token_response, test_scope_has, test_subject, test_redirect_uris)
