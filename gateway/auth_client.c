@@ -30,15 +30,40 @@ static enum fg_status unauthorized(struct fg_req *req, bool basic, const char *w
 }
 
 /* Form-decodes s into a pool copy (RFC 6749 §2.3.1). */
-static bool form_decode(struct fg_req *req, struct fg_str s, struct fg_str *out)
+static bool form_decode(struct fg_pool *pool, struct fg_str s, struct fg_str *out)
 {
-    char *buf = fg_pool_alloc(req->pool, s.len + 1);
+    char *buf = fg_pool_alloc(pool, s.len + 1);
     size_t n = 0;
     if (!buf || fg_url_decode(s, true, buf, &n) != FG_OK)
         return false;
     buf[n] = '\0';
     *out = fg_str_n(buf, n);
     return true;
+}
+
+enum fg_status fg_auth_basic_decode(struct fg_pool *pool, struct fg_str b, struct fg_str *id,
+                                    struct fg_str *secret)
+{
+    if (b.len == 0 || b.len > BASIC_MAX || b.len % 4 != 0)
+        return FG_EINVAL;
+    for (size_t i = 0; i < b.len; i++) {
+        char c = b.ptr[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '+' || c == '/' || (c == '=' && i + 2 >= b.len);
+        if (!ok)
+            return FG_EINVAL;
+    }
+    unsigned char raw[BASIC_MAX];
+    int n = EVP_DecodeBlock(raw, (const unsigned char *)b.ptr, (int)b.len);
+    if (n < 0)
+        return FG_EINVAL;
+    for (size_t i = b.len; i > 0 && b.ptr[i - 1] == '='; i--)
+        n--;
+    struct fg_str whole = fg_str_n((const char *)raw, (size_t)(n < 0 ? 0 : n)), a, s;
+    bool ok = n >= 0 && fg_str_split(whole, ':', &a, &s) && form_decode(pool, a, id) &&
+              form_decode(pool, s, secret);
+    OPENSSL_cleanse(raw, sizeof raw);
+    return ok ? FG_OK : FG_EINVAL;
 }
 
 /* Parses "Authorization: Basic base64(id:secret)". *present says whether a
@@ -53,25 +78,11 @@ static enum fg_status basic_creds(struct fg_req *req, bool *present, struct cred
     if (v.len < 6 || !fg_str_ieq_c(fg_str_n(v.ptr, 6), "Basic "))
         return FG_OK;
     *present = true;
-    struct fg_str b = fg_str_trim(fg_str_n(v.ptr + 6, v.len - 6));
-    if (b.len == 0 || b.len > BASIC_MAX || b.len % 4 != 0)
-        return FG_EINVAL;
-    unsigned char raw[BASIC_MAX];
-    int n = EVP_DecodeBlock(raw, (const unsigned char *)b.ptr, (int)b.len);
-    if (n < 0)
-        return FG_EINVAL;
-    for (size_t i = b.len; i > 0 && b.ptr[i - 1] == '='; i--)
-        n--;
-    struct fg_str whole = fg_str_n((const char *)raw, (size_t)n), id, secret;
-    bool ok = fg_str_split(whole, ':', &id, &secret) && form_decode(req, id, &c->id) &&
-              form_decode(req, secret, &c->secret);
-    OPENSSL_cleanse(raw, sizeof raw);
-    return ok ? FG_OK : FG_EINVAL;
+    return fg_auth_basic_decode(req->pool, fg_str_trim(fg_str_n(v.ptr + 6, v.len - 6)), &c->id,
+                                &c->secret);
 }
 
-/* The "iss" of an unverified JWT, pool-owned: only to find the client
- * whose keys then verify it. */
-static bool jwt_issuer(struct fg_req *req, struct fg_str jwt, struct fg_str *iss)
+bool fg_auth_jwt_issuer(struct fg_pool *pool, struct fg_str jwt, struct fg_str *iss)
 {
     struct fg_str head, rest, payload, sig;
     if (jwt.len > FG_MAX_JWT_BYTES || !fg_str_split(jwt, '.', &head, &rest) ||
@@ -86,7 +97,7 @@ static bool jwt_issuer(struct fg_req *req, struct fg_str jwt, struct fg_str *iss
     const cJSON *i = cJSON_GetObjectItemCaseSensitive(o, "iss");
     bool ok = cJSON_IsString(i) && i->valuestring[0];
     if (ok) {
-        *iss = fg_pool_str(req->pool, fg_str_c(i->valuestring));
+        *iss = fg_pool_str(pool, fg_str_c(i->valuestring));
         ok = iss->ptr != NULL;
     }
     cJSON_Delete(o);
@@ -143,7 +154,7 @@ static enum fg_status by_assertion(struct fg_req *req, const struct fg_auth_form
         return fg_auth_oauth_error(req, 400, "invalid_request", "repeated parameter");
     if (!fg_str_eq_c(type, FG_JWT_BEARER_TYPE))
         return unauthorized(req, false, "unsupported client_assertion_type");
-    if (!jwt_issuer(req, jwt, &iss) || (form_id.ptr && !fg_str_eq(form_id, iss)))
+    if (!fg_auth_jwt_issuer(req->pool, jwt, &iss) || (form_id.ptr && !fg_str_eq(form_id, iss)))
         return unauthorized(req, false, "the client assertion is malformed");
     if (smart_authdb_client_get(db, iss, &out->client) != FG_OK ||
         out->client.type != SMART_CLIENT_CONFIDENTIAL_ASYMMETRIC)

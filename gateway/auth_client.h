@@ -32,4 +32,16 @@ struct fg_client_auth {
 enum fg_status fg_auth_client_authenticate(struct fg_req *req, const struct fg_auth_form *form,
                                            struct smart_authdb *db, struct fg_client_auth *out);
 
+/* Decodes the credentials of "Authorization: Basic <b64>" (b64 is what
+ * follows "Basic "): base64, split at the first ':', each half
+ * form-decoded (RFC 6749 §2.3.1), pool-owned. FG_EINVAL when malformed.
+ * @test tests/fuzz/auth_creds_fuzz.c */
+enum fg_status fg_auth_basic_decode(struct fg_pool *pool, struct fg_str b64, struct fg_str *id,
+                                    struct fg_str *secret);
+
+/* The "iss" claim of a JWT whose signature is NOT checked (only to find
+ * the client whose keys then verify it), pool-owned. False when the JWT is
+ * malformed or has no string iss. @test tests/fuzz/auth_creds_fuzz.c */
+bool fg_auth_jwt_issuer(struct fg_pool *pool, struct fg_str jwt, struct fg_str *iss);
+
 #endif
