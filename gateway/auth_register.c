@@ -5,7 +5,7 @@
  * invalid_redirect_uri and invalid_client_metadata (RFC 7591 §3.2.2).
  * token_endpoint_auth_method: none (public), client_secret_basic (the
  * RFC default) / client_secret_post (symmetric), private_key_jwt (jwks or
- * jwks_uri). Requested scopes are narrowed to what a registered app may
+ * an https jwks_uri). Requested scopes are narrowed to what a registered app may
  * ever get (no system/ scopes by registration).
  */
 #include <openssl/crypto.h>
@@ -88,6 +88,10 @@ static enum fg_status spec_from(struct fg_req *req, const cJSON *o, struct fg_cl
         s->name = "Unnamed app";
     const char *method = opt_string(o, "token_endpoint_auth_method", &bad);
     s->jwks_uri = opt_string(o, "jwks_uri", &bad);
+    /* Anyone may register: a jwks_uri the server will fetch must be https
+     * (operators may register http ones with `fhirgate client add`). */
+    if (s->jwks_uri && strncmp(s->jwks_uri, "https://", 8) != 0)
+        return reg_error(req, "invalid_client_metadata", "jwks_uri must be an https URL");
     const char *scope = opt_string(o, "scope", &bad);
     if (bad)
         return reg_error(req, "invalid_client_metadata", "a metadata member has the wrong type");

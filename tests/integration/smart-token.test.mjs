@@ -98,6 +98,15 @@ describe('SMART authorization server endpoints', () => {
       assert.equal(e.status, 400, JSON.stringify(uris));
       assert.equal(e.json.error, 'invalid_redirect_uri');
     }
+    const h = await reg({ redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://127.0.0.1:1/jwks' });
+    assert.equal(h.status, 400, 'no plain-http jwks_uri by open registration');
+    assert.equal(h.json.error, 'invalid_client_metadata');
+    const key = makeKey('ES384', 'reg-key');
+    const a = await reg({ redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.jwk] } });
+    assert.equal(a.status, 201, a.text);
+    assert.equal(a.json.jwks.keys[0].kid, 'reg-key');
+    const priv = await reg({ redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...key.privateKey.export({ format: 'jwk' }), kid: 'reg-key' }] } });
+    assert.equal(priv.status, 400, 'a private key is refused');
     const m = await reg({ redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'private_key_jwt' });
     assert.equal(m.status, 400);
     assert.equal(m.json.error, 'invalid_client_metadata');
