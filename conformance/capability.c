@@ -118,7 +118,58 @@ static bool add_revincludes(cJSON **by_type)
     return true;
 }
 
-static bool add_rest(cJSON *cs)
+static bool add_uri(cJSON *ext, const char *name, const char *url)
+{
+    if (!url)
+        return true;
+    cJSON *e = cJSON_CreateObject();
+    if (!e || !cJSON_AddItemToArray(ext, e)) {
+        cJSON_Delete(e);
+        return false;
+    }
+    return cJSON_AddStringToObject(e, "url", name) && cJSON_AddStringToObject(e, "valueUri", url);
+}
+
+/* rest.security: the SMART-on-FHIR service and the oauth-uris extension
+ * (http://hl7.org/fhir/smart-app-launch/conformance.html). */
+static bool add_security(cJSON *rest, const struct fg_capability_oauth *o)
+{
+    cJSON *sec = cJSON_AddObjectToObject(rest, "security");
+    cJSON *services = sec ? cJSON_AddArrayToObject(sec, "service") : NULL;
+    cJSON *svc = services ? cJSON_CreateObject() : NULL;
+    if (!svc || !cJSON_AddItemToArray(services, svc)) {
+        cJSON_Delete(svc);
+        return false;
+    }
+    cJSON *codings = cJSON_AddArrayToObject(svc, "coding");
+    cJSON *c = codings ? cJSON_CreateObject() : NULL;
+    if (!c || !cJSON_AddItemToArray(codings, c)) {
+        cJSON_Delete(c);
+        return false;
+    }
+    cJSON *exts = NULL, *ext = NULL, *inner = NULL;
+    bool ok = cJSON_AddStringToObject(
+                  c, "system", "http://terminology.hl7.org/CodeSystem/restful-security-service") &&
+              cJSON_AddStringToObject(c, "code", "SMART-on-FHIR") &&
+              cJSON_AddStringToObject(c, "display", "SMART-on-FHIR") &&
+              cJSON_AddStringToObject(svc, "text", "OAuth2 using SMART-on-FHIR profile") &&
+              cJSON_AddStringToObject(sec, "description",
+                                      "SMART App Launch 2.2; see .well-known/smart-configuration") &&
+              (exts = cJSON_AddArrayToObject(sec, "extension")) != NULL &&
+              (ext = cJSON_CreateObject()) != NULL;
+    if (!ok || !cJSON_AddItemToArray(exts, ext)) {
+        cJSON_Delete(ext);
+        return false;
+    }
+    return cJSON_AddStringToObject(
+               ext, "url", "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris") &&
+           (inner = cJSON_AddArrayToObject(ext, "extension")) != NULL &&
+           add_uri(inner, "authorize", o->authorize) && add_uri(inner, "token", o->token) &&
+           add_uri(inner, "register", o->reg) && add_uri(inner, "manage", o->manage) &&
+           add_uri(inner, "introspect", o->introspect) && add_uri(inner, "revoke", o->revoke);
+}
+
+static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth)
 {
     cJSON *rests = cJSON_AddArrayToObject(cs, "rest");
     cJSON *rest = cJSON_CreateObject();
@@ -126,6 +177,7 @@ static bool add_rest(cJSON *cs)
         return false;
     cJSON *resources = NULL;
     bool ok = cJSON_AddStringToObject(rest, "mode", "server") &&
+              (!oauth || add_security(rest, oauth)) &&
               (resources = cJSON_AddArrayToObject(rest, "resource")) != NULL;
     cJSON **by_type = ok ? cJSON_malloc(fhir_resource_types_count * sizeof *by_type) : NULL;
     for (size_t i = 0; by_type && i < fhir_resource_types_count; i++) {
@@ -176,7 +228,7 @@ enum fg_status fg_capability_write(const struct fg_capability_info *info, struct
     enum fg_status st = FG_ENOMEM;
     char *text = NULL;
     cJSON *cs = cJSON_CreateObject();
-    if (!cs || !add_header(cs, info) || !add_rest(cs))
+    if (!cs || !add_header(cs, info) || !add_rest(cs, info->oauth))
         goto out;
     text = cJSON_PrintUnformatted(cs);
     if (!text)

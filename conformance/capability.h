@@ -13,10 +13,18 @@
 #include "../core/fg_buf.h"
 #include "../core/fg_status.h"
 
+/* SMART on FHIR security (rest.security): the absolute OAuth endpoint
+ * URLs of the oauth-uris extension. All borrowed; NULL members are left out.
+ * http://hl7.org/fhir/smart-app-launch/StructureDefinition/oauth-uris */
+struct fg_capability_oauth {
+    const char *authorize, *token, *reg, *manage, *introspect, *revoke;
+};
+
 struct fg_capability_info {
     const char *base_url;          /* implementation.url; borrowed */
     const char *software_version;  /* software.version; borrowed */
     int64_t now_us;                /* CapabilityStatement.date */
+    const struct fg_capability_oauth *oauth; /* NULL = no rest.security */
 };
 
 /* Appends the CapabilityStatement JSON text to out. FG_ENOMEM or

@@ -33,6 +33,7 @@ static const struct key_row key_rows[] = {
     INT_ROW("port", port, 0, 65535, "TCP port (0 = any free port)"),
     STR_ROW("bind", bind, "address to listen on"),
     STR_ROW("db", db, "SQLite database file"),
+    STR_ROW("auth_db", auth_db, "authorization server SQLite file (clients, grants, keys)"),
     STR_ROW("base_url", base_url, "public FHIR base URL (default http://<bind>:<port>/fhir)"),
     INT_ROW("threads", threads, 1, 256, "worker threads (default: cores)"),
     INT_ROW("max_body_bytes", max_body_bytes, 1, INT64_C(1) << 32, "request body limit in bytes"),
@@ -67,6 +68,7 @@ void fg_config_defaults(struct fg_config *cfg)
     cfg->port = 8080;
     copy_str(cfg->bind, sizeof cfg->bind, "127.0.0.1");
     copy_str(cfg->db, sizeof cfg->db, "var/fhirgate.db");
+    copy_str(cfg->auth_db, sizeof cfg->auth_db, "var/fhirgate-auth.db");
     cfg->max_body_bytes = FG_MAX_BODY_BYTES;
     copy_str(cfg->access_log, sizeof cfg->access_log, "-");
     cfg->max_connections = FG_MAX_CONNECTIONS;

@@ -9,7 +9,7 @@
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
  * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
- * access_log now max_connections connection_timeout.
+ * access_log now max_connections connection_timeout auth_db.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -29,6 +29,7 @@ struct fg_config {
     int64_t port;                  /* 0..65535; 0 = any free port (logged at start) */
     char bind[64];                 /* IPv4 or IPv6 literal */
     char db[FG_CONFIG_VALUE_MAX];  /* SQLite file */
+    char auth_db[FG_CONFIG_VALUE_MAX]; /* the authorization server's SQLite file */
     char base_url[FG_CONFIG_VALUE_MAX]; /* "" until fg_config_finish derives it */
     int64_t threads;               /* worker threads; 0 until finish (= cores) */
     int64_t max_body_bytes;        /* request body limit (413 past it) */

@@ -15,6 +15,8 @@
 
 #include "../core/fg_limits.h"
 #include "../fhir/search.h"
+#include "auth_routes.h"
+#include "cors.h"
 #include "negotiate.h"
 #include "server.h"
 
@@ -230,10 +232,17 @@ static void dispatch(struct srv_req *sr)
                           "the request body is larger than the limit of %lld bytes "
                           "(max_body_bytes)",
                           (long long)req->srv->cfg.max_body_bytes);
+    if (st == FG_OK && fg_cors_preflight(req))
+        return;
     if (st == FG_OK) {
         const struct fg_route *table = builtin_routes;
         size_t n_table = N_BUILTIN;
         enum fg_route_match m = fg_router_match(table, n_table, req, &handler);
+        if (m == FG_ROUTE_NO_PATH) {
+            table = fg_auth_routes;
+            n_table = fg_auth_routes_count;
+            m = fg_router_match(table, n_table, req, &handler);
+        }
         if (m == FG_ROUTE_NO_PATH) {
             table = req->srv->routes;
             n_table = req->srv->n_routes;
@@ -252,6 +261,7 @@ static void dispatch(struct srv_req *sr)
         st = fg_error_set(&req->err, FG_EIO, NULL, "the handler set no response");
     if (st != FG_OK && req->resp.status == 0)
         fg_resp_outcome(req);
+    fg_cors_apply(req);
 }
 
 static enum MHD_Result queue(struct srv_req *sr, struct MHD_Response *r, int status,

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "../fhir/store_sqlite.h"
+#include "auth.h"
 #include "cli.h"
 #include "config.h"
 #include "server.h"
@@ -62,6 +63,19 @@ static enum fg_status open_store(struct fg_server *srv, char *msg, size_t msg_si
     return st;
 }
 
+static enum fg_status open_auth(struct fg_server *srv, char *msg, size_t msg_size)
+{
+    make_db_dir(srv->cfg.auth_db);
+    struct fg_error err;
+    fg_error_clear(&err);
+    enum fg_status st = fg_auth_open(srv->cfg.auth_db, &srv->clock, srv->cfg.base_url,
+                                     (size_t)srv->cfg.threads + 2, &srv->auth, &err);
+    if (st != FG_OK && snprintf(msg, msg_size, "cannot open auth database %s: %s",
+                                srv->cfg.auth_db, err.diagnostics) < 0)
+        msg[0] = '\0';
+    return st;
+}
+
 int fg_cmd_serve(int argc, char **argv)
 {
     if (fg_cli_wants_help(argc, argv)) {
@@ -85,7 +99,7 @@ int fg_cmd_serve(int argc, char **argv)
         fprintf(stderr, "fhirgate serve: %s\n", msg);
         return 1;
     }
-    if (open_store(&srv, msg, sizeof msg) != FG_OK ||
+    if (open_store(&srv, msg, sizeof msg) != FG_OK || open_auth(&srv, msg, sizeof msg) != FG_OK ||
         fg_server_start(&srv, msg, sizeof msg) != FG_OK) {
         fprintf(stderr, "fhirgate serve: %s\n", msg);
         fg_server_cleanup(&srv);

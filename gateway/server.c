@@ -15,6 +15,8 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
 #include "../conformance/capability.h"
+#include "auth.h"
+#include "auth_http.h"
 #include "cli.h"
 #include "request.h"
 
@@ -245,12 +247,19 @@ enum fg_status fg_server_capability(struct fg_server *srv, struct fg_str *out)
     if (!srv->capability_json) {
         struct fg_buf b;
         fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+        struct fg_capability_oauth oauth;
         struct fg_capability_info info = {
             .base_url = srv->cfg.base_url,
             .software_version = FG_VERSION,
             .now_us = fg_clock_now_us(&srv->clock),
+            .oauth = srv->auth ? &oauth : NULL,
         };
-        st = fg_capability_write(&info, &b);
+        struct fg_pool *urls = srv->auth ? fg_pool_new() : NULL;
+        if (srv->auth && (!urls || fg_auth_oauth_uris(srv->cfg.base_url, urls, &oauth) != FG_OK))
+            st = FG_ENOMEM;
+        if (st == FG_OK)
+            st = fg_capability_write(&info, &b);
+        fg_pool_free(&urls);
         if (st == FG_OK)
             st = fg_buf_take(&b, &srv->capability_json, &srv->capability_len);
         fg_buf_cleanup(&b);
@@ -268,6 +277,7 @@ void fg_server_cleanup(struct fg_server *srv)
     srv->capability_json = NULL;
     pthread_mutex_destroy(&srv->capability_lock);
     fhir_store_close(&srv->store);
+    fg_auth_close(&srv->auth);
     if (srv->bench_resp)
         MHD_destroy_response(srv->bench_resp);
     srv->bench_resp = NULL;

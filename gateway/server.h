@@ -23,6 +23,7 @@
 #include "router.h"
 
 struct MHD_Daemon;
+struct fg_auth;
 struct MHD_Response;
 
 struct fg_server {
@@ -34,6 +35,9 @@ struct fg_server {
     FILE *access_file;               /* owned unless stdout; NULL when off */
     struct fhir_store *store;        /* owned; NULL = no store. Set after init (the store
                                         borrows &srv->clock), closed by fg_server_cleanup */
+    struct fg_auth *auth;            /* owned; NULL = no authorization server. Set after
+                                        init (borrows &srv->clock and cfg.base_url), closed by
+                                        fg_server_cleanup */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */
     size_t n_routes;
     struct MHD_Daemon *daemon;       /* owned; NULL when not started */

@@ -1,15 +1,39 @@
 #!/bin/bash
 # `make run`: load the fixtures into var/fhirgate.db (idempotent) and serve
 # http://127.0.0.1:8080/fhir, printing what a newcomer can try next.
-# FHIRGATE_PORT and FHIRGATE_DB override the defaults.
+# FHIRGATE_PORT, FHIRGATE_DB and FHIRGATE_AUTH_DB override the defaults.
+# Creates the demo portal accounts (idempotent: existing ones are kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${FHIRGATE_PORT:-8080}
 db=${FHIRGATE_DB:-var/fhirgate.db}
+auth_db=${FHIRGATE_AUTH_DB:-var/fhirgate-auth.db}
+demo_password='Demo-pass-2026'
 base="http://127.0.0.1:$port/fhir"
 mkdir -p "$(dirname "$db")"
 
 build/fhirgate seed --db "$db" --fixtures fixtures
+
+# account USER PATIENT: adds the account unless it exists (exit 3 = already there).
+account() {
+    local rc=0
+    printf '%s\n' "$demo_password" |
+        build/fhirgate account add --auth-db "$auth_db" --user "$1" --patient "$2" \
+            --password-stdin >/dev/null 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then echo "cannot add account $1" >&2; exit 1; fi
+}
+# proxy USER PATIENT KIND: adds the relation unless it is in force already.
+proxy() {
+    local rc=0
+    build/fhirgate account proxy --auth-db "$auth_db" --user "$1" --patient "$2" --kind "$3" \
+        >/dev/null 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then echo "cannot add proxy $1 -> $2" >&2; exit 1; fi
+}
+account amyshaw amy
+account danielshaw daniel
+account maxshaw max
+proxy danielshaw lily parent
+proxy danielshaw max parent
 
 build/fhirgate serve --db "$db" --port "$port" --bind 127.0.0.1 --base-url "$base" &
 server=$!
@@ -34,5 +58,9 @@ Try:
   curl -s $base/metadata
 
 Demo patients: amy (adult), daniel (father), lily (8), max (15).
+Portal accounts (password $demo_password), in $auth_db:
+  amyshaw     patient amy
+  danielshaw  patient daniel, parent proxy for lily and max
+  maxshaw     patient max
 TXT
 wait $server

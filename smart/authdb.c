@@ -62,6 +62,20 @@ static const char schema_v1[] =
     " kid TEXT PRIMARY KEY, private_jwk TEXT NOT NULL, created_at INTEGER NOT NULL,"
     " retire_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
 
+/* Version 2: browser sessions at /auth and pending authorize requests
+ * (authdb_sessions.h). Only the digest of a session id is stored. */
+static const char schema_v2[] =
+    "CREATE TABLE sessions("
+    " digest TEXT PRIMARY KEY, account_id INTEGER NOT NULL DEFAULT 0,"
+    " lang TEXT NOT NULL DEFAULT '', csrf TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE authz_requests("
+    " id TEXT PRIMARY KEY, session_digest TEXT NOT NULL, client_id TEXT NOT NULL,"
+    " redirect_uri TEXT NOT NULL, state TEXT NOT NULL, scopes TEXT NOT NULL,"
+    " code_challenge TEXT NOT NULL, nonce TEXT, patient_id TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX authz_requests_session ON authz_requests(session_digest);";
+
 int64_t authdb_now(const struct smart_authdb *db)
 {
     return fg_clock_now_s(db->clock);
@@ -202,11 +216,12 @@ static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
                           SMART_AUTHDB_SCHEMA_VERSION);
         goto out;
     }
-    if (v == 0) {
+    if (v == 0)
         st = exec_sql(db, schema_v1, err);
-        if (st == FG_OK)
-            st = exec_sql(db, "PRAGMA user_version = 1", err);
-    }
+    if (st == FG_OK && v <= 1)
+        st = exec_sql(db, schema_v2, err);
+    if (st == FG_OK && v < SMART_AUTHDB_SCHEMA_VERSION)
+        st = exec_sql(db, "PRAGMA user_version = 2", err);
 out:
     if (st == FG_OK)
         return exec_sql(db, "COMMIT", err);

@@ -66,13 +66,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts `fhirgate serve`. Options: bin, now ("YYYY-MM-DD" or instant),
  * args (extra flags), env (extra variables), db (path; default fresh temp),
+ * authDb (path; default fresh temp),
  * tls {cert, key}, timeoutMs.
  */
 export async function startServer(opts = {}) {
   const bin = opts.bin ?? binaryPath();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fhirgate-it-'));
   const dbPath = opts.db ?? path.join(dir, 'fhirgate.db');
-  const argv = ['serve', '--bind', '127.0.0.1', '--port', '0', '--db', dbPath];
+  const authDbPath = opts.authDb ?? path.join(dir, 'fhirgate-auth.db');
+  const argv = ['serve', '--bind', '127.0.0.1', '--port', '0', '--db', dbPath, '--auth-db', authDbPath];
   if (opts.now) argv.push('--now', opts.now);
   if (opts.tls) argv.push('--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key);
   argv.push(...(opts.args ?? []));
@@ -105,7 +107,7 @@ export async function startServer(opts = {}) {
   }
 
   const server = {
-    child, port, base, fhirBase: `${base}/fhir`, dir, dbPath,
+    child, port, base, fhirBase: `${base}/fhir`, dir, dbPath, authDbPath,
     stdout: () => stdout,
     stderr: () => stderr,
     accessLog: () => jsonLines(stdout).filter((l) => l.event === 'access'),

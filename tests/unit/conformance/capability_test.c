@@ -46,7 +46,7 @@ static void test_capability(void)
 {
     struct fg_buf b;
     fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
-    struct fg_capability_info info = {"http://h:1/fhir", "9.9.9", 1795435200000000};
+    struct fg_capability_info info = {"http://h:1/fhir", "9.9.9", 1795435200000000, NULL};
     CHECK_INT(fg_capability_write(&info, &b), FG_OK);
     cJSON *cs = cJSON_ParseWithLength(b.data, b.len);
     CHECK(cs != NULL);
@@ -101,4 +101,33 @@ static void test_capability(void)
     fg_buf_cleanup(&b);
 }
 
-TEST_MAIN(test_capability)
+/* With OAuth URLs the first rest entry carries the SMART security block;
+ * NULL members are left out of the oauth-uris extension. */
+static void test_security(void)
+{
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+    struct fg_capability_oauth o = {"https://h/auth/authorize", "https://h/auth/token", NULL,
+                                    NULL, "https://h/auth/introspect", NULL};
+    struct fg_capability_info info = {"https://h/fhir", "9.9.9", 1795435200000000, &o};
+    CHECK_INT(fg_capability_write(&info, &b), FG_OK);
+    cJSON *cs = cJSON_ParseWithLength(b.data, b.len);
+    cJSON *rest = cJSON_GetArrayItem(cJSON_GetObjectItem(cs, "rest"), 0);
+    cJSON *sec = cJSON_GetObjectItem(rest, "security");
+    CHECK(sec != NULL);
+    cJSON *coding = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(sec, "service"), 0), "coding"), 0);
+    CHECK_STR(cJSON_GetObjectItem(coding, "code")->valuestring, "SMART-on-FHIR");
+    cJSON *ext = cJSON_GetArrayItem(cJSON_GetObjectItem(sec, "extension"), 0);
+    CHECK_STR(cJSON_GetObjectItem(ext, "url")->valuestring,
+              "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+    cJSON *inner = cJSON_GetObjectItem(ext, "extension");
+    CHECK_INT(cJSON_GetArraySize(inner), 3);
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(inner, 1), "url")->valuestring, "token");
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(inner, 1), "valueUri")->valuestring,
+              "https://h/auth/token");
+    cJSON_Delete(cs);
+    fg_buf_cleanup(&b);
+}
+
+TEST_MAIN(test_capability, test_security)

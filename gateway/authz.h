@@ -1,0 +1,72 @@
+/* authz.h - GET/POST /auth/authorize: the SMART App Launch authorize
+ * endpoint and its pages (sign-in, patient picker, consent).
+ *
+ * A first request carrying client_id is validated (authz_request.c):
+ * unknown client or redirect_uri → an error page, never a redirect; the
+ * other errors go back to the app (RFC 6749 §4.1.2.1). A valid request is
+ * kept in the auth database (smart/authdb_sessions.h) and the browser is
+ * sent to /auth/authorize?req=ID, whose pages (authz_pages.c) carry only
+ * that id and the session's CSRF token. The page actions (authz_flow.c):
+ * action=signin, pick, allow, deny.
+ * https://hl7.org/fhir/smart-app-launch/app-launch.html#obtain-authorization-code
+ */
+#ifndef FG_AUTHZ_H
+#define FG_AUTHZ_H
+
+#include "../smart/authdb_sessions.h"
+#include "../smart/scope.h"
+#include "http.h"
+#include "i18n.h"
+
+#define FG_AUTHZ_COOKIE "fg_sid"
+#define FG_AUTHZ_PATH "/auth/authorize"
+#define FG_AUTHZ_MAX_STATE 1024
+#define FG_AUTHZ_MAX_PATIENTS 32
+
+/* Route handlers (gateway/routes.c). @test tests/integration/smart-authorize.test.mjs */
+enum fg_status fg_authz_get(struct fg_req *req);
+enum fg_status fg_authz_post(struct fg_req *req);
+
+/* One request's state while a handler runs (internal to the authz_*.c files). */
+struct authz_ctx {
+    struct fg_req *req;
+    struct smart_authdb *db;       /* borrowed from the pool for the request */
+    struct fhir_kv *params;        /* query (GET) or form (POST) pairs */
+    size_t n_params;
+    enum fg_lang lang;
+    bool have_session;
+    struct smart_session session;
+    char session_id[SMART_TOKEN_SIZE]; /* the cookie value when known */
+};
+
+struct authz_patient {
+    char id[SMART_MAX_PATIENT_ID + 1];
+    const char *name; /* pool-owned display name */
+    bool self;
+};
+
+/* authz_request.c */
+struct fg_str authz_param(const struct authz_ctx *c, const char *name);
+size_t authz_param_count(const struct authz_ctx *c, const char *name);
+/* Validates a new authorize request and answers it (redirect to the
+ * request's page, an error redirect to the app, or an error page). */
+enum fg_status authz_start(struct authz_ctx *c);
+/* A redirect to the app: redirect_uri + error or code, + state. */
+enum fg_status authz_redirect_app(struct authz_ctx *c, const char *redirect_uri,
+                                  const char *key, const char *value, const char *state);
+/* 303 to a server-relative location. */
+enum fg_status authz_see_other(struct authz_ctx *c, const char *location);
+/* Sets the session cookie (Secure under TLS). */
+enum fg_status authz_set_cookie(struct authz_ctx *c);
+
+/* authz_pages.c */
+enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg);
+enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
+                                 const char *client_name, enum fg_msg notice);
+enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_request *r,
+                                 const struct authz_patient *pts, size_t n, bool show_required);
+enum fg_status authz_page_consent(struct authz_ctx *c, const struct smart_authz_request *r,
+                                  const char *client_name, const char *patient_name,
+                                  bool show_nothing_chosen);
+
+#endif

@@ -1,0 +1,108 @@
+/* cors.c - CORS headers and preflight answers (see cors.h). */
+#include "cors.h"
+
+#include <string.h>
+
+#define ALLOW_HEADERS                                                                         \
+    "Authorization, Content-Type, Accept, Prefer, If-Match, If-None-Match, If-None-Exist, " \
+    "If-Modified-Since"
+#define EXPOSE_HEADERS "Location, ETag, Last-Modified, Content-Location, WWW-Authenticate, X-Request-Id"
+
+static bool is_public(struct fg_str path)
+{
+    return fg_str_starts_with(path, "/.well-known/") ||
+           fg_str_starts_with(path, "/fhir/.well-known/") || fg_str_eq_c(path, "/fhir/metadata") ||
+           fg_str_eq_c(path, "/auth/jwks");
+}
+
+enum fg_cors_kind fg_cors_kind_for(struct fg_str path)
+{
+    if (is_public(path))
+        return FG_CORS_PUBLIC;
+    if (fg_str_eq_c(path, "/fhir") || fg_str_starts_with(path, "/fhir/") ||
+        fg_str_eq_c(path, "/auth/token") || fg_str_eq_c(path, "/auth/introspect") ||
+        fg_str_eq_c(path, "/auth/revoke") || fg_str_eq_c(path, "/auth/register"))
+        return FG_CORS_API;
+    return FG_CORS_NONE;
+}
+
+bool fg_cors_origin_valid(struct fg_str o)
+{
+    size_t skip;
+    if (fg_str_starts_with(o, "https://"))
+        skip = 8;
+    else if (fg_str_starts_with(o, "http://"))
+        skip = 7;
+    else
+        return false;
+    if (o.len == skip || o.len > 512)
+        return false;
+    for (size_t i = skip; i < o.len; i++) {
+        unsigned char c = (unsigned char)o.ptr[i];
+        if (c <= 0x20 || c >= 0x7f || c == '/' || c == '@' || c == '?' || c == '#' || c == '\\' ||
+            c == ',' || c == '"')
+            return false;
+    }
+    return true;
+}
+
+static const char *methods_for(struct fg_str path)
+{
+    if (is_public(path))
+        return "GET, HEAD, OPTIONS";
+    if (fg_str_starts_with(path, "/auth/"))
+        return "POST, OPTIONS";
+    return "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+}
+
+/* The request's Origin when CORS applies and it is well-formed, else NULL. */
+static const char *origin_of(struct fg_req *req, enum fg_cors_kind *kind)
+{
+    *kind = fg_cors_kind_for(req->path);
+    if (*kind == FG_CORS_NONE)
+        return NULL;
+    const char *origin = fg_req_header(req, "Origin");
+    if (!origin || !fg_cors_origin_valid(fg_str_c(origin)))
+        return NULL;
+    return origin;
+}
+
+static void allow_origin(struct fg_req *req, enum fg_cors_kind kind, const char *origin)
+{
+    if (kind == FG_CORS_PUBLIC) {
+        fg_resp_header(req, "Access-Control-Allow-Origin", "*");
+        return;
+    }
+    const char *copy = fg_pool_strdup(req->pool, origin);
+    if (!copy)
+        return;
+    fg_resp_header(req, "Access-Control-Allow-Origin", copy);
+    fg_resp_header(req, "Vary", "Origin");
+}
+
+bool fg_cors_preflight(struct fg_req *req)
+{
+    if (req->method != FG_OPTIONS || !fg_req_header(req, "Access-Control-Request-Method"))
+        return false;
+    enum fg_cors_kind kind;
+    const char *origin = origin_of(req, &kind);
+    if (!origin)
+        return false;
+    fg_resp_set(req, 204, NULL, (struct fg_str){0});
+    allow_origin(req, kind, origin);
+    fg_resp_header(req, "Access-Control-Allow-Methods", methods_for(req->path));
+    fg_resp_header(req, "Access-Control-Allow-Headers", ALLOW_HEADERS);
+    fg_resp_header(req, "Access-Control-Max-Age", "600");
+    return true;
+}
+
+void fg_cors_apply(struct fg_req *req)
+{
+    enum fg_cors_kind kind;
+    const char *origin = origin_of(req, &kind);
+    if (!origin)
+        return;
+    allow_origin(req, kind, origin);
+    if (kind == FG_CORS_API)
+        fg_resp_header(req, "Access-Control-Expose-Headers", EXPOSE_HEADERS);
+}

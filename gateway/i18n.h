@@ -1,0 +1,109 @@
+/* i18n.h - the texts of the patient-facing /auth pages, one catalogue per
+ * language (gateway/i18n_en.c, gateway/i18n_es.c), and the language choice
+ * from Accept-Language (RFC 9110 §12.5.4, quality values) or "lang=".
+ * Every message exists in every language (tests/unit/gateway/i18n_test.c).
+ */
+#ifndef FG_I18N_H
+#define FG_I18N_H
+
+#include "../core/fg_str.h"
+
+enum fg_lang { FG_LANG_EN = 0, FG_LANG_ES, FG_LANG_COUNT };
+
+enum fg_msg {
+    FG_MSG_HTML_LANG,        /* "en" */
+    FG_MSG_SWITCH_LABEL,     /* the link to the other language, in that language */
+    FG_MSG_SWITCH_TO,        /* the other language's code ("es") */
+    FG_MSG_SIGNIN_TITLE,
+    FG_MSG_SIGNIN_INTRO,     /* "%s" = the app's name is shown separately */
+    FG_MSG_USERNAME,
+    FG_MSG_PASSWORD,
+    FG_MSG_SIGNIN_BUTTON,
+    FG_MSG_BAD_CREDENTIALS,
+    FG_MSG_LOCKED,
+    FG_MSG_PICK_TITLE,
+    FG_MSG_PICK_INTRO,
+    FG_MSG_PICK_SELF,        /* suffix after the user's own record */
+    FG_MSG_CONTINUE,
+    FG_MSG_PICK_REQUIRED,
+    FG_MSG_CONSENT_TITLE,
+    FG_MSG_CONSENT_INTRO,    /* after the app's name: "wants to:" */
+    FG_MSG_CONSENT_FOR,      /* "For the record of" */
+    FG_MSG_OFFLINE_NOTICE,
+    FG_MSG_ALLOW,
+    FG_MSG_DENY,
+    FG_MSG_NOTHING_CHOSEN,
+    FG_MSG_ERROR_TITLE,
+    FG_MSG_ERR_CLIENT,
+    FG_MSG_ERR_REDIRECT,
+    FG_MSG_ERR_CSRF,
+    FG_MSG_ERR_EXPIRED,
+    FG_MSG_ERR_INTERNAL,
+    /* consent: how a permission reads ("Read" + " " + noun) */
+    FG_MSG_VERB_READ,
+    FG_MSG_VERB_WRITE,
+    FG_MSG_VERB_READ_WRITE,
+    FG_MSG_SCOPE_OPENID,
+    FG_MSG_SCOPE_FHIRUSER,
+    FG_MSG_SCOPE_PROFILE,
+    FG_MSG_SCOPE_LAUNCH_PATIENT,
+    FG_MSG_SCOPE_OFFLINE,
+    FG_MSG_SCOPE_ONLINE,
+    FG_MSG_NOUN_ALL,         /* "*" */
+    FG_MSG_NOUN_OTHER,       /* a type without its own noun: "%s records" style suffix */
+    FG_MSG_NOUN_ALLERGY,
+    FG_MSG_NOUN_CAREPLAN,
+    FG_MSG_NOUN_CARETEAM,
+    FG_MSG_NOUN_CONDITION,
+    FG_MSG_NOUN_COVERAGE,
+    FG_MSG_NOUN_DEVICE,
+    FG_MSG_NOUN_REPORT,
+    FG_MSG_NOUN_DOCUMENT,
+    FG_MSG_NOUN_ENCOUNTER,
+    FG_MSG_NOUN_GOAL,
+    FG_MSG_NOUN_IMMUNIZATION,
+    FG_MSG_NOUN_LOCATION,
+    FG_MSG_NOUN_MEDICATION,
+    FG_MSG_NOUN_MEDREQUEST,
+    FG_MSG_NOUN_OBSERVATION,
+    FG_MSG_NOUN_ORGANIZATION,
+    FG_MSG_NOUN_PATIENT,
+    FG_MSG_NOUN_PRACTITIONER,
+    FG_MSG_NOUN_PROCEDURE,
+    FG_MSG_NOUN_PROVENANCE,
+    FG_MSG_NOUN_QUESTIONNAIRE_RESPONSE,
+    FG_MSG_NOUN_RELATED_PERSON,
+    FG_MSG_NOUN_SERVICE_REQUEST,
+    FG_MSG_NOUN_SPECIMEN,
+    /* Condition and Observation categories (G-5) */
+    FG_MSG_NOUN_COND_ENCOUNTER_DX,
+    FG_MSG_NOUN_COND_PROBLEM,
+    FG_MSG_NOUN_COND_HEALTH_CONCERN,
+    FG_MSG_NOUN_OBS_LAB,
+    FG_MSG_NOUN_OBS_SOCIAL,
+    FG_MSG_NOUN_OBS_VITALS,
+    FG_MSG_NOUN_OBS_SURVEY,
+    FG_MSG_NOUN_OBS_SDOH,
+    FG_MSG_NOUN_OBS_CLINICAL_TEST,
+    FG_MSG_COUNT
+};
+
+/* The catalogues (one array per language, indexed by enum fg_msg). */
+extern const char *const fg_i18n_en[FG_MSG_COUNT];
+extern const char *const fg_i18n_es[FG_MSG_COUNT];
+
+/* The text of msg in lang (English for an unknown language). Never NULL
+ * for a complete catalogue. */
+const char *fg_i18n(enum fg_lang lang, enum fg_msg msg);
+
+/* The language code "en" / "es" to lang; false for anything else. */
+bool fg_lang_from_code(struct fg_str code, enum fg_lang *out);
+
+/* Picks the page language from an Accept-Language header value: the
+ * supported language with the highest quality (ties: the first listed;
+ * "es-MX" counts as es; q=0 excludes; "*" means English). English when
+ * nothing supported is listed or the header is absent or malformed.
+ * @test tests/unit/gateway/i18n_test.c */
+enum fg_lang fg_lang_negotiate(struct fg_str accept_language);
+
+#endif

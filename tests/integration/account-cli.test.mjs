@@ -1,0 +1,69 @@
+// account-cli.test.mjs - `fhirgate account add|proxy`: portal rules with clear
+// messages, duplicate names in any letter case, proxies, idempotency exit code 3.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { binaryPath } from './lib/server.mjs';
+
+describe('fhirgate account', () => {
+  let dir;
+  let db;
+  const run = (args, input) => {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
+    const r = spawnSync(binaryPath(), ['account', ...args, '--auth-db', db], {
+      input: input ?? '', env, encoding: 'utf8', timeout: 20000,
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'fg-account-'));
+    db = path.join(dir, 'auth.db');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('adds an account and refuses the same name in another letter case', () => {
+    const a = run(['add', '--user', 'amyshaw', '--patient', 'amy', '--password-stdin'], 'Demo-pass-2026\n');
+    assert.equal(a.code, 0, a.err);
+    assert.match(a.out, /account amyshaw added/);
+    const b = run(['add', '--user', 'AmyShaw', '--patient', 'amy', '--password-stdin'], 'Demo-pass-2026\n');
+    assert.equal(b.code, 3);
+    assert.match(b.err, /taken/);
+  });
+
+  for (const [user, pw, msg] of [
+    ['amy', 'Demo-pass-2026', /5 to 24/],
+    ['amy_shaw', 'Demo-pass-2026', /letters and digits/],
+    ['bobby1', 'Short-1', /at least 10/],
+    ['bobby1', 'alllowercase-1', /upper-case/],
+    ['bobby1', 'xxBobby1xx-Z', /user name/],
+  ]) {
+    it(`refuses user ${user} / a weak password with a clear message`, () => {
+      const r = run(['add', '--user', user, '--password-stdin'], `${pw}\n`);
+      assert.equal(r.code, 2);
+      assert.match(r.err, msg);
+    });
+  }
+
+  it('requires the password on standard input', () => {
+    const r = run(['add', '--user', 'bobby1']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--password-stdin/);
+  });
+
+  it('adds a proxy once; a second time is exit 3; checks kind, user and expiry', () => {
+    assert.equal(run(['add', '--user', 'danielshaw', '--patient', 'daniel', '--password-stdin'], 'Demo-pass-2026\n').code, 0);
+    const p = run(['proxy', '--user', 'danielshaw', '--patient', 'lily', '--kind', 'parent']);
+    assert.equal(p.code, 0, p.err);
+    assert.equal(run(['proxy', '--user', 'danielshaw', '--patient', 'lily', '--kind', 'parent']).code, 3);
+    assert.equal(run(['proxy', '--user', 'danielshaw', '--patient', 'max', '--kind', 'uncle']).code, 2);
+    assert.equal(run(['proxy', '--user', 'danielshaw', '--patient', 'max', '--kind', 'court-guardian']).code, 2);
+    assert.equal(run(['proxy', '--user', 'nobody12', '--patient', 'max', '--kind', 'parent']).code, 1);
+    assert.equal(run(['proxy', '--user', 'danielshaw', '--patient', 'max', '--kind', 'adult', '--expires', '2001-01-01']).code, 2);
+    assert.equal(run(['proxy', '--user', 'danielshaw', '--patient', 'max', '--kind', 'adult', '--expires', '2099-01-01']).code, 0);
+  });
+});
