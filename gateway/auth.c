@@ -1,6 +1,7 @@
 /* auth.c - the authorization server's state: connection pool, keys, issuer. */
 #include "auth.h"
 
+#include <curl/curl.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -57,6 +58,9 @@ enum fg_status fg_auth_open(const char *path, const struct fg_clock *clock, cons
 {
     if (n == 0 || n > FG_AUTH_MAX_POOL)
         return fg_error_set(err, FG_EINVAL, NULL, "auth pool size %zu out of range", n);
+    /* libcurl (client JWKS fetches) must be set up before threads use it. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return fg_error_set(err, FG_EIO, NULL, "cannot initialise libcurl");
     struct fg_auth *a = fg_calloc(1, sizeof *a);
     if (!a)
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");

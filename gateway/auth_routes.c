@@ -6,6 +6,10 @@
 
 const struct fg_route fg_auth_routes[] = {
     {FG_GET, "/auth/jwks", fg_auth_jwks_handler},
+    {FG_POST, "/auth/token", fg_auth_token_handler},
+    {FG_POST, "/auth/introspect", fg_auth_introspect_handler},
+    {FG_POST, "/auth/revoke", fg_auth_revoke_handler},
+    {FG_POST, "/auth/register", fg_auth_register_handler},
     {FG_GET, "/auth/authorize", fg_authz_get},
     {FG_POST, "/auth/authorize", fg_authz_post},
     {FG_GET, "/.well-known/smart-configuration", fg_auth_smart_config_handler},

@@ -20,5 +20,10 @@ extern const size_t fg_auth_routes_count;
 enum fg_status fg_auth_jwks_handler(struct fg_req *req);
 enum fg_status fg_auth_smart_config_handler(struct fg_req *req);
 enum fg_status fg_auth_openid_config_handler(struct fg_req *req);
+/* auth_token.c, auth_introspect.c, auth_register.c */
+enum fg_status fg_auth_token_handler(struct fg_req *req);
+enum fg_status fg_auth_introspect_handler(struct fg_req *req);
+enum fg_status fg_auth_revoke_handler(struct fg_req *req);
+enum fg_status fg_auth_register_handler(struct fg_req *req);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "../conformance/cmd_validate.h"
 #include "cli.h"
+#include "cmd_client.h"
 #include "cmd_account.h"
 #include "cmd_seed.h"
 
@@ -16,6 +17,8 @@ static int cmd_version(int argc, char **argv);
 static const struct fg_cli_command commands[] = {
     {"serve", fg_cmd_serve, "run the FHIR server (see `fhirgate serve --help`)"},
     {"seed", fg_cmd_seed, "load the fixtures (synthetic patients) into the store, idempotently"},
+    {"client", fg_cmd_client, "register, list or remove OAuth clients (apps)"},
+    {"token", fg_cmd_token, "issue a token for a client (scripts and tests)"},
     {"account", fg_cmd_account, "portal accounts: `account add` (sign-in user), `account proxy`"},
     {"validate", fg_cmd_validate, "validate FHIR JSON files against R4 and US Core 7.0.0"},
     {"version", cmd_version, "print the version and library versions"},

@@ -278,3 +278,22 @@ out:
     }
     return st;
 }
+
+enum fg_status smart_authdb_client_ids(struct smart_authdb *db, smart_client_id_fn fn, void *arg)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_CLIENT_LIST,
+                                    "SELECT client_id FROM clients ORDER BY created_at, client_id",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    int rc;
+    while (st == FG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        st = fn(arg, fg_str_n(id ? id : "", (size_t)sqlite3_column_bytes(s, 0)));
+    }
+    if (st == FG_OK && rc != SQLITE_DONE)
+        st = authdb_step_error(rc);
+    authdb_done(s);
+    return st;
+}

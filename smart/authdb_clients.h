@@ -67,4 +67,10 @@ enum fg_status smart_authdb_client_check_secret(struct smart_authdb *db, struct 
  * when unknown. */
 enum fg_status smart_authdb_client_delete(struct smart_authdb *db, struct fg_str client_id);
 
+/* Calls fn with each client_id, oldest first. A non-FG_OK return from fn
+ * stops the walk and is returned. The id is valid during the call only
+ * (fn must not use db: collect ids, then load them). */
+typedef enum fg_status (*smart_client_id_fn)(void *arg, struct fg_str client_id);
+enum fg_status smart_authdb_client_ids(struct smart_authdb *db, smart_client_id_fn fn, void *arg);
+
 #endif

@@ -1,0 +1,47 @@
+/* auth_input_fuzz.c - libFuzzer target for the small parsers of outside
+ * input at the authorization endpoints: redirect URIs (registration),
+ * Origin headers (CORS), scope words. Input: one string (NULs cut it).
+ * Invariants: an accepted redirect URI is http(s), has no fragment, no
+ * space and no byte outside printable ASCII, and plain http only on a
+ * loopback host; an accepted origin has no path; the checks never read
+ * past the string. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "gateway/auth_clients.h"
+#include "gateway/auth_issue.h"
+#include "gateway/cors.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (!s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    size_t n = strlen(s);
+    if (fg_redirect_uri_ok(s)) {
+        FUZZ_CHECK(strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0);
+        FUZZ_CHECK(!strchr(s, '#') && !strchr(s, ' '));
+        for (size_t i = 0; i < n; i++)
+            FUZZ_CHECK((unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f);
+        if (strncmp(s, "http://", 7) == 0)
+            FUZZ_CHECK(strncmp(s + 7, "localhost", 9) == 0 || strncmp(s + 7, "127.0.0.1", 9) == 0 ||
+                       strncmp(s + 7, "[::1]", 5) == 0);
+    }
+    struct fg_str str = fg_str_n(s, n);
+    if (fg_cors_origin_valid(str)) {
+        const char *rest = strstr(s, "://");
+        FUZZ_CHECK(rest && !strchr(rest + 3, '/'));
+    }
+    (void)fg_cors_kind_for(str);
+    if (n > 0 && !strchr(s, ' '))
+        FUZZ_CHECK(fg_scope_has(s, s));
+    (void)fg_scope_has(s, "openid");
+    free(s);
+    return 0;
+}

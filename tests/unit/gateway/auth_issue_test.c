@@ -1,0 +1,89 @@
+/* auth_issue_test.c - the token response body, scope words, subjects and
+ * redirect URI rules. */
+#include "../test.h"
+
+#include <cJSON.h>
+#include <string.h>
+
+#include "gateway/auth_clients.h"
+#include "gateway/auth_issue.h"
+
+static void test_token_response(void)
+{
+    struct fg_issue is = {.scopes = "launch/patient patient/Patient.rs offline_access",
+                          .patient_id = "p1", .expires_in = 3600};
+    memcpy(is.access_token, "AAAA", 5);
+    memcpy(is.refresh_token, "RRRR", 5);
+    struct fg_buf b;
+    fg_buf_init(&b, 4096);
+    CHECK_INT(fg_auth_token_response(&is, &b), FG_OK);
+    cJSON *o = cJSON_ParseWithLength(b.data, b.len);
+    CHECK(o != NULL);
+    CHECK_STR(cJSON_GetObjectItem(o, "access_token")->valuestring, "AAAA");
+    CHECK_STR(cJSON_GetObjectItem(o, "token_type")->valuestring, "Bearer");
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(o, "expires_in")));
+    CHECK_INT((int)cJSON_GetObjectItem(o, "expires_in")->valuedouble, 3600);
+    CHECK_STR(cJSON_GetObjectItem(o, "scope")->valuestring, is.scopes);
+    CHECK_STR(cJSON_GetObjectItem(o, "refresh_token")->valuestring, "RRRR");
+    CHECK_STR(cJSON_GetObjectItem(o, "patient")->valuestring, "p1");
+    CHECK(cJSON_GetObjectItem(o, "id_token") == NULL);
+    cJSON_Delete(o);
+    /* No refresh token, no patient: the members are absent, not empty. */
+    fg_buf_reset(&b);
+    is.refresh_token[0] = '\0';
+    is.patient_id = "";
+    CHECK_INT(fg_auth_token_response(&is, &b), FG_OK);
+    o = cJSON_ParseWithLength(b.data, b.len);
+    CHECK(cJSON_GetObjectItem(o, "refresh_token") == NULL);
+    CHECK(cJSON_GetObjectItem(o, "patient") == NULL);
+    cJSON_Delete(o);
+    fg_buf_cleanup(&b);
+}
+
+static void test_scope_has(void)
+{
+    CHECK(fg_scope_has("openid fhirUser", "fhirUser"));
+    CHECK(fg_scope_has("openid fhirUser", "openid"));
+    CHECK(!fg_scope_has("openid fhirUserX", "fhirUser"));
+    CHECK(!fg_scope_has("xoffline_access", "offline_access"));
+    CHECK(!fg_scope_has("", "openid"));
+    CHECK(!fg_scope_has(NULL, "openid"));
+}
+
+static void test_subject(void)
+{
+    char s[FG_SUBJECT_MAX];
+    fg_auth_subject(7, "p1", "c", s);
+    CHECK_STR(s, "user-7");
+    fg_auth_subject(0, "p1", "c", s);
+    CHECK_STR(s, "patient-p1");
+    fg_auth_subject(0, "", "c", s);
+    CHECK_STR(s, "client-c");
+}
+
+static void test_redirect_uris(void)
+{
+    static const struct {
+        const char *uri;
+        bool ok;
+    } rows[] = {
+        {"https://app.example/cb", true},
+        {"https://app.example:8443/cb?x=1", true},
+        {"http://localhost:3000/cb", true},
+        {"http://127.0.0.1/cb", true},
+        {"http://[::1]:9/cb", true},
+        {"http://app.example/cb", false},
+        {"http://localhost.evil.example/cb", false},
+        {"http://127.0.0.1@evil.example/cb", false},
+        {"https://app.example/cb#frag", false},
+        {"https:///cb", false},
+        {"javascript:alert(1)", false},
+        {"https://app.example/c b", false},
+        {"https://app.example/\xc3\xa9", false},
+        {"", false},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        CHECK_INT(fg_redirect_uri_ok(rows[i].uri), rows[i].ok);
+}
+
+TEST_MAIN(test_token_response, test_scope_has, test_subject, test_redirect_uris)
