@@ -35,7 +35,7 @@ account maxshaw max
 proxy danielshaw lily parent
 proxy danielshaw max parent
 
-build/fhirgate serve --db "$db" --port "$port" --bind 127.0.0.1 --base-url "$base" &
+build/fhirgate serve --db "$db" --auth-db "$auth_db" --port "$port" --bind 127.0.0.1 --base-url "$base" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null' INT TERM
 for _ in $(seq 1 100); do

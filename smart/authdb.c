@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../core/fg_mem.h"
+#include "authdb_sessions.h"
 
 /* Version 1. Times are seconds since the epoch; 0 means "none". Secrets
  * (tokens, codes, client secrets) are stored only as SHA-256 hex digests. */
@@ -384,6 +385,13 @@ enum fg_status smart_authdb_purge(struct smart_authdb *db, int64_t *deleted)
     if (st == FG_OK)
         st = purge_one(db, AUTHDB_PURGE_TOKENS, "DELETE FROM tokens WHERE expires_at <= ?1",
                        now - 86400, &n);
+    if (st == FG_OK)
+        st = purge_one(db, AUTHDB_PURGE_SESSIONS, "DELETE FROM sessions WHERE last_seen_at <= ?1",
+                       now - 86400, &n);
+    if (st == FG_OK)
+        st = purge_one(db, AUTHDB_PURGE_AUTHZREQ,
+                       "DELETE FROM authz_requests WHERE created_at <= ?1",
+                       now - SMART_AUTHZ_REQ_LIFETIME_S, &n);
     if (deleted)
         *deleted = n;
     return st;

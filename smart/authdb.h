@@ -59,7 +59,9 @@ void smart_authdb_rollback(struct smart_authdb *db);
 
 /* Deletes what can no longer matter at "now": expired jtis, authorization
  * codes expired more than a day ago (kept that long to detect reuse),
- * tokens expired more than a day ago. *deleted (may be NULL) counts rows. */
+ * tokens expired more than a day ago, browser sessions unused for a day and
+ * authorize requests past SMART_AUTHZ_REQ_LIFETIME_S (authdb_sessions.h).
+ * *deleted (may be NULL) counts rows. */
 enum fg_status smart_authdb_purge(struct smart_authdb *db, int64_t *deleted);
 
 /* The shared revocation epoch (epoch.h): it changes after every committed

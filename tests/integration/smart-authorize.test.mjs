@@ -21,10 +21,6 @@ function cli(args, input) {
   assert.ok(r.status === 0 || r.status === 3, `${args.join(' ')}: ${r.stderr}`);
 }
 
-function sql(db, text) {
-  const r = spawnSync('sqlite3', [db, text], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}
 
 /** A browser: cookie jar + fetch without following redirects. */
 function browser(base, lang) {
@@ -66,11 +62,12 @@ function radios(html) {
 
 describe('/auth/authorize', () => {
   let srv;
+  let clientId;
   const verifier = crypto.randomBytes(32).toString('base64url');
   const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
   const params = (over = {}) => {
     const p = {
-      response_type: 'code', client_id: 'demoapp', redirect_uri: REDIRECT, state: 'st-123&x',
+      response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'st-123&x',
       aud: srv.fhirBase, scope: 'launch/patient openid fhirUser offline_access patient/Patient.rs patient/Observation.rs patient/Condition.rs',
       code_challenge: challenge, code_challenge_method: 'S256', ...over,
     };
@@ -80,8 +77,10 @@ describe('/auth/authorize', () => {
 
   before(async () => {
     srv = await startServer();
-    sql(srv.authDbPath, "INSERT INTO clients(client_id, name, type, scopes, created_at) VALUES ('demoapp', 'Demo <Health> App', 0, 'launch/patient openid fhirUser offline_access patient/*.rs', 1);"
-      + `INSERT INTO client_redirect_uris(client_id, uri) VALUES ('demoapp', '${REDIRECT}');`);
+    const out = spawnSync(binaryPath(), ['client', 'add', '--auth-db', srv.authDbPath, '--name', 'Demo <Health> App',
+      '--redirect-uri', REDIRECT, '--type', 'public', '--scope', 'launch/patient openid fhirUser offline_access patient/*.rs'], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    clientId = JSON.parse(out.stdout).client_id;
     for (const [user, patient] of [['amyshaw', 'amy'], ['danielshaw', 'daniel'], ['maxshaw', 'max'], ['lockme01', 'amy']])
       cli(['account', 'add', '--auth-db', srv.authDbPath, '--user', user, '--patient', patient, '--password-stdin'], `${PASSWORD}\n`);
     for (const p of ['lily', 'max'])
@@ -199,9 +198,16 @@ describe('/auth/authorize', () => {
     assert.match(loc.searchParams.get('code'), /^[A-Za-z0-9_-]{43}$/);
     assert.equal(loc.searchParams.get('state'), 'st-123&x');
     assert.equal(loc.searchParams.get('error'), null);
-    // the grant holds exactly the chosen scopes (in consent order)
-    const q = spawnSync('sqlite3', [srv.authDbPath, "SELECT scopes, patient_id FROM grants ORDER BY granted_at DESC LIMIT 1"], { encoding: 'utf8' });
-    assert.equal(q.stdout.trim(), `launch/patient patient/Patient.rs ${LAB}|amy`);
+    // the code exchanges at /auth/token for exactly the chosen scopes and the patient
+    const tok = await fetch(`${srv.base}/auth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: loc.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: verifier, client_id: clientId }),
+    });
+    const json = await tok.json();
+    assert.equal(tok.status, 200, JSON.stringify(json));
+    assert.deepEqual(json.scope.split(' ').sort(), [...chosen].sort());
+    assert.equal(json.patient, 'amy');
+    assert.ok(!('refresh_token' in json), 'offline_access was not granted');
     // the request is gone: its page no longer exists
     assert.equal((await b.go(reqUrl)).status, 400);
   });

@@ -81,6 +81,21 @@ static void test_authz_requests(void)
     set_now(&e, T0 + SMART_AUTHZ_REQ_LIFETIME_S + 1);
     CHECK_INT(smart_authdb_authzreq_get(e.db, fg_str_c(r.id), fg_str_c(sess.digest), &got),
               FG_ENOTFOUND);
+    /* purge drops the stale request, keeps a fresh one and drops day-old sessions */
+    struct smart_authz_request fresh = r;
+    CHECK_INT(smart_authdb_authzreq_add(e.db, &fresh), FG_OK);
+    int64_t deleted = 0;
+    CHECK_INT(smart_authdb_purge(e.db, &deleted), FG_OK);
+    CHECK_INT(deleted, 1);
+    CHECK_INT(smart_authdb_authzreq_get(e.db, fg_str_c(fresh.id), fg_str_c(sess.digest), &got),
+              FG_OK);
+    smart_authz_request_cleanup(&got);
+    set_now(&e, T0 + 86400 - 1);
+    CHECK_INT(smart_authdb_purge(e.db, &deleted), FG_OK);
+    CHECK_INT(deleted, 1); /* the second request; the session is not a day idle yet */
+    set_now(&e, T0 + 86400);
+    CHECK_INT(smart_authdb_purge(e.db, &deleted), FG_OK);
+    CHECK_INT(deleted, 1); /* the session */
     CHECK_INT(smart_authdb_authzreq_delete(e.db, fg_str_c(r.id)), FG_OK);
     r.state = NULL;
     CHECK_INT(smart_authdb_authzreq_add(e.db, &r), FG_EINVAL);
