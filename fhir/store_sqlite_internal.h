@@ -6,6 +6,7 @@
  *   store_sqlite_index.c   writing the index rows of one resource
  *   store_sqlite_write.c   the write op (FHIR transaction semantics)
  *   store_sqlite_sql.c     SQL generation for search filters
+ *   store_sqlite_sqlbuf.c  the SQL text + bind list builder it writes into
  *   store_sqlite_search.c  the search op: paging, sorting, total
  *   store_sqlite_cursor.c  the opaque, MAC-protected paging cursor
  *   store_sqlite_include.c _include / _revinclude
@@ -162,8 +163,8 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
                         const struct fhir_write *writes, size_t n,
                         struct fhir_write_result *results, struct fg_error *err);
 
-/* SQL generation (store_sqlite_sql.c). Errors are sticky in st: build,
- * then check st once. */
+/* SQL generation (store_sqlite_sqlbuf.c: text + binds; store_sqlite_sql.c:
+ * filters). Errors are sticky in st: build, then check st once. */
 enum sq_bind_kind { SQ_B_INT, SQ_B_REAL, SQ_B_TEXT, SQ_B_BLOB };
 
 struct sq_bind {
@@ -185,6 +186,8 @@ struct sq_sql {
 };
 
 void sq_sql_init(struct sq_sql *g, struct fg_pool *pool, int64_t now_ms, struct fg_error *err);
+/* Records the first failure of g (st, described once in g->err). */
+void sq_sql_fail(struct sq_sql *g, enum fg_status st);
 void sq_sql_cleanup(struct sq_sql *g);
 void sq_sql_add(struct sq_sql *g, const char *frag);
 void sq_sql_alias(struct sq_sql *g, const char *prefix, int n); /* "t3" */

@@ -35,120 +35,7 @@
 
 #include "../core/fg_mem.h"
 
-#define SQ_SQL_MAX (256u * 1024u)
 #define DAY_MS 86400000LL
-
-void sq_sql_init(struct sq_sql *g, struct fg_pool *pool, int64_t now_ms, struct fg_error *err)
-{
-    memset(g, 0, sizeof *g);
-    g->pool = pool;
-    g->now_ms = now_ms;
-    g->err = err;
-    g->alias = 1;
-    fg_buf_init(&g->sql, SQ_SQL_MAX);
-}
-
-void sq_sql_cleanup(struct sq_sql *g)
-{
-    fg_buf_cleanup(&g->sql);
-}
-
-static void fail(struct sq_sql *g, enum fg_status st)
-{
-    if (g->st == FG_OK) {
-        g->st = st;
-        fg_error_set(g->err, st, NULL, st == FG_ENOMEM ? "Out of memory" : "Search too complex");
-    }
-}
-
-void sq_sql_add(struct sq_sql *g, const char *frag)
-{
-    if (g->st == FG_OK) {
-        enum fg_status st = fg_buf_append_c(&g->sql, frag);
-        if (st != FG_OK)
-            fail(g, st);
-    }
-}
-
-void sq_sql_alias(struct sq_sql *g, const char *prefix, int n)
-{
-    char num[16];
-    int k = snprintf(num, sizeof num, "%d", n);
-    if (k < 0 || (size_t)k >= sizeof num) {
-        fail(g, FG_ETOOBIG);
-        return;
-    }
-    sq_sql_add(g, prefix);
-    sq_sql_add(g, num);
-}
-
-static struct sq_bind *bind_new(struct sq_sql *g, enum sq_bind_kind kind)
-{
-    if (g->st != FG_OK)
-        return NULL;
-    if (g->n_binds == g->cap_binds) {
-        size_t cap = g->cap_binds ? 2 * g->cap_binds : 16;
-        struct sq_bind *b = fg_pool_alloc(g->pool, cap * sizeof *b);
-        if (!b) {
-            fail(g, FG_ENOMEM);
-            return NULL;
-        }
-        if (g->n_binds)
-            memcpy(b, g->binds, g->n_binds * sizeof *b);
-        g->binds = b;
-        g->cap_binds = cap;
-    }
-    struct sq_bind *b = &g->binds[g->n_binds++];
-    memset(b, 0, sizeof *b);
-    b->kind = kind;
-    sq_sql_add(g, "?");
-    return b;
-}
-
-void sq_sql_int(struct sq_sql *g, int64_t v)
-{
-    struct sq_bind *b = bind_new(g, SQ_B_INT);
-    if (b)
-        b->i = v;
-}
-
-void sq_sql_real(struct sq_sql *g, double v)
-{
-    struct sq_bind *b = bind_new(g, SQ_B_REAL);
-    if (b)
-        b->d = v;
-}
-
-void sq_sql_text(struct sq_sql *g, struct fg_str s)
-{
-    struct sq_bind *b = bind_new(g, SQ_B_TEXT);
-    if (b)
-        b->s = s;
-}
-
-void sq_sql_blob(struct sq_sql *g, struct fg_str s)
-{
-    struct sq_bind *b = bind_new(g, SQ_B_BLOB);
-    if (b)
-        b->s = s;
-}
-
-enum fg_status sq_sql_bind(struct sq_sql *g, sqlite3_stmt *st)
-{
-    for (size_t i = 0; i < g->n_binds; i++) {
-        const struct sq_bind *b = &g->binds[i];
-        int k = (int)i + 1;
-        switch (b->kind) {
-        case SQ_B_INT: sqlite3_bind_int64(st, k, b->i); break;
-        case SQ_B_REAL: sqlite3_bind_double(st, k, b->d); break;
-        case SQ_B_TEXT: sq_bind_str(st, k, b->s); break;
-        case SQ_B_BLOB:
-            sqlite3_bind_blob(st, k, b->s.len ? b->s.ptr : "", (int)b->s.len, SQLITE_STATIC);
-            break;
-        }
-    }
-    return FG_OK;
-}
 
 /* ---- values ---- */
 
@@ -158,7 +45,7 @@ static struct fg_str prefix_end(struct sq_sql *g, struct fg_str p)
 {
     char *s = fg_pool_alloc(g->pool, p.len + 1);
     if (!s) {
-        fail(g, FG_ENOMEM);
+        sq_sql_fail(g, FG_ENOMEM);
         return FG_STR_NULL;
     }
     if (p.len)
@@ -172,7 +59,7 @@ static struct fg_str like_contains(struct sq_sql *g, struct fg_str v)
 {
     char *s = fg_pool_alloc(g->pool, 2 * v.len + 3);
     if (!s) {
-        fail(g, FG_ENOMEM);
+        sq_sql_fail(g, FG_ENOMEM);
         return FG_STR_NULL;
     }
     size_t k = 0;
@@ -336,7 +223,7 @@ static void quantity_value(struct sq_sql *g, const struct fhir_search_value *v, 
     char val[24];
     int k = snprintf(val, sizeof val, "%s.value", x);
     if (k < 0 || (size_t)k >= sizeof val) {
-        fail(g, FG_ETOOBIG);
+        sq_sql_fail(g, FG_ETOOBIG);
         return;
     }
     number_value(g, v, val);
@@ -410,7 +297,7 @@ static void values_or(struct sq_sql *g, const struct fhir_search_param *p, const
     char lo[24], hi[24];
     int a = snprintf(lo, sizeof lo, "%s.lo", x), b = snprintf(hi, sizeof hi, "%s.hi", x);
     if (a < 0 || b < 0 || (size_t)a >= sizeof lo || (size_t)b >= sizeof hi) {
-        fail(g, FG_ETOOBIG);
+        sq_sql_fail(g, FG_ETOOBIG);
         return;
     }
     sq_sql_add(g, "(");
@@ -426,7 +313,7 @@ static void values_or(struct sq_sql *g, const struct fhir_search_param *p, const
             char val[24];
             int k = snprintf(val, sizeof val, "%s.value", x);
             if (k < 0 || (size_t)k >= sizeof val)
-                fail(g, FG_ETOOBIG);
+                sq_sql_fail(g, FG_ETOOBIG);
             else
                 number_value(g, v, val);
             break;
@@ -459,7 +346,7 @@ static void res_param(struct sq_sql *g, const struct fhir_search_param *p, const
     char lu[32];
     int k = snprintf(lu, sizeof lu, "(%s.last_updated / 1000)", a);
     if (k < 0 || (size_t)k >= sizeof lu) {
-        fail(g, FG_ETOOBIG);
+        sq_sql_fail(g, FG_ETOOBIG);
         return;
     }
     sq_sql_add(g, p->modifier == FHIR_MOD_NOT ? "NOT (" : "(");
@@ -487,7 +374,7 @@ static void chain_cond(struct sq_sql *g, const struct fhir_search_param *p, cons
     int n = g->alias++, m = g->alias++;
     int k1 = snprintf(x, sizeof x, "x%d", n), k2 = snprintf(t, sizeof t, "t%d", m);
     if (k1 < 0 || k2 < 0 || (size_t)k1 >= sizeof x || (size_t)k2 >= sizeof t) {
-        fail(g, FG_ETOOBIG);
+        sq_sql_fail(g, FG_ETOOBIG);
         return;
     }
     sq_sql_add(g, "EXISTS (SELECT 1 FROM idx_ref ");
@@ -545,7 +432,7 @@ static void param_cond(struct sq_sql *g, const struct fhir_search_param *p, cons
     char x[16];
     int k = snprintf(x, sizeof x, "x%d", g->alias++);
     if (k < 0 || (size_t)k >= sizeof x) {
-        fail(g, FG_ETOOBIG);
+        sq_sql_fail(g, FG_ETOOBIG);
         return;
     }
     if (p->modifier == FHIR_MOD_MISSING) {
@@ -604,7 +491,7 @@ static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p)
     char x[16];
     int k = snprintf(x, sizeof x, "x%d", g->alias++);
     if (k < 0 || (size_t)k >= sizeof x) {
-        fail(g, FG_ETOOBIG);
+        sq_sql_fail(g, FG_ETOOBIG);
         return;
     }
     col(g, "SELECT ", x);
