@@ -2,7 +2,6 @@
 #include "auth_http.h"
 
 #include "../core/fg_buf.h"
-#include "../core/fg_limits.h"
 #include "auth.h"
 #include "server.h"
 
@@ -97,8 +96,6 @@ static bool is_form(const char *ct)
 
 enum fg_status fg_auth_read_form(struct fg_req *req, struct fg_auth_form *out)
 {
-    if (req->body_too_large || req->body.len > FG_MAX_BODY_BYTES_UNAUTH)
-        return fg_auth_oauth_error(req, 413, "invalid_request", "the request body is too large");
     if (!is_form(fg_req_header(req, "Content-Type")))
         return fg_auth_oauth_error(req, 400, "invalid_request",
                                    "send application/x-www-form-urlencoded");

@@ -124,8 +124,6 @@ enum fg_status fg_auth_register_handler(struct fg_req *req)
 {
     if (!req->srv->auth)
         return fg_auth_oauth_error(req, 503, "temporarily_unavailable", "no authorization server");
-    if (req->body_too_large || req->body.len > FG_MAX_BODY_BYTES_UNAUTH)
-        return fg_auth_oauth_error(req, 413, "invalid_request", "the request body is too large");
     if (!is_json(fg_req_header(req, "Content-Type")))
         return reg_error(req, "invalid_client_metadata", "send application/json");
     cJSON *o = cJSON_ParseWithLength(req->body.data ? req->body.data : "", req->body.len);

@@ -325,9 +325,8 @@ static enum fg_status handle(struct fg_req *req, bool post)
         fg_error_set(&req->err, FG_ENOTFOUND, NULL, "no authorization server configured");
         return FG_ENOTFOUND;
     }
-    if (post && (req->body_too_large ||
-                 fhir_form_parse(req->pool, fg_buf_str(&req->body), FORM_MAX_PAIRS, &c.params,
-                                 &c.n_params, &err) != FG_OK)) {
+    if (post && fhir_form_parse(req->pool, fg_buf_str(&req->body), FORM_MAX_PAIRS, &c.params,
+                                &c.n_params, &err) != FG_OK) {
         c.lang = FG_LANG_EN;
         return authz_page_error(&c, 400, FG_MSG_ERR_INTERNAL);
     }

@@ -15,6 +15,7 @@
 
 #include "../core/fg_limits.h"
 #include "../fhir/search.h"
+#include "auth_http.h"
 #include "auth_routes.h"
 #include "cors.h"
 #include "negotiate.h"
@@ -138,6 +139,18 @@ static enum fg_status parse_target(struct fg_req *req)
                       &req->n_query, &req->err);
 }
 
+/* The body limit for this request: FHIR requests get max_body_bytes;
+ * everything outside /fhir (the OAuth endpoints and pages, answered before
+ * anyone is authenticated) the much tighter FG_MAX_BODY_BYTES_UNAUTH
+ * (house style rule 11). */
+static size_t body_limit(const struct fg_req *req)
+{
+    size_t limit = (size_t)req->srv->cfg.max_body_bytes;
+    if (!fg_negotiate_is_fhir_path(req->path) && limit > FG_MAX_BODY_BYTES_UNAUTH)
+        limit = FG_MAX_BODY_BYTES_UNAUTH;
+    return limit;
+}
+
 /* The declared body is over the limit. */
 static bool declared_too_large(struct fg_req *req)
 {
@@ -145,7 +158,7 @@ static bool declared_too_large(struct fg_req *req)
     int64_t n;
     if (!cl || fg_parse_i64(fg_str_c(cl), 0, INT64_MAX, &n) != FG_OK)
         return false;
-    return n > req->srv->cfg.max_body_bytes;
+    return (uint64_t)n > req->body.max;
 }
 
 static bool expects_continue(struct fg_req *req)
@@ -166,6 +179,7 @@ static void set_up(struct srv_req *sr, const char *method)
         return;
     }
     sr->setup_st = parse_target(req);
+    req->body.max = body_limit(req); /* nothing is buffered yet */
     if (declared_too_large(req))
         req->body_too_large = true;
 }
@@ -227,11 +241,16 @@ static void dispatch(struct srv_req *sr)
     struct fg_req *req = &sr->req;
     fg_handler handler = NULL;
     enum fg_status st = sr->setup_st;
-    if (st == FG_OK && req->body_too_large)
+    if (st == FG_OK && req->body_too_large) {
+        if (!fg_negotiate_is_fhir_path(req->path)) {
+            fg_auth_oauth_error(req, 413, "invalid_request", "the request body is too large");
+            return;
+        }
         st = fg_error_set(&req->err, FG_ETOOBIG, NULL,
                           "the request body is larger than the limit of %lld bytes "
                           "(max_body_bytes)",
-                          (long long)req->srv->cfg.max_body_bytes);
+                          (long long)req->body.max);
+    }
     if (st == FG_OK && fg_cors_preflight(req))
         return;
     if (st == FG_OK) {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 
 import { startServer, runCli } from './lib/server.mjs';
@@ -185,6 +186,50 @@ describe('SMART authorization server endpoints', () => {
       assert.equal(wide.json.error, 'invalid_scope');
     });
   }
+
+  it('bodies outside /fhir are capped at 64 KiB before anyone is authenticated; /fhir keeps its limit', async () => {
+    const big = 'grant_type=client_credentials&pad=' + 'a'.repeat(70 * 1024);
+    const r = await post('/auth/token', big);
+    assert.equal(r.status, 413);
+    assert.equal(r.json?.error, 'invalid_request', r.text);
+    assert.match(r.headers['cache-control'] ?? '', /no-store/);
+    const reg = await srv.request({
+      method: 'POST', path: '/auth/register', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ client_name: 'x'.repeat(70 * 1024), redirect_uris: ['https://a.example/cb'] }),
+    });
+    assert.equal(reg.status, 413);
+    // The cap applies before the body is read: a declared 1 MiB body waiting
+    // for 100-continue is refused at once, without a byte of it being sent.
+    const early = await new Promise((resolve, reject) => {
+      const sock = net.connect(srv.port, '127.0.0.1');
+      let got = '';
+      const timer = setTimeout(() => { sock.destroy(); resolve(got); }, 3000);
+      sock.on('data', (d) => {
+        got += d.toString('latin1');
+        if (/\r\n\r\n/.test(got)) { clearTimeout(timer); sock.destroy(); resolve(got); }
+      });
+      sock.on('error', reject);
+      sock.write('POST /auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+        'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1048576\r\n' +
+        'Expect: 100-continue\r\n\r\n');
+    });
+    assert.match(early, /^HTTP\/1\.1 413/, early.slice(0, 200));
+    // Just under the cap the request reaches the endpoint (and fails there on its merits).
+    const small = await post('/auth/token', 'grant_type=nope&pad=' + 'a'.repeat(60 * 1024));
+    assert.ok([400, 401].includes(small.status), small.text);
+    assert.ok(small.json?.error && small.json.error_description !== 'the request body is too large',
+      small.text);
+    // A FHIR transaction of the same size is not refused for its size.
+    const entry = Array.from({ length: 60 }, (_, i) => ({
+      resource: { resourceType: 'Basic', code: { text: 'x'.repeat(1200) + i } },
+      request: { method: 'POST', url: 'Basic' },
+    }));
+    const tx = await srv.request({
+      method: 'POST', path: '/fhir', headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }),
+    });
+    assert.equal(tx.status, 200, tx.text.slice(0, 300));
+  });
 
   it('private_key_jwt with a JWKS registered by URL: cached per Cache-Control, refetched for a new kid', async () => {
     let key = makeKey('RS384', 'by-url-1');
