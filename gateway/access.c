@@ -51,6 +51,18 @@ enum fg_status fg_access_filter_result(struct fg_req *req, enum fg_interaction i
     return FG_OK;
 }
 
+enum fg_status fg_access_patient_app(const struct fg_req *req, struct fg_str *patient,
+                                     struct fg_str *client_id)
+{
+    /* No tokens yet: the enforcement step fills this from req->auth
+     * (smart_access_kind == SMART_ACCESS_PATIENT, smart_access_patient_id,
+     * smart_access_client_id). */
+    (void)req;
+    (void)patient;
+    (void)client_id;
+    return FG_ENOTFOUND;
+}
+
 enum fg_status fg_access_check_write(struct fg_req *req, enum fg_interaction ia,
                                      struct fg_str type, struct fg_str id,
                                      const cJSON *resource)

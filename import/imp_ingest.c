@@ -59,6 +59,27 @@ static enum fg_status parse(enum imp_format fmt, const char *path, const struct 
     return fg_error_set(err, FG_EINVAL, NULL, "unknown import format");
 }
 
+struct admit_ctx {
+    const struct imp_ingest *in;
+    struct imp_store *sink;
+    uint64_t refused;
+};
+
+/* Pass 2's receiver: the admit hook, then the store. */
+static enum fg_status admit_emit(void *ctx, const struct imp_emit *e)
+{
+    struct admit_ctx *a = ctx;
+    bool ok = true;
+    enum fg_status rc = a->in->admit(a->in->admit_ctx, e->obs, &ok);
+    if (rc != FG_OK)
+        return rc;
+    if (!ok) {
+        a->refused++;
+        return FG_OK;
+    }
+    return imp_store_emit(a->sink, e);
+}
+
 enum fg_status imp_ingest_file(const struct imp_ingest *in, const char *path,
                                enum imp_format fmt, struct imp_report *r,
                                struct imp_store_counts *c, struct fg_error *err)
@@ -73,7 +94,11 @@ enum fg_status imp_ingest_file(const struct imp_ingest *in, const char *path,
         rc = imp_store_new(in->store, in->opts.patient, in->agent, in->batch, &sink, err);
     if (rc != FG_OK)
         goto out;
-    rc = parse(fmt, path, &in->opts, imp_store_emit, sink, r, err); /* pass 2: write */
+    struct admit_ctx actx = {in, sink, 0};
+    if (in->admit) /* pass 2: write */
+        rc = parse(fmt, path, &in->opts, admit_emit, &actx, r, err);
+    else
+        rc = parse(fmt, path, &in->opts, imp_store_emit, sink, r, err);
     if (rc != FG_OK && imp_store_error(sink)->status != FG_OK) {
         /* The receiver stopped it: its reason, not the parser's "stopped" note. */
         *err = *imp_store_error(sink);
@@ -82,6 +107,7 @@ enum fg_status imp_ingest_file(const struct imp_ingest *in, const char *path,
     if (rc == FG_OK)
         rc = imp_store_flush(sink, err);
     *c = *imp_store_counts(sink);
+    c->refused = actx.refused;
 out:
     imp_store_free(&sink);
     return rc;

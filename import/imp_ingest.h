@@ -38,6 +38,10 @@ struct imp_ingest {
     const struct imp_agent *agent;  /* borrowed */
     struct imp_options opts;        /* patient, issued, limits, progress */
     size_t batch;                   /* 0 = IMP_STORE_BATCH */
+    /* Optional, pass 2 only: may this Observation be written? *ok = false counts it in
+     * refused (c->refused) and goes on; a status other than FG_OK stops the import. */
+    enum fg_status (*admit)(void *ctx, const cJSON *obs, bool *ok);
+    void *admit_ctx;
 };
 
 /* Imports the file at path (format fmt; IMP_FMT_GOOGLE is sniffed) for in->opts.patient.

@@ -128,8 +128,9 @@ cJSON *imp_store_provenance(struct fg_str patient, const struct imp_agent *agent
     char when[FG_INSTANT_MAX];
     fg_clock_format_instant(recorded_us, when);
     cJSON *p = cJSON_CreateObject();
-    cJSON *tg = p ? cJSON_AddArrayToObject(p, "target") : NULL;
-    bool ok = p && tg && cJSON_AddStringToObject(p, "resourceType", "Provenance");
+    bool ok = p && cJSON_AddStringToObject(p, "resourceType", "Provenance");
+    cJSON *tg = ok ? cJSON_AddArrayToObject(p, "target") : NULL;
+    ok = ok && tg;
     for (size_t i = 0; ok && i < n; i++) {
         cJSON *r = cJSON_CreateObject();
         char *ref = fg_malloc(targets[i].len + 1);

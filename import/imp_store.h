@@ -48,6 +48,7 @@ struct imp_store_counts {
     uint64_t replaced;    /* daily aggregates rewritten with a new value */
     uint64_t existing;    /* already in the store (or twice in the input): not written */
     uint64_t batches;     /* transactions committed (each with one Provenance) */
+    uint64_t refused;     /* imp_ingest: not admitted (e.g. outside the token's scopes) */
 };
 
 struct imp_store;
