@@ -137,7 +137,8 @@ static enum fg_status tag_and_source(cJSON *obs, const struct imp_app *app, stru
         cJSON_Delete(nt);
         return oom(err);
     }
-    if (nt && (!set_str(nt, "system", IMP_TAG_SYSTEM) || !set_str(nt, "code", "patient-supplied")))
+    if (nt && (!set_str(nt, "system", IMP_TAG_SYSTEM) || !set_str(nt, "code", "patient-supplied") ||
+               !set_str(nt, "display", "Patient Supplied")))
         return oom(err);
     char src[sizeof IMP_APP_SOURCE_PREFIX + 256];
     int n = snprintf(src, sizeof src, "%s%.*s", IMP_APP_SOURCE_PREFIX, (int)app->client_id.len,
