@@ -267,7 +267,7 @@ int fg_cmd_import(int argc, char **argv)
     if (o.now && fg_clock_pin(&clock, fg_str_c(o.now)) != FG_OK)
         return bad("--now wants YYYY-MM-DD or an instant, got", o.now);
     fg_error_clear(&err);
-    struct fhir_store_sqlite_options sopt = {.connections = 1};
+    struct fhir_store_sqlite_options sopt = {.connections = 1, .low_memory = true};
     if (fhir_store_sqlite_open(o.db, &clock, &sopt, &store, &err) != FG_OK) {
         fprintf(stderr, "fhirgate import: cannot open store %s: %s\n", o.db, err.diagnostics);
         return 1;

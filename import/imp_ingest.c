@@ -88,8 +88,10 @@ enum fg_status imp_ingest_file(const struct imp_ingest *in, const char *path,
     memset(c, 0, sizeof *c);
     imp_report_init(r);
     enum fg_status rc = imp_ingest_sniff(path, fmt, &fmt, err);
+    struct imp_options check = in->opts;
+    check.check_only = true;
     if (rc == FG_OK)
-        rc = parse(fmt, path, &in->opts, NULL, NULL, r, err); /* pass 1: check */
+        rc = parse(fmt, path, &check, NULL, NULL, r, err); /* pass 1: check */
     if (rc == FG_OK)
         rc = imp_store_new(in->store, in->opts.patient, in->agent, in->batch, &sink, err);
     if (rc != FG_OK)

@@ -55,6 +55,7 @@ struct imp_options {
     uint64_t max_uncompressed; /* zip: 0 = IMP_MAX_ZIP_UNCOMPRESSED */
     uint32_t max_ratio;        /* zip: 0 = IMP_MAX_ZIP_RATIO */
     uint32_t max_xml_token;    /* XML: 0 = IMP_MAX_XML_TOKEN */
+    bool check_only;           /* count and check records, build no Observation (emit unused) */
     imp_progress_fn progress;  /* may be NULL */
     void *progress_ctx;
 };
