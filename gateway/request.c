@@ -19,6 +19,7 @@
 #include "auth_routes.h"
 #include "cors.h"
 #include "negotiate.h"
+#include "portal_wear.h"
 #include "rest_import.h"
 #include "server.h"
 #include "spool.h"
@@ -182,7 +183,7 @@ static void set_up(struct srv_req *sr, const char *method)
     }
     sr->setup_st = parse_target(req);
     req->body.max = body_limit(req); /* nothing is buffered yet */
-    if (sr->setup_st == FG_OK && fg_rest_import_is_upload(req)) {
+    if (sr->setup_st == FG_OK && (fg_rest_import_is_upload(req) || fg_portal_wear_is_upload(req))) {
         /* A wearable export: to disk, under its own limit (spool.h). */
         uint64_t max = (uint64_t)req->srv->cfg.import_max_upload_bytes;
         sr->setup_st = fg_spool_open(req->pool, max, &req->spool, &req->err);
