@@ -283,11 +283,12 @@ static enum fg_status write_all(struct tx *t)
         };
         slot[k++] = order[j];
     }
+    size_t n_entries = k; /* a patient app's Provenance goes after them */
     enum fg_status st = t->wear ? add_wear_provenance(t, w, &k) : FG_OK;
     if (st != FG_OK)
         return st;
     st = k ? fhir_store_write(t->store, pool, w, k, r, &t->req->err) : FG_OK;
-    for (size_t j = 0; st == FG_OK && j < k; j++) {
+    for (size_t j = 0; st == FG_OK && j < n_entries; j++) {
         struct fg_bundle_entry *e = &t->e[slot[j]];
         e->res = r[j].res;
         e->done = true;
