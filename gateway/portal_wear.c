@@ -265,7 +265,7 @@ static enum fg_status store_one(struct authz_ctx *c, const char *patient, cJSON 
     struct imp_store *s = NULL;
     enum fg_status st = imp_store_new(c->req->srv->store, fg_str_c(patient), &agent_manual, 1,
                                       &s, err);
-    struct imp_emit e = {obs, IMP_KEY_SYSTEM, key, NULL, replace};
+    struct imp_emit e = {obs, IMP_KEY_SYSTEM, key, NULL, replace, NULL};
     if (st == FG_OK)
         st = imp_store_emit(s, &e);
     if (st != FG_OK && s && imp_store_error(s)->status != FG_OK)

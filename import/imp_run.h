@@ -41,6 +41,8 @@ struct imp_emit {
     const char *identifier_value;  /* "sha256:<hex>" */
     const struct imp_measure *measure;
     bool replace; /* daily aggregate: conditional update (a fuller re-import replaces it) */
+    cJSON **take; /* may be NULL; a receiver that keeps obs may take it instead of copying:
+                   * it then owns *take and sets *take = NULL */
 };
 
 /* Returns FG_OK to go on; any other status stops the import, which returns that status. */

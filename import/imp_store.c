@@ -331,7 +331,12 @@ enum fg_status imp_store_emit(void *ctx, const struct imp_emit *e)
     if (strncmp(v, "sha256:", 7) != 0 || strlen(v + 7) != ID_HEX)
         return fg_error_set(&s->err, FG_EINVAL, "identifier", "unexpected import identifier");
     struct pend *p = &s->pend[s->n];
-    p->obs = cJSON_Duplicate(e->obs, true);
+    if (e->take && *e->take == e->obs) { /* the builder's tree: kept without a copy */
+        p->obs = *e->take;
+        *e->take = NULL;
+    } else {
+        p->obs = cJSON_Duplicate(e->obs, true);
+    }
     if (!p->obs)
         return fg_error_set(&s->err, FG_ENOMEM, NULL, "out of memory");
     memcpy(p->id, v + 7, ID_HEX + 1);

@@ -60,8 +60,8 @@ enum fg_status imp_store_new(struct fhir_store *store, struct fg_str patient,
                              const struct imp_agent *agent, size_t batch, struct imp_store **out,
                              struct fg_error *err);
 
-/* imp_emit_fn: ctx is the struct imp_store. Copies e->obs into the current batch and writes
- * the batch when full. On failure the reason is kept (imp_store_error) and the import stops. */
+/* imp_emit_fn: ctx is the struct imp_store. Takes e->obs (e->take) or copies it into the
+ * current batch and writes the batch when full. On failure the reason is kept (imp_store_error) and the import stops. */
 enum fg_status imp_store_emit(void *ctx, const struct imp_emit *e);
 
 /* Writes what is left in the current batch. FG_OK or the store's status (err filled). */
