@@ -501,7 +501,16 @@ enum fg_status fg_portal_wear_upload(struct fg_req *req)
 
 bool fg_portal_wear_is_upload(const struct fg_req *req)
 {
-    const char *cookie = fg_req_header(req, "Cookie");
-    return req->method == FG_POST && fg_str_eq_c(req->path, FG_PORTAL_WEAR_UPLOAD_PATH) &&
-           cookie && strstr(cookie, FG_AUTHZ_COOKIE "=") != NULL;
+    if (req->method != FG_POST || !fg_str_eq_c(req->path, FG_PORTAL_WEAR_UPLOAD_PATH) ||
+        !req->srv->auth)
+        return false;
+    /* Only a signed-in session may send a large body (checked again by the handler). */
+    struct authz_ctx c;
+    memset(&c, 0, sizeof c);
+    c.req = (struct fg_req *)req;
+    c.db = fg_auth_acquire(req->srv->auth);
+    authz_load_session(&c);
+    bool signed_in = c.have_session && c.session.account_id != 0;
+    fg_auth_release(req->srv->auth, c.db);
+    return signed_in;
 }

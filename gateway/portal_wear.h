@@ -31,7 +31,7 @@ enum fg_status fg_portal_wear_post(struct fg_req *req);
 enum fg_status fg_portal_wear_upload(struct fg_req *req);
 
 /* Is req (method and path known, body not read) the upload, whose body is spooled to disk?
- * Only with a session cookie: anonymous bodies stay under the small unauthenticated limit. */
+ * Only for a signed-in session: other bodies stay under the small unauthenticated limit. */
 bool fg_portal_wear_is_upload(const struct fg_req *req);
 
 #endif

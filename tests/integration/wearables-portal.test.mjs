@@ -135,6 +135,12 @@ describe('/auth/wearables pages', () => {
     assert.equal(u.status, 403);
   });
 
+  it('does not take a large upload from a browser that is not signed in', async () => {
+    const { body, type } = multipart({ csrf: 'x', source: 'apple' }, { name: 'e.xml', data: Buffer.alloc(100 * 1024, 'a') });
+    const r = await server.request({ method: 'POST', path: `${PAGE}/upload`, body, headers: { 'Content-Type': type } });
+    assert.equal(r.status, 413);
+  });
+
   it('speaks Spanish', async () => {
     const r = await get('?lang=es');
     assert.equal(r.status, 200);
