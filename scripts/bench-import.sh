@@ -34,7 +34,7 @@ run_one() {
     secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$tmp/time-$n.txt")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time-$n.txt")
     created=$(sed -E 's/.*"created":([0-9]+).*/\1/' "$tmp/out-$n.json")
-    [ "$created" = "$n" ] || { echo "bench-import: $n records gave created=$created"; cat "$tmp/out-$n.json"; exit 1; }
+    [ "$created" = "$n" ] || { echo "bench-import: $n records gave created=$created" >&2; cat "$tmp/out-$n.json" >&2; exit 1; }
     echo "$secs $rss $created"
 }
 
