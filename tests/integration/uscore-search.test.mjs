@@ -320,3 +320,49 @@ test('M-1: every resource the searches returned validates with zero errors', asy
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// U-1: DocumentReference/$docref (fhir/docref.h says what the parameters mean here).
+test('U-1: $docref returns the current documents, by date range, type, profile; GET and POST agree', async () => {
+  const docs = fixtures.filter((r) => r.resourceType === 'DocumentReference' && r.subject?.reference === 'Patient/amy');
+  const op = (q) => server.request({ path: `/fhir/DocumentReference/$docref?${q}` });
+  const got = (r) => (r.json?.entry || []).map((e) => e.resource.id).sort();
+
+  const current = await op('patient=amy');
+  assert.equal(current.status, 200, current.text);
+  assert.equal(current.json.type, 'searchset');
+  // the newest of each type (Amy has one per type)
+  const newest = new Map();
+  for (const d of docs) {
+    const k = `${d.type.coding[0].system}|${d.type.coding[0].code}`;
+    if (!newest.has(k) || newest.get(k).date < d.date) newest.set(k, d);
+  }
+  assert.deepEqual(got(current), [...newest.values()].map((d) => d.id).sort());
+
+  const d0 = docs.find((d) => d.context?.period?.start);
+  const day = d0.context.period.start.slice(0, 10);
+  const ranged = await op(`patient=amy&start=${day}&end=${day}T23:59:59Z`);
+  assert.equal(ranged.status, 200, ranged.text);
+  const want = docs.filter((d) => d.context?.period && d.context.period.start.slice(0, 10) <= day && (d.context.period.end || d.context.period.start).slice(0, 10) >= day).map((d) => d.id).sort();
+  assert.ok(want.includes(d0.id));
+  assert.deepEqual(got(ranged), want);
+
+  const c = d0.type.coding[0];
+  const typed = await op(`patient=amy&type=${encodeURIComponent(`${c.system}|${c.code}`)}&start=1900-01-01`);
+  assert.deepEqual(got(typed), docs.filter((d) => d.type.coding.some((x) => x.code === c.code)).map((d) => d.id).sort());
+  const post = await server.request({
+    method: 'POST', path: '/fhir/DocumentReference/$docref', headers: { 'Content-Type': 'application/fhir+json' },
+    body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'patient', valueId: 'amy' }, { name: 'type', valueCoding: c }, { name: 'start', valueDateTime: '1900-01-01' }] }),
+  });
+  assert.equal(post.status, 200, post.text);
+  assert.deepEqual(got(post), got(typed));
+
+  const profiled = await op(`patient=amy&profile=${encodeURIComponent('http://hl7.org/fhir/us/core/StructureDefinition/us-core-documentreference')}`);
+  assert.deepEqual(got(profiled), got(current));
+  assert.deepEqual(got(await op('patient=amy&on-demand=true')), []);
+  assert.deepEqual(got(await op('patient=nobody')), []);
+  for (const q of ['', 'start=2024-01-01', 'patient=amy&start=notadate', 'patient=amy&on-demand=maybe']) {
+    const bad = await op(q);
+    assert.equal(bad.status, 400, q);
+    assert.equal(bad.json?.resourceType, 'OperationOutcome', q);
+  }
+});
