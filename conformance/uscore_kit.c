@@ -7,6 +7,33 @@ static const struct fg_kit_param params_us_core_allergyintolerance[] = {
     {"patient", "Reference", "patient", 0, 0, ""},
     {"clinical-status", "CodeableConcept", "clinicalStatus", 0, 0, "active inactive resolved"},
 };
+static const struct fg_kit_ms_step ms_us_core_allergyintolerance_0[] = {
+    {"clinicalStatus", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_allergyintolerance_1[] = {
+    {"verificationStatus", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_allergyintolerance_2[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_allergyintolerance_3[] = {
+    {"patient", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_allergyintolerance_4[] = {
+    {"reaction", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_allergyintolerance_5[] = {
+    {"reaction", NULL},
+    {"manifestation", NULL},
+};
+static const struct fg_kit_ms ms_us_core_allergyintolerance[] = {
+    {"clinicalStatus", ms_us_core_allergyintolerance_0, 1, NULL, -1},
+    {"verificationStatus", ms_us_core_allergyintolerance_1, 1, NULL, -1},
+    {"code", ms_us_core_allergyintolerance_2, 1, NULL, -1},
+    {"patient", ms_us_core_allergyintolerance_3, 1, NULL, -1},
+    {"reaction", ms_us_core_allergyintolerance_4, 1, NULL, -1},
+    {"reaction.manifestation", ms_us_core_allergyintolerance_5, 2, NULL, -1},
+};
 static const char *const searches_us_core_allergyintolerance[] = {
     "patient",
 };
@@ -16,6 +43,42 @@ static const struct fg_kit_param params_us_core_careplan[] = {
     {"status", "code", "status", 0, 1, "draft active on-hold revoked completed entered-in-error unknown"},
     {"date", "Period", "period", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_careplan_0[] = {
+    {"text", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careplan_1[] = {
+    {"text", NULL},
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careplan_2[] = {
+    {"text", NULL},
+    {"div", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careplan_3[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careplan_4[] = {
+    {"intent", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careplan_5[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careplan_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careplan_7[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/careplan-category\",\"code\":\"assess-plan\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_careplan[] = {
+    {"text", ms_us_core_careplan_0, 1, NULL, -1},
+    {"text.status", ms_us_core_careplan_1, 2, NULL, -1},
+    {"text.div", ms_us_core_careplan_2, 2, NULL, -1},
+    {"status", ms_us_core_careplan_3, 1, NULL, -1},
+    {"intent", ms_us_core_careplan_4, 1, NULL, -1},
+    {"category", ms_us_core_careplan_5, 1, NULL, -1},
+    {"subject", ms_us_core_careplan_6, 1, NULL, -1},
+    {"CarePlan.category:AssessPlan", ms_us_core_careplan_7, 1, NULL, -1},
+};
 static const char *const searches_us_core_careplan[] = {
     "patient category",
 };
@@ -23,6 +86,30 @@ static const struct fg_kit_param params_us_core_careteam[] = {
     {"role", "CodeableConcept", "participant.role", 0, 0, ""},
     {"patient", "Reference", "subject", 0, 0, ""},
     {"status", "code", "status", 0, 0, "proposed active suspended inactive entered-in-error"},
+};
+static const struct fg_kit_ms_step ms_us_core_careteam_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careteam_1[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careteam_2[] = {
+    {"participant", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careteam_3[] = {
+    {"participant", NULL},
+    {"role", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_careteam_4[] = {
+    {"participant", NULL},
+    {"member", NULL},
+};
+static const struct fg_kit_ms ms_us_core_careteam[] = {
+    {"status", ms_us_core_careteam_0, 1, NULL, -1},
+    {"subject", ms_us_core_careteam_1, 1, NULL, -1},
+    {"participant", ms_us_core_careteam_2, 1, NULL, -1},
+    {"participant.role", ms_us_core_careteam_3, 2, NULL, -1},
+    {"participant.member", ms_us_core_careteam_4, 2, NULL, -1},
 };
 static const char *const searches_us_core_careteam[] = {
     "patient status",
@@ -38,6 +125,36 @@ static const struct fg_kit_param params_us_core_condition_encounter_diagnosis[] 
     {"encounter", "Reference", "encounter", 0, 0, ""},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
     {"recorded-date", "dateTime", "recordedDate", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_encounter_diagnosis_0[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_encounter_diagnosis_1[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_encounter_diagnosis_2[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_encounter_diagnosis_3[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_encounter_diagnosis_4[] = {
+    {"abatementDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_encounter_diagnosis_5[] = {
+    {"recordedDate", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_encounter_diagnosis_6[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-category\",\"code\":\"encounter-diagnosis\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_condition_encounter_diagnosis[] = {
+    {"category", ms_us_core_condition_encounter_diagnosis_0, 1, NULL, -1},
+    {"code", ms_us_core_condition_encounter_diagnosis_1, 1, NULL, -1},
+    {"subject", ms_us_core_condition_encounter_diagnosis_2, 1, NULL, -1},
+    {"encounter", ms_us_core_condition_encounter_diagnosis_3, 1, NULL, -1},
+    {"abatementDateTime", ms_us_core_condition_encounter_diagnosis_4, 1, NULL, -1},
+    {"recordedDate", ms_us_core_condition_encounter_diagnosis_5, 1, NULL, -1},
+    {"Condition.category:us-core", ms_us_core_condition_encounter_diagnosis_6, 1, NULL, -1},
 };
 static const char *const searches_us_core_condition_encounter_diagnosis[] = {
     "patient category",
@@ -55,12 +172,137 @@ static const struct fg_kit_param params_us_core_condition_problems_health_concer
     {"_lastUpdated", "instant", "meta.lastUpdated", 0, 0, ""},
     {"recorded-date", "dateTime", "recordedDate", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_0[] = {
+    {"meta", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_1[] = {
+    {"meta", NULL},
+    {"lastUpdated", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_2[] = {
+    {"clinicalStatus", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_3[] = {
+    {"verificationStatus", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_4[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_5[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_7[] = {
+    {"onsetDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_8[] = {
+    {"abatementDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_9[] = {
+    {"recordedDate", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_10[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-category\",\"code\":\"problem-list-item\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/condition-category\",\"code\":\"health-concern\"}]}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_11[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"sdoh\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"functional-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"disability-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"cognitive-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"treatment-intervention-preference\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"care-experience-preference\"}]}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_condition_problems_health_concerns_12[] = {
+    {"extension", "[{\"url\":\"http://hl7.org/fhir/StructureDefinition/condition-assertedDate\"}]"},
+};
+static const struct fg_kit_ms ms_us_core_condition_problems_health_concerns[] = {
+    {"meta", ms_us_core_condition_problems_health_concerns_0, 1, NULL, -1},
+    {"meta.lastUpdated", ms_us_core_condition_problems_health_concerns_1, 2, NULL, -1},
+    {"clinicalStatus", ms_us_core_condition_problems_health_concerns_2, 1, NULL, -1},
+    {"verificationStatus", ms_us_core_condition_problems_health_concerns_3, 1, NULL, -1},
+    {"category", ms_us_core_condition_problems_health_concerns_4, 1, NULL, -1},
+    {"code", ms_us_core_condition_problems_health_concerns_5, 1, NULL, -1},
+    {"subject", ms_us_core_condition_problems_health_concerns_6, 1, NULL, -1},
+    {"onsetDateTime", ms_us_core_condition_problems_health_concerns_7, 1, NULL, 0},
+    {"abatementDateTime", ms_us_core_condition_problems_health_concerns_8, 1, NULL, -1},
+    {"recordedDate", ms_us_core_condition_problems_health_concerns_9, 1, NULL, -1},
+    {"Condition.category:us-core", ms_us_core_condition_problems_health_concerns_10, 1, NULL, -1},
+    {"Condition.category:screening-assessment", ms_us_core_condition_problems_health_concerns_11, 1, NULL, -1},
+    {"Condition.extension:assertedDate", ms_us_core_condition_problems_health_concerns_12, 1, NULL, 0},
+};
 static const char *const searches_us_core_condition_problems_health_concerns[] = {
     "patient category",
     "patient",
 };
 static const struct fg_kit_param params_us_core_coverage[] = {
     {"patient", "Reference", "beneficiary", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_0[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_1[] = {
+    {"identifier", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"MB\"}]}}]"},
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_2[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_3[] = {
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_4[] = {
+    {"subscriberId", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_5[] = {
+    {"beneficiary", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_6[] = {
+    {"relationship", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_7[] = {
+    {"period", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_8[] = {
+    {"payor", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_9[] = {
+    {"class", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_10[] = {
+    {"class", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/coverage-class\",\"code\":\"group\"}]}}]"},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_11[] = {
+    {"class", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/coverage-class\",\"code\":\"plan\"}]}}]"},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_12[] = {
+    {"class", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/coverage-class\",\"code\":\"plan\"}]}}]"},
+    {"name", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_13[] = {
+    {"identifier", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"MB\"}]}}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_14[] = {
+    {"class", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/coverage-class\",\"code\":\"group\"}]}}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_coverage_15[] = {
+    {"class", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/coverage-class\",\"code\":\"plan\"}]}}]"},
+};
+static const struct fg_kit_ms ms_us_core_coverage[] = {
+    {"identifier", ms_us_core_coverage_0, 1, NULL, -1},
+    {"identifier:memberid.type", ms_us_core_coverage_1, 2, NULL, -1},
+    {"status", ms_us_core_coverage_2, 1, NULL, -1},
+    {"type", ms_us_core_coverage_3, 1, NULL, -1},
+    {"subscriberId", ms_us_core_coverage_4, 1, NULL, -1},
+    {"beneficiary", ms_us_core_coverage_5, 1, NULL, -1},
+    {"relationship", ms_us_core_coverage_6, 1, NULL, -1},
+    {"period", ms_us_core_coverage_7, 1, NULL, -1},
+    {"payor", ms_us_core_coverage_8, 1, NULL, -1},
+    {"class", ms_us_core_coverage_9, 1, NULL, -1},
+    {"class:group.value", ms_us_core_coverage_10, 2, NULL, -1},
+    {"class:plan.value", ms_us_core_coverage_11, 2, NULL, -1},
+    {"class:plan.name", ms_us_core_coverage_12, 2, NULL, -1},
+    {"Coverage.identifier:memberid", ms_us_core_coverage_13, 1, NULL, -1},
+    {"Coverage.class:group", ms_us_core_coverage_14, 1, NULL, -1},
+    {"Coverage.class:plan", ms_us_core_coverage_15, 1, NULL, -1},
 };
 static const char *const searches_us_core_coverage[] = {
     "patient",
@@ -69,6 +311,50 @@ static const struct fg_kit_param params_us_core_implantable_device[] = {
     {"patient", "Reference", "patient", 0, 0, ""},
     {"status", "code", "status", 0, 1, "active inactive entered-in-error unknown"},
     {"type", "CodeableConcept", "type", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_0[] = {
+    {"udiCarrier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_1[] = {
+    {"udiCarrier", NULL},
+    {"deviceIdentifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_2[] = {
+    {"udiCarrier", NULL},
+    {"carrierHRF", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_3[] = {
+    {"distinctIdentifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_4[] = {
+    {"manufactureDate", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_5[] = {
+    {"expirationDate", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_6[] = {
+    {"lotNumber", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_7[] = {
+    {"serialNumber", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_8[] = {
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_implantable_device_9[] = {
+    {"patient", NULL},
+};
+static const struct fg_kit_ms ms_us_core_implantable_device[] = {
+    {"udiCarrier", ms_us_core_implantable_device_0, 1, NULL, -1},
+    {"udiCarrier.deviceIdentifier", ms_us_core_implantable_device_1, 2, NULL, -1},
+    {"udiCarrier.carrierHRF", ms_us_core_implantable_device_2, 2, NULL, -1},
+    {"distinctIdentifier", ms_us_core_implantable_device_3, 1, NULL, -1},
+    {"manufactureDate", ms_us_core_implantable_device_4, 1, NULL, -1},
+    {"expirationDate", ms_us_core_implantable_device_5, 1, NULL, -1},
+    {"lotNumber", ms_us_core_implantable_device_6, 1, NULL, -1},
+    {"serialNumber", ms_us_core_implantable_device_7, 1, NULL, -1},
+    {"type", ms_us_core_implantable_device_8, 1, NULL, -1},
+    {"patient", ms_us_core_implantable_device_9, 1, NULL, -1},
 };
 static const char *const searches_us_core_implantable_device[] = {
     "patient",
@@ -80,6 +366,61 @@ static const struct fg_kit_param params_us_core_diagnosticreport_note[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered partial preliminary final amended corrected appended cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_2[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_4[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_5[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_6[] = {
+    {"issued", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_7[] = {
+    {"performer", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_8[] = {
+    {"result", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_9[] = {
+    {"media", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_10[] = {
+    {"media", NULL},
+    {"link", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_11[] = {
+    {"presentedForm", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_note_12[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"LP29684-5\"}]},{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"LP29708-2\"}]},{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"LP7839-6\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_diagnosticreport_note[] = {
+    {"status", ms_us_core_diagnosticreport_note_0, 1, NULL, -1},
+    {"category", ms_us_core_diagnosticreport_note_1, 1, NULL, -1},
+    {"code", ms_us_core_diagnosticreport_note_2, 1, NULL, -1},
+    {"subject", ms_us_core_diagnosticreport_note_3, 1, NULL, -1},
+    {"encounter", ms_us_core_diagnosticreport_note_4, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_diagnosticreport_note_5, 1, NULL, -1},
+    {"issued", ms_us_core_diagnosticreport_note_6, 1, NULL, -1},
+    {"performer", ms_us_core_diagnosticreport_note_7, 1, NULL, -1},
+    {"result", ms_us_core_diagnosticreport_note_8, 1, NULL, -1},
+    {"media", ms_us_core_diagnosticreport_note_9, 1, NULL, -1},
+    {"media.link", ms_us_core_diagnosticreport_note_10, 2, NULL, -1},
+    {"presentedForm", ms_us_core_diagnosticreport_note_11, 1, NULL, -1},
+    {"DiagnosticReport.category:us-core", ms_us_core_diagnosticreport_note_12, 1, NULL, -1},
 };
 static const char *const searches_us_core_diagnosticreport_note[] = {
     "patient category",
@@ -95,6 +436,57 @@ static const struct fg_kit_param params_us_core_diagnosticreport_lab[] = {
     {"status", "code", "status", 0, 1, "registered partial preliminary final amended corrected appended cancelled entered-in-error unknown"},
     {"_lastUpdated", "instant", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_0[] = {
+    {"meta", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_1[] = {
+    {"meta", NULL},
+    {"lastUpdated", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_2[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_3[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_4[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_5[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_6[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_8[] = {
+    {"issued", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_9[] = {
+    {"performer", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_10[] = {
+    {"result", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_diagnosticreport_lab_11[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0074\",\"code\":\"LAB\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_diagnosticreport_lab[] = {
+    {"meta", ms_us_core_diagnosticreport_lab_0, 1, NULL, -1},
+    {"meta.lastUpdated", ms_us_core_diagnosticreport_lab_1, 2, NULL, -1},
+    {"status", ms_us_core_diagnosticreport_lab_2, 1, NULL, -1},
+    {"category", ms_us_core_diagnosticreport_lab_3, 1, NULL, -1},
+    {"code", ms_us_core_diagnosticreport_lab_4, 1, NULL, -1},
+    {"subject", ms_us_core_diagnosticreport_lab_5, 1, NULL, -1},
+    {"encounter", ms_us_core_diagnosticreport_lab_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_diagnosticreport_lab_7, 1, NULL, -1},
+    {"issued", ms_us_core_diagnosticreport_lab_8, 1, NULL, -1},
+    {"performer", ms_us_core_diagnosticreport_lab_9, 1, NULL, -1},
+    {"result", ms_us_core_diagnosticreport_lab_10, 1, NULL, -1},
+    {"DiagnosticReport.category:LaboratorySlice", ms_us_core_diagnosticreport_lab_11, 1, NULL, -1},
+};
 static const char *const searches_us_core_diagnosticreport_lab[] = {
     "patient category",
     "patient",
@@ -109,6 +501,86 @@ static const struct fg_kit_param params_us_core_documentreference[] = {
     {"date", "instant", "date", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"period", "Period", "context.period", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "current superseded entered-in-error"},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_0[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_1[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_2[] = {
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_3[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_4[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_5[] = {
+    {"date", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_6[] = {
+    {"author", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_7[] = {
+    {"content", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_8[] = {
+    {"content", NULL},
+    {"attachment", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_9[] = {
+    {"content", NULL},
+    {"attachment", NULL},
+    {"contentType", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_10[] = {
+    {"content", NULL},
+    {"attachment", NULL},
+    {"data", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_11[] = {
+    {"content", NULL},
+    {"attachment", NULL},
+    {"url", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_12[] = {
+    {"content", NULL},
+    {"format", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_13[] = {
+    {"context", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_14[] = {
+    {"context", NULL},
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_15[] = {
+    {"context", NULL},
+    {"period", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_documentreference_16[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category\",\"code\":\"clinical-note\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_documentreference[] = {
+    {"identifier", ms_us_core_documentreference_0, 1, NULL, -1},
+    {"status", ms_us_core_documentreference_1, 1, NULL, -1},
+    {"type", ms_us_core_documentreference_2, 1, NULL, -1},
+    {"category", ms_us_core_documentreference_3, 1, NULL, -1},
+    {"subject", ms_us_core_documentreference_4, 1, NULL, -1},
+    {"date", ms_us_core_documentreference_5, 1, NULL, -1},
+    {"author", ms_us_core_documentreference_6, 1, NULL, -1},
+    {"content", ms_us_core_documentreference_7, 1, NULL, -1},
+    {"content.attachment", ms_us_core_documentreference_8, 2, NULL, -1},
+    {"content.attachment.contentType", ms_us_core_documentreference_9, 3, NULL, -1},
+    {"content.attachment.data", ms_us_core_documentreference_10, 3, NULL, 0},
+    {"content.attachment.url", ms_us_core_documentreference_11, 3, NULL, 0},
+    {"content.format", ms_us_core_documentreference_12, 2, NULL, -1},
+    {"context", ms_us_core_documentreference_13, 1, NULL, -1},
+    {"context.encounter", ms_us_core_documentreference_14, 2, NULL, -1},
+    {"context.period", ms_us_core_documentreference_15, 2, NULL, -1},
+    {"DocumentReference.category:uscore", ms_us_core_documentreference_16, 1, NULL, -1},
 };
 static const char *const searches_us_core_documentreference[] = {
     "patient",
@@ -129,6 +601,100 @@ static const struct fg_kit_param params_us_core_encounter[] = {
     {"location", "Reference", "location.location", 0, 0, ""},
     {"discharge-disposition", "CodeableConcept", "hospitalization.dischargeDisposition", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_encounter_0[] = {
+    {"meta", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_1[] = {
+    {"meta", NULL},
+    {"lastUpdated", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_2[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_3[] = {
+    {"identifier", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_4[] = {
+    {"identifier", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_5[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_6[] = {
+    {"class", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_7[] = {
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_8[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_9[] = {
+    {"participant", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_10[] = {
+    {"participant", NULL},
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_11[] = {
+    {"participant", NULL},
+    {"period", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_12[] = {
+    {"participant", NULL},
+    {"individual", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_13[] = {
+    {"period", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_14[] = {
+    {"reasonCode", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_15[] = {
+    {"reasonReference", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_16[] = {
+    {"hospitalization", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_17[] = {
+    {"hospitalization", NULL},
+    {"dischargeDisposition", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_18[] = {
+    {"location", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_19[] = {
+    {"location", NULL},
+    {"location", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_encounter_20[] = {
+    {"serviceProvider", NULL},
+};
+static const struct fg_kit_ms ms_us_core_encounter[] = {
+    {"meta", ms_us_core_encounter_0, 1, NULL, -1},
+    {"meta.lastUpdated", ms_us_core_encounter_1, 2, NULL, -1},
+    {"identifier", ms_us_core_encounter_2, 1, NULL, -1},
+    {"identifier.system", ms_us_core_encounter_3, 2, NULL, -1},
+    {"identifier.value", ms_us_core_encounter_4, 2, NULL, -1},
+    {"status", ms_us_core_encounter_5, 1, NULL, -1},
+    {"class", ms_us_core_encounter_6, 1, NULL, -1},
+    {"type", ms_us_core_encounter_7, 1, NULL, -1},
+    {"subject", ms_us_core_encounter_8, 1, NULL, -1},
+    {"participant", ms_us_core_encounter_9, 1, NULL, -1},
+    {"participant.type", ms_us_core_encounter_10, 2, NULL, -1},
+    {"participant.period", ms_us_core_encounter_11, 2, NULL, -1},
+    {"participant.individual", ms_us_core_encounter_12, 2, NULL, -1},
+    {"period", ms_us_core_encounter_13, 1, NULL, -1},
+    {"reasonCode", ms_us_core_encounter_14, 1, NULL, 0},
+    {"reasonReference", ms_us_core_encounter_15, 1, NULL, 0},
+    {"hospitalization", ms_us_core_encounter_16, 1, NULL, -1},
+    {"hospitalization.dischargeDisposition", ms_us_core_encounter_17, 2, NULL, -1},
+    {"location", ms_us_core_encounter_18, 1, NULL, -1},
+    {"location.location", ms_us_core_encounter_19, 2, NULL, 1},
+    {"serviceProvider", ms_us_core_encounter_20, 1, NULL, 1},
+};
 static const char *const searches_us_core_encounter[] = {
     "patient",
     "_id",
@@ -140,6 +706,33 @@ static const struct fg_kit_param params_us_core_goal[] = {
     {"lifecycle-status", "code", "lifecycleStatus", 0, 0, "proposed planned accepted active on-hold completed cancelled entered-in-error rejected"},
     {"description", "CodeableConcept", "description", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_goal_0[] = {
+    {"lifecycleStatus", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_goal_1[] = {
+    {"description", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_goal_2[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_goal_3[] = {
+    {"startDate", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_goal_4[] = {
+    {"target", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_goal_5[] = {
+    {"target", NULL},
+    {"dueDate", NULL},
+};
+static const struct fg_kit_ms ms_us_core_goal[] = {
+    {"lifecycleStatus", ms_us_core_goal_0, 1, NULL, -1},
+    {"description", ms_us_core_goal_1, 1, NULL, -1},
+    {"subject", ms_us_core_goal_2, 1, NULL, -1},
+    {"startDate", ms_us_core_goal_3, 1, NULL, 0},
+    {"target", ms_us_core_goal_4, 1, NULL, -1},
+    {"target.dueDate", ms_us_core_goal_5, 2, NULL, 0},
+};
 static const char *const searches_us_core_goal[] = {
     "patient",
 };
@@ -147,6 +740,40 @@ static const struct fg_kit_param params_us_core_immunization[] = {
     {"patient", "Reference", "patient", 0, 0, ""},
     {"date", "date", "occurrence", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 0, "completed entered-in-error not-done"},
+};
+static const struct fg_kit_ms_step ms_us_core_immunization_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_immunization_1[] = {
+    {"statusReason", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_immunization_2[] = {
+    {"vaccineCode", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_immunization_3[] = {
+    {"patient", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_immunization_4[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_immunization_5[] = {
+    {"occurrenceDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_immunization_6[] = {
+    {"primarySource", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_immunization_7[] = {
+    {"location", NULL},
+};
+static const struct fg_kit_ms ms_us_core_immunization[] = {
+    {"status", ms_us_core_immunization_0, 1, NULL, -1},
+    {"statusReason", ms_us_core_immunization_1, 1, NULL, -1},
+    {"vaccineCode", ms_us_core_immunization_2, 1, NULL, -1},
+    {"patient", ms_us_core_immunization_3, 1, NULL, -1},
+    {"encounter", ms_us_core_immunization_4, 1, NULL, -1},
+    {"occurrenceDateTime", ms_us_core_immunization_5, 1, NULL, -1},
+    {"primarySource", ms_us_core_immunization_6, 1, NULL, -1},
+    {"location", ms_us_core_immunization_7, 1, NULL, -1},
 };
 static const char *const searches_us_core_immunization[] = {
     "patient",
@@ -158,14 +785,138 @@ static const struct fg_kit_param params_us_core_location[] = {
     {"address-state", "string", "address.state", 0, 0, ""},
     {"name", "string", "name alias", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_location_0[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_1[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_2[] = {
+    {"name", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_3[] = {
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_4[] = {
+    {"telecom", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_5[] = {
+    {"address", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_6[] = {
+    {"address", NULL},
+    {"line", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_7[] = {
+    {"address", NULL},
+    {"city", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_8[] = {
+    {"address", NULL},
+    {"state", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_9[] = {
+    {"address", NULL},
+    {"postalCode", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_location_10[] = {
+    {"managingOrganization", NULL},
+};
+static const struct fg_kit_ms ms_us_core_location[] = {
+    {"identifier", ms_us_core_location_0, 1, NULL, -1},
+    {"status", ms_us_core_location_1, 1, NULL, -1},
+    {"name", ms_us_core_location_2, 1, NULL, -1},
+    {"type", ms_us_core_location_3, 1, NULL, -1},
+    {"telecom", ms_us_core_location_4, 1, NULL, -1},
+    {"address", ms_us_core_location_5, 1, NULL, -1},
+    {"address.line", ms_us_core_location_6, 2, NULL, -1},
+    {"address.city", ms_us_core_location_7, 2, NULL, -1},
+    {"address.state", ms_us_core_location_8, 2, NULL, -1},
+    {"address.postalCode", ms_us_core_location_9, 2, NULL, -1},
+    {"managingOrganization", ms_us_core_location_10, 1, NULL, -1},
+};
 static const char *const searches_us_core_location[] = {
     "address",
     "name",
+};
+static const struct fg_kit_ms_step ms_us_core_medication_0[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms ms_us_core_medication[] = {
+    {"code", ms_us_core_medication_0, 1, NULL, -1},
 };
 static const struct fg_kit_param params_us_core_medicationdispense[] = {
     {"patient", "Reference", "subject", 0, 0, ""},
     {"status", "code", "status", 0, 1, "preparation in-progress cancelled on-hold completed entered-in-error stopped declined unknown"},
     {"type", "CodeableConcept", "type", 0, 1, "DF EM SO FF FFC FFP FFSS TF FS MS RF UD RFC RFCS RFF RFFS RFP RFPS RFS TB TBS UDE"},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_1[] = {
+    {"medication[x]", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_2[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_3[] = {
+    {"context", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_4[] = {
+    {"performer", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_5[] = {
+    {"performer", NULL},
+    {"actor", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_6[] = {
+    {"authorizingPrescription", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_7[] = {
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_8[] = {
+    {"quantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_9[] = {
+    {"whenHandedOver", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_10[] = {
+    {"dosageInstruction", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_11[] = {
+    {"dosageInstruction", NULL},
+    {"text", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_12[] = {
+    {"dosageInstruction", NULL},
+    {"timing", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_13[] = {
+    {"dosageInstruction", NULL},
+    {"doseAndRate", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationdispense_14[] = {
+    {"dosageInstruction", NULL},
+    {"doseAndRate", NULL},
+    {"doseQuantity", NULL},
+};
+static const struct fg_kit_ms ms_us_core_medicationdispense[] = {
+    {"status", ms_us_core_medicationdispense_0, 1, NULL, -1},
+    {"medication[x]", ms_us_core_medicationdispense_1, 1, NULL, -1},
+    {"subject", ms_us_core_medicationdispense_2, 1, NULL, -1},
+    {"context", ms_us_core_medicationdispense_3, 1, NULL, -1},
+    {"performer", ms_us_core_medicationdispense_4, 1, NULL, -1},
+    {"performer.actor", ms_us_core_medicationdispense_5, 2, NULL, -1},
+    {"authorizingPrescription", ms_us_core_medicationdispense_6, 1, NULL, -1},
+    {"type", ms_us_core_medicationdispense_7, 1, NULL, -1},
+    {"quantity", ms_us_core_medicationdispense_8, 1, NULL, -1},
+    {"whenHandedOver", ms_us_core_medicationdispense_9, 1, NULL, -1},
+    {"dosageInstruction", ms_us_core_medicationdispense_10, 1, NULL, -1},
+    {"dosageInstruction.text", ms_us_core_medicationdispense_11, 2, NULL, -1},
+    {"dosageInstruction.timing", ms_us_core_medicationdispense_12, 2, NULL, -1},
+    {"dosageInstruction.doseAndRate", ms_us_core_medicationdispense_13, 2, NULL, -1},
+    {"dosageInstruction.doseAndRate.doseQuantity", ms_us_core_medicationdispense_14, 3, NULL, -1},
 };
 static const char *const searches_us_core_medicationdispense[] = {
     "patient",
@@ -176,6 +927,103 @@ static const struct fg_kit_param params_us_core_medicationrequest[] = {
     {"encounter", "Reference", "encounter", 0, 0, ""},
     {"authoredon", "dateTime", "authoredOn", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "active on-hold cancelled completed entered-in-error stopped draft unknown"},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_1[] = {
+    {"intent", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_2[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_3[] = {
+    {"reportedBoolean", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_4[] = {
+    {"reportedReference", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_5[] = {
+    {"medication[x]", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_7[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_8[] = {
+    {"authoredOn", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_9[] = {
+    {"requester", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_10[] = {
+    {"reasonCode", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_11[] = {
+    {"reasonReference", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_12[] = {
+    {"dosageInstruction", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_13[] = {
+    {"dosageInstruction", NULL},
+    {"text", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_14[] = {
+    {"dosageInstruction", NULL},
+    {"timing", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_15[] = {
+    {"dosageInstruction", NULL},
+    {"doseAndRate", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_16[] = {
+    {"dosageInstruction", NULL},
+    {"doseAndRate", NULL},
+    {"doseQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_17[] = {
+    {"dispenseRequest", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_18[] = {
+    {"dispenseRequest", NULL},
+    {"numberOfRepeatsAllowed", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_19[] = {
+    {"dispenseRequest", NULL},
+    {"quantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_20[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/medicationrequest-category\",\"code\":\"inpatient\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/medicationrequest-category\",\"code\":\"outpatient\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/medicationrequest-category\",\"code\":\"community\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/medicationrequest-category\",\"code\":\"discharge\"}]}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_medicationrequest_21[] = {
+    {"extension", "[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-medication-adherence\"}]"},
+};
+static const struct fg_kit_ms ms_us_core_medicationrequest[] = {
+    {"status", ms_us_core_medicationrequest_0, 1, NULL, -1},
+    {"intent", ms_us_core_medicationrequest_1, 1, NULL, -1},
+    {"category", ms_us_core_medicationrequest_2, 1, NULL, -1},
+    {"reportedBoolean", ms_us_core_medicationrequest_3, 1, NULL, 0},
+    {"reportedReference", ms_us_core_medicationrequest_4, 1, NULL, 0},
+    {"medication[x]", ms_us_core_medicationrequest_5, 1, NULL, -1},
+    {"subject", ms_us_core_medicationrequest_6, 1, NULL, -1},
+    {"encounter", ms_us_core_medicationrequest_7, 1, NULL, -1},
+    {"authoredOn", ms_us_core_medicationrequest_8, 1, NULL, -1},
+    {"requester", ms_us_core_medicationrequest_9, 1, NULL, -1},
+    {"reasonCode", ms_us_core_medicationrequest_10, 1, NULL, 1},
+    {"reasonReference", ms_us_core_medicationrequest_11, 1, NULL, 1},
+    {"dosageInstruction", ms_us_core_medicationrequest_12, 1, NULL, -1},
+    {"dosageInstruction.text", ms_us_core_medicationrequest_13, 2, NULL, -1},
+    {"dosageInstruction.timing", ms_us_core_medicationrequest_14, 2, NULL, -1},
+    {"dosageInstruction.doseAndRate", ms_us_core_medicationrequest_15, 2, NULL, -1},
+    {"dosageInstruction.doseAndRate.doseQuantity", ms_us_core_medicationrequest_16, 3, NULL, -1},
+    {"dispenseRequest", ms_us_core_medicationrequest_17, 1, NULL, -1},
+    {"dispenseRequest.numberOfRepeatsAllowed", ms_us_core_medicationrequest_18, 2, NULL, -1},
+    {"dispenseRequest.quantity", ms_us_core_medicationrequest_19, 2, NULL, -1},
+    {"MedicationRequest.category:us-core", ms_us_core_medicationrequest_20, 1, NULL, -1},
+    {"MedicationRequest.extension:medicationAdherence", ms_us_core_medicationrequest_21, 1, NULL, -1},
 };
 static const char *const searches_us_core_medicationrequest[] = {
     "patient intent",
@@ -188,6 +1036,69 @@ static const struct fg_kit_param params_us_core_observation_lab[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "instant", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_0[] = {
+    {"meta", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_1[] = {
+    {"meta", NULL},
+    {"lastUpdated", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_2[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_3[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_4[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_5[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_6[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_9[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_10[] = {
+    {"valueString", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_11[] = {
+    {"interpretation", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_12[] = {
+    {"specimen", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_13[] = {
+    {"referenceRange", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_lab_14[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_observation_lab[] = {
+    {"meta", ms_us_core_observation_lab_0, 1, NULL, -1},
+    {"meta.lastUpdated", ms_us_core_observation_lab_1, 2, NULL, -1},
+    {"status", ms_us_core_observation_lab_2, 1, NULL, -1},
+    {"category", ms_us_core_observation_lab_3, 1, NULL, -1},
+    {"code", ms_us_core_observation_lab_4, 1, NULL, -1},
+    {"subject", ms_us_core_observation_lab_5, 1, NULL, -1},
+    {"encounter", ms_us_core_observation_lab_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_observation_lab_7, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_observation_lab_8, 1, NULL, -1},
+    {"valueCodeableConcept", ms_us_core_observation_lab_9, 1, NULL, -1},
+    {"valueString", ms_us_core_observation_lab_10, 1, NULL, -1},
+    {"interpretation", ms_us_core_observation_lab_11, 1, NULL, -1},
+    {"specimen", ms_us_core_observation_lab_12, 1, NULL, -1},
+    {"referenceRange", ms_us_core_observation_lab_13, 1, NULL, -1},
+    {"Observation.category:us-core", ms_us_core_observation_lab_14, 1, NULL, -1},
 };
 static const char *const searches_us_core_observation_lab[] = {
     "patient category",
@@ -202,6 +1113,38 @@ static const struct fg_kit_param params_us_core_observation_pregnancystatus[] = 
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancystatus_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancystatus_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancystatus_2[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancystatus_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancystatus_4[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancystatus_5[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancystatus_6[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_observation_pregnancystatus[] = {
+    {"status", ms_us_core_observation_pregnancystatus_0, 1, NULL, -1},
+    {"category", ms_us_core_observation_pregnancystatus_1, 1, NULL, -1},
+    {"code.coding.code", ms_us_core_observation_pregnancystatus_2, 3, "\"82810-3\"", -1},
+    {"subject", ms_us_core_observation_pregnancystatus_3, 1, NULL, -1},
+    {"Observation.effective[x]:effectiveDateTime", ms_us_core_observation_pregnancystatus_4, 1, NULL, -1},
+    {"Observation.value[x]:valueCodeableConcept", ms_us_core_observation_pregnancystatus_5, 1, NULL, -1},
+    {"Observation.category:SocialHistory", ms_us_core_observation_pregnancystatus_6, 1, NULL, -1},
+};
 static const char *const searches_us_core_observation_pregnancystatus[] = {
     "patient code",
     "patient category date",
@@ -214,6 +1157,38 @@ static const struct fg_kit_param params_us_core_observation_pregnancyintent[] = 
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancyintent_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancyintent_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancyintent_2[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancyintent_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancyintent_4[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancyintent_5[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_pregnancyintent_6[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_observation_pregnancyintent[] = {
+    {"status", ms_us_core_observation_pregnancyintent_0, 1, NULL, -1},
+    {"category", ms_us_core_observation_pregnancyintent_1, 1, NULL, -1},
+    {"code.coding.code", ms_us_core_observation_pregnancyintent_2, 3, "\"86645-9\"", -1},
+    {"subject", ms_us_core_observation_pregnancyintent_3, 1, NULL, -1},
+    {"Observation.effective[x]:effectiveDateTime", ms_us_core_observation_pregnancyintent_4, 1, NULL, -1},
+    {"Observation.value[x]:valueCodeableConcept", ms_us_core_observation_pregnancyintent_5, 1, NULL, -1},
+    {"Observation.category:SocialHistory", ms_us_core_observation_pregnancyintent_6, 1, NULL, -1},
 };
 static const char *const searches_us_core_observation_pregnancyintent[] = {
     "patient code",
@@ -228,6 +1203,56 @@ static const struct fg_kit_param params_us_core_observation_occupation[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_2[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_4[] = {
+    {"component", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_5[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"86188-0\"}]}}]"},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_6[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"86188-0\"}]}}]"},
+    {"value[x]", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_7[] = {
+    {"effectivePeriod", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_8[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_9[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_occupation_10[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"86188-0\"}]}}]"},
+};
+static const struct fg_kit_ms ms_us_core_observation_occupation[] = {
+    {"status", ms_us_core_observation_occupation_0, 1, NULL, -1},
+    {"category", ms_us_core_observation_occupation_1, 1, NULL, -1},
+    {"code.coding.code", ms_us_core_observation_occupation_2, 3, "\"11341-5\"", -1},
+    {"subject", ms_us_core_observation_occupation_3, 1, NULL, -1},
+    {"component", ms_us_core_observation_occupation_4, 1, NULL, -1},
+    {"component:industry.code", ms_us_core_observation_occupation_5, 2, NULL, -1},
+    {"component:industry.value[x]", ms_us_core_observation_occupation_6, 2, NULL, -1},
+    {"Observation.effective[x]:effectivePeriod", ms_us_core_observation_occupation_7, 1, NULL, -1},
+    {"Observation.value[x]:valueCodeableConcept", ms_us_core_observation_occupation_8, 1, NULL, -1},
+    {"Observation.category:socialhistory", ms_us_core_observation_occupation_9, 1, NULL, -1},
+    {"Observation.component:industry", ms_us_core_observation_occupation_10, 1, NULL, -1},
+};
 static const char *const searches_us_core_observation_occupation[] = {
     "patient code",
     "patient category date",
@@ -240,6 +1265,79 @@ static const struct fg_kit_param params_us_core_respiratory_rate[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_respiratory_rate_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_respiratory_rate[] = {
+    {"status", ms_us_core_respiratory_rate_0, 1, NULL, -1},
+    {"category", ms_us_core_respiratory_rate_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_respiratory_rate_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_respiratory_rate_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_respiratory_rate_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_us_core_respiratory_rate_5, 3, "\"9279-1\"", -1},
+    {"subject", ms_us_core_respiratory_rate_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_respiratory_rate_7, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_respiratory_rate_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_us_core_respiratory_rate_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_us_core_respiratory_rate_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_us_core_respiratory_rate_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_us_core_respiratory_rate_12, 2, "\"/min\"", -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_respiratory_rate_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_respiratory_rate_14, 1, NULL, -1},
 };
 static const char *const searches_us_core_respiratory_rate[] = {
     "patient code",
@@ -254,6 +1352,56 @@ static const struct fg_kit_param params_us_core_simple_observation[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_simple_observation_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_2[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_4[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_5[] = {
+    {"performer", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_6[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_7[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_8[] = {
+    {"valueString", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_9[] = {
+    {"valueBoolean", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_10[] = {
+    {"derivedFrom", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_simple_observation_11[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"sdoh\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"functional-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"disability-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"cognitive-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"treatment-intervention-preference\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"care-experience-preference\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"vital-signs\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"imaging\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"procedure\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"survey\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"exam\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"therapy\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"activity\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_simple_observation[] = {
+    {"status", ms_us_core_simple_observation_0, 1, NULL, -1},
+    {"category", ms_us_core_simple_observation_1, 1, NULL, -1},
+    {"code", ms_us_core_simple_observation_2, 1, NULL, -1},
+    {"subject", ms_us_core_simple_observation_3, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_simple_observation_4, 1, NULL, -1},
+    {"performer", ms_us_core_simple_observation_5, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_simple_observation_6, 1, NULL, -1},
+    {"valueCodeableConcept", ms_us_core_simple_observation_7, 1, NULL, -1},
+    {"valueString", ms_us_core_simple_observation_8, 1, NULL, -1},
+    {"valueBoolean", ms_us_core_simple_observation_9, 1, NULL, -1},
+    {"derivedFrom", ms_us_core_simple_observation_10, 1, NULL, -1},
+    {"Observation.category:us-core", ms_us_core_simple_observation_11, 1, NULL, -1},
+};
 static const char *const searches_us_core_simple_observation[] = {
     "patient category",
     "patient code",
@@ -266,6 +1414,42 @@ static const struct fg_kit_param params_us_core_treatment_intervention_preferenc
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_treatment_intervention_preference_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_treatment_intervention_preference_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_treatment_intervention_preference_2[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_treatment_intervention_preference_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_treatment_intervention_preference_4[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_treatment_intervention_preference_5[] = {
+    {"valueString", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_treatment_intervention_preference_6[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_treatment_intervention_preference_7[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"treatment-intervention-preference\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_treatment_intervention_preference[] = {
+    {"status", ms_us_core_treatment_intervention_preference_0, 1, NULL, -1},
+    {"category", ms_us_core_treatment_intervention_preference_1, 1, NULL, -1},
+    {"code.coding.code", ms_us_core_treatment_intervention_preference_2, 3, "\"75773-2\"", -1},
+    {"subject", ms_us_core_treatment_intervention_preference_3, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_treatment_intervention_preference_4, 1, NULL, -1},
+    {"valueString", ms_us_core_treatment_intervention_preference_5, 1, NULL, -1},
+    {"valueCodeableConcept", ms_us_core_treatment_intervention_preference_6, 1, NULL, -1},
+    {"Observation.category:us-core", ms_us_core_treatment_intervention_preference_7, 1, NULL, -1},
 };
 static const char *const searches_us_core_treatment_intervention_preference[] = {
     "patient code",
@@ -280,6 +1464,42 @@ static const struct fg_kit_param params_us_core_care_experience_preference[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_care_experience_preference_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_care_experience_preference_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_care_experience_preference_2[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_care_experience_preference_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_care_experience_preference_4[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_care_experience_preference_5[] = {
+    {"valueString", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_care_experience_preference_6[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_care_experience_preference_7[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"care-experience-preference\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_care_experience_preference[] = {
+    {"status", ms_us_core_care_experience_preference_0, 1, NULL, -1},
+    {"category", ms_us_core_care_experience_preference_1, 1, NULL, -1},
+    {"code.coding.code", ms_us_core_care_experience_preference_2, 3, "\"95541-9\"", -1},
+    {"subject", ms_us_core_care_experience_preference_3, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_care_experience_preference_4, 1, NULL, -1},
+    {"valueString", ms_us_core_care_experience_preference_5, 1, NULL, -1},
+    {"valueCodeableConcept", ms_us_core_care_experience_preference_6, 1, NULL, -1},
+    {"Observation.category:us-core", ms_us_core_care_experience_preference_7, 1, NULL, -1},
+};
 static const char *const searches_us_core_care_experience_preference[] = {
     "patient code",
     "patient category date",
@@ -292,6 +1512,79 @@ static const struct fg_kit_param params_us_core_heart_rate[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_heart_rate_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_heart_rate[] = {
+    {"status", ms_us_core_heart_rate_0, 1, NULL, -1},
+    {"category", ms_us_core_heart_rate_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_heart_rate_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_heart_rate_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_heart_rate_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_us_core_heart_rate_5, 3, "\"8867-4\"", -1},
+    {"subject", ms_us_core_heart_rate_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_heart_rate_7, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_heart_rate_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_us_core_heart_rate_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_us_core_heart_rate_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_us_core_heart_rate_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_us_core_heart_rate_12, 2, "\"/min\"", -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_heart_rate_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_heart_rate_14, 1, NULL, -1},
 };
 static const char *const searches_us_core_heart_rate[] = {
     "patient code",
@@ -306,6 +1599,79 @@ static const struct fg_kit_param params_us_core_body_temperature[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_body_temperature_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_temperature_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_body_temperature[] = {
+    {"status", ms_us_core_body_temperature_0, 1, NULL, -1},
+    {"category", ms_us_core_body_temperature_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_body_temperature_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_body_temperature_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_body_temperature_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_us_core_body_temperature_5, 3, "\"8310-5\"", -1},
+    {"subject", ms_us_core_body_temperature_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_body_temperature_7, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_body_temperature_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_us_core_body_temperature_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_us_core_body_temperature_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_us_core_body_temperature_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_us_core_body_temperature_12, 2, NULL, -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_body_temperature_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_body_temperature_14, 1, NULL, -1},
+};
 static const char *const searches_us_core_body_temperature[] = {
     "patient code",
     "patient category date",
@@ -318,6 +1684,79 @@ static const struct fg_kit_param params_pediatric_weight_for_height[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_weight_for_height_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_pediatric_weight_for_height[] = {
+    {"status", ms_pediatric_weight_for_height_0, 1, NULL, -1},
+    {"category", ms_pediatric_weight_for_height_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_pediatric_weight_for_height_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_pediatric_weight_for_height_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_pediatric_weight_for_height_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_pediatric_weight_for_height_5, 3, "\"77606-2\"", -1},
+    {"subject", ms_pediatric_weight_for_height_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_pediatric_weight_for_height_7, 1, NULL, -1},
+    {"valueQuantity", ms_pediatric_weight_for_height_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_pediatric_weight_for_height_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_pediatric_weight_for_height_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_pediatric_weight_for_height_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_pediatric_weight_for_height_12, 2, "\"%\"", -1},
+    {"Observation.value[x]:valueQuantity", ms_pediatric_weight_for_height_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_pediatric_weight_for_height_14, 1, NULL, -1},
 };
 static const char *const searches_pediatric_weight_for_height[] = {
     "patient code",
@@ -332,6 +1771,182 @@ static const struct fg_kit_param params_us_core_pulse_oximetry[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_5[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_6[] = {
+    {"code", NULL},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_7[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_8[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_9[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_10[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_11[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_12[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_13[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_14[] = {
+    {"component", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_15[] = {
+    {"component", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_16[] = {
+    {"component", NULL},
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_17[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3151-8\"}]}}]"},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_18[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3151-8\"}]}}]"},
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_19[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3151-8\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_20[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3151-8\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_21[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3151-8\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_22[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3151-8\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_23[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3150-0\"}]}}]"},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_24[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3150-0\"}]}}]"},
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_25[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3150-0\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_26[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3150-0\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_27[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3150-0\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_28[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3150-0\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_29[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_30[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_31[] = {
+    {"code", NULL},
+    {"coding", "[{\"system\":\"http://loinc.org\",\"code\":\"59408-5\"}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_32[] = {
+    {"code", NULL},
+    {"coding", "[{\"system\":\"http://loinc.org\",\"code\":\"2708-6\"}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_33[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3151-8\"}]}}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_pulse_oximetry_34[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"3150-0\"}]}}]"},
+};
+static const struct fg_kit_ms ms_us_core_pulse_oximetry[] = {
+    {"status", ms_us_core_pulse_oximetry_0, 1, NULL, -1},
+    {"category", ms_us_core_pulse_oximetry_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_pulse_oximetry_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_pulse_oximetry_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_pulse_oximetry_4, 3, "\"vital-signs\"", -1},
+    {"code", ms_us_core_pulse_oximetry_5, 1, NULL, -1},
+    {"code.coding", ms_us_core_pulse_oximetry_6, 2, NULL, -1},
+    {"subject", ms_us_core_pulse_oximetry_7, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_pulse_oximetry_8, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_pulse_oximetry_9, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_us_core_pulse_oximetry_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_us_core_pulse_oximetry_11, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_us_core_pulse_oximetry_12, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_us_core_pulse_oximetry_13, 2, "\"%\"", -1},
+    {"component", ms_us_core_pulse_oximetry_14, 1, NULL, -1},
+    {"component.code", ms_us_core_pulse_oximetry_15, 2, NULL, -1},
+    {"component.valueQuantity", ms_us_core_pulse_oximetry_16, 2, NULL, -1},
+    {"component:FlowRate.code", ms_us_core_pulse_oximetry_17, 2, NULL, -1},
+    {"component:FlowRate.valueQuantity", ms_us_core_pulse_oximetry_18, 2, NULL, -1},
+    {"component:FlowRate.valueQuantity.value", ms_us_core_pulse_oximetry_19, 3, NULL, -1},
+    {"component:FlowRate.valueQuantity.unit", ms_us_core_pulse_oximetry_20, 3, NULL, -1},
+    {"component:FlowRate.valueQuantity.system", ms_us_core_pulse_oximetry_21, 3, "\"http://unitsofmeasure.org\"", -1},
+    {"component:FlowRate.valueQuantity.code", ms_us_core_pulse_oximetry_22, 3, "\"L/min\"", -1},
+    {"component:Concentration.code", ms_us_core_pulse_oximetry_23, 2, NULL, -1},
+    {"component:Concentration.valueQuantity", ms_us_core_pulse_oximetry_24, 2, NULL, -1},
+    {"component:Concentration.valueQuantity.value", ms_us_core_pulse_oximetry_25, 3, NULL, -1},
+    {"component:Concentration.valueQuantity.unit", ms_us_core_pulse_oximetry_26, 3, NULL, -1},
+    {"component:Concentration.valueQuantity.system", ms_us_core_pulse_oximetry_27, 3, "\"http://unitsofmeasure.org\"", -1},
+    {"component:Concentration.valueQuantity.code", ms_us_core_pulse_oximetry_28, 3, "\"%\"", -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_pulse_oximetry_29, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_pulse_oximetry_30, 1, NULL, -1},
+    {"Observation.code.coding:PulseOx", ms_us_core_pulse_oximetry_31, 2, NULL, -1},
+    {"Observation.code.coding:O2Sat", ms_us_core_pulse_oximetry_32, 2, NULL, -1},
+    {"Observation.component:FlowRate", ms_us_core_pulse_oximetry_33, 1, NULL, -1},
+    {"Observation.component:Concentration", ms_us_core_pulse_oximetry_34, 1, NULL, -1},
+};
 static const char *const searches_us_core_pulse_oximetry[] = {
     "patient code",
     "patient category date",
@@ -344,6 +1959,44 @@ static const struct fg_kit_param params_us_core_smokingstatus[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "final entered-in-error"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_2[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_4[] = {
+    {"effective[x]", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_5[] = {
+    {"value[x]", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_6[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_7[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_smokingstatus_8[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"social-history\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_smokingstatus[] = {
+    {"status", ms_us_core_smokingstatus_0, 1, NULL, -1},
+    {"category", ms_us_core_smokingstatus_1, 1, NULL, -1},
+    {"code", ms_us_core_smokingstatus_2, 1, NULL, -1},
+    {"subject", ms_us_core_smokingstatus_3, 1, NULL, -1},
+    {"effective[x]", ms_us_core_smokingstatus_4, 1, NULL, -1},
+    {"value[x]", ms_us_core_smokingstatus_5, 1, NULL, -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_smokingstatus_6, 1, NULL, -1},
+    {"Observation.value[x]:valueCodeableConcept", ms_us_core_smokingstatus_7, 1, NULL, -1},
+    {"Observation.category:SocialHistory", ms_us_core_smokingstatus_8, 1, NULL, -1},
 };
 static const char *const searches_us_core_smokingstatus[] = {
     "patient code",
@@ -358,6 +2011,30 @@ static const struct fg_kit_param params_us_core_observation_sexual_orientation[]
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_observation_sexual_orientation_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_sexual_orientation_1[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_sexual_orientation_2[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_sexual_orientation_3[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_sexual_orientation_4[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms ms_us_core_observation_sexual_orientation[] = {
+    {"status", ms_us_core_observation_sexual_orientation_0, 1, NULL, -1},
+    {"code.coding.code", ms_us_core_observation_sexual_orientation_1, 3, "\"76690-7\"", -1},
+    {"subject", ms_us_core_observation_sexual_orientation_2, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_observation_sexual_orientation_3, 1, NULL, -1},
+    {"Observation.value[x]:valueCodeableConcept", ms_us_core_observation_sexual_orientation_4, 1, NULL, -1},
+};
 static const char *const searches_us_core_observation_sexual_orientation[] = {
     "patient code",
     "patient category date",
@@ -370,6 +2047,79 @@ static const struct fg_kit_param params_us_core_head_circumference[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_head_circumference_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_head_circumference[] = {
+    {"status", ms_us_core_head_circumference_0, 1, NULL, -1},
+    {"category", ms_us_core_head_circumference_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_head_circumference_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_head_circumference_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_head_circumference_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_us_core_head_circumference_5, 3, "\"9843-4\"", -1},
+    {"subject", ms_us_core_head_circumference_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_head_circumference_7, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_head_circumference_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_us_core_head_circumference_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_us_core_head_circumference_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_us_core_head_circumference_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_us_core_head_circumference_12, 2, NULL, -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_head_circumference_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_head_circumference_14, 1, NULL, -1},
 };
 static const char *const searches_us_core_head_circumference[] = {
     "patient code",
@@ -384,6 +2134,79 @@ static const struct fg_kit_param params_us_core_body_height[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_body_height_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_height_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_body_height[] = {
+    {"status", ms_us_core_body_height_0, 1, NULL, -1},
+    {"category", ms_us_core_body_height_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_body_height_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_body_height_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_body_height_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_us_core_body_height_5, 3, "\"8302-2\"", -1},
+    {"subject", ms_us_core_body_height_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_body_height_7, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_body_height_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_us_core_body_height_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_us_core_body_height_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_us_core_body_height_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_us_core_body_height_12, 2, NULL, -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_body_height_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_body_height_14, 1, NULL, -1},
+};
 static const char *const searches_us_core_body_height[] = {
     "patient code",
     "patient category date",
@@ -396,6 +2219,79 @@ static const struct fg_kit_param params_us_core_bmi[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_bmi_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_bmi[] = {
+    {"status", ms_us_core_bmi_0, 1, NULL, -1},
+    {"category", ms_us_core_bmi_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_bmi_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_bmi_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_bmi_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_us_core_bmi_5, 3, "\"39156-5\"", -1},
+    {"subject", ms_us_core_bmi_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_bmi_7, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_bmi_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_us_core_bmi_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_us_core_bmi_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_us_core_bmi_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_us_core_bmi_12, 2, "\"kg/m2\"", -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_bmi_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_bmi_14, 1, NULL, -1},
 };
 static const char *const searches_us_core_bmi[] = {
     "patient code",
@@ -410,6 +2306,60 @@ static const struct fg_kit_param params_us_core_observation_screening_assessment
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_2[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_4[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_5[] = {
+    {"performer", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_6[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_7[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_8[] = {
+    {"valueString", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_9[] = {
+    {"hasMember", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_10[] = {
+    {"derivedFrom", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_11[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"survey\"}]}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_screening_assessment_12[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"sdoh\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"functional-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"disability-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"cognitive-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"treatment-intervention-preference\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"care-experience-preference\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_observation_screening_assessment[] = {
+    {"status", ms_us_core_observation_screening_assessment_0, 1, NULL, -1},
+    {"category", ms_us_core_observation_screening_assessment_1, 1, NULL, -1},
+    {"code", ms_us_core_observation_screening_assessment_2, 1, NULL, -1},
+    {"subject", ms_us_core_observation_screening_assessment_3, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_observation_screening_assessment_4, 1, NULL, -1},
+    {"performer", ms_us_core_observation_screening_assessment_5, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_observation_screening_assessment_6, 1, NULL, -1},
+    {"valueCodeableConcept", ms_us_core_observation_screening_assessment_7, 1, NULL, -1},
+    {"valueString", ms_us_core_observation_screening_assessment_8, 1, NULL, -1},
+    {"hasMember", ms_us_core_observation_screening_assessment_9, 1, NULL, -1},
+    {"derivedFrom", ms_us_core_observation_screening_assessment_10, 1, NULL, -1},
+    {"Observation.category:survey", ms_us_core_observation_screening_assessment_11, 1, NULL, -1},
+    {"Observation.category:screening-assessment", ms_us_core_observation_screening_assessment_12, 1, NULL, -1},
+};
 static const char *const searches_us_core_observation_screening_assessment[] = {
     "patient category",
     "patient code",
@@ -422,6 +2372,81 @@ static const struct fg_kit_param params_us_core_average_blood_pressure[] = {
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_3[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_4[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_5[] = {
+    {"effectivePeriod", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_6[] = {
+    {"component", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_7[] = {
+    {"component", NULL},
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_8[] = {
+    {"component", NULL},
+    {"dataAbsentReason", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_9[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"96608-5\"}]}}]"},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_10[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"96608-5\"}]}}]"},
+    {"value[x]", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_11[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"96609-3\"}]}}]"},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_12[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"96609-3\"}]}}]"},
+    {"value[x]", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_13[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_14[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"96608-5\"}]}}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_average_blood_pressure_15[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"96609-3\"}]}}]"},
+};
+static const struct fg_kit_ms ms_us_core_average_blood_pressure[] = {
+    {"status", ms_us_core_average_blood_pressure_0, 1, NULL, -1},
+    {"category", ms_us_core_average_blood_pressure_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_average_blood_pressure_2, 2, NULL, -1},
+    {"code.coding.code", ms_us_core_average_blood_pressure_3, 3, "\"96607-7\"", -1},
+    {"subject", ms_us_core_average_blood_pressure_4, 1, NULL, -1},
+    {"effectivePeriod", ms_us_core_average_blood_pressure_5, 1, NULL, -1},
+    {"component", ms_us_core_average_blood_pressure_6, 1, NULL, -1},
+    {"component.valueQuantity", ms_us_core_average_blood_pressure_7, 2, NULL, -1},
+    {"component.dataAbsentReason", ms_us_core_average_blood_pressure_8, 2, NULL, -1},
+    {"component:systolic.code", ms_us_core_average_blood_pressure_9, 2, NULL, -1},
+    {"component:systolic.value[x]", ms_us_core_average_blood_pressure_10, 2, NULL, -1},
+    {"component:diastolic.code", ms_us_core_average_blood_pressure_11, 2, NULL, -1},
+    {"component:diastolic.value[x]", ms_us_core_average_blood_pressure_12, 2, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_average_blood_pressure_13, 1, NULL, -1},
+    {"Observation.component:systolic", ms_us_core_average_blood_pressure_14, 1, NULL, -1},
+    {"Observation.component:diastolic", ms_us_core_average_blood_pressure_15, 1, NULL, -1},
 };
 static const char *const searches_us_core_average_blood_pressure[] = {
     "patient code",
@@ -436,6 +2461,156 @@ static const struct fg_kit_param params_us_core_blood_pressure[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_8[] = {
+    {"component", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_9[] = {
+    {"component", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_10[] = {
+    {"component", NULL},
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_11[] = {
+    {"component", NULL},
+    {"dataAbsentReason", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_12[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}}]"},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_13[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}}]"},
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_14[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_15[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_16[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_17[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_18[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}}]"},
+    {"dataAbsentReason", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_19[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}}]"},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_20[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}}]"},
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_21[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_22[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_23[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_24[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}}]"},
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_25[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}}]"},
+    {"dataAbsentReason", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_26[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_27[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_blood_pressure_28[] = {
+    {"component", "[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}}]"},
+};
+static const struct fg_kit_ms ms_us_core_blood_pressure[] = {
+    {"status", ms_us_core_blood_pressure_0, 1, NULL, -1},
+    {"category", ms_us_core_blood_pressure_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_blood_pressure_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_blood_pressure_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_blood_pressure_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_us_core_blood_pressure_5, 3, "\"85354-9\"", -1},
+    {"subject", ms_us_core_blood_pressure_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_blood_pressure_7, 1, NULL, -1},
+    {"component", ms_us_core_blood_pressure_8, 1, NULL, -1},
+    {"component.code", ms_us_core_blood_pressure_9, 2, NULL, -1},
+    {"component.valueQuantity", ms_us_core_blood_pressure_10, 2, NULL, -1},
+    {"component.dataAbsentReason", ms_us_core_blood_pressure_11, 2, NULL, -1},
+    {"component:systolic.code", ms_us_core_blood_pressure_12, 2, NULL, -1},
+    {"component:systolic.valueQuantity", ms_us_core_blood_pressure_13, 2, NULL, -1},
+    {"component:systolic.valueQuantity.value", ms_us_core_blood_pressure_14, 3, NULL, -1},
+    {"component:systolic.valueQuantity.unit", ms_us_core_blood_pressure_15, 3, NULL, -1},
+    {"component:systolic.valueQuantity.system", ms_us_core_blood_pressure_16, 3, "\"http://unitsofmeasure.org\"", -1},
+    {"component:systolic.valueQuantity.code", ms_us_core_blood_pressure_17, 3, "\"mm[Hg]\"", -1},
+    {"component:systolic.dataAbsentReason", ms_us_core_blood_pressure_18, 2, NULL, -1},
+    {"component:diastolic.code", ms_us_core_blood_pressure_19, 2, NULL, -1},
+    {"component:diastolic.valueQuantity", ms_us_core_blood_pressure_20, 2, NULL, -1},
+    {"component:diastolic.valueQuantity.value", ms_us_core_blood_pressure_21, 3, NULL, -1},
+    {"component:diastolic.valueQuantity.unit", ms_us_core_blood_pressure_22, 3, NULL, -1},
+    {"component:diastolic.valueQuantity.system", ms_us_core_blood_pressure_23, 3, "\"http://unitsofmeasure.org\"", -1},
+    {"component:diastolic.valueQuantity.code", ms_us_core_blood_pressure_24, 3, "\"mm[Hg]\"", -1},
+    {"component:diastolic.dataAbsentReason", ms_us_core_blood_pressure_25, 2, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_blood_pressure_26, 1, NULL, -1},
+    {"Observation.component:systolic", ms_us_core_blood_pressure_27, 1, NULL, -1},
+    {"Observation.component:diastolic", ms_us_core_blood_pressure_28, 1, NULL, -1},
+};
 static const char *const searches_us_core_blood_pressure[] = {
     "patient code",
     "patient category date",
@@ -448,6 +2623,48 @@ static const struct fg_kit_param params_us_core_observation_clinical_result[] = 
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_2[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_4[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_5[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_6[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_7[] = {
+    {"valueCodeableConcept", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_8[] = {
+    {"valueString", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_observation_clinical_result_9[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"exam\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"therapy\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"imaging\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"procedure\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"vital-signs\"}]},{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"activity\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_observation_clinical_result[] = {
+    {"status", ms_us_core_observation_clinical_result_0, 1, NULL, -1},
+    {"category", ms_us_core_observation_clinical_result_1, 1, NULL, -1},
+    {"code", ms_us_core_observation_clinical_result_2, 1, NULL, -1},
+    {"subject", ms_us_core_observation_clinical_result_3, 1, NULL, -1},
+    {"encounter", ms_us_core_observation_clinical_result_4, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_observation_clinical_result_5, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_observation_clinical_result_6, 1, NULL, -1},
+    {"valueCodeableConcept", ms_us_core_observation_clinical_result_7, 1, NULL, -1},
+    {"valueString", ms_us_core_observation_clinical_result_8, 1, NULL, -1},
+    {"Observation.category:us-core", ms_us_core_observation_clinical_result_9, 1, NULL, -1},
 };
 static const char *const searches_us_core_observation_clinical_result[] = {
     "patient category",
@@ -462,6 +2679,79 @@ static const struct fg_kit_param params_pediatric_bmi_for_age[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_pediatric_bmi_for_age_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_pediatric_bmi_for_age[] = {
+    {"status", ms_pediatric_bmi_for_age_0, 1, NULL, -1},
+    {"category", ms_pediatric_bmi_for_age_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_pediatric_bmi_for_age_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_pediatric_bmi_for_age_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_pediatric_bmi_for_age_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_pediatric_bmi_for_age_5, 3, "\"59576-9\"", -1},
+    {"subject", ms_pediatric_bmi_for_age_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_pediatric_bmi_for_age_7, 1, NULL, -1},
+    {"valueQuantity", ms_pediatric_bmi_for_age_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_pediatric_bmi_for_age_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_pediatric_bmi_for_age_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_pediatric_bmi_for_age_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_pediatric_bmi_for_age_12, 2, "\"%\"", -1},
+    {"Observation.value[x]:valueQuantity", ms_pediatric_bmi_for_age_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_pediatric_bmi_for_age_14, 1, NULL, -1},
+};
 static const char *const searches_pediatric_bmi_for_age[] = {
     "patient code",
     "patient category date",
@@ -474,6 +2764,79 @@ static const struct fg_kit_param params_head_occipital_frontal_circumference_per
     {"date", "date", "effective", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_head_occipital_frontal_circumference_percentile_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_head_occipital_frontal_circumference_percentile[] = {
+    {"status", ms_head_occipital_frontal_circumference_percentile_0, 1, NULL, -1},
+    {"category", ms_head_occipital_frontal_circumference_percentile_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_head_occipital_frontal_circumference_percentile_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_head_occipital_frontal_circumference_percentile_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_head_occipital_frontal_circumference_percentile_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_head_occipital_frontal_circumference_percentile_5, 3, "\"8289-1\"", -1},
+    {"subject", ms_head_occipital_frontal_circumference_percentile_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_head_occipital_frontal_circumference_percentile_7, 1, NULL, -1},
+    {"valueQuantity", ms_head_occipital_frontal_circumference_percentile_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_head_occipital_frontal_circumference_percentile_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_head_occipital_frontal_circumference_percentile_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_head_occipital_frontal_circumference_percentile_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_head_occipital_frontal_circumference_percentile_12, 2, "\"%\"", -1},
+    {"Observation.value[x]:valueQuantity", ms_head_occipital_frontal_circumference_percentile_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_head_occipital_frontal_circumference_percentile_14, 1, NULL, -1},
 };
 static const char *const searches_head_occipital_frontal_circumference_percentile[] = {
     "patient code",
@@ -488,6 +2851,79 @@ static const struct fg_kit_param params_us_core_body_weight[] = {
     {"status", "code", "status", 0, 1, "registered preliminary final amended corrected cancelled entered-in-error unknown"},
     {"_lastUpdated", "date", "meta.lastUpdated", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_body_weight_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_1[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_2[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_3[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_4[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_5[] = {
+    {"code", NULL},
+    {"coding", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_6[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_7[] = {
+    {"effectiveDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_8[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_9[] = {
+    {"valueQuantity", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_10[] = {
+    {"valueQuantity", NULL},
+    {"unit", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_11[] = {
+    {"valueQuantity", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_12[] = {
+    {"valueQuantity", NULL},
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_13[] = {
+    {"valueQuantity", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_body_weight_14[] = {
+    {"category", "[{\"coding\":[{\"code\":\"vital-signs\",\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_body_weight[] = {
+    {"status", ms_us_core_body_weight_0, 1, NULL, -1},
+    {"category", ms_us_core_body_weight_1, 1, NULL, -1},
+    {"category:VSCat.coding", ms_us_core_body_weight_2, 2, NULL, -1},
+    {"category:VSCat.coding.system", ms_us_core_body_weight_3, 3, "\"http://terminology.hl7.org/CodeSystem/observation-category\"", -1},
+    {"category:VSCat.coding.code", ms_us_core_body_weight_4, 3, "\"vital-signs\"", -1},
+    {"code.coding.code", ms_us_core_body_weight_5, 3, "\"29463-7\"", -1},
+    {"subject", ms_us_core_body_weight_6, 1, NULL, -1},
+    {"effectiveDateTime", ms_us_core_body_weight_7, 1, NULL, -1},
+    {"valueQuantity", ms_us_core_body_weight_8, 1, NULL, -1},
+    {"valueQuantity:valueQuantity.value", ms_us_core_body_weight_9, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.unit", ms_us_core_body_weight_10, 2, NULL, -1},
+    {"valueQuantity:valueQuantity.system", ms_us_core_body_weight_11, 2, "\"http://unitsofmeasure.org\"", -1},
+    {"valueQuantity:valueQuantity.code", ms_us_core_body_weight_12, 2, NULL, -1},
+    {"Observation.value[x]:valueQuantity", ms_us_core_body_weight_13, 1, NULL, -1},
+    {"Observation.category:VSCat", ms_us_core_body_weight_14, 1, NULL, -1},
+};
 static const char *const searches_us_core_body_weight[] = {
     "patient code",
     "patient category date",
@@ -496,6 +2932,77 @@ static const char *const searches_us_core_body_weight[] = {
 static const struct fg_kit_param params_us_core_organization[] = {
     {"address", "Address", "address", 0, 0, ""},
     {"name", "string", "name alias", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_0[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_1[] = {
+    {"identifier", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_2[] = {
+    {"identifier", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_3[] = {
+    {"active", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_4[] = {
+    {"name", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_5[] = {
+    {"telecom", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_6[] = {
+    {"telecom", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_7[] = {
+    {"telecom", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_8[] = {
+    {"address", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_9[] = {
+    {"address", NULL},
+    {"line", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_10[] = {
+    {"address", NULL},
+    {"city", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_11[] = {
+    {"address", NULL},
+    {"state", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_12[] = {
+    {"address", NULL},
+    {"postalCode", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_13[] = {
+    {"address", NULL},
+    {"country", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_organization_14[] = {
+    {"identifier", "[{\"system\":\"http://hl7.org/fhir/sid/us-npi\"}]"},
+};
+static const struct fg_kit_ms ms_us_core_organization[] = {
+    {"identifier", ms_us_core_organization_0, 1, NULL, -1},
+    {"identifier.system", ms_us_core_organization_1, 2, NULL, -1},
+    {"identifier.value", ms_us_core_organization_2, 2, NULL, -1},
+    {"active", ms_us_core_organization_3, 1, NULL, -1},
+    {"name", ms_us_core_organization_4, 1, NULL, -1},
+    {"telecom", ms_us_core_organization_5, 1, NULL, -1},
+    {"telecom.system", ms_us_core_organization_6, 2, NULL, -1},
+    {"telecom.value", ms_us_core_organization_7, 2, NULL, -1},
+    {"address", ms_us_core_organization_8, 1, NULL, -1},
+    {"address.line", ms_us_core_organization_9, 2, NULL, -1},
+    {"address.city", ms_us_core_organization_10, 2, NULL, -1},
+    {"address.state", ms_us_core_organization_11, 2, NULL, -1},
+    {"address.postalCode", ms_us_core_organization_12, 2, NULL, -1},
+    {"address.country", ms_us_core_organization_13, 2, NULL, -1},
+    {"Organization.identifier:NPI", ms_us_core_organization_14, 1, NULL, -1},
 };
 static const char *const searches_us_core_organization[] = {
     "address",
@@ -510,6 +3017,143 @@ static const struct fg_kit_param params_us_core_patient[] = {
     {"gender", "code", "gender", 0, 0, ""},
     {"death-date", "date", "deceasedDateTime", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_patient_0[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_1[] = {
+    {"identifier", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_2[] = {
+    {"identifier", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_3[] = {
+    {"name", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_4[] = {
+    {"name", NULL},
+    {"use", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_5[] = {
+    {"name", NULL},
+    {"family", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_6[] = {
+    {"name", NULL},
+    {"given", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_7[] = {
+    {"name", NULL},
+    {"suffix", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_8[] = {
+    {"name", NULL},
+    {"period", NULL},
+    {"end", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_9[] = {
+    {"telecom", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_10[] = {
+    {"telecom", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_11[] = {
+    {"telecom", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_12[] = {
+    {"telecom", NULL},
+    {"use", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_13[] = {
+    {"gender", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_14[] = {
+    {"birthDate", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_15[] = {
+    {"deceasedDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_16[] = {
+    {"address", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_17[] = {
+    {"address", NULL},
+    {"use", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_18[] = {
+    {"address", NULL},
+    {"line", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_19[] = {
+    {"address", NULL},
+    {"city", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_20[] = {
+    {"address", NULL},
+    {"state", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_21[] = {
+    {"address", NULL},
+    {"postalCode", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_22[] = {
+    {"address", NULL},
+    {"period", NULL},
+    {"end", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_23[] = {
+    {"communication", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_24[] = {
+    {"communication", NULL},
+    {"language", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_25[] = {
+    {"extension", "[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race\"}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_26[] = {
+    {"extension", "[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity\"}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_27[] = {
+    {"extension", "[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-tribal-affiliation\"}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_patient_28[] = {
+    {"extension", "[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-sex\"}]"},
+};
+static const struct fg_kit_ms ms_us_core_patient[] = {
+    {"identifier", ms_us_core_patient_0, 1, NULL, -1},
+    {"identifier.system", ms_us_core_patient_1, 2, NULL, -1},
+    {"identifier.value", ms_us_core_patient_2, 2, NULL, -1},
+    {"name", ms_us_core_patient_3, 1, NULL, -1},
+    {"name.use", ms_us_core_patient_4, 2, "\"old\"", 1},
+    {"name.family", ms_us_core_patient_5, 2, NULL, -1},
+    {"name.given", ms_us_core_patient_6, 2, NULL, -1},
+    {"name.suffix", ms_us_core_patient_7, 2, NULL, -1},
+    {"name.period.end", ms_us_core_patient_8, 3, NULL, 1},
+    {"telecom", ms_us_core_patient_9, 1, NULL, -1},
+    {"telecom.system", ms_us_core_patient_10, 2, NULL, -1},
+    {"telecom.value", ms_us_core_patient_11, 2, NULL, -1},
+    {"telecom.use", ms_us_core_patient_12, 2, NULL, -1},
+    {"gender", ms_us_core_patient_13, 1, NULL, -1},
+    {"birthDate", ms_us_core_patient_14, 1, NULL, -1},
+    {"deceasedDateTime", ms_us_core_patient_15, 1, NULL, -1},
+    {"address", ms_us_core_patient_16, 1, NULL, -1},
+    {"address.use", ms_us_core_patient_17, 2, "\"old\"", 0},
+    {"address.line", ms_us_core_patient_18, 2, NULL, -1},
+    {"address.city", ms_us_core_patient_19, 2, NULL, -1},
+    {"address.state", ms_us_core_patient_20, 2, NULL, -1},
+    {"address.postalCode", ms_us_core_patient_21, 2, NULL, -1},
+    {"address.period.end", ms_us_core_patient_22, 3, NULL, 0},
+    {"communication", ms_us_core_patient_23, 1, NULL, -1},
+    {"communication.language", ms_us_core_patient_24, 2, NULL, -1},
+    {"Patient.extension:race", ms_us_core_patient_25, 1, NULL, -1},
+    {"Patient.extension:ethnicity", ms_us_core_patient_26, 1, NULL, -1},
+    {"Patient.extension:tribalAffiliation", ms_us_core_patient_27, 1, NULL, -1},
+    {"Patient.extension:sex", ms_us_core_patient_28, 1, NULL, -1},
+};
 static const char *const searches_us_core_patient[] = {
     "_id",
     "identifier",
@@ -522,6 +3166,49 @@ static const struct fg_kit_param params_us_core_practitioner[] = {
     {"identifier", "Identifier", "identifier", 0, 0, ""},
     {"name", "HumanName", "name", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_practitioner_0[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitioner_1[] = {
+    {"identifier", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitioner_2[] = {
+    {"identifier", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitioner_3[] = {
+    {"name", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitioner_4[] = {
+    {"name", NULL},
+    {"family", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitioner_5[] = {
+    {"telecom", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitioner_6[] = {
+    {"telecom", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitioner_7[] = {
+    {"telecom", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitioner_8[] = {
+    {"identifier", "[{\"system\":\"http://hl7.org/fhir/sid/us-npi\"}]"},
+};
+static const struct fg_kit_ms ms_us_core_practitioner[] = {
+    {"identifier", ms_us_core_practitioner_0, 1, NULL, -1},
+    {"identifier.system", ms_us_core_practitioner_1, 2, NULL, -1},
+    {"identifier.value", ms_us_core_practitioner_2, 2, NULL, -1},
+    {"name", ms_us_core_practitioner_3, 1, NULL, -1},
+    {"name.family", ms_us_core_practitioner_4, 2, NULL, -1},
+    {"telecom", ms_us_core_practitioner_5, 1, NULL, -1},
+    {"telecom.system", ms_us_core_practitioner_6, 2, NULL, -1},
+    {"telecom.value", ms_us_core_practitioner_7, 2, NULL, -1},
+    {"Practitioner.identifier:NPI", ms_us_core_practitioner_8, 1, NULL, -1},
+};
 static const char *const searches_us_core_practitioner[] = {
     "identifier",
     "name",
@@ -529,6 +3216,46 @@ static const char *const searches_us_core_practitioner[] = {
 static const struct fg_kit_param params_us_core_practitionerrole[] = {
     {"practitioner", "Reference", "practitioner", 0, 0, ""},
     {"specialty", "CodeableConcept", "specialty", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_0[] = {
+    {"practitioner", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_1[] = {
+    {"organization", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_2[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_3[] = {
+    {"specialty", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_4[] = {
+    {"location", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_5[] = {
+    {"telecom", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_6[] = {
+    {"telecom", NULL},
+    {"system", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_7[] = {
+    {"telecom", NULL},
+    {"value", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_practitionerrole_8[] = {
+    {"endpoint", NULL},
+};
+static const struct fg_kit_ms ms_us_core_practitionerrole[] = {
+    {"practitioner", ms_us_core_practitionerrole_0, 1, NULL, -1},
+    {"organization", ms_us_core_practitionerrole_1, 1, NULL, -1},
+    {"code", ms_us_core_practitionerrole_2, 1, NULL, -1},
+    {"specialty", ms_us_core_practitionerrole_3, 1, NULL, -1},
+    {"location", ms_us_core_practitionerrole_4, 1, NULL, -1},
+    {"telecom", ms_us_core_practitionerrole_5, 1, NULL, -1},
+    {"telecom.system", ms_us_core_practitionerrole_6, 2, NULL, -1},
+    {"telecom.value", ms_us_core_practitionerrole_7, 2, NULL, -1},
+    {"endpoint", ms_us_core_practitionerrole_8, 1, NULL, -1},
 };
 static const char *const searches_us_core_practitionerrole[] = {
     "practitioner",
@@ -540,9 +3267,95 @@ static const struct fg_kit_param params_us_core_procedure[] = {
     {"date", "date", "performed", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "preparation in-progress not-done on-hold stopped completed entered-in-error unknown"},
 };
+static const struct fg_kit_ms_step ms_us_core_procedure_0[] = {
+    {"basedOn", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_procedure_1[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_procedure_2[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_procedure_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_procedure_4[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_procedure_5[] = {
+    {"performedDateTime", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_procedure_6[] = {
+    {"reasonCode", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_procedure_7[] = {
+    {"reasonReference", NULL},
+};
+static const struct fg_kit_ms ms_us_core_procedure[] = {
+    {"basedOn", ms_us_core_procedure_0, 1, NULL, -1},
+    {"status", ms_us_core_procedure_1, 1, NULL, -1},
+    {"code", ms_us_core_procedure_2, 1, NULL, -1},
+    {"subject", ms_us_core_procedure_3, 1, NULL, -1},
+    {"encounter", ms_us_core_procedure_4, 1, NULL, -1},
+    {"performedDateTime", ms_us_core_procedure_5, 1, NULL, -1},
+    {"reasonCode", ms_us_core_procedure_6, 1, NULL, 0},
+    {"reasonReference", ms_us_core_procedure_7, 1, NULL, 0},
+};
 static const char *const searches_us_core_procedure[] = {
     "patient",
     "patient date",
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_0[] = {
+    {"target", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_1[] = {
+    {"target", NULL},
+    {"reference", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_2[] = {
+    {"recorded", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_3[] = {
+    {"agent", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_4[] = {
+    {"agent", NULL},
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_5[] = {
+    {"agent", NULL},
+    {"who", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_6[] = {
+    {"agent", NULL},
+    {"onBehalfOf", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_7[] = {
+    {"agent", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/provenance-participant-type\",\"code\":\"author\"}]}}]"},
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_8[] = {
+    {"agent", "[{\"type\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-provenance-participant-type\",\"code\":\"transmitter\"}]}}]"},
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_9[] = {
+    {"agent", "[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/provenance-participant-type\",\"code\":\"author\"}]}}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_provenance_10[] = {
+    {"agent", "[{\"type\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-provenance-participant-type\",\"code\":\"transmitter\"}]}}]"},
+};
+static const struct fg_kit_ms ms_us_core_provenance[] = {
+    {"target", ms_us_core_provenance_0, 1, NULL, -1},
+    {"target.reference", ms_us_core_provenance_1, 2, NULL, -1},
+    {"recorded", ms_us_core_provenance_2, 1, NULL, -1},
+    {"agent", ms_us_core_provenance_3, 1, NULL, -1},
+    {"agent.type", ms_us_core_provenance_4, 2, NULL, -1},
+    {"agent.who", ms_us_core_provenance_5, 2, NULL, -1},
+    {"agent.onBehalfOf", ms_us_core_provenance_6, 2, NULL, -1},
+    {"agent:ProvenanceAuthor.type", ms_us_core_provenance_7, 2, NULL, -1},
+    {"agent:ProvenanceTransmitter.type", ms_us_core_provenance_8, 2, NULL, -1},
+    {"Provenance.agent:ProvenanceAuthor", ms_us_core_provenance_9, 1, NULL, -1},
+    {"Provenance.agent:ProvenanceTransmitter", ms_us_core_provenance_10, 1, NULL, -1},
 };
 static const struct fg_kit_param params_us_core_questionnaireresponse[] = {
     {"_id", "http://hl7.org/fhirpath/System.String", "id", 0, 0, ""},
@@ -550,6 +3363,90 @@ static const struct fg_kit_param params_us_core_questionnaireresponse[] = {
     {"questionnaire", "canonical", "questionnaire", 0, 0, ""},
     {"authored", "dateTime", "authored", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "in-progress completed amended entered-in-error stopped"},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_0[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_1[] = {
+    {"questionnaire", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_2[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_4[] = {
+    {"authored", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_5[] = {
+    {"author", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_6[] = {
+    {"item", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_7[] = {
+    {"item", NULL},
+    {"linkId", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_8[] = {
+    {"item", NULL},
+    {"text", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_9[] = {
+    {"item", NULL},
+    {"answer", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_10[] = {
+    {"item", NULL},
+    {"answer", NULL},
+    {"valueDecimal", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_11[] = {
+    {"item", NULL},
+    {"answer", NULL},
+    {"valueString", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_12[] = {
+    {"item", NULL},
+    {"answer", NULL},
+    {"valueCoding", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_13[] = {
+    {"item", NULL},
+    {"answer", NULL},
+    {"item", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_14[] = {
+    {"item", NULL},
+    {"item", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_15[] = {
+    {"questionnaire", NULL},
+    {"extension", "[{\"url\":\"http://hl7.org/fhir/StructureDefinition/display\"}]"},
+};
+static const struct fg_kit_ms_step ms_us_core_questionnaireresponse_16[] = {
+    {"questionnaire", NULL},
+    {"extension", "[{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-extension-questionnaire-uri\"}]"},
+};
+static const struct fg_kit_ms ms_us_core_questionnaireresponse[] = {
+    {"identifier", ms_us_core_questionnaireresponse_0, 1, NULL, -1},
+    {"questionnaire", ms_us_core_questionnaireresponse_1, 1, NULL, -1},
+    {"status", ms_us_core_questionnaireresponse_2, 1, NULL, -1},
+    {"subject", ms_us_core_questionnaireresponse_3, 1, NULL, -1},
+    {"authored", ms_us_core_questionnaireresponse_4, 1, NULL, -1},
+    {"author", ms_us_core_questionnaireresponse_5, 1, NULL, -1},
+    {"item", ms_us_core_questionnaireresponse_6, 1, NULL, -1},
+    {"item.linkId", ms_us_core_questionnaireresponse_7, 2, NULL, -1},
+    {"item.text", ms_us_core_questionnaireresponse_8, 2, NULL, -1},
+    {"item.answer", ms_us_core_questionnaireresponse_9, 2, NULL, -1},
+    {"item.answer.valueDecimal", ms_us_core_questionnaireresponse_10, 3, NULL, -1},
+    {"item.answer.valueString", ms_us_core_questionnaireresponse_11, 3, NULL, -1},
+    {"item.answer.valueCoding", ms_us_core_questionnaireresponse_12, 3, NULL, -1},
+    {"item.answer.item", ms_us_core_questionnaireresponse_13, 3, NULL, -1},
+    {"item.item", ms_us_core_questionnaireresponse_14, 2, NULL, -1},
+    {"QuestionnaireResponse.questionnaire.extension:questionnaireDisplay", ms_us_core_questionnaireresponse_15, 2, NULL, -1},
+    {"QuestionnaireResponse.questionnaire.extension:url", ms_us_core_questionnaireresponse_16, 2, NULL, -1},
 };
 static const char *const searches_us_core_questionnaireresponse[] = {
     "patient",
@@ -559,6 +3456,32 @@ static const struct fg_kit_param params_us_core_relatedperson[] = {
     {"_id", "http://hl7.org/fhirpath/System.String", "id", 0, 0, ""},
     {"name", "HumanName", "name", 0, 0, ""},
     {"patient", "Reference", "patient", 0, 0, ""},
+};
+static const struct fg_kit_ms_step ms_us_core_relatedperson_0[] = {
+    {"active", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_relatedperson_1[] = {
+    {"patient", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_relatedperson_2[] = {
+    {"relationship", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_relatedperson_3[] = {
+    {"name", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_relatedperson_4[] = {
+    {"telecom", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_relatedperson_5[] = {
+    {"address", NULL},
+};
+static const struct fg_kit_ms ms_us_core_relatedperson[] = {
+    {"active", ms_us_core_relatedperson_0, 1, NULL, -1},
+    {"patient", ms_us_core_relatedperson_1, 1, NULL, -1},
+    {"relationship", ms_us_core_relatedperson_2, 1, NULL, -1},
+    {"name", ms_us_core_relatedperson_3, 1, NULL, -1},
+    {"telecom", ms_us_core_relatedperson_4, 1, NULL, -1},
+    {"address", ms_us_core_relatedperson_5, 1, NULL, -1},
 };
 static const char *const searches_us_core_relatedperson[] = {
     "_id",
@@ -571,6 +3494,56 @@ static const struct fg_kit_param params_us_core_servicerequest[] = {
     {"authored", "dateTime", "authoredOn", FG_KIT_GT | FG_KIT_GE | FG_KIT_LT | FG_KIT_LE, 0, ""},
     {"status", "code", "status", 0, 1, "draft active on-hold revoked completed entered-in-error unknown"},
 };
+static const struct fg_kit_ms_step ms_us_core_servicerequest_0[] = {
+    {"status", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_1[] = {
+    {"intent", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_2[] = {
+    {"category", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_3[] = {
+    {"code", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_4[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_5[] = {
+    {"encounter", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_6[] = {
+    {"occurrencePeriod", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_7[] = {
+    {"authoredOn", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_8[] = {
+    {"requester", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_9[] = {
+    {"reasonCode", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_10[] = {
+    {"reasonReference", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_servicerequest_11[] = {
+    {"category", "[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"sdoh\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"functional-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"disability-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"cognitive-status\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"treatment-intervention-preference\"}]},{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/us-core-category\",\"code\":\"care-experience-preference\"}]},{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"386053000\"}]},{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"410606002\"}]},{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"108252007\"}]},{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"363679005\"}]},{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"409063005\"}]},{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"409073007\"}]},{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"387713003\"}]}]"},
+};
+static const struct fg_kit_ms ms_us_core_servicerequest[] = {
+    {"status", ms_us_core_servicerequest_0, 1, NULL, -1},
+    {"intent", ms_us_core_servicerequest_1, 1, NULL, -1},
+    {"category", ms_us_core_servicerequest_2, 1, NULL, -1},
+    {"code", ms_us_core_servicerequest_3, 1, NULL, -1},
+    {"subject", ms_us_core_servicerequest_4, 1, NULL, -1},
+    {"encounter", ms_us_core_servicerequest_5, 1, NULL, -1},
+    {"occurrencePeriod", ms_us_core_servicerequest_6, 1, NULL, -1},
+    {"authoredOn", ms_us_core_servicerequest_7, 1, NULL, -1},
+    {"requester", ms_us_core_servicerequest_8, 1, NULL, -1},
+    {"reasonCode", ms_us_core_servicerequest_9, 1, NULL, 0},
+    {"reasonReference", ms_us_core_servicerequest_10, 1, NULL, 0},
+    {"ServiceRequest.category:us-core", ms_us_core_servicerequest_11, 1, NULL, -1},
+};
 static const char *const searches_us_core_servicerequest[] = {
     "patient",
     "_id",
@@ -582,6 +3555,37 @@ static const struct fg_kit_param params_us_core_specimen[] = {
     {"_id", "http://hl7.org/fhirpath/System.String", "id", 0, 0, ""},
     {"patient", "Reference", "subject", 0, 0, ""},
 };
+static const struct fg_kit_ms_step ms_us_core_specimen_0[] = {
+    {"identifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_specimen_1[] = {
+    {"accessionIdentifier", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_specimen_2[] = {
+    {"type", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_specimen_3[] = {
+    {"subject", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_specimen_4[] = {
+    {"collection", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_specimen_5[] = {
+    {"collection", NULL},
+    {"bodySite", NULL},
+};
+static const struct fg_kit_ms_step ms_us_core_specimen_6[] = {
+    {"condition", NULL},
+};
+static const struct fg_kit_ms ms_us_core_specimen[] = {
+    {"identifier", ms_us_core_specimen_0, 1, NULL, -1},
+    {"accessionIdentifier", ms_us_core_specimen_1, 1, NULL, -1},
+    {"type", ms_us_core_specimen_2, 1, NULL, -1},
+    {"subject", ms_us_core_specimen_3, 1, NULL, -1},
+    {"collection", ms_us_core_specimen_4, 1, NULL, -1},
+    {"collection.bodySite", ms_us_core_specimen_5, 2, NULL, -1},
+    {"condition", ms_us_core_specimen_6, 1, NULL, -1},
+};
 static const char *const searches_us_core_specimen[] = {
     "_id",
 };
@@ -590,207 +3594,258 @@ const struct fg_kit_group fg_kit_groups[] = {
     {"us_core_allergyintolerance", "AllergyIntolerance", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance", 1, 0,
      searches_us_core_allergyintolerance, 1, params_us_core_allergyintolerance, 2,
      "", "Provenance:target", "",
-     "patient"},
+     "patient",
+     ms_us_core_allergyintolerance, 6},
     {"us_core_careplan", "CarePlan", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-careplan", 1, 0,
      searches_us_core_careplan, 1, params_us_core_careplan, 4,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_careplan, 8},
     {"us_core_careteam", "CareTeam", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-careteam", 1, 0,
      searches_us_core_careteam, 1, params_us_core_careteam, 3,
      "CareTeam:participant:PractitionerRole CareTeam:participant:Practitioner CareTeam:participant:Patient CareTeam:participant:RelatedPerson", "Provenance:target", "",
-     "subject participant.member"},
+     "subject participant.member",
+     ms_us_core_careteam, 5},
     {"us_core_condition_encounter_diagnosis", "Condition", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-encounter-diagnosis", 1, 0,
      searches_us_core_condition_encounter_diagnosis, 2, params_us_core_condition_encounter_diagnosis, 10,
      "", "Provenance:target", "",
-     "subject encounter"},
+     "subject encounter",
+     ms_us_core_condition_encounter_diagnosis, 7},
     {"us_core_condition_problems_health_concerns", "Condition", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns", 1, 0,
      searches_us_core_condition_problems_health_concerns, 2, params_us_core_condition_problems_health_concerns, 10,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_condition_problems_health_concerns, 13},
     {"us_core_coverage", "Coverage", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-coverage", 1, 0,
      searches_us_core_coverage, 1, params_us_core_coverage, 1,
      "", "Provenance:target", "",
-     "beneficiary payor"},
+     "beneficiary payor",
+     ms_us_core_coverage, 16},
     {"us_core_implantable_device", "Device", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-implantable-device", 1, 0,
      searches_us_core_implantable_device, 1, params_us_core_implantable_device, 3,
      "", "Provenance:target", "",
-     "patient"},
+     "patient",
+     ms_us_core_implantable_device, 10},
     {"us_core_diagnosticreport_note", "DiagnosticReport", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-diagnosticreport-note", 1, 0,
      searches_us_core_diagnosticreport_note, 4, params_us_core_diagnosticreport_note, 6,
      "", "Provenance:target", "",
-     "subject encounter performer result"},
+     "subject encounter performer result",
+     ms_us_core_diagnosticreport_note, 13},
     {"us_core_diagnosticreport_lab", "DiagnosticReport", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-diagnosticreport-lab", 1, 0,
      searches_us_core_diagnosticreport_lab, 4, params_us_core_diagnosticreport_lab, 6,
      "", "Provenance:target", "",
-     "subject encounter performer result"},
+     "subject encounter performer result",
+     ms_us_core_diagnosticreport_lab, 12},
     {"us_core_documentreference", "DocumentReference", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-documentreference", 1, 0,
      searches_us_core_documentreference, 5, params_us_core_documentreference, 7,
      "", "Provenance:target", "docref",
-     "subject author context.encounter"},
+     "subject author context.encounter",
+     ms_us_core_documentreference, 17},
     {"us_core_encounter", "Encounter", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter", 1, 0,
      searches_us_core_encounter, 3, params_us_core_encounter, 10,
      "", "Provenance:target", "",
-     "subject participant.individual reasonReference location.location serviceProvider"},
+     "subject participant.individual reasonReference location.location serviceProvider",
+     ms_us_core_encounter, 21},
     {"us_core_goal", "Goal", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-goal", 1, 0,
      searches_us_core_goal, 1, params_us_core_goal, 4,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_goal, 6},
     {"us_core_immunization", "Immunization", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-immunization", 1, 0,
      searches_us_core_immunization, 1, params_us_core_immunization, 3,
      "", "Provenance:target", "",
-     "patient encounter location"},
+     "patient encounter location",
+     ms_us_core_immunization, 8},
     {"us_core_location", "Location", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-location", 1, 1,
      searches_us_core_location, 2, params_us_core_location, 5,
      "", "", "",
-     "managingOrganization"},
+     "managingOrganization",
+     ms_us_core_location, 11},
     {"us_core_medication", "Medication", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medication", 1, 1,
      NULL, 0, NULL, 0,
      "", "", "",
-     ""},
+     "",
+     ms_us_core_medication, 1},
     {"us_core_medicationdispense", "MedicationDispense", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationdispense", 1, 0,
      searches_us_core_medicationdispense, 1, params_us_core_medicationdispense, 3,
      "MedicationDispense:medication", "Provenance:target", "",
-     "subject context performer.actor authorizingPrescription"},
+     "subject context performer.actor authorizingPrescription",
+     ms_us_core_medicationdispense, 15},
     {"us_core_medicationrequest", "MedicationRequest", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest", 1, 0,
      searches_us_core_medicationrequest, 2, params_us_core_medicationrequest, 5,
      "MedicationRequest:medication", "Provenance:target", "",
-     "reportedReference subject encounter requester"},
+     "reportedReference subject encounter requester",
+     ms_us_core_medicationrequest, 22},
     {"us_core_observation_lab", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab", 1, 0,
      searches_us_core_observation_lab, 3, params_us_core_observation_lab, 6,
      "", "Provenance:target", "",
-     "subject encounter specimen"},
+     "subject encounter specimen",
+     ms_us_core_observation_lab, 15},
     {"us_core_observation_pregnancystatus", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-pregnancystatus", 1, 0,
      searches_us_core_observation_pregnancystatus, 3, params_us_core_observation_pregnancystatus, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_observation_pregnancystatus, 7},
     {"us_core_observation_pregnancyintent", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-pregnancyintent", 1, 0,
      searches_us_core_observation_pregnancyintent, 3, params_us_core_observation_pregnancyintent, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_observation_pregnancyintent, 7},
     {"us_core_observation_occupation", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-occupation", 1, 0,
      searches_us_core_observation_occupation, 3, params_us_core_observation_occupation, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_observation_occupation, 11},
     {"us_core_respiratory_rate", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-respiratory-rate", 1, 0,
      searches_us_core_respiratory_rate, 3, params_us_core_respiratory_rate, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_respiratory_rate, 15},
     {"us_core_simple_observation", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-simple-observation", 0, 0,
      searches_us_core_simple_observation, 3, params_us_core_simple_observation, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_simple_observation, 12},
     {"us_core_treatment_intervention_preference", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-treatment-intervention-preference", 1, 0,
      searches_us_core_treatment_intervention_preference, 3, params_us_core_treatment_intervention_preference, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_treatment_intervention_preference, 8},
     {"us_core_care_experience_preference", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-care-experience-preference", 1, 0,
      searches_us_core_care_experience_preference, 3, params_us_core_care_experience_preference, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_care_experience_preference, 8},
     {"us_core_heart_rate", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate", 1, 0,
      searches_us_core_heart_rate, 3, params_us_core_heart_rate, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_heart_rate, 15},
     {"us_core_body_temperature", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-temperature", 1, 0,
      searches_us_core_body_temperature, 3, params_us_core_body_temperature, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_body_temperature, 15},
     {"pediatric_weight_for_height", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/pediatric-weight-for-height", 1, 0,
      searches_pediatric_weight_for_height, 3, params_pediatric_weight_for_height, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_pediatric_weight_for_height, 15},
     {"us_core_pulse_oximetry", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-pulse-oximetry", 1, 0,
      searches_us_core_pulse_oximetry, 3, params_us_core_pulse_oximetry, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_pulse_oximetry, 35},
     {"us_core_smokingstatus", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-smokingstatus", 1, 0,
      searches_us_core_smokingstatus, 3, params_us_core_smokingstatus, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_smokingstatus, 9},
     {"us_core_observation_sexual_orientation", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-sexual-orientation", 0, 0,
      searches_us_core_observation_sexual_orientation, 3, params_us_core_observation_sexual_orientation, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_observation_sexual_orientation, 5},
     {"us_core_head_circumference", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-head-circumference", 1, 0,
      searches_us_core_head_circumference, 3, params_us_core_head_circumference, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_head_circumference, 15},
     {"us_core_body_height", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-height", 1, 0,
      searches_us_core_body_height, 3, params_us_core_body_height, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_body_height, 15},
     {"us_core_bmi", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-bmi", 1, 0,
      searches_us_core_bmi, 3, params_us_core_bmi, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_bmi, 15},
     {"us_core_observation_screening_assessment", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-screening-assessment", 1, 0,
      searches_us_core_observation_screening_assessment, 3, params_us_core_observation_screening_assessment, 6,
      "", "Provenance:target", "",
-     "subject hasMember derivedFrom"},
+     "subject hasMember derivedFrom",
+     ms_us_core_observation_screening_assessment, 13},
     {"us_core_average_blood_pressure", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-average-blood-pressure", 1, 0,
      searches_us_core_average_blood_pressure, 3, params_us_core_average_blood_pressure, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_average_blood_pressure, 16},
     {"us_core_blood_pressure", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-blood-pressure", 1, 0,
      searches_us_core_blood_pressure, 3, params_us_core_blood_pressure, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_blood_pressure, 29},
     {"us_core_observation_clinical_result", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-clinical-result", 1, 0,
      searches_us_core_observation_clinical_result, 3, params_us_core_observation_clinical_result, 6,
      "", "Provenance:target", "",
-     "subject encounter"},
+     "subject encounter",
+     ms_us_core_observation_clinical_result, 10},
     {"pediatric_bmi_for_age", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/pediatric-bmi-for-age", 1, 0,
      searches_pediatric_bmi_for_age, 3, params_pediatric_bmi_for_age, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_pediatric_bmi_for_age, 15},
     {"head_occipital_frontal_circumference_percentile", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/head-occipital-frontal-circumference-percentile", 1, 0,
      searches_head_occipital_frontal_circumference_percentile, 3, params_head_occipital_frontal_circumference_percentile, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_head_occipital_frontal_circumference_percentile, 15},
     {"us_core_body_weight", "Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-weight", 1, 0,
      searches_us_core_body_weight, 3, params_us_core_body_weight, 6,
      "", "Provenance:target", "",
-     "subject"},
+     "subject",
+     ms_us_core_body_weight, 15},
     {"us_core_organization", "Organization", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization", 1, 1,
      searches_us_core_organization, 2, params_us_core_organization, 2,
      "", "", "",
-     ""},
+     "",
+     ms_us_core_organization, 15},
     {"us_core_patient", "Patient", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient", 1, 0,
      searches_us_core_patient, 5, params_us_core_patient, 7,
      "", "Provenance:target", "",
-     ""},
+     "",
+     ms_us_core_patient, 29},
     {"us_core_practitioner", "Practitioner", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitioner", 1, 1,
      searches_us_core_practitioner, 2, params_us_core_practitioner, 3,
      "", "", "",
-     ""},
+     "",
+     ms_us_core_practitioner, 9},
     {"us_core_practitionerrole", "PractitionerRole", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitionerrole", 0, 1,
      searches_us_core_practitionerrole, 2, params_us_core_practitionerrole, 2,
      "PractitionerRole:endpoint PractitionerRole:practitioner", "", "",
-     "practitioner organization location"},
+     "practitioner organization location",
+     ms_us_core_practitionerrole, 9},
     {"us_core_procedure", "Procedure", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure", 1, 0,
      searches_us_core_procedure, 2, params_us_core_procedure, 4,
      "", "Provenance:target", "",
-     "subject encounter"},
+     "subject encounter",
+     ms_us_core_procedure, 8},
     {"us_core_provenance", "Provenance", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-provenance", 1, 1,
      NULL, 0, NULL, 0,
      "", "", "",
-     "agent.who agent.onBehalfOf"},
+     "agent.who agent.onBehalfOf",
+     ms_us_core_provenance, 11},
     {"us_core_questionnaireresponse", "QuestionnaireResponse", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-questionnaireresponse", 0, 0,
      searches_us_core_questionnaireresponse, 2, params_us_core_questionnaireresponse, 5,
      "", "Provenance:target", "",
-     "subject author"},
+     "subject author",
+     ms_us_core_questionnaireresponse, 17},
     {"us_core_relatedperson", "RelatedPerson", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-relatedperson", 1, 1,
      searches_us_core_relatedperson, 1, params_us_core_relatedperson, 3,
      "", "Provenance:target", "",
-     "patient"},
+     "patient",
+     ms_us_core_relatedperson, 6},
     {"us_core_servicerequest", "ServiceRequest", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-servicerequest", 1, 0,
      searches_us_core_servicerequest, 5, params_us_core_servicerequest, 6,
      "", "Provenance:target", "",
-     "subject encounter requester"},
+     "subject encounter requester",
+     ms_us_core_servicerequest, 12},
     {"us_core_specimen", "Specimen", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-specimen", 1, 1,
      searches_us_core_specimen, 1, params_us_core_specimen, 2,
      "", "", "",
-     "subject"},
+     "subject",
+     ms_us_core_specimen, 7},
 };
 const size_t fg_kit_groups_len = sizeof fg_kit_groups / sizeof fg_kit_groups[0];
 

@@ -33,6 +33,25 @@ struct fg_kit_param {
     const char *values;      /* fixed values the kit iterates over ("" = none) */
 };
 
+/* A Must Support item (checklist M-2) as steps below the resource: each
+ * step names a child element ("effective[x]" = any effective<Type>) and,
+ * for a slice, a JSON array of alternative patterns one of which the child
+ * must contain. fixed: JSON the last step's value must equal, or NULL.
+ * choice >= 0: items of the group with the same choice count as shown when
+ * any of them is (reasonCode or reasonReference). */
+struct fg_kit_ms_step {
+    const char *name;
+    const char *match;
+};
+
+struct fg_kit_ms {
+    const char *label;       /* the kit's path, slice id or extension id */
+    const struct fg_kit_ms_step *steps;
+    size_t n_steps;
+    const char *fixed;
+    int choice;
+};
+
 struct fg_kit_group {
     const char *name;        /* "us_core_heart_rate" */
     const char *resource;    /* "Observation" */
@@ -47,6 +66,8 @@ struct fg_kit_group {
     const char *revincludes; /* "Provenance:target" */
     const char *operations;  /* SHALL operations: "docref" */
     const char *references;  /* Must Support reference paths: "subject encounter" */
+    const struct fg_kit_ms *ms; /* Must Support elements, slices, extensions */
+    size_t n_ms;
 };
 
 struct fg_kit_cap_param {

@@ -49,6 +49,100 @@ function loadCapability() {
 const strip = (k) => k.replace(/^:/, '');
 const expectation = (node) => (node?.extension || []).find((e) => e.url.endsWith('capabilitystatement-expectation'))?.valueCode || 'MAY';
 
+// ---- Must Support items as steps a walker can follow --------------------------------------
+// Each item: {label, steps: [{name, match}], fixed, choice}. A step names a
+// child element ("effective[x]" = any effective<Type>); match, when set, is
+// a JSON array of alternative patterns one of which the child must contain
+// (a slice's discriminator). fixed: the JSON value the last step must equal.
+// choice: items with the same number count as shown when any of them is.
+
+function setPath(obj, path, value) {
+  const segs = path.split('.').filter(Boolean);
+  if (!segs.length) return Object.assign(obj, value);
+  let cur = obj;
+  segs.forEach((seg, i) => {
+    const last = i === segs.length - 1;
+    const next = last ? value : {};
+    if (seg === 'coding') {
+      cur[seg] ??= [{}];
+      if (last) Object.assign(cur[seg][0], value); else cur = cur[seg][0];
+    } else {
+      if (last) cur[seg] = typeof value === 'object' ? Object.assign(cur[seg] || {}, value) : value;
+      else cur = (cur[seg] ??= next);
+    }
+  });
+  return obj;
+}
+
+function sliceMatch(slice) {
+  const d = slice[':discriminator'];
+  const path = d[':path'] || '';
+  const coding = (sys, code) => ({ ...(sys ? { system: sys } : {}), ...(code ? { code } : {}) });
+  switch (d[':type']) {
+    case 'value': {
+      const o = {};
+      for (const v of d[':values']) setPath(o, v[':path'], v[':value']);
+      return [o];
+    }
+    case 'patternCodeableConcept': return [setPath({}, path, { coding: [coding(d[':system'], d[':code'])] })];
+    case 'patternCoding': return [setPath({}, path, coding(d[':system'], d[':code']))];
+    case 'patternIdentifier': return [setPath({}, path, { system: d[':system'] })];
+    case 'requiredBinding': return d[':values'].map((v) => setPath({}, path, { coding: [coding(v[':system'], v[':code'])] }));
+    default: return null; // type: handled by naming the typed element
+  }
+}
+
+function typeName(slice) {
+  const last = slice[':path'].split('.').pop().replace(/\[x\]$/, '');
+  return last + slice[':discriminator'][':code'].replace(/^./, (c) => c.toUpperCase());
+}
+
+/* Steps of a kit path ("component:systolic.valueQuantity.code") below the resource. */
+function steps(path, slices) {
+  const out = [];
+  const done = [];
+  for (const seg of path.split('.')) {
+    const [name, sliceName] = seg.split(':');
+    done.push(name);
+    if (!sliceName) {
+      out.push({ name, match: null });
+      continue;
+    }
+    const sl = slices.find((x) => x[':slice_name'] === sliceName && x[':path'].split('.').pop() === name)
+      || slices.find((x) => x[':slice_name'] === sliceName && x[':discriminator'][':type'] === 'type');
+    if (!sl) throw new Error(`no slice ${sliceName} for ${path}`);
+    if (sl[':discriminator'][':type'] === 'type') out.push({ name: typeName(sl), match: null });
+    else out.push({ name, match: sliceMatch(sl) });
+  }
+  return out;
+}
+
+function mustSupports(m) {
+  const slices = m[':slices'] || [];
+  const items = [];
+  for (const e of m[':elements']) {
+    items.push({ label: e[':path'], steps: steps(e[':path'], slices), fixed: e[':fixed_value'] ?? null, choice: null });
+  }
+  for (const sl of slices) {
+    const segs = sl[':path'].split('.');
+    const st = segs.map((name) => ({ name, match: null }));
+    if (sl[':discriminator'][':type'] === 'type') st[st.length - 1] = { name: typeName(sl), match: null };
+    else st[st.length - 1].match = sliceMatch(sl);
+    items.push({ label: sl[':slice_id'], steps: st, fixed: null, choice: null });
+  }
+  for (const x of m[':extensions'] || []) {
+    const st = x[':path'].split('.').map((name) => ({ name, match: null }));
+    st[st.length - 1].match = [{ url: x[':url'] }];
+    items.push({ label: x[':id'], steps: st, fixed: null, choice: null });
+  }
+  (m[':choices'] || []).forEach((c, i) => {
+    const members = [...(c[':paths'] || []), ...(c[':extension_ids'] || [])];
+    if (members.length < 1 || !c[':paths']) return;
+    for (const it of items) if (members.includes(it.label)) it.choice = i;
+  });
+  return items;
+}
+
 function groups(yml) {
   return yml[':groups'].map((g) => {
     const defs = g[':search_definitions'] || {};
@@ -73,6 +167,7 @@ function groups(yml) {
       operations: (g[':operations'] || []).filter((o) => o[':expectation'] === 'SHALL').map((o) => o[':code']),
       references: (g[':must_supports']?.[':elements'] || []).filter((e) => e[':target_profiles'])
         .map((e) => ({ path: e[':path'], profiles: e[':target_profiles'] })),
+      mustSupport: mustSupports(g[':must_supports']),
     };
   });
 }
@@ -114,6 +209,16 @@ function emitC(table) {
       }
       p('};');
     }
+    g.mustSupport.forEach((m, i) => {
+      p(`static const struct fg_kit_ms_step ms_${id}_${i}[] = {`);
+      for (const st of m.steps) p(`    {${q(st.name)}, ${st.match ? q(JSON.stringify(st.match)) : 'NULL'}},`);
+      p('};');
+    });
+    if (g.mustSupport.length) {
+      p(`static const struct fg_kit_ms ms_${id}[] = {`);
+      g.mustSupport.forEach((m, i) => p(`    {${q(m.label)}, ms_${id}_${i}, ${m.steps.length}, ${m.fixed === null ? 'NULL' : q(JSON.stringify(m.fixed))}, ${m.choice === null ? -1 : m.choice}},`));
+      p('};');
+    }
     if (g.searches.length) {
       p(`static const char *const searches_${id}[] = {`);
       for (const s of g.searches) p(`    ${words(s)},`);
@@ -127,7 +232,8 @@ function emitC(table) {
     p(`    {${q(g.name)}, ${q(g.resource)}, ${q(g.profile)}, ${g.required ? 1 : 0}, ${g.delayed ? 1 : 0},`);
     p(`     ${g.searches.length ? `searches_${id}` : 'NULL'}, ${g.searches.length}, ${g.params.length ? `params_${id}` : 'NULL'}, ${g.params.length},`);
     p(`     ${words(g.includes)}, ${words(g.revincludes)}, ${words(g.operations)},`);
-    p(`     ${words(g.references.map((r) => r.path))}},`);
+    p(`     ${words(g.references.map((r) => r.path))},`);
+    p(`     ${g.mustSupport.length ? `ms_${id}` : 'NULL'}, ${g.mustSupport.length}},`);
   }
   p('};');
   p('const size_t fg_kit_groups_len = sizeof fg_kit_groups / sizeof fg_kit_groups[0];');

@@ -1,0 +1,68 @@
+/* cmd_conformance.c - the `fhirgate conformance` command line; contract in
+ * cmd_conformance.h. */
+#include "cmd_conformance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "selftest.h"
+
+#define CLI_USAGE 2
+
+static int usage(FILE *f)
+{
+    fputs("usage: fhirgate conformance BASE_URL [--token T] [--patient ID]... [--require-all] "
+          "[--quiet]\n"
+          "  Runs the US Core 7.0.0 single-patient API checks (conformance checklist §4:\n"
+          "  C-1, C-2, S-1..S-11, M-1..M-7, U-1) against a FHIR R4 server and prints one\n"
+          "  line per check. BASE_URL may also be given as --base URL.\n"
+          "  --token T        bearer token for every request but GET metadata\n"
+          "                   (also read from FHIRGATE_CONFORMANCE_TOKEN)\n"
+          "  --patient ID     a patient to test (repeat; default: the first Patient page)\n"
+          "  --require-all    a skipped check fails the run too\n"
+          "  --quiet          print only FAIL and SKIP lines and the summary\n",
+          f);
+    return f == stdout ? 0 : CLI_USAGE;
+}
+
+int fg_cmd_conformance(int argc, char **argv)
+{
+    struct st_options opt;
+    bool require_all = false;
+    memset(&opt, 0, sizeof opt);
+    opt.token = getenv("FHIRGATE_CONFORMANCE_TOKEN");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return usage(stdout);
+        if (strcmp(a, "--require-all") == 0) {
+            require_all = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            opt.quiet = true;
+        } else if (strcmp(a, "--token") == 0 && has_value) {
+            opt.token = argv[++i];
+        } else if (strcmp(a, "--base") == 0 && has_value && !opt.base) {
+            opt.base = argv[++i];
+        } else if (strcmp(a, "--patient") == 0 && has_value) {
+            if (opt.n_patients == ST_MAX_PATIENTS) {
+                fprintf(stderr, "fhirgate conformance: at most %d patients\n", ST_MAX_PATIENTS);
+                return CLI_USAGE;
+            }
+            opt.patients[opt.n_patients++] = argv[++i];
+        } else if (a[0] != '-' && !opt.base) {
+            opt.base = a;
+        } else {
+            fprintf(stderr, "fhirgate conformance: unknown or incomplete option %s\n", a);
+            return usage(stderr);
+        }
+    }
+    if (!opt.base || (strncmp(opt.base, "http://", 7) != 0 && strncmp(opt.base, "https://", 8) != 0)) {
+        fprintf(stderr, "fhirgate conformance: BASE_URL (http:// or https://) is required\n");
+        return usage(stderr);
+    }
+    if (opt.token && !opt.token[0])
+        opt.token = NULL;
+    return st_run(&opt, require_all, stdout);
+}
