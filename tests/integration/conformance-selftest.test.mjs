@@ -1,0 +1,120 @@
+// conformance-selftest.test.mjs - `fhirgate conformance` (the US Core
+// single-patient self-test, conformance/selftest.h):
+//   - against fhirgate with the fixtures: zero fails, zero skips, under 10 s;
+//   - against an empty fhirgate: it runs to the end and reports skips with reasons;
+//   - against a server we did not write (a stub answering wrong, odd or
+//     broken things): it reports failures and never crashes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+
+import { runCli, startServer } from './lib/server.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NOW = '2026-11-23';
+const PATIENTS = ['amy', 'daniel', 'lily', 'max', 'ruth'];
+
+/** Parses the result lines: [{result, id, rest}]. */
+function lines(stdout) {
+  return stdout.split('\n').filter((l) => /^(PASS|FAIL|SKIP) /.test(l))
+    .map((l) => ({ result: l.slice(0, 4), id: l.slice(6, 11).trim(), rest: l.slice(12) }));
+}
+
+/** The token option once the server needs one (server.token exists after bearer enforcement). */
+async function tokenArgs(server) {
+  if (typeof server.token !== 'function') return [];
+  const t = await server.token({ scope: 'system/*.rs' });
+  return ['--token', t.access_token ?? t];
+}
+
+test('against fhirgate with the fixtures: every check passes, nothing skipped, under 10 s', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fhirgate-conf-'));
+  const db = path.join(dir, 'fhirgate.db');
+  const seeded = await runCli(['seed', '--db', db, '--fixtures', path.join(root, 'fixtures'), '--now', NOW], { timeoutMs: 60000 });
+  assert.equal(seeded.code, 0, seeded.stderr);
+  const server = await startServer({ db, now: NOW });
+  try {
+    const args = ['conformance', server.fhirBase, ...PATIENTS.flatMap((p) => ['--patient', p]), '--require-all', ...(await tokenArgs(server))];
+    const t0 = Date.now();
+    const r = await runCli(args, { timeoutMs: 60000 });
+    const elapsed = Date.now() - t0;
+    const res = lines(r.stdout);
+    assert.deepEqual(res.filter((x) => x.result !== 'PASS').map((x) => `${x.result} ${x.id} ${x.rest}`), []);
+    assert.equal(r.code, 0, r.stdout.slice(-2000) + r.stderr);
+    assert.match(r.stdout, /conformance: \d+ passed, 0 failed, 0 skipped/);
+    // every family of checks ran
+    for (const id of ['C-1', 'C-2', 'S-2', 'S-3', 'S-4', 'S-5', 'S-6', 'S-7', 'S-9', 'S-10', 'S-11', 'M-1', 'M-2', 'M-3', 'M-4', 'M-5', 'M-6', 'M-7', 'U-1']) {
+      assert.ok(res.some((x) => x.id === id), `no ${id} line`);
+    }
+    assert.ok(res.length > 400, `only ${res.length} checks`);
+    assert.ok(elapsed < 10000, `took ${elapsed} ms`);
+  } finally {
+    const st = await server.stop();
+    server.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+    assert.ok(st.exitedZero);
+  }
+});
+
+test('against an empty fhirgate: runs to the end, skips with reasons, exit 1 under --require-all', async () => {
+  const server = await startServer({ now: NOW });
+  try {
+    const r = await runCli(['conformance', server.fhirBase, '--patient', 'nobody', '--require-all', ...(await tokenArgs(server))], { timeoutMs: 60000 });
+    assert.equal(r.code, 1, r.stderr);
+    const res = lines(r.stdout);
+    assert.ok(res.find((x) => x.id === 'C-1' && x.result === 'PASS'));
+    const skips = res.filter((x) => x.result === 'SKIP');
+    assert.ok(skips.length > 20);
+    assert.ok(skips.every((x) => /\d+ ms  \S/.test(x.rest)), 'every skip says why');
+    assert.match(r.stdout, /conformance: \d+ passed, \d+ failed, [1-9]\d* skipped/);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+/** A FHIR server we did not write: answers searches with resources that do not match, odd bodies, errors. */
+function startStub() {
+  const obs = { resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '0000-0' }] }, subject: { reference: 'Patient/p1' } };
+  const srv = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const send = (status, body, type = 'application/fhir+json') => { res.writeHead(status, { 'Content-Type': type }); res.end(typeof body === 'string' ? body : JSON.stringify(body)); };
+    if (url.pathname === '/fhir/metadata') return send(200, { resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', format: ['json'], rest: [{ resource: [{ type: 'Patient', supportedProfile: [{}] }] }] });
+    if (url.pathname.startsWith('/fhir/Patient')) return send(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Patient', id: 'p1' } }, { resource: 'not an object' }], link: [{ relation: 'next', url: 'http://127.0.0.1:1/fhir/Patient?page=2' }] });
+    if (url.pathname.startsWith('/fhir/Observation')) return send(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: obs }, { fullUrl: 'x' }] });
+    if (url.pathname.startsWith('/fhir/Condition')) return send(400, '<html>no</html>', 'text/html');
+    if (url.pathname.startsWith('/fhir/Encounter')) return send(200, '{"resourceType":"Bundle","type":"searchset","entry":[');
+    if (url.pathname.startsWith('/fhir/CarePlan')) { req.socket.destroy(); return undefined; }
+    return send(404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv)));
+}
+
+test('against a server we did not write: failures are reported, nothing crashes', async () => {
+  const stub = await startStub();
+  try {
+    const base = `http://127.0.0.1:${stub.address().port}/fhir`;
+    const r = await runCli(['conformance', base, '--token', 'anything'], { timeoutMs: 60000 });
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
+    const res = lines(r.stdout);
+    assert.match(r.stdout, /patient\(s\): p1/);
+    assert.ok(res.find((x) => x.id === 'C-2' && x.result === 'FAIL'), 'C-2 fails: no US Core profiles');
+    assert.ok(res.find((x) => x.id === 'S-2' && x.result === 'FAIL' && /does not match code=/.test(x.rest)),
+      'an Observation that does not match its search is caught');
+    assert.ok(res.find((x) => x.id === 'S-2' && x.result === 'FAIL' && /status 400/.test(x.rest)), '400 without OperationOutcome');
+    assert.match(r.stdout, /conformance: \d+ passed, [1-9]\d* failed/);
+  } finally {
+    stub.close();
+  }
+});
+
+test('bad usage: no base URL is exit 2', async () => {
+  const r = await runCli(['conformance', '--patient', 'amy']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /BASE_URL/);
+});
