@@ -48,6 +48,8 @@ static enum fg_status check_date(struct fg_str v, const char *name, struct fg_er
 /* A Coding as the type parameter: "system|code" or "code", code required. */
 static enum fg_status check_coding(struct fg_str v, struct fg_error *err)
 {
+    if (!v.len)
+        return fg_error_set(err, FG_EINVAL, "type", "type is empty");
     const char *bar = memchr(v.ptr, '|', v.len);
     size_t code_len = bar ? v.len - (size_t)(bar - v.ptr) - 1 : v.len;
     if (!code_len || (bar && memchr(bar + 1, '|', code_len)))

@@ -30,6 +30,7 @@ static void test_pairs(void)
         {{KV("patient", "amy"), KV("on-demand", "yes")}, 2, false, FG_EINVAL, "on-demand"},
         {{KV("patient", "amy"), KV("type", "http://loinc.org|")}, 2, false, FG_EINVAL, "type"},
         {{KV("patient", "amy"), KV("type", "a|b|c")}, 2, false, FG_EINVAL, "type"},
+        {{KV("patient", "amy"), KV("type", "")}, 2, false, FG_EINVAL, "type"},
         {{KV("patient", "amy"), KV("profile", "")}, 2, false, FG_EINVAL, "profile"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
