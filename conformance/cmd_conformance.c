@@ -6,19 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/fg_mem.h"
 #include "selftest.h"
+#include "st_auth.h"
 
 #define CLI_USAGE 2
 
 static int usage(FILE *f)
 {
-    fputs("usage: fhirgate conformance BASE_URL [--token T] [--patient ID]... [--require-all] "
-          "[--quiet]\n"
+    fputs("usage: fhirgate conformance BASE_URL [--token T | --client-id ID --key FILE [--scope S]]\n"
+          "                            [--patient ID]... [--require-all] [--quiet]\n"
           "  Runs the US Core 7.0.0 single-patient API checks (conformance checklist §4:\n"
           "  C-1, C-2, S-1..S-11, M-1..M-7, U-1) against a FHIR R4 server and prints one\n"
           "  line per check. BASE_URL may also be given as --base URL.\n"
           "  --token T        bearer token for every request but GET metadata\n"
           "                   (also read from FHIRGATE_CONFORMANCE_TOKEN)\n"
+          "  --client-id ID --key FILE\n"
+          "                   get the token by SMART Backend Services (client_credentials with\n"
+          "                   a private_key_jwt assertion signed by the private JWK in FILE)\n"
+          "  --scope S        the scopes asked for then (default system/*.rs)\n"
           "  --patient ID     a patient to test (repeat; default: the first Patient page)\n"
           "  --require-all    a skipped check fails the run too\n"
           "  --quiet          print only FAIL and SKIP lines and the summary\n",
@@ -30,6 +36,7 @@ int fg_cmd_conformance(int argc, char **argv)
 {
     struct st_options opt;
     bool require_all = false;
+    const char *client_id = NULL, *key_file = NULL, *scope = "system/*.rs";
     memset(&opt, 0, sizeof opt);
     opt.token = getenv("FHIRGATE_CONFORMANCE_TOKEN");
     for (int i = 1; i < argc; i++) {
@@ -43,6 +50,12 @@ int fg_cmd_conformance(int argc, char **argv)
             opt.quiet = true;
         } else if (strcmp(a, "--token") == 0 && has_value) {
             opt.token = argv[++i];
+        } else if (strcmp(a, "--client-id") == 0 && has_value) {
+            client_id = argv[++i];
+        } else if (strcmp(a, "--key") == 0 && has_value) {
+            key_file = argv[++i];
+        } else if (strcmp(a, "--scope") == 0 && has_value) {
+            scope = argv[++i];
         } else if (strcmp(a, "--base") == 0 && has_value && !opt.base) {
             opt.base = argv[++i];
         } else if (strcmp(a, "--patient") == 0 && has_value) {
@@ -64,5 +77,22 @@ int fg_cmd_conformance(int argc, char **argv)
     }
     if (opt.token && !opt.token[0])
         opt.token = NULL;
-    return st_run(&opt, require_all, stdout);
+    if (!client_id != !key_file) {
+        fprintf(stderr, "fhirgate conformance: --client-id and --key go together\n");
+        return usage(stderr);
+    }
+    char *obtained = NULL;
+    if (client_id) {
+        char why[300];
+        if (st_auth_client_credentials(opt.base, client_id, key_file, scope, &obtained, why,
+                                       sizeof why) != FG_OK) {
+            fprintf(stderr, "fhirgate conformance: no token for %s: %s\n", client_id, why);
+            return 1;
+        }
+        printf("token: client_credentials for %s (scope %s)\n", client_id, scope);
+        opt.token = obtained;
+    }
+    int rc = st_run(&opt, require_all, stdout);
+    fg_free(obtained);
+    return rc;
 }

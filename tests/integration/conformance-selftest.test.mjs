@@ -4,7 +4,8 @@
 //   - against an empty fhirgate: it runs to the end and reports skips with reasons;
 //   - against a server we did not write (a stub answering wrong, odd or
 //     broken things): it reports failures and never crashes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +111,34 @@ test('against a server we did not write: failures are reported, nothing crashes'
     assert.match(r.stdout, /conformance: \d+ passed, [1-9]\d* failed/);
   } finally {
     stub.close();
+  }
+});
+
+test('--client-id/--key: the token comes by client_credentials with a private_key_jwt assertion', async () => {
+  // no --now: the assertion's exp is checked against the server's clock
+  const server = await startServer();
+  try {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    const jwks = path.join(server.dir, 'jwks.json'), key = path.join(server.dir, 'key.json');
+    writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'st', alg: 'ES384' }] }));
+    writeFileSync(key, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'st', alg: 'ES384' }));
+    const add = await runCli(['client', 'add', '--auth-db', server.authDbPath, '--name', 'selftest', '--redirect-uri', 'https://x.example/cb',
+      '--type', 'confidential-asymmetric', '--jwks', jwks, '--scope', 'system/*.rs']);
+    assert.equal(add.code, 0, add.stderr);
+    const id = JSON.parse(add.stdout).client_id;
+    const r = await runCli(['conformance', server.fhirBase, '--client-id', id, '--key', key, '--patient', 'nobody'], { timeoutMs: 60000 });
+    assert.match(r.stdout, new RegExp(`^token: client_credentials for ${id} \\(scope system/\\*\\.rs\\)`, 'm'), r.stderr);
+    assert.match(r.stdout, /conformance: \d+ passed/);
+    // a public key is no private JWK; an unknown client gets no token
+    const nokey = await runCli(['conformance', server.fhirBase, '--client-id', id, '--key', jwks]);
+    assert.equal(nokey.code, 1);
+    assert.match(nokey.stderr, /no private JWK/);
+    const unknown = await runCli(['conformance', server.fhirBase, '--client-id', 'nope', '--key', key]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /refused: invalid_client/);
+  } finally {
+    await server.stop();
+    server.cleanup();
   }
 });
 
