@@ -59,8 +59,8 @@ int fg_cmd_conformance(int argc, char **argv)
         } else if (strcmp(a, "--base") == 0 && has_value && !opt.base) {
             opt.base = argv[++i];
         } else if (strcmp(a, "--patient") == 0 && has_value) {
-            if (opt.n_patients == ST_MAX_PATIENTS) {
-                fprintf(stderr, "fhirgate conformance: at most %d patients\n", ST_MAX_PATIENTS);
+            if (opt.n_patients == FG_SELFTEST_MAX_PATIENTS) {
+                fprintf(stderr, "fhirgate conformance: at most %d patients\n", FG_SELFTEST_MAX_PATIENTS);
                 return CLI_USAGE;
             }
             opt.patients[opt.n_patients++] = argv[++i];

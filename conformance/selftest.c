@@ -187,7 +187,7 @@ void st_search_run(struct st_ctx *c, const char *type, const char *query, bool p
             break;
         }
         const char *nl = take_page(c, out, r.json, type, query) ? next_link(r.json) : NULL;
-        if (!nl || page + 1 >= ST_MAX_PAGES)
+        if (!nl || page + 1 >= FG_SELFTEST_MAX_PAGES)
             break;
         int k = snprintf(next, sizeof next, "%s", nl);
         st_response_clear(&r);
@@ -206,7 +206,7 @@ static void discover_patients(struct st_ctx *c, struct st_options *opt)
     const cJSON *p;
     cJSON_ArrayForEach(p, s.matches) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "id");
-        if (cJSON_IsString(id) && opt->n_patients < ST_MAX_PATIENTS)
+        if (cJSON_IsString(id) && opt->n_patients < FG_SELFTEST_MAX_PATIENTS)
             opt->patients[opt->n_patients++] = fg_strdup(id->valuestring);
     }
     st_search_clear(&s);

@@ -21,12 +21,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../core/fg_limits.h"
 #include "st_http.h"
 #include "st_match.h"
 #include "uscore_kit.h"
 
-#define ST_MAX_PATIENTS 32
-#define ST_MAX_PAGES 20   /* the kit follows next up to 20 pages */
 #define ST_QUERY_MAX 4096
 #define ST_DETAIL_MAX 400
 
@@ -35,7 +34,7 @@ enum st_result { ST_PASS, ST_FAIL, ST_SKIP };
 struct st_options {
     const char *base;                      /* FHIR base URL */
     const char *token;                     /* bearer token or NULL */
-    const char *patients[ST_MAX_PATIENTS]; /* ids; none = discover */
+    const char *patients[FG_SELFTEST_MAX_PATIENTS]; /* ids; none = discover */
     size_t n_patients;
     bool quiet;                            /* only FAIL and SKIP lines */
 };

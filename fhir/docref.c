@@ -19,8 +19,8 @@ static bool is_ignored(struct fg_str name)
 static enum fg_status add_list(struct fg_str *list, size_t *n, struct fg_str v, const char *name,
                                struct fg_error *err)
 {
-    if (*n == FHIR_DOCREF_MAX_LIST)
-        return fg_error_set(err, FG_EINVAL, name, "at most %d %s values", FHIR_DOCREF_MAX_LIST,
+    if (*n == FG_MAX_DOCREF_VALUES)
+        return fg_error_set(err, FG_EINVAL, name, "at most %d %s values", FG_MAX_DOCREF_VALUES,
                             name);
     list[(*n)++] = v;
     return FG_OK;

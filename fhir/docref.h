@@ -22,20 +22,20 @@
 #include <stddef.h>
 
 #include "../core/fg_error.h"
+#include "../core/fg_limits.h"
 #include "../core/fg_pool.h"
 #include "../core/fg_status.h"
 #include "../core/fg_str.h"
 #include "search.h"
 #include "store.h"
 
-#define FHIR_DOCREF_MAX_LIST 32 /* Codings or profiles in one call */
 
 struct fhir_docref_params {
     struct fg_str patient;              /* a FHIR id */
     struct fg_str start, end;           /* dateTime text or empty */
-    struct fg_str types[FHIR_DOCREF_MAX_LIST];    /* "system|code" or "code" */
+    struct fg_str types[FG_MAX_DOCREF_VALUES];    /* "system|code" or "code" */
     size_t n_types;
-    struct fg_str profiles[FHIR_DOCREF_MAX_LIST]; /* canonicals */
+    struct fg_str profiles[FG_MAX_DOCREF_VALUES]; /* canonicals */
     size_t n_profiles;
     bool on_demand;                     /* only on-demand documents asked for */
 };

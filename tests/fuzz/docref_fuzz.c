@@ -2,7 +2,7 @@
  * the bytes as a Parameters resource (JSON) and, split at '&' and '=', as
  * query pairs. Invariants: nothing reads or writes out of bounds (ASan);
  * accepted input has a patient that is a FHIR id, at most
- * FHIR_DOCREF_MAX_LIST types and profiles, and turns into search pairs
+ * FG_MAX_DOCREF_VALUES types and profiles, and turns into search pairs
  * whose first is patient=Patient/<id>. */
 #include <string.h>
 
@@ -15,7 +15,7 @@
 static void check_accepted(struct fg_pool *pool, const struct fhir_docref_params *p)
 {
     FUZZ_CHECK(fg_is_fhir_id(p->patient));
-    FUZZ_CHECK(p->n_types <= FHIR_DOCREF_MAX_LIST && p->n_profiles <= FHIR_DOCREF_MAX_LIST);
+    FUZZ_CHECK(p->n_types <= FG_MAX_DOCREF_VALUES && p->n_profiles <= FG_MAX_DOCREF_VALUES);
     struct fhir_kv *kv = NULL;
     size_t n = 0;
     if (fhir_docref_search_pairs(pool, p, &kv, &n) == FG_OK) {
