@@ -145,6 +145,14 @@ static bool add_strings(cJSON *entry, const char *name, const char *list)
     return true;
 }
 
+/* How this server answers $docref (fhir/docref.h), as the operation's
+ * definition asks servers to document. */
+#define DOCREF_DOCUMENTATION                                                                    \
+    "Returns the patient's stored DocumentReferences; documents are not generated. start/end: " \
+    "documents whose context.period reaches into the range (either end open). Neither: the "   \
+    "newest document of each type. type: any of the given Codings. profile: any of the given " \
+    "profiles. on-demand=true: an empty searchset. An unknown patient: an empty searchset."
+
 static bool add_operation(cJSON *entry, const struct fg_kit_cap_resource *r)
 {
     if (!r->operation)
@@ -154,7 +162,9 @@ static bool add_operation(cJSON *entry, const struct fg_kit_cap_resource *r)
            add_ext(cJSON_AddArrayToObject(op, "extension"), EXPECTATION_URL, "valueCode",
                    r->operation_expectation) &&
            cJSON_AddStringToObject(op, "name", r->operation) &&
-           cJSON_AddStringToObject(op, "definition", r->operation_definition);
+           cJSON_AddStringToObject(op, "definition", r->operation_definition) &&
+           (strcmp(r->operation, "docref") != 0 ||
+            cJSON_AddStringToObject(op, "documentation", DOCREF_DOCUMENTATION));
 }
 
 bool fg_capability_uscore_resource(cJSON *entry, const char *type)
