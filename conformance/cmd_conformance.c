@@ -27,7 +27,8 @@ static int usage(FILE *f)
           "  --scope S        the scopes asked for then (default system/*.rs)\n"
           "  --patient ID     a patient to test (repeat; default: the first Patient page)\n"
           "  --require-all    a skipped check fails the run too\n"
-          "  --quiet          print only FAIL and SKIP lines and the summary\n",
+          "  --quiet          print only FAIL and SKIP lines and the summary\n"
+          "  --insecure       do not verify the server's TLS certificate (test servers)\n",
           f);
     return f == stdout ? 0 : CLI_USAGE;
 }
@@ -48,6 +49,8 @@ int fg_cmd_conformance(int argc, char **argv)
             require_all = true;
         } else if (strcmp(a, "--quiet") == 0) {
             opt.quiet = true;
+        } else if (strcmp(a, "--insecure") == 0) {
+            opt.insecure = true;
         } else if (strcmp(a, "--token") == 0 && has_value) {
             opt.token = argv[++i];
         } else if (strcmp(a, "--client-id") == 0 && has_value) {
@@ -84,7 +87,7 @@ int fg_cmd_conformance(int argc, char **argv)
     char *obtained = NULL;
     if (client_id) {
         char why[300];
-        if (st_auth_client_credentials(opt.base, client_id, key_file, scope, &obtained, why,
+        if (st_auth_client_credentials(opt.base, opt.insecure, client_id, key_file, scope, &obtained, why,
                                        sizeof why) != FG_OK) {
             fprintf(stderr, "fhirgate conformance: no token for %s: %s\n", client_id, why);
             return 1;

@@ -37,6 +37,7 @@ struct st_options {
     const char *patients[FG_SELFTEST_MAX_PATIENTS]; /* ids; none = discover */
     size_t n_patients;
     bool quiet;                            /* only FAIL and SKIP lines */
+    bool insecure;                         /* do not verify TLS certificates */
 };
 
 struct st_ctx {
@@ -82,7 +83,9 @@ void st_found_add(struct st_ctx *c, size_t group, const cJSON *res);
 /* The checks: S- per group (st_search.c), then C-, M-, U- (st_content.c). */
 void st_check_searches(struct st_ctx *c);
 void st_check_delayed(struct st_ctx *c);
-void st_check_capability(struct st_ctx *c);
+/* C-1 and C-2; false when the server could not be reached at all (the
+ * run then stops: every other check would fail the same way). */
+bool st_check_capability(struct st_ctx *c);
 void st_check_content(struct st_ctx *c);
 void st_check_docref(struct st_ctx *c);
 

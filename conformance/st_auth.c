@@ -98,7 +98,7 @@ static const char *token_endpoint(struct st_http *h, struct st_response *r)
                : NULL;
 }
 
-enum fg_status st_auth_client_credentials(const char *base, const char *client_id,
+enum fg_status st_auth_client_credentials(const char *base, bool insecure, const char *client_id,
                                           const char *key_file, const char *scope, char **token,
                                           char *why, size_t cap)
 {
@@ -108,7 +108,7 @@ enum fg_status st_auth_client_credentials(const char *base, const char *client_i
     char *jwt = NULL;
     char body[8192], enc_scope[1024];
     enum fg_status st = read_key(key_file, &jwk, why, cap);
-    if (st == FG_OK && st_http_new(base, NULL, &h) != FG_OK)
+    if (st == FG_OK && st_http_new(base, NULL, insecure, &h) != FG_OK)
         st = fail(why, cap, FG_ENOMEM, "cannot start the HTTP client", NULL);
     const char *url = st == FG_OK ? token_endpoint(h, &disc) : NULL;
     if (st == FG_OK && !url)

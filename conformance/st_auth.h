@@ -9,6 +9,7 @@
 #ifndef FG_ST_AUTH_H
 #define FG_ST_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../core/fg_status.h"
@@ -18,7 +19,7 @@
  * fg_malloc'ed (free with fg_free). On failure why (cap bytes) says what
  * went wrong, never the key or assertion: FG_EIO (network, server answer),
  * FG_EINVAL (the key file), FG_ENOMEM. */
-enum fg_status st_auth_client_credentials(const char *base, const char *client_id,
+enum fg_status st_auth_client_credentials(const char *base, bool insecure, const char *client_id,
                                           const char *key_file, const char *scope, char **token,
                                           char *why, size_t cap);
 

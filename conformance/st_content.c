@@ -35,7 +35,7 @@ static const char *str(const cJSON *o, const char *name)
 }
 
 /* C-1 (metadata without a token) and C-2 (every required profile). */
-void st_check_capability(struct st_ctx *c)
+bool st_check_capability(struct st_ctx *c)
 {
     int64_t t0 = fg_clock_mono_us();
     struct st_response r;
@@ -49,8 +49,12 @@ void st_check_capability(struct st_ctx *c)
     bool ok = r.status == 200 && str(cs, "resourceType") &&
               strcmp(str(cs, "resourceType"), "CapabilityStatement") == 0 && str(cs, "fhirVersion") &&
               strcmp(str(cs, "fhirVersion"), "4.0.1") == 0 && json;
-    result(c, ok, "C-1", "GET metadata without a token", t0, "status %ld, fhirVersion %s%s",
-           r.status, str(cs, "fhirVersion") ? str(cs, "fhirVersion") : "-", json ? "" : ", no json format");
+    if (!r.status)
+        result(c, false, "C-1", "GET metadata without a token", t0, "%s", r.error);
+    else
+        result(c, ok, "C-1", "GET metadata without a token", t0, "status %ld, fhirVersion %s%s",
+               r.status, str(cs, "fhirVersion") ? str(cs, "fhirVersion") : "-",
+               json ? "" : ", no json format");
     t0 = fg_clock_mono_us();
     char missing[ST_DETAIL_MAX] = "";
     int n_missing = 0, n_required = 0;
@@ -79,7 +83,9 @@ void st_check_capability(struct st_ctx *c)
     result(c, r.status == 200 && !n_missing, "C-2", "supportedProfile lists every required profile",
            t0, "%d of %d listed%s%s", n_required - n_missing, n_required, n_missing ? "; missing " : "",
            missing);
+    bool reached = r.status != 0;
     st_response_clear(&r);
+    return reached;
 }
 
 /* M-1: every resource of the group validates against its profile. */

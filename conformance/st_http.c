@@ -18,6 +18,7 @@ struct st_http {
     const char *base;
     struct curl_slist *headers;      /* Accept + Authorization */
     struct fg_buf body;
+    bool insecure;
 };
 
 static void fail(struct st_response *resp, const char *why)
@@ -36,12 +37,14 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
     return fg_buf_append(b, p, size * n) == FG_OK ? size * n : 0;
 }
 
-enum fg_status st_http_new(const char *base, const char *token, struct st_http **out)
+enum fg_status st_http_new(const char *base, const char *token, bool insecure,
+                           struct st_http **out)
 {
     struct st_http *h = fg_calloc(1, sizeof *h);
     if (!h)
         return FG_ENOMEM;
     h->base = base;
+    h->insecure = insecure;
     fg_buf_init(&h->body, FG_MAX_RESPONSE_BYTES);
     h->curl = curl_easy_init();
     h->headers = curl_slist_append(NULL, "Accept: application/fhir+json");
@@ -95,6 +98,8 @@ static void perform(struct st_http *h, const char *url, struct curl_slist *heade
               curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ST_TIMEOUT_MS) == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L) == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers) == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_WRITEDATA, &h->body) == CURLE_OK &&

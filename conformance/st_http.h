@@ -26,8 +26,10 @@ struct st_response {
 
 /* A client for base ("https://host/fhir", no trailing slash needed);
  * token may be NULL. Borrows both (they must outlive the client).
+ * insecure: do not verify the server's TLS certificate (test servers only).
  * FG_ENOMEM or FG_EIO (libcurl could not start). */
-enum fg_status st_http_new(const char *base, const char *token, struct st_http **out);
+enum fg_status st_http_new(const char *base, const char *token, bool insecure,
+                           struct st_http **out);
 void st_http_free(struct st_http **h);
 
 /* GET base + "/" + path_query (or an absolute URL on the same server, as

@@ -5,6 +5,7 @@
 //   - against a server we did not write (a stub answering wrong, odd or
 //     broken things): it reports failures and never crashes.
 import { generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -139,6 +140,25 @@ test('--client-id/--key: the token comes by client_credentials with a private_ke
   } finally {
     await server.stop();
     server.cleanup();
+  }
+});
+
+test('TLS: the certificate is verified (C-1 fails on a self-signed one) unless --insecure', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fhirgate-conf-tls-'));
+  const tls = { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') };
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-keyout', tls.key, '-out', tls.cert], { stdio: 'ignore' });
+  const server = await startServer({ tls });
+  try {
+    const c1 = (out) => lines(out).find((x) => x.id === 'C-1');
+    const strict = await runCli(['conformance', server.fhirBase, '--patient', 'nobody'], { timeoutMs: 60000 });
+    assert.equal(c1(strict.stdout)?.result, 'FAIL', strict.stdout.slice(0, 500));
+    const loose = await runCli(['conformance', server.fhirBase, '--patient', 'nobody', '--insecure', ...(await tokenArgs(server))], { timeoutMs: 60000 });
+    assert.equal(c1(loose.stdout)?.result, 'PASS', loose.stdout.slice(0, 500));
+  } finally {
+    await server.stop();
+    server.cleanup();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
