@@ -180,6 +180,51 @@ static bool status_fallback(const struct fg_kit_group *g, const struct fg_kit_pa
     return true;
 }
 
+/* Keeps the first search that found something, for the behaviour checks. */
+static void keep_first(struct first_run *fr, const char *pid, const struct fg_kit_param *const *ps,
+                       char vals[][ST_VALUE_MAX], size_t n, const cJSON *matches)
+{
+    if (fr->have || cJSON_GetArraySize(matches) == 0)
+        return;
+    fr->have = true;
+    int k = snprintf(fr->patient, sizeof fr->patient, "%s", pid);
+    fr->n = n;
+    memcpy(fr->ps, ps, n * sizeof *ps);
+    memcpy(fr->vals, vals, n * ST_VALUE_MAX);
+    if (k < 0 || !st_ids(matches, fr->ids, sizeof fr->ids))
+        fr->ids[0] = '\0';
+}
+
+/* One first search: the patient, with the iterated parameter (if any) at
+ * value w; adds what it finds to the group and returns how many. */
+static int first_one(struct st_ctx *c, size_t gi, const char *pid, const struct fg_kit_param *iter,
+                     struct fg_str w, struct first_run *fr, struct tally *t, struct tally *t8)
+{
+    const struct fg_kit_group *g = &fg_kit_groups[gi];
+    const struct fg_kit_param *ps[MAX_COMBO];
+    char vals[MAX_COMBO][ST_VALUE_MAX];
+    size_t n = combo_params(g, g->searches[0], ps);
+    for (size_t i = 0; i < n; i++) {
+        int k = ps[i] == iter ? snprintf(vals[i], ST_VALUE_MAX, "%.*s", (int)w.len, w.ptr)
+                              : snprintf(vals[i], ST_VALUE_MAX, "%s", pid);
+        if (k <= 0 || k >= ST_VALUE_MAX)
+            return 0;
+    }
+    struct st_search s;
+    checked_search(c, g, ps, vals, n, false, t, &s);
+    if (status_fallback(g, ps, vals, &n, &s, t8))
+        checked_search(c, g, ps, vals, n, false, t, &s);
+    int found = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, s.matches) {
+        st_found_add(c, gi, r);
+        found++;
+    }
+    keep_first(fr, pid, ps, vals, n, s.matches);
+    st_search_clear(&s);
+    return found;
+}
+
 /* The first SHALL search of a group for every patient (iterating the kit's
  * fixed values of its non-patient parameter); collects the group's resources. */
 static void first_search(struct st_ctx *c, size_t gi, struct first_run *fr)
@@ -188,49 +233,17 @@ static void first_search(struct st_ctx *c, size_t gi, struct first_run *fr)
     struct tally t, t8;
     tally_start(&t);
     tally_start(&t8);
-    const struct fg_kit_param *base[MAX_COMBO];
+    const struct fg_kit_param *base[MAX_COMBO], *iter = NULL;
     size_t nb = combo_params(g, g->searches[0], base);
+    for (size_t i = 0; i < nb; i++)
+        if (base[i]->values[0] && strcmp(base[i]->name, "patient") != 0)
+            iter = base[i];
     int found = 0;
     for (size_t pi = 0; pi < c->opt->n_patients; pi++) {
-        const char *pid = c->opt->patients[pi];
-        const struct fg_kit_param *iter = NULL;
-        for (size_t i = 0; i < nb; i++)
-            if (base[i]->values[0] && strcmp(base[i]->name, "patient") != 0)
-                iter = base[i];
         struct fg_str rest = fg_str_c(iter ? iter->values : "-"), w;
         while (rest.len) {
             fg_str_split(rest, ' ', &w, &rest);
-            const struct fg_kit_param *ps[MAX_COMBO];
-            char vals[MAX_COMBO][ST_VALUE_MAX];
-            size_t n = nb;
-            memcpy(ps, base, sizeof base);
-            bool ok = true;
-            for (size_t i = 0; i < n; i++) {
-                int k = ps[i] == iter ? snprintf(vals[i], ST_VALUE_MAX, "%.*s", (int)w.len, w.ptr)
-                                      : snprintf(vals[i], ST_VALUE_MAX, "%s", pid);
-                ok = ok && k > 0 && k < ST_VALUE_MAX;
-            }
-            struct st_search s;
-            if (!ok)
-                continue;
-            checked_search(c, g, ps, vals, n, false, &t, &s);
-            if (status_fallback(g, ps, vals, &n, &s, &t8))
-                checked_search(c, g, ps, vals, n, false, &t, &s);
-            const cJSON *r;
-            cJSON_ArrayForEach(r, s.matches) {
-                st_found_add(c, gi, r);
-                found++;
-            }
-            if (!fr->have && cJSON_GetArraySize(s.matches) > 0) {
-                fr->have = true;
-                int k = snprintf(fr->patient, sizeof fr->patient, "%s", pid);
-                fr->n = n;
-                memcpy(fr->ps, ps, sizeof ps);
-                memcpy(fr->vals, vals, sizeof vals);
-                if (k < 0 || !st_ids(s.matches, fr->ids, sizeof fr->ids))
-                    fr->ids[0] = '\0';
-            }
-            st_search_clear(&s);
+            found += first_one(c, gi, c->opt->patients[pi], iter, w, fr, &t, &t8);
         }
     }
     if (!found && !t.problems)
@@ -357,62 +370,77 @@ static bool contains_id(const cJSON *arr, const cJSON *res)
     return false;
 }
 
+/* One SHALL combination with values taken from a found resource. */
+struct combo {
+    const struct fg_kit_group *g;
+    const struct fg_kit_param *ps[MAX_COMBO];
+    char vals[MAX_COMBO][ST_VALUE_MAX];
+    size_t n;
+    const char *pid;  /* the patient value, or NULL */
+    const cJSON *src; /* the resource the values came from */
+};
+
+/* The combination's search with parameter i set to value: it must pass S-2
+ * and find the resource the values came from. */
+static void variant_search(struct st_ctx *c, const struct combo *cb, size_t i, const char *value,
+                           struct tally *t)
+{
+    char v2[MAX_COMBO][ST_VALUE_MAX];
+    struct st_search s;
+    with_value(v2, (char(*)[ST_VALUE_MAX])cb->vals, cb->n, i, value);
+    checked_search(c, cb->g, cb->ps, v2, cb->n, false, t, &s);
+    if (s.status == 200 && !contains_id(s.matches, cb->src))
+        tally_fail(t, "%s=%.80s misses the resource it came from", cb->ps[i]->name, value);
+    st_search_clear(&s);
+}
+
+/* Values for the si-th combination from the first patient (or resource) that has them. */
+static bool combo_for(struct st_ctx *c, size_t gi, size_t si, struct combo *cb)
+{
+    const struct fg_kit_group *g = &fg_kit_groups[gi];
+    memset(cb, 0, sizeof *cb);
+    cb->g = g;
+    cb->n = combo_params(g, g->searches[si], cb->ps);
+    bool has_patient = strstr(g->searches[si], "patient") != NULL;
+    for (size_t pi = 0; !cb->src && pi < (has_patient ? c->opt->n_patients : 1); pi++)
+        if (!values_from(c, gi, has_patient ? c->opt->patients[pi] : NULL, cb->ps, cb->n,
+                         cb->vals, &cb->src))
+            cb->src = NULL;
+    for (size_t i = 0; cb->src && i < cb->n; i++)
+        if (strcmp(cb->ps[i]->name, "patient") == 0)
+            cb->pid = cb->vals[i];
+    return cb->src != NULL;
+}
+
 /* S-5, S-6, S-7 over every SHALL combination: system|code tokens, the
  * SHALL comparators a day either side, comma OR of the fixed values. */
 static void variants(struct st_ctx *c, size_t gi)
 {
+    static const unsigned bits[] = {FG_KIT_GT, FG_KIT_GE, FG_KIT_LT, FG_KIT_LE};
+    static const char *const cmps[] = {"gt", "ge", "lt", "le"};
     const struct fg_kit_group *g = &fg_kit_groups[gi];
     struct tally t5, t6, t7;
+    struct combo cb;
+    char v[ST_VALUE_MAX];
     tally_start(&t5);
     tally_start(&t6);
     tally_start(&t7);
     for (size_t si = 0; si < g->n_searches; si++) {
-        const struct fg_kit_param *ps[MAX_COMBO];
-        char vals[MAX_COMBO][ST_VALUE_MAX], v2[MAX_COMBO][ST_VALUE_MAX], sc[ST_VALUE_MAX];
-        size_t n = combo_params(g, g->searches[si], ps);
-        bool has_patient = strstr(g->searches[si], "patient") != NULL;
-        const cJSON *src = NULL;
-        for (size_t pi = 0; !src && pi < (has_patient ? c->opt->n_patients : 1); pi++)
-            if (!values_from(c, gi, has_patient ? c->opt->patients[pi] : NULL, ps, n, vals, &src))
-                src = NULL;
-        if (!src)
+        if (!combo_for(c, gi, si, &cb))
             continue;
-        const char *pid = has_patient ? vals[0] : NULL;
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(ps[i]->name, "patient") == 0)
-                pid = vals[i];
-        }
-        for (size_t i = 0; i < n; i++) {
-            struct st_search s;
-            if (st_param_is_token(ps[i]) && st_value_for(src, ps[i], pid, true, sc) &&
-                strchr(sc, '|')) {
-                with_value(v2, vals, n, i, sc);
-                checked_search(c, g, ps, v2, n, false, &t5, &s);
-                if (s.status == 200 && !contains_id(s.matches, src))
-                    tally_fail(&t5, "%s=%s misses the resource it came from", ps[i]->name, sc);
-                st_search_clear(&s);
-            }
-            static const unsigned bits[] = {FG_KIT_GT, FG_KIT_GE, FG_KIT_LT, FG_KIT_LE};
-            static const char *const cmps[] = {"gt", "ge", "lt", "le"};
-            for (int k = 0; k < 4 && st_param_is_date(ps[i]); k++) {
-                if (!(ps[i]->comparators & bits[k]) || !shifted(cmps[k], vals[i], sc))
-                    continue;
-                with_value(v2, vals, n, i, sc);
-                checked_search(c, g, ps, v2, n, false, &t6, &s);
-                if (s.status == 200 && !contains_id(s.matches, src))
-                    tally_fail(&t6, "%s=%s misses the resource it came from", ps[i]->name, sc);
-                st_search_clear(&s);
-            }
-            if (ps[i]->multiple_or && ps[i]->values[0]) {
-                int k = snprintf(sc, sizeof sc, "%s", ps[i]->values);
-                for (char *x = sc; k > 0 && *x; x++)
+        for (size_t i = 0; i < cb.n; i++) {
+            const struct fg_kit_param *p = cb.ps[i];
+            if (st_param_is_token(p) && st_value_for(cb.src, p, cb.pid, true, v) && strchr(v, '|'))
+                variant_search(c, &cb, i, v, &t5);
+            for (int k = 0; k < 4 && st_param_is_date(p); k++)
+                if ((p->comparators & bits[k]) && shifted(cmps[k], cb.vals[i], v))
+                    variant_search(c, &cb, i, v, &t6);
+            if (p->multiple_or && p->values[0]) {
+                int w = snprintf(v, sizeof v, "%s", p->values);
+                for (char *x = v; w > 0 && *x; x++)
                     if (*x == ' ')
                         *x = ',';
-                with_value(v2, vals, n, i, sc);
-                checked_search(c, g, ps, v2, n, false, &t7, &s);
-                if (s.status == 200 && !contains_id(s.matches, src))
-                    tally_fail(&t7, "%s=%.80s misses the resource it came from", ps[i]->name, sc);
-                st_search_clear(&s);
+                variant_search(c, &cb, i, v, &t7);
             }
         }
     }
