@@ -452,71 +452,127 @@ static void variants(struct st_ctx *c, size_t gi)
         tally_report(c, &t7, "S-7", g->name, "comma OR", NULL);
 }
 
+/* The first search again with name=value added; false (with t failed) if too long. */
+static bool first_plus(struct st_ctx *c, const struct fg_kit_group *g, const struct first_run *fr,
+                       const char *name, const char *value, struct tally *t, struct st_search *s)
+{
+    char q[ST_QUERY_MAX];
+    memset(s, 0, sizeof *s);
+    t->runs++;
+    if (!build_query(fr->ps, (char(*)[ST_VALUE_MAX])fr->vals, fr->n, q) ||
+        !st_query_add(q, name, value)) {
+        tally_fail(t, "the query is too long");
+        return false;
+    }
+    st_search_run(c, g->resource, q, false, s);
+    if (s->status != 200)
+        tally_fail(t, "%s", s->error);
+    return s->status == 200;
+}
+
+/* S-9: _revinclude=Provenance:target yields Provenance. */
+static void revinclude(struct st_ctx *c, const struct fg_kit_group *g, const struct first_run *fr)
+{
+    struct tally t;
+    struct st_search s;
+    tally_start(&t);
+    if (first_plus(c, g, fr, "_revinclude", "Provenance:target", &t, &s)) {
+        int prov = 0;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, s.included) {
+            const char *rt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "resourceType"));
+            prov += rt && strcmp(rt, "Provenance") == 0;
+        }
+        if (!prov)
+            tally_fail(&t, "%s: no Provenance with _revinclude=Provenance:target", g->resource);
+    }
+    st_search_clear(&s);
+    tally_report(c, &t, "S-9", g->name, "_revinclude=Provenance:target", NULL);
+}
+
+static const char *medication_ref(const cJSON *request)
+{
+    const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(request, "medicationReference"), "reference"));
+    return ref && ref[0] != '#' && strrchr(ref, '/') ? ref : NULL; /* contained #med: nothing to include */
+}
+
+/* Every external Medication a request names is included, and every included
+ * Medication is named by a request. */
+static void check_included(const struct st_search *s, struct tally *t)
+{
+    const cJSON *r, *m;
+    cJSON_ArrayForEach(r, s->matches) {
+        const char *ref = medication_ref(r);
+        bool have = !ref;
+        cJSON_ArrayForEach(m, s->included) {
+            const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "id"));
+            have = have || (id && strcmp(id, strrchr(ref, '/') + 1) == 0);
+        }
+        if (!have)
+            tally_fail(t, "%s not included", ref);
+    }
+    cJSON_ArrayForEach(m, s->included) {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "id"));
+        bool named = false;
+        cJSON_ArrayForEach(r, s->matches) {
+            const char *ref = medication_ref(r);
+            named = named || (ref && id && strcmp(strrchr(ref, '/') + 1, id) == 0);
+        }
+        if (!named)
+            tally_fail(t, "included Medication/%s is named by no match", id ? id : "?");
+    }
+}
+
+/* The first search for patient pid with every fixed value of its other
+ * parameters OR-ed (intent=proposal,plan,order,...): all the patient's
+ * resources the first search reaches. */
+static void widen(const struct first_run *fr, const char *pid, struct first_run *out)
+{
+    *out = *fr;
+    for (size_t i = 0; i < out->n; i++) {
+        const struct fg_kit_param *p = out->ps[i];
+        int k = strcmp(p->name, "patient") == 0 ? snprintf(out->vals[i], ST_VALUE_MAX, "%s", pid)
+                : p->values[0] ? snprintf(out->vals[i], ST_VALUE_MAX, "%s", p->values)
+                               : 0;
+        for (char *x = out->vals[i]; k > 0 && *x; x++)
+            if (*x == ' ')
+                *x = ',';
+    }
+}
+
+/* S-10: _include=X:medication, for each patient: every external Medication
+ * a request names is included, and every included Medication is named by
+ * a request. */
+static void include_medication(struct st_ctx *c, const struct fg_kit_group *g,
+                               const struct first_run *fr, const char *inc)
+{
+    struct tally t;
+    tally_start(&t);
+    for (size_t pi = 0; pi < c->opt->n_patients; pi++) {
+        struct first_run wide;
+        struct st_search s;
+        widen(fr, c->opt->patients[pi], &wide);
+        if (first_plus(c, g, &wide, "_include", inc, &t, &s))
+            check_included(&s, &t);
+        st_search_clear(&s);
+    }
+    tally_report(c, &t, "S-10", g->name, inc, NULL);
+}
+
 /* S-9 and S-10 on the first search. */
 static void includes(struct st_ctx *c, size_t gi, const struct first_run *fr)
 {
     const struct fg_kit_group *g = &fg_kit_groups[gi];
-    char q[ST_QUERY_MAX];
-    if (strstr(g->revincludes, "Provenance:target")) {
-        struct tally t;
-        struct st_search s;
-        tally_start(&t);
-        t.runs = 1;
-        if (!build_query(fr->ps, (char(*)[ST_VALUE_MAX])fr->vals, fr->n, q) ||
-            !st_query_add(q, "_revinclude", "Provenance:target")) {
-            tally_fail(&t, "query too long");
-        } else {
-            st_search_run(c, g->resource, q, false, &s);
-            const cJSON *r;
-            int prov = 0;
-            cJSON_ArrayForEach(r, s.included) {
-                const cJSON *rt = cJSON_GetObjectItemCaseSensitive(r, "resourceType");
-                prov += cJSON_IsString(rt) && strcmp(rt->valuestring, "Provenance") == 0;
-            }
-            if (s.status != 200)
-                tally_fail(&t, "%s", s.error);
-            else if (!prov)
-                tally_fail(&t, "%s?%.120s: no Provenance", g->resource, q);
-            st_search_clear(&s);
-        }
-        tally_report(c, &t, "S-9", g->name, "_revinclude=Provenance:target", NULL);
-    }
+    if (strstr(g->revincludes, "Provenance:target"))
+        revinclude(c, g, fr);
     struct fg_str rest = fg_str_c(g->includes), w;
     while (rest.len) {
         fg_str_split(rest, ' ', &w, &rest);
         char inc[128];
         int k = snprintf(inc, sizeof inc, "%.*s", (int)w.len, w.ptr);
-        if (k < 0 || (size_t)k >= sizeof inc || !strstr(inc, ":medication"))
-            continue;
-        struct tally t;
-        struct st_search s;
-        tally_start(&t);
-        t.runs = 1;
-        if (!build_query(fr->ps, (char(*)[ST_VALUE_MAX])fr->vals, fr->n, q) ||
-            !st_query_add(q, "_include", inc)) {
-            tally_fail(&t, "query too long");
-            tally_report(c, &t, "S-10", g->name, inc, NULL);
-            continue;
-        }
-        st_search_run(c, g->resource, q, false, &s);
-        const cJSON *r;
-        cJSON_ArrayForEach(r, s.matches) {
-            const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(r, "medicationReference"), "reference"));
-            const char *slash = ref && ref[0] != '#' ? strrchr(ref, '/') : NULL;
-            bool have = !slash;
-            const cJSON *m;
-            cJSON_ArrayForEach(m, s.included) {
-                const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "id"));
-                have = have || (id && strcmp(id, slash + 1) == 0);
-            }
-            if (!have)
-                tally_fail(&t, "%s not included", ref);
-        }
-        if (s.status != 200)
-            tally_fail(&t, "%s", s.error);
-        st_search_clear(&s);
-        tally_report(c, &t, "S-10", g->name, inc, NULL);
+        if (k > 0 && (size_t)k < sizeof inc && strstr(inc, ":medication"))
+            include_medication(c, g, fr, inc);
     }
 }
 

@@ -88,6 +88,10 @@ function startStub() {
     if (url.pathname === '/fhir/metadata') return send(200, { resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', format: ['json'], rest: [{ resource: [{ type: 'Patient', supportedProfile: [{}] }] }] });
     if (url.pathname.startsWith('/fhir/Patient')) return send(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Patient', id: 'p1' } }, { resource: 'not an object' }], link: [{ relation: 'next', url: 'http://127.0.0.1:1/fhir/Patient?page=2' }] });
     if (url.pathname.startsWith('/fhir/Observation')) return send(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: obs }, { fullUrl: 'x' }] });
+    if (url.pathname.startsWith('/fhir/MedicationRequest')) {
+      const mr = { resourceType: 'MedicationRequest', id: 'mr1', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' }, medicationReference: { reference: 'Medication/m1' } };
+      return send(200, { resourceType: 'Bundle', type: 'searchset', entry: url.searchParams.get('intent')?.split(',').includes('order') ? [{ resource: mr, search: { mode: 'match' } }] : [] });
+    }
     if (url.pathname.startsWith('/fhir/Condition')) return send(400, '<html>no</html>', 'text/html');
     if (url.pathname.startsWith('/fhir/Encounter')) return send(200, '{"resourceType":"Bundle","type":"searchset","entry":[');
     if (url.pathname.startsWith('/fhir/CarePlan')) { req.socket.destroy(); return undefined; }
@@ -109,6 +113,8 @@ test('against a server we did not write: failures are reported, nothing crashes'
     assert.ok(res.find((x) => x.id === 'S-2' && x.result === 'FAIL' && /does not match code=/.test(x.rest)),
       'an Observation that does not match its search is caught');
     assert.ok(res.find((x) => x.id === 'S-2' && x.result === 'FAIL' && /status 400/.test(x.rest)), '400 without OperationOutcome');
+    assert.ok(res.find((x) => x.id === 'S-10' && x.result === 'FAIL' && /Medication\/m1 not included/.test(x.rest)), 'a missing _include is caught');
+    assert.ok(res.find((x) => x.id === 'S-9' && x.result === 'FAIL' && /no Provenance/.test(x.rest)), 'a missing _revinclude is caught');
     assert.match(r.stdout, /conformance: \d+ passed, [1-9]\d* failed/);
   } finally {
     stub.close();
