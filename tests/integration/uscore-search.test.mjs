@@ -265,13 +265,19 @@ async function checkIncludes(group, run, problems) {
     }
   }
   for (const inc of group.includes.filter((x) => x.endsWith(':medication'))) {
-    const pairs = [...run.pairs, ['_include', inc]];
+    // every value of the other parameters OR-ed: all the patient's requests
+    const wide = run.pairs.map(([k, v]) => {
+      const p = group.params.find((x) => x.name === k);
+      return [k, k !== 'patient' && p?.values.length ? p.values.join(',') : v];
+    });
+    const pairs = [...wide, ['_include', inc]];
     const r = await search(type, pairs);
     problems.push(...r.problems);
     const refs = new Set(r.matches.map((x) => x.medicationReference?.reference).filter((x) => x && !x.startsWith('#')));
     const meds = r.included.filter((x) => x.resourceType === 'Medication');
     for (const m of meds) if (!refs.has(`Medication/${m.id}`)) problems.push(`included Medication/${m.id} is referenced by no match`);
     for (const ref of refs) if (!meds.some((m) => `Medication/${m.id}` === ref)) problems.push(`${type}?${enc(pairs)}: ${ref} not included (S-10)`);
+    if (!meds.length) problems.push(`${type}?${enc(pairs)}: no Medication included (the fixtures name some)`);
   }
 }
 
