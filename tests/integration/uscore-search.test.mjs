@@ -372,3 +372,42 @@ test('U-1: $docref returns the current documents, by date range, type, profile; 
     assert.equal(bad.json?.resourceType, 'OperationOutcome', q);
   }
 });
+
+// C-1, C-2 and the US Core declarations of the CapabilityStatement, which
+// @medplum/core must find valid FHIR R4.
+test('CapabilityStatement: open, valid R4, US Core 7.0.0 server declarations', async () => {
+  const r = await server.request({ path: '/fhir/metadata', auth: false });
+  assert.equal(r.status, 200);
+  const cs = r.json;
+  assert.ok(cs.instantiates.includes('http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0'));
+  const byType = new Map(cs.rest[0].resource.map((x) => [x.type, x]));
+  for (const g of kit.groups.filter((x) => x.required)) {
+    assert.ok(byType.get(g.resource)?.supportedProfile?.some((p) => p.split('|')[0] === g.profile), `${g.profile} not listed`);
+  }
+  const exp = (o) => o.extension?.find((e) => e.url.endsWith('capabilitystatement-expectation'))?.valueCode;
+  for (const c of kit.capability) {
+    const res = byType.get(c.type);
+    for (const p of c.params) assert.equal(exp(res.searchParam.find((x) => x.name === p.name) ?? {}), p.expectation, `${c.type} ${p.name}`);
+    const combos = (res.extension || []).filter((e) => e.url.endsWith('search-parameter-combination'))
+      .map((e) => `${exp(e)} ${e.extension.filter((x) => x.url === 'required').map((x) => x.valueString).join('+')}`);
+    for (const k of c.combinations) assert.ok(combos.includes(`${k.expectation} ${k.params.join('+')}`), `${c.type} ${k.params.join('+')}`);
+    for (const i of c.includes) assert.ok(res.searchInclude.includes(i), `${c.type} _include ${i}`);
+    for (const i of c.revincludes) assert.ok(res.searchRevInclude.includes(i), `${c.type} _revinclude ${i}`);
+  }
+  const docref = byType.get('DocumentReference').operation.find((o) => o.name === 'docref');
+  assert.equal(docref.definition, 'http://hl7.org/fhir/us/core/OperationDefinition/docref');
+  assert.equal(exp(docref), 'SHALL');
+
+  globalThis.WebSocket ??= class {};
+  const core = await import('@medplum/core');
+  const r4 = path.join(root, 'node_modules', '@medplum', 'definitions', 'dist', 'fhir', 'r4');
+  core.indexStructureDefinitionBundle(JSON.parse(readFileSync(path.join(r4, 'profiles-types.json'), 'utf8')));
+  core.indexStructureDefinitionBundle(JSON.parse(readFileSync(path.join(r4, 'profiles-resources.json'), 'utf8')));
+  let issues = [];
+  try {
+    issues = core.validateResource(cs) || [];
+  } catch (e) {
+    issues = e.outcome?.issue ?? [e.message];
+  }
+  assert.deepEqual(issues.filter((i) => i.severity === 'error' || typeof i === 'string'), []);
+});
