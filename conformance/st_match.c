@@ -240,8 +240,8 @@ static bool date_matches(const cJSON *node, struct fg_str v)
     case 1: return !contains;
     case 2: return hi > s.hi;
     case 3: return lo < s.lo;
-    case 4: return hi > s.hi || contains;
-    case 5: return lo < s.lo || contains;
+    case 4: return hi >= s.lo; /* overlaps [value, +inf) */
+    case 5: return lo <= s.hi; /* overlaps (-inf, value] */
     case 6: return lo > s.hi;
     case 7: return hi < s.lo;
     default: return hi >= s.lo && lo <= s.hi;

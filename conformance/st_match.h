@@ -5,7 +5,10 @@
  * code / Coding / CodeableConcept / Identifier, case-insensitive), string
  * (case-insensitive prefix over the parts of HumanName and Address), date
  * (prefixes eq ne gt lt ge le sa eb ap with range semantics, on dates,
- * dateTimes, instants and Periods). A comma in the value means OR.
+ * dateTimes, instants and Periods: gt / lt / ge / le mean the target
+ * overlaps the range above / below the value, ge and le including the
+ * value's own range; eq: the value's range contains the target's). A comma
+ * in the value means OR.
  * Spec: http://hl7.org/fhir/R4/search.html
  */
 #ifndef FG_ST_MATCH_H

@@ -95,8 +95,8 @@ export function dateMatches(value, search) {
     case 'ne': return !contains;
     case 'gt': return hi > shi;
     case 'lt': return lo < slo;
-    case 'ge': return hi > shi || contains;
-    case 'le': return lo < slo || contains;
+    case 'ge': return hi > slo; // overlaps [value, +inf): ranges are half-open here
+    case 'le': return lo < shi; // overlaps (-inf, value]
     case 'sa': return lo >= shi;
     case 'eb': return hi <= slo;
     default: return hi > slo && lo < shi; // ap: overlap

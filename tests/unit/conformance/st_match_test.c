@@ -62,6 +62,11 @@ static void test_match(void)
         {ENC, {"date", "Period", "period", 0, 0, ""}, "ge2024-06-02", true},
         {ENC, {"date", "Period", "period", 0, 0, ""}, "gt2024-06-03", false},
         {ENC, {"date", "Period", "period", 0, 0, ""}, "lt2024-06-01T09:00:01Z", true},
+        {ENC, {"date", "Period", "period", 0, 0, ""}, "lt2024-06-01T09:00:00Z", false},
+        {ENC, {"date", "Period", "period", 0, 0, ""}, "le2024-06-01T09:00:00.000Z", true},
+        {ENC, {"date", "Period", "period", 0, 0, ""}, "le2024-06-01T08:59:59.999Z", false},
+        {ENC, {"date", "Period", "period", 0, 0, ""}, "ge2024-06-03T10:00:00.000Z", true},
+        {ENC, {"date", "Period", "period", 0, 0, ""}, "ge2024-06-03T10:00:01Z", false},
         {ENC, {"date", "Period", "period", 0, 0, ""}, "ap2024-06-02", true},
         {ENC, {"date", "Period", "period", 0, 0, ""}, "notadate", false},
     };
