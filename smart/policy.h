@@ -48,6 +48,7 @@
 #include "../core/fg_error.h"
 #include "../core/fg_pool.h"
 #include "../core/fg_str.h"
+#include "../fhir/index.h"
 #include "../fhir/search.h"
 #include "../fhir/store.h"
 #include "authdb_accounts.h"
@@ -80,6 +81,7 @@ struct smart_access {
      * filled by whoever verifies the token; portal rules may narrow it. */
     struct fg_str user_patients[SMART_ACCESS_MAX_PATIENTS]; /* borrowed from the builder's pool */
     size_t n_user_patients;
+    struct fg_str launch_patient;                /* slice of patient_id (do not copy the struct) */
     void *rule_state[SMART_POLICY_MAX_RULES];    /* per rule, from its prepare hook */
 };
 
@@ -111,15 +113,23 @@ const struct smart_scopes *smart_access_scopes(const struct smart_access *a);
 
 /* ---- resources as the policy sees them ---- */
 
-/* One resource under decision: the stored version plus its JSON, parsed
- * on first use (smart_policy_item_json) into the item's pool. */
+/* One resource under decision: the stored version plus its JSON (parsed
+ * on first use, or borrowed) and its index entries (extracted on first use
+ * for granular scope matching, pool-owned). */
 struct smart_policy_item {
     const struct fhir_resource *res; /* borrowed */
-    cJSON *json;                     /* lazily parsed; freed by smart_policy_item_cleanup */
-    bool parsed;
+    const cJSON *json;               /* parsed or borrowed; NULL until needed */
+    cJSON *owned;                    /* what the item parsed; freed by cleanup */
+    bool parsed;                     /* json was looked at (may still be NULL) */
+    struct fhir_index_entry *entries;
+    size_t n_entries;
+    bool indexed;
 };
 
-void smart_policy_item_init(struct smart_policy_item *it, const struct fhir_resource *res);
+/* Embedded lifecycle; json (may be NULL) is borrowed when given, e.g. the
+ * new content of a write. */
+void smart_policy_item_init(struct smart_policy_item *it, const struct fhir_resource *res,
+                            const cJSON *json);
 void smart_policy_item_cleanup(struct smart_policy_item *it);
 /* The parsed JSON (borrowed from the item), or NULL when it does not parse
  * or the version is a delete marker. */
