@@ -163,7 +163,17 @@ enum smart_type_class smart_policy_type_class(struct fg_str type)
     for (size_t i = 0; i < sizeof shared_types / sizeof shared_types[0]; i++)
         if (fg_str_eq_c(type, shared_types[i]))
             return SMART_TYPE_SHARED;
+    if (smart_policy_patient_param(type))
+        return SMART_TYPE_PATIENT_REF;
     return SMART_TYPE_OTHER;
+}
+
+const struct fhir_searchparam *smart_policy_patient_param(struct fg_str type)
+{
+    const struct fhir_searchparam *def = fhir_searchparam_find(type, fg_str_c("patient"));
+    return def && def->type == FHIR_PARAM_REFERENCE && strcmp(def->resource, "Resource") != 0
+               ? def
+               : NULL;
 }
 
 /* ---- grants ---- */
@@ -239,6 +249,24 @@ enum fg_status smart_policy_authorize(const struct smart_access *a, char interac
 
 /* ---- narrowing a search ---- */
 
+/* patient=Patient/a,Patient/b for a type confined by its patient parameter. */
+static enum fg_status restrict_patient_param(struct fg_pool *pool, struct fhir_query *q,
+                                             const struct smart_policy_grant *g,
+                                             struct fg_error *err)
+{
+    struct fg_buf v;
+    fg_buf_init(&v, 16384);
+    enum fg_status st = FG_OK;
+    for (size_t i = 0; st == FG_OK && i < g->n_patients; i++)
+        st = fg_buf_printf(&v, "%sPatient/%.*s", i ? "," : "", (int)g->patients[i].len,
+                           g->patients[i].ptr);
+    struct fg_str value = st == FG_OK ? fg_pool_str(pool, fg_buf_str(&v)) : FG_STR_NULL;
+    fg_buf_cleanup(&v);
+    if (!value.ptr)
+        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    return fhir_query_add_policy_param(pool, q, fg_str_c("patient"), value, err);
+}
+
 /* The granular scopes as one store-side parameter: possible when every
  * scope has exactly one parameter and they share its name (the usual
  * category=a / category=b grants). *done = false when not expressible. */
@@ -297,6 +325,10 @@ enum fg_status smart_policy_narrow(const struct smart_policy *p, const struct sm
                                     "the access token reaches none of these patients");
             if (st != FG_OK)
                 return fg_error_set(err, st, NULL, "cannot confine the search");
+        } else if (cls == SMART_TYPE_PATIENT_REF) {
+            st = restrict_patient_param(pool, q, &g, err);
+            if (st != FG_OK)
+                return st;
         } else if (cls != SMART_TYPE_SHARED) {
             *exact = false; /* Provenance, Binary: only through what they point to */
         }

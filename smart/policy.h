@@ -14,6 +14,8 @@
  *    patient); its granular (query-qualified) scopes filter.
  *  - Type classes in patient/user context: types of the R4 Patient
  *    compartment are confined to the reached patients' compartments;
+ *    other types with a `patient` reference search parameter (Device) are
+ *    confined by it;
  *    shared reference data (Practitioner, PractitionerRole, Organization,
  *    Location, Medication, Endpoint, HealthcareService, Substance, ...) is
  *    visible whenever the type is granted; Provenance is visible when it is
@@ -196,6 +198,8 @@ enum fg_status smart_policy_prepare(const struct smart_policy *p, struct smart_a
 /* How a type is treated in patient/user context (see the top comment). */
 enum smart_type_class {
     SMART_TYPE_COMPARTMENT, /* in the R4 Patient compartment */
+    SMART_TYPE_PATIENT_REF, /* outside it but with a `patient` reference (Device):
+                               confined by that parameter */
     SMART_TYPE_SHARED,      /* reference data with no patient in it */
     SMART_TYPE_PROVENANCE,  /* through its targets */
     SMART_TYPE_BINARY,      /* through its securityContext */

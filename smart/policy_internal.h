@@ -11,4 +11,8 @@
 bool smart_policy_grant_for(const struct smart_access *a, char letter, struct fg_str type,
                             struct smart_policy_grant *g);
 
+/* The `patient` reference parameter of type (its own row, not a common
+ * one), or NULL. */
+const struct fhir_searchparam *smart_policy_patient_param(struct fg_str type);
+
 #endif

@@ -142,6 +142,24 @@ static bool in_patients(const struct fhir_resource *res, const struct smart_poli
     return false;
 }
 
+/* Does the resource's `patient` reference name one of the reached patients? */
+static enum fg_status patient_ref_in(struct smart_policy_item *it,
+                                     const struct smart_policy_grant *g, struct fg_pool *pool,
+                                     bool *in)
+{
+    *in = false;
+    const struct fhir_searchparam *def = smart_policy_patient_param(it->res->type);
+    enum fg_status st = def ? item_entries(it, pool) : FG_OK;
+    for (size_t i = 0; st == FG_OK && def && i < it->n_entries && !*in; i++) {
+        const struct fhir_index_entry *e = &it->entries[i];
+        if (e->def != def || !fg_str_eq_c(e->ref_type, "Patient") || e->ref_url.len)
+            continue;
+        for (size_t k = 0; k < g->n_patients && !*in; k++)
+            *in = fg_str_eq(e->ref_id, g->patients[k]);
+    }
+    return st;
+}
+
 /* Is the resource a relative reference "Type/id" names visible? */
 static enum fg_status ref_visible(const struct vis_ctx *c, const cJSON *ref, int depth,
                                   bool *visible)
@@ -208,6 +226,7 @@ static enum fg_status core_visible(const struct vis_ctx *c, char letter,
     if (!g.everywhere) {
         switch (smart_policy_type_class(it->res->type)) {
         case SMART_TYPE_COMPARTMENT: *visible = in_patients(it->res, &g); break;
+        case SMART_TYPE_PATIENT_REF: st = patient_ref_in(it, &g, c->pool, visible); break;
         case SMART_TYPE_SHARED: *visible = true; break;
         case SMART_TYPE_PROVENANCE:
             if (depth < POLICY_MAX_DEPTH)

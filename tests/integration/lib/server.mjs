@@ -115,15 +115,17 @@ export async function startServer(opts = {}) {
   }
 
   const fhirBase = `${base}/fhir`;
-  const authArgs = ['--auth-db', authDbPath, '--base-url', fhirBase, ...(opts.now ? ['--now', opts.now] : [])];
-  const added = await runCli(['client', 'add', ...authArgs, '--name', 'test operator',
+  const authArgs = ['--auth-db', authDbPath, '--base-url', fhirBase];
+  const nowArgs = (now) => (now ? ['--now', now] : []);
+  const added = await runCli(['client', 'add', ...authArgs, ...nowArgs(opts.now), '--name', 'test operator',
     '--redirect-uri', 'http://localhost/operator', '--type', 'public',
     '--scope', OPERATOR_CLIENT_SCOPES], { bin });
   if (added.code !== 0) { child.kill('SIGKILL'); throw new Error(`client add failed:\n${added.stderr}`); }
   const operatorClient = JSON.parse(added.stdout).client_id;
   /** The token response of `fhirgate token issue` (access_token, scope, patient...). */
-  async function tokenResponse({ scope = 'system/*.cruds', patient, user, client = operatorClient } = {}) {
-    const args = ['token', 'issue', ...authArgs, '--client', client, '--scope', scope];
+  // `now` (default: the server's) is when the token is issued.
+  async function tokenResponse({ scope = 'system/*.cruds', patient, user, client = operatorClient, now = opts.now } = {}) {
+    const args = ['token', 'issue', ...authArgs, ...nowArgs(now), '--client', client, '--scope', scope];
     if (patient) args.push('--patient', patient);
     if (user) args.push('--user', user);
     const r = await runCli(args, { bin });
