@@ -12,12 +12,14 @@
 #include <stddef.h>
 
 #include "../smart/policy.h"
-#include "config.h"
 
-/* Registers the server's rules into p (initialized). cfg is borrowed for
- * the server's life (rules may keep pointers into it). FG_ETOOBIG / FG_EINVAL
+struct fg_server;
+
+/* Registers the server's rules into srv->policy (initialized) from
+ * srv->cfg. Rules may keep srv as their arg (borrowed for the server's
+ * life): the store and auth database (srv->store, srv->auth) are opened
+ * after this call, so read them at request time. FG_ETOOBIG / FG_EINVAL
  * with msg on a bad configuration. */
-enum fg_status fg_access_rules_register(struct smart_policy *p, const struct fg_config *cfg,
-                                        char *msg, size_t msg_size);
+enum fg_status fg_access_rules_register(struct fg_server *srv, char *msg, size_t msg_size);
 
 #endif
