@@ -108,7 +108,7 @@ static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
     if (!smart_token_is_wellformed(token))
         return fg_access_challenge(req, "invalid_token", "the access token is not valid");
     char digest[SMART_DIGEST_SIZE];
-    smart_token_digest(token, digest);
+    smart_token_digest_md(req->srv->sha256, token, digest);
     struct smart_authdb *db = fg_auth_acquire(req->srv->auth);
     const struct smart_token_info *info = NULL;
     enum fg_status st = smart_authdb_token_check(db, fg_str_c(digest), &info);
