@@ -298,6 +298,24 @@ describe('attack matrix', { concurrency: false }, () => {
     });
   }
 
+  it('a chain never tests another patient\'s resource, even from an own resource that names it', async () => {
+    // daniel-coverage is in Amy's compartment (she is the subscriber) and names
+    // Patient/daniel as beneficiary; Amy may not read Patient/daniel.
+    const direct = await get(`Coverage?beneficiary=Patient/${OTHER}`, tok.own);
+    assert.deepEqual(matches(direct), [`Coverage/${OTHER}-coverage`]);
+    const given = fixtures.get(`Patient/${OTHER}`).resource.name[0].given[0];
+    for (const q of [`beneficiary:Patient.name=${given}`, `beneficiary:Patient._id=${OTHER}`,
+      `beneficiary.name=${given}`]) {
+      const r = await get(`Coverage?${q}`, tok.own);
+      assert.equal(r.status, 200, r.text.slice(0, 200));
+      assert.deepEqual(matches(r), [], `Coverage?${q} tests Patient/${OTHER}`);
+    }
+    const ownChain = await get(`Coverage?subscriber:Patient._id=${ME}&_count=100`, tok.own);
+    assert.ok(matches(ownChain).length >= 2, 'chains through the own record still work');
+    const system = await get(`Coverage?beneficiary:Patient._id=${OTHER}`, undefined);
+    assert.deepEqual(matches(system), [`Coverage/${OTHER}-coverage`], 'system scopes chain everywhere');
+  });
+
   describe('authentication and writes', () => {
     it('no token: 401 with a realm and no error; a bad token: 401 invalid_token', async () => {
       const none = await get(`Patient/${ME}`, false);
