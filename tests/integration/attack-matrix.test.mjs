@@ -316,6 +316,23 @@ describe('attack matrix', { concurrency: false }, () => {
     assert.deepEqual(matches(system), [`Coverage/${OTHER}-coverage`], 'system scopes chain everywhere');
   });
 
+  it('user/ scopes reach the signed-in user\'s own record and proxies in force, nothing else', async () => {
+    const db = ['--auth-db', srv.authDbPath];
+    const add = await runCli(['account', 'add', ...db, '--user', 'danielshaw', '--patient', OTHER, '--password-stdin'],
+      { input: 'Demo-pass-2026\n' });
+    assert.equal(add.code, 0, add.stderr);
+    const px = await runCli(['account', 'proxy', ...db, '--now', NOW, '--user', 'danielshaw', '--patient', 'lily', '--kind', 'parent']);
+    assert.equal(px.code, 0, px.stderr);
+    const t = await srv.token({ scope: 'user/Patient.rs user/Observation.rs', user: 'danielshaw' });
+    for (const [id, want] of [[OTHER, 200], ['lily', 200], [ME, 404], ['max', 404]]) {
+      assert.equal((await get(`Patient/${id}`, t)).status, want, `Patient/${id}`);
+    }
+    const s = await get('Observation?_count=1000', t);
+    const owners = new Set(matches(s).map((k) => fixtures.get(k)?.owner));
+    assert.deepEqual([...owners].sort(), ['daniel', 'lily']);
+    assert.equal((await get('Condition?_count=1', t)).status, 403);
+  });
+
   describe('authentication and writes', () => {
     it('no token: 401 with a realm and no error; a bad token: 401 invalid_token', async () => {
       const none = await get(`Patient/${ME}`, false);
