@@ -148,13 +148,20 @@ static enum fg_status tag_and_source(cJSON *obs, const struct imp_app *app, stru
     return set_str(meta, "source", src) ? FG_OK : oom(err);
 }
 
-/* The patient in performer (first when added). */
+/* The subject must be the writer: patient-supplied data is about the patient who supplies it.
+ * (Checked here before performer is added: a performer reference also puts the Observation in
+ * that patient's compartment.) Then the patient in performer (first when added). */
 static enum fg_status performer(cJSON *obs, const struct imp_app *app, struct fg_error *err)
 {
     char ref[FG_MAX_ID_LEN + 16];
     int n = snprintf(ref, sizeof ref, "Patient/%.*s", (int)app->patient.len, app->patient.ptr);
     if (n < 0 || (size_t)n >= sizeof ref)
         return fg_error_set(err, FG_EINVAL, NULL, "the patient id is too long");
+    const cJSON *subj = obj_item(obj_item(obs, "subject"), "reference");
+    if (!cJSON_IsString(subj) || strcmp(subj->valuestring, ref) != 0)
+        return fg_error_set(err, FG_EFORBIDDEN, "Observation.subject",
+                            "a patient's app may write only Observations about its patient (%s)",
+                            ref);
     cJSON *perf = ensure_arr(obs, "performer"), *p;
     if (!perf)
         return fg_error_set(err, FG_EUNPROC, "Observation.performer",

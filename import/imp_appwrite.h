@@ -43,7 +43,8 @@ struct imp_app {
  * findings (strings in pool). FG_OK; FG_EINVAL (not an Observation, bad app identity);
  * FG_EUNPROC with err naming the element (expression) for a refused unit, a reserved
  * identifier or the first validation error; FG_ENOMEM. On failure obs may be partly
- * normalised (the caller drops it). */
+ * normalised (the caller drops it). FG_EFORBIDDEN (err names Observation.subject) when the
+ * subject is not Patient/<app->patient>. */
 enum fg_status imp_appwrite_prepare(cJSON *obs, const struct imp_app *app, struct fg_pool *pool,
                                     struct fg_validation_report *report, struct fg_error *err);
 

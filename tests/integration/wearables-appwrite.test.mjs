@@ -33,8 +33,8 @@ describe('app writes of patient-supplied Observations', () => {
     server = await startServer({ now: '2026-11-23' });
     if (typeof server.token !== 'function') return;
     assert.equal((await runCli(['seed', '--db', server.dbPath, '--now', '2026-11-23'], { timeoutMs: 60000 })).code, 0);
-    auth = (await server.token({ scope: 'patient/Observation.crus patient/Provenance.rs', patient: 'amy' })).access_token;
-    other = (await server.token({ scope: 'patient/Observation.crus', patient: 'daniel' })).access_token;
+    auth = await server.token({ scope: 'patient/Observation.crus patient/Provenance.rs', patient: 'amy' });
+    other = await server.token({ scope: 'patient/Observation.crus', patient: 'daniel' });
     void t;
   });
   after(async () => {

@@ -135,6 +135,8 @@ static void test_prepare_refusals(void)
         {"{\"identifier\":[{\"system\":\"urn:fhirgate:import-key\",\"value\":\"sha256:00\"}]}",
          FG_EUNPROC, "Observation.identifier[0].system"},
         {"{\"resourceType\":\"Patient\"}", FG_EINVAL, "resourceType"},
+        {"{\"subject\":{\"reference\":\"Patient/daniel\"}}", FG_EFORBIDDEN, "Observation.subject"},
+        {"{\"subject\":null}", FG_EFORBIDDEN, "Observation.subject"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct fg_pool *pool = fg_pool_new();
