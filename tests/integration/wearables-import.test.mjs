@@ -250,6 +250,23 @@ describe('POST /fhir/Patient/{id}/$import-wearables', () => {
     assert.equal(afterCount.json.total, before.json.total);
   });
 
+  it('with tokens: the patient\'s own app may import, another patient\'s token is refused', async () => {
+    const body = readFileSync(sample('apple_alxdrcirilo_export.xml'));
+    const hdr = (tok) => ({ 'Content-Type': 'application/xml', Authorization: `Bearer ${tok}` });
+    const mine = await server.token({ scope: 'patient/Observation.c', patient: 'amy' });
+    const theirs = await server.token({ scope: 'patient/Observation.c', patient: 'daniel' });
+    const readOnly = await server.token({ scope: 'patient/Observation.rs', patient: 'amy' });
+    const denied = await server.request({ method: 'POST', path: op, headers: hdr(theirs), body });
+    assert.equal(denied.status, 403, denied.text);
+    const noWrite = await server.request({ method: 'POST', path: op, headers: hdr(readOnly), body });
+    assert.equal(noWrite.status, 403, noWrite.text);
+    const none = await server.request({ method: 'POST', path: op, headers: { 'Content-Type': 'application/xml' }, body, auth: false });
+    assert.equal(none.status, 401);
+    const ok = await server.request({ method: 'POST', path: op, headers: hdr(mine), body });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.parameter.find((p) => p.name === 'refused').valueInteger, 0);
+  });
+
   it('is declared in the CapabilityStatement with its OperationDefinition', async () => {
     const cs = await server.request({ path: '/fhir/metadata' });
     const patient = cs.json.rest[0].resource.find((r) => r.type === 'Patient');
