@@ -254,6 +254,24 @@ enum fg_status smart_authdb_proxies_for_patient(struct smart_authdb *db, struct 
     return read_proxies(s, out, cap, n);
 }
 
+enum fg_status smart_authdb_proxies_list(struct smart_authdb *db, int64_t account_id,
+                                         struct fg_str patient_id, struct smart_proxy *out,
+                                         size_t cap, size_t *n)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_PROXY_LIST_ALL,
+                                    "SELECT " PROXY_COLUMNS " FROM proxies"
+                                    " WHERE (?1 = 0 OR account_id = ?1)"
+                                    " AND (?2 = '' OR patient_id = ?2) ORDER BY id",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_i64(s, 1, account_id) ||
+        !authdb_bind_str(s, 2, patient_id.ptr ? patient_id : fg_str_c("")))
+        return FG_ENOMEM;
+    return read_proxies(s, out, cap, n);
+}
+
 enum fg_status smart_authdb_proxy_revoke(struct smart_authdb *db, int64_t id)
 {
     sqlite3_stmt *s;

@@ -93,6 +93,13 @@ enum fg_status smart_authdb_proxies_for_account(struct smart_authdb *db, int64_t
 enum fg_status smart_authdb_proxies_for_patient(struct smart_authdb *db, struct fg_str patient_id,
                                                 struct smart_proxy *out, size_t cap, size_t *n);
 
+/* Every proxy relation on record (also ended or revoked ones), for the
+ * operator: filtered by account (0 = any) and patient (empty = any), by id.
+ * Fills out[0..cap), *n = rows found (FG_ETOOBIG when more than cap). */
+enum fg_status smart_authdb_proxies_list(struct smart_authdb *db, int64_t account_id,
+                                         struct fg_str patient_id, struct smart_proxy *out,
+                                         size_t cap, size_t *n);
+
 /* Revokes a proxy at now. FG_ENOTFOUND when unknown or already revoked. */
 enum fg_status smart_authdb_proxy_revoke(struct smart_authdb *db, int64_t id);
 
