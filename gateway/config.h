@@ -9,7 +9,10 @@
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
  * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
- * access_log now max_connections connection_timeout auth_db.
+ * access_log now max_connections connection_timeout auth_db, and the
+ * portal rules (portal-rules.md; smart/portal.h): own_account_min_age
+ * teen_proxy_age adult_age adult_proxy_years release_delay_days
+ * note_max_years activation_days portal_utc_offset release_delay_codes.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -39,9 +42,23 @@ struct fg_config {
     char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
     int64_t max_connections;
     int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    /* portal rules (defaults from portal-rules.md) */
+    int64_t own_account_min_age;   /* 13 */
+    int64_t teen_proxy_age;        /* 13 */
+    int64_t adult_age;             /* 18 */
+    int64_t adult_proxy_years;     /* 5 */
+    int64_t release_delay_days;    /* 4 */
+    int64_t note_max_years;        /* 3 */
+    int64_t activation_days;       /* 14 */
+    int64_t portal_utc_offset;     /* minutes east of UTC for "today" (0) */
+    char release_delay_codes[FG_CONFIG_VALUE_MAX]; /* "system|code,..." */
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };
+
+/* The portal-rule settings of cfg (smart/portal.h). */
+struct smart_portal_settings;
+void fg_config_portal(const struct fg_config *cfg, struct smart_portal_settings *out);
 
 /* Fills cfg with the built-in defaults. */
 void fg_config_defaults(struct fg_config *cfg);

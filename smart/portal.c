@@ -124,6 +124,24 @@ enum smart_portal_view smart_portal_view_for(const struct smart_portal_settings 
     return adult_kind(proxy->kind) ? SMART_VIEW_FULL : SMART_VIEW_NONE;
 }
 
+enum smart_portal_view smart_portal_view_of(const struct smart_portal_settings *s, int64_t now_us,
+                                            const struct smart_portal_facts *f,
+                                            struct fg_str patient_id, struct fg_str birth_date)
+{
+    enum smart_portal_view best = SMART_VIEW_NONE;
+    if (f->own_patient[0] && fg_str_eq_c(patient_id, f->own_patient))
+        return smart_portal_view_for(s, now_us, birth_date, true, NULL);
+    for (size_t i = 0; i < f->n_proxies; i++) {
+        if (!fg_str_eq_c(patient_id, f->proxies[i].patient_id))
+            continue;
+        enum smart_portal_view v =
+            smart_portal_view_for(s, now_us, birth_date, false, &f->proxies[i]);
+        if (v > best)
+            best = v;
+    }
+    return best;
+}
+
 /* ------------------------------------------------------------ resources */
 
 static const char *str_item(const cJSON *o, const char *name)
@@ -225,7 +243,8 @@ static bool concept_listed(const cJSON *cc, const char *list)
 static bool delayed_code(const struct smart_portal_settings *s, const cJSON *res)
 {
     const cJSON *cat;
-    if (concept_listed(cJSON_GetObjectItemCaseSensitive(res, "code"), s->release_codes))
+    if (concept_listed(cJSON_GetObjectItemCaseSensitive(res, "code"), s->release_codes) ||
+        concept_listed(cJSON_GetObjectItemCaseSensitive(res, "type"), s->release_codes))
         return true;
     cJSON_ArrayForEach(cat, cJSON_GetObjectItemCaseSensitive(res, "category"))
     {
@@ -262,11 +281,12 @@ static bool date_lo_ms(const char *s, int64_t *ms)
 bool smart_portal_unreleased(const struct smart_portal_settings *s, int64_t now_us,
                              const cJSON *resource)
 {
-    if ((!type_is(resource, "Observation") && !type_is(resource, "DiagnosticReport")) ||
+    bool doc = type_is(resource, "DocumentReference");
+    if ((!doc && !type_is(resource, "Observation") && !type_is(resource, "DiagnosticReport")) ||
         !delayed_code(s, resource) || released_tag(resource))
         return false;
     int64_t issued_ms;
-    if (!date_lo_ms(str_item(resource, "issued"), &issued_ms) &&
+    if (!date_lo_ms(str_item(resource, doc ? "date" : "issued"), &issued_ms) &&
         !date_lo_ms(str_item(cJSON_GetObjectItemCaseSensitive(resource, "meta"), "lastUpdated"),
                     &issued_ms))
         return true;

@@ -34,12 +34,14 @@
  *   booked visit), and Observation whose code has a LOINC growth-chart
  *   code (height/length, weight, BMI, head circumference and their
  *   pediatric percentiles).
- * - Release: an Observation or DiagnosticReport with a code or category
- *   on the delayed-release list (setting release_delay_codes, "system|code"
- *   or "code" items separated by commas) is hidden from portal views until
- *   it carries meta.tag SMART_PORTAL_RELEASE_SYSTEM|released (set by an
- *   operator or the upstream), or release_delay_days after `issued` (else
- *   meta.lastUpdated; neither → hidden until released).
+ * - Release: an Observation or DiagnosticReport with a code or category,
+ *   or a DocumentReference with a type or category (the same report as a
+ *   document), on the delayed-release list (setting release_delay_codes,
+ *   "system|code" or "code" items separated by commas) is hidden from
+ *   portal views until it carries meta.tag SMART_PORTAL_RELEASE_SYSTEM|
+ *   released (set by an operator or the upstream), or release_delay_days
+ *   after `issued` (a DocumentReference: `date`; else meta.lastUpdated;
+ *   neither → hidden until released).
  * - Old notes: a DocumentReference with category clinical-note whose
  *   `date` (else context.period.start) is more than note_max_years before
  *   today is unavailable; undated notes stay available.
@@ -103,6 +105,23 @@ enum fg_status smart_portal_age(struct fg_str birth_date, int64_t today, int *ag
 enum smart_portal_view smart_portal_view_for(const struct smart_portal_settings *s, int64_t now_us,
                                              struct fg_str birth_date, bool self,
                                              const struct smart_proxy *proxy);
+
+#define SMART_PORTAL_MAX_PROXIES 32
+
+/* What the rules need to know about an account: its own patient and its
+ * proxy relations (any state: the view checks start, expiry, revocation). */
+struct smart_portal_facts {
+    char own_patient[SMART_MAX_PATIENT_ID + 1]; /* "" when none */
+    struct smart_proxy proxies[SMART_PORTAL_MAX_PROXIES];
+    size_t n_proxies;
+};
+
+/* The view an account with facts f has of patient at now_us: its own
+ * record (self), else the widest view any of its proxies for that patient
+ * gives. @test tests/unit/smart/portal_test.c */
+enum smart_portal_view smart_portal_view_of(const struct smart_portal_settings *s, int64_t now_us,
+                                            const struct smart_portal_facts *f,
+                                            struct fg_str patient_id, struct fg_str birth_date);
 
 /* Why a resource is hidden from a view (SMART_HIDE_NONE = visible). */
 enum smart_portal_hide {

@@ -161,6 +161,9 @@ static void test_resources(void)
         {"{\"resourceType\":\"DiagnosticReport\",\"meta\":{\"tag\":[{\"system\":\"urn:fhirgate:portal-release\",\"code\":\"released\"}]},\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11526-1\"}]},\"issued\":\"2026-11-22T10:00:00Z\"}", "2026-11-23", SMART_HIDE_CLASS, SMART_HIDE_NONE, SMART_HIDE_NONE},
         {"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11526-1\"}]},\"meta\":{\"lastUpdated\":\"2026-11-22T10:00:00Z\"}}", "2026-11-23", SMART_HIDE_CLASS, SMART_HIDE_UNRELEASED, SMART_HIDE_UNRELEASED},
         {"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11526-1\"}]}}", "2026-11-23", SMART_HIDE_CLASS, SMART_HIDE_UNRELEASED, SMART_HIDE_UNRELEASED},
+        /* the same report as a document: its type is on the list, dated by `date` */
+        {"{\"resourceType\":\"DocumentReference\",\"type\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11526-1\"}]},\"date\":\"2026-11-22T12:00:00Z\"}", "2026-11-23", SMART_HIDE_CLASS, SMART_HIDE_UNRELEASED, SMART_HIDE_UNRELEASED},
+        {"{\"resourceType\":\"DocumentReference\",\"type\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11526-1\"}]},\"date\":\"2026-11-12T12:00:00Z\"}", "2026-11-23", SMART_HIDE_CLASS, SMART_HIDE_NONE, SMART_HIDE_NONE},
         /* another code system with the same code is not on the list */
         {"{\"resourceType\":\"DiagnosticReport\",\"code\":{\"coding\":[{\"system\":\"urn:other\",\"code\":\"11526-1\"}]},\"issued\":\"2026-11-22T10:00:00Z\"}", "2026-11-23", SMART_HIDE_CLASS, SMART_HIDE_NONE, SMART_HIDE_NONE},
         /* clinical notes: more than 3 years old are unavailable */
@@ -187,6 +190,37 @@ static void test_resources(void)
         CHECK_INT(smart_portal_check(&s, now, SMART_VIEW_NONE, doc), SMART_HIDE_NO_ACCESS);
         cJSON_Delete(doc);
     }
+}
+
+static void test_view_of(void)
+{
+    struct smart_portal_settings s;
+    struct smart_portal_facts f;
+    smart_portal_settings_default(&s);
+    memset(&f, 0, sizeof f);
+    memcpy(f.own_patient, "daniel", 7);
+    f.n_proxies = 3;
+    memcpy(f.proxies[0].patient_id, "max", 4);
+    f.proxies[0].kind = SMART_PROXY_PARENT;
+    memcpy(f.proxies[1].patient_id, "max", 4);
+    f.proxies[1].kind = SMART_PROXY_COURT_GUARDIAN; /* widest of two relations wins */
+    f.proxies[1].start_at = at("2026-01-01") / 1000000;
+    memcpy(f.proxies[2].patient_id, "lily", 5);
+    f.proxies[2].kind = SMART_PROXY_PARENT;
+    int64_t now = at("2026-11-23");
+    CHECK_INT(smart_portal_view_of(&s, now, &f, fg_str_c("daniel"), fg_str_c("1985-06-26")),
+              SMART_VIEW_SELF);
+    CHECK_INT(smart_portal_view_of(&s, now, &f, fg_str_c("lily"), fg_str_c("2018-08-18")),
+              SMART_VIEW_FULL);
+    CHECK_INT(smart_portal_view_of(&s, now, &f, fg_str_c("max"), fg_str_c("2011-05-07")),
+              SMART_VIEW_LIMITED);
+    CHECK_INT(smart_portal_view_of(&s, now, &f, fg_str_c("max"), fg_str_c("2008-05-07")),
+              SMART_VIEW_FULL); /* 18: the parent relation ended, the court order holds */
+    f.n_proxies = 1;
+    CHECK_INT(smart_portal_view_of(&s, now, &f, fg_str_c("max"), fg_str_c("2008-05-07")),
+              SMART_VIEW_NONE);
+    CHECK_INT(smart_portal_view_of(&s, now, &f, fg_str_c("amy"), fg_str_c("1988-10-13")),
+              SMART_VIEW_NONE);
 }
 
 static void test_settings(void)
@@ -247,4 +281,4 @@ static void test_narrow_strings(void)
     CHECK_INT(n, 10);
 }
 
-TEST_MAIN(test_age, test_view, test_resources, test_settings, test_narrow_strings)
+TEST_MAIN(test_age, test_view, test_view_of, test_resources, test_settings, test_narrow_strings)
