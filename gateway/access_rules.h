@@ -1,0 +1,23 @@
+/* access_rules.h - the further authorization rules the server runs, on top
+ * of smart/policy's core (scopes, compartments, granular categories).
+ *
+ * Each rule is a struct smart_policy_rule (smart/policy.h) that can only
+ * hide or refuse. To add one (issue 7 portal rules: proxy age, teen
+ * confidentiality, release rules; issue 5 linked apps), write it in its own
+ * module and add one call in access_rules.c; handlers never change.
+ */
+#ifndef FG_ACCESS_RULES_H
+#define FG_ACCESS_RULES_H
+
+#include <stddef.h>
+
+#include "../smart/policy.h"
+#include "config.h"
+
+/* Registers the server's rules into p (initialized). cfg is borrowed for
+ * the server's life (rules may keep pointers into it). FG_ETOOBIG / FG_EINVAL
+ * with msg on a bad configuration. */
+enum fg_status fg_access_rules_register(struct smart_policy *p, const struct fg_config *cfg,
+                                        char *msg, size_t msg_size);
+
+#endif
