@@ -12,12 +12,14 @@
 #include <stddef.h>
 
 #include "../smart/policy.h"
-#include "config.h"
 
-/* Registers the server's rules into p (initialized). cfg is borrowed for
- * the server's life (rules may keep pointers into it). FG_ETOOBIG / FG_EINVAL
+struct fg_server;
+
+/* Registers the server's rules into p (initialized). srv is borrowed for
+ * the server's life (rules keep pointers to its config, clock, auth db and
+ * store; the last two may be set after this call). FG_ETOOBIG / FG_EINVAL
  * with msg on a bad configuration. */
-enum fg_status fg_access_rules_register(struct smart_policy *p, const struct fg_config *cfg,
+enum fg_status fg_access_rules_register(struct smart_policy *p, struct fg_server *srv,
                                         char *msg, size_t msg_size);
 
 #endif

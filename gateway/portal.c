@@ -7,6 +7,7 @@
 
 #include "../fhir/store.h"
 #include "../smart/authdb_accounts.h"
+#include "auth.h"
 #include "config.h"
 
 enum fg_status fg_portal_birth_date(struct fg_server *srv, struct fg_pool *pool,
@@ -62,4 +63,34 @@ enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb
         return SMART_VIEW_NONE;
     fg_config_portal(&srv->cfg, &s);
     return smart_portal_view_of(&s, fg_clock_now_us(&srv->clock), f, patient_id, birth);
+}
+
+static enum fg_status source_facts(void *arg, int64_t account_id, struct smart_portal_facts *out)
+{
+    struct fg_server *srv = arg;
+    if (!srv->auth)
+        return FG_ENOTFOUND;
+    struct smart_authdb *db = fg_auth_acquire(srv->auth);
+    enum fg_status st = fg_portal_facts(db, account_id, out);
+    fg_auth_release(srv->auth, db);
+    return st;
+}
+
+static enum fg_status source_birth_date(void *arg, struct fg_pool *pool, struct fg_str patient_id,
+                                        struct fg_str *out)
+{
+    return fg_portal_birth_date(arg, pool, patient_id, out);
+}
+
+enum fg_status fg_portal_rule_register(struct fg_server *srv, struct smart_policy *p)
+{
+    struct smart_portal_rule_cfg *cfg = &srv->portal_rule;
+    struct smart_policy_rule rule;
+    fg_config_portal(&srv->cfg, &cfg->settings);
+    cfg->clock = &srv->clock;
+    cfg->source.facts = source_facts;
+    cfg->source.birth_date = source_birth_date;
+    cfg->source.arg = srv;
+    smart_portal_rule(cfg, &rule);
+    return smart_policy_add_rule(p, &rule);
 }

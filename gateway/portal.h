@@ -9,6 +9,7 @@
 
 #include "../smart/authdb.h"
 #include "../smart/portal.h"
+#include "../smart/portal_rule.h"
 #include "server.h"
 
 /* Patient/id's birthDate from the store, pool-owned, into *out; an empty
@@ -28,5 +29,11 @@ enum fg_status fg_portal_facts(struct smart_authdb *db, int64_t account_id,
 enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb *db,
                                       struct fg_pool *pool, int64_t account_id,
                                       struct fg_str patient_id);
+
+/* Fills srv->portal_rule (settings from srv->cfg, the server's clock, the
+ * auth db and store as the source of facts) and registers the portal rule
+ * into p. srv must outlive p; srv->auth and srv->store are read at request
+ * time, so they may be set after this call. FG_ETOOBIG when p is full. */
+enum fg_status fg_portal_rule_register(struct fg_server *srv, struct smart_policy *p);
 
 #endif

@@ -82,7 +82,7 @@ enum fg_status fg_server_init(struct fg_server *srv, const struct fg_config *cfg
     fg_log_init(&srv->access_log, out, &srv->wall);
     fg_log_init(&srv->log, stderr, &srv->wall);
     smart_policy_init(&srv->policy);
-    enum fg_status st = fg_access_rules_register(&srv->policy, &srv->cfg, msg, msg_size);
+    enum fg_status st = fg_access_rules_register(&srv->policy, srv, msg, msg_size);
     if (st == FG_OK)
         st = fg_external_new(&srv->cfg, &srv->verifier, msg, msg_size);
     if (st != FG_OK) {
