@@ -61,21 +61,14 @@ static enum fg_status portal_prepare(void *arg, struct smart_access *a, struct f
     enum fg_status st = FG_OK;
     *state = NULL;
     struct fg_str launch = fg_str_c(smart_access_patient_id(a));
-    if (smart_access_account_id(a) == 0 && !launch.len)
-        return FG_OK; /* system access */
+    if (smart_access_account_id(a) == 0)
+        return FG_OK; /* no signed-in person: not a portal access */
     s = fg_pool_alloc(pool, sizeof *s);
     f = fg_pool_alloc(pool, sizeof *f);
     if (!s || !f)
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     memset(s, 0, sizeof *s);
     memset(f, 0, sizeof *f);
-    if (smart_access_account_id(a) == 0) {
-        /* an operator-issued patient token: the patient's own app */
-        s->seen[s->n].patient = launch;
-        s->seen[s->n++].view = SMART_VIEW_SELF;
-        *state = s;
-        return FG_OK;
-    }
     st = cfg->source.facts(cfg->source.arg, smart_access_account_id(a), f);
     if (st == FG_ENOTFOUND)
         return fg_error_set(err, FG_EFORBIDDEN, NULL, "the account of this token no longer exists");

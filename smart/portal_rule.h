@@ -5,9 +5,11 @@
  * patients user/ scopes reach. Nothing is cached across requests, so a
  * birthday, an expiry or a revocation changes what existing grants and
  * tokens see on the next request.
- *  - System access (no account, no patient): no portal rule applies.
- *  - A patient token without a signed-in account (issued by an operator):
- *    the patient's own view without the age check (release rules apply).
+ *  - Access without a signed-in portal account (system tokens, tokens an
+ *    operator issued with `fhirgate token issue` without --user, external
+ *    tokens not mapped to an account): no portal rule applies. The rules
+ *    are about what a person may see of a record; apps reach a patient's
+ *    record through /authorize, where the person always signs in.
  *  - A signed-in account: SMART_VIEW_SELF for its own record, else the
  *    widest view any of its proxies for that patient gives today.
  *    A launch patient whose view is NONE ends the request with 403
