@@ -64,6 +64,9 @@ const kid = (p) => [
   { key: 'released pathology', ref: `DiagnosticReport/${p}-dr-path-rel` },
   { key: 'recent note', ref: `DocumentReference/${p}-doc-note-recent` },
   { key: 'note of 4 years ago', ref: `DocumentReference/${p}-doc-note-old`, old: true },
+  // a Binary follows its securityContext (the report's document); read only
+  { key: 'unreleased pathology text', ref: `Binary/${p}-bin-path-new`, unrel: true, readOnly: true },
+  { key: 'pathology text after 4 days', ref: `Binary/${p}-bin-path-old`, readOnly: true },
 ];
 const CLASSES = {
   nora: kid('nora'),
@@ -188,7 +191,7 @@ describe('portal rules through the FHIR API', { concurrency: false }, () => {
 
       if (view === 'none') {
         it(`${label}: every request is refused (403), nothing leaks`, async () => {
-          for (const p of [`Patient/${v.patient}`, ...classes.map((c) => `${typeOf(c.ref)}?patient=${v.patient}`)]) {
+          for (const p of [`Patient/${v.patient}`, ...classes.map((c) => (c.readOnly ? c.ref : `${typeOf(c.ref)}?patient=${v.patient}`))]) {
             const r = await get(moment, p, token());
             assert.equal(r.status, 403, `${label}: ${p}: ${r.text.slice(0, 200)}`);
             assertNoLeak(r, p);
@@ -211,7 +214,7 @@ describe('portal rules through the FHIR API', { concurrency: false }, () => {
       });
 
       it(`${label}: search and totals`, async () => {
-        for (const type of new Set(classes.map((c) => typeOf(c.ref)))) {
+        for (const type of new Set(classes.filter((c) => !c.readOnly).map((c) => typeOf(c.ref)))) {
           const q = type === 'Patient' ? `Patient?_id=${v.patient}` : `${type}?patient=${v.patient}`;
           const r = await get(moment, `${q}&_count=1000&_total=accurate`, token());
           assert.equal(r.status, 200, `${label}: ${q}: ${r.text.slice(0, 200)}`);
@@ -227,12 +230,12 @@ describe('portal rules through the FHIR API', { concurrency: false }, () => {
       });
 
       it(`${label}: _revinclude and _include`, async () => {
-        const types = [...new Set(classes.map((c) => typeOf(c.ref)))].filter((t) => t !== 'Patient');
+        const types = [...new Set(classes.filter((c) => !c.readOnly).map((c) => typeOf(c.ref)))].filter((t) => t !== 'Patient');
         const q = `Patient?_id=${v.patient}&${types.map((t) => `_revinclude=${t}:patient`).join('&')}&_count=1000`;
         const r = await get(moment, q, token());
         assert.equal(r.status, 200, `${label}: ${r.text.slice(0, 200)}`);
         const inc = refs(r.json, 'include');
-        for (const c of classes.filter((x) => typeOf(x.ref) !== 'Patient'))
+        for (const c of classes.filter((x) => typeOf(x.ref) !== 'Patient' && !x.readOnly))
           assert.equal(inc.includes(c.ref), shows(view, c), `${label}: _revinclude and ${c.key} ${c.ref}`);
         assertNoLeak(r, '_revinclude');
         const visit = classes.find((c) => c.key === 'past visit');
