@@ -15,6 +15,9 @@
 #include "access_token.h"
 #include "server.h"
 
+/* Seconds since 1970 beyond which an exp is nonsense (year 9999). */
+#define EXTERNAL_MAX_EXP 253402300799.0
+
 struct fg_external {
     oauth2_log_t *log;               /* owned */
     oauth2_cfg_token_verify_t *verify; /* owned */
@@ -161,6 +164,8 @@ enum fg_status fg_external_claims(const cJSON *claims, const char *audience, con
         *why = "the access token is not active";
     else if (!cJSON_IsNumber(exp) || exp->valuedouble <= (double)now_s)
         *why = "the access token has expired (or has no exp)";
+    else if (exp->valuedouble > EXTERNAL_MAX_EXP)
+        *why = "the access token's exp is out of range";
     else if (!aud_matches(cJSON_GetObjectItemCaseSensitive(claims, "aud"), audience))
         *why = "the access token is not meant for this server (aud)";
     else if (issuer && issuer[0] &&

@@ -35,7 +35,7 @@ enum fg_status fg_external_verify(struct fg_external *v, struct fg_req *req, str
 
 /* The claims check alone (no signature): fills a from claims (a JSON
  * object) when exp/aud/iss pass at now_s. FG_EUNAUTH with *why (static)
- * otherwise. @test tests/unit/gateway/access_external_test.c */
+ * otherwise. @test tests/unit/gateway/access_token_test.c */
 enum fg_status fg_external_claims(const cJSON *claims, const char *audience, const char *issuer,
                                   int64_t now_s, struct fg_pool *pool, struct smart_access *a,
                                   const char **why);

@@ -181,7 +181,7 @@ export function withAuth(r, defaultToken) {
   const { auth, ...rest } = r;
   const headers = { ...(rest.headers ?? {}) };
   const explicit = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
-  const fhir = String(rest.path ?? '/').startsWith('/fhir');
+  const fhir = new URL(String(rest.path ?? '/'), 'http://host').pathname.startsWith('/fhir');
   if (!explicit && auth !== false && (typeof auth === 'string' || fhir)) {
     const token = typeof auth === 'string' ? auth : defaultToken;
     if (token) headers.Authorization = `Bearer ${token}`;
