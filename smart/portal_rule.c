@@ -150,24 +150,43 @@ static enum fg_status narrow_limited(struct fg_pool *pool, struct fhir_query *q,
                                        fg_str_c("lt1900-01-01"), err);
 }
 
+/* The view of patient in s; false when the access does not reach it. */
+static bool view_in(const struct portal_state *s, struct fg_str patient, enum smart_portal_view *out)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (fg_str_eq(s->seen[i].patient, patient)) {
+            *out = s->seen[i].view;
+            return true;
+        }
+    return false;
+}
+
 static enum fg_status portal_narrow(void *arg, const struct smart_access *a, void *state,
                                     struct fg_pool *pool, struct fhir_query *q, bool *exact,
                                     struct fg_error *err)
 {
     const struct portal_state *s = state;
+    enum smart_portal_view view = SMART_VIEW_NONE, v;
     (void)arg;
     (void)a;
     if (!s || !s->n || !fhir_compartment_type_in_patient(q->type))
         return FG_OK;
-    for (size_t i = 1; i < s->n; i++)
-        if (s->seen[i].view != s->seen[0].view) {
+    /* the patients the core confined the search to decide; one view for all of them */
+    for (size_t i = 0; i < q->n_compartment_patients; i++) {
+        if (!view_in(s, q->compartment_patients[i], &v) || (i > 0 && v != view)) {
             *exact = false; /* different views per patient: filtering decides */
             return FG_OK;
         }
+        view = v;
+    }
+    if (!q->n_compartment_patients) {
+        *exact = false;
+        return FG_OK;
+    }
     if (fg_str_eq_c(q->type, "Observation") || fg_str_eq_c(q->type, "DiagnosticReport") ||
         fg_str_eq_c(q->type, "DocumentReference"))
         *exact = false; /* release and old-note rules filter */
-    return s->seen[0].view == SMART_VIEW_LIMITED ? narrow_limited(pool, q, err) : FG_OK;
+    return view == SMART_VIEW_LIMITED ? narrow_limited(pool, q, err) : FG_OK;
 }
 
 static enum fg_status portal_check_write(void *arg, const struct smart_access *a, void *state,

@@ -162,15 +162,24 @@ static void test_user_patients_dropped(void)
     env_cleanup(&e);
 }
 
-/* The policy parameters narrow() added, as "name=value;..." */
-static void narrowed(struct env *e, const char *type, char *out, size_t size, bool *exact)
+/* The policy parameters narrow() added to a search on type confined (as
+ * the core does) to the comma-separated patients ("" = not confined), as
+ * "name;name:not;..." */
+static void narrowed(struct env *e, const char *type, const char *confined, char *out,
+                     size_t size, bool *exact)
 {
     struct fhir_query q;
     struct fg_error err;
+    struct fg_str ids[4], rest = fg_str_c(confined);
+    size_t n_ids = 0;
     fg_error_clear(&err);
     CHECK_INT(fhir_search_parse(e->pool, fg_str_c(type), fg_str_c("http://x/fhir"), NULL, 0,
                                 FHIR_HANDLING_STRICT, &q, &err),
               FG_OK);
+    while (rest.len && n_ids < 4)
+        fg_str_split(rest, ',', &ids[n_ids++], &rest);
+    if (n_ids)
+        CHECK_INT(fhir_query_restrict_compartment(e->pool, &q, ids, n_ids), FG_OK);
     *exact = true;
     CHECK_INT(e->rule.narrow(e->rule.arg, &e->a, e->state, e->pool, &q, exact, &err), FG_OK);
     size_t n = 0;
@@ -186,17 +195,21 @@ static void narrowed(struct env *e, const char *type, char *out, size_t size, bo
 static void test_narrowing(void)
 {
     static const struct {
-        const char *patient, *type, *params;
+        const char *patient, *type, *confined, *params;
         bool exact;
     } rows[] = {
-        {"max", "Observation", "_security:not;code;", false},
-        {"max", "Encounter", "_security:not;status;", true},
-        {"max", "Immunization", "_security:not;", true},
-        {"max", "Condition", "_security:not;_lastUpdated;", true},
-        {"max", "Practitioner", "", true},
-        {"daniel", "Condition", "", true},
-        {"daniel", "DocumentReference", "", false},
-        {"daniel", "DiagnosticReport", "", false},
+        {"max", "Observation", "max", "_security:not;code;", false},
+        {"max", "Encounter", "max", "_security:not;status;", true},
+        {"max", "Immunization", "max", "_security:not;", true},
+        {"max", "Condition", "max", "_security:not;_lastUpdated;", true},
+        {"max", "Practitioner", "", "", true},
+        {"daniel", "Condition", "daniel", "", true},
+        {"daniel", "DocumentReference", "daniel", "", false},
+        {"daniel", "DiagnosticReport", "daniel", "", false},
+        /* a search the core did not confine, or confined to patients of other views */
+        {"daniel", "Condition", "", "", false},
+        {"daniel", "Condition", "daniel,max", "", false},
+        {"daniel", "Condition", "amy", "", false},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct env e;
@@ -204,8 +217,14 @@ static void test_narrowing(void)
         bool exact;
         env_init(&e, "2026-11-23");
         CHECK_INT(prepare(&e, ACCOUNT, rows[i].patient), FG_OK);
-        narrowed(&e, rows[i].type, got, sizeof got, &exact);
+        if (strstr(rows[i].confined, "max") && strcmp(rows[i].patient, "max") != 0)
+            CHECK_INT(smart_access_add_user_patient(&e.a, fg_str_c("max")), FG_OK);
+        if (strstr(rows[i].confined, "max") && strcmp(rows[i].patient, "max") != 0)
+            CHECK_INT(e.rule.prepare(e.rule.arg, &e.a, e.pool, &e.state, NULL), FG_OK);
+        narrowed(&e, rows[i].type, rows[i].confined, got, sizeof got, &exact);
         CHECK_STR(got, rows[i].params);
+        if (exact != rows[i].exact)
+            fprintf(stderr, "  row %zu: exact %d\n", i, exact);
         CHECK(exact == rows[i].exact);
         env_cleanup(&e);
     }
