@@ -89,6 +89,8 @@ const char *const fg_i18n_en[FG_MSG_COUNT] = {
     [FG_MSG_SIGNUP_TOO_YOUNG] = ("Patients 12 and under cannot have their own account; a parent or "
                                 "guardian can see the record through proxy access."),
     [FG_MSG_SIGNUP_TAKEN] = "This user name is taken. Choose another one.",
+    [FG_MSG_SIGNUP_HAS_ACCOUNT] = ("This patient already has an account. Sign in with it, or ask your "
+                                  "clinic for help with it."),
     [FG_MSG_SIGNUP_MISMATCH] = "The two passwords are not the same.",
     [FG_MSG_SIGNUP_DONE_TITLE] = "Your account is ready",
     [FG_MSG_SIGNUP_DONE] = "You can now sign in with your user name and password when an app asks.",

@@ -90,6 +90,8 @@ const char *const fg_i18n_es[FG_MSG_COUNT] = {
                                 "su madre, padre o tutor puede ver el expediente con acceso de "
                                 "representante."),
     [FG_MSG_SIGNUP_TAKEN] = "Este nombre de usuario ya existe. Elija otro.",
+    [FG_MSG_SIGNUP_HAS_ACCOUNT] = ("Este paciente ya tiene una cuenta. Inicie sesión con ella o pida "
+                                  "ayuda a su clínica."),
     [FG_MSG_SIGNUP_MISMATCH] = "Las dos contraseñas no son iguales.",
     [FG_MSG_SIGNUP_DONE_TITLE] = "Su cuenta está lista",
     [FG_MSG_SIGNUP_DONE] = ("Ya puede iniciar sesión con su nombre de usuario y contraseña cuando una "

@@ -109,6 +109,11 @@ static enum fg_status create_account(struct authz_ctx *c, const char *hash, enum
     st = smart_authdb_activation_consume(c->db, code, patient);
     if (st == FG_ENOTFOUND)
         *notice = FG_MSG_SIGNUP_BAD_CODE;
+    if (st == FG_OK && smart_authdb_account_for_patient(c->db, fg_str_c(patient), &id) == FG_OK) {
+        *notice = FG_MSG_SIGNUP_HAS_ACCOUNT; /* one own account per patient */
+        *status = 409;
+        st = FG_ECONFLICT;
+    }
     if (st == FG_OK)
         st = fg_portal_birth_date(c->req->srv, c->req->pool, fg_str_c(patient), &birth);
     if (st == FG_OK && (smart_portal_age(birth, smart_portal_today(&s, fg_clock_now_us(
@@ -117,12 +122,13 @@ static enum fg_status create_account(struct authz_ctx *c, const char *hash, enum
         *notice = FG_MSG_SIGNUP_TOO_YOUNG; /* an unknown age is not known to be 13 */
         st = FG_EFORBIDDEN;
     }
-    if (st == FG_OK)
+    if (st == FG_OK) {
         st = smart_authdb_account_add(c->db, authz_param(c, "username"), hash, fg_str_c(patient),
                                       &id);
-    if (st == FG_ECONFLICT) {
-        *notice = FG_MSG_SIGNUP_TAKEN;
-        *status = 409;
+        if (st == FG_ECONFLICT) {
+            *notice = FG_MSG_SIGNUP_TAKEN;
+            *status = 409;
+        }
     }
     if (st == FG_OK)
         st = smart_authdb_activation_set_account(c->db, code, id);

@@ -7,10 +7,12 @@
  * A POST checks, in order: CSRF; the password rules and the repetition
  * (before the code, so a typo does not burn it); then, in one write
  * transaction, consumes the code, checks the patient is own_account_min_age
- * (13) or older today, and creates the account linked to the patient. Any
+ * (13) or older today and has no own account yet, and creates the account
+ * linked to the patient. Any
  * refusal after the code was consumed rolls it back. An invalid, used and
  * expired code all get the same answer. Statuses: 200 form / done, 400 a
- * rule or code refusal, 403 CSRF, 409 user name taken.
+ * rule or code refusal, 403 CSRF, 409 user name taken or the patient already
+ * has an account.
  */
 #ifndef FG_SIGNUP_H
 #define FG_SIGNUP_H

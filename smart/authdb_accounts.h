@@ -47,6 +47,9 @@ enum fg_status smart_authdb_account_get(struct smart_authdb *db, struct fg_str u
                                         struct smart_account *out);
 enum fg_status smart_authdb_account_get_by_id(struct smart_authdb *db, int64_t id,
                                               struct smart_account *out);
+/* The id of the account whose own record is patient_id. FG_ENOTFOUND. */
+enum fg_status smart_authdb_account_for_patient(struct smart_authdb *db, struct fg_str patient_id,
+                                                int64_t *id);
 enum fg_status smart_authdb_account_set_password(struct smart_authdb *db, int64_t id,
                                                  const char *password_hash);
 

@@ -125,8 +125,10 @@ describe('/account/signup', { concurrency: false }, () => {
       const r = await signup(after13, { code: c, ...fields });
       assert.equal(r.status, 400, r.text.slice(0, 300));
       assert.match(r.text, msg);
-      const ok = await signup(after13, { code: c, username: `dan${crypto.randomBytes(3).toString('hex')}`, password: PASSWORD });
-      assert.equal(ok.status, 200, ok.text.slice(0, 400));
+      // still valid: the next refusal comes from the (taken) user name, after the code was checked
+      const next = await signup(after13, { code: c, username: 'amysignup', password: PASSWORD });
+      assert.equal(next.status, 409, next.text.slice(0, 400));
+      assert.match(next.text, /taken/);
     });
   }
 
@@ -141,6 +143,13 @@ describe('/account/signup', { concurrency: false }, () => {
     const wrong = await signup(after13, { code: 'ABCDE-FGHJK-MNPQR', username: 'maxsignup3', password: PASSWORD });
     assert.equal(wrong.status, 400);
     assert.equal(wrong.text.replace(/value="[^"]*"/g, ''), again.text.replace(/value="[^"]*"/g, ''));
+  });
+
+  it('one own account per patient: a second code for Max is refused (409), not used up', async () => {
+    const c = code(after13, 'max');
+    const r = await signup(after13, { code: c, username: 'maxsecond', password: PASSWORD });
+    assert.equal(r.status, 409, r.text.slice(0, 300));
+    assert.match(r.text, /already has an account/);
   });
 
   it('a code expires after 14 days', async () => {
