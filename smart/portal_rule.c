@@ -111,15 +111,17 @@ static enum fg_status portal_visible(void *arg, const struct smart_access *a, vo
     (void)interaction;
     if (!s || !it->res)
         return FG_OK;
+    /* a delete marker (history) has no content to judge: only a view of the
+     * whole record may see it, a limited view cannot tell it was not confidential */
     const cJSON *json = smart_policy_item_json(it);
-    if (!json)
-        return FG_OK; /* a delete marker: judged by its compartment alone */
     int64_t now = fg_clock_now_us(cfg->clock);
     for (size_t i = 0; i < s->n && !shown; i++) {
         if (!in_compartment(it->res, s->seen[i].patient))
             continue;
         reached = true;
-        shown = smart_portal_check(&cfg->settings, now, s->seen[i].view, json) == SMART_HIDE_NONE;
+        shown = json ? smart_portal_check(&cfg->settings, now, s->seen[i].view, json) ==
+                           SMART_HIDE_NONE
+                     : s->seen[i].view == SMART_VIEW_FULL || s->seen[i].view == SMART_VIEW_SELF;
     }
     if (reached && !shown)
         *visible = false;

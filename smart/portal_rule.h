@@ -18,7 +18,9 @@
  * Per resource (visible): a resource in the compartment of a reached
  * patient is hidden unless smart_portal_check shows it under that
  * patient's view (any one of them suffices). Resources in no reached
- * compartment (shared data, Provenance, Binary) are left to the core.
+ * compartment (shared data, Provenance, Binary) are left to the core. A
+ * delete marker (history) has no content to judge: only a full or self view
+ * sees it.
  * Searches (narrow): when every reached patient has the same view, a
  * limited view narrows the query in the store (classes, growth codes,
  * `_security:not=`), so totals stay exact; release and old-note rules are

@@ -129,6 +129,30 @@ static void test_views_follow_the_clock(void)
     }
 }
 
+/* A delete marker (history) of a limited view's patient stays hidden: its content is unknown. */
+static void test_delete_markers(void)
+{
+    static const struct {
+        const char *patient;
+        bool shown;
+    } rows[] = {{"max", false}, {"daniel", true}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct env e;
+        env_init(&e, "2026-11-23");
+        CHECK_INT(prepare(&e, ACCOUNT, rows[i].patient), FG_OK);
+        struct fg_str comp = fg_str_c(rows[i].patient);
+        struct fhir_resource res = {.type = fg_str_c("Condition"), .id = fg_str_c("c"),
+                                    .deleted = true, .compartment = &comp, .n_compartment = 1};
+        struct smart_policy_item it;
+        bool v = true;
+        smart_policy_item_init(&it, &res, NULL);
+        CHECK_INT(e.rule.visible(e.rule.arg, &e.a, e.state, 'r', &it, &v), FG_OK);
+        CHECK(v == rows[i].shown);
+        smart_policy_item_cleanup(&it);
+        env_cleanup(&e);
+    }
+}
+
 static void test_non_portal_accesses(void)
 {
     struct env e;
@@ -257,5 +281,5 @@ static void test_writes(void)
     env_cleanup(&e);
 }
 
-TEST_MAIN(test_views_follow_the_clock, test_non_portal_accesses, test_user_patients_dropped,
+TEST_MAIN(test_views_follow_the_clock, test_delete_markers, test_non_portal_accesses, test_user_patients_dropped,
           test_narrowing, test_writes)
