@@ -157,9 +157,17 @@ static void test_non_portal_accesses(void)
 {
     struct env e;
     env_init(&e, "2026-11-23");
+    struct smart_policy pol;
+    smart_policy_init(&pol);
+    CHECK_INT(smart_policy_add_rule(&pol, &e.rule), FG_OK);
     CHECK_INT(prepare(&e, 0, "owen"), FG_OK); /* operator-issued patient token */
     CHECK(e.state == NULL);
     CHECK_INT(e.fake.facts_calls, 0);
+    e.a.rule_state[0] = e.state;
+    CHECK(!smart_policy_rules_active(&pol, &e.a)); /* counts stay exact */
+    CHECK_INT(prepare(&e, ACCOUNT, "max"), FG_OK);
+    e.a.rule_state[0] = e.state;
+    CHECK(smart_policy_rules_active(&pol, &e.a));
     CHECK_INT(prepare(&e, 99, "max"), FG_EFORBIDDEN); /* the account was deleted */
     e.fake.fail = true;
     CHECK_INT(prepare(&e, ACCOUNT, "max"), FG_EIO);
