@@ -5,11 +5,11 @@
 #include <stdio.h>
 
 #include "portal.h"
+#include "server.h"
 
-enum fg_status fg_access_rules_register(struct smart_policy *p, struct fg_server *srv,
-                                        char *msg, size_t msg_size)
+enum fg_status fg_access_rules_register(struct fg_server *srv, char *msg, size_t msg_size)
 {
-    enum fg_status st = fg_portal_rule_register(srv, p);
+    enum fg_status st = fg_portal_rule_register(srv, &srv->policy);
     if (st != FG_OK && msg && msg_size && snprintf(msg, msg_size, "too many policy rules") < 0)
         msg[0] = '\0';
     return st;

@@ -15,11 +15,11 @@
 
 struct fg_server;
 
-/* Registers the server's rules into p (initialized). srv is borrowed for
- * the server's life (rules keep pointers to its config, clock, auth db and
- * store; the last two may be set after this call). FG_ETOOBIG / FG_EINVAL
+/* Registers the server's rules into srv->policy (initialized) from
+ * srv->cfg. Rules may keep srv as their arg (borrowed for the server's
+ * life): the store and auth database (srv->store, srv->auth) are opened
+ * after this call, so read them at request time. FG_ETOOBIG / FG_EINVAL
  * with msg on a bad configuration. */
-enum fg_status fg_access_rules_register(struct smart_policy *p, struct fg_server *srv,
-                                        char *msg, size_t msg_size);
+enum fg_status fg_access_rules_register(struct fg_server *srv, char *msg, size_t msg_size);
 
 #endif

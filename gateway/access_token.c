@@ -99,6 +99,14 @@ static enum fg_status add_user(struct fg_req *req, struct smart_authdb *db,
     return FG_OK;
 }
 
+static bool has_user_scope(const struct smart_scopes *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->items[i].kind == SMART_SCOPE_RESOURCE && s->items[i].context == SMART_CTX_USER)
+            return true;
+    return false;
+}
+
 /* Tokens this server issued: looked up by digest (cached per connection). */
 static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
                                    struct smart_access *a)
@@ -108,7 +116,7 @@ static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
     if (!smart_token_is_wellformed(token))
         return fg_access_challenge(req, "invalid_token", "the access token is not valid");
     char digest[SMART_DIGEST_SIZE];
-    smart_token_digest(token, digest);
+    smart_token_digest_md(req->srv->sha256, token, digest);
     struct smart_authdb *db = fg_auth_acquire(req->srv->auth);
     const struct smart_token_info *info = NULL;
     enum fg_status st = smart_authdb_token_check(db, fg_str_c(digest), &info);
@@ -124,7 +132,9 @@ static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
                               fg_str_c(info->patient_id), fg_str_c(info->grant_id),
                               fg_str_c(info->scopes ? info->scopes : ""), info->expires_at, &perr);
     }
-    if (st == FG_OK && a->account_id > 0)
+    /* The account's name and proxies cost two queries: only user/ scopes
+     * need them (patient/ scopes reach the launch patient alone). */
+    if (st == FG_OK && a->account_id > 0 && has_user_scope(&a->scopes))
         st = add_user(req, db, a);
     fg_auth_release(req->srv->auth, db);
     if (st == FG_EINVAL)

@@ -19,7 +19,6 @@
 #include "auth_routes.h"
 #include "cors.h"
 #include "negotiate.h"
-#include "rest.h"
 #include "server.h"
 
 /* Query pairs we decode per request; searches enforce their own limit. */
@@ -216,7 +215,6 @@ static enum fg_status bench_bare(struct fg_req *req)
 static const struct fg_route builtin_routes[] = {
     {FG_GET, "/healthz", healthz},
     {FG_GET, "/_bench/bare", bench_bare},
-    {FG_GET, "/_bench/read/{type}/{id}", fg_rest_bench_read},
 };
 #define N_BUILTIN (sizeof builtin_routes / sizeof builtin_routes[0])
 

@@ -28,6 +28,7 @@ struct MHD_Daemon;
 struct fg_auth;
 struct MHD_Response;
 struct fg_external;
+struct evp_md_st;
 
 struct fg_server {
     struct fg_config cfg;            /* copied at init */
@@ -45,6 +46,8 @@ struct fg_server {
     struct fg_external *verifier;    /* owned; external token verification, NULL = local */
     struct smart_portal_rule_cfg portal_rule; /* the portal rules' settings and sources
                                                  (gateway/portal.c), borrowed by the policy */
+    struct evp_md_st *sha256;        /* owned: SHA-256 fetched once for token digests
+                                        (smart_token_digest_md); NULL = fetch per use */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */
     size_t n_routes;
     struct MHD_Daemon *daemon;       /* owned; NULL when not started */

@@ -23,7 +23,8 @@ void smart_access_cleanup(struct smart_access *a)
     if (!a)
         return;
     smart_scopes_cleanup(&a->scopes);
-    memset(a, 0, sizeof *a);
+    a->n_user_patients = 0;
+    a->launch_patient = FG_STR_NULL;
 }
 
 static enum fg_status copy_field(char *dst, size_t size, struct fg_str src, const char *what,

@@ -74,7 +74,9 @@ struct smart_access {
     enum smart_access_kind kind;
     char client_id[SMART_MAX_CLIENT_ID + 1];
     int64_t account_id;                          /* 0 = no signed-in user */
-    char user_name[SMART_MAX_USERNAME + 1];      /* "" when none or unknown */
+    char user_name[SMART_MAX_USERNAME + 1];      /* "" when none, or when the token holds no
+                                                    user/ scope (local tokens: the account is
+                                                    read only then; use account_id) */
     char patient_id[SMART_MAX_PATIENT_ID + 1];   /* launch patient; "" = none */
     char grant_id[SMART_GRANT_ID_SIZE];          /* "" for externally issued tokens */
     struct smart_scopes scopes;                  /* owned: the granted scopes */

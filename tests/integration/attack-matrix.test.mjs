@@ -298,6 +298,41 @@ describe('attack matrix', { concurrency: false }, () => {
     });
   }
 
+  it('a chain never tests another patient\'s resource, even from an own resource that names it', async () => {
+    // daniel-coverage is in Amy's compartment (she is the subscriber) and names
+    // Patient/daniel as beneficiary; Amy may not read Patient/daniel.
+    const direct = await get(`Coverage?beneficiary=Patient/${OTHER}`, tok.own);
+    assert.deepEqual(matches(direct), [`Coverage/${OTHER}-coverage`]);
+    const given = fixtures.get(`Patient/${OTHER}`).resource.name[0].given[0];
+    for (const q of [`beneficiary:Patient.name=${given}`, `beneficiary:Patient._id=${OTHER}`,
+      `beneficiary.name=${given}`]) {
+      const r = await get(`Coverage?${q}`, tok.own);
+      assert.equal(r.status, 200, r.text.slice(0, 200));
+      assert.deepEqual(matches(r), [], `Coverage?${q} tests Patient/${OTHER}`);
+    }
+    const ownChain = await get(`Coverage?subscriber:Patient._id=${ME}&_count=100`, tok.own);
+    assert.ok(matches(ownChain).length >= 2, 'chains through the own record still work');
+    const system = await get(`Coverage?beneficiary:Patient._id=${OTHER}`, undefined);
+    assert.deepEqual(matches(system), [`Coverage/${OTHER}-coverage`], 'system scopes chain everywhere');
+  });
+
+  it('user/ scopes reach the signed-in user\'s own record and proxies in force, nothing else', async () => {
+    const db = ['--auth-db', srv.authDbPath];
+    const add = await runCli(['account', 'add', ...db, '--user', 'danielshaw', '--patient', OTHER, '--password-stdin'],
+      { input: 'Demo-pass-2026\n' });
+    assert.equal(add.code, 0, add.stderr);
+    const px = await runCli(['account', 'proxy', ...db, '--now', NOW, '--user', 'danielshaw', '--patient', 'lily', '--kind', 'parent']);
+    assert.equal(px.code, 0, px.stderr);
+    const t = await srv.token({ scope: 'user/Patient.rs user/Observation.rs', user: 'danielshaw' });
+    for (const [id, want] of [[OTHER, 200], ['lily', 200], [ME, 404], ['max', 404]]) {
+      assert.equal((await get(`Patient/${id}`, t)).status, want, `Patient/${id}`);
+    }
+    const s = await get('Observation?_count=1000', t);
+    const owners = new Set(matches(s).map((k) => fixtures.get(k)?.owner));
+    assert.deepEqual([...owners].sort(), ['daniel', 'lily']);
+    assert.equal((await get('Condition?_count=1', t)).status, 403);
+  });
+
   describe('authentication and writes', () => {
     it('no token: 401 with a realm and no error; a bad token: 401 invalid_token', async () => {
       const none = await get(`Patient/${ME}`, false);

@@ -189,10 +189,11 @@ export function withAuth(r, defaultToken) {
   return { ...rest, headers };
 }
 
-/** Runs the binary with arguments (no server); resolves {code, stdout, stderr}. */
-export function runCli(args, { env = {}, bin = binaryPath(), timeoutMs = 20000 } = {}) {
+/** Runs the binary with arguments (no server); input (optional) goes to stdin; resolves {code, stdout, stderr}. */
+export function runCli(args, { env = {}, bin = binaryPath(), timeoutMs = 20000, input } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { env: cleanEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
