@@ -113,7 +113,12 @@ enum fg_status fg_access_authorize(struct fg_req *req, enum fg_interaction ia,
     char letter = letter_of(ia);
     if (st != FG_OK || !letter)
         return st; /* batch / transaction: each entry is authorized on its own */
-    return smart_policy_authorize(&s->access, letter, type, NULL, &req->err);
+    st = smart_policy_authorize(&s->access, letter, type, NULL, &req->err);
+    /* RFC 6750 §3.1; not for a Bundle's entries (the Bundle itself is 200). */
+    if (st == FG_EFORBIDDEN && !fg_str_eq_c(req->path, "/fhir"))
+        fg_resp_header(req, "WWW-Authenticate",
+                       "Bearer realm=\"" FG_ACCESS_REALM "\", error=\"insufficient_scope\"");
+    return st;
 }
 
 enum fg_status fg_access_narrow_query(struct fg_req *req, struct fhir_query *q)

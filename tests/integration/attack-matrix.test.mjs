@@ -260,6 +260,7 @@ describe('attack matrix', { concurrency: false }, () => {
           }
           assert.equal(r.status, 403, `${p}: ${r.status} ${r.text.slice(0, 200)}`);
           assert.equal(r.json?.resourceType, 'OperationOutcome', p);
+          assert.match(r.headers['www-authenticate'] ?? '', /error="insufficient_scope"/, p);
           assert.ok(!r.text.includes(`"${type}/`), `${p} leaks`);
         }
       });
