@@ -4,6 +4,7 @@
 
 #include "authz.h"
 #include "portal_wear.h"
+#include "signup.h"
 
 const struct fg_route fg_auth_routes[] = {
     {FG_GET, "/auth/jwks", fg_auth_jwks_handler},
@@ -16,6 +17,8 @@ const struct fg_route fg_auth_routes[] = {
     {FG_GET, FG_PORTAL_WEAR_PATH, fg_portal_wear_get},
     {FG_POST, FG_PORTAL_WEAR_PATH, fg_portal_wear_post},
     {FG_POST, FG_PORTAL_WEAR_UPLOAD_PATH, fg_portal_wear_upload},
+    {FG_GET, FG_SIGNUP_PATH, fg_signup_get},
+    {FG_POST, FG_SIGNUP_PATH, fg_signup_post},
     {FG_GET, "/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/fhir/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/.well-known/openid-configuration", fg_auth_openid_config_handler},
