@@ -401,6 +401,41 @@ static cJSON *obs(const char *patient, const char *cat)
     return cJSON_Parse(text);
 }
 
+/* A write naming the token's patient as subject but another patient as
+ * performer would land in that other record: refused. */
+static void test_check_write_every_patient(void)
+{
+    static const struct {
+        const char *subject, *performer;
+        enum fg_status want;
+    } rows[] = {
+        {"amy", "amy", FG_OK},
+        {"amy", "dan", FG_EFORBIDDEN},
+        {"dan", "amy", FG_EFORBIDDEN},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_pool *pool = fg_pool_new();
+        struct fg_error err;
+        fg_error_clear(&err);
+        struct smart_access a;
+        make_access(&a, "patient/Observation.c", "amy", 0);
+        cJSON *json = obs(rows[i].subject, "vital-signs");
+        cJSON *perf = cJSON_AddArrayToObject(json, "performer");
+        cJSON *ref = cJSON_CreateObject();
+        char text[64];
+        int n = snprintf(text, sizeof text, "Patient/%s", rows[i].performer);
+        CHECK(n > 0 && (size_t)n < sizeof text);
+        cJSON_AddStringToObject(ref, "reference", text);
+        cJSON_AddItemToArray(perf, ref);
+        CHECK_INT(smart_policy_check_write(NULL, &a, 'c', fg_str_c("Observation"), json, NULL,
+                                           NULL, pool, &err),
+                  rows[i].want);
+        cJSON_Delete(json);
+        smart_access_cleanup(&a);
+        fg_pool_free(&pool);
+    }
+}
+
 static void test_check_write(void)
 {
     static const struct {
@@ -555,4 +590,4 @@ static void test_rules_can_only_hide(void)
 
 TEST_MAIN(test_access_kind_and_accessors, test_type_classes, test_authorize_table,
           test_widest_context_decides, test_visible_table, test_filter_keeps_order_and_counts,
-          test_narrow, test_check_write, test_rules_can_only_hide)
+          test_narrow, test_check_write, test_check_write_every_patient, test_rules_can_only_hide)
