@@ -29,8 +29,10 @@ enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compart
 }
 
 /* Binds one entry to its table's insert statement; NULL for types that are
- * not indexed (composite, special). */
-static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e)
+ * not indexed (composite, special). patient: the compartment patient a
+ * date row is filed under ("" for none; other types ignore it). */
+static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e,
+                                struct fg_str patient)
 {
     sqlite3_stmt *st = NULL;
     /* _id and _lastUpdated are searched on res's own columns. */
@@ -61,6 +63,8 @@ static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhi
         sqlite3_bind_int64(st, 2, e->lo);
         sqlite3_bind_int64(st, 3, e->hi);
         sqlite3_bind_int64(st, 4, rid);
+        sqlite3_bind_text(st, 5, patient.len ? patient.ptr : "", (int)patient.len,
+                          SQLITE_STATIC);
         break;
     case FHIR_PARAM_NUMBER:
         st = sq_stmt(c, SQ_INS_NUMBER);
@@ -106,15 +110,20 @@ enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
                                const struct fg_str *patients, size_t n_patients,
                                struct fg_error *err)
 {
+    static const struct fg_str none = {"", 0};
     for (size_t i = 0; i < n; i++) {
         if (redundant_text(e, i))
             continue;
-        sqlite3_stmt *st = bind_entry(c, rid, &e[i]);
-        if (!st)
-            continue;
-        enum fg_status rc = sq_exec(c, st, err);
-        if (rc != FG_OK)
-            return rc;
+        /* A date row per compartment patient (one, "", without any). */
+        size_t copies = e[i].def->type == FHIR_PARAM_DATE && n_patients ? n_patients : 1;
+        for (size_t k = 0; k < copies; k++) {
+            sqlite3_stmt *st = bind_entry(c, rid, &e[i], n_patients ? patients[k] : none);
+            if (!st)
+                continue;
+            enum fg_status rc = sq_exec(c, st, err);
+            if (rc != FG_OK)
+                return rc;
+        }
     }
     for (size_t i = 0; i < n_patients; i++) {
         sqlite3_stmt *st = sq_stmt(c, SQ_INS_COMP);
@@ -160,7 +169,7 @@ struct batch_row {
     int table;          /* enum fhir_param_type, or -1 for res_compartment */
     int64_t rid;
     const struct fhir_index_entry *e;
-    struct fg_str patient;
+    struct fg_str patient; /* compartment rows and date rows */
 };
 
 static int cmp_str(struct fg_str a, struct fg_str b)
@@ -185,6 +194,8 @@ static int cmp_rows(const void *pa, const void *pb)
         return c;
     if (a->table == -1)
         return (c = cmp_str(a->patient, b->patient)) ? c : cmp_i64(a->rid, b->rid);
+    if (a->table == FHIR_PARAM_DATE && (c = cmp_str(a->patient, b->patient)))
+        return c;
     c = a->e->def->id - b->e->def->id;
     if (c)
         return c;
@@ -213,9 +224,11 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
                                      const struct sq_index_job *jobs, size_t n_jobs,
                                      struct fg_error *err)
 {
+    static const struct fg_str none = {"", 0};
     size_t total = 0;
-    for (size_t j = 0; j < n_jobs; j++)
-        total += jobs[j].n_entries + jobs[j].n_patients;
+    for (size_t j = 0; j < n_jobs; j++) /* date rows: one per patient */
+        total += jobs[j].n_entries * (jobs[j].n_patients ? jobs[j].n_patients : 1) +
+                 jobs[j].n_patients;
     if (!total)
         return FG_OK;
     struct batch_row *rows = fg_pool_alloc(pool, total * sizeof *rows);
@@ -226,8 +239,15 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
         const struct sq_index_job *job = &jobs[j];
         for (size_t i = 0; i < job->n_entries; i++) {
             const struct fhir_index_entry *e = &job->entries[i];
-            if (!redundant_text(job->entries, i) && !sq_param_on_res(e->def))
+            if (redundant_text(job->entries, i) || sq_param_on_res(e->def))
+                continue;
+            if (e->def->type != FHIR_PARAM_DATE) {
                 rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL};
+                continue;
+            }
+            for (size_t k = 0; k < (job->n_patients ? job->n_patients : 1); k++)
+                rows[n++] = (struct batch_row){FHIR_PARAM_DATE, job->rid, e,
+                                               job->n_patients ? job->patients[k] : none};
         }
         for (size_t i = 0; i < job->n_patients; i++)
             rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i]};
@@ -241,7 +261,7 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
             sqlite3_bind_int64(st, 1, rows[i].rid);
             sq_bind_str(st, 2, rows[i].patient);
         } else {
-            st = bind_entry(c, rows[i].rid, rows[i].e);
+            st = bind_entry(c, rows[i].rid, rows[i].e, rows[i].patient);
         }
         if (!st)
             continue;

@@ -6,6 +6,7 @@
  *   store_sqlite_index.c   writing the index rows of one resource
  *   store_sqlite_write.c   the write op (FHIR transaction semantics)
  *   store_sqlite_sql.c     SQL generation for search filters
+ *   store_sqlite_plan.c    the patient-first date driver
  *   store_sqlite_sqlbuf.c  the SQL text + bind list builder it writes into
  *   store_sqlite_search.c  the search op: paging, sorting, total
  *   store_sqlite_cursor.c  the opaque, MAC-protected paging cursor
@@ -197,6 +198,24 @@ void sq_sql_text(struct sq_sql *g, struct fg_str s);
 void sq_sql_blob(struct sq_sql *g, struct fg_str s);
 /* Binds every collected value to st. */
 enum fg_status sq_sql_bind(struct sq_sql *g, sqlite3_stmt *st);
+
+/* The filter whose index rows give a search its candidate rids. */
+#define SQ_DRIVER_MAX_PATIENTS 8
+struct sq_driver {
+    long param;              /* index in q->params; -1: the compartment
+                              * restriction; -2: none (scan the type) */
+    /* Patient-first (param is a date): only these patients' date rows. */
+    struct fg_str patients[SQ_DRIVER_MAX_PATIENTS];
+    size_t n_patients;       /* 0: not patient-first */
+    bool implied_compartment; /* the patients are the compartment restriction */
+};
+/* The patient-first date driver of q (store_sqlite_plan.c), when q names
+ * its patients and has a date parameter; false otherwise. */
+bool sq_patient_date_driver(const struct fhir_query *q, struct sq_driver *d);
+/* The target type of a reference search value: written, :Type, or the
+ * parameter's only target; empty when open. */
+struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
+                             const struct fhir_search_value *v);
 
 /* Appends the whole WHERE body for the top-level query on alias r:
  * driver, type, not deleted, snapshot (when snap > 0), filters. */

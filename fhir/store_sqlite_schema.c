@@ -17,9 +17,13 @@
  *       parameter's table id. token, string, uri and ref are WITHOUT ROWID
  *       tables clustered for lookups by value (they can drive a search),
  *       plus an index (rid, param) for EXISTS checks, sorting and deletes.
- *       date, number and quantity never drive (a range on a value rarely
+ *       number and quantity never drive (a range on a value rarely
  *       narrows well), so they are clustered by (rid, param) only: one
  *       b-tree insert per value instead of two (the write rate matters).
+ *       date is clustered patient-first, (pat, param, hi, lo, rid), one
+ *       row per compartment patient ('' when none), plus (rid, param):
+ *       within one patient a date range does narrow well (the US Core
+ *       "patient=X&date=ge..." reads only its own rows).
  *   res_compartment(rid, patient): the patients whose compartment holds the
  *       resource (kept through a delete: history reads need them).
  *   meta(key, value): the search-parameter table's checksum and the cursor
@@ -77,6 +81,19 @@ static const char *const migrations[] = {
     "CREATE TABLE res_compartment(rid INTEGER NOT NULL, patient TEXT NOT NULL,"
     " PRIMARY KEY(rid, patient)) WITHOUT ROWID;"
     "CREATE INDEX res_compartment_patient ON res_compartment(patient, rid);",
+    /* 1 -> 2: date rows patient-first, one per compartment patient ('' for
+     * none): a patient's dates in a range are one b-tree range scan, so
+     * "patient=X&date=ge..." reads only the rows it returns. The old rows
+     * carry over (their patients from res_compartment): no reindex. */
+    "CREATE TABLE idx_date2(pat TEXT NOT NULL, param INTEGER NOT NULL, hi INTEGER NOT NULL,"
+    " lo INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(pat, param, hi, lo, rid))"
+    " WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO idx_date2(pat, param, hi, lo, rid)"
+    " SELECT coalesce(c.patient, ''), d.param, d.hi, d.lo, d.rid FROM idx_date d"
+    " LEFT JOIN res_compartment c ON c.rid = d.rid;"
+    "DROP TABLE idx_date;"
+    "ALTER TABLE idx_date2 RENAME TO idx_date;"
+    "CREATE INDEX idx_date_rid ON idx_date(rid, param);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -104,7 +121,8 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                      " VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_INS_STRING] = "INSERT OR IGNORE INTO idx_string(param, value, rid, raw)"
                       " VALUES(?1, ?2, ?3, ?4)",
-    [SQ_INS_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid) VALUES(?1, ?2, ?3, ?4)",
+    [SQ_INS_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid, pat)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_INS_NUMBER] = "INSERT OR IGNORE INTO idx_number(param, value, rid) VALUES(?1, ?2, ?3)",
     [SQ_INS_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity(param, value, system, code, rid)"
                         " VALUES(?1, ?2, ?3, ?4, ?5)",
@@ -214,7 +232,7 @@ static enum fg_status migrate(struct sq_conn *c, struct fg_error *err)
                             SCHEMA_VERSION);
     /* PRAGMA takes no parameters: the version is one of a fixed set of
      * statements, never formatted from data. */
-    static const char *const bump[] = {"PRAGMA user_version = 1"};
+    static const char *const bump[] = {"PRAGMA user_version = 1", "PRAGMA user_version = 2"};
     _Static_assert(sizeof bump / sizeof bump[0] == SCHEMA_VERSION, "one bump per migration");
     for (; v < SCHEMA_VERSION && rc == FG_OK; v++) {
         rc = exec_sql(c, "BEGIN IMMEDIATE", err);
