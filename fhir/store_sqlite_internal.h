@@ -1,7 +1,8 @@
 /* store_sqlite_internal.h - what the files of the SQLite store share.
  *
  * Not a public contract: store_sqlite.h is. The store is split by concept:
- *   store_sqlite.c         open, connection pool, ops table, read/vread/history
+ *   store_sqlite.c         open, connection pool, ops table, read/vread
+ *   store_sqlite_history.c history pages
  *   store_sqlite_schema.c  schema, migrations (PRAGMA user_version), reindex
  *   store_sqlite_index.c   writing the index rows of one resource
  *   store_sqlite_write.c   the write op (FHIR transaction semantics)
@@ -57,11 +58,8 @@ enum sq_stmt {
     SQ_COMP_GET,
     SQ_COMP_BY_ID,
     SQ_MAX_RID,
-    SQ_HIST_INST,
     SQ_HIST_INST_COUNT,
-    SQ_HIST_TYPE,
     SQ_HIST_TYPE_COUNT,
-    SQ_HIST_ALL,
     SQ_HIST_ALL_COUNT,
     SQ_READ_RID,
     SQ_BEGIN_READ,
@@ -120,6 +118,13 @@ void sq_bind_str(sqlite3_stmt *st, int idx, struct fg_str s);
 /* Fills r->compartment from res_compartment for rid. */
 enum fg_status sq_load_compartment(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
                                    struct fhir_resource *r, struct fg_error *err);
+/* Fills r->compartment from the current row of (r->type, r->id). */
+enum fg_status sq_compartment_by_id(struct sq_conn *c, struct fg_pool *pool,
+                                    struct fhir_resource *r, struct fg_error *err);
+/* The history op (store_sqlite_history.c). */
+enum fg_status sq_history(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
+                          struct fg_str id, const struct fhir_history_query *q,
+                          struct fhir_history_result *out, struct fg_error *err);
 /* Reads the current row of rid into *out (not deleted rows only: false). */
 enum fg_status sq_read_rid(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
                            struct fhir_resource *out, bool *found, struct fg_error *err);

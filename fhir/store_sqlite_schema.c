@@ -141,25 +141,10 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
     [SQ_COMP_GET] = "SELECT patient FROM res_compartment WHERE rid = ?1",
     [SQ_COMP_BY_ID] = "SELECT rid FROM res WHERE type = ?1 AND id = ?2",
     [SQ_MAX_RID] = "SELECT coalesce(max(rid), 0) FROM res",
-    [SQ_HIST_INST] = "SELECT version, last_updated, deleted, json FROM res"
-                     " WHERE type = ?1 AND id = ?2 AND last_updated >= ?3"
-                     " UNION ALL SELECT version, last_updated, deleted, json FROM res_history"
-                     " WHERE type = ?1 AND id = ?2 AND last_updated >= ?3"
-                     " ORDER BY 1 DESC LIMIT ?4",
     [SQ_HIST_INST_COUNT] = "SELECT (SELECT count(*) FROM res WHERE type = ?1 AND id = ?2"
                            " AND last_updated >= ?3) + (SELECT count(*) FROM res_history"
                            " WHERE type = ?1 AND id = ?2 AND last_updated >= ?3)",
-    [SQ_HIST_TYPE] = "SELECT version, last_updated, deleted, json, id, type FROM res"
-                     " WHERE type = ?1 AND last_updated >= ?2"
-                     " UNION ALL SELECT version, last_updated, deleted, json, id, type"
-                     " FROM res_history WHERE type = ?1 AND last_updated >= ?2"
-                     " ORDER BY 2 DESC, 5 DESC, 1 DESC LIMIT ?3",
     /* System history: ?1 (the type) is bound but unused, so the binds match the type form. */
-    [SQ_HIST_ALL] = "SELECT version, last_updated, deleted, json, id, type FROM res"
-                    " WHERE last_updated >= ?2"
-                    " UNION ALL SELECT version, last_updated, deleted, json, id, type"
-                    " FROM res_history WHERE last_updated >= ?2"
-                    " ORDER BY 2 DESC, 6 DESC, 5 DESC, 1 DESC LIMIT ?3",
     [SQ_HIST_ALL_COUNT] = "SELECT (SELECT count(*) FROM res WHERE last_updated >= ?2)"
                           " + (SELECT count(*) FROM res_history"
                           " WHERE last_updated >= ?2)",

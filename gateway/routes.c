@@ -19,6 +19,9 @@ const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/{type}/{id}", fg_rest_read},
     {FG_PUT, "/fhir/{type}/{id}", fg_rest_update},
     {FG_DELETE, "/fhir/{type}/{id}", fg_rest_delete},
+    {FG_PATCH, "/fhir/{type}/{id}", fg_rest_patch},
+    {FG_PUT, "/fhir/{type}", fg_rest_update_conditional},
+    {FG_DELETE, "/fhir/{type}", fg_rest_delete_conditional},
     {FG_GET, "/fhir/{type}/{id}/_history", fg_rest_history_instance},
     {FG_GET, "/fhir/{type}/{id}/_history/{vid}", fg_rest_vread},
     /* Fallbacks: unknown type (404) or a known path with another method (405). */
@@ -30,6 +33,7 @@ const struct fg_route fg_routes[] = {
     {FG_POST, "/fhir/{any}/{any}", fg_rest_unknown_type},
     {FG_PUT, "/fhir/{any}/{any}", fg_rest_unknown_type},
     {FG_DELETE, "/fhir/{any}/{any}", fg_rest_unknown_type},
+    {FG_PATCH, "/fhir/{any}/{any}", fg_rest_unknown_type},
     {FG_GET, "/fhir/{any}/{any}/{any}", fg_rest_unknown_type},
     {FG_GET, "/fhir/{any}/{any}/{any}/{any}", fg_rest_unknown_type},
 };
