@@ -108,6 +108,7 @@ static bool redundant_text(const struct fhir_index_entry *e, size_t i)
 enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
                                const struct fhir_index_entry *e, size_t n,
                                const struct fg_str *patients, size_t n_patients,
+                               const struct fg_str *date_patients, size_t n_date_patients,
                                struct fg_error *err)
 {
     static const struct fg_str none = {"", 0};
@@ -115,9 +116,11 @@ enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
         if (redundant_text(e, i))
             continue;
         /* A date row per compartment patient (one, "", without any). */
-        size_t copies = e[i].def->type == FHIR_PARAM_DATE && n_patients ? n_patients : 1;
+        size_t copies = e[i].def->type == FHIR_PARAM_DATE && n_date_patients ? n_date_patients
+                                                                              : 1;
         for (size_t k = 0; k < copies; k++) {
-            sqlite3_stmt *st = bind_entry(c, rid, &e[i], n_patients ? patients[k] : none);
+            sqlite3_stmt *st =
+                bind_entry(c, rid, &e[i], n_date_patients ? date_patients[k] : none);
             if (!st)
                 continue;
             enum fg_status rc = sq_exec(c, st, err);
@@ -227,7 +230,7 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
     static const struct fg_str none = {"", 0};
     size_t total = 0;
     for (size_t j = 0; j < n_jobs; j++) /* date rows: one per patient */
-        total += jobs[j].n_entries * (jobs[j].n_patients ? jobs[j].n_patients : 1) +
+        total += jobs[j].n_entries * (jobs[j].n_date_patients ? jobs[j].n_date_patients : 1) +
                  jobs[j].n_patients;
     if (!total)
         return FG_OK;
@@ -245,9 +248,10 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
                 rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL};
                 continue;
             }
-            for (size_t k = 0; k < (job->n_patients ? job->n_patients : 1); k++)
-                rows[n++] = (struct batch_row){FHIR_PARAM_DATE, job->rid, e,
-                                               job->n_patients ? job->patients[k] : none};
+            for (size_t k = 0; k < (job->n_date_patients ? job->n_date_patients : 1); k++)
+                rows[n++] = (struct batch_row){
+                    FHIR_PARAM_DATE, job->rid, e,
+                    job->n_date_patients ? job->date_patients[k] : none};
         }
         for (size_t i = 0; i < job->n_patients; i++)
             rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i]};

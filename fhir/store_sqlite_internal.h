@@ -145,9 +145,12 @@ void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_
 bool sq_param_on_res(const struct fhir_searchparam *def);
 enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
                                struct fg_error *err);
+/* patients: compartment rows; date_patients (sq_date_patients): the
+ * patients date rows are filed under. */
 enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
                                const struct fhir_index_entry *e, size_t n,
                                const struct fg_str *patients, size_t n_patients,
+                               const struct fg_str *date_patients, size_t n_date_patients,
                                struct fg_error *err);
 
 /* The index rows of several resources written in one transaction,
@@ -159,6 +162,8 @@ struct sq_index_job {
     size_t n_entries;
     const struct fg_str *patients;
     size_t n_patients;
+    const struct fg_str *date_patients;
+    size_t n_date_patients;
 };
 enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
                                      const struct sq_index_job *jobs, size_t n_jobs,
@@ -212,11 +217,18 @@ struct sq_driver {
     /* Patient-first (param is a date): only these patients' date rows. */
     struct fg_str patients[SQ_DRIVER_MAX_PATIENTS];
     size_t n_patients;       /* 0: not patient-first */
-    bool implied_compartment; /* the patients are the compartment restriction */
 };
 /* The patient-first date driver of q (store_sqlite_plan.c), when q names
  * its patients and has a date parameter; false otherwise. */
 bool sq_patient_date_driver(const struct fhir_query *q, struct sq_driver *d);
+/* The patients whose date rows a resource gets: its compartment patients
+ * plus the Patients its compartment references name once rebased (an
+ * absolute URL on our base). *out is patients itself unless that adds
+ * any (then a pool array). FG_ENOMEM only. */
+enum fg_status sq_date_patients(struct fg_pool *pool, struct fg_str type,
+                                const struct fhir_index_entry *e, size_t n,
+                                const struct fg_str *patients, size_t n_patients,
+                                const struct fg_str **out, size_t *n_out);
 /* The target type of a reference search value: written, :Type, or the
  * parameter's only target; empty when open. */
 struct fg_str sq_ref_type_of(const struct fhir_search_param *p,

@@ -9,8 +9,11 @@
  * the same search can drive it: the candidates are the rows of those
  * patients whose dates fall in the range, one b-tree range scan that
  * touches nothing else. The reference itself stays a filter (the
- * compartment is a superset of its matches); the compartment restriction
- * is implied by the rows (both are written from the same extraction).
+ * compartment is a superset of its matches). The date rows are filed
+ * under the compartment's patients plus any Patient that such a reference
+ * names by an absolute URL on this server's base (the index rebases it to
+ * Patient/id, the compartment counts relative references only), so both
+ * the reference and the compartment restriction imply the rows.
  * http://hl7.org/fhir/R4/compartmentdefinition-patient.html
  */
 #include "store_sqlite_internal.h"
@@ -108,12 +111,10 @@ bool sq_patient_date_driver(const struct fhir_query *q, struct sq_driver *d)
     if (date < 0)
         return false;
     d->n_patients = 0;
-    d->implied_compartment = false;
     if (q->n_compartment_patients && q->n_compartment_patients <= SQ_DRIVER_MAX_PATIENTS) {
         for (size_t i = 0; i < q->n_compartment_patients; i++)
             d->patients[i] = q->compartment_patients[i];
         d->n_patients = q->n_compartment_patients;
-        d->implied_compartment = true;
     } else {
         for (size_t i = 0; i < q->n_params && !d->n_patients; i++)
             ref_patients(q, &q->params[i], d);
@@ -122,4 +123,40 @@ bool sq_patient_date_driver(const struct fhir_query *q, struct sq_driver *d)
         return false;
     d->param = date;
     return true;
+}
+
+static bool has_id(const struct fg_str *ids, size_t n, struct fg_str id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fg_str_eq(ids[i], id))
+            return true;
+    return false;
+}
+
+enum fg_status sq_date_patients(struct fg_pool *pool, struct fg_str type,
+                                const struct fhir_index_entry *e, size_t n,
+                                const struct fg_str *patients, size_t n_patients,
+                                const struct fg_str **out, size_t *n_out)
+{
+    struct fg_str *ids = NULL;
+    size_t k = 0;
+    *out = patients;
+    *n_out = n_patients;
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].def->type != FHIR_PARAM_REFERENCE || e[i].ref_url.len ||
+            !fg_str_eq_c(e[i].ref_type, "Patient") || !e[i].ref_id.len ||
+            has_id(*out, *n_out, e[i].ref_id) || !ref_implies_compartment(type, e[i].def))
+            continue;
+        if (!ids) { /* rare: a reference written as an absolute URL on our base */
+            ids = fg_pool_alloc(pool, (n_patients + n) * sizeof *ids);
+            if (!ids)
+                return FG_ENOMEM;
+            for (k = 0; k < n_patients; k++)
+                ids[k] = patients[k];
+            *out = ids;
+        }
+        ids[k++] = e[i].ref_id;
+        *n_out = k;
+    }
+    return FG_OK;
 }

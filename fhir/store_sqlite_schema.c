@@ -81,19 +81,17 @@ static const char *const migrations[] = {
     "CREATE TABLE res_compartment(rid INTEGER NOT NULL, patient TEXT NOT NULL,"
     " PRIMARY KEY(rid, patient)) WITHOUT ROWID;"
     "CREATE INDEX res_compartment_patient ON res_compartment(patient, rid);",
-    /* 1 -> 2: date rows patient-first, one per compartment patient ('' for
-     * none): a patient's dates in a range are one b-tree range scan, so
-     * "patient=X&date=ge..." reads only the rows it returns. The old rows
-     * carry over (their patients from res_compartment): no reindex. */
-    "CREATE TABLE idx_date2(pat TEXT NOT NULL, param INTEGER NOT NULL, hi INTEGER NOT NULL,"
+    /* 1 -> 2: date rows patient-first, one per patient (compartment, plus
+     * references rebased from our own URL): a patient's dates in a range
+     * are one b-tree range scan, so "patient=X&date=ge..." reads only the
+     * rows it returns. Forgetting the checksum makes the open reindex
+     * every resource into the new layout. */
+    "DROP TABLE idx_date;"
+    "CREATE TABLE idx_date(pat TEXT NOT NULL, param INTEGER NOT NULL, hi INTEGER NOT NULL,"
     " lo INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(pat, param, hi, lo, rid))"
     " WITHOUT ROWID;"
-    "INSERT OR IGNORE INTO idx_date2(pat, param, hi, lo, rid)"
-    " SELECT coalesce(c.patient, ''), d.param, d.hi, d.lo, d.rid FROM idx_date d"
-    " LEFT JOIN res_compartment c ON c.rid = d.rid;"
-    "DROP TABLE idx_date;"
-    "ALTER TABLE idx_date2 RENAME TO idx_date;"
-    "CREATE INDEX idx_date_rid ON idx_date(rid, param);",
+    "CREATE INDEX idx_date_rid ON idx_date(rid, param);"
+    "DELETE FROM meta WHERE key = 'searchparam_checksum';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -291,7 +289,11 @@ static enum fg_status reindex_one(const struct sq_store *s, struct sq_conn *c, i
         fhir_compartment_patients(pool, doc, type, &pats, &n_pats) != FG_OK)
         goto out;
     sq_index_rebase(s, e, n);
-    rc = sq_index_insert(c, rid, e, n, pats, n_pats, err);
+    const struct fg_str *dpats = NULL;
+    size_t n_dpats = 0;
+    if (sq_date_patients(pool, type, e, n, pats, n_pats, &dpats, &n_dpats) != FG_OK)
+        goto out;
+    rc = sq_index_insert(c, rid, e, n, pats, n_pats, dpats, n_dpats, err);
 out:
     if (rc == FG_ENOMEM)
         fg_error_set(err, FG_ENOMEM, NULL, "Out of memory during reindex");

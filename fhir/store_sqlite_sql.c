@@ -525,7 +525,6 @@ static void pick_driver(const struct fhir_query *q, struct sq_driver *d)
     int best = 0;
     d->param = -2;
     d->n_patients = 0;
-    d->implied_compartment = false;
     for (size_t i = 0; i < q->n_params; i++) {
         int r = driver_rank(&q->params[i]);
         if (r > best) {
@@ -578,7 +577,7 @@ static void other_filters(struct sq_sql *g, const struct fhir_query *q,
             param_cond(g, &q->params[i], a);
         }
     }
-    if (q->n_compartment_patients && driver != -1 && !d->implied_compartment) {
+    if (q->n_compartment_patients && driver != -1) {
         sq_sql_add(g, " AND ");
         compartment_cond(g, q, a, false);
     }

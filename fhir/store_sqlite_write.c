@@ -31,6 +31,8 @@ struct prep {
     size_t n_entries;
     struct fg_str *patients;
     size_t n_patients;
+    const struct fg_str *date_patients; /* sq_date_patients */
+    size_t n_date_patients;
     struct fg_str json;          /* pool-owned */
     int64_t rid;                 /* set once the res row is written */
     bool index_pending;          /* its index rows are still to be inserted */
@@ -158,6 +160,9 @@ static enum fg_status prepare_one(const struct sq_store *s, struct sq_conn *c,
             FG_OK)
         return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
     sq_index_rebase(s, p->entries, p->n_entries);
+    if (sq_date_patients(pool, w->type, p->entries, p->n_entries, p->patients, p->n_patients,
+                         &p->date_patients, &p->n_date_patients) != FG_OK)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
     return print_json(pool, w->resource, &p->json, err);
 }
 
@@ -390,8 +395,9 @@ static enum fg_status flush_index(struct sq_conn *c, struct fg_pool *pool, struc
         struct prep *p = &preps[i];
         if (!p->index_pending)
             continue;
-        jobs[k++] = (struct sq_index_job){p->rid, p->entries, p->n_entries, p->patients,
-                                          p->n_patients};
+        jobs[k++] = (struct sq_index_job){p->rid,      p->entries,       p->n_entries,
+                                          p->patients, p->n_patients,    p->date_patients,
+                                          p->n_date_patients};
         p->index_pending = false;
     }
     return sq_index_insert_batch(c, pool, jobs, k, err);

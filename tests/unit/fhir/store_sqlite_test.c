@@ -317,8 +317,8 @@ static void test_reopen_and_reindex(void)
 }
 
 /* A version-1 store (date rows clustered by rid, no patient column)
- * upgrades in place on open: the rows carry over with their patients and
- * the patient-first date search finds exactly what it found before. */
+ * upgrades on open (new layout, then a reindex): the patient-first date
+ * search finds exactly what the reference search finds. */
 static void test_migrate_v1_dates(void)
 {
     struct st_ctx t;
@@ -357,6 +357,16 @@ static void test_migrate_v1_dates(void)
     CHECK_INT(st_count(&t, "Observation", "subject=Patient/m2&date=ge2024"), 1);
     CHECK_INT(st_count(&t, "Observation", "date=ge2024-01-01"), 3);
     CHECK_INT(st_count(&t, "Observation", "patient=m3&date=ge2000"), 0);
+    /* A subject written as an absolute URL on our base: not in the
+     * compartment (relative references only), yet the patient-first date
+     * search finds it exactly as the plain reference search does. */
+    CHECK_INT(st_put(&t, "Observation", "o5",
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                     "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"" ST_BASE
+                     "/Patient/m1\"},\"effectiveDateTime\":\"2024-07-01\"}"),
+              FG_OK);
+    CHECK_INT(st_count(&t, "Observation", "patient=m1"), 3);
+    CHECK_INT(st_count(&t, "Observation", "patient=m1&date=ge2024-01-01"), 2);
     fhir_store_close(&t.store);
     CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
     sqlite3_stmt *st = NULL;
@@ -364,7 +374,7 @@ static void test_migrate_v1_dates(void)
                            " (SELECT count(*) FROM idx_date WHERE pat = ''),"
                            " (SELECT user_version FROM pragma_user_version)", -1, &st, NULL);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-    CHECK_INT(sqlite3_column_int(st, 0), 2);
+    CHECK_INT(sqlite3_column_int(st, 0), 3); /* o1, o2 and o5 */
     CHECK_INT(sqlite3_column_int(st, 1), 1);
     CHECK_INT(sqlite3_column_int(st, 2), 2);
     sqlite3_finalize(st);
