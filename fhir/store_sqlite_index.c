@@ -28,67 +28,100 @@ enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compart
     return FG_OK;
 }
 
-/* Binds one entry to its table's insert statement; NULL for types that are
- * not indexed (composite, special). patient: the compartment patient a
- * date row is filed under ("" for none; other types ignore it). */
-static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e,
-                                struct fg_str patient)
+/* The insert statements of one index table (table: enum fhir_param_type,
+ * or -1 for res_compartment) and its column count; false for types that
+ * are not indexed (composite, special). */
+struct ins_table {
+    enum sq_stmt one, many; /* one row; SQ_INS_MANY rows */
+    int cols;
+};
+
+static bool ins_of(int table, struct ins_table *t)
 {
-    sqlite3_stmt *st = NULL;
-    /* _id and _lastUpdated are searched on res's own columns. */
-    if (sq_param_on_res(e->def))
-        return NULL;
+    switch (table) {
+    case -1: *t = (struct ins_table){SQ_INS_COMP, SQ_INSN_COMP, 2}; return true;
+    case FHIR_PARAM_TOKEN: *t = (struct ins_table){SQ_INS_TOKEN, SQ_INSN_TOKEN, 5}; return true;
+    case FHIR_PARAM_STRING: *t = (struct ins_table){SQ_INS_STRING, SQ_INSN_STRING, 4}; return true;
+    case FHIR_PARAM_URI: *t = (struct ins_table){SQ_INS_URI, SQ_INSN_URI, 3}; return true;
+    case FHIR_PARAM_DATE: *t = (struct ins_table){SQ_INS_DATE, SQ_INSN_DATE, 5}; return true;
+    case FHIR_PARAM_NUMBER: *t = (struct ins_table){SQ_INS_NUMBER, SQ_INSN_NUMBER, 3}; return true;
+    case FHIR_PARAM_QUANTITY:
+        *t = (struct ins_table){SQ_INS_QUANTITY, SQ_INSN_QUANTITY, 5};
+        return true;
+    case FHIR_PARAM_REFERENCE: *t = (struct ins_table){SQ_INS_REF, SQ_INSN_REF, 5}; return true;
+    default: return false;
+    }
+}
+
+/* Binds one row at positions off + 1.. of an insert statement, in the
+ * column order of the SQ_INS_* statements. e == NULL: a compartment row.
+ * patient: the compartment row's patient, or the patient a date row is
+ * filed under ("" for none; other types ignore it). */
+static void bind_at(sqlite3_stmt *st, int off, int64_t rid, const struct fhir_index_entry *e,
+                    struct fg_str patient)
+{
+    if (!e) {
+        sqlite3_bind_int64(st, off + 1, rid);
+        sq_bind_str(st, off + 2, patient);
+        return;
+    }
+    sqlite3_bind_int(st, off + 1, e->def->id);
     switch (e->def->type) {
     case FHIR_PARAM_TOKEN:
-        st = sq_stmt(c, SQ_INS_TOKEN);
-        sq_bind_str(st, 2, e->code);
-        sq_bind_str(st, 3, e->system);
-        sqlite3_bind_int64(st, 4, rid);
+        sq_bind_str(st, off + 2, e->code);
+        sq_bind_str(st, off + 3, e->system);
+        sqlite3_bind_int64(st, off + 4, rid);
         if (e->text.len)
-            sq_bind_str(st, 5, e->text);
+            sq_bind_str(st, off + 5, e->text);
         break;
     case FHIR_PARAM_STRING:
-        st = sq_stmt(c, SQ_INS_STRING);
-        sq_bind_str(st, 2, e->str);
-        sqlite3_bind_int64(st, 3, rid);
-        sq_bind_str(st, 4, e->text);
+        sq_bind_str(st, off + 2, e->str);
+        sqlite3_bind_int64(st, off + 3, rid);
+        sq_bind_str(st, off + 4, e->text);
         break;
     case FHIR_PARAM_URI:
-        st = sq_stmt(c, SQ_INS_URI);
-        sq_bind_str(st, 2, e->str);
-        sqlite3_bind_int64(st, 3, rid);
+        sq_bind_str(st, off + 2, e->str);
+        sqlite3_bind_int64(st, off + 3, rid);
         break;
     case FHIR_PARAM_DATE:
-        st = sq_stmt(c, SQ_INS_DATE);
-        sqlite3_bind_int64(st, 2, e->lo);
-        sqlite3_bind_int64(st, 3, e->hi);
-        sqlite3_bind_int64(st, 4, rid);
-        sqlite3_bind_text(st, 5, patient.len ? patient.ptr : "", (int)patient.len,
+        sqlite3_bind_int64(st, off + 2, e->lo);
+        sqlite3_bind_int64(st, off + 3, e->hi);
+        sqlite3_bind_int64(st, off + 4, rid);
+        sqlite3_bind_text(st, off + 5, patient.len ? patient.ptr : "", (int)patient.len,
                           SQLITE_STATIC);
         break;
     case FHIR_PARAM_NUMBER:
-        st = sq_stmt(c, SQ_INS_NUMBER);
-        sqlite3_bind_double(st, 2, e->number);
-        sqlite3_bind_int64(st, 3, rid);
+        sqlite3_bind_double(st, off + 2, e->number);
+        sqlite3_bind_int64(st, off + 3, rid);
         break;
     case FHIR_PARAM_QUANTITY:
-        st = sq_stmt(c, SQ_INS_QUANTITY);
-        sqlite3_bind_double(st, 2, e->number);
-        sq_bind_str(st, 3, e->unit_system);
-        sq_bind_str(st, 4, e->unit_code);
-        sqlite3_bind_int64(st, 5, rid);
+        sqlite3_bind_double(st, off + 2, e->number);
+        sq_bind_str(st, off + 3, e->unit_system);
+        sq_bind_str(st, off + 4, e->unit_code);
+        sqlite3_bind_int64(st, off + 5, rid);
         break;
     case FHIR_PARAM_REFERENCE:
-        st = sq_stmt(c, SQ_INS_REF);
-        sq_bind_str(st, 2, e->ref_id);
-        sq_bind_str(st, 3, e->ref_type);
-        sq_bind_str(st, 4, e->ref_url);
-        sqlite3_bind_int64(st, 5, rid);
+        sq_bind_str(st, off + 2, e->ref_id);
+        sq_bind_str(st, off + 3, e->ref_type);
+        sq_bind_str(st, off + 4, e->ref_url);
+        sqlite3_bind_int64(st, off + 5, rid);
         break;
     default:
-        return NULL;
+        break;
     }
-    sqlite3_bind_int(st, 1, e->def->id);
+}
+
+/* Binds one entry to its table's one-row insert statement; NULL for
+ * types that are not indexed and for _id/_lastUpdated (searched on res's
+ * own columns). */
+static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e,
+                                struct fg_str patient)
+{
+    struct ins_table t;
+    if (sq_param_on_res(e->def) || !ins_of((int)e->def->type, &t))
+        return NULL;
+    sqlite3_stmt *st = sq_stmt(c, t.one);
+    bind_at(st, 0, rid, e, patient);
     return st;
 }
 
@@ -256,22 +289,32 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
         for (size_t i = 0; i < job->n_patients; i++)
             rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i]};
     }
-    /* Consecutive inserts then land on the same b-tree pages. */
+    /* Consecutive inserts then land on the same b-tree pages; a run of
+     * one table goes SQ_INS_MANY rows per statement (one step, not one
+     * per row). */
     qsort(rows, n, sizeof *rows, cmp_rows);
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st;
-        if (rows[i].table == -1) {
-            st = sq_stmt(c, SQ_INS_COMP);
-            sqlite3_bind_int64(st, 1, rows[i].rid);
-            sq_bind_str(st, 2, rows[i].patient);
-        } else {
-            st = bind_entry(c, rows[i].rid, rows[i].e, rows[i].patient);
-        }
-        if (!st)
+    enum fg_status rc = FG_OK;
+    for (size_t i = 0; i < n && rc == FG_OK;) {
+        size_t j = i;
+        while (j < n && rows[j].table == rows[i].table)
+            j++;
+        struct ins_table t;
+        if (!ins_of(rows[i].table, &t)) {
+            i = j;
             continue;
-        enum fg_status rc = sq_exec(c, st, err);
-        if (rc != FG_OK)
-            return rc;
+        }
+        for (; j - i >= SQ_INS_MANY && rc == FG_OK; i += SQ_INS_MANY) {
+            sqlite3_stmt *st = sq_stmt(c, t.many);
+            for (int k = 0; k < SQ_INS_MANY; k++)
+                bind_at(st, k * t.cols, rows[i + (size_t)k].rid, rows[i + (size_t)k].e,
+                        rows[i + (size_t)k].patient);
+            rc = sq_exec(c, st, err);
+        }
+        for (; i < j && rc == FG_OK; i++) {
+            sqlite3_stmt *st = sq_stmt(c, t.one);
+            bind_at(st, 0, rows[i].rid, rows[i].e, rows[i].patient);
+            rc = sq_exec(c, st, err);
+        }
     }
-    return FG_OK;
+    return rc;
 }

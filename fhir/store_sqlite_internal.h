@@ -53,6 +53,14 @@ enum sq_stmt {
     SQ_INS_REF,
     SQ_INS_URI,
     SQ_INS_COMP,
+    SQ_INSN_TOKEN,      /* the SQ_INS_* statements with SQ_INS_MANY rows */
+    SQ_INSN_STRING,
+    SQ_INSN_DATE,
+    SQ_INSN_NUMBER,
+    SQ_INSN_QUANTITY,
+    SQ_INSN_REF,
+    SQ_INSN_URI,
+    SQ_INSN_COMP,
     SQ_READ,
     SQ_VREAD_HIST,
     SQ_COMP_GET,
@@ -65,6 +73,9 @@ enum sq_stmt {
     SQ_BEGIN_READ,
     SQ_STMT_COUNT
 };
+
+/* Rows per multi-row index insert (SQ_INSN_*). */
+#define SQ_INS_MANY 16
 
 /* Dynamic (search) statements are cached per connection by SQL text: the
  * text holds only constant fragments and '?', so one shape, one entry. */

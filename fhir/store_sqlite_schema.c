@@ -95,6 +95,13 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* Sixteen rows of a multi-row VALUES list (anonymous '?' number in order). */
+#define ROWS2(r) " " r ", " r
+#define ROWS4(r) ROWS2(r) "," ROWS2(r)
+#define ROWS8(r) ROWS4(r) "," ROWS4(r)
+#define ROWS16(r) ROWS8(r) "," ROWS8(r)
+_Static_assert(SQ_INS_MANY == 16, "ROWS16 writes SQ_INS_MANY rows");
+
 static const char *const fixed_sql[SQ_STMT_COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
     [SQ_COMMIT] = "COMMIT",
@@ -128,6 +135,22 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                    " VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_INS_URI] = "INSERT OR IGNORE INTO idx_uri(param, value, rid) VALUES(?1, ?2, ?3)",
     [SQ_INS_COMP] = "INSERT OR IGNORE INTO res_compartment(rid, patient) VALUES(?1, ?2)",
+    /* The same with SQ_INS_MANY (16) rows, numbered in order. */
+    [SQ_INSN_TOKEN] = "INSERT OR IGNORE INTO idx_token(param, code, system, rid, text) VALUES"
+                      ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_STRING] = "INSERT OR IGNORE INTO idx_string(param, value, rid, raw) VALUES"
+                       ROWS16("(?, ?, ?, ?)"),
+    [SQ_INSN_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid, pat) VALUES"
+                     ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_NUMBER] = "INSERT OR IGNORE INTO idx_number(param, value, rid) VALUES"
+                       ROWS16("(?, ?, ?)"),
+    [SQ_INSN_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity(param, value, system, code, rid)"
+                         " VALUES" ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_REF] = "INSERT OR IGNORE INTO idx_ref(param, tid, ttype, url, rid) VALUES"
+                    ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_URI] = "INSERT OR IGNORE INTO idx_uri(param, value, rid) VALUES" ROWS16("(?, ?, ?)"),
+    [SQ_INSN_COMP] = "INSERT OR IGNORE INTO res_compartment(rid, patient) VALUES"
+                     ROWS16("(?, ?)"),
     /* The current row with its compartment patients in one statement (one
      * read transaction, one snapshot): one result row per patient, the res
      * columns repeated; patient is NULL when the compartment is empty. */
