@@ -2,8 +2,11 @@
  *
  * Each fhir_index_entry (index.h) becomes one row in the table of its
  * parameter's type, keyed by the parameter's table id and the resource's
- * rid; the patients of its compartment go to res_compartment. Duplicates
- * (the same coding twice) collapse through INSERT OR IGNORE.
+ * rid (a date entry one row per patient it is filed under, see
+ * sq_date_patients); the patients of its compartment go to
+ * res_compartment. Duplicates (the same coding twice) collapse through
+ * INSERT OR IGNORE. A batch sorts its rows by each table's key and
+ * inserts them SQ_INS_MANY per statement.
  * http://hl7.org/fhir/R4/search.html#ptypes
  */
 #include "store_sqlite_internal.h"
