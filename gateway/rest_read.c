@@ -263,7 +263,7 @@ static enum fg_status history(struct fg_req *req, enum fg_interaction ia)
 {
     struct fhir_store *store = NULL;
     struct fhir_history_result h = {0};
-    struct history_params p;
+    struct history_params p = {0};
     struct fg_buf b;
     fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
     enum fg_status st = fg_access_authorize(req, ia, req->route_type, req->route_id);
