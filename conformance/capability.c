@@ -20,9 +20,11 @@ bool fg_capability_param_declared(const struct fhir_searchparam *p)
 /* What every type offers: the type-level and instance-level routes of
  * gateway/routes.c. */
 static const char *const type_interactions[] = {
-    "read", "vread", "update", "delete", "history-instance", "history-type", "create",
+    "read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create",
     "search-type",
 };
+/* PATCH takes JSON Patch only (FHIRPath Patch is not supported). */
+static const char *const patch_formats[] = {"application/json-patch+json"};
 static const char *const system_interactions[] = {"transaction", "batch", "history-system"};
 
 static bool add_codes(cJSON *parent, const char *name, const char *const *codes, size_t n)
@@ -79,8 +81,8 @@ static cJSON *resource_entry(const char *type)
               cJSON_AddTrueToObject(r, "readHistory") && cJSON_AddTrueToObject(r, "updateCreate") &&
               cJSON_AddTrueToObject(r, "conditionalCreate") &&
               cJSON_AddStringToObject(r, "conditionalRead", "not-supported") &&
-              cJSON_AddFalseToObject(r, "conditionalUpdate") &&
-              cJSON_AddStringToObject(r, "conditionalDelete", "not-supported");
+              cJSON_AddTrueToObject(r, "conditionalUpdate") &&
+              cJSON_AddStringToObject(r, "conditionalDelete", "single");
     cJSON *inc = ok ? cJSON_AddArrayToObject(r, "searchInclude") : NULL;
     ok = ok && inc && cJSON_AddArrayToObject(r, "searchRevInclude") != NULL;
     cJSON *params = ok ? cJSON_AddArrayToObject(r, "searchParam") : NULL;
@@ -230,6 +232,11 @@ static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth, const c
     for (size_t i = 0; ok && i < fhir_resource_types_count; i++)
         ok = fg_capability_uscore_resource(by_type[i], fhir_resource_types[i]);
     cJSON_free(by_type);
+    ok = ok && cJSON_AddStringToObject(rest, "documentation",
+                                       "PATCH takes JSON Patch (RFC 6902, "
+                                       "application/json-patch+json); FHIRPath Patch is not "
+                                       "supported. Conditional delete deletes a single match "
+                                       "(several: 412).") != NULL;
     return ok && add_codes(rest, "interaction", system_interactions,
                            sizeof system_interactions / sizeof system_interactions[0]);
 }
@@ -260,6 +267,10 @@ static bool add_header(cJSON *cs, const struct fg_capability_info *info)
     ok = ok && f2 && cJSON_AddItemToArray(formats, f2);
     if (!ok)
         cJSON_Delete(f2);
+    cJSON *pf = ok ? cJSON_CreateStringArray(patch_formats, 1) : NULL;
+    ok = ok && pf && cJSON_AddItemToObject(cs, "patchFormat", pf);
+    if (!ok)
+        cJSON_Delete(pf);
     return ok;
 }
 

@@ -23,6 +23,8 @@
 #define FG_MAX_BUNDLE_ENTRIES 10000               /* [max_bundle_entries] */
 #define FG_MAX_RESPONSE_BYTES (256u * 1024u * 1024u)
 #define FG_MAX_HISTORY_COUNT 1000
+#define FG_MAX_PATCH_OPS 1000                     /* operations in one JSON Patch */
+#define FG_MAX_PATCH_NODES 200000u                /* JSON values in a patched resource */
 #define FG_MAX_ID_LEN 64                          /* FHIR id */
 #define FG_MAX_VALIDATION_ISSUES 200              /* findings kept per validated resource */
 #define FG_MAX_SCOPE_BYTES 4096                   /* [max_scope_bytes] */

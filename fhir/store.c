@@ -18,7 +18,16 @@ enum fg_status fhir_store_history(struct fhir_store *s, struct fg_pool *pool, st
                                   struct fg_str id, int64_t since_us, int count,
                                   struct fhir_history_result *out, struct fg_error *err)
 {
-    return s->ops->history(s, pool, type, id, since_us, count, out, err);
+    struct fhir_history_query q = {since_us, count, NULL};
+    return s->ops->history(s, pool, type, id, &q, out, err);
+}
+
+enum fg_status fhir_store_history_page(struct fhir_store *s, struct fg_pool *pool,
+                                       struct fg_str type, struct fg_str id,
+                                       const struct fhir_history_query *q,
+                                       struct fhir_history_result *out, struct fg_error *err)
+{
+    return s->ops->history(s, pool, type, id, q, out, err);
 }
 
 enum fg_status fhir_store_search(struct fhir_store *s, struct fg_pool *pool,

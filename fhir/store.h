@@ -21,6 +21,7 @@
 #include "../core/fg_error.h"
 #include "../core/fg_pool.h"
 #include "../core/fg_str.h"
+#include "history.h"
 #include "search.h"
 
 /* One stored version of a resource. All slices are pool-owned. */
@@ -53,6 +54,12 @@ struct fhir_write {
     cJSON *resource;                   /* borrowed; NULL for delete */
     int64_t if_match_version;          /* 0 = none; else 412 unless current version matches */
     const struct fhir_query *if_none_exist; /* create only: no-op when it matches one (200) */
+    /* Conditional update or delete (id empty): the search naming the
+     * target, run inside the write's transaction (http.html#cond-update,
+     * #cdelete). One match: that resource. Several: FG_EPRECOND. None:
+     * an update creates (server id), a delete is FG_ENOTFOUND. An update
+     * whose body has an id other than the match's is FG_EINVAL. */
+    const struct fhir_query *match;
 };
 
 enum fhir_write_outcome {
@@ -79,10 +86,20 @@ struct fhir_search_result {
     struct fg_str self_cursor;          /* cursor of this page (empty on the first) */
 };
 
+/* Which versions one history page lists (history.h for the order). */
+struct fhir_history_query {
+    int64_t since_us;                   /* 0 = all */
+    int count;                          /* page size */
+    const struct fhir_history_key *page; /* NULL: the first (newest) page */
+};
+
 struct fhir_history_result {
     struct fhir_resource *versions;     /* newest first; deletes included */
     size_t n_versions;
-    int64_t total;
+    int64_t total;                      /* every version since since_us */
+    /* Where the neighbouring pages start (has_*: there is such a page). */
+    bool has_next, has_prev;
+    struct fhir_history_key next, prev; /* pool-owned slices */
 };
 
 struct fhir_store;
@@ -95,7 +112,7 @@ struct fhir_store_ops {
                             struct fg_str id, int64_t version, struct fhir_resource *out,
                             struct fg_error *err);
     enum fg_status (*history)(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
-                              struct fg_str id, int64_t since_us, int count,
+                              struct fg_str id, const struct fhir_history_query *q,
                               struct fhir_history_result *out, struct fg_error *err);
     enum fg_status (*search)(struct fhir_store *s, struct fg_pool *pool,
                              const struct fhir_query *q, struct fhir_search_result *out,
@@ -133,6 +150,11 @@ enum fg_status fhir_store_vread(struct fhir_store *s, struct fg_pool *pool, stru
 enum fg_status fhir_store_history(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
                                   struct fg_str id, int64_t since_us, int count,
                                   struct fhir_history_result *out, struct fg_error *err);
+/* One page of a history (fhir_store_history is its first page). */
+enum fg_status fhir_store_history_page(struct fhir_store *s, struct fg_pool *pool,
+                                       struct fg_str type, struct fg_str id,
+                                       const struct fhir_history_query *q,
+                                       struct fhir_history_result *out, struct fg_error *err);
 enum fg_status fhir_store_search(struct fhir_store *s, struct fg_pool *pool,
                                  const struct fhir_query *q, struct fhir_search_result *out,
                                  struct fg_error *err);

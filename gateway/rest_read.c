@@ -6,6 +6,7 @@
 #include "../core/fg_limits.h"
 #include "../fhir/bundle.h"
 #include "../fhir/date.h"
+#include "../fhir/history.h"
 #include "../fhir/outcome.h"
 #include "access.h"
 #include "negotiate.h"
@@ -119,13 +120,22 @@ enum fg_status fg_rest_vread(struct fg_req *req)
 struct history_params {
     int count;
     int64_t since_us; /* 0 = none */
+    struct fhir_history_key page;
+    bool has_page;    /* _page given: not the first page */
 };
 
 static enum fg_status history_params(struct fg_req *req, struct history_params *p)
 {
     p->count = FG_DEFAULT_COUNT;
     p->since_us = 0;
+    p->has_page = false;
     struct fg_str c = fg_req_query(req, "_count"), s = fg_req_query(req, "_since");
+    struct fg_str pg = fg_req_query(req, "_page");
+    if (pg.ptr) {
+        if (fhir_history_key_parse(pg, &p->page, &req->err) != FG_OK)
+            return FG_EINVAL;
+        p->has_page = true;
+    }
     int64_t v;
     if (c.ptr) {
         if (fg_parse_i64(c, 0, INT64_MAX, &v) != FG_OK)
@@ -188,11 +198,72 @@ static enum fg_status history_entry(struct fg_req *req, struct fg_buf *b, size_t
     return st;
 }
 
+/* "<base><path>?[_count=N&][_since=S&]_page=<key>" in the pool: the
+ * request's own parameters, then where the page starts. */
+static enum fg_status page_link(struct fg_req *req, struct fg_str path,
+                                const struct fhir_history_key *k, struct fg_str *out)
+{
+    struct fg_buf b, key;
+    fg_buf_init(&b, FG_MAX_URL_BYTES * 2);
+    fg_buf_init(&key, FG_MAX_URL_BYTES);
+    struct fg_str c = fg_req_query(req, "_count"), s = fg_req_query(req, "_since");
+    enum fg_status st = fg_buf_printf(&b, "%s%.*s?", fg_req_base_url(req), (int)path.len,
+                                      path.ptr);
+    if (st == FG_OK && c.ptr)
+        st = fg_buf_printf(&b, "_count=%.*s&", (int)c.len, c.ptr);
+    if (st == FG_OK && s.ptr) {
+        st = fg_buf_append_c(&b, "_since=");
+        if (st == FG_OK)
+            st = fg_buf_append_url_encoded(&b, s);
+        if (st == FG_OK)
+            st = fg_buf_append_char(&b, '&');
+    }
+    if (st == FG_OK)
+        st = fhir_history_key_write(k, &key);
+    if (st == FG_OK)
+        st = fg_buf_append_c(&b, "_page=");
+    if (st == FG_OK)
+        st = fg_buf_append_url_encoded(&b, fg_buf_str(&key));
+    if (st == FG_OK) {
+        *out = fg_pool_str(req->pool, fg_buf_str(&b));
+        st = out->ptr ? FG_OK : FG_ENOMEM;
+    }
+    fg_buf_cleanup(&b);
+    fg_buf_cleanup(&key);
+    return st == FG_OK ? FG_OK : fg_error_set(&req->err, st, NULL, "a paging link is too long");
+}
+
+/* self (the request as made, on our base), next and previous. */
+static enum fg_status history_links(struct fg_req *req, const struct fhir_history_result *h,
+                                    struct fhir_bundle_link links[3], size_t *n)
+{
+    struct fg_str path = req->raw_target, tail;
+    if (fg_str_starts_with(path, "/fhir"))
+        path = fg_str_n(path.ptr + 5, path.len - 5);
+    links[0] = (struct fhir_bundle_link){
+        "self", fg_str_c(fg_pool_printf(req->pool, "%s%.*s", fg_req_base_url(req),
+                                        (int)path.len, path.ptr))};
+    if (!links[0].url.len)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    *n = 1;
+    fg_str_split(path, '?', &path, &tail);
+    enum fg_status st = FG_OK;
+    if (h->has_next) {
+        links[*n].relation = "next";
+        st = page_link(req, path, &h->next, &links[(*n)++].url);
+    }
+    if (st == FG_OK && h->has_prev) {
+        links[*n].relation = "previous";
+        st = page_link(req, path, &h->prev, &links[(*n)++].url);
+    }
+    return st;
+}
+
 static enum fg_status history(struct fg_req *req, enum fg_interaction ia)
 {
     struct fhir_store *store = NULL;
     struct fhir_history_result h = {0};
-    struct history_params p;
+    struct history_params p = {0};
     struct fg_buf b;
     fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
     enum fg_status st = fg_access_authorize(req, ia, req->route_type, req->route_id);
@@ -200,22 +271,20 @@ static enum fg_status history(struct fg_req *req, enum fg_interaction ia)
         st = history_params(req, &p);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
+    struct fhir_history_query hq = {p.since_us, p.count, p.has_page ? &p.page : NULL};
     if (st == FG_OK)
-        st = fhir_store_history(store, req->pool, req->route_type, req->route_id, p.since_us,
-                                p.count, &h, &req->err);
+        st = fhir_store_history_page(store, req->pool, req->route_type, req->route_id, &hq, &h,
+                                     &req->err);
     if (st == FG_OK)
         st = fg_access_filter_history(req, ia, &h);
     if (st != FG_OK)
         goto out;
-    /* The self link is the request as made, on our base. */
-    struct fg_str path = req->raw_target;
-    if (fg_str_starts_with(path, "/fhir"))
-        path = fg_str_n(path.ptr + 5, path.len - 5);
-    struct fhir_bundle_link link = {
-        "self", fg_str_c(fg_pool_printf(req->pool, "%s%.*s", fg_req_base_url(req),
-                                        (int)path.len, path.ptr))};
-    st = fhir_bundle_begin(&b, "history", FG_STR_NULL, fg_clock_now_us(&req->srv->clock),
-                           h.total, &link, link.url.len ? 1 : 0);
+    struct fhir_bundle_link links[3];
+    size_t n_links = 0;
+    st = history_links(req, &h, links, &n_links);
+    if (st == FG_OK)
+        st = fhir_bundle_begin(&b, "history", FG_STR_NULL, fg_clock_now_us(&req->srv->clock),
+                               h.total, links, n_links);
     for (size_t i = 0; st == FG_OK && i < h.n_versions; i++)
         st = history_entry(req, &b, i, &h.versions[i]);
     if (st == FG_OK)
