@@ -9,7 +9,7 @@
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
  * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
- * access_log now max_connections connection_timeout auth_db.
+ * access_log now max_connections connection_timeout auth_db cors_origins.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -39,6 +39,9 @@ struct fg_config {
     char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
     int64_t max_connections;
     int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    char cors_origins[FG_CONFIG_VALUE_MAX]; /* extra CORS origins for the token endpoint and
+                                              the FHIR API, separated by spaces or commas;
+                                              checked by fg_config_finish */
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };

@@ -56,6 +56,15 @@ enum fg_status smart_authdb_client_get(struct smart_authdb *db, struct fg_str cl
 enum fg_status smart_authdb_client_redirect_ok(struct smart_authdb *db, struct fg_str client_id,
                                                struct fg_str uri, bool *ok);
 
+/* *ok = some client has a redirect URI at origin ("scheme://host[:port]",
+ * compared case-insensitively): the URI is the origin itself or continues
+ * with '/' or '?'. This is what CORS on the token endpoint and the FHIR API
+ * allows (SMART App Launch 2.2: registered origins). FG_EINVAL when origin
+ * is longer than SMART_MAX_ORIGIN_BYTES. */
+#define SMART_MAX_ORIGIN_BYTES 512
+enum fg_status smart_authdb_origin_registered(struct smart_authdb *db, struct fg_str origin,
+                                              bool *ok);
+
 /* *ok = the client is confidential-symmetric and secret's digest equals the
  * stored digest (constant-time compare). Unknown clients give *ok = false
  * after the same work. */
