@@ -28,5 +28,6 @@
 #define FG_MAX_JWT_BYTES 8192                     /* [max_jwt_bytes] */
 #define FG_MAX_CONNECTIONS 1024                   /* [max_connections] */
 #define FG_CONNECTION_TIMEOUT_S 30                /* idle connection */
+#define FG_MAX_ORIGIN_BYTES 512                   /* CORS Origin header */
 
 #endif

@@ -30,17 +30,6 @@ static bool add_time(cJSON *o, const char *name, int64_t t_s)
     return cJSON_AddStringToObject(o, name, when) != NULL;
 }
 
-static int print_json(cJSON *o)
-{
-    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    if (!text)
-        return 1;
-    printf("%s\n", text);
-    cJSON_free(text);
-    return 0;
-}
-
 static const char *key_status(const struct smart_keyring *ring, size_t i, int64_t now)
 {
     if (i == ring->current)
@@ -48,8 +37,20 @@ static const char *key_status(const struct smart_keyring *ring, size_t i, int64_
     return ring->keys[i].retire_at > now ? "retiring" : "retired";
 }
 
+/* Neither subcommand takes arguments. */
+static bool no_more_args(struct fg_cmd_auth *c)
+{
+    if (c->n_rest == 1)
+        return true;
+    fprintf(stderr, "fhirgate keys %s: unexpected argument \"%s\"\n", c->rest[0], c->rest[1]);
+    usage(stderr);
+    return false;
+}
+
 static int keys_list(struct fg_cmd_auth *c)
 {
+    if (!no_more_args(c))
+        return FG_CLI_USAGE;
     struct smart_keyring ring;
     smart_keyring_init(&ring);
     if (smart_authdb_keys_load(c->db, &ring) != FG_OK) {
@@ -65,7 +66,7 @@ static int keys_list(struct fg_cmd_auth *c)
                   cJSON_AddStringToObject(o, "alg", "RS256") &&
                   cJSON_AddStringToObject(o, "status", key_status(&ring, i, now)) &&
                   add_time(o, "created", k->created_at) && add_time(o, "retires", k->retire_at);
-        rc = ok ? print_json(o) : (cJSON_Delete(o), 1);
+        rc = ok ? fg_cmd_print_json(o) : (cJSON_Delete(o), 1);
     }
     smart_keyring_cleanup(&ring);
     return rc;
@@ -73,6 +74,8 @@ static int keys_list(struct fg_cmd_auth *c)
 
 static int keys_rotate(struct fg_cmd_auth *c)
 {
+    if (!no_more_args(c))
+        return FG_CLI_USAGE;
     struct smart_keyring ring;
     smart_keyring_init(&ring);
     enum fg_status st = smart_authdb_keys_ensure(c->db, &ring);
@@ -95,32 +98,16 @@ static int keys_rotate(struct fg_cmd_auth *c)
               (old ? cJSON_AddStringToObject(o, "previous", old->kid) != NULL &&
                          add_time(o, "previous_retires", old->retire_at)
                    : cJSON_AddNullToObject(o, "previous") != NULL);
-    int rc = ok ? print_json(o) : (cJSON_Delete(o), 1);
+    int rc = ok ? fg_cmd_print_json(o) : (cJSON_Delete(o), 1);
     smart_keyring_cleanup(&ring);
     return rc;
 }
 
 int fg_cmd_keys(int argc, char **argv)
 {
-    if (fg_cli_wants_help(argc, argv) || argc < 2) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? FG_CLI_USAGE : 0;
-    }
-    struct fg_cmd_auth c;
-    int rc = fg_cmd_auth_open("keys", argc, argv, &c);
-    if (rc != 0) {
-        fg_cmd_auth_close(&c);
-        return rc;
-    }
-    const char *sub = c.n_rest == 1 ? c.rest[0] : "";
-    if (strcmp(sub, "list") == 0)
-        rc = keys_list(&c);
-    else if (strcmp(sub, "rotate") == 0)
-        rc = keys_rotate(&c);
-    else {
-        usage(stderr);
-        rc = FG_CLI_USAGE;
-    }
-    fg_cmd_auth_close(&c);
-    return rc;
+    static const struct fg_cmd_sub subs[] = {
+        {"list", keys_list},
+        {"rotate", keys_rotate},
+    };
+    return fg_cmd_auth_dispatch("keys", argc, argv, subs, sizeof subs / sizeof subs[0], usage);
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "../core/fg_limits.h"
 #include "../smart/authdb_clients.h"
 #include "auth.h"
 #include "server.h"
@@ -39,7 +40,7 @@ bool fg_cors_origin_valid(struct fg_str o)
         skip = 7;
     else
         return false;
-    if (o.len == skip || o.len > 512)
+    if (o.len == skip || o.len > FG_MAX_ORIGIN_BYTES)
         return false;
     for (size_t i = skip; i < o.len; i++) {
         unsigned char c = (unsigned char)o.ptr[i];

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/fg_buf.h"
+#include "../core/fg_limits.h"
 
 /* Each file between a start and an end symbol in .rodata; paths are relative
  * to the repository root, where every build runs (the Makefile lists the
@@ -48,7 +49,7 @@ static const struct demo_file *find_file(struct fg_str name)
 static enum fg_status redirect_to_slash(struct fg_req *req)
 {
     struct fg_buf b;
-    fg_buf_init(&b, 8192);
+    fg_buf_init(&b, FG_MAX_URL_BYTES + 8);
     enum fg_status st = fg_buf_append_c(&b, "/demo/");
     if (st == FG_OK && req->raw_query.ptr)
         st = fg_buf_append_char(&b, '?');

@@ -10,6 +10,7 @@
 #ifndef SMART_AUTHDB_CLIENTS_H
 #define SMART_AUTHDB_CLIENTS_H
 
+#include "../core/fg_limits.h"
 #include "authdb.h"
 #include "token.h"
 
@@ -60,8 +61,7 @@ enum fg_status smart_authdb_client_redirect_ok(struct smart_authdb *db, struct f
  * compared case-insensitively): the URI is the origin itself or continues
  * with '/' or '?'. This is what CORS on the token endpoint and the FHIR API
  * allows (SMART App Launch 2.2: registered origins). FG_EINVAL when origin
- * is longer than SMART_MAX_ORIGIN_BYTES. */
-#define SMART_MAX_ORIGIN_BYTES 512
+ * is empty or longer than FG_MAX_ORIGIN_BYTES. */
 enum fg_status smart_authdb_origin_registered(struct smart_authdb *db, struct fg_str origin,
                                               bool *ok);
 

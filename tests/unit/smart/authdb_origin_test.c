@@ -64,7 +64,7 @@ static void test_origin_table(void)
     bool ok = true;
     CHECK_INT(smart_authdb_origin_registered(e.db, fg_str_c("https://bare.example"), &ok), FG_OK);
     CHECK_INT(ok, false);
-    char huge[SMART_MAX_ORIGIN_BYTES + 2];
+    char huge[FG_MAX_ORIGIN_BYTES + 2];
     memset(huge, 'a', sizeof huge - 1);
     huge[sizeof huge - 1] = '\0';
     CHECK_INT(smart_authdb_origin_registered(e.db, fg_str_c(huge), &ok), FG_EINVAL);
