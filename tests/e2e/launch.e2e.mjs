@@ -62,6 +62,7 @@ describe('standalone launch: openid-client + chromium', () => {
       const page = await context.newPage();
       await page.goto(url.href);
       assert.equal(await page.getAttribute('html', 'lang'), lang);
+      assert.equal(await page.locator('main strong').first().textContent(), client.client_name, 'the sign-in page names the app');
       await signIn(page, 'danielshaw', PASSWORD, lang);
       const names = await pickerLabels(page);
       assert.equal(names.length, 3, `daniel acts for himself, lily and max: ${names}`);
@@ -69,6 +70,7 @@ describe('standalone launch: openid-client + chromium', () => {
       assert.ok(names.some((n) => /^Lily\b/.test(n)) && names.some((n) => /^Max\b/.test(n)), names.join());
       await pickPatient(page, patient, lang);
       await page.waitForSelector('input[type=checkbox][name=scope]');
+      assert.ok(await page.locator('.note').isVisible(), 'offline_access is asked: the consent page says so');
       let offered = [];
       if (refuse) await deny(page, lang);
       else offered = await consent(page, approve, lang);
