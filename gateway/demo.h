@@ -15,7 +15,7 @@
  * other files; anything else is 404. Pages get a same-origin
  * Content-Security-Policy and Referrer-Policy: no-referrer (the
  * authorization code arrives in the address).
- * @test tests/integration/demo.test.mjs */
+ * @test tests/integration/demo.test.mjs, tests/e2e/demo.e2e.mjs */
 enum fg_status fg_demo_handler(struct fg_req *req);
 
 #endif
