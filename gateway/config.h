@@ -9,7 +9,10 @@
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
  * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
- * access_log now max_connections connection_timeout auth_db cors_origins.
+ * access_log now max_connections connection_timeout auth_db auth_mode
+ * auth_jwks_uri auth_introspection_url auth_introspection_client_id
+ * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints
+ * cors_origins.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -42,6 +45,16 @@ struct fg_config {
     char cors_origins[FG_CONFIG_VALUE_MAX]; /* extra CORS origins for the token endpoint and
                                               the FHIR API, separated by spaces or commas;
                                               checked by fg_config_finish */
+    /* Where /fhir bearer tokens are verified (gateway/access_external.h):
+     * "local" (this server's tokens), "jwks" or "introspection". */
+    char auth_mode[32];
+    char auth_jwks_uri[FG_CONFIG_VALUE_MAX];
+    char auth_introspection_url[FG_CONFIG_VALUE_MAX];
+    char auth_introspection_client_id[256];
+    char auth_introspection_client_secret[256];
+    char auth_audience[FG_CONFIG_VALUE_MAX]; /* expected aud; "" = base_url */
+    char auth_issuer[FG_CONFIG_VALUE_MAX];   /* expected iss; "" = not checked */
+    int64_t bench_endpoints;       /* 1 = serve /_bench/read/{type}/{id} (no authorization) */
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };
