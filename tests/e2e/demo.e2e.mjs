@@ -41,8 +41,8 @@ describe('the /demo app in chromium', () => {
     await fx?.close();
   });
 
-  /** Connect -> sign in [-> pick] -> Allow (everything the page asks); returns the page. */
-  async function runDemo(context, startUrl, user, patient) {
+  /** Connect -> sign in [-> pick] -> Allow (what the page asks, less `withhold`); returns the page. */
+  async function runDemo(context, startUrl, user, patient, withhold = []) {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -50,6 +50,7 @@ describe('the /demo app in chromium', () => {
     await page.getByRole('button', { name: 'Connect to your health record' }).click();
     await signIn(page, user, PASSWORD);
     if (patient) await pickPatient(page, patient);
+    for (const scope of withhold) await page.locator(`input[type=checkbox][name=scope][value="${scope}"]`).uncheck();
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.locator('#record').waitFor({ state: 'visible', timeout: 15000 });
     assert.deepEqual(errors, []);
@@ -77,6 +78,21 @@ describe('the /demo app in chromium', () => {
       }
       const granted = (await page.locator('#granted').textContent()).split(' ');
       assert.ok(granted.includes('patient/Condition.rs') && granted.includes('patient/Observation.rs'), granted.join(' '));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a permission withheld at consent: the demo shows that part as not shared (403), the rest as usual', async () => {
+    const client = await fx.addClient('fhirgate demo (partial)', 'public', [`${fx.srv.base}/demo/`]);
+    const context = await browser.newContext();
+    try {
+      const page = await runDemo(context, `${fx.srv.base}/demo/?client_id=${client.client_id}`, 'maxshaw', null,
+        ['patient/Condition.rs']);
+      assert.equal(await page.locator('#patient-name').textContent(), expected('max').name);
+      assert.deepEqual(await page.locator('#conditions li').allTextContents(), ['Not shared with this app.']);
+      assert.ok((await page.locator('#vitals tbody tr').count()) > 0);
+      assert.ok(!(await page.locator('#granted').textContent()).includes('Condition'));
     } finally {
       await context.close();
     }
