@@ -57,7 +57,7 @@ describe('CORS limited to registered origins', () => {
 
   it('any other origin gets no Access-Control-Allow-Origin (answers and preflights)', async () => {
     for (const origin of ['https://evil.example', 'http://app.example', 'https://app.example:8443',
-      'https://app.example.evil.example', 'http://localhost:517', 'http://localhost', 'null', 'https://evil.example/path']) {
+      'https://app.example.evil.example', 'http://localhost:517', 'http://localhost:5174', 'null', 'https://evil.example/path']) {
       for (const path of ['/fhir/Patient', '/auth/token', '/auth/introspect', '/auth/revoke']) {
         const r = await srv.request({ method: path === '/fhir/Patient' ? 'GET' : 'POST', path, headers: { Origin: origin } });
         assert.equal(r.headers['access-control-allow-origin'], undefined, `${origin} ${path}`);
