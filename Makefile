@@ -44,6 +44,9 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# The demo app's files are compiled into demo.o (.incbin).
+$(BUILD)/obj/gateway/demo.o: $(wildcard gateway/demo/*)
+
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

@@ -13,6 +13,7 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_str.h"
 #include "../smart/portal.h"
+#include "cors.h"
 
 enum key_kind { KEY_INT, KEY_STR };
 
@@ -46,6 +47,9 @@ static const struct key_row key_rows[] = {
     STR_ROW("now", now, "pin the clock: YYYY-MM-DD or an instant (tests)"),
     INT_ROW("max_connections", max_connections, 1, 65536, "concurrent connections"),
     INT_ROW("connection_timeout", connection_timeout, 1, 3600, "idle connection timeout, s"),
+    STR_ROW("cors_origins", cors_origins,
+            "origins allowed CORS on token and FHIR endpoints besides those of the registered "
+            "redirect URIs (space or comma separated)"),
     INT_ROW("own_account_min_age", own_account_min_age, 0, 150, "youngest age with an own account"),
     INT_ROW("teen_proxy_age", teen_proxy_age, 0, 150, "age from which proxies see the limited view"),
     INT_ROW("adult_age", adult_age, 1, 150, "age at which child proxy access ends"),
@@ -384,6 +388,16 @@ enum fg_status fg_config_finish(struct fg_config *cfg, char *msg, size_t msg_siz
     struct fg_clock probe = {0};
     if (cfg->now[0] && fg_clock_pin(&probe, fg_str_c(cfg->now)) != FG_OK) {
         set_msg(msg, msg_size, "now: \"%s\" is not YYYY-MM-DD or an instant%s", cfg->now, "");
+        return FG_EINVAL;
+    }
+    struct fg_str bad;
+    if (!fg_cors_list_valid(fg_str_c(cfg->cors_origins), &bad)) {
+        char shown[201];
+        size_t n = bad.len < sizeof shown - 1 ? bad.len : sizeof shown - 1;
+        memcpy(shown, bad.ptr, n);
+        shown[n] = '\0';
+        set_msg(msg, msg_size, "cors_origins: \"%s\" is not an origin (scheme://host[:port])%s",
+                shown, "");
         return FG_EINVAL;
     }
     size_t len = strlen(cfg->base_url);

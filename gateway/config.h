@@ -11,8 +11,8 @@
  * Keys: port bind db base_url threads max_body_bytes import_max_upload_bytes tls_cert tls_key
  * access_log now max_connections connection_timeout auth_db auth_mode
  * auth_jwks_uri auth_introspection_url auth_introspection_client_id
- * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints,
- * and the portal rules (portal-rules.md; smart/portal.h): own_account_min_age
+ * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints
+ * cors_origins, and the portal rules (portal-rules.md; smart/portal.h): own_account_min_age
  * teen_proxy_age adult_age adult_proxy_years release_delay_days
  * note_max_years activation_days portal_utc_offset release_delay_codes.
  */
@@ -45,6 +45,9 @@ struct fg_config {
     char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
     int64_t max_connections;
     int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    char cors_origins[FG_CONFIG_VALUE_MAX]; /* extra CORS origins for the token endpoint and
+                                              the FHIR API, separated by spaces or commas;
+                                              checked by fg_config_finish */
     /* portal rules (defaults from portal-rules.md) */
     int64_t own_account_min_age;   /* 13 */
     int64_t teen_proxy_age;        /* 13 */

@@ -18,6 +18,7 @@
 #include "auth_http.h"
 #include "auth_routes.h"
 #include "cors.h"
+#include "demo.h"
 #include "negotiate.h"
 #include "portal_wear.h"
 #include "rest_import.h"
@@ -229,6 +230,9 @@ static enum fg_status bench_bare(struct fg_req *req)
 static const struct fg_route builtin_routes[] = {
     {FG_GET, "/healthz", healthz},
     {FG_GET, "/_bench/bare", bench_bare},
+    {FG_GET, "/demo", fg_demo_handler},
+    {FG_GET, "/demo/", fg_demo_handler},
+    {FG_GET, "/demo/{any}", fg_demo_handler},
 };
 #define N_BUILTIN (sizeof builtin_routes / sizeof builtin_routes[0])
 
