@@ -80,7 +80,7 @@ describe('g10 launch scenarios', () => {
     assert.equal((await fhir(`Patient/${t.json.patient}`, t.json.access_token)).status, 200);
   });
 
-  it('T-7, R-3, R-4: full access with Inferno\'s scope list: every scope granted, every type searchable by patient', async () => {
+  it('T-7, R-3, R-4: full access with the Inferno scope list: every scope granted, every type searchable by patient', async () => {
     const got = await launch(srv, { clientId: conf.client_id, redirect: REDIRECT, scope: FULL });
     for (const s of sorted(FULL)) assert.ok(got.boxes.includes(s), `consent offers ${s}`);
     const t = await post('/auth/token', { grant_type: 'authorization_code', code: got.code, redirect_uri: REDIRECT, code_verifier: got.verifier }, basic(conf));
