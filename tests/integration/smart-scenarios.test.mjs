@@ -222,6 +222,40 @@ describe('g10 launch scenarios', () => {
     assert.equal((await fhir('Procedure?patient=amy', t.json.access_token)).status, 403);
   });
 
+  it('O-5: a proxy launch: the fhirUser (the Patient of the proxy) reads 200, the rest of that record stays hidden', async () => {
+    await cli('account', 'add', '--user', 'danielshaw', '--patient', 'daniel', '--password-stdin');
+    await cli('account', 'proxy', '--user', 'danielshaw', '--patient', 'lily', '--kind', 'parent');
+    const put = async (p, body) => {
+      const r = await srv.request({ method: 'PUT', path: `/fhir/${p}`, headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+      assert.ok(r.status === 200 || r.status === 201, r.text);
+    };
+    for (const id of ['daniel', 'lily']) await put(`Patient/${id}`, { resourceType: 'Patient', id, name: [{ family: 'Shaw', given: [id] }] });
+    await put('Observation/daniel-weight', { resourceType: 'Observation', id: 'daniel-weight', status: 'final',
+      code: { text: 'weight' }, subject: { reference: 'Patient/daniel' } });
+    const got = await launch(srv, { clientId: pub.client_id, redirect: REDIRECT, user: 'danielshaw', patient: 'lily',
+      scope: 'launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs' });
+    const t = await exchange(pub, got);
+    assert.equal(t.status, 200, t.text);
+    assert.equal(t.json.patient, 'lily');
+    const fhirUser = JSON.parse(Buffer.from(t.json.id_token.split('.')[1], 'base64url')).fhirUser;
+    assert.equal(fhirUser, `${srv.fhirBase}/Patient/daniel`);
+    const tok = t.json.access_token;
+    const who = await fhir('Patient/daniel', tok);
+    assert.equal(who.status, 200, who.text);
+    assert.equal(who.json.id, 'daniel');
+    assert.equal((await fhir('Patient/lily', tok)).status, 200);
+    assert.equal((await fhir('Observation/daniel-weight', tok)).status, 404, 'the proxy\'s own record is not the launch');
+    const s = await fhir('Patient?_id=daniel', tok);
+    assert.equal(s.status, 200);
+    assert.equal((s.json.entry ?? []).length, 0, 'searches stay in the launch compartment');
+    // Without the fhirUser scope the proxy's own Patient is out of reach.
+    const got2 = await launch(srv, { clientId: pub.client_id, redirect: REDIRECT, user: 'danielshaw', patient: 'lily',
+      scope: 'launch/patient openid patient/Patient.rs' });
+    const t2 = await exchange(pub, got2);
+    assert.equal(t2.status, 200, t2.text);
+    assert.equal((await fhir('Patient/daniel', t2.json.access_token)).status, 404);
+  });
+
   for (const [n, group] of [[1, GRANULAR_1], [2, GRANULAR_2]]) {
     it(`G-1: granular group ${n}: each category scope granted, no resource-level Condition/Observation`, async () => {
       const got = await launch(srv, { clientId: pub.client_id, redirect: REDIRECT, scope: `${BASE_SCOPES} ${group.join(' ')}`,
