@@ -229,7 +229,10 @@ describe('g10 launch scenarios', () => {
       const r = await srv.request({ method: 'PUT', path: `/fhir/${p}`, headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
       assert.ok(r.status === 200 || r.status === 201, r.text);
     };
-    for (const id of ['daniel', 'lily']) await put(`Patient/${id}`, { resourceType: 'Patient', id, name: [{ family: 'Shaw', given: [id] }] });
+    // birth dates matter: a parent's proxy follows the child's age today (portal rules)
+    const born = (years) => new Date(Date.now() - (years * 365.25 + 100) * 86400000).toISOString().slice(0, 10);
+    for (const [id, age] of [['daniel', 41], ['lily', 8]])
+      await put(`Patient/${id}`, { resourceType: 'Patient', id, name: [{ family: 'Shaw', given: [id] }], birthDate: born(age) });
     await put('Observation/daniel-weight', { resourceType: 'Observation', id: 'daniel-weight', status: 'final',
       code: { text: 'weight' }, subject: { reference: 'Patient/daniel' } });
     const got = await launch(srv, { clientId: pub.client_id, redirect: REDIRECT, user: 'danielshaw', patient: 'lily',
