@@ -3,6 +3,7 @@
 #include "auth_routes.h"
 
 #include "authz.h"
+#include "portal_wear.h"
 #include "signup.h"
 
 const struct fg_route fg_auth_routes[] = {
@@ -13,6 +14,9 @@ const struct fg_route fg_auth_routes[] = {
     {FG_POST, "/auth/register", fg_auth_register_handler},
     {FG_GET, "/auth/authorize", fg_authz_get},
     {FG_POST, "/auth/authorize", fg_authz_post},
+    {FG_GET, FG_PORTAL_WEAR_PATH, fg_portal_wear_get},
+    {FG_POST, FG_PORTAL_WEAR_PATH, fg_portal_wear_post},
+    {FG_POST, FG_PORTAL_WEAR_UPLOAD_PATH, fg_portal_wear_upload},
     {FG_GET, FG_SIGNUP_PATH, fg_signup_get},
     {FG_POST, FG_SIGNUP_PATH, fg_signup_post},
     {FG_GET, "/.well-known/smart-configuration", fg_auth_smart_config_handler},

@@ -162,35 +162,48 @@ static enum fg_status back_to_page(struct authz_ctx *c, const struct smart_authz
     return loc ? authz_see_other(c, loc) : FG_ENOMEM;
 }
 
-static enum fg_status do_signin(struct authz_ctx *c, struct smart_authz_request *r)
+enum fg_status authz_signin_check(struct authz_ctx *c, enum fg_msg *notice)
 {
     struct smart_account acc;
     struct smart_signin_state state = {0};
     bool match = false;
     struct fg_str pw = authz_param(c, "password");
+    *notice = FG_MSG_BAD_CREDENTIALS;
     if (smart_authdb_account_get(c->db, authz_param(c, "username"), &acc) != FG_OK) {
         smart_password_verify(pw, NULL, &match); /* same cost as a wrong password */
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_BAD_CREDENTIALS);
+        return FG_EFORBIDDEN;
     }
     if (smart_authdb_account_signin_state(c->db, acc.id, &state) == FG_OK && state.locked) {
         smart_password_verify(pw, NULL, &match);
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_LOCKED);
+        *notice = FG_MSG_LOCKED;
+        return FG_EFORBIDDEN;
     }
     smart_password_verify(pw, acc.password_hash, &match);
     OPENSSL_cleanse(acc.password_hash, sizeof acc.password_hash);
     if (smart_authdb_account_record_signin(c->db, acc.id, match, &state) != FG_OK)
-        return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
+        return FG_EIO;
     if (state.locked)
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_LOCKED);
-    if (!match)
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_BAD_CREDENTIALS);
-    /* a new session id at sign-in (no fixation); the request moves with it */
+        *notice = FG_MSG_LOCKED;
+    if (state.locked || !match)
+        return FG_EFORBIDDEN;
+    /* a new session id at sign-in (no fixation); its requests move with it */
     char old[SMART_DIGEST_SIZE];
     memcpy(old, c->session.digest, sizeof old);
     if (smart_authdb_session_rotate(c->db, fg_str_c(old), acc.id, c->session_id, &c->session) !=
         FG_OK)
+        return FG_EIO;
+    return FG_OK;
+}
+
+static enum fg_status do_signin(struct authz_ctx *c, struct smart_authz_request *r)
+{
+    enum fg_msg notice;
+    enum fg_status st = authz_signin_check(c, &notice);
+    if (st == FG_EFORBIDDEN)
+        return authz_page_signin(c, r, client_name(c, r->client_id), notice);
+    if (st != FG_OK)
         return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
-    enum fg_status st = back_to_page(c, r);
+    st = back_to_page(c, r);
     return st == FG_OK ? authz_set_cookie(c) : st;
 }
 

@@ -6,11 +6,14 @@
 #include "router.h"
 
 #include "rest.h"
+#include "rest_import.h"
 
 const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/metadata", fg_rest_metadata},
     {FG_GET, "/fhir/_history", fg_rest_history_system},
     {FG_POST, "/fhir", fg_rest_bundle},
+    {FG_GET, "/fhir/OperationDefinition/{id}", fg_rest_opdef_read},
+    {FG_POST, "/fhir/Patient/{id}/$import-wearables", fg_rest_import_wearables},
     {FG_GET, "/fhir/{type}", fg_rest_search_get},
     {FG_POST, "/fhir/{type}", fg_rest_create},
     {FG_GET, "/fhir/{type}/_search", fg_rest_search_get},
