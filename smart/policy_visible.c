@@ -215,6 +215,23 @@ static enum fg_status binary_visible(const struct vis_ctx *c, struct smart_polic
     return sc ? ref_visible(c, sc, depth, visible) : FG_OK;
 }
 
+/* A read of the signed-in user's own Patient under the fhirUser scope,
+ * when the Patient type is granted for reading (its granular filters
+ * included). */
+static enum fg_status fhir_user_visible(const struct vis_ctx *c, char letter,
+                                        struct smart_policy_item *it, bool *visible)
+{
+    const struct fhir_resource *res = it->res;
+    struct smart_policy_grant g;
+    *visible = false;
+    if (letter != 'r' || !c->a->fhir_user_patient.len || res->deleted ||
+        !fg_str_eq_c(res->type, "Patient") || !fg_str_eq(res->id, c->a->fhir_user_patient) ||
+        !smart_policy_grant_for(c->a, 'r', res->type, &g))
+        return FG_OK;
+    *visible = true;
+    return filters_match(&g.filters, it, c->pool, visible);
+}
+
 static enum fg_status core_visible(const struct vis_ctx *c, char letter,
                                    struct smart_policy_item *it, int depth, bool *visible)
 {
@@ -272,6 +289,9 @@ static enum fg_status visible_at(const struct vis_ctx *c, char interaction,
     } else {
         st = core_visible(c, interaction, it, depth, visible);
     }
+    /* Read directly (not included, not through a Provenance's targets). */
+    if (st == FG_OK && !*visible && depth == 0)
+        st = fhir_user_visible(c, interaction, it, visible);
     if (st == FG_OK && *visible)
         st = rules_visible(c, interaction, it, visible);
     if (st != FG_OK)
