@@ -77,6 +77,7 @@ run: deps
 bench: deps-test
 	@scripts/bench.sh
 	@scripts/bench-import.sh
+	@scripts/bench-conformance.sh
 
 bench-import: build
 	@scripts/bench-import.sh
