@@ -23,8 +23,9 @@ static enum fg_status write_answer(struct fg_req *req, int status,
         return FG_OK;
     case FG_RETURN_OUTCOME: {
         const char *msg =
-            fg_pool_printf(req->pool, "%s %.*s/%.*s version %" PRId64, verb, (int)res->type.len,
-                           res->type.ptr, (int)res->id.len, res->id.ptr, res->version);
+            fg_pool_printf(req->pool, "%s %.*s/%.*s version %s", verb, (int)res->type.len,
+                           res->type.ptr, (int)res->id.len, res->id.ptr,
+                           fhir_resource_version_text(req->pool, res));
         if (!msg)
             return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
         return fg_rest_send_info(req, status, fg_str_c(msg));
@@ -109,15 +110,17 @@ enum fg_status fg_rest_create(struct fg_req *req)
     return write_answer(req, 201, &r, "Created");
 }
 
-/* If-Match: W/"<version>" (http.html#concurrency). 0 when absent. */
-static enum fg_status if_match(struct fg_req *req, int64_t *version)
+/* If-Match: W/"<version>" (http.html#concurrency) into w: an integer
+ * version, or (an upstream's opaque version ids) the id as text. */
+static enum fg_status if_match(struct fg_req *req, struct fhir_write *w)
 {
     const char *h = fg_req_header(req, "If-Match");
-    *version = 0;
-    if (h && fg_rest_etag_parse(fg_str_c(h), version) != FG_OK)
-        return fg_error_set(&req->err, FG_EINVAL, "If-Match",
-                            "If-Match must be a version ETag such as W/\"3\"");
-    return FG_OK;
+    if (!h || fg_rest_etag_parse(fg_str_c(h), &w->if_match_version) == FG_OK)
+        return FG_OK;
+    if (fg_rest_etag_parse_id(fg_str_c(h), &w->if_match_id) == FG_OK)
+        return FG_OK;
+    return fg_error_set(&req->err, FG_EINVAL, "If-Match",
+                        "If-Match must be a version ETag such as W/\"3\"");
 }
 
 /* PUT needs the id in the body, equal to the URL's (http.html#update). */
@@ -136,12 +139,13 @@ static enum fg_status check_body_id(struct fg_req *req, const cJSON *res)
     return FG_OK;
 }
 
-static void precondition_error(struct fg_req *req, int64_t version)
+static void precondition_error(struct fg_req *req)
 {
+    const char *h = fg_req_header(req, "If-Match");
     fg_error_clear(&req->err);
     fg_error_set(&req->err, FG_EPRECOND, "If-Match",
-                 "If-Match W/\"%" PRId64 "\" does not name the current version of %.*s/%.*s",
-                 version, (int)req->route_type.len, req->route_type.ptr,
+                 "If-Match %.64s does not name the current version of %.*s/%.*s", h ? h : "",
+                 (int)req->route_type.len, req->route_type.ptr,
                  (int)req->route_id.len, req->route_id.ptr);
 }
 
@@ -149,8 +153,12 @@ enum fg_status fg_rest_update(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
     cJSON *res = NULL;
-    int64_t match = 0;
     struct fhir_write_result r = {0};
+    struct fhir_write w = {
+        .kind = FHIR_WRITE_UPDATE,
+        .type = req->route_type,
+        .id = req->route_id,
+    };
     enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, req->route_id);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
@@ -159,21 +167,15 @@ enum fg_status fg_rest_update(struct fg_req *req)
     if (st == FG_OK)
         st = check_body_id(req, res);
     if (st == FG_OK)
-        st = if_match(req, &match);
+        st = if_match(req, &w);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, res);
     if (st != FG_OK)
         return st;
-    struct fhir_write w = {
-        .kind = FHIR_WRITE_UPDATE,
-        .type = req->route_type,
-        .id = req->route_id,
-        .resource = res,
-        .if_match_version = match,
-    };
+    w.resource = res;
     st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st == FG_EPRECOND)
-        precondition_error(req, match);
+        precondition_error(req);
     if (st != FG_OK)
         return st;
     if (r.outcome == FHIR_WRITE_CREATED)
@@ -184,26 +186,24 @@ enum fg_status fg_rest_update(struct fg_req *req)
 enum fg_status fg_rest_delete(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
-    int64_t match = 0;
     struct fhir_write_result r = {0};
-    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, req->route_id);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
-    if (st == FG_OK)
-        st = if_match(req, &match);
-    if (st == FG_OK)
-        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, req->route_id, NULL);
-    if (st != FG_OK)
-        return st;
     struct fhir_write w = {
         .kind = FHIR_WRITE_DELETE,
         .type = req->route_type,
         .id = req->route_id,
-        .if_match_version = match,
     };
+    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, req->route_id);
+    if (st == FG_OK)
+        st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = if_match(req, &w);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, req->route_id, NULL);
+    if (st != FG_OK)
+        return st;
     st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st == FG_EPRECOND)
-        precondition_error(req, match);
+        precondition_error(req);
     if (st != FG_OK)
         return st;
     if (r.outcome == FHIR_WRITE_NOOP_DELETE) {
@@ -211,7 +211,7 @@ enum fg_status fg_rest_delete(struct fg_req *req)
         fg_resp_set(req, 204, NULL, FG_STR_NULL);
         return FG_OK;
     }
-    const char *etag = r.res.version > 0 ? fg_rest_etag(req->pool, r.res.version) : NULL;
+    const char *etag = fg_rest_etag_of(req->pool, &r.res);
     if (etag && fg_resp_header(req, "ETag", etag) != FG_OK)
         return fg_error_set(&req->err, FG_ETOOBIG, NULL, "too many response headers");
     const char *msg = fg_pool_printf(req->pool, "Deleted %.*s/%.*s", (int)req->route_type.len,
