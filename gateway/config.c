@@ -43,6 +43,17 @@ static const struct key_row key_rows[] = {
     STR_ROW("now", now, "pin the clock: YYYY-MM-DD or an instant (tests)"),
     INT_ROW("max_connections", max_connections, 1, 65536, "concurrent connections"),
     INT_ROW("connection_timeout", connection_timeout, 1, 3600, "idle connection timeout, s"),
+    STR_ROW("upstream", upstream, "upstream FHIR base URL: serve it instead of the db"),
+    STR_ROW("upstream_auth", upstream_auth, "none, bearer or client_credentials"),
+    STR_ROW("upstream_token", upstream_token, "static bearer token for the upstream"),
+    STR_ROW("upstream_token_url", upstream_token_url, "upstream OAuth token endpoint"),
+    STR_ROW("upstream_client_id", upstream_client_id, "client_credentials client id"),
+    STR_ROW("upstream_client_secret", upstream_client_secret, "client_credentials secret"),
+    STR_ROW("upstream_scope", upstream_scope, "client_credentials scope (optional)"),
+    INT_ROW("upstream_timeout_ms", upstream_timeout_ms, 1, 600000, "upstream request timeout"),
+    INT_ROW("upstream_connect_timeout_ms", upstream_connect_timeout_ms, 1, 60000,
+            "upstream connect timeout"),
+    INT_ROW("upstream_retries", upstream_retries, 0, 5, "extra tries of a failed upstream GET"),
 };
 #define N_KEYS (sizeof key_rows / sizeof key_rows[0])
 
@@ -73,6 +84,10 @@ void fg_config_defaults(struct fg_config *cfg)
     copy_str(cfg->access_log, sizeof cfg->access_log, "-");
     cfg->max_connections = FG_MAX_CONNECTIONS;
     cfg->connection_timeout = FG_CONNECTION_TIMEOUT_S;
+    copy_str(cfg->upstream_auth, sizeof cfg->upstream_auth, "none");
+    cfg->upstream_timeout_ms = 30000;
+    cfg->upstream_connect_timeout_ms = 2000;
+    cfg->upstream_retries = 1;
 }
 
 static const struct key_row *find_key(const char *key, size_t len)
@@ -330,6 +345,12 @@ enum fg_status fg_config_finish(struct fg_config *cfg, char *msg, size_t msg_siz
     struct fg_clock probe = {0};
     if (cfg->now[0] && fg_clock_pin(&probe, fg_str_c(cfg->now)) != FG_OK) {
         set_msg(msg, msg_size, "now: \"%s\" is not YYYY-MM-DD or an instant%s", cfg->now, "");
+        return FG_EINVAL;
+    }
+    if (strcmp(cfg->upstream_auth, "none") != 0 && strcmp(cfg->upstream_auth, "bearer") != 0 &&
+        strcmp(cfg->upstream_auth, "client_credentials") != 0) {
+        set_msg(msg, msg_size, "upstream_auth: \"%s\" is not none, bearer or client_credentials%s",
+                cfg->upstream_auth, "");
         return FG_EINVAL;
     }
     size_t len = strlen(cfg->base_url);

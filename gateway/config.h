@@ -9,7 +9,10 @@
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
  * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
- * access_log now max_connections connection_timeout auth_db.
+ * access_log now max_connections connection_timeout auth_db, and upstream
+ * upstream_auth upstream_token upstream_token_url upstream_client_id
+ * upstream_client_secret upstream_scope upstream_timeout_ms
+ * upstream_connect_timeout_ms upstream_retries.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -39,6 +42,18 @@ struct fg_config {
     char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
     int64_t max_connections;
     int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    /* Upstream mode (store_upstream.h): "" = the embedded db. Secrets
+     * (token, client secret) belong in the config file or environment. */
+    char upstream[FG_CONFIG_VALUE_MAX];
+    char upstream_auth[32];        /* none | bearer | client_credentials */
+    char upstream_token[FG_CONFIG_VALUE_MAX];
+    char upstream_token_url[FG_CONFIG_VALUE_MAX];
+    char upstream_client_id[256];
+    char upstream_client_secret[FG_CONFIG_VALUE_MAX];
+    char upstream_scope[FG_CONFIG_VALUE_MAX];
+    int64_t upstream_timeout_ms;
+    int64_t upstream_connect_timeout_ms;
+    int64_t upstream_retries;
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };
