@@ -101,6 +101,15 @@ static enum fg_status up_vread(struct fhir_store *store, struct fg_pool *pool,
     return get_instance(store, pool, type, id, version, out, err);
 }
 
+/* Type and system history are optional in FHIR: an upstream without them
+ * cannot do it, which is not the same as "nothing there". */
+static enum fg_status unsupported_history(struct fg_str type, struct fg_error *err)
+{
+    return fg_error_set(err, FG_ENOTSUP, NULL,
+                        "the upstream FHIR server does not support %s-level history",
+                        type.len ? "type" : "system");
+}
+
 static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool,
                                  struct fg_str type, struct fg_str id, int64_t since_us,
                                  int count, struct fhir_history_result *out,
@@ -129,11 +138,20 @@ static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool,
         goto out;
     }
     st = up_http(s, "GET", fg_buf_str(&path), FG_STR_NULL, NULL, &r, err);
-    if (st == FG_OK && r.status != 200)
+    bool refused = st == FG_OK && r.status != 200;
+    if (refused && !id.len && r.status != 401 && r.status != 403 && r.status < 500)
+        st = unsupported_history(type, err);
+    else if (refused)
         st = up_status_error(&r, "history", err);
-    if (st == FG_OK)
+    if (st == FG_OK) {
         st = up_bundle_parse(pool, fg_str_c(s->url), type, fg_buf_str(&r.body), "history", &b,
                              err);
+        /* Some servers read "Type/_history" as something else: not history. */
+        if (st == FG_EUPSTREAM && !id.len) {
+            fg_error_clear(err);
+            st = unsupported_history(type, err);
+        }
+    }
     if (st == FG_OK) {
         out->versions = b.matches;
         out->n_versions = b.n_matches > (size_t)count ? (size_t)count : b.n_matches;

@@ -53,6 +53,23 @@ static enum fg_status if_none_exist_value(struct fg_pool *pool, const struct fhi
     return FG_OK;
 }
 
+/* The store sets the id of what it writes (store.h): a preset id (an
+ * update, or a create whose id the gateway chose) goes into the body. */
+static enum fg_status set_id(const struct fhir_write *w, struct fg_error *err)
+{
+    char idbuf[FG_MAX_ID_LEN + 1];
+    if (!w->resource || !w->id.len || w->id.len > FG_MAX_ID_LEN)
+        return FG_OK;
+    memcpy(idbuf, w->id.ptr, w->id.len);
+    idbuf[w->id.len] = '\0';
+    cJSON *id = cJSON_CreateString(idbuf);
+    if (id && (cJSON_ReplaceItemInObjectCaseSensitive(w->resource, "id", id) ||
+               cJSON_AddItemToObject(w->resource, "id", id)))
+        return FG_OK;
+    cJSON_Delete(id);
+    return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+}
+
 static enum fg_status body_text(struct fg_pool *pool, const cJSON *res, struct fg_str *out,
                                 struct fg_error *err)
 {
@@ -99,7 +116,9 @@ static enum fg_status write_one(struct up_store *s, struct fg_pool *pool,
     const char *method = method_of(w);
     bool by_id = strcmp(method, "POST") != 0;
     memset(&r, 0, sizeof r);
-    enum fg_status st = body_text(pool, w->resource, &body, err);
+    enum fg_status st = by_id ? set_id(w, err) : FG_OK;
+    if (st == FG_OK)
+        st = body_text(pool, w->resource, &body, err);
     if (st == FG_OK)
         st = if_none_exist_value(pool, w, &cond, err);
     if (st != FG_OK)
@@ -160,6 +179,8 @@ static enum fg_status tx_entry(struct fg_pool *pool, const struct fhir_write *w,
                                            (int)w->id.len, w->id.ptr);
     const char *cond = NULL, *match = if_match_value(pool, w);
     enum fg_status st = if_none_exist_value(pool, w, &cond, err);
+    if (st == FG_OK && strcmp(method, "POST") != 0)
+        st = set_id(w, err);
     bool ok = st == FG_OK && e && req && url && cJSON_AddItemToArray(entries, e);
     if (!ok) {
         cJSON_Delete(e);

@@ -10,7 +10,8 @@
 // On start it prints one JSON line {"event":"listening","port":N} to stdout.
 // Test controls (no authentication): GET /_test/requests (recorded request
 // lines and headers, newest last), POST /_test/mode {"delayMs":N,"garbage":bool,
-// "status":N} applied to later /fhir requests, POST /_test/reset (clears the log).
+// "status":N,"failNext":N} applied to later /fhir requests (failNext: that many
+// answer 503), POST /_test/reset (clears the log).
 import http from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
@@ -32,7 +33,7 @@ const client = arg('--client');
 const tokenTtl = Number(arg('--token-ttl') ?? 3600);
 const issued = new Map(); // token -> expiry (ms)
 const log = [];
-const mode = { delayMs: 0, garbage: false, status: 0 };
+const mode = { delayMs: 0, garbage: false, status: 0, failNext: 0 };
 const router = new FhirRouter();
 const repo = new MemoryRepository();
 let base = '';
@@ -81,6 +82,10 @@ function tokenEndpoint(req, body, res) {
 
 async function fhir(req, body, res, url) {
   if (mode.delayMs) await new Promise((r) => setTimeout(r, mode.delayMs));
+  if (mode.failNext > 0) {
+    mode.failNext--;
+    return send(res, 503, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] });
+  }
   if (mode.garbage) return send(res, 200, '{"resourceType": "Bundle", "entry": [ {"resource": ', 'application/fhir+json');
   if (mode.status) return send(res, mode.status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'internal stack trace at repo.js:42' }] });
   if (!authorized(req)) return send(res, 401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
@@ -113,7 +118,7 @@ async function fhir(req, body, res, url) {
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, base);
   const body = await readBody(req);
-  log.push({ method: req.method, url: req.url, headers: req.headers });
+  if (!url.pathname.startsWith('/_test/')) log.push({ method: req.method, url: req.url, headers: req.headers, body: url.pathname === '/token' ? undefined : body });
   try {
     if (url.pathname === '/_test/requests') return send(res, 200, log, 'application/json');
     if (url.pathname === '/_test/reset') { log.length = 0; return send(res, 200, {}, 'application/json'); }
