@@ -261,37 +261,39 @@ static bool is_query_name(struct fg_str type, struct fg_str name)
     return fhir_searchparam_find(type, chainless) != NULL;
 }
 
+/* Bytes a paging pair may hold as it is in a query string: RFC 3986
+ * unreserved and sub-delimiters but '&' (a pair ends there), plus ':' in
+ * names (modifiers) and '%' escapes in values. */
 static bool plain_byte(char c, bool in_name)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
-    if (c == '-' || c == '.' || c == '_' || c == '~')
+    if (c == '-' || c == '.' || c == '_' || c == '~' || c == ':')
         return true;
-    return !in_name && (c == '%' || c == '+');
+    return !in_name && c != '\0' && strchr("%+/,|=!*'();@$", c) != NULL;
 }
 
-/* One raw "name=value" pair of a query string: plain bytes only, name
- * non-empty and no longer than 64. */
-static bool pair_ok(struct fg_str pair, struct fg_str *name)
+static bool bytes_ok(struct fg_str s, bool in_name)
 {
-    struct fg_str value;
-    fg_str_split(pair, '=', name, &value);
-    if (!name->len || name->len > 64)
-        return false;
-    for (size_t i = 0; i < name->len; i++)
-        if (!plain_byte(name->ptr[i], true))
-            return false;
-    for (size_t i = 0; i < value.len; i++)
-        if (!plain_byte(value.ptr[i], false))
+    for (size_t i = 0; i < s.len; i++)
+        if (!plain_byte(s.ptr[i], in_name))
             return false;
     return true;
+}
+
+/* Splits one raw "name=value" pair; false when the name is empty, longer
+ * than 64 or not plain. */
+static bool pair_name(struct fg_str pair, struct fg_str *name, struct fg_str *value)
+{
+    fg_str_split(pair, '=', name, value);
+    return name->len && name->len <= 64 && bytes_ok(*name, true);
 }
 
 enum fg_status up_link_state(struct fg_pool *pool, struct fg_str upstream_base, struct fg_str type,
                              struct fg_str link, struct fg_str *out, struct fg_error *err)
 {
     struct fg_buf b;
-    struct fg_str path, query, pair, name;
+    struct fg_str path, query, pair, name, value;
     fg_buf_init(&b, UP_MAX_CURSOR);
     *out = FG_STR_NULL;
     /* Only a link on the upstream base says anything about its paging. */
@@ -306,12 +308,16 @@ enum fg_status up_link_state(struct fg_pool *pool, struct fg_str upstream_base, 
         fg_str_split(query, '&', &pair, &query);
         if (!pair.len)
             continue;
-        if (!pair_ok(pair, &name)) {
+        if (!pair_name(pair, &name, &value)) {
             st = FG_EINVAL;
             break;
         }
         if (is_query_name(type, name))
             continue;
+        if (!bytes_ok(value, false)) {
+            st = FG_EINVAL;
+            break;
+        }
         if (b.len)
             st = fg_buf_append_char(&b, '&');
         if (st == FG_OK)
@@ -334,11 +340,13 @@ enum fg_status up_link_state(struct fg_pool *pool, struct fg_str upstream_base, 
 
 enum fg_status up_cursor_check(struct fg_str type, struct fg_str cursor, struct fg_error *err)
 {
-    struct fg_str rest = cursor, pair, name;
-    bool ok = cursor.len <= UP_MAX_CURSOR;
+    struct fg_str rest = cursor, pair, name, value;
+    bool ok = cursor.len <= UP_MAX_CURSOR &&
+              (!cursor.len || (cursor.ptr[0] != '&' && cursor.ptr[cursor.len - 1] != '&'));
     while (ok && rest.len) {
         fg_str_split(rest, '&', &pair, &rest);
-        ok = pair_ok(pair, &name) && !is_query_name(type, name);
+        ok = pair_name(pair, &name, &value) && bytes_ok(value, false) &&
+             !is_query_name(type, name);
     }
     if (!ok)
         return fg_error_set(err, FG_EINVAL, "_cursor",
