@@ -165,12 +165,8 @@ enum fg_status fg_rest_search_run(struct fg_req *req, struct fg_str type,
         st = fg_access_narrow_query(req, &q);
     if (st == FG_OK)
         st = fhir_store_search(store, req->pool, &q, &r, &req->err);
-    size_t n_before = r.n_matches;
     if (st == FG_OK)
         st = fg_access_filter_result(req, FG_IA_SEARCH_TYPE, r.matches, &r.n_matches);
-    /* A total that counted hidden matches would reveal them. */
-    if (r.n_matches != n_before)
-        r.total = -1;
     if (st == FG_OK)
         st = fg_access_filter_result(req, FG_IA_SEARCH_TYPE, r.included, &r.n_included);
     return st == FG_OK ? write_searchset(req, &q, &r, out) : st;
