@@ -43,7 +43,8 @@ static enum fg_status if_none_exist_value(struct fg_pool *pool, const struct fhi
     if (!w->if_none_exist)
         return FG_OK;
     fg_buf_init(&b, FG_MAX_URL_BYTES);
-    enum fg_status st = fhir_search_write_upstream_query(w->if_none_exist, &b);
+    /* The client's own query: no policy parameters, no _count. */
+    enum fg_status st = fhir_search_write_query(w->if_none_exist, &b);
     if (st == FG_OK)
         *out = fg_pool_strdup(pool, b.data ? b.data : "");
     fg_buf_cleanup(&b);

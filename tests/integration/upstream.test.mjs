@@ -45,9 +45,10 @@ describe('upstream mode: interactions', () => {
     gw = await startServer({ now: NOW, args: ['--upstream', up.fhirBase] });
   });
   after(async () => {
-    await gw?.stop();
+    const stopped = await gw?.stop();
     gw?.cleanup();
     await up?.stop();
+    assert.ok(stopped?.exitedZero, `gateway exit: ${JSON.stringify(stopped)}\n${gw?.stderr().slice(-2000)}`);
   });
 
   it('reads the upstream resource as it is, with its version as ETag, and answers 304', async () => {
@@ -127,6 +128,34 @@ describe('upstream mode: interactions', () => {
     assert.equal((await gw.request({ method: 'DELETE', path: `/fhir/Observation/${id}` })).status, 204);
   });
 
+  it('answers _revinclude, and a conditional create finds the existing resource', async () => {
+    const r = await gw.request({ path: '/fhir/Patient?_id=max&_revinclude=AllergyIntolerance:patient' });
+    assert.equal(r.status, 200, r.text);
+    const inc = r.json.entry.filter((e) => e.search.mode === 'include').map((e) => e.resource);
+    assert.ok(inc.length >= 1 && inc.every((x) => x.resourceType === 'AllergyIntolerance' && x.patient.reference === 'Patient/max'));
+    const body = JSON.stringify({ resourceType: 'Patient', identifier: [{ system: 'urn:fhirgate:test', value: 'cc-1' }] });
+    const h = { ...FHIR, 'If-None-Exist': 'identifier=urn:fhirgate:test|cc-1' };
+    const first = await gw.request({ method: 'POST', path: '/fhir/Patient', headers: h, body });
+    assert.equal(first.status, 201, first.text);
+    const again = await gw.request({ method: 'POST', path: '/fhir/Patient', headers: h, body });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.json.id, first.json.id);
+  });
+
+  it('runs a batch entry by entry, each through the upstream', async () => {
+    const bundle = { resourceType: 'Bundle', type: 'batch', entry: [
+      { request: { method: 'GET', url: 'Patient/amy' } },
+      { request: { method: 'GET', url: 'Patient/nobody-here' } },
+      { request: { method: 'GET', url: 'Observation?subject=Patient/max&_count=2' } },
+    ] };
+    const r = await gw.request({ method: 'POST', path: '/fhir', headers: FHIR, body: JSON.stringify(bundle) });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.entry.map((e) => e.response.status.slice(0, 3)), ['200', '404', '200']);
+    assert.equal(r.json.entry[0].resource.id, 'amy');
+    assert.equal(r.json.entry[2].resource.type, 'searchset');
+    assert.equal(r.json.entry[2].resource.entry.length, 2);
+  });
+
   it('sends a transaction as one transaction with the references resolved', async () => {
     const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [
       { fullUrl: 'urn:uuid:6a1c9d2e-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', name: [{ family: 'Upstreamtx' }] }, request: { method: 'POST', url: 'Patient' } },
@@ -164,9 +193,10 @@ describe('upstream mode: failures', () => {
     gw = await startServer({ now: NOW, args: ['--upstream', up.fhirBase, '--upstream-timeout-ms', '400', '--upstream-retries', '1'] });
   });
   after(async () => {
-    await gw?.stop();
+    const stopped = await gw?.stop();
     gw?.cleanup();
     await up?.stop();
+    assert.ok(stopped?.exitedZero, `gateway exit: ${JSON.stringify(stopped)}\n${gw?.stderr().slice(-2000)}`);
   });
 
   const noInternals = (r) => {
@@ -254,9 +284,10 @@ describe('upstream mode: authentication to the upstream', () => {
       }
       assert.ok(!gw.stdout().includes('upstream-static-secret') && !gw.stderr().includes('upstream-static-secret'), 'never logged');
     } finally {
-      await gw.stop();
+      const stopped = await gw.stop();
       gw.cleanup();
       await up.stop();
+      assert.ok(stopped.exitedZero, gw.stderr().slice(-2000));
     }
   });
 
@@ -268,9 +299,10 @@ describe('upstream mode: authentication to the upstream', () => {
       assert.equal(r.status, 502);
       assert.match(r.json.issue[0].diagnostics, /refused the gateway's credentials/);
     } finally {
-      await gw.stop();
+      const stopped = await gw.stop();
       gw.cleanup();
       await up.stop();
+      assert.ok(stopped.exitedZero, gw.stderr().slice(-2000));
     }
   });
 
@@ -308,9 +340,10 @@ describe('upstream mode: authentication to the upstream', () => {
       assert.equal(seen.filter((q) => q.url === '/token').length, 2, 'refreshed');
       assert.ok(!seen.some((q) => JSON.stringify(q.headers).includes('app-token-x')));
     } finally {
-      await gw.stop();
+      const stopped = await gw.stop();
       gw.cleanup();
       await up.stop();
+      assert.ok(stopped.exitedZero, gw.stderr().slice(-2000));
     }
   });
 });
