@@ -54,6 +54,10 @@ static void test_crud_versions(void)
     CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), fg_str_c("9"), &res,
                                &t.err),
               FG_ENOTFOUND);
+    /* This store's versions are integers: any other version id names none. */
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"),
+                               fg_str_c("7b2c-uuid"), &res, &t.err),
+              FG_ENOTFOUND);
     /* Delete: a marker version; read is gone; a second delete is a no-op. */
     CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
     CHECK_INT(r.outcome, FHIR_WRITE_DELETED);
