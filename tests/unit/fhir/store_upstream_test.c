@@ -277,6 +277,90 @@ static void test_in_compartment(void)
     CHECK(up_in_compartment(&q, &r));
 }
 
-TEST_MAIN(test_link_state, test_cursor_check, test_bundle_parse, test_bundle_refused,
+/* Upstream statuses: 4xx keep their meaning (with the upstream's words,
+ * made printable), the rest is 502 with a fixed text. */
+static void test_status_error(void)
+{
+    static const struct {
+        long status;
+        const char *body;
+        enum fg_status want;
+        const char *diag_has, *diag_lacks;
+    } rows[] = {
+        {404, "", FG_ENOTFOUND, "HTTP 404", NULL},
+        {410, "", FG_EGONE, "HTTP 410", NULL},
+        {412, "", FG_EPRECOND, "HTTP 412", NULL},
+        {409, "", FG_ECONFLICT, "HTTP 409", NULL},
+        {422, "", FG_EUNPROC, "HTTP 422", NULL},
+        {400,
+         "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"diagnostics\":\"Unknown "
+         "search parameter\\n x\"}]}",
+         FG_EINVAL, "Unknown search parameter  x", NULL},
+        {400, "{\"issue\":[{\"details\":{\"text\":\"bad date\"}}]}", FG_EINVAL, "bad date",
+         NULL},
+        {405, "", FG_ENOTSUP, "does not support the search", NULL},
+        {501, "", FG_ENOTSUP, "does not support the search", NULL},
+        {401, "{\"issue\":[{\"diagnostics\":\"token abc expired\"}]}", FG_EUPSTREAM,
+         "refused the gateway's credentials", "abc"},
+        {403, "", FG_EUPSTREAM, "refused the gateway's credentials", NULL},
+        {500, "{\"issue\":[{\"diagnostics\":\"NullPointerException at Repo.java:42\"}]}",
+         FG_EUPSTREAM, "failed to answer the search (HTTP 500)", "Repo.java"},
+        {302, "", FG_EUPSTREAM, "HTTP 302", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct up_response r;
+        struct fg_error err;
+        memset(&r, 0, sizeof r);
+        fg_buf_init(&r.body, 4096);
+        CHECK_INT(fg_buf_append_c(&r.body, rows[i].body), FG_OK);
+        r.status = rows[i].status;
+        fg_error_clear(&err);
+        CHECK_INT(up_status_error(&r, "search", &err), rows[i].want);
+        CHECK(strstr(err.diagnostics, rows[i].diag_has) != NULL);
+        if (rows[i].diag_lacks)
+            CHECK(strstr(err.diagnostics, rows[i].diag_lacks) == NULL);
+        up_response_cleanup(&r);
+    }
+}
+
+/* Options are checked before anything is opened. */
+static void test_open_options(void)
+{
+    static const struct {
+        struct fhir_store_upstream_options o;
+        enum fg_status want;
+    } rows[] = {
+        {{.url = "http://up.example/fhir"}, FG_OK},
+        {{.url = "https://up.example/fhir/"}, FG_OK},
+        {{.url = "ftp://up.example/fhir"}, FG_EINVAL},
+        {{.url = "http://up.example/fhir?x=1"}, FG_EINVAL},
+        {{.url = "up.example/fhir"}, FG_EINVAL},
+        {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_BEARER}, FG_EINVAL},
+        {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_BEARER, .bearer_token = "a b"},
+         FG_EINVAL},
+        {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_BEARER, .bearer_token = "abc"}, FG_OK},
+        {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS,
+          .token_url = "http://u/token", .client_id = "id:x", .client_secret = "s"},
+         FG_EINVAL},
+        {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS,
+          .token_url = "http://u/token", .client_id = "id", .client_secret = "s"},
+         FG_OK},
+    };
+    struct fg_clock clock = {0};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fhir_store *s = NULL;
+        struct fg_error err;
+        fg_error_clear(&err);
+        CHECK_INT(fhir_store_upstream_open(&rows[i].o, &clock, &s, &err), rows[i].want);
+        CHECK((s != NULL) == (rows[i].want == FG_OK));
+        if (s)
+            CHECK_STR(((struct up_store *)s)->url, strncmp(rows[i].o.url, "https", 5) == 0
+                                                        ? "https://up.example/fhir"
+                                                        : rows[i].o.url);
+        fhir_store_close(&s);
+    }
+}
+
+TEST_MAIN(test_link_state, test_status_error, test_open_options, test_cursor_check, test_bundle_parse, test_bundle_refused,
           test_history_delete, test_search_path, test_search_path_bad_cursor,
           test_in_compartment)
