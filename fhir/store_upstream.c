@@ -213,6 +213,8 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
     if (st == FG_OK)
         st = up_bundle_parse(pool, fg_str_c(s->url), q->type, fg_buf_str(&r.body), "searchset",
                              &b, err);
+    if (st == FG_OK)
+        st = up_check_used(q->type, path, b.self, err);
     if (st != FG_OK)
         goto out;
     offset_cursors(pool, q, &b);

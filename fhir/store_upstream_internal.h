@@ -107,6 +107,7 @@ struct up_bundle {
     struct fg_str next;              /* paging state of the next/previous links (see
                                         up_link_state); empty when none */
     struct fg_str prev;
+    struct fg_str self;              /* the self link as sent (empty when none) */
 };
 
 /* Parses a Bundle of type bundle_type ("searchset" or "history").
@@ -153,6 +154,15 @@ enum fg_status up_write(struct fhir_store *store, struct fg_pool *pool,
  * @test tests/unit/fhir/store_upstream_test.c */
 enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, struct fg_str *out,
                               bool *empty, struct fg_error *err);
+
+/* Did the upstream use every filter it was sent? A server's self link
+ * names the parameters it used (search.html#conformance): a filter sent in
+ * `sent` (our query string) whose name the self link lacks was ignored,
+ * and the answer would be wider than asked. FG_ENOTSUP naming it; FG_OK
+ * when all were used or there is no self link (with a query) to tell.
+ * @test tests/unit/fhir/store_upstream_test.c */
+enum fg_status up_check_used(struct fg_str type, struct fg_str sent, struct fg_str self,
+                             struct fg_error *err);
 
 /* Is the resource in the compartment of one of q's patients (true when q
  * has no compartment restriction)? */

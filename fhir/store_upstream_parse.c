@@ -175,6 +175,8 @@ static enum fg_status read_links(struct fg_pool *pool, struct fg_str upstream_ba
         const char *url = member_string(link, "url");
         if (!rel || !url)
             continue;
+        if (strcmp(rel, "self") == 0)
+            out->self = fg_str_c(url);
         struct fg_str *dst = strcmp(rel, "next") == 0 ? &out->next
                              : (strcmp(rel, "previous") == 0 || strcmp(rel, "prev") == 0)
                                  ? &out->prev
@@ -366,4 +368,59 @@ int64_t up_state_int(struct fg_str state, const char *name)
             return out;
     }
     return 0;
+}
+
+/* The decoded base name of a raw "name[:modifier][.chain]=value" pair. */
+static bool base_name(struct fg_str pair, char *out, size_t cap)
+{
+    struct fg_str name, value, head, tail;
+    size_t len = 0;
+    fg_str_split(pair, '=', &name, &value);
+    if (!name.len || name.len >= cap || fg_url_decode(name, true, out, &len) != FG_OK)
+        return false;
+    out[len] = '\0';
+    fg_str_split(fg_str_n(out, len), ':', &head, &tail);
+    fg_str_split(head, '.', &head, &tail);
+    out[head.len] = '\0';
+    return true;
+}
+
+static bool query_has_name(struct fg_str query, const char *want)
+{
+    struct fg_str rest = query, pair;
+    char name[128];
+    while (rest.len) {
+        fg_str_split(rest, '&', &pair, &rest);
+        if (base_name(pair, name, sizeof name) && strcmp(name, want) == 0)
+            return true;
+    }
+    return false;
+}
+
+enum fg_status up_check_used(struct fg_str type, struct fg_str sent, struct fg_str self,
+                             struct fg_error *err)
+{
+    struct fg_str path, self_query, rest, pair;
+    char name[128];
+    /* No self link, or one without a query, tells nothing: a server that
+     * names no parameter at all is not taken to have ignored them all. */
+    if (!fg_str_split(self, '?', &path, &self_query) || !self_query.len)
+        return FG_OK;
+    fg_str_split(sent, '?', &path, &rest);
+    while (rest.len) {
+        fg_str_split(rest, '&', &pair, &rest);
+        /* Result parameters (_count, _sort, _include, paging) change no match. */
+        if (!base_name(pair, name, sizeof name) ||
+            (name[0] == '_' && strcmp(name, "_id") != 0 && strcmp(name, "_lastUpdated") != 0 &&
+             strcmp(name, "_tag") != 0 && strcmp(name, "_profile") != 0 &&
+             strcmp(name, "_security") != 0))
+            continue;
+        if (!fhir_searchparam_find(type, fg_str_c(name)) && name[0] != '_')
+            continue;
+        if (!query_has_name(self_query, name))
+            return fg_error_set(err, FG_ENOTSUP, name,
+                                "the upstream FHIR server does not support the search parameter "
+                                "%s", name);
+    }
+    return FG_OK;
 }

@@ -254,6 +254,17 @@ describe('upstream mode: failures', () => {
     noInternals(r);
   });
 
+  it('refuses an answer whose self link shows the upstream ignored a filter', async () => {
+    await up.mode({ ignoreParam: 'category' });
+    const r = await gw.request({ path: '/fhir/Observation?subject=Patient/amy&category=vital-signs' });
+    await up.mode({ ignoreParam: '' });
+    assert.equal(r.status, 400, r.text.slice(0, 300));
+    assert.equal(r.json.issue[0].code, 'not-supported');
+    assert.match(r.json.issue[0].diagnostics, /does not support the search parameter category/);
+    const ok = await gw.request({ path: '/fhir/Observation?subject=Patient/amy&category=vital-signs' });
+    assert.equal(ok.status, 200);
+  });
+
   it('maps an upstream that is down to 502', async () => {
     await up.stop();
     const r = await gw.request({ path: '/fhir/Patient/amy' });

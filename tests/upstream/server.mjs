@@ -10,8 +10,9 @@
 // On start it prints one JSON line {"event":"listening","port":N} to stdout.
 // Test controls (no authentication): GET /_test/requests (recorded request
 // lines and headers, newest last), POST /_test/mode {"delayMs":N,"garbage":bool,
-// "status":N,"failNext":N} applied to later /fhir requests (failNext: that many
-// answer 503), POST /_test/reset (clears the log).
+// "status":N,"failNext":N,"ignoreParam":name} applied to later /fhir requests
+// (failNext: that many answer 503; ignoreParam: searches drop that parameter
+// and say so in their self link), POST /_test/reset (clears the log).
 import http from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
@@ -33,7 +34,7 @@ const client = arg('--client');
 const tokenTtl = Number(arg('--token-ttl') ?? 3600);
 const issued = new Map(); // token -> expiry (ms)
 const log = [];
-const mode = { delayMs: 0, garbage: false, status: 0, failNext: 0 };
+const mode = { delayMs: 0, garbage: false, status: 0, failNext: 0, ignoreParam: '' };
 const router = new FhirRouter();
 const repo = new MemoryRepository();
 let base = '';
@@ -89,6 +90,10 @@ async function fhir(req, body, res, url) {
   if (mode.garbage) return send(res, 200, '{"resourceType": "Bundle", "entry": [ {"resource": ', 'application/fhir+json');
   if (mode.status) return send(res, mode.status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'internal stack trace at repo.js:42' }] });
   if (!authorized(req)) return send(res, 401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
+  // A server that ignores a parameter says so only by leaving it out of
+  // the self link (search.html#conformance): ignoreParam simulates one.
+  const ignoring = mode.ignoreParam && req.method === 'GET' && url.searchParams.has(mode.ignoreParam);
+  if (ignoring) url.searchParams.delete(mode.ignoreParam);
   const query = {};
   for (const [k, v] of url.searchParams) {
     if (query[k] === undefined) query[k] = v;
@@ -106,6 +111,7 @@ async function fhir(req, body, res, url) {
   const [outcome, resource] = result;
   const status = getStatus(outcome);
   const out = resource ?? outcome;
+  if (ignoring && out.resourceType === 'Bundle') out.link = [{ relation: 'self', url: `${base}${url.pathname}${url.search}` }];
   const headers = { 'Content-Type': 'application/fhir+json' };
   if (resource?.meta?.versionId) headers.ETag = `W/"${resource.meta.versionId}"`;
   let text = JSON.stringify(out);

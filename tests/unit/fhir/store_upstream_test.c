@@ -361,6 +361,35 @@ static void test_open_options(void)
     }
 }
 
-TEST_MAIN(test_link_state, test_status_error, test_open_options, test_cursor_check, test_bundle_parse, test_bundle_refused,
+static void test_check_used(void)
+{
+    static const struct {
+        const char *sent, *self;
+        const char *ignored; /* NULL = all used */
+    } rows[] = {
+        {"Observation?code=x&subject=Patient%2Famy&_count=5", UP_BASE "/Observation?code=x&subject=Patient/amy&_count=5", NULL},
+        /* the upstream dropped code: its answer would be wider than asked */
+        {"Observation?code=x&subject=Patient%2Famy&_count=5", UP_BASE "/Observation?subject=Patient/amy&_count=5", "code"},
+        /* modifiers and chains compare by base name, in any encoding */
+        {"Observation?code:text=x&subject:Patient.name=a", UP_BASE "/Observation?code%3Atext=x&subject%3APatient.name=a", NULL},
+        {"Observation?_lastUpdated=gt2020&_sort=-date", UP_BASE "/Observation?_sort=-date", "_lastUpdated"},
+        /* result and paging parameters do not matter */
+        {"Observation?code=x&_include=Observation:subject&_offset=5", UP_BASE "/Observation?code=x", NULL},
+        /* nothing to tell from */
+        {"Observation?code=x", "", NULL},
+        {"Observation?code=x", UP_BASE "/Observation", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_error err;
+        fg_error_clear(&err);
+        enum fg_status st = up_check_used(fg_str_c("Observation"), fg_str_c(rows[i].sent),
+                                          fg_str_c(rows[i].self), &err);
+        CHECK_INT(st, rows[i].ignored ? FG_ENOTSUP : FG_OK);
+        if (rows[i].ignored)
+            CHECK_STR(err.expression, rows[i].ignored);
+    }
+}
+
+TEST_MAIN(test_link_state, test_status_error, test_check_used, test_open_options, test_cursor_check, test_bundle_parse, test_bundle_refused,
           test_history_delete, test_search_path, test_search_path_bad_cursor,
           test_in_compartment)
