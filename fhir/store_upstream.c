@@ -246,8 +246,8 @@ static void up_close(struct fhir_store *store)
     for (size_t i = 0; i < 2; i++)
         if (secrets[i])
             OPENSSL_cleanse(secrets[i], strlen(secrets[i]));
-    char *all[] = {s->url, s->base_url, s->bearer, s->token_url, s->client_id, s->client_secret,
-                   s->scope};
+    char *all[] = {s->url,       s->base_url,      s->bearer,  s->token_url,
+                   s->client_id, s->client_secret, s->scope,   s->ca_file};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         fg_free(all[i]);
     fg_free(s);
@@ -337,6 +337,8 @@ enum fg_status fhir_store_upstream_open(const struct fhir_store_upstream_options
         rc = dup_opt(opt->url, &s->url, err);
     if (rc == FG_OK)
         rc = dup_opt(opt->base_url ? opt->base_url : "", &s->base_url, err);
+    if (rc == FG_OK && opt->ca_file && opt->ca_file[0])
+        rc = dup_opt(opt->ca_file, &s->ca_file, err);
     if (rc == FG_OK && opt->auth == FHIR_UPSTREAM_AUTH_BEARER)
         rc = dup_opt(opt->bearer_token, &s->bearer, err);
     if (rc == FG_OK && opt->auth == FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS) {

@@ -43,6 +43,8 @@ struct fhir_store_upstream_options {
     const char *client_id;
     const char *client_secret;   /* client_secret_basic */
     const char *scope;           /* may be NULL */
+    const char *ca_file;         /* PEM CA bundle to verify an https upstream; NULL/"" =
+                                    the system's */
 };
 
 /* Opens the backend; nothing is sent until the first op. Every string of

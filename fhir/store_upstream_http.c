@@ -125,6 +125,15 @@ static enum fg_status transport_error(const struct up_store *s, CURLcode cc,
     }
 }
 
+void up_tls_options(const struct up_store *s, void *curl)
+{
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (s->ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, s->ca_file);
+}
+
 struct exchange {
     const char *method;
     const char *url;
@@ -142,6 +151,7 @@ static CURLcode perform(struct up_store *s, CURL *h, const struct exchange *x, l
     curl_easy_setopt(h, CURLOPT_URL, x->url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    up_tls_options(s, h);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -34,6 +34,7 @@ struct up_store {
     enum fhir_upstream_auth auth;
     char *bearer;                /* owned secrets (wiped on close) */
     char *token_url, *client_id, *client_secret, *scope;
+    char *ca_file;               /* owned; NULL = the system's CA store */
     struct up_token token;
     pthread_mutex_t pool_lock;   /* guards idle[] */
     void **idle;                 /* CURL * easy handles with live connections */
@@ -63,6 +64,10 @@ void up_response_cleanup(struct up_response *r);
 enum fg_status up_http(struct up_store *s, const char *method, struct fg_str path,
                        struct fg_str body, const char *extra_header, struct up_response *resp,
                        struct fg_error *err);
+
+/* TLS settings of every handle (curl is a CURL *): peer and host verified,
+ * TLS 1.2 and newer, the configured CA file. */
+void up_tls_options(const struct up_store *s, void *curl);
 
 /* The Authorization header value for the next request ("Bearer …") in
  * pool, fetching or refreshing a client_credentials token when due; NULL

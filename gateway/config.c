@@ -54,6 +54,7 @@ static const struct key_row key_rows[] = {
     INT_ROW("upstream_connect_timeout_ms", upstream_connect_timeout_ms, 1, 60000,
             "upstream connect timeout"),
     INT_ROW("upstream_retries", upstream_retries, 0, 5, "extra tries of a failed upstream GET"),
+    STR_ROW("upstream_ca_file", upstream_ca_file, "PEM CA bundle for an https upstream"),
 };
 #define N_KEYS (sizeof key_rows / sizeof key_rows[0])
 

@@ -12,7 +12,7 @@
  * access_log now max_connections connection_timeout auth_db, and upstream
  * upstream_auth upstream_token upstream_token_url upstream_client_id
  * upstream_client_secret upstream_scope upstream_timeout_ms
- * upstream_connect_timeout_ms upstream_retries.
+ * upstream_connect_timeout_ms upstream_retries upstream_ca_file.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -54,6 +54,7 @@ struct fg_config {
     int64_t upstream_timeout_ms;
     int64_t upstream_connect_timeout_ms;
     int64_t upstream_retries;
+    char upstream_ca_file[FG_CONFIG_VALUE_MAX]; /* "" = the system's CA store */
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };

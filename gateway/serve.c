@@ -69,6 +69,7 @@ static enum fg_status open_upstream(struct fg_server *srv, char *msg, size_t msg
         .client_id = c->upstream_client_id,
         .client_secret = c->upstream_client_secret,
         .scope = c->upstream_scope,
+        .ca_file = c->upstream_ca_file,
     };
     enum fg_status st = fhir_store_upstream_open(&opt, &srv->clock, &srv->store, &err);
     if (st != FG_OK && snprintf(msg, msg_size, "upstream %s: %s", err.expression,

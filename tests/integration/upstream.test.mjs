@@ -8,6 +8,7 @@
 // reaches the upstream.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -358,6 +359,38 @@ describe('upstream mode: authentication to the upstream', () => {
       gw.cleanup();
       await up.stop();
       assert.ok(stopped.exitedZero, gw.stderr().slice(-2000));
+    }
+  });
+});
+
+describe('upstream mode: HTTPS and HTTP/2', () => {
+  it('verifies the upstream with the configured CA, speaks HTTP/2 and keeps one connection', async () => {
+    const dir = fixtureSubset([]);
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const up = await startUpstream(['--tls-cert', cert, '--tls-key', key]);
+    const gw = await startServer({ now: NOW, args: ['--upstream', up.fhirBase, '--upstream-ca-file', cert, '--threads', '1'] });
+    const untrusted = await startServer({ now: NOW, args: ['--upstream', up.fhirBase] });
+    try {
+      const c = await gw.request({ method: 'PUT', path: '/fhir/Patient/h2', headers: FHIR, body: JSON.stringify({ resourceType: 'Patient', id: 'h2' }) });
+      assert.ok(c.status === 200 || c.status === 201, c.text);
+      for (let i = 0; i < 5; i++) assert.equal((await gw.request({ path: '/fhir/Patient/h2' })).status, 200);
+      const seen = (await up.requests()).filter((q) => q.url.startsWith('/fhir'));
+      assert.equal(seen.length, 6);
+      assert.ok(seen.every((q) => q.httpVersion === '2.0'), seen.map((q) => q.httpVersion).join());
+      assert.equal(new Set(seen.map((q) => q.socket)).size, 1, 'one kept-alive connection');
+      const r = await untrusted.request({ path: '/fhir/Patient/h2' });
+      assert.equal(r.status, 502, r.text);
+      assert.match(r.json.issue[0].diagnostics, /TLS connection to the upstream FHIR server failed/);
+    } finally {
+      for (const s of [gw, untrusted]) {
+        const stopped = await s.stop();
+        s.cleanup();
+        assert.ok(stopped.exitedZero, s.stderr().slice(-2000));
+      }
+      await up.stop();
     }
   });
 });

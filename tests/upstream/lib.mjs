@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,9 @@ export const node22 = path.join(root, 'node_modules/node/bin/node');
 
 function call(base, method, p, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(p, base), { method, headers: { 'Content-Type': 'application/json' } }, (res) => {
+    const u = new URL(p, base);
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.request(u, { method, headers: { 'Content-Type': 'application/json' }, rejectUnauthorized: false }, (res) => {
       let text = '';
       res.on('data', (c) => { text += c; });
       res.on('end', () => resolve({ status: res.statusCode, json: text ? JSON.parse(text) : undefined, text }));
@@ -43,7 +46,7 @@ export async function startUpstream(args = []) {
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`upstream exited ${code}:\n${err}`)); });
   });
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${args.includes('--tls-cert') ? 'https' : 'http'}://127.0.0.1:${port}`;
   const exited = new Promise((r) => child.on('exit', r));
   return {
     port, base, fhirBase: `${base}/fhir`, child,
@@ -53,7 +56,8 @@ export async function startUpstream(args = []) {
     mode: (m) => call(base, 'POST', '/_test/mode', m),
     /** A direct FHIR GET (no credentials unless given). */
     get: (p, headers = {}) => new Promise((resolve, reject) => {
-      http.get(new URL(p, base), { headers }, (res) => {
+      const u = new URL(p, base);
+      (u.protocol === 'https:' ? https : http).get(u, { headers, rejectUnauthorized: false }, (res) => {
         let text = '';
         res.on('data', (c) => { text += c; });
         res.on('end', () => resolve({ status: res.statusCode, json: text ? JSON.parse(text) : undefined }));

@@ -7,6 +7,7 @@
 //   --client ID:SECRET        offer POST /token (client_credentials, Basic or post
 //                             credentials); /fhir then requires a token it issued
 //   --token-ttl SECONDS       lifetime of issued tokens (default 3600)
+//   --tls-cert FILE --tls-key FILE   HTTPS, HTTP/2 by ALPN (HTTP/1.1 too)
 // On start it prints one JSON line {"event":"listening","port":N} to stdout.
 // Test controls (no authentication): GET /_test/requests (recorded request
 // lines and headers, newest last), POST /_test/mode {"delayMs":N,"garbage":bool,
@@ -14,6 +15,8 @@
 // (failNext: that many answer 503; ignoreParam: searches drop that parameter
 // and say so in their self link), POST /_test/reset (clears the log).
 import http from 'node:http';
+import http2 from 'node:http2';
+import { readFileSync } from 'node:fs';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
@@ -121,10 +124,14 @@ async function fhir(req, body, res, url) {
   res.end(text);
 }
 
-const server = http.createServer(async (req, res) => {
+const tlsCert = arg('--tls-cert');
+const handler = async (req, res) => {
   const url = new URL(req.url, base);
   const body = await readBody(req);
-  if (!url.pathname.startsWith('/_test/')) log.push({ method: req.method, url: req.url, headers: req.headers, body: url.pathname === '/token' ? undefined : body });
+  if (!url.pathname.startsWith('/_test/')) {
+    log.push({ method: req.method, url: req.url, headers: req.headers, body: url.pathname === '/token' ? undefined : body,
+      httpVersion: req.httpVersion, socket: `${req.socket.remotePort}` });
+  }
   try {
     if (url.pathname === '/_test/requests') return send(res, 200, log, 'application/json');
     if (url.pathname === '/_test/reset') { log.length = 0; return send(res, 200, {}, 'application/json'); }
@@ -135,11 +142,14 @@ const server = http.createServer(async (req, res) => {
   } catch (e) {
     send(res, 500, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: String(e) }] });
   }
-});
+};
+const server = tlsCert
+  ? http2.createSecureServer({ cert: readFileSync(tlsCert), key: readFileSync(arg('--tls-key')), allowHTTP1: true }, handler)
+  : http.createServer(handler);
 
 server.keepAliveTimeout = 30000;
 server.listen(Number(arg('--port') ?? 0), '127.0.0.1', () => {
-  base = `http://127.0.0.1:${server.address().port}`;
+  base = `${tlsCert ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
   process.stdout.write(JSON.stringify({ event: 'listening', port: server.address().port }) + '\n');
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
