@@ -31,10 +31,10 @@ static struct up_store *UP(struct fhir_store *s)
 static struct fg_str instance_path(struct fg_pool *pool, struct fg_str type, struct fg_str id,
                                    struct fg_str vid)
 {
-    const char *p = vid.len ? fg_pool_printf(pool, "%.*s/%.*s/_history/%.*s", (int)type.len,
-                                             type.ptr, (int)id.len, id.ptr, (int)vid.len, vid.ptr)
-                            : fg_pool_printf(pool, "%.*s/%.*s", (int)type.len, type.ptr,
-                                             (int)id.len, id.ptr);
+    const char *p =
+        vid.len ? fg_pool_printf(pool, "%.*s/%.*s/_history/%.*s", (int)type.len, type.ptr,
+                                 (int)id.len, id.ptr, (int)vid.len, vid.ptr)
+                : fg_pool_printf(pool, "%.*s/%.*s", (int)type.len, type.ptr, (int)id.len, id.ptr);
     return fg_str_c(p);
 }
 
@@ -94,9 +94,9 @@ static enum fg_status up_read(struct fhir_store *store, struct fg_pool *pool, st
     return get_instance(store, pool, type, id, FG_STR_NULL, out, err);
 }
 
-static enum fg_status up_vread(struct fhir_store *store, struct fg_pool *pool,
-                               struct fg_str type, struct fg_str id, struct fg_str version,
-                               struct fhir_resource *out, struct fg_error *err)
+static enum fg_status up_vread(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
+                               struct fg_str id, struct fg_str version, struct fhir_resource *out,
+                               struct fg_error *err)
 {
     return get_instance(store, pool, type, id, version, out, err);
 }
@@ -110,10 +110,9 @@ static enum fg_status unsupported_history(struct fg_str type, struct fg_error *e
                         type.len ? "type" : "system");
 }
 
-static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool,
-                                 struct fg_str type, struct fg_str id, int64_t since_us,
-                                 int count, struct fhir_history_result *out,
-                                 struct fg_error *err)
+static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
+                                 struct fg_str id, int64_t since_us, int count,
+                                 struct fhir_history_result *out, struct fg_error *err)
 {
     struct up_store *s = UP(store);
     struct up_response r;
@@ -144,8 +143,7 @@ static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool,
     else if (refused)
         st = up_status_error(&r, "history", err);
     if (st == FG_OK) {
-        st = up_bundle_parse(pool, fg_str_c(s->url), type, fg_buf_str(&r.body), "history", &b,
-                             err);
+        st = up_bundle_parse(pool, fg_str_c(s->url), type, fg_buf_str(&r.body), "history", &b, err);
         /* Some servers read "Type/_history" as something else: not history. */
         if (st == FG_EUPSTREAM && !id.len) {
             fg_error_clear(err);
@@ -185,8 +183,8 @@ static void offset_cursors(struct fg_pool *pool, const struct fhir_query *q, str
     if (!b->next.len && b->total >= 0 && q->count > 0 && offset + q->count < b->total)
         b->next = fg_str_c(fg_pool_printf(pool, "_offset=%" PRId64, offset + q->count));
     if (!b->prev.len && offset > 0)
-        b->prev = fg_str_c(fg_pool_printf(
-            pool, "_offset=%" PRId64, offset > q->count ? offset - q->count : 0));
+        b->prev = fg_str_c(
+            fg_pool_printf(pool, "_offset=%" PRId64, offset > q->count ? offset - q->count : 0));
 }
 
 static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
@@ -211,8 +209,8 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
     if (st == FG_OK && r.status != 200)
         st = up_status_error(&r, "search", err);
     if (st == FG_OK)
-        st = up_bundle_parse(pool, fg_str_c(s->url), q->type, fg_buf_str(&r.body), "searchset",
-                             &b, err);
+        st = up_bundle_parse(pool, fg_str_c(s->url), q->type, fg_buf_str(&r.body), "searchset", &b,
+                             err);
     if (st == FG_OK)
         st = up_check_used(q->type, path, b.self, err);
     if (st != FG_OK)
@@ -246,8 +244,8 @@ static void up_close(struct fhir_store *store)
     for (size_t i = 0; i < 2; i++)
         if (secrets[i])
             OPENSSL_cleanse(secrets[i], strlen(secrets[i]));
-    char *all[] = {s->url,       s->base_url,      s->bearer,  s->token_url,
-                   s->client_id, s->client_secret, s->scope,   s->ca_file};
+    char *all[] = {s->url,       s->base_url,      s->bearer, s->token_url,
+                   s->client_id, s->client_secret, s->scope,  s->ca_file};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         fg_free(all[i]);
     fg_free(s);
@@ -299,8 +297,9 @@ static enum fg_status check_options(const struct fhir_store_upstream_options *o,
         return fg_error_set(err, FG_EINVAL, "upstream_token",
                             "upstream_auth bearer needs upstream_token (printable, no spaces)");
     if (o->auth == FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS &&
-        (!o->token_url || (!fg_str_starts_with(fg_str_c(o->token_url), "https://") &&
-                           !fg_str_starts_with(fg_str_c(o->token_url), "http://")) ||
+        (!o->token_url ||
+         (!fg_str_starts_with(fg_str_c(o->token_url), "https://") &&
+          !fg_str_starts_with(fg_str_c(o->token_url), "http://")) ||
          !header_safe(o->client_id, false) || !header_safe(o->client_secret, true)))
         return fg_error_set(err, FG_EINVAL, "upstream_client_id",
                             "upstream_auth client_credentials needs upstream_token_url, "

@@ -26,25 +26,25 @@
 
 enum fhir_upstream_auth {
     FHIR_UPSTREAM_AUTH_NONE,
-    FHIR_UPSTREAM_AUTH_BEARER,             /* a static token (bearer_token) */
-    FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS  /* OAuth 2 client_credentials at token_url */
+    FHIR_UPSTREAM_AUTH_BEARER,            /* a static token (bearer_token) */
+    FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS /* OAuth 2 client_credentials at token_url */
 };
 
 struct fhir_store_upstream_options {
-    const char *url;             /* the upstream FHIR base, http(s)://host[:port]/path */
-    const char *base_url;        /* this gateway's FHIR base (for references); may be NULL */
-    int connect_timeout_ms;      /* 0 = 2000 */
-    int timeout_ms;              /* whole request; 0 = 30000 */
-    int retries;                 /* extra tries of a failed GET; < 0 = 0; 0 given = none */
-    int max_idle;                /* pooled easy handles (keep-alive connections); 0 = 16 */
+    const char *url;        /* the upstream FHIR base, http(s)://host[:port]/path */
+    const char *base_url;   /* this gateway's FHIR base (for references); may be NULL */
+    int connect_timeout_ms; /* 0 = 2000 */
+    int timeout_ms;         /* whole request; 0 = 30000 */
+    int retries;            /* extra tries of a failed GET; < 0 = 0; 0 given = none */
+    int max_idle;           /* pooled easy handles (keep-alive connections); 0 = 16 */
     enum fhir_upstream_auth auth;
-    const char *bearer_token;    /* AUTH_BEARER */
-    const char *token_url;       /* AUTH_CLIENT_CREDENTIALS */
+    const char *bearer_token; /* AUTH_BEARER */
+    const char *token_url;    /* AUTH_CLIENT_CREDENTIALS */
     const char *client_id;
-    const char *client_secret;   /* client_secret_basic */
-    const char *scope;           /* may be NULL */
-    const char *ca_file;         /* PEM CA bundle to verify an https upstream; NULL/"" =
-                                    the system's */
+    const char *client_secret; /* client_secret_basic */
+    const char *scope;         /* may be NULL */
+    const char *ca_file;       /* PEM CA bundle to verify an https upstream; NULL/"" =
+                                  the system's */
 };
 
 /* Opens the backend; nothing is sent until the first op. Every string of

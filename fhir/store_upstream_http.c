@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "../core/fg_clock.h"
 #include "../core/fg_mem.h"
@@ -99,22 +100,19 @@ static bool retryable(CURLcode cc, long status)
     }
 }
 
-static enum fg_status transport_error(const struct up_store *s, CURLcode cc,
-                                      struct fg_error *err)
+static enum fg_status transport_error(const struct up_store *s, CURLcode cc, struct fg_error *err)
 {
     switch (cc) {
     case CURLE_OPERATION_TIMEDOUT:
         return fg_error_set(err, FG_ETIMEOUT, NULL,
-                            "the upstream FHIR server did not answer within %ld ms",
-                            s->timeout_ms);
+                            "the upstream FHIR server did not answer within %ld ms", s->timeout_ms);
     case CURLE_WRITE_ERROR:
         return fg_error_set(err, FG_EUPSTREAM, NULL,
                             "the upstream FHIR server's answer is larger than the gateway "
                             "accepts");
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
-        return fg_error_set(err, FG_EUPSTREAM, NULL,
-                            "the upstream FHIR server cannot be reached");
+        return fg_error_set(err, FG_EUPSTREAM, NULL, "the upstream FHIR server cannot be reached");
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
         return fg_error_set(err, FG_EUPSTREAM, NULL,
@@ -178,9 +176,17 @@ static CURLcode perform(struct up_store *s, CURL *h, const struct exchange *x, l
 }
 
 /* The request headers: FHIR JSON both ways, the gateway's credentials. */
+/* Wipes a credential copy in pool memory (the pool frees, not wipes). */
+static void wipe(char *p)
+{
+    if (p)
+        OPENSSL_cleanse(p, strlen(p));
+}
+
+/* *secret is the pool copy of the Authorization line (wipe it when done). */
 static enum fg_status make_headers(struct up_store *s, struct fg_pool *pool, bool force_token,
-                                   bool has_body, const char *extra,
-                                   struct curl_slist **out, struct fg_error *err)
+                                   bool has_body, const char *extra, struct curl_slist **out,
+                                   char **secret, struct fg_error *err)
 {
     const char *auth = NULL;
     struct curl_slist *l = NULL, *t;
@@ -193,8 +199,12 @@ static enum fg_status make_headers(struct up_store *s, struct fg_pool *pool, boo
         lines[n++] = "Content-Type: application/fhir+json";
         lines[n++] = "Prefer: return=representation";
     }
-    if (auth)
-        lines[n++] = fg_pool_printf(pool, "Authorization: %s", auth);
+    if (auth) {
+        wipe(*secret);
+        *secret = fg_pool_printf(pool, "Authorization: %s", auth);
+        wipe((char *)auth);
+        lines[n++] = *secret;
+    }
     if (extra)
         lines[n++] = extra;
     for (size_t i = 0; i < n; i++) {
@@ -215,9 +225,10 @@ enum fg_status up_http(struct up_store *s, const char *method, struct fg_str pat
 {
     struct fg_pool *pool = fg_pool_new();
     struct exchange x = {.method = method, .body = body};
+    char *secret = NULL;
     CURL *h = NULL;
     enum fg_status rc = FG_ENOMEM;
-    bool is_get = strcmp(method, "GET") == 0, token_retried = false;
+    bool is_get = strcmp(method, "GET") == 0, token_retried = false, force_token = false;
     int64_t deadline = fg_clock_mono_us() + (int64_t)s->timeout_ms * 1000;
     memset(resp, 0, sizeof *resp);
     fg_buf_init(&resp->body, UP_MAX_RESPONSE_BYTES);
@@ -235,15 +246,17 @@ enum fg_status up_http(struct up_store *s, const char *method, struct fg_str pat
     for (int attempt = 0;; attempt++) {
         curl_slist_free_all(x.headers);
         x.headers = NULL;
-        rc = make_headers(s, pool, token_retried, body.ptr != NULL, extra_header, &x.headers,
+        rc = make_headers(s, pool, force_token, body.ptr != NULL, extra_header, &x.headers, &secret,
                           err);
+        force_token = false;
         if (rc != FG_OK)
             goto out;
         int64_t left_ms = (deadline - fg_clock_mono_us()) / 1000;
         CURLcode cc = perform(s, h, &x, left_ms > 1 ? (long)left_ms : 1L, resp);
-        if (cc == CURLE_OK && resp->status == 401 && s->auth == FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS &&
-            !token_retried) {
-            token_retried = true; /* a 401 means nothing was done: safe for any method */
+        bool cc_auth = s->auth == FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS;
+        if (cc == CURLE_OK && resp->status == 401 && cc_auth && !token_retried) {
+            /* A 401 means nothing was done: safe for any method. */
+            token_retried = force_token = true;
             continue;
         }
         bool again = is_get && attempt < s->retries && retryable(cc, resp->status) &&
@@ -261,6 +274,7 @@ enum fg_status up_http(struct up_store *s, const char *method, struct fg_str pat
 out:
     curl_slist_free_all(x.headers);
     handle_give_back(s, h);
+    wipe(secret);
     fg_pool_free(&pool);
     return rc;
 }
@@ -290,8 +304,7 @@ static void first_diagnostic(const struct up_response *r, char *out, size_t cap)
     cJSON_Delete(oo);
 }
 
-enum fg_status up_status_error(const struct up_response *r, const char *what,
-                               struct fg_error *err)
+enum fg_status up_status_error(const struct up_response *r, const char *what, struct fg_error *err)
 {
     char diag[200];
     long st = r->status;

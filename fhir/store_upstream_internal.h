@@ -20,30 +20,30 @@
 
 /* The gateway's own credentials for the upstream (never an app's). */
 struct up_token {
-    pthread_mutex_t lock;        /* guards access_token and expiry */
-    char *access_token;          /* owned; NULL until fetched; wiped when replaced */
-    int64_t refresh_at_mono_us;  /* fetch a new one from here on */
+    pthread_mutex_t lock;       /* guards access_token and expiry */
+    char *access_token;         /* owned; NULL until fetched; wiped when replaced */
+    int64_t refresh_at_mono_us; /* fetch a new one from here on */
 };
 
 struct up_store {
-    struct fhir_store base;      /* first: the store interface */
-    char *url;                   /* owned: upstream base without trailing '/' */
-    char *base_url;              /* owned: ours, or "" */
+    struct fhir_store base; /* first: the store interface */
+    char *url;              /* owned: upstream base without trailing '/' */
+    char *base_url;         /* owned: ours, or "" */
     long connect_timeout_ms, timeout_ms;
     int retries;
     enum fhir_upstream_auth auth;
-    char *bearer;                /* owned secrets (wiped on close) */
+    char *bearer; /* owned secrets (wiped on close) */
     char *token_url, *client_id, *client_secret, *scope;
-    char *ca_file;               /* owned; NULL = the system's CA store */
+    char *ca_file; /* owned; NULL = the system's CA store */
     struct up_token token;
-    pthread_mutex_t pool_lock;   /* guards idle[] */
-    void **idle;                 /* CURL * easy handles with live connections */
+    pthread_mutex_t pool_lock; /* guards idle[] */
+    void **idle;               /* CURL * easy handles with live connections */
     size_t n_idle, max_idle;
 };
 
 struct up_response {
-    long status;                 /* HTTP status */
-    struct fg_buf body;          /* caller cleans up (up_response_cleanup) */
+    long status;        /* HTTP status */
+    struct fg_buf body; /* caller cleans up (up_response_cleanup) */
     char etag[UP_MAX_HEADER_VALUE];
     char location[UP_MAX_HEADER_VALUE];
 };
@@ -81,8 +81,7 @@ void up_token_cleanup(struct up_token *t);
  * 404/410/409/412/400/422 keep their meaning (with the upstream's first
  * diagnostic, cut short and made printable), 401/403 and 5xx are
  * FG_EUPSTREAM with a fixed text. what names the interaction. */
-enum fg_status up_status_error(const struct up_response *r, const char *what,
-                               struct fg_error *err);
+enum fg_status up_status_error(const struct up_response *r, const char *what, struct fg_error *err);
 
 /* ---- parsing (store_upstream_parse.c) ---- */
 
@@ -103,16 +102,16 @@ enum fg_status up_resource_from_json(struct fg_pool *pool, cJSON *res, struct fg
 /* A searchset or history Bundle from the upstream, as the store interface
  * wants it. */
 struct up_bundle {
-    struct fhir_resource *matches;   /* searchset "match" (or no mode); history entries */
+    struct fhir_resource *matches; /* searchset "match" (or no mode); history entries */
     size_t n_matches;
-    struct fhir_resource *included;  /* "include" */
+    struct fhir_resource *included; /* "include" */
     size_t n_included;
-    size_t n_outcome;                /* "outcome" entries (warnings), dropped */
-    int64_t total;                   /* -1 when absent */
-    struct fg_str next;              /* paging state of the next/previous links (see
-                                        up_link_state); empty when none */
+    size_t n_outcome;   /* "outcome" entries (warnings), dropped */
+    int64_t total;      /* -1 when absent */
+    struct fg_str next; /* paging state of the next/previous links (see
+                           up_link_state); empty when none */
     struct fg_str prev;
-    struct fg_str self;              /* the self link as sent (empty when none) */
+    struct fg_str self; /* the self link as sent (empty when none) */
 };
 
 /* Parses a Bundle of type bundle_type ("searchset" or "history").

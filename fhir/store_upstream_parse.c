@@ -42,8 +42,8 @@ enum fg_status up_parse_json(struct fg_pool *pool, struct fg_str text, cJSON **o
 
 static enum fg_status bad(struct fg_error *err, const char *what)
 {
-    return fg_error_set(err, FG_EUPSTREAM, NULL,
-                        "the upstream FHIR server sent a resource %s", what);
+    return fg_error_set(err, FG_EUPSTREAM, NULL, "the upstream FHIR server sent a resource %s",
+                        what);
 }
 
 static const char *member_string(const cJSON *o, const char *name)
@@ -141,8 +141,7 @@ struct entry_lists {
 };
 
 static enum fg_status add_entry(struct fg_pool *pool, cJSON *entry, bool history,
-                                struct entry_lists *l, struct up_bundle *out,
-                                struct fg_error *err)
+                                struct entry_lists *l, struct up_bundle *out, struct fg_error *err)
 {
     cJSON *res = cJSON_GetObjectItemCaseSensitive(entry, "resource");
     const char *mode = member_string(cJSON_GetObjectItemCaseSensitive(entry, "search"), "mode");
@@ -249,10 +248,10 @@ enum fg_status up_bundle_parse(struct fg_pool *pool, struct fg_str upstream_base
 static bool is_query_name(struct fg_str type, struct fg_str name)
 {
     static const char *const result[] = {
-        "_count", "_sort", "_include", "_revinclude", "_summary", "_total", "_elements",
-        "_contained", "_containedType", "_id", "_lastUpdated", "_tag", "_profile", "_security",
-        "_text", "_content", "_list", "_has", "_type", "_query", "_filter", "_source", "_format",
-        "_cursor"};
+        "_count",    "_sort",      "_include",       "_revinclude", "_summary",     "_total",
+        "_elements", "_contained", "_containedType", "_id",         "_lastUpdated", "_tag",
+        "_profile",  "_security",  "_text",          "_content",    "_list",        "_has",
+        "_type",     "_query",     "_filter",        "_source",     "_format",      "_cursor"};
     struct fg_str base = name, rest;
     fg_str_split(name, ':', &base, &rest);
     struct fg_str chainless = base;
@@ -347,8 +346,7 @@ enum fg_status up_cursor_check(struct fg_str type, struct fg_str cursor, struct 
               (!cursor.len || (cursor.ptr[0] != '&' && cursor.ptr[cursor.len - 1] != '&'));
     while (ok && rest.len) {
         fg_str_split(rest, '&', &pair, &rest);
-        ok = pair_name(pair, &name, &value) && bytes_ok(value, false) &&
-             !is_query_name(type, name);
+        ok = pair_name(pair, &name, &value) && bytes_ok(value, false) && !is_query_name(type, name);
     }
     if (!ok)
         return fg_error_set(err, FG_EINVAL, "_cursor",
@@ -420,7 +418,8 @@ enum fg_status up_check_used(struct fg_str type, struct fg_str sent, struct fg_s
         if (!query_has_name(self_query, name))
             return fg_error_set(err, FG_ENOTSUP, name,
                                 "the upstream FHIR server does not support the search parameter "
-                                "%s", name);
+                                "%s",
+                                name);
     }
     return FG_OK;
 }

@@ -38,8 +38,7 @@ static const char *compartment_param(struct fg_str type)
     return pick;
 }
 
-static enum fg_status write_compartment(const struct fhir_query *q, struct fg_buf *b,
-                                        bool *empty)
+static enum fg_status write_compartment(const struct fhir_query *q, struct fg_buf *b, bool *empty)
 {
     const char *param = compartment_param(q->type);
     if (!param) {

@@ -116,7 +116,8 @@ static enum fg_status fetch_token(struct up_store *s, char **token, int64_t *ttl
     else if (status != 200)
         rc = fg_error_set(err, FG_EUPSTREAM, NULL,
                           "the upstream token endpoint refused the gateway's client credentials "
-                          "(HTTP %ld)", status);
+                          "(HTTP %ld)",
+                          status);
     else
         rc = parse_token(&resp, token, ttl_s, err);
 out:

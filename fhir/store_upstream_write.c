@@ -17,9 +17,12 @@
 static const char *method_of(const struct fhir_write *w)
 {
     switch (w->kind) {
-    case FHIR_WRITE_CREATE: return w->id.len && !w->if_none_exist ? "PUT" : "POST";
-    case FHIR_WRITE_UPDATE: return "PUT";
-    case FHIR_WRITE_DELETE: return "DELETE";
+    case FHIR_WRITE_CREATE:
+        return w->id.len && !w->if_none_exist ? "PUT" : "POST";
+    case FHIR_WRITE_UPDATE:
+        return "PUT";
+    case FHIR_WRITE_DELETE:
+        return "DELETE";
     }
     return "POST";
 }
@@ -243,8 +246,8 @@ static enum fg_status tx_result(struct fg_pool *pool, const struct fhir_write *w
                    : w->if_none_exist           ? FHIR_WRITE_UNCHANGED
                                                 : FHIR_WRITE_UPDATED;
     if (w->kind == FHIR_WRITE_DELETE || !cJSON_IsObject(resource)) {
-        res->res = (struct fhir_resource){.type = w->type, .id = w->id,
-                                          .deleted = w->kind == FHIR_WRITE_DELETE};
+        res->res = (struct fhir_resource){
+            .type = w->type, .id = w->id, .deleted = w->kind == FHIR_WRITE_DELETE};
         return FG_OK;
     }
     enum fg_status st = up_resource_from_json(pool, resource, w->type, &res->res, err);
@@ -271,9 +274,9 @@ static enum fg_status write_tx(struct up_store *s, struct fg_pool *pool,
         st = up_parse_json(pool, fg_buf_str(&r.body), &b, err);
     cJSON *entries = cJSON_GetObjectItemCaseSensitive(b, "entry");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(b, "type");
-    if (st == FG_OK && (!cJSON_IsString(type) ||
-                        strcmp(type->valuestring, "transaction-response") != 0 ||
-                        (size_t)cJSON_GetArraySize(entries) != n))
+    if (st == FG_OK &&
+        (!cJSON_IsString(type) || strcmp(type->valuestring, "transaction-response") != 0 ||
+         (size_t)cJSON_GetArraySize(entries) != n))
         st = fg_error_set(err, FG_EUPSTREAM, NULL,
                           "the upstream FHIR server did not answer the transaction with a "
                           "transaction-response of one entry per request");

@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fg_buf_init(&link, size + sizeof UP + 2);
     if (fg_buf_append_c(&link, UP) == FG_OK && fg_buf_append_char(&link, '?') == FG_OK &&
         fg_buf_append_str(&link, text) == FG_OK &&
-        up_link_state(pool, fg_str_c(UP), FG_STR_LIT("Patient"), fg_buf_str(&link), &state,
-                      &err) == FG_OK)
+        up_link_state(pool, fg_str_c(UP), FG_STR_LIT("Patient"), fg_buf_str(&link), &state, &err) ==
+            FG_OK)
         check_state(FG_STR_LIT("Patient"), state);
     fg_buf_cleanup(&link);
     fg_error_clear(&err);

@@ -75,8 +75,7 @@ static void test_cursor_check(void)
     memcpy(big, "_x=", 3);
     struct fg_error err;
     fg_error_clear(&err);
-    CHECK_INT(up_cursor_check(fg_str_c("Observation"), fg_str_n(big, sizeof big), &err),
-              FG_EINVAL);
+    CHECK_INT(up_cursor_check(fg_str_c("Observation"), fg_str_n(big, sizeof big), &err), FG_EINVAL);
     CHECK_INT(up_state_int(fg_str_c("_getpages=a&_offset=40"), "_offset"), 40);
     CHECK_INT(up_state_int(fg_str_c("_offset=x"), "_offset"), 0);
 }
@@ -100,8 +99,8 @@ static void test_bundle_parse(void)
     struct fg_error err;
     struct up_bundle b;
     fg_error_clear(&err);
-    CHECK_INT(up_bundle_parse(pool, fg_str_c(UP_BASE), fg_str_c("Observation"),
-                              fg_str_c(searchset), "searchset", &b, &err),
+    CHECK_INT(up_bundle_parse(pool, fg_str_c(UP_BASE), fg_str_c("Observation"), fg_str_c(searchset),
+                              "searchset", &b, &err),
               FG_OK);
     CHECK_INT(b.n_matches, 2);
     CHECK_INT(b.n_included, 1);
@@ -123,8 +122,8 @@ static void test_bundle_parse(void)
     CHECK(b.matches[0].json.len > 0 && b.matches[0].json.ptr[0] == '{');
     /* the same Bundle is not a history */
     fg_error_clear(&err);
-    CHECK_INT(up_bundle_parse(pool, fg_str_c(UP_BASE), fg_str_c("Observation"),
-                              fg_str_c(searchset), "history", &b, &err),
+    CHECK_INT(up_bundle_parse(pool, fg_str_c(UP_BASE), fg_str_c("Observation"), fg_str_c(searchset),
+                              "history", &b, &err),
               FG_EUPSTREAM);
     fg_pool_free(&pool);
 }
@@ -162,18 +161,18 @@ static void test_bundle_refused(void)
 
 static void test_history_delete(void)
 {
-    static const char *const h =
-        "{\"resourceType\":\"Bundle\",\"type\":\"history\",\"entry\":["
-        "{\"request\":{\"method\":\"DELETE\",\"url\":\"Patient/p1\"},"
-        "\"response\":{\"status\":\"204\",\"etag\":\"W/\\\"3\\\"\"}},"
-        "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\",\"meta\":{\"versionId\":\"2\"}}}]}";
+    static const char *const h = "{\"resourceType\":\"Bundle\",\"type\":\"history\",\"entry\":["
+                                 "{\"request\":{\"method\":\"DELETE\",\"url\":\"Patient/p1\"},"
+                                 "\"response\":{\"status\":\"204\",\"etag\":\"W/\\\"3\\\"\"}},"
+                                 "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\","
+                                 "\"meta\":{\"versionId\":\"2\"}}}]}";
     struct fg_pool *pool = fg_pool_new();
     struct fg_error err;
     struct up_bundle b;
     fg_error_clear(&err);
-    CHECK_INT(up_bundle_parse(pool, fg_str_c(UP_BASE), FG_STR_NULL, fg_str_c(h), "history", &b,
-                              &err),
-              FG_OK);
+    CHECK_INT(
+        up_bundle_parse(pool, fg_str_c(UP_BASE), FG_STR_NULL, fg_str_c(h), "history", &b, &err),
+        FG_OK);
     CHECK_INT(b.n_matches, 2);
     CHECK(b.matches[0].deleted);
     CHECK_SLICE(b.matches[0].id, "p1");
@@ -235,8 +234,9 @@ static void test_search_path(void)
     /* a type no patient's compartment holds: nothing to ask */
     check_path("Practitioner", "name=x", "amy", NULL, NULL, "", true);
     /* includes and sorts are sent; the cursor's state is appended */
-    check_path("Observation", "subject=Patient/amy&_sort=-date&_include=Observation:subject"
-                              "&_cursor=_offset%3D10",
+    check_path("Observation",
+               "subject=Patient/amy&_sort=-date&_include=Observation:subject"
+               "&_cursor=_offset%3D10",
                NULL, NULL, NULL,
                "Observation?subject=Patient/amy&_sort=-date&_include=Observation:subject"
                "&_count=50&_offset=10",
@@ -296,8 +296,7 @@ static void test_status_error(void)
          "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"diagnostics\":\"Unknown "
          "search parameter\\n x\"}]}",
          FG_EINVAL, "Unknown search parameter  x", NULL},
-        {400, "{\"issue\":[{\"details\":{\"text\":\"bad date\"}}]}", FG_EINVAL, "bad date",
-         NULL},
+        {400, "{\"issue\":[{\"details\":{\"text\":\"bad date\"}}]}", FG_EINVAL, "bad date", NULL},
         {405, "", FG_ENOTSUP, "does not support the search", NULL},
         {501, "", FG_ENOTSUP, "does not support the search", NULL},
         {401, "{\"issue\":[{\"diagnostics\":\"token abc expired\"}]}", FG_EUPSTREAM,
@@ -339,11 +338,17 @@ static void test_open_options(void)
         {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_BEARER, .bearer_token = "a b"},
          FG_EINVAL},
         {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_BEARER, .bearer_token = "abc"}, FG_OK},
-        {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS,
-          .token_url = "http://u/token", .client_id = "id:x", .client_secret = "s"},
+        {{.url = "http://u/fhir",
+          .auth = FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS,
+          .token_url = "http://u/token",
+          .client_id = "id:x",
+          .client_secret = "s"},
          FG_EINVAL},
-        {{.url = "http://u/fhir", .auth = FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS,
-          .token_url = "http://u/token", .client_id = "id", .client_secret = "s"},
+        {{.url = "http://u/fhir",
+          .auth = FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS,
+          .token_url = "http://u/token",
+          .client_id = "id",
+          .client_secret = "s"},
          FG_OK},
     };
     struct fg_clock clock = {0};
@@ -355,8 +360,8 @@ static void test_open_options(void)
         CHECK((s != NULL) == (rows[i].want == FG_OK));
         if (s)
             CHECK_STR(((struct up_store *)s)->url, strncmp(rows[i].o.url, "https", 5) == 0
-                                                        ? "https://up.example/fhir"
-                                                        : rows[i].o.url);
+                                                       ? "https://up.example/fhir"
+                                                       : rows[i].o.url);
         fhir_store_close(&s);
     }
 }
@@ -367,14 +372,19 @@ static void test_check_used(void)
         const char *sent, *self;
         const char *ignored; /* NULL = all used */
     } rows[] = {
-        {"Observation?code=x&subject=Patient%2Famy&_count=5", UP_BASE "/Observation?code=x&subject=Patient/amy&_count=5", NULL},
+        {"Observation?code=x&subject=Patient%2Famy&_count=5",
+         UP_BASE "/Observation?code=x&subject=Patient/amy&_count=5", NULL},
         /* the upstream dropped code: its answer would be wider than asked */
-        {"Observation?code=x&subject=Patient%2Famy&_count=5", UP_BASE "/Observation?subject=Patient/amy&_count=5", "code"},
+        {"Observation?code=x&subject=Patient%2Famy&_count=5",
+         UP_BASE "/Observation?subject=Patient/amy&_count=5", "code"},
         /* modifiers and chains compare by base name, in any encoding */
-        {"Observation?code:text=x&subject:Patient.name=a", UP_BASE "/Observation?code%3Atext=x&subject%3APatient.name=a", NULL},
-        {"Observation?_lastUpdated=gt2020&_sort=-date", UP_BASE "/Observation?_sort=-date", "_lastUpdated"},
+        {"Observation?code:text=x&subject:Patient.name=a",
+         UP_BASE "/Observation?code%3Atext=x&subject%3APatient.name=a", NULL},
+        {"Observation?_lastUpdated=gt2020&_sort=-date", UP_BASE "/Observation?_sort=-date",
+         "_lastUpdated"},
         /* result and paging parameters do not matter */
-        {"Observation?code=x&_include=Observation:subject&_offset=5", UP_BASE "/Observation?code=x", NULL},
+        {"Observation?code=x&_include=Observation:subject&_offset=5", UP_BASE "/Observation?code=x",
+         NULL},
         /* nothing to tell from */
         {"Observation?code=x", "", NULL},
         {"Observation?code=x", UP_BASE "/Observation", NULL},
@@ -390,6 +400,6 @@ static void test_check_used(void)
     }
 }
 
-TEST_MAIN(test_link_state, test_status_error, test_check_used, test_open_options, test_cursor_check, test_bundle_parse, test_bundle_refused,
-          test_history_delete, test_search_path, test_search_path_bad_cursor,
-          test_in_compartment)
+TEST_MAIN(test_link_state, test_status_error, test_check_used, test_open_options, test_cursor_check,
+          test_bundle_parse, test_bundle_refused, test_history_delete, test_search_path,
+          test_search_path_bad_cursor, test_in_compartment)
