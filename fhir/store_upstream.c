@@ -45,10 +45,9 @@ static enum fg_status one_resource(struct up_store *s, struct fg_pool *pool,
                                    struct fg_error *err)
 {
     cJSON *j = NULL;
-    (void)s;
     enum fg_status st = up_parse_json(pool, fg_buf_str(&r->body), &j, err);
     if (st == FG_OK)
-        st = up_resource_from_json(pool, j, type, out, err);
+        st = up_resource_from_json(pool, fg_str_c(s->url), j, type, out, err);
     if (st == FG_OK && id.len && !fg_str_eq(out->id, id))
         st = fg_error_set(err, FG_EUPSTREAM, NULL,
                           "the upstream FHIR server answered with another resource than asked "

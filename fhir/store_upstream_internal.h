@@ -93,11 +93,13 @@ enum fg_status up_parse_json(struct fg_pool *pool, struct fg_str text, cJSON **o
 /* Fills *out from one resource of an upstream answer: type, id, version
  * (integer when meta.versionId is one, else version_id), lastUpdated, the
  * JSON text (printed again so it is one compact object) and the patient
- * compartment. The tree must live as long as pool (it is borrowed).
+ * compartment. References on upstream_base (may be empty) are made
+ * relative first. The tree must live as long as pool (it is borrowed).
  * FG_EUPSTREAM when it has no resourceType or no valid id, or expect_type
  * (non-empty) differs. */
-enum fg_status up_resource_from_json(struct fg_pool *pool, cJSON *res, struct fg_str expect_type,
-                                     struct fhir_resource *out, struct fg_error *err);
+enum fg_status up_resource_from_json(struct fg_pool *pool, struct fg_str upstream_base, cJSON *res,
+                                     struct fg_str expect_type, struct fhir_resource *out,
+                                     struct fg_error *err);
 
 /* A searchset or history Bundle from the upstream, as the store interface
  * wants it. */

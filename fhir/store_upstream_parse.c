@@ -71,8 +71,28 @@ static enum fg_status read_meta(const cJSON *res, struct fhir_resource *out, str
     return FG_OK;
 }
 
-enum fg_status up_resource_from_json(struct fg_pool *pool, cJSON *res, struct fg_str expect_type,
-                                     struct fhir_resource *out, struct fg_error *err)
+/* References to the upstream's own base ("https://ehr/fhir/Patient/1")
+ * become relative ("Patient/1"): they name the same resource, the gateway
+ * serves them on its base, and the compartment counts only relative ones. */
+static void relative_refs(cJSON *node, struct fg_str base)
+{
+    cJSON *child;
+    cJSON_ArrayForEach(child, node)
+    {
+        if (cJSON_IsString(child) && child->string && strcmp(child->string, "reference") == 0) {
+            size_t len = strlen(child->valuestring);
+            if (len > base.len + 1 && memcmp(child->valuestring, base.ptr, base.len) == 0 &&
+                child->valuestring[base.len] == '/')
+                memmove(child->valuestring, child->valuestring + base.len + 1, len - base.len);
+        } else if (cJSON_IsObject(child) || cJSON_IsArray(child)) {
+            relative_refs(child, base);
+        }
+    }
+}
+
+enum fg_status up_resource_from_json(struct fg_pool *pool, struct fg_str upstream_base, cJSON *res,
+                                     struct fg_str expect_type, struct fhir_resource *out,
+                                     struct fg_error *err)
 {
     struct fhir_resource r;
     memset(&r, 0, sizeof r);
@@ -86,6 +106,8 @@ enum fg_status up_resource_from_json(struct fg_pool *pool, cJSON *res, struct fg
         return bad(err, "without a valid id");
     r.type = fg_str_c(type);
     r.id = fg_str_c(id);
+    if (upstream_base.len)
+        relative_refs(res, upstream_base);
     enum fg_status st = read_meta(res, &r, err);
     if (st != FG_OK)
         return st;
@@ -140,8 +162,9 @@ struct entry_lists {
     size_t nm, ni;
 };
 
-static enum fg_status add_entry(struct fg_pool *pool, cJSON *entry, bool history,
-                                struct entry_lists *l, struct up_bundle *out, struct fg_error *err)
+static enum fg_status add_entry(struct fg_pool *pool, struct fg_str base, cJSON *entry,
+                                bool history, struct entry_lists *l, struct up_bundle *out,
+                                struct fg_error *err)
 {
     cJSON *res = cJSON_GetObjectItemCaseSensitive(entry, "resource");
     const char *mode = member_string(cJSON_GetObjectItemCaseSensitive(entry, "search"), "mode");
@@ -154,8 +177,9 @@ static enum fg_status add_entry(struct fg_pool *pool, cJSON *entry, bool history
     }
     bool include = !history && mode && strcmp(mode, "include") == 0;
     struct fhir_resource *slot = include ? &l->inc[l->ni] : &l->m[l->nm];
-    enum fg_status st = !res && history ? delete_marker(entry, slot, err)
-                                        : up_resource_from_json(pool, res, FG_STR_NULL, slot, err);
+    enum fg_status st = !res && history
+                            ? delete_marker(entry, slot, err)
+                            : up_resource_from_json(pool, base, res, FG_STR_NULL, slot, err);
     if (st == FG_OK && include)
         l->ni++;
     else if (st == FG_OK)
@@ -226,7 +250,7 @@ enum fg_status up_bundle_parse(struct fg_pool *pool, struct fg_str upstream_base
     cJSON *e;
     cJSON_ArrayForEach(e, entries)
     {
-        st = add_entry(pool, e, history, &l, &r, err);
+        st = add_entry(pool, upstream_base, e, history, &l, &r, err);
         if (st != FG_OK)
             return st;
     }

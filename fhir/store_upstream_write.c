@@ -157,7 +157,7 @@ static enum fg_status write_one(struct up_store *s, struct fg_pool *pool,
     cJSON *j = NULL;
     st = up_parse_json(pool, fg_buf_str(&r.body), &j, err);
     if (st == FG_OK)
-        st = up_resource_from_json(pool, j, w->type, &res->res, err);
+        st = up_resource_from_json(pool, fg_str_c(s->url), j, w->type, &res->res, err);
     if (st != FG_OK)
         goto out;
     res->outcome = r.status == 201 ? FHIR_WRITE_CREATED
@@ -226,7 +226,8 @@ static enum fg_status tx_body(struct fg_pool *pool, const struct fhir_write *wri
 
 /* One transaction-response entry: "201 Created" and the stored resource,
  * or (return=minimal servers) the location and etag. */
-static enum fg_status tx_result(struct fg_pool *pool, const struct fhir_write *w, cJSON *entry,
+static enum fg_status tx_result(struct fg_pool *pool, struct fg_str base,
+                                const struct fhir_write *w, cJSON *entry,
                                 struct fhir_write_result *res, struct fg_error *err)
 {
     const cJSON *resp = cJSON_GetObjectItemCaseSensitive(entry, "response");
@@ -250,7 +251,7 @@ static enum fg_status tx_result(struct fg_pool *pool, const struct fhir_write *w
             .type = w->type, .id = w->id, .deleted = w->kind == FHIR_WRITE_DELETE};
         return FG_OK;
     }
-    enum fg_status st = up_resource_from_json(pool, resource, w->type, &res->res, err);
+    enum fg_status st = up_resource_from_json(pool, base, resource, w->type, &res->res, err);
     if (st == FG_OK)
         copy_back(w->resource, &res->res);
     return st;
@@ -281,7 +282,8 @@ static enum fg_status write_tx(struct up_store *s, struct fg_pool *pool,
                           "the upstream FHIR server did not answer the transaction with a "
                           "transaction-response of one entry per request");
     for (size_t i = 0; st == FG_OK && i < n; i++)
-        st = tx_result(pool, &writes[i], cJSON_GetArrayItem(entries, (int)i), &results[i], err);
+        st = tx_result(pool, fg_str_c(s->url), &writes[i], cJSON_GetArrayItem(entries, (int)i),
+                       &results[i], err);
     up_response_cleanup(&r);
     return st;
 }

@@ -88,7 +88,7 @@ static const char *const searchset =
     "\"id\":\"o1\",\"meta\":{\"versionId\":\"3\",\"lastUpdated\":\"2026-01-02T03:04:05Z\"},"
     "\"subject\":{\"reference\":\"Patient/amy\"}}},"
     "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o2\",\"meta\":{\"versionId\":"
-    "\"7b2c-uuid\"},\"subject\":{\"reference\":\"Patient/max\"}}},"
+    "\"7b2c-uuid\"},\"subject\":{\"reference\":\"" UP_BASE "/Patient/max\"}}},"
     "{\"search\":{\"mode\":\"include\"},\"resource\":{\"resourceType\":\"Patient\",\"id\":\"amy\","
     "\"meta\":{\"versionId\":\"1\"}}},"
     "{\"search\":{\"mode\":\"outcome\"},\"resource\":{\"resourceType\":\"OperationOutcome\"}}]}";
@@ -116,6 +116,11 @@ static void test_bundle_parse(void)
     CHECK_SLICE(b.matches[1].version_id, "7b2c-uuid");
     CHECK_INT(b.matches[0].n_compartment, 1);
     CHECK_SLICE(b.matches[0].compartment[0], "amy");
+    /* an absolute reference on the upstream's base is made relative: it
+     * counts for the compartment and never shows the upstream's address */
+    CHECK_INT(b.matches[1].n_compartment, 1);
+    CHECK_SLICE(b.matches[1].compartment[0], "max");
+    CHECK(strstr(b.matches[1].json.ptr, "up.example") == NULL);
     CHECK_SLICE(b.included[0].type, "Patient");
     CHECK_INT(b.included[0].n_compartment, 1);
     /* the entry text is one compact JSON object */
