@@ -6,7 +6,8 @@
  * cursor: a cursor cannot widen a search. The patient-compartment
  * restriction becomes a reference search on the type's compartment
  * parameter, `subject` preferred over `patient` (servers index subject
- * directly; patient is subject restricted to Patient), or `_id` for
+ * directly; patient is subject restricted to Patient), then `beneficiary`
+ * (Coverage), else the first the CompartmentDefinition lists; or `_id` for
  * Patient itself; what comes back is checked against the compartment again
  * (up_in_compartment). A resource in the compartment only through another
  * parameter (Observation.performer) is therefore not found upstream.
@@ -22,20 +23,20 @@
  * the type are in no patient's compartment. */
 static const char *compartment_param(struct fg_str type)
 {
+    /* The parameter naming the record's own patient first: the subject,
+     * the patient, a Coverage's beneficiary; else the first listed. */
+    static const char *const preferred[] = {"subject", "patient", "beneficiary"};
     if (fg_str_eq_c(type, "Patient"))
         return "_id";
     long ix = fhir_resource_type_index(type);
     if (ix < 0)
         return NULL;
     const struct fhir_type_info *ti = &fhir_type_infos[ix];
-    const char *pick = NULL;
-    for (size_t i = 0; i < ti->n_compartment; i++) {
-        if (strcmp(ti->compartment[i], "subject") == 0)
-            return "subject";
-        if (strcmp(ti->compartment[i], "patient") == 0 || !pick)
-            pick = ti->compartment[i];
-    }
-    return pick;
+    for (size_t p = 0; p < sizeof preferred / sizeof preferred[0]; p++)
+        for (size_t i = 0; i < ti->n_compartment; i++)
+            if (strcmp(ti->compartment[i], preferred[p]) == 0)
+                return ti->compartment[i];
+    return ti->n_compartment ? ti->compartment[0] : NULL;
 }
 
 static enum fg_status write_compartment(const struct fhir_query *q, struct fg_buf *b, bool *empty)

@@ -236,6 +236,8 @@ static void test_search_path(void)
                false);
     check_path("AllergyIntolerance", "", "max", NULL, NULL,
                "AllergyIntolerance?_count=50&patient=Patient%2Fmax", false);
+    check_path("Coverage", "", "amy", NULL, NULL, "Coverage?_count=50&beneficiary=Patient%2Famy",
+               false);
     /* a type no patient's compartment holds: nothing to ask */
     check_path("Practitioner", "name=x", "amy", NULL, NULL, "", true);
     /* includes and sorts are sent; the cursor's state is appended */
