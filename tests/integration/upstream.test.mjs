@@ -21,7 +21,7 @@ const FHIR = { 'Content-Type': 'application/fhir+json' };
 async function seed(up) {
   const r = await runCli(['seed', '--upstream', up.fhirBase, '--fixtures', fixtureSubset(['amy', 'max']), '--now', NOW], { timeoutMs: 60000 });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /20 files, 242 resources/);
+  assert.match(r.stdout, /seed: [1-9]\d* files, [1-9]\d* resources \(/);
 }
 
 /** Follows next links from a first page; returns every entry seen and the pages. */
