@@ -9,8 +9,10 @@
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
  * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
- * access_log now max_connections connection_timeout auth_db, and upstream
- * upstream_auth upstream_token upstream_token_url upstream_client_id
+ * access_log now max_connections connection_timeout auth_db auth_mode
+ * auth_jwks_uri auth_introspection_url auth_introspection_client_id
+ * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints,
+ * and upstream upstream_auth upstream_token upstream_token_url upstream_client_id
  * upstream_client_secret upstream_scope upstream_timeout_ms
  * upstream_connect_timeout_ms upstream_retries upstream_ca_file.
  */
@@ -42,6 +44,16 @@ struct fg_config {
     char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
     int64_t max_connections;
     int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    /* Where /fhir bearer tokens are verified (gateway/access_external.h):
+     * "local" (this server's tokens), "jwks" or "introspection". */
+    char auth_mode[32];
+    char auth_jwks_uri[FG_CONFIG_VALUE_MAX];
+    char auth_introspection_url[FG_CONFIG_VALUE_MAX];
+    char auth_introspection_client_id[256];
+    char auth_introspection_client_secret[256];
+    char auth_audience[FG_CONFIG_VALUE_MAX]; /* expected aud; "" = base_url */
+    char auth_issuer[FG_CONFIG_VALUE_MAX];   /* expected iss; "" = not checked */
+    int64_t bench_endpoints;       /* 1 = serve /_bench/read/{type}/{id} (no authorization) */
     /* Upstream mode (store_upstream.h): "" = the embedded db. Secrets
      * (token, client secret) belong in the config file or environment. */
     char upstream[FG_CONFIG_VALUE_MAX];

@@ -19,12 +19,15 @@
 #include "../core/fg_clock.h"
 #include "../core/fg_log.h"
 #include "../fhir/store.h"
+#include "../smart/policy.h"
 #include "config.h"
 #include "router.h"
 
 struct MHD_Daemon;
 struct fg_auth;
 struct MHD_Response;
+struct fg_external;
+struct evp_md_st;
 
 struct fg_server {
     struct fg_config cfg;            /* copied at init */
@@ -38,6 +41,10 @@ struct fg_server {
     struct fg_auth *auth;            /* owned; NULL = no authorization server. Set after
                                         init (borrows &srv->clock and cfg.base_url), closed by
                                         fg_server_cleanup */
+    struct smart_policy policy;      /* the authorization rules (fg_access_rules_register) */
+    struct fg_external *verifier;    /* owned; external token verification, NULL = local */
+    struct evp_md_st *sha256;        /* owned: SHA-256 fetched once for token digests
+                                        (smart_token_digest_md); NULL = fetch per use */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */
     size_t n_routes;
     struct MHD_Daemon *daemon;       /* owned; NULL when not started */
