@@ -3,6 +3,7 @@
 #include "auth_routes.h"
 
 #include "authz.h"
+#include "signup.h"
 
 const struct fg_route fg_auth_routes[] = {
     {FG_GET, "/auth/jwks", fg_auth_jwks_handler},
@@ -12,6 +13,8 @@ const struct fg_route fg_auth_routes[] = {
     {FG_POST, "/auth/register", fg_auth_register_handler},
     {FG_GET, "/auth/authorize", fg_authz_get},
     {FG_POST, "/auth/authorize", fg_authz_post},
+    {FG_GET, FG_SIGNUP_PATH, fg_signup_get},
+    {FG_POST, FG_SIGNUP_PATH, fg_signup_post},
     {FG_GET, "/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/fhir/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/.well-known/openid-configuration", fg_auth_openid_config_handler},

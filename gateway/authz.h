@@ -56,10 +56,25 @@ enum fg_status authz_redirect_app(struct authz_ctx *c, const char *redirect_uri,
                                   const char *key, const char *value, const char *state);
 /* 303 to a server-relative location. */
 enum fg_status authz_see_other(struct authz_ctx *c, const char *location);
-/* Sets the session cookie (Secure under TLS). */
+/* Sets the session cookie (Secure under TLS) for /auth, or for path. */
 enum fg_status authz_set_cookie(struct authz_ctx *c);
+enum fg_status authz_set_cookie_path(struct authz_ctx *c, const char *path);
+
+/* authz_flow.c: the session named by the cookie (c->have_session), and the
+ * page language (Accept-Language < the session's < "lang="). */
+void authz_load_session(struct authz_ctx *c);
+void authz_pick_lang(struct authz_ctx *c);
 
 /* authz_pages.c */
+/* The shell shared by every page (also /account/signup): begin opens it
+ * (switch_href as in fg_html_page_start), finish closes it and sends it
+ * with status and the no-store / no-frame / CSP headers. */
+enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
+                                const char *switch_href);
+enum fg_status authz_page_finish(struct authz_ctx *c, int status, struct fg_buf *b,
+                                 enum fg_status st);
+/* <p> (class cls: "err" is an alert, else a note; NULL = plain) with escaped text. */
+enum fg_status authz_para(struct fg_buf *b, const char *cls, const char *text);
 enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg);
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
                                  const char *client_name, enum fg_msg notice);

@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "authz_consent.h"
 #include "authz_csrf.h"
+#include "portal.h"
 #include "server.h"
 
 #define FORM_MAX_PAIRS 256
@@ -33,7 +34,7 @@ static struct fg_str cookie_value(const struct fg_req *req)
     return fg_str_n("", 0);
 }
 
-static void load_session(struct authz_ctx *c)
+void authz_load_session(struct authz_ctx *c)
 {
     struct fg_str id = cookie_value(c->req);
     if (id.len != SMART_TOKEN_CHARS)
@@ -45,7 +46,7 @@ static void load_session(struct authz_ctx *c)
     }
 }
 
-static void pick_lang(struct authz_ctx *c)
+void authz_pick_lang(struct authz_ctx *c)
 {
     const char *al = fg_req_header(c->req, "Accept-Language");
     enum fg_lang l;
@@ -98,7 +99,10 @@ static const char *patient_name(struct authz_ctx *c, const char *id)
     return out ? out : id;
 }
 
-/* The patients the signed-in account may act for: its own record, then proxies in force. */
+/* The patients the signed-in account may act for today: its own record, then
+ * proxies in force, leaving out those the portal rules give no view of (a
+ * child proxy after the 18th birthday, an adult proxy past 5 years, an own
+ * account under 13). */
 static size_t patients_for(struct authz_ctx *c, struct authz_patient *out)
 {
     struct smart_account acc;
@@ -115,9 +119,20 @@ static size_t patients_for(struct authz_ctx *c, struct authz_patient *out)
         FG_OK)
         np = 0;
     for (size_t i = 0; i < np && n < FG_AUTHZ_MAX_PATIENTS; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < n; k++)
+            dup = dup || strcmp(out[k].id, px[i].patient_id) == 0;
+        if (dup)
+            continue;
         memcpy(out[n].id, px[i].patient_id, sizeof out[n].id);
         out[n++].self = false;
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fg_portal_view(c->req->srv, c->db, c->req->pool, acc.id, fg_str_c(out[i].id)) !=
+            SMART_VIEW_NONE)
+            out[kept++] = out[i];
+    n = kept;
     for (size_t i = 0; i < n; i++)
         out[i].name = patient_name(c, out[i].id);
     return n;
@@ -331,8 +346,8 @@ static enum fg_status handle(struct fg_req *req, bool post)
         return authz_page_error(&c, 400, FG_MSG_ERR_INTERNAL);
     }
     c.db = fg_auth_acquire(req->srv->auth);
-    load_session(&c);
-    pick_lang(&c);
+    authz_load_session(&c);
+    authz_pick_lang(&c);
     enum fg_status st;
     if (authz_param(&c, "client_id").ptr || !authz_param(&c, "req").ptr)
         st = authz_start(&c);

@@ -11,8 +11,8 @@
 
 #define PAGE_MAX (256 * 1024)
 
-static enum fg_status finish(struct authz_ctx *c, int status, struct fg_buf *b,
-                             enum fg_status st)
+enum fg_status authz_page_finish(struct authz_ctx *c, int status, struct fg_buf *b,
+                                 enum fg_status st)
 {
     if (st == FG_OK)
         st = fg_html_page_end(b);
@@ -31,6 +31,13 @@ static enum fg_status finish(struct authz_ctx *c, int status, struct fg_buf *b,
     if (st == FG_OK)
         st = fg_resp_header(c->req, "Content-Language", fg_i18n(c->lang, FG_MSG_HTML_LANG));
     return st;
+}
+
+enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
+                                const char *switch_href)
+{
+    fg_buf_init(b, PAGE_MAX);
+    return fg_html_page_start(b, c->lang, fg_i18n(c->lang, title), switch_href);
 }
 
 static enum fg_status start(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
@@ -55,7 +62,7 @@ static enum fg_status form_open(struct authz_ctx *c, struct fg_buf *b,
     return st;
 }
 
-static enum fg_status para(struct fg_buf *b, const char *cls, const char *text)
+enum fg_status authz_para(struct fg_buf *b, const char *cls, const char *text)
 {
     enum fg_status st = cls ? fg_buf_printf(b, "<p class=\"%s\" role=\"%s\">", cls,
                                             strcmp(cls, "err") == 0 ? "alert" : "note")
@@ -72,8 +79,8 @@ enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg
     struct fg_buf b;
     enum fg_status st = start(c, &b, FG_MSG_ERROR_TITLE, NULL);
     if (st == FG_OK)
-        st = para(&b, "err", fg_i18n(c->lang, msg));
-    return finish(c, status, &b, st);
+        st = authz_para(&b, "err", fg_i18n(c->lang, msg));
+    return authz_page_finish(c, status, &b, st);
 }
 
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
@@ -82,7 +89,7 @@ enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_r
     struct fg_buf b;
     enum fg_status st = start(c, &b, FG_MSG_SIGNIN_TITLE, r);
     if (st == FG_OK && notice != FG_MSG_COUNT)
-        st = para(&b, "err", fg_i18n(c->lang, notice));
+        st = authz_para(&b, "err", fg_i18n(c->lang, notice));
     if (st == FG_OK)
         st = fg_buf_printf(&b, "<p>%s <strong>", fg_i18n(c->lang, FG_MSG_SIGNIN_INTRO));
     if (st == FG_OK)
@@ -101,7 +108,7 @@ enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_r
             "<button type=\"submit\" name=\"action\" value=\"signin\">%s</button></form>",
             fg_i18n(c->lang, FG_MSG_USERNAME), fg_i18n(c->lang, FG_MSG_PASSWORD),
             fg_i18n(c->lang, FG_MSG_SIGNIN_BUTTON));
-    return finish(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
+    return authz_page_finish(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 
 enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_request *r,
@@ -110,7 +117,7 @@ enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_r
     struct fg_buf b;
     enum fg_status st = start(c, &b, FG_MSG_PICK_TITLE, r);
     if (st == FG_OK && show_required)
-        st = para(&b, "err", fg_i18n(c->lang, FG_MSG_PICK_REQUIRED));
+        st = authz_para(&b, "err", fg_i18n(c->lang, FG_MSG_PICK_REQUIRED));
     if (st == FG_OK)
         st = form_open(c, &b, r);
     if (st == FG_OK)
@@ -133,7 +140,7 @@ enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_r
         st = fg_buf_printf(&b, "</fieldset><button type=\"submit\" name=\"action\" "
                                "value=\"pick\">%s</button></form>",
                            fg_i18n(c->lang, FG_MSG_CONTINUE));
-    return finish(c, show_required ? 400 : 200, &b, st);
+    return authz_page_finish(c, show_required ? 400 : 200, &b, st);
 }
 
 static enum fg_status consent_items(struct authz_ctx *c, struct fg_buf *b,
@@ -175,7 +182,7 @@ enum fg_status authz_page_consent(struct authz_ctx *c, const struct smart_authz_
         return st;
     st = start(c, &b, FG_MSG_CONSENT_TITLE, r);
     if (st == FG_OK && show_nothing_chosen)
-        st = para(&b, "err", fg_i18n(c->lang, FG_MSG_NOTHING_CHOSEN));
+        st = authz_para(&b, "err", fg_i18n(c->lang, FG_MSG_NOTHING_CHOSEN));
     if (st == FG_OK)
         st = fg_buf_append_c(&b, "<p><strong>");
     if (st == FG_OK)
@@ -188,7 +195,7 @@ enum fg_status authz_page_consent(struct authz_ctx *c, const struct smart_authz_
     if (st == FG_OK)
         st = fg_buf_append_c(&b, "</p>");
     if (st == FG_OK && l->offline)
-        st = para(&b, "note", fg_i18n(c->lang, FG_MSG_OFFLINE_NOTICE));
+        st = authz_para(&b, "note", fg_i18n(c->lang, FG_MSG_OFFLINE_NOTICE));
     if (st == FG_OK)
         st = form_open(c, &b, r);
     if (st == FG_OK)
@@ -201,5 +208,5 @@ enum fg_status authz_page_consent(struct authz_ctx *c, const struct smart_authz_
                                "class=\"secondary\" name=\"action\" value=\"deny\" "
                                "formnovalidate>%s</button></form>",
                            fg_i18n(c->lang, FG_MSG_ALLOW), fg_i18n(c->lang, FG_MSG_DENY));
-    return finish(c, show_nothing_chosen ? 400 : 200, &b, st);
+    return authz_page_finish(c, show_nothing_chosen ? 400 : 200, &b, st);
 }
