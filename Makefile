@@ -37,7 +37,7 @@ BIN := $(BUILD)/fhirgate
 UNIT_SRCS := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
-.PHONY: all build unit test run deps deps-test bench bench-import fuzz clean check-style
+.PHONY: all build unit test run deps deps-test bench bench-import bench-upstream fuzz clean check-style
 all build: $(BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -81,6 +81,9 @@ bench: deps-test
 
 bench-import: build
 	@scripts/bench-import.sh
+
+bench-upstream: deps-test
+	@scripts/bench-upstream.sh
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk

@@ -408,10 +408,17 @@ enum fg_status sq_compartment_by_id(struct sq_conn *c, struct fg_pool *pool,
 }
 
 static enum fg_status sq_vread(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
-                               struct fg_str id, int64_t version, struct fhir_resource *out,
+                               struct fg_str id, struct fg_str vid, struct fhir_resource *out,
                                struct fg_error *err)
 {
     struct sq_store *s = (struct sq_store *)store;
+    int64_t version = 0;
+    /* This store's versions are 1, 2, ...: any other id names none of them. */
+    if (fg_parse_i64(vid, 1, INT64_MAX, &version) != FG_OK)
+        return fg_error_set(err, FG_ENOTFOUND, NULL,
+                            "%.*s/%.*s has no version \"%.*s\" (versions are 1, 2, ...)",
+                            (int)type.len, type.ptr, (int)id.len, id.ptr,
+                            (int)(vid.len > 64 ? 64 : vid.len), vid.ptr);
     struct sq_conn *c = sq_conn_get(s);
     enum fg_status rc = FG_OK;
     struct fhir_resource r = {0};

@@ -297,7 +297,7 @@ static enum fg_status try_insert(struct sq_conn *c, const struct fhir_write *w,
     int64_t rid = 0;
     *done = false;
     if (w->kind != FHIR_WRITE_CREATE || w->if_none_exist || w->if_match_version ||
-        p->version != 1)
+        w->if_match_id.len || p->version != 1)
         return FG_OK;
     if (put_row(c, w, p->id, &none, 1, now_us, p->json, false, &rid, NULL) != FG_OK) {
         if (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_UNIQUE)
@@ -328,7 +328,9 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
     p->rid = cur.rid;
     p->replaced_row = cur.exists;
     bool live = cur.exists && !cur.deleted;
-    if (w->if_match_version && (!live || cur.version != w->if_match_version))
+    /* A non-integer If-Match id names none of this store's versions. */
+    if (w->if_match_id.len ||
+        (w->if_match_version && (!live || cur.version != w->if_match_version)))
         return fg_error_set(err, FG_EPRECOND, NULL, "Version mismatch: %.*s/%.*s is at %lld",
                             (int)w->type.len, w->type.ptr, (int)p->id.len, p->id.ptr,
                             (long long)(live ? cur.version : 0));

@@ -74,6 +74,18 @@ static const struct key_row key_rows[] = {
     STR_ROW("auth_issuer", auth_issuer, "external tokens: required iss (default: not checked)"),
     INT_ROW("bench_endpoints", bench_endpoints, 0, 1,
             "1 = serve /_bench/read/{type}/{id} without authorization (benchmarks only)"),
+    STR_ROW("upstream", upstream, "upstream FHIR base URL: serve it instead of the db"),
+    STR_ROW("upstream_auth", upstream_auth, "none, bearer or client_credentials"),
+    STR_ROW("upstream_token", upstream_token, "static bearer token for the upstream"),
+    STR_ROW("upstream_token_url", upstream_token_url, "upstream OAuth token endpoint"),
+    STR_ROW("upstream_client_id", upstream_client_id, "client_credentials client id"),
+    STR_ROW("upstream_client_secret", upstream_client_secret, "client_credentials secret"),
+    STR_ROW("upstream_scope", upstream_scope, "client_credentials scope (optional)"),
+    INT_ROW("upstream_timeout_ms", upstream_timeout_ms, 1, 600000, "upstream request timeout"),
+    INT_ROW("upstream_connect_timeout_ms", upstream_connect_timeout_ms, 1, 60000,
+            "upstream connect timeout"),
+    INT_ROW("upstream_retries", upstream_retries, 0, 5, "extra tries of a failed upstream GET"),
+    STR_ROW("upstream_ca_file", upstream_ca_file, "PEM CA bundle for an https upstream"),
 };
 #define N_KEYS (sizeof key_rows / sizeof key_rows[0])
 
@@ -106,6 +118,10 @@ void fg_config_defaults(struct fg_config *cfg)
     copy_str(cfg->access_log, sizeof cfg->access_log, "-");
     cfg->max_connections = FG_MAX_CONNECTIONS;
     cfg->connection_timeout = FG_CONNECTION_TIMEOUT_S;
+    copy_str(cfg->upstream_auth, sizeof cfg->upstream_auth, "none");
+    cfg->upstream_timeout_ms = 30000;
+    cfg->upstream_connect_timeout_ms = 2000;
+    cfg->upstream_retries = 1;
     struct smart_portal_settings portal;
     smart_portal_settings_default(&portal);
     cfg->own_account_min_age = portal.own_account_min_age;
@@ -398,6 +414,12 @@ enum fg_status fg_config_finish(struct fg_config *cfg, char *msg, size_t msg_siz
         shown[n] = '\0';
         set_msg(msg, msg_size, "cors_origins: \"%s\" is not an origin (scheme://host[:port])%s",
                 shown, "");
+        return FG_EINVAL;
+    }
+    if (strcmp(cfg->upstream_auth, "none") != 0 && strcmp(cfg->upstream_auth, "bearer") != 0 &&
+        strcmp(cfg->upstream_auth, "client_credentials") != 0) {
+        set_msg(msg, msg_size, "upstream_auth: \"%s\" is not none, bearer or client_credentials%s",
+                cfg->upstream_auth, "");
         return FG_EINVAL;
     }
     size_t len = strlen(cfg->base_url);

@@ -68,6 +68,17 @@ char *fg_rest_etag(struct fg_pool *pool, int64_t version);
  * @test tests/unit/gateway/rest_common_test.c */
 enum fg_status fg_rest_etag_parse(struct fg_str s, int64_t *version);
 
+/* "W/\"<version id>\"" of a stored version (integer or an upstream's opaque
+ * id) in the pool; NULL on no memory or when res has no version. */
+char *fg_rest_etag_of(struct fg_pool *pool, const struct fhir_resource *res);
+
+/* Parses one entity tag naming any version id (a FHIR id): W/"abc-1".
+ * *id borrows s. FG_EINVAL otherwise; on failure *id is untouched. */
+enum fg_status fg_rest_etag_parse_id(struct fg_str s, struct fg_str *id);
+
+/* fg_rest_etag_list_matches for a stored version, whatever its id's form. */
+bool fg_rest_etag_list_matches_res(struct fg_str header, const struct fhir_resource *res);
+
 /* Does an If-None-Match value ("*", or a comma-separated list of tags)
  * match the version? @test tests/unit/gateway/rest_common_test.c */
 bool fg_rest_etag_list_matches(struct fg_str header, int64_t version);

@@ -333,8 +333,8 @@ static enum fg_status run_read(struct fg_req *req, struct fhir_store *store,
 {
     if (e->is_search)
         return run_search(req, e, err);
-    enum fg_status st = e->vid ? fhir_store_vread(store, req->pool, e->type, e->id, e->vid,
-                                                  &e->res, err)
+    enum fg_status st = e->vid.len ? fhir_store_vread(store, req->pool, e->type, e->id, e->vid,
+                                                      &e->res, err)
                                : fhir_store_read(store, req->pool, e->type, e->id, &e->res, err);
     size_t one = 1;
     if (st == FG_OK) {
@@ -439,7 +439,7 @@ static enum fg_status response_entry(struct fg_req *req, struct fg_buf *b,
     const struct fhir_resource *res = &e->res;
     struct fhir_bundle_entry out = {.response_status = fg_str_c(fg_bundle_status_text(e->status))};
     bool ok = e->status < 300;
-    bool has_version = ok && res->version > 0;
+    bool has_version = ok && (res->version > 0 || res->version_id.len);
     const char *base = fg_req_base_url(req);
     enum fg_status st = FG_OK;
     if (has_version && !res->deleted) {
@@ -447,12 +447,12 @@ static enum fg_status response_entry(struct fg_req *req, struct fg_buf *b,
                                                (int)res->type.len, res->type.ptr,
                                                (int)res->id.len, res->id.ptr));
         out.response_location = fg_str_c(fg_pool_printf(
-            req->pool, "%.*s/_history/%lld", (int)out.full_url.len, out.full_url.ptr,
-            (long long)res->version));
+            req->pool, "%.*s/_history/%s", (int)out.full_url.len, out.full_url.ptr,
+            fhir_resource_version_text(req->pool, res)));
         out.response_last_modified_us = res->last_updated_us;
     }
     if (has_version)
-        out.response_etag = fg_str_c(fg_rest_etag(req->pool, res->version));
+        out.response_etag = fg_str_c(fg_rest_etag_of(req->pool, res));
     bool is_read = e->method == FG_GET || e->method == FG_HEAD;
     if (ok && !res->deleted && e->method != FG_HEAD &&
         (is_read || (prefer_given && pr == FG_RETURN_REPRESENTATION)))

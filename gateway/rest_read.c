@@ -17,7 +17,7 @@
  * version in the ETag (http.html#read: "410 Gone"). */
 static enum fg_status gone(struct fg_req *req, const struct fhir_resource *res)
 {
-    if (res->version > 0)
+    if (res->version > 0 || res->version_id.len)
         fg_rest_version_headers(req, res, false);
     return fg_error_set(&req->err, FG_EGONE, NULL, "%.*s/%.*s has been deleted",
                         (int)res->type.len, res->type.ptr, (int)res->id.len, res->id.ptr);
@@ -46,7 +46,7 @@ static enum fg_status filter_one(struct fg_req *req, enum fg_interaction ia,
 static enum fg_status answer_version(struct fg_req *req, struct fhir_resource *res)
 {
     const char *inm = fg_req_header(req, "If-None-Match");
-    if (inm && fg_rest_etag_list_matches(fg_str_c(inm), res->version)) {
+    if (inm && fg_rest_etag_list_matches_res(fg_str_c(inm), res)) {
         enum fg_status st = fg_rest_version_headers(req, res, false);
         if (st == FG_OK)
             fg_resp_set(req, 304, NULL, FG_STR_NULL);
@@ -94,20 +94,12 @@ enum fg_status fg_rest_vread(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
     struct fhir_resource res = {0};
-    int64_t vid = 0;
     enum fg_status st = fg_access_authorize(req, FG_IA_VREAD, req->route_type, req->route_id);
-    if (st != FG_OK)
-        return st;
-    if (fg_parse_i64(req->route_vid, 1, INT64_MAX, &vid) != FG_OK)
-        return fg_error_set(&req->err, FG_ENOTFOUND, NULL,
-                            "%.*s/%.*s has no version \"%.*s\" (versions are 1, 2, ...)",
-                            (int)req->route_type.len, req->route_type.ptr,
-                            (int)req->route_id.len, req->route_id.ptr,
-                            (int)req->route_vid.len, req->route_vid.ptr);
-    st = fg_rest_store(req, &store);
     if (st == FG_OK)
-        st = fhir_store_vread(store, req->pool, req->route_type, req->route_id, vid, &res,
-                              &req->err);
+        st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = fhir_store_vread(store, req->pool, req->route_type, req->route_id, req->route_vid,
+                              &res, &req->err);
     if (st == FG_EGONE)
         return gone(req, &res);
     if (st == FG_OK)
@@ -161,7 +153,7 @@ static const char *history_method(const struct fhir_resource *v)
 {
     if (v->deleted)
         return "DELETE";
-    return v->version == 1 ? "POST" : "PUT";
+    return v->version == 1 ? "POST" : "PUT"; /* opaque upstream ids: not known, PUT */
 }
 
 static enum fg_status history_entry(struct fg_req *req, struct fg_buf *b, size_t i,
@@ -177,7 +169,7 @@ static enum fg_status history_entry(struct fg_req *req, struct fg_buf *b, size_t
         st = fg_buf_printf(&url, "/%.*s", (int)v->id.len, v->id.ptr);
     if (st == FG_OK)
         st = fhir_bundle_append_url(&full, fg_str_c(fg_req_base_url(req)), v->type, v->id, 0);
-    const char *etag = fg_rest_etag(req->pool, v->version);
+    const char *etag = fg_rest_etag_of(req->pool, v);
     struct fhir_bundle_entry e = {
         .full_url = fg_buf_str(&full),
         .resource = v->deleted ? FG_STR_NULL : v->json,

@@ -28,8 +28,9 @@ static enum fg_status write_answer(struct fg_req *req, int status,
         return FG_OK;
     case FG_RETURN_OUTCOME: {
         const char *msg =
-            fg_pool_printf(req->pool, "%s %.*s/%.*s version %" PRId64, verb, (int)res->type.len,
-                           res->type.ptr, (int)res->id.len, res->id.ptr, res->version);
+            fg_pool_printf(req->pool, "%s %.*s/%.*s version %s", verb, (int)res->type.len,
+                           res->type.ptr, (int)res->id.len, res->id.ptr,
+                           fhir_resource_version_text(req->pool, res));
         if (!msg)
             return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
         return fg_rest_send_info(req, status, fg_str_c(msg));
@@ -138,15 +139,30 @@ enum fg_status fg_rest_create(struct fg_req *req)
     return write_answer(req, 201, &r, "Created");
 }
 
-/* If-Match: W/"<version>" (http.html#concurrency). 0 when absent. */
-static enum fg_status if_match(struct fg_req *req, int64_t *version)
+/* If-Match: W/"<version>" (http.html#concurrency) into w: an integer
+ * version, or (an upstream's opaque version ids) the id as text. */
+static enum fg_status if_match(struct fg_req *req, struct fhir_write *w)
 {
     const char *h = fg_req_header(req, "If-Match");
-    *version = 0;
-    if (h && fg_rest_etag_parse(fg_str_c(h), version) != FG_OK)
-        return fg_error_set(&req->err, FG_EINVAL, "If-Match",
-                            "If-Match must be a version ETag such as W/\"3\"");
-    return FG_OK;
+    if (!h || fg_rest_etag_parse(fg_str_c(h), &w->if_match_version) == FG_OK)
+        return FG_OK;
+    if (fg_rest_etag_parse_id(fg_str_c(h), &w->if_match_id) == FG_OK)
+        return FG_OK;
+    return fg_error_set(&req->err, FG_EINVAL, "If-Match",
+                        "If-Match must be a version ETag such as W/\"3\"");
+}
+
+/* Does the If-Match read into w name cur's version (true when none was given)? */
+static bool if_match_names(const struct fhir_write *w, const struct fhir_resource *cur,
+                           struct fg_pool *pool)
+{
+    if (w->if_match_version)
+        return w->if_match_version == cur->version;
+    if (w->if_match_id.len) {
+        const char *v = fhir_resource_version_text(pool, cur);
+        return v && fg_str_eq_c(w->if_match_id, v);
+    }
+    return true;
 }
 
 /* PUT needs the id in the body, equal to the URL's (http.html#update). */
@@ -165,12 +181,13 @@ static enum fg_status check_body_id(struct fg_req *req, const cJSON *res)
     return FG_OK;
 }
 
-static void precondition_error(struct fg_req *req, int64_t version)
+static void precondition_error(struct fg_req *req)
 {
+    const char *h = fg_req_header(req, "If-Match");
     fg_error_clear(&req->err);
     fg_error_set(&req->err, FG_EPRECOND, "If-Match",
-                 "If-Match W/\"%" PRId64 "\" does not name the current version of %.*s/%.*s",
-                 version, (int)req->route_type.len, req->route_type.ptr,
+                 "If-Match %.64s does not name the current version of %.*s/%.*s", h ? h : "",
+                 (int)req->route_type.len, req->route_type.ptr,
                  (int)req->route_id.len, req->route_id.ptr);
 }
 
@@ -178,8 +195,12 @@ enum fg_status fg_rest_update(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
     cJSON *res = NULL;
-    int64_t match = 0;
     struct fhir_write_result r = {0};
+    struct fhir_write w = {
+        .kind = FHIR_WRITE_UPDATE,
+        .type = req->route_type,
+        .id = req->route_id,
+    };
     enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, req->route_id);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
@@ -188,7 +209,7 @@ enum fg_status fg_rest_update(struct fg_req *req)
     if (st == FG_OK)
         st = check_body_id(req, res);
     if (st == FG_OK)
-        st = if_match(req, &match);
+        st = if_match(req, &w);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, res);
     struct imp_app app;
@@ -196,16 +217,10 @@ enum fg_status fg_rest_update(struct fg_req *req)
         st = fg_wear_check_update(req, store, &app, req->route_id, res, &req->err);
     if (st != FG_OK)
         return st;
-    struct fhir_write w = {
-        .kind = FHIR_WRITE_UPDATE,
-        .type = req->route_type,
-        .id = req->route_id,
-        .resource = res,
-        .if_match_version = match,
-    };
+    w.resource = res;
     st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st == FG_EPRECOND)
-        precondition_error(req, match);
+        precondition_error(req);
     if (st != FG_OK)
         return st;
     if (r.outcome == FHIR_WRITE_CREATED)
@@ -222,7 +237,7 @@ static enum fg_status delete_answer(struct fg_req *req, const struct fhir_write_
         fg_resp_set(req, 204, NULL, FG_STR_NULL);
         return FG_OK;
     }
-    const char *etag = r->res.version > 0 ? fg_rest_etag(req->pool, r->res.version) : NULL;
+    const char *etag = fg_rest_etag_of(req->pool, &r->res);
     if (etag && fg_resp_header(req, "ETag", etag) != FG_OK)
         return fg_error_set(&req->err, FG_ETOOBIG, NULL, "too many response headers");
     const char *msg = fg_pool_printf(req->pool, "Deleted %.*s/%.*s", (int)r->res.type.len,
@@ -235,26 +250,24 @@ static enum fg_status delete_answer(struct fg_req *req, const struct fhir_write_
 enum fg_status fg_rest_delete(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
-    int64_t match = 0;
     struct fhir_write_result r = {0};
-    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, req->route_id);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
-    if (st == FG_OK)
-        st = if_match(req, &match);
-    if (st == FG_OK)
-        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, req->route_id, NULL);
-    if (st != FG_OK)
-        return st;
     struct fhir_write w = {
         .kind = FHIR_WRITE_DELETE,
         .type = req->route_type,
         .id = req->route_id,
-        .if_match_version = match,
     };
+    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, req->route_id);
+    if (st == FG_OK)
+        st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = if_match(req, &w);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, req->route_id, NULL);
+    if (st != FG_OK)
+        return st;
     st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st == FG_EPRECOND)
-        precondition_error(req, match);
+        precondition_error(req);
     if (st != FG_OK)
         return st;
     return delete_answer(req, &r);
@@ -268,8 +281,8 @@ enum fg_status fg_rest_update_conditional(struct fg_req *req)
     struct fhir_store *store = NULL;
     cJSON *res = NULL;
     struct fhir_query *cond = NULL;
-    int64_t match = 0;
     struct fhir_write_result r = {0};
+    struct fhir_write w = {.kind = FHIR_WRITE_UPDATE, .type = req->route_type};
     enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, FG_STR_NULL);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
@@ -278,18 +291,13 @@ enum fg_status fg_rest_update_conditional(struct fg_req *req)
     if (st == FG_OK)
         st = url_condition(req, "conditional update", &cond);
     if (st == FG_OK)
-        st = if_match(req, &match);
+        st = if_match(req, &w);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, FG_STR_NULL, res);
     if (st != FG_OK)
         return st;
-    struct fhir_write w = {
-        .kind = FHIR_WRITE_UPDATE,
-        .type = req->route_type,
-        .resource = res,
-        .if_match_version = match,
-        .match = cond,
-    };
+    w.resource = res;
+    w.match = cond;
     st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st != FG_OK)
         return st;
@@ -304,25 +312,20 @@ enum fg_status fg_rest_delete_conditional(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
     struct fhir_query *cond = NULL;
-    int64_t match = 0;
     struct fhir_write_result r = {0};
+    struct fhir_write w = {.kind = FHIR_WRITE_DELETE, .type = req->route_type};
     enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, FG_STR_NULL);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
     if (st == FG_OK)
         st = url_condition(req, "conditional delete", &cond);
     if (st == FG_OK)
-        st = if_match(req, &match);
+        st = if_match(req, &w);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, FG_STR_NULL, NULL);
     if (st != FG_OK)
         return st;
-    struct fhir_write w = {
-        .kind = FHIR_WRITE_DELETE,
-        .type = req->route_type,
-        .if_match_version = match,
-        .match = cond,
-    };
+    w.match = cond;
     st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     return st == FG_OK ? delete_answer(req, &r) : st;
 }
@@ -385,19 +388,23 @@ enum fg_status fg_rest_patch(struct fg_req *req)
     struct fhir_store *store = NULL;
     struct fhir_resource cur = {0};
     cJSON *patch = NULL, **held = NULL;
-    int64_t match = 0;
     struct fhir_write_result r = {0};
+    struct fhir_write w = {
+        .kind = FHIR_WRITE_UPDATE,
+        .type = req->route_type,
+        .id = req->route_id,
+    };
     enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, req->route_id);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
     if (st == FG_OK)
         st = patch_document(req, &patch);
     if (st == FG_OK)
-        st = if_match(req, &match);
+        st = if_match(req, &w);
     if (st == FG_OK)
         st = patch_target(req, store, &cur, &held);
-    if (st == FG_OK && match && match != cur.version) {
-        precondition_error(req, match);
+    if (st == FG_OK && !if_match_names(&w, &cur, req->pool)) {
+        precondition_error(req);
         return FG_EPRECOND;
     }
     if (st == FG_OK)
@@ -409,13 +416,9 @@ enum fg_status fg_rest_patch(struct fg_req *req)
     if (st != FG_OK)
         return st;
     /* Written only over the version patched: a concurrent change is 412. */
-    struct fhir_write w = {
-        .kind = FHIR_WRITE_UPDATE,
-        .type = req->route_type,
-        .id = req->route_id,
-        .resource = *held,
-        .if_match_version = cur.version,
-    };
+    w.resource = *held;
+    w.if_match_version = cur.version;
+    w.if_match_id = cur.version ? FG_STR_NULL : cur.version_id;
     st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st == FG_EPRECOND) {
         fg_error_clear(&req->err);

@@ -47,12 +47,16 @@ static void test_crud_versions(void)
     CHECK_INT(res.n_compartment, 1);
     if (res.n_compartment)
         CHECK_SLICE(res.compartment[0], "p1");
-    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 1, &res,
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), fg_str_c("1"), &res,
                                &t.err),
               FG_OK);
     CHECK(st_contains(res.json, "One") && st_contains(res.json, "\"versionId\":\"1\""));
-    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 9, &res,
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), fg_str_c("9"), &res,
                                &t.err),
+              FG_ENOTFOUND);
+    /* This store's versions are integers: any other version id names none. */
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"),
+                               fg_str_c("7b2c-uuid"), &res, &t.err),
               FG_ENOTFOUND);
     /* Delete: a marker version; read is gone; a second delete is a no-op. */
     CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
@@ -62,7 +66,7 @@ static void test_crud_versions(void)
     CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), &res, &t.err),
               FG_EGONE);
     CHECK(res.deleted && res.version == 3);
-    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 3, &res,
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), fg_str_c("3"), &res,
                                &t.err),
               FG_EGONE);
     CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
