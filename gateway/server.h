@@ -24,6 +24,7 @@
 
 struct MHD_Daemon;
 struct fg_auth;
+struct fg_audit;
 struct MHD_Response;
 
 struct fg_server {
@@ -38,6 +39,9 @@ struct fg_server {
     struct fg_auth *auth;            /* owned; NULL = no authorization server. Set after
                                         init (borrows &srv->clock and cfg.base_url), closed by
                                         fg_server_cleanup */
+    struct fg_audit *audit;          /* owned; NULL = no audit log. Set after init (writes
+                                        to the auth database), flushed and closed by
+                                        fg_server_cleanup after the last request */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */
     size_t n_routes;
     struct MHD_Daemon *daemon;       /* owned; NULL when not started */
