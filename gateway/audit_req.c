@@ -26,7 +26,7 @@ static void copy_c(char *dst, size_t size, const char *s)
 
 static bool secret_param(struct fg_str name)
 {
-    static const char *const names[] = {"access_token", "refresh_token", "token", "code",
+    static const char *const names[] = {"access_token", "refresh_token", "token",
                                         "client_secret", "code_verifier", "password",
                                         "client_assertion", "assertion", "id_token_hint"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

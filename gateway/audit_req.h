@@ -29,7 +29,7 @@ void fg_audit_auth_event(struct fg_req *req, enum smart_audit_kind kind, int sta
                          const struct fg_audit_who *who);
 
 /* Copies the query string into out (size bytes) without the values of
- * parameters that can carry secrets (access_token, code, client_secret,
+ * parameters that can carry secrets (access_token, client_secret,
  * password, ...: their names stay, values become "***"), cut at a pair
  * boundary when too long. @test tests/unit/gateway/audit_req_test.c */
 void fg_audit_clean_query(struct fg_str raw_query, char *out, size_t size);
