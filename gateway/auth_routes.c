@@ -2,6 +2,7 @@
  * Adding an endpoint is one row here plus its handler. */
 #include "auth_routes.h"
 
+#include "apps.h"
 #include "authz.h"
 
 const struct fg_route fg_auth_routes[] = {
@@ -12,6 +13,11 @@ const struct fg_route fg_auth_routes[] = {
     {FG_POST, "/auth/register", fg_auth_register_handler},
     {FG_GET, "/auth/authorize", fg_authz_get},
     {FG_POST, "/auth/authorize", fg_authz_post},
+    {FG_GET, "/auth/apps", fg_apps_get},
+    {FG_POST, "/auth/apps", fg_apps_post},
+    {FG_GET, "/auth/apps/activity", fg_apps_activity},
+    {FG_GET, "/auth/apps/api/grants", fg_apps_api_list},
+    {FG_POST, "/auth/apps/api/revoke", fg_apps_api_revoke},
     {FG_GET, "/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/fhir/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/.well-known/openid-configuration", fg_auth_openid_config_handler},

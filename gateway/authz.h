@@ -13,6 +13,7 @@
 #ifndef FG_AUTHZ_H
 #define FG_AUTHZ_H
 
+#include "../smart/authdb_grants.h"
 #include "../smart/authdb_sessions.h"
 #include "../smart/scope.h"
 #include "http.h"
@@ -37,6 +38,7 @@ struct authz_ctx {
     bool have_session;
     struct smart_session session;
     char session_id[SMART_TOKEN_SIZE]; /* the cookie value when known */
+    char grant_id[SMART_GRANT_ID_SIZE]; /* the grant "allow" stored (for the audit) */
 };
 
 struct authz_patient {
@@ -59,7 +61,30 @@ enum fg_status authz_see_other(struct authz_ctx *c, const char *location);
 /* Sets the session cookie (Secure under TLS). */
 enum fg_status authz_set_cookie(struct authz_ctx *c);
 
+/* authz_flow.c: the session cookie, the page language, sign-in (shared
+ * with the linked-apps pages, apps.h). */
+void authz_load_session(struct authz_ctx *c);
+void authz_pick_lang(struct authz_ctx *c);
+/* Checks the form's username and password under the lockout rules and
+ * audits the outcome. FG_MSG_COUNT on success (*account_id set), else the
+ * message to show (FG_MSG_BAD_CREDENTIALS, FG_MSG_LOCKED, FG_MSG_ERR_INTERNAL). */
+enum fg_msg authz_signin_verify(struct authz_ctx *c, const char *client_id, int64_t *account_id);
+/* The patients the signed-in account may act for: its own record first,
+ * then proxies in force (names from the record store). Returns how many. */
+size_t authz_patients_for(struct authz_ctx *c, struct authz_patient *out);
+/* A client's display name / a patient's name (pool-owned; the id when unknown). */
+const char *authz_client_name(struct authz_ctx *c, const char *client_id);
+const char *authz_patient_name(struct authz_ctx *c, const char *id);
+/* Signs the session in as account_id under a new id and sets the cookie. */
+enum fg_status authz_signin_rotate(struct authz_ctx *c, int64_t account_id);
+
 /* authz_pages.c */
+/* Ends a page started with authz_page_begin and answers it as HTML with
+ * the security headers (no-store, frame-ancestors none, CSP without scripts). */
+enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, const char *title,
+                                const char *switch_href);
+enum fg_status authz_page_send(struct authz_ctx *c, int status, struct fg_buf *b,
+                               enum fg_status st);
 enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg);
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
                                  const char *client_name, enum fg_msg notice);

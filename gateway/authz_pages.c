@@ -11,8 +11,15 @@
 
 #define PAGE_MAX (256 * 1024)
 
-static enum fg_status finish(struct authz_ctx *c, int status, struct fg_buf *b,
-                             enum fg_status st)
+enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, const char *title,
+                                const char *switch_href)
+{
+    fg_buf_init(b, PAGE_MAX);
+    return fg_html_page_start(b, c->lang, title, switch_href);
+}
+
+enum fg_status authz_page_send(struct authz_ctx *c, int status, struct fg_buf *b,
+                               enum fg_status st)
 {
     if (st == FG_OK)
         st = fg_html_page_end(b);
@@ -37,11 +44,10 @@ static enum fg_status start(struct authz_ctx *c, struct fg_buf *b, enum fg_msg t
                             const struct smart_authz_request *r)
 {
     char href[128];
-    fg_buf_init(b, PAGE_MAX);
     int n = r ? snprintf(href, sizeof href, "%s?req=%s&", FG_AUTHZ_PATH, r->id) : 0;
-    if (n < 0 || (size_t)n >= sizeof href)
-        return FG_ETOOBIG;
-    return fg_html_page_start(b, c->lang, fg_i18n(c->lang, title), r ? href : NULL);
+    bool ok = n >= 0 && (size_t)n < sizeof href;
+    enum fg_status st = authz_page_begin(c, b, fg_i18n(c->lang, title), r && ok ? href : NULL);
+    return ok ? st : FG_ETOOBIG;
 }
 
 static enum fg_status form_open(struct authz_ctx *c, struct fg_buf *b,
@@ -73,7 +79,7 @@ enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg
     enum fg_status st = start(c, &b, FG_MSG_ERROR_TITLE, NULL);
     if (st == FG_OK)
         st = para(&b, "err", fg_i18n(c->lang, msg));
-    return finish(c, status, &b, st);
+    return authz_page_send(c, status, &b, st);
 }
 
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
@@ -101,7 +107,7 @@ enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_r
             "<button type=\"submit\" name=\"action\" value=\"signin\">%s</button></form>",
             fg_i18n(c->lang, FG_MSG_USERNAME), fg_i18n(c->lang, FG_MSG_PASSWORD),
             fg_i18n(c->lang, FG_MSG_SIGNIN_BUTTON));
-    return finish(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
+    return authz_page_send(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 
 enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_request *r,
@@ -133,7 +139,7 @@ enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_r
         st = fg_buf_printf(&b, "</fieldset><button type=\"submit\" name=\"action\" "
                                "value=\"pick\">%s</button></form>",
                            fg_i18n(c->lang, FG_MSG_CONTINUE));
-    return finish(c, show_required ? 400 : 200, &b, st);
+    return authz_page_send(c, show_required ? 400 : 200, &b, st);
 }
 
 static enum fg_status consent_items(struct authz_ctx *c, struct fg_buf *b,
@@ -201,5 +207,5 @@ enum fg_status authz_page_consent(struct authz_ctx *c, const struct smart_authz_
                                "class=\"secondary\" name=\"action\" value=\"deny\" "
                                "formnovalidate>%s</button></form>",
                            fg_i18n(c->lang, FG_MSG_ALLOW), fg_i18n(c->lang, FG_MSG_DENY));
-    return finish(c, show_nothing_chosen ? 400 : 200, &b, st);
+    return authz_page_send(c, show_nothing_chosen ? 400 : 200, &b, st);
 }

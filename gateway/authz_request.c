@@ -9,6 +9,7 @@
 #include "../core/fg_mem.h"
 #include "../smart/authdb_clients.h"
 #include "../smart/pkce.h"
+#include "audit_req.h"
 #include "auth.h"
 #include "server.h"
 
@@ -173,6 +174,8 @@ static enum fg_status store_request(struct authz_ctx *c, const struct smart_clie
     st = smart_authdb_authzreq_add(c->db, &r);
     if (st != FG_OK)
         return st;
+    struct fg_audit_who who = {.client_id = cl->client_id, .account_id = c->session.account_id};
+    fg_audit_auth_event(c->req, SMART_AUDIT_AUTHORIZE, 303, &who);
     char *loc = fg_pool_printf(c->req->pool, "%s?req=%s", FG_AUTHZ_PATH, r.id);
     return loc ? authz_see_other(c, loc) : FG_ENOMEM;
 }
