@@ -152,6 +152,20 @@ static void patient_from_request(const struct fg_req *req, struct smart_audit_ro
         copy(row->patient_id, sizeof row->patient_id, p);
 }
 
+/* The id a create assigned: from the Location header ".../Type/id/_history/n". */
+static void created_id(const struct fg_req *req, struct smart_audit_row *row)
+{
+    for (size_t i = 0; i < req->resp.n_headers; i++) {
+        if (strcasecmp(req->resp.headers[i].name, "Location") != 0)
+            continue;
+        struct fg_str loc = fg_str_c(req->resp.headers[i].value), head, tail;
+        if (fg_str_rsplit(loc, '/', &head, &tail) &&
+            fg_str_ends_with(head, "/_history") && fg_str_rsplit(head, '/', &head, &tail) &&
+            fg_str_rsplit(head, '/', &head, &tail))
+            copy(row->res_id, sizeof row->res_id, tail);
+    }
+}
+
 void fg_audit_request(struct fg_req *req, int status)
 {
     struct smart_audit_row row;
@@ -163,6 +177,8 @@ void fg_audit_request(struct fg_req *req, int status)
     row.status = status;
     copy(row.res_type, sizeof row.res_type, req->route_type);
     copy(row.res_id, sizeof row.res_id, req->route_id);
+    if (kind == SMART_AUDIT_CREATE && status < 300)
+        created_id(req, &row);
     if (kind == SMART_AUDIT_SEARCH)
         fg_audit_clean_query(req->method == FG_POST ? fg_buf_str(&req->body) : req->raw_query,
                              row.query, sizeof row.query);
