@@ -21,6 +21,7 @@
 
 struct fg_server;
 struct MHD_Connection;
+struct smart_access;
 
 enum fg_method {
     FG_GET,
@@ -70,9 +71,9 @@ struct fg_req {
     int64_t start_mono_us;
     struct fg_error err;
     struct fg_resp resp;
-    /* Set by the authorization layer once it exists (SMART issue); the
-     * foundation leaves them empty. */
-    void *auth;                     /* borrowed: the verified token context */
+    /* Set by gateway/access.c once the bearer token is verified; NULL when
+     * unauthenticated. Read it only through smart/policy.h's functions. */
+    const struct smart_access *auth; /* pool-owned */
 };
 
 /* Returns a request header's value (NUL-terminated, borrowed from MHD for
