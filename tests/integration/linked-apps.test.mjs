@@ -64,7 +64,11 @@ describe('linked apps: grants, revocation across processes, pages, Consent, Audi
     enforcing = (await a.request({ path: '/fhir/Patient/amy', auth: false })).status === 401;
   });
   after(async () => {
-    for (const s of [a, b]) if (s) await s.stop();
+    for (const s of [a, b]) {
+      if (!s) continue;
+      const stopped = await s.stop();
+      assert.equal(stopped.exitedZero, true, `clean exit (sanitizers quiet):\n${s.stderr().slice(-3000)}`);
+    }
     a?.cleanup();
   });
 
