@@ -282,13 +282,22 @@ static enum fg_status patient_section(struct apps_view *v, struct fg_buf *b,
         st = smart_authdb_grants_for_patient(c->db, fg_str_c(p->id), grant_item, &w);
     if (st == FG_OK && w.n == 0)
         st = text(b, "<p>", fg_i18n(c->lang, FG_MSG_APPS_NONE), "</p>");
-    if (st == FG_OK)
-        st = text(b, "<h3>", fg_i18n(c->lang, FG_MSG_APPS_REVOKED), "</h3><ul class=\"revoked\">");
+    /* "Revoked" only when there is something to list */
+    struct fg_buf revoked;
+    fg_buf_init(&revoked, b->max);
     w.revoked_pass = true;
     w.n = 0;
+    w.b = &revoked;
     if (st == FG_OK)
         st = smart_authdb_grants_for_patient(c->db, fg_str_c(p->id), grant_item, &w);
-    return st == FG_OK ? fg_buf_append_c(b, "</ul>") : st;
+    if (st == FG_OK && w.n)
+        st = text(b, "<h3>", fg_i18n(c->lang, FG_MSG_APPS_REVOKED), "</h3><ul class=\"revoked\">");
+    if (st == FG_OK && w.n)
+        st = fg_buf_append_str(b, fg_buf_str(&revoked));
+    if (st == FG_OK && w.n)
+        st = fg_buf_append_c(b, "</ul>");
+    fg_buf_cleanup(&revoked);
+    return st;
 }
 
 /* ---- who can see my record ---- */

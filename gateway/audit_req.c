@@ -114,7 +114,8 @@ bool fg_audit_classify(const struct fg_req *req, enum smart_audit_kind *out)
     }
 }
 
-/* The bearer token of the request, when it is an active one: who sent it.
+/* The bearer token of the request, when the server issued it (active or
+ * not: a revoked app's attempts are worth recording): who sent it.
  * Attribution only; whether the request was allowed is policy's business. */
 static void who_from_bearer(struct fg_req *req, struct smart_audit_row *row)
 {
@@ -126,7 +127,7 @@ static void who_from_bearer(struct fg_req *req, struct smart_audit_row *row)
     smart_token_digest(fg_str_trim(fg_str_c(h + 7)), digest);
     struct smart_authdb *db = fg_auth_acquire(auth);
     const struct smart_token_info *info = NULL;
-    if (smart_authdb_token_check(db, fg_str_c(digest), &info) == FG_OK && info->active) {
+    if (smart_authdb_token_check(db, fg_str_c(digest), &info) == FG_OK) {
         copy_c(row->client_id, sizeof row->client_id, info->client_id);
         copy_c(row->patient_id, sizeof row->patient_id, info->patient_id);
         copy_c(row->grant_id, sizeof row->grant_id, info->grant_id);

@@ -13,8 +13,8 @@
  * records the FHIR interaction (read, vread, search, history, create,
  * update, delete, batch, operation) of a /fhir request; nothing for other
  * paths, /fhir/metadata and discovery. Who: req->auth when set (client,
- * user, patient, grant); otherwise the bearer token presented, when it is
- * an active one. @test tests/integration/linked-apps.test.mjs */
+ * user, patient, grant); otherwise the bearer token presented, when this
+ * server issued it (also when revoked or expired). @test tests/integration/linked-apps.test.mjs */
 void fg_audit_request(struct fg_req *req, int status);
 
 /* An authorization event. Strings may be NULL; account_id 0 = none. */

@@ -109,6 +109,7 @@ describe('linked apps: grants, revocation across processes, pages, Consent, Audi
     assert.ok(!/<script/i.test(page.text), 'no JavaScript');
     for (const name of ['Step Counter', 'Blood Pressure Diary', 'My Own Dashboard']) assert.ok(page.text.includes(name), name);
     assert.match(page.text, /Linked apps/);
+    assert.ok(!page.text.includes('<ul class="revoked">'), 'no Revoked list before any revocation');
     assert.match(page.text, /Read, add or change your whole health record/);
     assert.match(page.text, /Authorized on <time>2026-11-23 10:00 UTC<\/time>/);
     // Step Counter read Patient/amy on both processes and searched Observations
@@ -161,7 +162,13 @@ describe('linked apps: grants, revocation across processes, pages, Consent, Audi
     assert.equal(ref.status, 400);
     assert.equal(ref.json.error, 'invalid_grant');
     assert.equal((await grants(b, t1.access_token)).status, 401);
-    if (enforcing) assert.equal((await b.request({ path: '/fhir/Patient/amy', headers: bearer(t1.access_token) })).status, 401);
+    if (enforcing) {
+      assert.equal((await b.request({ path: '/fhir/Patient/amy', headers: bearer(t1.access_token) })).status, 401);
+      // the refused attempt is in the audit log, attributed to the app
+      const ev = (await b.request({ path: '/fhir/AuditEvent?patient=amy&_count=1' })).json.entry[0].resource;
+      assert.equal(ev.outcome, '4');
+      assert.ok(ev.agent.some((ag) => ag.who.identifier?.value === app1.client_id));
+    }
     // the other app of the same patient keeps working
     assert.equal((await introspect(b, t2.access_token, app2)).active, true);
     assert.equal((await b.request({ path: '/fhir/Patient/amy', headers: bearer(t2.access_token) })).status, 200);
