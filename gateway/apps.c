@@ -57,18 +57,6 @@ static enum fg_status see_other(struct authz_ctx *c, const char *query)
     return loc ? authz_see_other(c, loc) : FG_ENOMEM;
 }
 
-/* Starts a browser session when there is none (the cookie is set). */
-static enum fg_status ensure_session(struct authz_ctx *c)
-{
-    if (c->have_session)
-        return FG_OK;
-    enum fg_status st = smart_authdb_session_create(c->db, FG_STR_NULL, c->session_id, &c->session);
-    if (st != FG_OK)
-        return st;
-    c->have_session = true;
-    return authz_set_cookie(c);
-}
-
 static enum fg_status do_signin(struct authz_ctx *c)
 {
     int64_t account_id = 0;
@@ -179,7 +167,7 @@ static enum fg_status main_step(struct authz_ctx *c, bool post)
 {
     if (post && fg_str_eq_c(authz_param(c, "action"), "signin"))
         return do_signin(c);
-    enum fg_status st = ensure_session(c);
+    enum fg_status st = authz_ensure_session(c);
     if (st != FG_OK)
         return st;
     if (c->session.account_id == 0)

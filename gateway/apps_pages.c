@@ -60,15 +60,7 @@ enum fg_status apps_page_signin(struct authz_ctx *c, enum fg_msg notice)
     if (st == FG_OK)
         st = form_open(c, &b);
     if (st == FG_OK)
-        st = fg_buf_printf(
-            &b,
-            "<label for=\"username\">%s</label><input type=\"text\" id=\"username\" "
-            "name=\"username\" autocomplete=\"username\" required maxlength=\"64\" autofocus>"
-            "<label for=\"password\">%s</label><input type=\"password\" id=\"password\" "
-            "name=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">"
-            "<button type=\"submit\" name=\"action\" value=\"signin\">%s</button></form>",
-            fg_i18n(c->lang, FG_MSG_USERNAME), fg_i18n(c->lang, FG_MSG_PASSWORD),
-            fg_i18n(c->lang, FG_MSG_SIGNIN_BUTTON));
+        st = authz_signin_fields(c, &b);
     return authz_page_send(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 

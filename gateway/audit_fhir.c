@@ -13,46 +13,12 @@
 #include "audit.h"
 #include "auth.h"
 #include "consent_fhir.h"
+#include "fhir_json.h"
 #include "server.h"
 #include "virtual.h"
 
 #define BALP "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit."
 #define DCM "http://dicom.nema.org/resources/ontology/DCM"
-
-static cJSON *coding(const char *system, const char *code, const char *display)
-{
-    cJSON *c = cJSON_CreateObject();
-    if (c && (!cJSON_AddStringToObject(c, "system", system) ||
-              !cJSON_AddStringToObject(c, "code", code) ||
-              (display && !cJSON_AddStringToObject(c, "display", display)))) {
-        cJSON_Delete(c);
-        return NULL;
-    }
-    return c;
-}
-
-static cJSON *concept(const char *system, const char *code, const char *display)
-{
-    cJSON *cc = cJSON_CreateObject();
-    cJSON *arr = cc ? cJSON_AddArrayToObject(cc, "coding") : NULL;
-    cJSON *c = coding(system, code, display);
-    if (!arr || !c || !cJSON_AddItemToArray(arr, c)) {
-        cJSON_Delete(c);
-        cJSON_Delete(cc);
-        return NULL;
-    }
-    return cc;
-}
-
-static bool put(cJSON *parent, const char *name, cJSON *item)
-{
-    if (!item)
-        return false;
-    bool ok = name ? cJSON_AddItemToObject(parent, name, item) : cJSON_AddItemToArray(parent, item);
-    if (!ok)
-        cJSON_Delete(item);
-    return ok;
-}
 
 static const char *profile_of(const struct smart_audit_row *r)
 {
@@ -76,12 +42,12 @@ static bool add_head(cJSON *o, const struct smart_audit_row *r)
     cJSON *meta = cJSON_CreateObject();
     const char *profile = profile_of(r);
     bool ok = n > 0 && (size_t)n < sizeof id && cJSON_AddStringToObject(o, "resourceType", "AuditEvent") &&
-              cJSON_AddStringToObject(o, "id", id) && put(o, "meta", meta) &&
+              cJSON_AddStringToObject(o, "id", id) && fg_json_put(o, "meta", meta) &&
               cJSON_AddStringToObject(meta, "versionId", "1") &&
               cJSON_AddStringToObject(meta, "lastUpdated", when);
     if (ok && profile) {
         cJSON *profiles = cJSON_AddArrayToObject(meta, "profile");
-        ok = profiles && put(profiles, NULL, cJSON_CreateString(profile));
+        ok = profiles && fg_json_put(profiles, NULL, cJSON_CreateString(profile));
     }
     bool rest = smart_audit_kind_is_rest(r->kind);
     cJSON *subtypes = ok ? cJSON_AddArrayToObject(o, "subtype") : NULL;
@@ -89,12 +55,12 @@ static bool add_head(cJSON *o, const struct smart_audit_row *r)
     char desc[32];
     n = snprintf(desc, sizeof desc, "HTTP %d", r->status);
     return ok && subtypes &&
-           put(o, "type",
-               rest ? coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
+           fg_json_put(o, "type",
+               rest ? fg_json_coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
                              "RESTful Operation")
-                    : coding(DCM, "110114", "User Authentication")) &&
-           put(subtypes, NULL,
-               coding(rest ? "http://hl7.org/fhir/restful-interaction" : FG_AUDIT_AUTH_SYSTEM,
+                    : fg_json_coding(DCM, "110114", "User Authentication")) &&
+           fg_json_put(subtypes, NULL,
+               fg_json_coding(rest ? "http://hl7.org/fhir/restful-interaction" : FG_AUDIT_AUTH_SYSTEM,
                       smart_audit_kind_code(r->kind), NULL)) &&
            cJSON_AddStringToObject(o, "action", action) &&
            cJSON_AddStringToObject(o, "recorded", when) &&
@@ -107,12 +73,12 @@ static bool add_agent(cJSON *agents, cJSON *type, const char *system, const char
                       const char *display, bool requestor)
 {
     cJSON *a = cJSON_CreateObject();
-    if (!put(agents, NULL, a)) {
+    if (!fg_json_put(agents, NULL, a)) {
         cJSON_Delete(type);
         return false;
     }
     cJSON *who = cJSON_AddObjectToObject(a, "who");
-    bool ok = put(a, "type", type) && who && cJSON_AddBoolToObject(a, "requestor", requestor);
+    bool ok = fg_json_put(a, "type", type) && who && cJSON_AddBoolToObject(a, "requestor", requestor);
     if (ok && system) {
         cJSON *ident = cJSON_AddObjectToObject(who, "identifier");
         ok = ident && cJSON_AddStringToObject(ident, "system", system) &&
@@ -130,18 +96,18 @@ static bool add_agents(cJSON *o, const struct smart_audit_row *r)
     if (ok && r->account_id)
         ok = n > 0 && (size_t)n < sizeof account &&
              add_agent(agents,
-                       concept("http://terminology.hl7.org/CodeSystem/extra-security-role-type",
+                       fg_json_concept("http://terminology.hl7.org/CodeSystem/extra-security-role-type",
                                "humanuser", "human user"),
                        FG_ACCOUNT_SYSTEM, account, r->username[0] ? r->username : NULL, true);
     if (ok && r->client_id[0])
-        ok = add_agent(agents, concept(DCM, "110153", "Source Role ID"), FG_CLIENT_ID_SYSTEM,
+        ok = add_agent(agents, fg_json_concept(DCM, "110153", "Source Role ID"), FG_CLIENT_ID_SYSTEM,
                        r->client_id, NULL, r->account_id == 0);
     if (ok)
-        ok = add_agent(agents, concept(DCM, "110152", "Destination Role ID"), NULL, NULL,
+        ok = add_agent(agents, fg_json_concept(DCM, "110152", "Destination Role ID"), NULL, NULL,
                        "fhirgate", false);
     if (ok && !r->account_id && !r->client_id[0])
         ok = add_agent(agents,
-                       concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                       fg_json_concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
                                "IRCP", "information recipient"),
                        NULL, NULL, "unauthenticated client", true);
     return ok;
@@ -153,8 +119,8 @@ static bool add_source(cJSON *o)
     cJSON *obs = src ? cJSON_AddObjectToObject(src, "observer") : NULL;
     cJSON *types = src ? cJSON_AddArrayToObject(src, "type") : NULL;
     return obs && types && cJSON_AddStringToObject(obs, "display", "fhirgate") &&
-           put(types, NULL,
-               coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4",
+           fg_json_put(types, NULL,
+               fg_json_coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4",
                       "Application Server"));
 }
 
@@ -162,9 +128,9 @@ static bool add_source(cJSON *o)
 static cJSON *entity(const char *type_code, const char *role_code, const char *role_display)
 {
     cJSON *e = cJSON_CreateObject();
-    if (e && (!put(e, "type", coding("http://terminology.hl7.org/CodeSystem/audit-entity-type",
+    if (e && (!fg_json_put(e, "type", fg_json_coding("http://terminology.hl7.org/CodeSystem/audit-entity-type",
                                       type_code, NULL)) ||
-              !put(e, "role", coding("http://terminology.hl7.org/CodeSystem/object-role",
+              !fg_json_put(e, "role", fg_json_coding("http://terminology.hl7.org/CodeSystem/object-role",
                                       role_code, role_display)))) {
         cJSON_Delete(e);
         return NULL;
@@ -196,20 +162,20 @@ static bool add_entities(cJSON *o, const struct smart_audit_row *r)
     bool ok = ents != NULL;
     if (ok && r->patient_id[0]) {
         cJSON *e = entity("1", "1", "Patient");
-        ok = put(ents, NULL, e) && add_ref(e, "Patient", r->patient_id);
+        ok = fg_json_put(ents, NULL, e) && add_ref(e, "Patient", r->patient_id);
     }
     if (ok && r->kind == SMART_AUDIT_SEARCH) {
         cJSON *e = entity("2", "24", "Query");
-        ok = put(ents, NULL, e) && add_query(e, r);
+        ok = fg_json_put(ents, NULL, e) && add_query(e, r);
     } else if (ok && r->res_type[0] && r->res_id[0]) {
         cJSON *e = entity("2", "4", "Domain Resource");
-        ok = put(ents, NULL, e) && add_ref(e, r->res_type, r->res_id);
+        ok = fg_json_put(ents, NULL, e) && add_ref(e, r->res_type, r->res_id);
     }
     if (ok && r->grant_id[0]) {
         cJSON *e = entity("2", "13", "Security Resource");
         cJSON *what = e ? cJSON_AddObjectToObject(e, "what") : NULL;
         cJSON *ident = what ? cJSON_AddObjectToObject(what, "identifier") : NULL;
-        ok = put(ents, NULL, e) && ident && cJSON_AddStringToObject(ident, "system", FG_GRANT_SYSTEM) &&
+        ok = fg_json_put(ents, NULL, e) && ident && cJSON_AddStringToObject(ident, "system", FG_GRANT_SYSTEM) &&
              cJSON_AddStringToObject(ident, "value", r->grant_id);
     }
     return ok;

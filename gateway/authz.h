@@ -58,6 +58,8 @@ enum fg_status authz_redirect_app(struct authz_ctx *c, const char *redirect_uri,
                                   const char *key, const char *value, const char *state);
 /* 303 to a server-relative location. */
 enum fg_status authz_see_other(struct authz_ctx *c, const char *location);
+/* Reuses the browser's session or starts one (and sets its cookie). */
+enum fg_status authz_ensure_session(struct authz_ctx *c);
 /* Sets the session cookie (Secure under TLS). */
 enum fg_status authz_set_cookie(struct authz_ctx *c);
 
@@ -85,6 +87,9 @@ enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, const cha
                                 const char *switch_href);
 enum fg_status authz_page_send(struct authz_ctx *c, int status, struct fg_buf *b,
                                enum fg_status st);
+/* The user name and password fields and the sign-in button, closing the
+ * form the caller opened (with its hidden fields). */
+enum fg_status authz_signin_fields(struct authz_ctx *c, struct fg_buf *b);
 enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg);
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
                                  const char *client_name, enum fg_msg notice);

@@ -82,6 +82,19 @@ enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg
     return authz_page_send(c, status, &b, st);
 }
 
+enum fg_status authz_signin_fields(struct authz_ctx *c, struct fg_buf *b)
+{
+    return fg_buf_printf(
+        b,
+        "<label for=\"username\">%s</label><input type=\"text\" id=\"username\" "
+        "name=\"username\" autocomplete=\"username\" required maxlength=\"64\" autofocus>"
+        "<label for=\"password\">%s</label><input type=\"password\" id=\"password\" "
+        "name=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">"
+        "<button type=\"submit\" name=\"action\" value=\"signin\">%s</button></form>",
+        fg_i18n(c->lang, FG_MSG_USERNAME), fg_i18n(c->lang, FG_MSG_PASSWORD),
+        fg_i18n(c->lang, FG_MSG_SIGNIN_BUTTON));
+}
+
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
                                  const char *client_name, enum fg_msg notice)
 {
@@ -98,15 +111,7 @@ enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_r
     if (st == FG_OK)
         st = form_open(c, &b, r);
     if (st == FG_OK)
-        st = fg_buf_printf(
-            &b,
-            "<label for=\"username\">%s</label><input type=\"text\" id=\"username\" "
-            "name=\"username\" autocomplete=\"username\" required maxlength=\"64\" autofocus>"
-            "<label for=\"password\">%s</label><input type=\"password\" id=\"password\" "
-            "name=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">"
-            "<button type=\"submit\" name=\"action\" value=\"signin\">%s</button></form>",
-            fg_i18n(c->lang, FG_MSG_USERNAME), fg_i18n(c->lang, FG_MSG_PASSWORD),
-            fg_i18n(c->lang, FG_MSG_SIGNIN_BUTTON));
+        st = authz_signin_fields(c, &b);
     return authz_page_send(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 

@@ -141,8 +141,7 @@ static const char *app_error(struct authz_ctx *c, const char *client_scopes, cha
     return st == FG_OK ? NULL : "server_error";
 }
 
-/* Reuses the browser's session or starts one. */
-static enum fg_status ensure_session(struct authz_ctx *c)
+enum fg_status authz_ensure_session(struct authz_ctx *c)
 {
     if (c->have_session)
         return FG_OK;
@@ -158,7 +157,7 @@ static enum fg_status store_request(struct authz_ctx *c, const struct smart_clie
 {
     struct smart_authz_request r;
     memset(&r, 0, sizeof r);
-    enum fg_status st = ensure_session(c);
+    enum fg_status st = authz_ensure_session(c);
     if (st != FG_OK)
         return st;
     memcpy(r.session_digest, c->session.digest, sizeof r.session_digest);

@@ -10,6 +10,7 @@
 #include "../smart/authdb_accounts.h"
 #include "../smart/authdb_clients.h"
 #include "auth.h"
+#include "fhir_json.h"
 #include "server.h"
 #include "virtual.h"
 
@@ -23,35 +24,6 @@ static bool add_instant(cJSON *o, const char *name, int64_t t_s)
     char when[FG_INSTANT_MAX];
     fg_clock_format_instant(t_s * 1000000, when);
     return cJSON_AddStringToObject(o, name, when) != NULL;
-}
-
-/* {"coding":[{"system":..,"code":..,"display":..}]} added as name (or to an array). */
-static cJSON *concept(const char *system, const char *code, const char *display)
-{
-    cJSON *cc = cJSON_CreateObject();
-    cJSON *codings = cJSON_AddArrayToObject(cc, "coding");
-    cJSON *c = cJSON_CreateObject();
-    if (!cc || !codings || !c || !cJSON_AddItemToArray(codings, c)) {
-        cJSON_Delete(c);
-        cJSON_Delete(cc);
-        return NULL;
-    }
-    if (!cJSON_AddStringToObject(c, "system", system) || !cJSON_AddStringToObject(c, "code", code) ||
-        (display && !cJSON_AddStringToObject(c, "display", display))) {
-        cJSON_Delete(cc);
-        return NULL;
-    }
-    return cc;
-}
-
-static bool add_item(cJSON *parent, const char *name, cJSON *item)
-{
-    if (!item)
-        return false;
-    bool ok = name ? cJSON_AddItemToObject(parent, name, item) : cJSON_AddItemToArray(parent, item);
-    if (!ok)
-        cJSON_Delete(item);
-    return ok;
 }
 
 static bool add_meta(cJSON *o, const struct smart_grant *g)
@@ -71,12 +43,12 @@ static bool add_provision(cJSON *o, const struct smart_grant *g, const char *cli
         return false;
     cJSON *actors = cJSON_AddArrayToObject(p, "actor");
     cJSON *actor = cJSON_CreateObject();
-    if (!actors || !add_item(actors, NULL, actor))
+    if (!actors || !fg_json_put(actors, NULL, actor))
         return false;
     cJSON *ref = cJSON_AddObjectToObject(actor, "reference");
     cJSON *ident = ref ? cJSON_AddObjectToObject(ref, "identifier") : NULL;
-    return add_item(actor, "role",
-                    concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
+    return fg_json_put(actor, "role",
+                    fg_json_concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
                             "information recipient")) &&
            ident && cJSON_AddStringToObject(ident, "system", FG_CLIENT_ID_SYSTEM) &&
            cJSON_AddStringToObject(ident, "value", g->client_id) &&
@@ -87,7 +59,7 @@ static bool add_scopes_ext(cJSON *o, const struct smart_grant *g)
 {
     cJSON *exts = cJSON_AddArrayToObject(o, "extension");
     cJSON *e = cJSON_CreateObject();
-    return exts && add_item(exts, NULL, e) &&
+    return exts && fg_json_put(exts, NULL, e) &&
            cJSON_AddStringToObject(e, "url", FG_CONSENT_SCOPES_URL) &&
            cJSON_AddStringToObject(e, "valueString", g->scopes ? g->scopes : "");
 }
@@ -102,11 +74,11 @@ enum fg_status fg_consent_resource_build(const struct smart_grant *g, const char
               cJSON_AddStringToObject(o, "id", id) && add_meta(o, g) && add_scopes_ext(o, g) &&
               cJSON_AddStringToObject(o, "status",
                                       fg_grant_active(g, now_s) ? "active" : "inactive") &&
-              add_item(o, "scope",
-                       concept("http://terminology.hl7.org/CodeSystem/consentscope",
+              fg_json_put(o, "scope",
+                       fg_json_concept("http://terminology.hl7.org/CodeSystem/consentscope",
                                "patient-privacy", "Privacy Consent"));
     cJSON *cats = ok ? cJSON_AddArrayToObject(o, "category") : NULL;
-    ok = ok && cats && add_item(cats, NULL, concept("http://loinc.org", "59284-0", "Patient Consent"));
+    ok = ok && cats && fg_json_put(cats, NULL, fg_json_concept("http://loinc.org", "59284-0", "Patient Consent"));
     if (ok && g->patient_id[0]) {
         cJSON *pt = cJSON_AddObjectToObject(o, "patient");
         char ref[SMART_MAX_PATIENT_ID + 16];
@@ -117,10 +89,10 @@ enum fg_status fg_consent_resource_build(const struct smart_grant *g, const char
     if (ok && username) {
         cJSON *perfs = cJSON_AddArrayToObject(o, "performer");
         cJSON *p = cJSON_CreateObject();
-        ok = perfs && add_item(perfs, NULL, p) && cJSON_AddStringToObject(p, "display", username);
+        ok = perfs && fg_json_put(perfs, NULL, p) && cJSON_AddStringToObject(p, "display", username);
     }
-    ok = ok && add_item(o, "policyRule",
-                        concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", NULL)) &&
+    ok = ok && fg_json_put(o, "policyRule",
+                        fg_json_concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", NULL)) &&
          add_provision(o, g, client_name);
     if (!ok) {
         cJSON_Delete(o);
