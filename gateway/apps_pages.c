@@ -22,8 +22,7 @@ static enum fg_status begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg t
 {
     char href[64];
     int n = snprintf(href, sizeof href, "%s?", path);
-    return authz_page_begin(c, b, fg_i18n(c->lang, title),
-                            n > 0 && (size_t)n < sizeof href ? href : NULL);
+    return authz_page_begin(c, b, title, n > 0 && (size_t)n < sizeof href ? href : NULL);
 }
 
 static enum fg_status text(struct fg_buf *b, const char *open, const char *s, const char *close)
@@ -61,7 +60,7 @@ enum fg_status apps_page_signin(struct authz_ctx *c, enum fg_msg notice)
         st = form_open(c, &b);
     if (st == FG_OK)
         st = authz_signin_fields(c, &b);
-    return authz_page_send(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
+    return authz_page_finish(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 
 /* ---- one app ---- */
@@ -396,7 +395,7 @@ enum fg_status apps_page_main(struct apps_view *v)
         st = fg_buf_printf(&b, "<button type=\"submit\" class=\"secondary\" name=\"action\" "
                                "value=\"signout\">%s</button></form>",
                            fg_i18n(c->lang, FG_MSG_APPS_SIGNOUT));
-    return authz_page_send(c, 200, &b, st);
+    return authz_page_finish(c, 200, &b, st);
 }
 
 enum fg_status apps_page_activity(struct apps_view *v, const struct smart_grant *g)
@@ -419,5 +418,5 @@ enum fg_status apps_page_activity(struct apps_view *v, const struct smart_grant 
     if (st == FG_OK)
         st = fg_buf_printf(&b, "</table><p><a href=\"%s\">%s</a></p>", FG_APPS_PATH,
                            fg_i18n(c->lang, FG_MSG_APPS_BACK));
-    return authz_page_send(c, 200, &b, st);
+    return authz_page_finish(c, 200, &b, st);
 }

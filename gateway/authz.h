@@ -81,12 +81,13 @@ const char *authz_patient_name(struct authz_ctx *c, const char *id);
 enum fg_status authz_signin_rotate(struct authz_ctx *c, int64_t account_id);
 
 /* authz_pages.c */
-/* Ends a page started with authz_page_begin and answers it as HTML with
- * the security headers (no-store, frame-ancestors none, CSP without scripts). */
-enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, const char *title,
+/* The shell shared by every page (also /auth/apps): begin opens it
+ * (switch_href as in fg_html_page_start), finish closes it and sends it
+ * with status and the no-store / no-frame / CSP headers. */
+enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
                                 const char *switch_href);
-enum fg_status authz_page_send(struct authz_ctx *c, int status, struct fg_buf *b,
-                               enum fg_status st);
+enum fg_status authz_page_finish(struct authz_ctx *c, int status, struct fg_buf *b,
+                                 enum fg_status st);
 /* The user name and password fields and the sign-in button, closing the
  * form the caller opened (with its hidden fields). */
 enum fg_status authz_signin_fields(struct authz_ctx *c, struct fg_buf *b);

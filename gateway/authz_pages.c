@@ -11,15 +11,15 @@
 
 #define PAGE_MAX (256 * 1024)
 
-enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, const char *title,
+enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
                                 const char *switch_href)
 {
     fg_buf_init(b, PAGE_MAX);
-    return fg_html_page_start(b, c->lang, title, switch_href);
+    return fg_html_page_start(b, c->lang, fg_i18n(c->lang, title), switch_href);
 }
 
-enum fg_status authz_page_send(struct authz_ctx *c, int status, struct fg_buf *b,
-                               enum fg_status st)
+enum fg_status authz_page_finish(struct authz_ctx *c, int status, struct fg_buf *b,
+                                 enum fg_status st)
 {
     if (st == FG_OK)
         st = fg_html_page_end(b);
@@ -46,7 +46,7 @@ static enum fg_status start(struct authz_ctx *c, struct fg_buf *b, enum fg_msg t
     char href[128];
     int n = r ? snprintf(href, sizeof href, "%s?req=%s&", FG_AUTHZ_PATH, r->id) : 0;
     bool ok = n >= 0 && (size_t)n < sizeof href;
-    enum fg_status st = authz_page_begin(c, b, fg_i18n(c->lang, title), r && ok ? href : NULL);
+    enum fg_status st = authz_page_begin(c, b, title, r && ok ? href : NULL);
     return ok ? st : FG_ETOOBIG;
 }
 
@@ -79,7 +79,7 @@ enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg
     enum fg_status st = start(c, &b, FG_MSG_ERROR_TITLE, NULL);
     if (st == FG_OK)
         st = para(&b, "err", fg_i18n(c->lang, msg));
-    return authz_page_send(c, status, &b, st);
+    return authz_page_finish(c, status, &b, st);
 }
 
 enum fg_status authz_signin_fields(struct authz_ctx *c, struct fg_buf *b)
@@ -112,7 +112,7 @@ enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_r
         st = form_open(c, &b, r);
     if (st == FG_OK)
         st = authz_signin_fields(c, &b);
-    return authz_page_send(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
+    return authz_page_finish(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 
 enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_request *r,
@@ -144,7 +144,7 @@ enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_r
         st = fg_buf_printf(&b, "</fieldset><button type=\"submit\" name=\"action\" "
                                "value=\"pick\">%s</button></form>",
                            fg_i18n(c->lang, FG_MSG_CONTINUE));
-    return authz_page_send(c, show_required ? 400 : 200, &b, st);
+    return authz_page_finish(c, show_required ? 400 : 200, &b, st);
 }
 
 static enum fg_status consent_items(struct authz_ctx *c, struct fg_buf *b,
@@ -212,5 +212,5 @@ enum fg_status authz_page_consent(struct authz_ctx *c, const struct smart_authz_
                                "class=\"secondary\" name=\"action\" value=\"deny\" "
                                "formnovalidate>%s</button></form>",
                            fg_i18n(c->lang, FG_MSG_ALLOW), fg_i18n(c->lang, FG_MSG_DENY));
-    return authz_page_send(c, show_nothing_chosen ? 400 : 200, &b, st);
+    return authz_page_finish(c, show_nothing_chosen ? 400 : 200, &b, st);
 }
