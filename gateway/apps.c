@@ -43,8 +43,10 @@ enum fg_status apps_revoke(struct apps_view *v, const struct smart_grant *g)
     if (n < 0 || (size_t)n >= sizeof by)
         return FG_EIO;
     enum fg_status st = smart_authdb_grant_revoke(v->c->db, fg_str_c(g->id), fg_str_c(by));
-    struct fg_audit_who who = {.client_id = g->client_id, .account_id = v->account_id,
-                               .patient_id = g->patient_id, .grant_id = g->id};
+    struct fg_audit_who who = {.client_id = g->client_id,
+                               .account_id = v->account_id,
+                               .patient_id = g->patient_id,
+                               .grant_id = g->id};
     fg_audit_auth_event(v->c->req, SMART_AUDIT_REVOKE, st == FG_OK ? 200 : 500, &who);
     return st;
 }
@@ -106,14 +108,15 @@ static enum fg_status do_revoke_proxy(struct apps_view *v)
             break;
         char by[SMART_MAX_REVOKED_BY + 1];
         int k = snprintf(by, sizeof by, "proxy-removed:user:%lld", (long long)v->account_id);
-        enum fg_status st = k > 0 && (size_t)k < sizeof by ? smart_authdb_proxy_revoke(c->db, id)
-                                                           : FG_EIO;
+        enum fg_status st =
+            k > 0 && (size_t)k < sizeof by ? smart_authdb_proxy_revoke(c->db, id) : FG_EIO;
         if (st == FG_OK)
             st = smart_authdb_grants_revoke_for(c->db, px[i].account_id, fg_str_c(v->pts[0].id),
                                                 fg_str_c(by), NULL);
         struct fg_audit_who who = {.account_id = v->account_id, .patient_id = v->pts[0].id};
         fg_audit_auth_event(c->req, SMART_AUDIT_REVOKE, st == FG_OK ? 200 : 500, &who);
-        return st == FG_OK ? see_other(c, "?done=proxy") : authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
+        return st == FG_OK ? see_other(c, "?done=proxy")
+                           : authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
     }
     return authz_page_error(c, 403, FG_MSG_APPS_NOT_YOURS);
 }

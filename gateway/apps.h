@@ -35,9 +35,9 @@
 
 #define FG_APPS_PATH "/auth/apps"
 #define FG_APPS_ACTIVITY_PATH "/auth/apps/activity"
-#define FG_APPS_SCOPE_READ "Consent.rs"   /* as patient/Consent.rs or user/Consent.rs */
+#define FG_APPS_SCOPE_READ "Consent.rs" /* as patient/Consent.rs or user/Consent.rs */
 #define FG_APPS_SCOPE_REVOKE "Consent.u"
-#define FG_APPS_NEWEST 5                  /* accesses listed per app on the main page */
+#define FG_APPS_NEWEST 5 /* accesses listed per app on the main page */
 
 /* Route handlers (auth_routes.c). */
 enum fg_status fg_apps_get(struct fg_req *req);

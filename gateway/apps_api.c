@@ -80,17 +80,18 @@ static cJSON *grant_json(struct api_ctx *a, const struct smart_grant *g)
     fg_consent_id_from_grant(g->id, consent, sizeof consent);
     int64_t now = fg_clock_now_s(&a->c.req->srv->clock);
     cJSON *o = cJSON_CreateObject();
-    bool ok = o && cJSON_AddStringToObject(o, "id", g->id) &&
-              cJSON_AddStringToObject(o, "consent", consent) &&
-              cJSON_AddStringToObject(o, "client_id", g->client_id) &&
-              cJSON_AddStringToObject(o, "client_name", authz_client_name(&a->c, g->client_id)) &&
-              cJSON_AddStringToObject(o, "patient", g->patient_id) &&
-              cJSON_AddStringToObject(o, "scopes", g->scopes ? g->scopes : "") &&
-              cJSON_AddStringToObject(o, "status", fg_grant_active(g, now) ? "active" : "inactive") &&
-              add_time(o, "granted_at", g->granted_at) && add_time(o, "last_used_at", g->last_used_at) &&
-              add_time(o, "expires_at", g->expires_at) && add_time(o, "revoked_at", g->revoked_at) &&
-              (g->revoked_by[0] ? cJSON_AddStringToObject(o, "revoked_by", g->revoked_by) != NULL
-                                : cJSON_AddNullToObject(o, "revoked_by") != NULL);
+    bool ok =
+        o && cJSON_AddStringToObject(o, "id", g->id) &&
+        cJSON_AddStringToObject(o, "consent", consent) &&
+        cJSON_AddStringToObject(o, "client_id", g->client_id) &&
+        cJSON_AddStringToObject(o, "client_name", authz_client_name(&a->c, g->client_id)) &&
+        cJSON_AddStringToObject(o, "patient", g->patient_id) &&
+        cJSON_AddStringToObject(o, "scopes", g->scopes ? g->scopes : "") &&
+        cJSON_AddStringToObject(o, "status", fg_grant_active(g, now) ? "active" : "inactive") &&
+        add_time(o, "granted_at", g->granted_at) && add_time(o, "last_used_at", g->last_used_at) &&
+        add_time(o, "expires_at", g->expires_at) && add_time(o, "revoked_at", g->revoked_at) &&
+        (g->revoked_by[0] ? cJSON_AddStringToObject(o, "revoked_by", g->revoked_by) != NULL
+                          : cJSON_AddNullToObject(o, "revoked_by") != NULL);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

@@ -107,16 +107,17 @@ static enum fg_status counts_table(struct authz_ctx *c, struct fg_buf *b, const 
     if (st == FG_OK && cs.n == 0)
         return text(b, "<p>", fg_i18n(c->lang, FG_MSG_APPS_NOTHING_YET), "</p>");
     if (st == FG_OK)
-        st = fg_buf_printf(b, "<table class=\"counts\"><tr><th scope=\"col\">%s</th>"
-                              "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>",
+        st = fg_buf_printf(b,
+                           "<table class=\"counts\"><tr><th scope=\"col\">%s</th>"
+                           "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>",
                            fg_i18n(c->lang, FG_MSG_APPS_COL_TYPE),
                            fg_i18n(c->lang, FG_MSG_APPS_COL_READ),
                            fg_i18n(c->lang, FG_MSG_APPS_COL_WRITTEN));
     for (size_t i = 0; i < cs.n && st == FG_OK; i++) {
         st = text(b, "<tr><th scope=\"row\">", cs.rows[i].type, "</th>");
         if (st == FG_OK)
-            st = fg_buf_printf(b, "<td>%" PRId64 "</td><td>%" PRId64 "</td></tr>",
-                               cs.rows[i].read, cs.rows[i].written);
+            st = fg_buf_printf(b, "<td>%" PRId64 "</td><td>%" PRId64 "</td></tr>", cs.rows[i].read,
+                               cs.rows[i].written);
     }
     return st == FG_OK ? fg_buf_append_c(b, "</table>") : st;
 }
@@ -126,12 +127,18 @@ static enum fg_msg act_msg(enum smart_audit_kind k)
     switch (k) {
     case SMART_AUDIT_READ:
     case SMART_AUDIT_VREAD:
-    case SMART_AUDIT_HISTORY: return FG_MSG_APPS_ACT_READ;
-    case SMART_AUDIT_SEARCH: return FG_MSG_APPS_ACT_SEARCH;
-    case SMART_AUDIT_CREATE: return FG_MSG_APPS_ACT_CREATE;
-    case SMART_AUDIT_UPDATE: return FG_MSG_APPS_ACT_UPDATE;
-    case SMART_AUDIT_DELETE: return FG_MSG_APPS_ACT_DELETE;
-    default: return FG_MSG_APPS_ACT_OTHER;
+    case SMART_AUDIT_HISTORY:
+        return FG_MSG_APPS_ACT_READ;
+    case SMART_AUDIT_SEARCH:
+        return FG_MSG_APPS_ACT_SEARCH;
+    case SMART_AUDIT_CREATE:
+        return FG_MSG_APPS_ACT_CREATE;
+    case SMART_AUDIT_UPDATE:
+        return FG_MSG_APPS_ACT_UPDATE;
+    case SMART_AUDIT_DELETE:
+        return FG_MSG_APPS_ACT_DELETE;
+    default:
+        return FG_MSG_APPS_ACT_OTHER;
     }
 }
 
@@ -150,21 +157,22 @@ static enum fg_status access_item(void *arg, const struct smart_audit_row *r)
     char when[32];
     format_time(r->at_us / 1000000, when);
     char what[SMART_AUDIT_MAX_TYPE + SMART_AUDIT_MAX_QUERY + 4];
-    int n = r->res_id[0] ? snprintf(what, sizeof what, "%s/%s", r->res_type, r->res_id)
+    int n = r->res_id[0]  ? snprintf(what, sizeof what, "%s/%s", r->res_type, r->res_id)
             : r->query[0] ? snprintf(what, sizeof what, "%s?%s", r->res_type, r->query)
                           : snprintf(what, sizeof what, "%s", r->res_type);
     if (n < 0)
         what[0] = '\0';
-    enum fg_status st = text(b, l->table ? "<tr><td>" : "<li>", when, l->table ? "</td><td>" : " — ");
+    enum fg_status st =
+        text(b, l->table ? "<tr><td>" : "<li>", when, l->table ? "</td><td>" : " — ");
     if (st == FG_OK)
         st = text(b, "", fg_i18n(lang, act_msg(r->kind)), " ");
     if (st == FG_OK)
         st = text(b, "<code>", what, "</code>");
     if (st == FG_OK && l->table)
-        st = fg_buf_printf(b, "</td><td>%s (%d)</td></tr>",
-                           fg_i18n(lang, r->status < 400 ? FG_MSG_APPS_RESULT_OK
-                                                         : FG_MSG_APPS_RESULT_REFUSED),
-                           r->status);
+        st = fg_buf_printf(
+            b, "</td><td>%s (%d)</td></tr>",
+            fg_i18n(lang, r->status < 400 ? FG_MSG_APPS_RESULT_OK : FG_MSG_APPS_RESULT_REFUSED),
+            r->status);
     else if (st == FG_OK)
         st = fg_buf_append_c(b, "</li>");
     l->n++;
@@ -175,14 +183,16 @@ static enum fg_status newest(struct authz_ctx *c, struct fg_buf *b, const char *
 {
     struct smart_audit_filter f = {.grant_id = grant_id, .limit = FG_APPS_NEWEST};
     struct access_list l = {.c = c, .b = b};
-    enum fg_status st = text(b, "<h4>", fg_i18n(c->lang, FG_MSG_APPS_NEWEST), "</h4><ol class=\"acc\">");
+    enum fg_status st =
+        text(b, "<h4>", fg_i18n(c->lang, FG_MSG_APPS_NEWEST), "</h4><ol class=\"acc\">");
     if (st == FG_OK)
         st = smart_authdb_audit_list(c->db, &f, access_item, &l);
     if (st == FG_OK)
         st = fg_buf_printf(b, "</ol><p><a href=\"%s?grant=", FG_APPS_ACTIVITY_PATH);
     if (st == FG_OK)
         st = fg_buf_append_url_encoded(b, fg_str_c(grant_id));
-    return st == FG_OK ? text(b, "\">", fg_i18n(c->lang, FG_MSG_APPS_ALL_ACTIVITY), "</a></p>") : st;
+    return st == FG_OK ? text(b, "\">", fg_i18n(c->lang, FG_MSG_APPS_ALL_ACTIVITY), "</a></p>")
+                       : st;
 }
 
 static enum fg_status permissions(struct authz_ctx *c, struct fg_buf *b, const char *scopes)
@@ -208,7 +218,8 @@ static enum fg_status app_active(struct authz_ctx *c, struct fg_buf *b, const st
     char granted[32], used[32];
     format_time(g->granted_at, granted);
     format_time(g->last_used_at, used);
-    enum fg_status st = text(b, "<section class=\"app\"><h3>", authz_client_name(c, g->client_id), "</h3>");
+    enum fg_status st =
+        text(b, "<section class=\"app\"><h3>", authz_client_name(c, g->client_id), "</h3>");
     if (st == FG_OK)
         st = permissions(c, b, g->scopes);
     if (st == FG_OK)
@@ -225,8 +236,9 @@ static enum fg_status app_active(struct authz_ctx *c, struct fg_buf *b, const st
     if (st == FG_OK)
         st = fg_html_hidden(b, "grant", g->id);
     if (st == FG_OK)
-        st = fg_buf_printf(b, "<button type=\"submit\" name=\"action\" value=\"revoke\">%s</button>"
-                              "</form></section>",
+        st = fg_buf_printf(b,
+                           "<button type=\"submit\" name=\"action\" value=\"revoke\">%s</button>"
+                           "</form></section>",
                            fg_i18n(c->lang, FG_MSG_APPS_REVOKE));
     return st;
 }
@@ -299,13 +311,14 @@ static int patient_age(struct authz_ctx *c, const char *id)
     struct fhir_resource res;
     struct fg_error err;
     int age = -1;
-    if (!c->req->srv->store || fhir_store_read(c->req->srv->store, c->req->pool, fg_str_c("Patient"),
-                                               fg_str_c(id), &res, &err) != FG_OK)
+    if (!c->req->srv->store ||
+        fhir_store_read(c->req->srv->store, c->req->pool, fg_str_c("Patient"), fg_str_c(id), &res,
+                        &err) != FG_OK)
         return -1;
     cJSON *doc = cJSON_ParseWithLength(res.json.ptr, res.json.len);
     cJSON *bd = cJSON_GetObjectItemCaseSensitive(doc, "birthDate");
-    if (cJSON_IsString(bd) &&
-        fhir_age_years(fg_str_c(bd->valuestring), fg_clock_now_us(&c->req->srv->clock), &age) != FG_OK)
+    if (cJSON_IsString(bd) && fhir_age_years(fg_str_c(bd->valuestring),
+                                             fg_clock_now_us(&c->req->srv->clock), &age) != FG_OK)
         age = -1;
     cJSON_Delete(doc);
     return age;
@@ -314,10 +327,14 @@ static int patient_age(struct authz_ctx *c, const char *id)
 static enum fg_msg proxy_kind(enum smart_proxy_kind k)
 {
     switch (k) {
-    case SMART_PROXY_PARENT: return FG_MSG_APPS_PROXY_PARENT;
-    case SMART_PROXY_GUARDIAN: return FG_MSG_APPS_PROXY_GUARDIAN;
-    case SMART_PROXY_ADULT: return FG_MSG_APPS_PROXY_ADULT;
-    default: return FG_MSG_APPS_PROXY_COURT;
+    case SMART_PROXY_PARENT:
+        return FG_MSG_APPS_PROXY_PARENT;
+    case SMART_PROXY_GUARDIAN:
+        return FG_MSG_APPS_PROXY_GUARDIAN;
+    case SMART_PROXY_ADULT:
+        return FG_MSG_APPS_PROXY_ADULT;
+    default:
+        return FG_MSG_APPS_PROXY_COURT;
     }
 }
 
@@ -338,14 +355,16 @@ static enum fg_status proxy_item(struct authz_ctx *c, struct fg_buf *b, const st
         st = fg_buf_printf(b, "(%s) %s <time>%s</time>", fg_i18n(c->lang, proxy_kind(p->kind)),
                            fg_i18n(c->lang, FG_MSG_APPS_PROXY_SINCE), since);
     if (st == FG_OK && p->expires_at)
-        st = fg_buf_printf(b, " %s <time>%s</time>", fg_i18n(c->lang, FG_MSG_APPS_PROXY_UNTIL), until);
+        st = fg_buf_printf(b, " %s <time>%s</time>", fg_i18n(c->lang, FG_MSG_APPS_PROXY_UNTIL),
+                           until);
     bool adult = p->kind == SMART_PROXY_ADULT || p->kind == SMART_PROXY_COURT_GUARDIAN;
     if (st == FG_OK && adult) {
         st = form_open(c, b);
         if (st == FG_OK)
-            st = fg_buf_printf(b, "<input type=\"hidden\" name=\"proxy\" value=\"%" PRId64 "\">"
-                                  "<button type=\"submit\" class=\"secondary\" name=\"action\" "
-                                  "value=\"revoke-proxy\">%s</button></form>",
+            st = fg_buf_printf(b,
+                               "<input type=\"hidden\" name=\"proxy\" value=\"%" PRId64 "\">"
+                               "<button type=\"submit\" class=\"secondary\" name=\"action\" "
+                               "value=\"revoke-proxy\">%s</button></form>",
                                p->id, fg_i18n(c->lang, FG_MSG_APPS_PROXY_REVOKE));
     }
     return st == FG_OK ? fg_buf_append_c(b, "</li>") : st;
@@ -392,8 +411,9 @@ enum fg_status apps_page_main(struct apps_view *v)
     if (st == FG_OK)
         st = form_open(c, &b);
     if (st == FG_OK)
-        st = fg_buf_printf(&b, "<button type=\"submit\" class=\"secondary\" name=\"action\" "
-                               "value=\"signout\">%s</button></form>",
+        st = fg_buf_printf(&b,
+                           "<button type=\"submit\" class=\"secondary\" name=\"action\" "
+                           "value=\"signout\">%s</button></form>",
                            fg_i18n(c->lang, FG_MSG_APPS_SIGNOUT));
     return authz_page_finish(c, 200, &b, st);
 }
@@ -408,8 +428,9 @@ enum fg_status apps_page_activity(struct apps_view *v, const struct smart_grant 
     if (st == FG_OK)
         st = text(&b, "<h2>", authz_client_name(c, g->client_id), "</h2>");
     if (st == FG_OK)
-        st = fg_buf_printf(&b, "<table class=\"activity\"><tr><th scope=\"col\">%s</th>"
-                               "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>",
+        st = fg_buf_printf(&b,
+                           "<table class=\"activity\"><tr><th scope=\"col\">%s</th>"
+                           "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>",
                            fg_i18n(c->lang, FG_MSG_APPS_COL_WHEN),
                            fg_i18n(c->lang, FG_MSG_APPS_COL_WHAT),
                            fg_i18n(c->lang, FG_MSG_APPS_COL_RESULT));

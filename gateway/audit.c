@@ -20,7 +20,7 @@ struct fg_audit {
     pthread_cond_t done;          /* rows written: room in the queue, flushes answered */
     struct smart_audit_row *ring; /* owned, FG_AUDIT_QUEUE rows */
     size_t head, count;
-    uint64_t queued, written;     /* rows ever queued / written (or given up) */
+    uint64_t queued, written; /* rows ever queued / written (or given up) */
     bool stop;
     struct smart_audit_row *batch; /* owned, the writer's FG_AUDIT_BATCH rows */
 };

@@ -19,9 +19,9 @@
 #include "../core/fg_log.h"
 #include "../smart/authdb_audit.h"
 
-#define FG_AUDIT_QUEUE 4096   /* rows waiting (about 1 KB each) */
-#define FG_AUDIT_BATCH 512    /* rows per transaction at most */
-#define FG_AUDIT_IDLE_MS 100  /* how long the writer sleeps when idle */
+#define FG_AUDIT_QUEUE 4096  /* rows waiting (about 1 KB each) */
+#define FG_AUDIT_BATCH 512   /* rows per transaction at most */
+#define FG_AUDIT_IDLE_MS 100 /* how long the writer sleeps when idle */
 
 struct fg_audit;
 

@@ -25,12 +25,18 @@ static const char *profile_of(const struct smart_audit_row *r)
     bool pt = r->patient_id[0] != '\0';
     switch (r->kind) {
     case SMART_AUDIT_READ:
-    case SMART_AUDIT_VREAD: return pt ? BALP "PatientRead" : BALP "Read";
-    case SMART_AUDIT_SEARCH: return pt ? BALP "PatientQuery" : BALP "Query";
-    case SMART_AUDIT_CREATE: return pt ? BALP "PatientCreate" : BALP "Create";
-    case SMART_AUDIT_UPDATE: return pt ? BALP "PatientUpdate" : BALP "Update";
-    case SMART_AUDIT_DELETE: return pt ? BALP "PatientDelete" : BALP "Delete";
-    default: return NULL;
+    case SMART_AUDIT_VREAD:
+        return pt ? BALP "PatientRead" : BALP "Read";
+    case SMART_AUDIT_SEARCH:
+        return pt ? BALP "PatientQuery" : BALP "Query";
+    case SMART_AUDIT_CREATE:
+        return pt ? BALP "PatientCreate" : BALP "Create";
+    case SMART_AUDIT_UPDATE:
+        return pt ? BALP "PatientUpdate" : BALP "Update";
+    case SMART_AUDIT_DELETE:
+        return pt ? BALP "PatientDelete" : BALP "Delete";
+    default:
+        return NULL;
     }
 }
 
@@ -41,7 +47,8 @@ static bool add_head(cJSON *o, const struct smart_audit_row *r)
     fg_clock_format_instant(r->at_us, when);
     cJSON *meta = cJSON_CreateObject();
     const char *profile = profile_of(r);
-    bool ok = n > 0 && (size_t)n < sizeof id && cJSON_AddStringToObject(o, "resourceType", "AuditEvent") &&
+    bool ok = n > 0 && (size_t)n < sizeof id &&
+              cJSON_AddStringToObject(o, "resourceType", "AuditEvent") &&
               cJSON_AddStringToObject(o, "id", id) && fg_json_put(o, "meta", meta) &&
               cJSON_AddStringToObject(meta, "versionId", "1") &&
               cJSON_AddStringToObject(meta, "lastUpdated", when);
@@ -55,13 +62,15 @@ static bool add_head(cJSON *o, const struct smart_audit_row *r)
     char desc[32];
     n = snprintf(desc, sizeof desc, "HTTP %d", r->status);
     return ok && subtypes &&
-           fg_json_put(o, "type",
-               rest ? fg_json_coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
-                             "RESTful Operation")
+           fg_json_put(
+               o, "type",
+               rest ? fg_json_coding("http://terminology.hl7.org/CodeSystem/audit-event-type",
+                                     "rest", "RESTful Operation")
                     : fg_json_coding(DCM, "110114", "User Authentication")) &&
            fg_json_put(subtypes, NULL,
-               fg_json_coding(rest ? "http://hl7.org/fhir/restful-interaction" : FG_AUDIT_AUTH_SYSTEM,
-                      smart_audit_kind_code(r->kind), NULL)) &&
+                       fg_json_coding(rest ? "http://hl7.org/fhir/restful-interaction"
+                                           : FG_AUDIT_AUTH_SYSTEM,
+                                      smart_audit_kind_code(r->kind), NULL)) &&
            cJSON_AddStringToObject(o, "action", action) &&
            cJSON_AddStringToObject(o, "recorded", when) &&
            cJSON_AddStringToObject(o, "outcome", outcome) && n > 0 && (size_t)n < sizeof desc &&
@@ -78,7 +87,8 @@ static bool add_agent(cJSON *agents, cJSON *type, const char *system, const char
         return false;
     }
     cJSON *who = cJSON_AddObjectToObject(a, "who");
-    bool ok = fg_json_put(a, "type", type) && who && cJSON_AddBoolToObject(a, "requestor", requestor);
+    bool ok =
+        fg_json_put(a, "type", type) && who && cJSON_AddBoolToObject(a, "requestor", requestor);
     if (ok && system) {
         cJSON *ident = cJSON_AddObjectToObject(who, "identifier");
         ok = ident && cJSON_AddStringToObject(ident, "system", system) &&
@@ -95,20 +105,21 @@ static bool add_agents(cJSON *o, const struct smart_audit_row *r)
     int n = snprintf(account, sizeof account, "%" PRId64, r->account_id);
     if (ok && r->account_id)
         ok = n > 0 && (size_t)n < sizeof account &&
-             add_agent(agents,
-                       fg_json_concept("http://terminology.hl7.org/CodeSystem/extra-security-role-type",
-                               "humanuser", "human user"),
-                       FG_ACCOUNT_SYSTEM, account, r->username[0] ? r->username : NULL, true);
+             add_agent(
+                 agents,
+                 fg_json_concept("http://terminology.hl7.org/CodeSystem/extra-security-role-type",
+                                 "humanuser", "human user"),
+                 FG_ACCOUNT_SYSTEM, account, r->username[0] ? r->username : NULL, true);
     if (ok && r->client_id[0])
-        ok = add_agent(agents, fg_json_concept(DCM, "110153", "Source Role ID"), FG_CLIENT_ID_SYSTEM,
-                       r->client_id, NULL, r->account_id == 0);
+        ok = add_agent(agents, fg_json_concept(DCM, "110153", "Source Role ID"),
+                       FG_CLIENT_ID_SYSTEM, r->client_id, NULL, r->account_id == 0);
     if (ok)
         ok = add_agent(agents, fg_json_concept(DCM, "110152", "Destination Role ID"), NULL, NULL,
                        "fhirgate", false);
     if (ok && !r->account_id && !r->client_id[0])
         ok = add_agent(agents,
                        fg_json_concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                               "IRCP", "information recipient"),
+                                       "IRCP", "information recipient"),
                        NULL, NULL, "unauthenticated client", true);
     return ok;
 }
@@ -120,18 +131,20 @@ static bool add_source(cJSON *o)
     cJSON *types = src ? cJSON_AddArrayToObject(src, "type") : NULL;
     return obs && types && cJSON_AddStringToObject(obs, "display", "fhirgate") &&
            fg_json_put(types, NULL,
-               fg_json_coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4",
-                      "Application Server"));
+                       fg_json_coding("http://terminology.hl7.org/CodeSystem/security-source-type",
+                                      "4", "Application Server"));
 }
 
 /* One entity: what (reference or identifier), type and role codes. */
 static cJSON *entity(const char *type_code, const char *role_code, const char *role_display)
 {
     cJSON *e = cJSON_CreateObject();
-    if (e && (!fg_json_put(e, "type", fg_json_coding("http://terminology.hl7.org/CodeSystem/audit-entity-type",
-                                      type_code, NULL)) ||
-              !fg_json_put(e, "role", fg_json_coding("http://terminology.hl7.org/CodeSystem/object-role",
-                                      role_code, role_display)))) {
+    if (e && (!fg_json_put(e, "type",
+                           fg_json_coding("http://terminology.hl7.org/CodeSystem/audit-entity-type",
+                                          type_code, NULL)) ||
+              !fg_json_put(e, "role",
+                           fg_json_coding("http://terminology.hl7.org/CodeSystem/object-role",
+                                          role_code, role_display)))) {
         cJSON_Delete(e);
         return NULL;
     }
@@ -143,7 +156,8 @@ static bool add_ref(cJSON *e, const char *type, const char *id)
     char ref[SMART_AUDIT_MAX_TYPE + SMART_AUDIT_MAX_ID + 2];
     int n = snprintf(ref, sizeof ref, "%s/%s", type, id);
     cJSON *what = cJSON_AddObjectToObject(e, "what");
-    return what && n > 0 && (size_t)n < sizeof ref && cJSON_AddStringToObject(what, "reference", ref);
+    return what && n > 0 && (size_t)n < sizeof ref &&
+           cJSON_AddStringToObject(what, "reference", ref);
 }
 
 static bool add_query(cJSON *e, const struct smart_audit_row *r)
@@ -175,7 +189,8 @@ static bool add_entities(cJSON *o, const struct smart_audit_row *r)
         cJSON *e = entity("2", "13", "Security Resource");
         cJSON *what = e ? cJSON_AddObjectToObject(e, "what") : NULL;
         cJSON *ident = what ? cJSON_AddObjectToObject(what, "identifier") : NULL;
-        ok = fg_json_put(ents, NULL, e) && ident && cJSON_AddStringToObject(ident, "system", FG_GRANT_SYSTEM) &&
+        ok = fg_json_put(ents, NULL, e) && ident &&
+             cJSON_AddStringToObject(ident, "system", FG_GRANT_SYSTEM) &&
              cJSON_AddStringToObject(ident, "value", r->grant_id);
     }
     return ok;
@@ -184,8 +199,7 @@ static bool add_entities(cJSON *o, const struct smart_audit_row *r)
 enum fg_status fg_auditevent_build(const struct smart_audit_row *row, cJSON **out)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o || !add_head(o, row) || !add_agents(o, row) || !add_source(o) ||
-        !add_entities(o, row)) {
+    if (!o || !add_head(o, row) || !add_agents(o, row) || !add_source(o) || !add_entities(o, row)) {
         cJSON_Delete(o);
         return FG_ENOMEM;
     }
@@ -209,8 +223,8 @@ static enum fg_status add_row(void *arg, const struct smart_audit_row *row)
     int n = snprintf(id, sizeof id, "%" PRId64, row->seq);
     enum fg_status st = n > 0 && (size_t)n < sizeof id ? fg_auditevent_build(row, &json) : FG_EIO;
     if (st == FG_OK)
-        st = fg_virtual_add(w->req, &w->set, "AuditEvent", id, 1, row->at_us, row->patient_id,
-                            json);
+        st =
+            fg_virtual_add(w->req, &w->set, "AuditEvent", id, 1, row->at_us, row->patient_id, json);
     cJSON_Delete(json);
     w->last_seq = row->seq;
     return st;
@@ -248,7 +262,8 @@ enum fg_status fg_auditevent_read(struct fg_req *req)
         return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "AuditEvent/%.*s is not known",
                             (int)req->route_id.len, req->route_id.ptr);
     if (st != FG_OK)
-        return req->err.status ? st : fg_error_set(&req->err, st, NULL, "cannot read the audit log");
+        return req->err.status ? st
+                               : fg_error_set(&req->err, st, NULL, "cannot read the audit log");
     return fg_virtual_send_read(req, &w.set.items[0]);
 }
 
@@ -276,8 +291,8 @@ static enum fg_status date_bounds(struct fg_req *req, struct smart_audit_filter 
     return FG_OK;
 }
 
-static enum fg_status search_filter(struct fg_req *req, struct smart_audit_filter *f,
-                                    char *patient, size_t patient_size)
+static enum fg_status search_filter(struct fg_req *req, struct smart_audit_filter *f, char *patient,
+                                    size_t patient_size)
 {
     struct fg_str p = fg_req_query(req, "patient"), c = fg_req_query(req, "_count"),
                   before = fg_req_query(req, "_before");
@@ -339,6 +354,7 @@ enum fg_status fg_auditevent_search(struct fg_req *req)
     st = smart_authdb_audit_list(db, &f, add_row, &w);
     fg_auth_release(req->srv->auth, db);
     if (st != FG_OK)
-        return req->err.status ? st : fg_error_set(&req->err, st, NULL, "cannot read the audit log");
+        return req->err.status ? st
+                               : fg_error_set(&req->err, st, NULL, "cannot read the audit log");
     return fg_virtual_send_search(req, "AuditEvent", &w.set, next_link(req, &w, f.limit));
 }

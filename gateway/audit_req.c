@@ -26,9 +26,9 @@ static void copy_c(char *dst, size_t size, const char *s)
 
 static bool secret_param(struct fg_str name)
 {
-    static const char *const names[] = {"access_token", "refresh_token", "token",
-                                        "client_secret", "code_verifier", "password",
-                                        "client_assertion", "assertion", "id_token_hint"};
+    static const char *const names[] = {"access_token",     "refresh_token", "token",
+                                        "client_secret",    "code_verifier", "password",
+                                        "client_assertion", "assertion",     "id_token_hint"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (fg_str_eq_c(name, names[i]))
             return true;
@@ -160,9 +160,8 @@ static void created_id(const struct fg_req *req, struct smart_audit_row *row)
         if (strcasecmp(req->resp.headers[i].name, "Location") != 0)
             continue;
         struct fg_str loc = fg_str_c(req->resp.headers[i].value), head, tail;
-        if (fg_str_rsplit(loc, '/', &head, &tail) &&
-            fg_str_ends_with(head, "/_history") && fg_str_rsplit(head, '/', &head, &tail) &&
-            fg_str_rsplit(head, '/', &head, &tail))
+        if (fg_str_rsplit(loc, '/', &head, &tail) && fg_str_ends_with(head, "/_history") &&
+            fg_str_rsplit(head, '/', &head, &tail) && fg_str_rsplit(head, '/', &head, &tail))
             copy(row->res_id, sizeof row->res_id, tail);
     }
 }

@@ -48,8 +48,8 @@ static bool add_provision(cJSON *o, const struct smart_grant *g, const char *cli
     cJSON *ref = cJSON_AddObjectToObject(actor, "reference");
     cJSON *ident = ref ? cJSON_AddObjectToObject(ref, "identifier") : NULL;
     return fg_json_put(actor, "role",
-                    fg_json_concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
-                            "information recipient")) &&
+                       fg_json_concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                       "IRCP", "information recipient")) &&
            ident && cJSON_AddStringToObject(ident, "system", FG_CLIENT_ID_SYSTEM) &&
            cJSON_AddStringToObject(ident, "value", g->client_id) &&
            cJSON_AddStringToObject(ref, "display", client_name ? client_name : g->client_id);
@@ -65,20 +65,21 @@ static bool add_scopes_ext(cJSON *o, const struct smart_grant *g)
 }
 
 enum fg_status fg_consent_resource_build(const struct smart_grant *g, const char *client_name,
-                                const char *username, int64_t now_s, cJSON **out)
+                                         const char *username, int64_t now_s, cJSON **out)
 {
     char id[SMART_GRANT_ID_SIZE];
     fg_consent_id_from_grant(g->id, id, sizeof id);
     cJSON *o = cJSON_CreateObject();
-    bool ok = o && cJSON_AddStringToObject(o, "resourceType", "Consent") &&
-              cJSON_AddStringToObject(o, "id", id) && add_meta(o, g) && add_scopes_ext(o, g) &&
-              cJSON_AddStringToObject(o, "status",
-                                      fg_grant_active(g, now_s) ? "active" : "inactive") &&
-              fg_json_put(o, "scope",
-                       fg_json_concept("http://terminology.hl7.org/CodeSystem/consentscope",
-                               "patient-privacy", "Privacy Consent"));
+    bool ok =
+        o && cJSON_AddStringToObject(o, "resourceType", "Consent") &&
+        cJSON_AddStringToObject(o, "id", id) && add_meta(o, g) && add_scopes_ext(o, g) &&
+        cJSON_AddStringToObject(o, "status", fg_grant_active(g, now_s) ? "active" : "inactive") &&
+        fg_json_put(o, "scope",
+                    fg_json_concept("http://terminology.hl7.org/CodeSystem/consentscope",
+                                    "patient-privacy", "Privacy Consent"));
     cJSON *cats = ok ? cJSON_AddArrayToObject(o, "category") : NULL;
-    ok = ok && cats && fg_json_put(cats, NULL, fg_json_concept("http://loinc.org", "59284-0", "Patient Consent"));
+    ok = ok && cats &&
+         fg_json_put(cats, NULL, fg_json_concept("http://loinc.org", "59284-0", "Patient Consent"));
     if (ok && g->patient_id[0]) {
         cJSON *pt = cJSON_AddObjectToObject(o, "patient");
         char ref[SMART_MAX_PATIENT_ID + 16];
@@ -89,10 +90,13 @@ enum fg_status fg_consent_resource_build(const struct smart_grant *g, const char
     if (ok && username) {
         cJSON *perfs = cJSON_AddArrayToObject(o, "performer");
         cJSON *p = cJSON_CreateObject();
-        ok = perfs && fg_json_put(perfs, NULL, p) && cJSON_AddStringToObject(p, "display", username);
+        ok =
+            perfs && fg_json_put(perfs, NULL, p) && cJSON_AddStringToObject(p, "display", username);
     }
-    ok = ok && fg_json_put(o, "policyRule",
-                        fg_json_concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", NULL)) &&
+    ok = ok &&
+         fg_json_put(
+             o, "policyRule",
+             fg_json_concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", NULL)) &&
          add_provision(o, g, client_name);
     if (!ok) {
         cJSON_Delete(o);
@@ -108,7 +112,7 @@ struct consent_walk {
     struct fg_req *req;
     struct smart_authdb *db;
     struct fg_virtual_set set;
-    struct fg_str status;  /* status= filter, empty = any */
+    struct fg_str status; /* status= filter, empty = any */
     size_t limit;
 };
 
@@ -118,7 +122,8 @@ static enum fg_status add_grant(struct consent_walk *w, const struct smart_grant
     struct smart_account acc;
     const char *name = NULL, *user = NULL;
     bool have_client = smart_authdb_client_get(w->db, fg_str_c(g->client_id), &cl) == FG_OK;
-    bool have_acc = g->account_id && smart_authdb_account_get_by_id(w->db, g->account_id, &acc) == FG_OK;
+    bool have_acc =
+        g->account_id && smart_authdb_account_get_by_id(w->db, g->account_id, &acc) == FG_OK;
     if (have_client)
         name = cl.name;
     if (have_acc)
@@ -199,10 +204,9 @@ enum fg_status fg_consent_search(struct fg_req *req)
                             "a Consent search needs patient=<id> (the grants of one patient)");
     int64_t limit = FG_DEFAULT_COUNT;
     if (count.ptr && fg_parse_i64(count, 0, FG_MAX_COUNT, &limit) != FG_OK)
-        return fg_error_set(&req->err, FG_EINVAL, "_count", "_count must be 0 to %d",
-                            FG_MAX_COUNT);
-    struct consent_walk w = {.req = req, .status = fg_req_query(req, "status"),
-                             .limit = (size_t)limit};
+        return fg_error_set(&req->err, FG_EINVAL, "_count", "_count must be 0 to %d", FG_MAX_COUNT);
+    struct consent_walk w = {
+        .req = req, .status = fg_req_query(req, "status"), .limit = (size_t)limit};
     w.db = fg_auth_acquire(req->srv->auth);
     st = smart_authdb_grants_for_patient(w.db, patient, walk_one, &w);
     fg_auth_release(req->srv->auth, w.db);

@@ -23,7 +23,7 @@
  * NULL. Caller owns *out (cJSON_Delete). FG_ENOMEM.
  * @test tests/unit/gateway/consent_fhir_test.c */
 enum fg_status fg_consent_resource_build(const struct smart_grant *g, const char *client_name,
-                                const char *username, int64_t now_s, cJSON **out);
+                                         const char *username, int64_t now_s, cJSON **out);
 
 /* True when g may be used at now_s (not revoked, not expired). */
 bool fg_grant_active(const struct smart_grant *g, int64_t now_s);

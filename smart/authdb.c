@@ -67,13 +67,15 @@ static const char schema_v1[] =
  * (authdb_sessions.h). Only the digest of a session id is stored. */
 /* Version 3: the audit log (authdb_audit.h); seq is the AuditEvent id. */
 static const char schema_v3[] =
-    "CREATE TABLE audit("
+    "CREATE TABLE IF NOT EXISTS audit("
     " seq INTEGER PRIMARY KEY, at_us INTEGER NOT NULL, kind INTEGER NOT NULL,"
     " status INTEGER NOT NULL, client_id TEXT, account_id INTEGER NOT NULL DEFAULT 0,"
     " username TEXT, patient_id TEXT, grant_id TEXT, res_type TEXT, res_id TEXT,"
     " query TEXT, request_id TEXT);"
-    "CREATE INDEX audit_patient ON audit(patient_id, seq) WHERE patient_id IS NOT NULL;"
-    "CREATE INDEX audit_grant ON audit(grant_id, seq) WHERE grant_id IS NOT NULL;";
+    "CREATE INDEX IF NOT EXISTS audit_patient ON audit(patient_id, seq)"
+    " WHERE patient_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS audit_grant ON audit(grant_id, seq)"
+    " WHERE grant_id IS NOT NULL;";
 
 static const char schema_v2[] =
     "CREATE TABLE sessions("

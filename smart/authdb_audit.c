@@ -45,8 +45,8 @@ bool smart_audit_kind_is_rest(enum smart_audit_kind k)
     return (unsigned)k <= SMART_AUDIT_OPERATION;
 }
 
-#define AUDIT_COLUMNS \
-    "seq, at_us, kind, status, client_id, account_id, username, patient_id, grant_id," \
+#define AUDIT_COLUMNS                                                                              \
+    "seq, at_us, kind, status, client_id, account_id, username, patient_id, grant_id,"             \
     " res_type, res_id, query, request_id"
 
 static const char *opt(const char *s)
@@ -68,10 +68,9 @@ static enum fg_status insert_row(struct smart_authdb *db, const struct smart_aud
     if (!authdb_bind_i64(s, 1, r->at_us) || !authdb_bind_i64(s, 2, r->kind) ||
         !authdb_bind_i64(s, 3, r->status) || !authdb_bind_cstr(s, 4, opt(r->client_id)) ||
         !authdb_bind_i64(s, 5, r->account_id) || !authdb_bind_cstr(s, 6, opt(r->username)) ||
-        !authdb_bind_cstr(s, 7, opt(r->patient_id)) ||
-        !authdb_bind_cstr(s, 8, opt(r->grant_id)) || !authdb_bind_cstr(s, 9, opt(r->res_type)) ||
-        !authdb_bind_cstr(s, 10, opt(r->res_id)) || !authdb_bind_cstr(s, 11, opt(r->query)) ||
-        !authdb_bind_cstr(s, 12, opt(r->request_id)))
+        !authdb_bind_cstr(s, 7, opt(r->patient_id)) || !authdb_bind_cstr(s, 8, opt(r->grant_id)) ||
+        !authdb_bind_cstr(s, 9, opt(r->res_type)) || !authdb_bind_cstr(s, 10, opt(r->res_id)) ||
+        !authdb_bind_cstr(s, 11, opt(r->query)) || !authdb_bind_cstr(s, 12, opt(r->request_id)))
         return FG_ENOMEM;
     return authdb_exec(s);
 }
@@ -136,8 +135,8 @@ enum fg_status smart_authdb_audit_get(struct smart_authdb *db, int64_t seq,
                                       struct smart_audit_row *out)
 {
     sqlite3_stmt *s;
-    enum fg_status st = authdb_stmt(db, AUTHDB_AUDIT_GET,
-                                    "SELECT " AUDIT_COLUMNS " FROM audit WHERE seq = ?1", &s);
+    enum fg_status st =
+        authdb_stmt(db, AUTHDB_AUDIT_GET, "SELECT " AUDIT_COLUMNS " FROM audit WHERE seq = ?1", &s);
     if (st != FG_OK)
         return st;
     if (!authdb_bind_i64(s, 1, seq))
@@ -159,9 +158,9 @@ static enum fg_status list_stmt(struct smart_authdb *db, const struct smart_audi
 #define AUDIT_BOUNDS " seq < ?2 AND at_us >= ?3 AND at_us < ?4 ORDER BY seq DESC LIMIT ?5"
     enum fg_status st;
     if (f->patient_id && f->patient_id[0])
-        st = authdb_stmt(db, AUTHDB_AUDIT_LIST_PATIENT,
-                         "SELECT " AUDIT_COLUMNS " FROM audit WHERE patient_id = ?1 AND" AUDIT_BOUNDS,
-                         out);
+        st = authdb_stmt(
+            db, AUTHDB_AUDIT_LIST_PATIENT,
+            "SELECT " AUDIT_COLUMNS " FROM audit WHERE patient_id = ?1 AND" AUDIT_BOUNDS, out);
     else if (f->grant_id && f->grant_id[0])
         st = authdb_stmt(db, AUTHDB_AUDIT_LIST_GRANT,
                          "SELECT " AUDIT_COLUMNS " FROM audit WHERE grant_id = ?1 AND" AUDIT_BOUNDS,
@@ -176,7 +175,9 @@ static enum fg_status list_stmt(struct smart_authdb *db, const struct smart_audi
     const char *key = f->patient_id && f->patient_id[0] ? f->patient_id
                       : f->grant_id && f->grant_id[0]   ? f->grant_id
                                                         : NULL;
-    int limit = f->limit < 1 ? 1 : f->limit > SMART_AUDIT_MAX_LIST ? SMART_AUDIT_MAX_LIST : f->limit;
+    int limit = f->limit < 1                      ? 1
+                : f->limit > SMART_AUDIT_MAX_LIST ? SMART_AUDIT_MAX_LIST
+                                                  : f->limit;
     if (!authdb_bind_cstr(*out, 1, key) ||
         !authdb_bind_i64(*out, 2, f->before_seq > 0 ? f->before_seq : INT64_MAX) ||
         !authdb_bind_i64(*out, 3, f->since_us) ||
@@ -186,9 +187,8 @@ static enum fg_status list_stmt(struct smart_authdb *db, const struct smart_audi
     return FG_OK;
 }
 
-enum fg_status smart_authdb_audit_list(struct smart_authdb *db,
-                                       const struct smart_audit_filter *f, smart_audit_fn fn,
-                                       void *arg)
+enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct smart_audit_filter *f,
+                                       smart_audit_fn fn, void *arg)
 {
     sqlite3_stmt *s;
     enum fg_status st = list_stmt(db, f, &s);

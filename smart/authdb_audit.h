@@ -35,12 +35,12 @@ enum smart_audit_kind {
     SMART_AUDIT_TRANSACTION,
     SMART_AUDIT_OPERATION,
     /* authorization events */
-    SMART_AUDIT_AUTHORIZE,     /* an authorize request was accepted */
-    SMART_AUDIT_GRANT,         /* the user allowed: a grant was stored */
-    SMART_AUDIT_DENY,          /* the user denied */
-    SMART_AUDIT_TOKEN,         /* tokens issued for a code or client credentials */
-    SMART_AUDIT_REFRESH,       /* a refresh token was exchanged */
-    SMART_AUDIT_REVOKE,        /* a grant, token or proxy was revoked */
+    SMART_AUDIT_AUTHORIZE, /* an authorize request was accepted */
+    SMART_AUDIT_GRANT,     /* the user allowed: a grant was stored */
+    SMART_AUDIT_DENY,      /* the user denied */
+    SMART_AUDIT_TOKEN,     /* tokens issued for a code or client credentials */
+    SMART_AUDIT_REFRESH,   /* a refresh token was exchanged */
+    SMART_AUDIT_REVOKE,    /* a grant, token or proxy was revoked */
     SMART_AUDIT_SIGNIN,
     SMART_AUDIT_SIGNIN_FAILED,
     SMART_AUDIT_LOCKOUT,
@@ -48,18 +48,18 @@ enum smart_audit_kind {
 };
 
 struct smart_audit_row {
-    int64_t seq;                                /* set when read back; the AuditEvent id */
+    int64_t seq; /* set when read back; the AuditEvent id */
     int64_t at_us;
     enum smart_audit_kind kind;
-    int status;                                 /* HTTP status of the answer (0 = none) */
+    int status; /* HTTP status of the answer (0 = none) */
     char client_id[SMART_MAX_CLIENT_ID + 1];
-    int64_t account_id;                         /* 0 = none */
+    int64_t account_id; /* 0 = none */
     char username[SMART_MAX_USERNAME + 1];
     char patient_id[SMART_MAX_PATIENT_ID + 1];
     char grant_id[SMART_GRANT_ID_SIZE];
     char res_type[SMART_AUDIT_MAX_TYPE + 1];
     char res_id[SMART_AUDIT_MAX_ID + 1];
-    char query[SMART_AUDIT_MAX_QUERY + 1];      /* search query, secrets removed */
+    char query[SMART_AUDIT_MAX_QUERY + 1]; /* search query, secrets removed */
     char request_id[24];
 };
 
@@ -95,9 +95,8 @@ struct smart_audit_filter {
 /* Calls fn for each row (newest first); row is valid during the call. A
  * non-FG_OK return from fn stops the walk and is returned. */
 typedef enum fg_status (*smart_audit_fn)(void *arg, const struct smart_audit_row *row);
-enum fg_status smart_authdb_audit_list(struct smart_authdb *db,
-                                       const struct smart_audit_filter *f, smart_audit_fn fn,
-                                       void *arg);
+enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct smart_audit_filter *f,
+                                       smart_audit_fn fn, void *arg);
 
 /* Counts of a grant's successful (status < 400) FHIR interactions by
  * resource type and kind: fn(arg, type, kind, count) per group, types in

@@ -35,8 +35,10 @@ static void test_auditevent_rest(void)
         {SMART_AUDIT_READ, 200, "", "Organization", "x", "", "Read", "R", "0", "read"},
         {SMART_AUDIT_SEARCH, 200, "amy", "Observation", "", "patient=amy", "PatientQuery", "E", "0",
          "search-type"},
-        {SMART_AUDIT_CREATE, 201, "amy", "Observation", "n1", "", "PatientCreate", "C", "0", "create"},
-        {SMART_AUDIT_UPDATE, 412, "amy", "Observation", "n1", "", "PatientUpdate", "U", "4", "update"},
+        {SMART_AUDIT_CREATE, 201, "amy", "Observation", "n1", "", "PatientCreate", "C", "0",
+         "create"},
+        {SMART_AUDIT_UPDATE, 412, "amy", "Observation", "n1", "", "PatientUpdate", "U", "4",
+         "update"},
         {SMART_AUDIT_DELETE, 500, "", "Observation", "n1", "", "Delete", "D", "8", "delete"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -70,7 +72,8 @@ static void test_auditevent_rest(void)
         CHECK_STR(str(o, "recorded"), "2027-01-15T08:00:00.000Z");
         CHECK_STR(str(o, "agent.0.who.identifier.value"), "7");
         CHECK_STR(str(o, "agent.0.who.display"), "amyshaw");
-        CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "agent"), 0), "requestor")));
+        CHECK(cJSON_IsTrue(cJSON_GetObjectItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(o, "agent"), 0), "requestor")));
         CHECK_STR(str(o, "agent.1.who.identifier.value"), "app-1");
         CHECK_STR(str(o, "agent.2.type.coding.0.code"), "110152");
         int e = 0;
@@ -108,7 +111,8 @@ static void test_auditevent_auth(void)
     CHECK_STR(str(o, "subtype.0.system"), FG_AUDIT_AUTH_SYSTEM);
     CHECK_STR(str(o, "subtype.0.code"), "signin-failed");
     CHECK_STR(str(o, "outcome"), "4");
-    CHECK(cJSON_GetObjectItem(o, "meta") && !cJSON_GetObjectItem(cJSON_GetObjectItem(o, "meta"), "profile"));
+    CHECK(cJSON_GetObjectItem(o, "meta") &&
+          !cJSON_GetObjectItem(cJSON_GetObjectItem(o, "meta"), "profile"));
     CHECK_STR(str(o, "agent.1.who.display"), "unauthenticated client");
     cJSON_Delete(o);
 }

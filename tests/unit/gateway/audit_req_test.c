@@ -13,8 +13,10 @@ static void test_clean_query(void)
     } cases[] = {
         {"patient=amy&code=1234-5", 512, "patient=amy&code=1234-5"},
         {"patient=amy&access_token=abc.def", 512, "patient=amy&access_token=***"},
-        {"client_secret=s3cret&password=pw&_count=5", 512, "client_secret=***&password=***&_count=5"},
-        {"refresh_token=x&token=y&client_assertion=z", 512, "refresh_token=***&token=***&client_assertion=***"},
+        {"client_secret=s3cret&password=pw&_count=5", 512,
+         "client_secret=***&password=***&_count=5"},
+        {"refresh_token=x&token=y&client_assertion=z", 512,
+         "refresh_token=***&token=***&client_assertion=***"},
         {"_summary&patient=amy", 512, "_summary&patient=amy"},
         {"&&patient=amy&", 512, "patient=amy"},
         {"patient=amy&category=vital-signs", 16, "patient=amy"}, /* cut between pairs */
@@ -39,7 +41,8 @@ static void test_classify(void)
     } cases[] = {
         {FG_GET, "/fhir/Patient/amy", "Patient", "amy", "", "", true, SMART_AUDIT_READ},
         {FG_HEAD, "/fhir/Patient/amy", "Patient", "amy", "", "", true, SMART_AUDIT_READ},
-        {FG_GET, "/fhir/Patient/amy/_history/2", "Patient", "amy", "2", "", true, SMART_AUDIT_VREAD},
+        {FG_GET, "/fhir/Patient/amy/_history/2", "Patient", "amy", "2", "", true,
+         SMART_AUDIT_VREAD},
         {FG_GET, "/fhir/Patient/amy/_history", "Patient", "amy", "", "", true, SMART_AUDIT_HISTORY},
         {FG_GET, "/fhir/_history", "", "", "", "", true, SMART_AUDIT_HISTORY},
         {FG_GET, "/fhir/Observation", "Observation", "", "", "", true, SMART_AUDIT_SEARCH},

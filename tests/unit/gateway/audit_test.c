@@ -114,9 +114,9 @@ static void test_time_stamped(void)
     struct smart_audit_row r;
     memset(&r, 0, sizeof r);
     r.kind = SMART_AUDIT_TOKEN;
-    fg_audit_record(a, &r);          /* at_us 0: the clock's now */
+    fg_audit_record(a, &r); /* at_us 0: the clock's now */
     r.at_us = 1234;
-    fg_audit_record(a, &r);          /* kept as given */
+    fg_audit_record(a, &r); /* kept as given */
     fg_audit_flush(a);
     struct smart_authdb *db = NULL;
     CHECK_INT(smart_authdb_open(e.path, &e.clock, NULL, &db, &err), FG_OK);

@@ -158,8 +158,9 @@ static void test_revoke_for_proxy(void)
     add_grant(e.db, "app-a", "amy", 1, g3);
     uint64_t epoch = smart_authdb_revocation_epoch(e.db);
     int64_t n = 0;
-    CHECK_INT(smart_authdb_grants_revoke_for(e.db, 7, fg_str_c("amy"), fg_str_c("proxy-removed"), &n),
-              FG_OK);
+    CHECK_INT(
+        smart_authdb_grants_revoke_for(e.db, 7, fg_str_c("amy"), fg_str_c("proxy-removed"), &n),
+        FG_OK);
     CHECK_INT(n, 2);
     CHECK(smart_authdb_revocation_epoch(e.db) != epoch);
     struct smart_grant g;
