@@ -173,8 +173,6 @@ static enum fg_status store_request(struct authz_ctx *c, const struct smart_clie
     st = smart_authdb_authzreq_add(c->db, &r);
     if (st != FG_OK)
         return st;
-    struct fg_audit_who who = {.client_id = cl->client_id, .account_id = c->session.account_id};
-    fg_audit_auth_event(c->req, SMART_AUDIT_AUTHORIZE, 303, &who);
     char *loc = fg_pool_printf(c->req->pool, "%s?req=%s", FG_AUTHZ_PATH, r.id);
     return loc ? authz_see_other(c, loc) : FG_ENOMEM;
 }
@@ -185,9 +183,12 @@ enum fg_status authz_start(struct authz_ctx *c)
     struct fg_str client_id = authz_param(c, "client_id");
     struct fg_str redirect = authz_param(c, "redirect_uri");
     bool ok = false;
+    struct fg_audit_who who = {.account_id = c->session.account_id};
     if (authz_param_count(c, "client_id") != 1 ||
-        smart_authdb_client_get(c->db, client_id, &cl) != FG_OK)
+        smart_authdb_client_get(c->db, client_id, &cl) != FG_OK) {
+        fg_audit_auth_event(c->req, SMART_AUDIT_AUTHORIZE, 400, &who);
         return authz_page_error(c, 400, FG_MSG_ERR_CLIENT);
+    }
     enum fg_status st = FG_OK;
     if (authz_param_count(c, "redirect_uri") != 1 ||
         smart_authdb_client_redirect_ok(c->db, client_id, redirect, &ok) != FG_OK || !ok) {
@@ -207,6 +208,11 @@ enum fg_status authz_start(struct authz_ctx *c)
     else
         st = store_request(c, &cl, scopes);
 out:
+    /* the outcome: 303 on to sign-in, 400 for a refused request (also when
+     * the refusal is a redirect back to the app) */
+    who.client_id = cl.client_id;
+    fg_audit_auth_event(c->req, SMART_AUDIT_AUTHORIZE,
+                        st == FG_OK && c->req->resp.status == 303 ? 303 : 400, &who);
     smart_client_cleanup(&cl);
     return st;
 }

@@ -234,10 +234,19 @@ describe('linked apps: grants, revocation across processes, pages, Consent, Audi
     const p = await br.go('/auth/apps');
     const f = forms(p.text)[0];
     for (let i = 0; i < 5; i++) await br.go('/auth/apps', { method: 'POST', form: { ...f.fields, action: 'signin', username: 'bobshaw', password: 'Wrong-pass-0000' } });
+    const bad = await a.request({ path: '/auth/authorize?response_type=code&client_id=nope&state=x' });
+    assert.equal(bad.status, 400);
     const events = (await a.request({ path: '/fhir/AuditEvent?_count=1000' })).json.entry.map((e) => e.resource);
     const codes = new Set(events.map((e) => e.subtype[0].code));
-    for (const code of ['read', 'search-type', 'create', 'update', 'delete', 'signin', 'signin-failed', 'lockout', 'revoke'])
+    for (const code of ['read', 'search-type', 'create', 'update', 'delete', 'signin', 'signin-failed', 'lockout', 'revoke', 'authorize', 'refresh'])
       assert.ok(codes.has(code), `an AuditEvent for ${code}`);
+    const refused = events.find((e) => e.subtype[0].code === 'refresh');
+    assert.equal(refused.outcome, '4', 'the refresh of a revoked grant failed');
+    assert.ok(refused.agent.some((ag) => ag.who.identifier?.value === app1.client_id));
+    assert.equal(events.find((e) => e.subtype[0].code === 'authorize').outcome, '4');
+    const lockout = events.find((e) => e.subtype[0].code === 'lockout');
+    assert.equal(lockout.type.code, '110114');
+    assert.ok(lockout.agent.some((ag) => ag.who.display === 'bobshaw'));
     const created = events.find((e) => e.subtype[0].code === 'create' && e.entity.some((x) => x.what?.reference === `Observation/${id}`));
     assert.ok(created, 'the create names the resource');
     assert.equal(created.action, 'C');
