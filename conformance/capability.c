@@ -9,6 +9,12 @@
 
 #include "../core/fg_clock.h"
 #include "../fhir/searchparam.h"
+#include "capability_uscore.h"
+
+bool fg_capability_param_declared(const struct fhir_searchparam *p)
+{
+    return p->type != FHIR_PARAM_COMPOSITE && p->type != FHIR_PARAM_SPECIAL && p->n_compiled > 0;
+}
 
 /* What every type offers: the type-level and instance-level routes of
  * gateway/routes.c. */
@@ -81,6 +87,8 @@ static cJSON *resource_entry(const char *type)
     const struct fhir_searchparam *p;
     struct fg_str t = fg_str_c(type);
     while (params && (p = fhir_searchparam_next(t, &cursor)) != NULL) {
+        if (!fg_capability_param_declared(p))
+            continue;
         if (!add_param(params, p) ||
             (p->type == FHIR_PARAM_REFERENCE && !add_string(inc, type, p->code))) {
             params = NULL;
@@ -189,6 +197,8 @@ static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth)
         }
     }
     ok = by_type && add_revincludes(by_type);
+    for (size_t i = 0; ok && i < fhir_resource_types_count; i++)
+        ok = fg_capability_uscore_resource(by_type[i], fhir_resource_types[i]);
     cJSON_free(by_type);
     return ok && add_codes(rest, "interaction", system_interactions,
                            sizeof system_interactions / sizeof system_interactions[0]);
@@ -228,7 +238,8 @@ enum fg_status fg_capability_write(const struct fg_capability_info *info, struct
     enum fg_status st = FG_ENOMEM;
     char *text = NULL;
     cJSON *cs = cJSON_CreateObject();
-    if (!cs || !add_header(cs, info) || !add_rest(cs, info->oauth))
+    if (!cs || !add_header(cs, info) || !fg_capability_uscore_header(cs) ||
+        !add_rest(cs, info->oauth))
         goto out;
     text = cJSON_PrintUnformatted(cs);
     if (!text)

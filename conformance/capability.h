@@ -8,6 +8,7 @@
 #ifndef FG_CAPABILITY_H
 #define FG_CAPABILITY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../core/fg_buf.h"
@@ -26,6 +27,12 @@ struct fg_capability_info {
     int64_t now_us;                /* CapabilityStatement.date */
     const struct fg_capability_oauth *oauth; /* NULL = no rest.security */
 };
+
+/* Is a row of the search parameter table declared (supported)? Not
+ * composites or specials (near), not parameters whose path the generator
+ * could not compile (_text, _content, _query, Patient deceased). */
+struct fhir_searchparam;
+bool fg_capability_param_declared(const struct fhir_searchparam *p);
 
 /* Appends the CapabilityStatement JSON text to out. FG_ENOMEM or
  * FG_ETOOBIG (from the buffer). @test tests/unit/conformance/capability_test.c */

@@ -28,5 +28,8 @@
 #define FG_MAX_JWT_BYTES 8192                     /* [max_jwt_bytes] */
 #define FG_MAX_CONNECTIONS 1024                   /* [max_connections] */
 #define FG_CONNECTION_TIMEOUT_S 30                /* idle connection */
+#define FG_MAX_DOCREF_VALUES 32                   /* $docref type / profile values */
+#define FG_SELFTEST_MAX_PAGES 20                  /* next links a self-test search follows */
+#define FG_SELFTEST_MAX_PATIENTS 32               /* fhirgate conformance --patient */
 
 #endif

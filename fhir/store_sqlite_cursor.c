@@ -58,9 +58,18 @@ static void digest_param(EVP_MD_CTX *md, const struct fhir_search_param *p)
     EVP_DigestUpdate(md, &m, 1);
     digest_str(md, p->modifier_type);
     for (size_t i = 0; i < p->n_values; i++) {
-        unsigned char pf = (unsigned char)p->values[i].prefix;
+        const struct fhir_search_value *v = &p->values[i];
+        unsigned char pf = (unsigned char)v->prefix;
         EVP_DigestUpdate(md, &pf, 1);
-        digest_str(md, p->values[i].text);
+        if (v->ref_id.len || v->ref_url.len) {
+            /* A reference by what it means: "amy" and "Patient/amy" (the
+             * form the paging links write) are the same query. */
+            digest_str(md, v->ref_type);
+            digest_str(md, v->ref_id);
+            digest_str(md, v->ref_url);
+        } else {
+            digest_str(md, v->text);
+        }
     }
     if (p->chain) {
         digest_str(md, p->chain->target_type);

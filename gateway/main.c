@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../conformance/cmd_conformance.h"
 #include "../conformance/cmd_validate.h"
 #include "cli.h"
 #include "cmd_client.h"
@@ -21,6 +22,7 @@ static const struct fg_cli_command commands[] = {
     {"token", fg_cmd_token, "issue a token for a client (scripts and tests)"},
     {"account", fg_cmd_account, "portal accounts: `account add` (sign-in user), `account proxy`"},
     {"validate", fg_cmd_validate, "validate FHIR JSON files against R4 and US Core 7.0.0"},
+    {"conformance", fg_cmd_conformance, "run the US Core self-test against a FHIR server URL"},
     {"version", cmd_version, "print the version and library versions"},
     {"help", cmd_help, "list the commands, or `help COMMAND` for one"},
 };

@@ -34,6 +34,8 @@ enum fg_status fg_rest_delete(struct fg_req *req);
 enum fg_status fg_rest_search_get(struct fg_req *req);        /* rest_search.c */
 enum fg_status fg_rest_search_post(struct fg_req *req);
 enum fg_status fg_rest_bundle(struct fg_req *req);            /* rest_bundle.c */
+enum fg_status fg_rest_docref_get(struct fg_req *req);        /* rest_docref.c */
+enum fg_status fg_rest_docref_post(struct fg_req *req);
 enum fg_status fg_rest_unknown_type(struct fg_req *req);      /* rest_common.c */
 
 /* Runs a type-level search (authorize, parse, narrow, store, filter) and
@@ -42,6 +44,16 @@ enum fg_status fg_rest_unknown_type(struct fg_req *req);      /* rest_common.c *
 struct fhir_kv;
 enum fg_status fg_rest_search_run(struct fg_req *req, struct fg_str type,
                                   const struct fhir_kv *pairs, size_t n, struct fg_buf *out);
+
+/* The same, with the matches (authorized, in sort order) narrowed by
+ * select before the Bundle is written: it keeps some of them in place
+ * and returns how many; total then counts those. Used by operations that
+ * amount to a search ($docref). */
+typedef size_t fg_rest_select(const void *ctx, struct fhir_resource *res, size_t n);
+enum fg_status fg_rest_search_run_select(struct fg_req *req, struct fg_str type,
+                                         const struct fhir_kv *pairs, size_t n,
+                                         fg_rest_select *select, const void *ctx,
+                                         struct fg_buf *out);
 
 /* ---- helpers (rest_common.c) ---- */
 

@@ -149,6 +149,14 @@ static enum fg_status write_searchset(struct fg_req *req, const struct fhir_quer
 enum fg_status fg_rest_search_run(struct fg_req *req, struct fg_str type,
                                   const struct fhir_kv *pairs, size_t n, struct fg_buf *out)
 {
+    return fg_rest_search_run_select(req, type, pairs, n, NULL, NULL, out);
+}
+
+enum fg_status fg_rest_search_run_select(struct fg_req *req, struct fg_str type,
+                                         const struct fhir_kv *pairs, size_t n,
+                                         fg_rest_select *select, const void *ctx,
+                                         struct fg_buf *out)
+{
     struct fhir_store *store = NULL;
     struct fhir_query q;
     struct fhir_search_result r = {0};
@@ -169,6 +177,11 @@ enum fg_status fg_rest_search_run(struct fg_req *req, struct fg_str type,
         st = fg_access_filter_result(req, FG_IA_SEARCH_TYPE, r.matches, &r.n_matches);
     if (st == FG_OK)
         st = fg_access_filter_result(req, FG_IA_SEARCH_TYPE, r.included, &r.n_included);
+    if (st == FG_OK && select) {
+        r.n_matches = select(ctx, r.matches, r.n_matches);
+        if (r.total >= 0)
+            r.total = (int64_t)r.n_matches;
+    }
     return st == FG_OK ? write_searchset(req, &q, &r, out) : st;
 }
 

@@ -28,6 +28,8 @@ const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/{type}/_search", fg_rest_search_get},
     {FG_POST, "/fhir/{type}/_search", fg_rest_search_post},
     {FG_GET, "/fhir/{type}/_history", fg_rest_history_type},
+    {FG_GET, "/fhir/DocumentReference/$docref", fg_rest_docref_get},
+    {FG_POST, "/fhir/DocumentReference/$docref", fg_rest_docref_post},
     {FG_GET, "/fhir/{type}/{id}", fg_rest_read},
     {FG_PUT, "/fhir/{type}/{id}", fg_rest_update},
     {FG_DELETE, "/fhir/{type}/{id}", fg_rest_delete},

@@ -11,7 +11,11 @@
 //   json        no null, empty string, empty array or empty object (FHIR JSON forbids them)
 // and once for the whole set: unique ids, patients amy/daniel/lily/max, their ages
 // (Lily 8, Max 15, Amy and Daniel adults, on several load days), the clinical-note
-// rules of checklist M-5, valid NPIs.
+// rules of checklist M-5, valid NPIs, and the US Core content rules: every Must
+// Support element, slice and extension of every required profile shown (M-2, from
+// conformance/uscore_kit.json), two patients per patient-level profile,
+// data-absent-reason (M-4), screening/assessment categories (M-6), a referenced
+// Practitioner with a full address (M-7).
 // Usage: node scripts/check-fixtures.mjs [--now YYYY-MM-DD] [--dir fixtures]
 // Prints "fixtures: N passed, N failed"; exits 1 on any failure.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -197,6 +201,83 @@ function load(today, files) {
     return parsed;
 }
 
+// ---------------------------------------------------------------- US Core (checklist §4.4)
+
+// Does a resource show a Must Support item of conformance/uscore_kit.json
+// (steps below the resource; a step's match: alternatives one of which the
+// child must contain; fixed: the last value)? Written apart from the C
+// walker (conformance/st_match.c) so the two check each other.
+function contains(value, pattern) {
+    if (Array.isArray(pattern)) return Array.isArray(value) && pattern.every((p) => value.some((v) => contains(v, p)));
+    if (pattern && typeof pattern === 'object') {
+        return !!value && typeof value === 'object' && !Array.isArray(value)
+            && Object.entries(pattern).every(([k, p]) => contains(value[k], p));
+    }
+    return value === pattern;
+}
+
+export function msShown(resource, item) {
+    let nodes = [resource];
+    for (const st of item.steps) {
+        const any = st.name.endsWith('[x]');
+        const base = any ? st.name.slice(0, -3) : st.name;
+        const next = [];
+        for (const n of nodes) {
+            for (const [k, v] of Object.entries(n && typeof n === 'object' ? n : {})) {
+                if (any ? !(k.startsWith(base) && /^[A-Z]/.test(k.slice(base.length))) : k !== base) continue;
+                for (const x of [].concat(v)) if (!st.match || st.match.some((alt) => contains(x, alt))) next.push(x);
+            }
+        }
+        nodes = next;
+    }
+    return item.fixed === null ? nodes.length > 0 : nodes.some((n) => JSON.stringify(n) === JSON.stringify(item.fixed));
+}
+
+const codesOf = (cc) => [].concat(cc || []).flatMap((c) => (c.coding || []).map((x) => x.code));
+
+function usCoreChecks(all) {
+    const kit = JSON.parse(readFileSync(join(repo, 'conformance', 'uscore_kit.json'), 'utf8'));
+    const patientOf = (r) => (r.resourceType === 'Patient' ? r.id
+        : ['subject', 'patient', 'beneficiary'].map((k) => r[k]?.reference).find((x) => x?.startsWith('Patient/'))?.slice(8));
+    const twoProbs = [];
+    for (const g of kit.groups.filter((x) => x.required)) {
+        const rs = all.filter((r) => r.resourceType === g.resource && (r.meta?.profile || []).includes(g.profile));
+        // M-2: every Must Support element, slice and extension at least once (a choice counts once)
+        const shown = g.mustSupport.map((it) => rs.some((r) => msShown(r, it)));
+        g.mustSupport.forEach((it, i) => {
+            if (!shown[i] && it.choice !== null) shown[i] = g.mustSupport.some((o, j) => o.choice === it.choice && shown[j]);
+        });
+        // meta.lastUpdated is the server's to set (fhirgate conformance sees it served)
+        check('must-support', g.name, rs.length ? g.mustSupport.filter((it, i) => !shown[i] && it.label !== 'meta.lastUpdated').map((it) => `${it.label} not shown`)
+            : [`no resource claims ${g.profile}`]);
+        // at least two patients per patient-level profile
+        const pats = new Set(rs.map(patientOf).filter(Boolean));
+        if (!g.delayed && pats.size < 2) twoProbs.push(`${g.name}: ${pats.size} patient(s)`);
+    }
+    check('two-patients', 'fixtures', twoProbs);
+
+    // M-4: a data-absent-reason extension and a data-absent-reason|unknown coding
+    const text = JSON.stringify(all);
+    check('data-absent', 'fixtures', [
+        ...(text.includes('"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason"') ? [] : ['no data-absent-reason extension']),
+        ...(/"system":"http:\/\/terminology\.hl7\.org\/CodeSystem\/data-absent-reason","code":"unknown"/.test(text) ? [] : ['no data-absent-reason|unknown coding']),
+    ]);
+    // M-6: SDOH health concerns / problems; screening and assessment categories
+    const conds = all.filter((r) => (r.meta?.profile || []).some((u) => u.endsWith('us-core-condition-problems-health-concerns')));
+    const screens = all.filter((r) => (r.meta?.profile || []).some((u) => u.endsWith('us-core-observation-screening-assessment')));
+    const cats = new Set(screens.flatMap((r) => codesOf(r.category)));
+    check('screening', 'fixtures', [
+        ...(conds.some((r) => codesOf(r.category).includes('sdoh')) ? [] : ['no problem/health concern with category sdoh']),
+        ...['survey', 'sdoh', 'functional-status', 'disability-status', 'cognitive-status', 'activity', 'social-history']
+            .filter((c) => !cats.has(c)).map((c) => `no screening/assessment Observation of category ${c}`),
+    ]);
+    // M-7: a referenced Practitioner with a full address
+    const referenced = new Set(text.match(/"Practitioner\/[^"]+"/g)?.map((x) => x.slice(1, -1)) || []);
+    const full = all.filter((r) => r.resourceType === 'Practitioner' && referenced.has(`Practitioner/${r.id}`)
+        && (r.address || []).some((a) => a.line && a.city && a.state && a.postalCode && a.country));
+    check('practitioner-address', 'fixtures', full.length ? [] : ['no referenced Practitioner with line, city, state, postalCode and country']);
+}
+
 function main() {
     const now = new Date();
     const today = args.includes('--now') ? parseDay(opt('--now'))
@@ -283,6 +364,8 @@ function main() {
     }
     for (const r of notes) for (const f of r.presentedForm || []) if (!docUrls.has(f.url)) noteProbs.push(`DiagnosticReport/${r.id} presentedForm.url ${f.url} is no DocumentReference attachment url`);
     check('clinical-notes', 'fixtures', noteProbs);
+
+    usCoreChecks(all);
 
     const npiProbs = [];
     for (const r of all) for (const id of [].concat(r.identifier || [])) {

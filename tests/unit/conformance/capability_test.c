@@ -91,8 +91,9 @@ static void test_capability(void)
     }
     /* The number of parameters listed equals what the table offers. */
     size_t cursor = 0, n = 0;
-    while (fhir_searchparam_next(fg_str_c("Patient"), &cursor))
-        n++;
+    const struct fhir_searchparam *sp;
+    while ((sp = fhir_searchparam_next(fg_str_c("Patient"), &cursor)) != NULL)
+        n += fg_capability_param_declared(sp);
     if (pat)
         CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(pat, "searchParam")), n);
     cJSON *sys = cJSON_GetObjectItem(rest, "interaction");
@@ -130,4 +131,103 @@ static void test_security(void)
     fg_buf_cleanup(&b);
 }
 
-TEST_MAIN(test_capability, test_security)
+/* The value of the capabilitystatement-expectation extension of obj, or "". */
+static const char *expectation(const cJSON *obj)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(obj, "extension"))
+    {
+        const cJSON *url = cJSON_GetObjectItem(e, "url");
+        if (cJSON_IsString(url) && strstr(url->valuestring, "capabilitystatement-expectation"))
+            return cJSON_GetObjectItem(e, "valueCode")->valuestring;
+    }
+    return "";
+}
+
+/* The expectation of the combination of exactly these params ("" if none). */
+static const char *combo(const cJSON *res, const char *const *params, size_t n)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(res, "extension"))
+    {
+        if (!strstr(cJSON_GetObjectItem(e, "url")->valuestring, "search-parameter-combination"))
+            continue;
+        size_t found = 0, required = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(e, "extension"))
+        {
+            if (strcmp(cJSON_GetObjectItem(x, "url")->valuestring, "required") != 0)
+                continue;
+            required++;
+            for (size_t i = 0; i < n; i++)
+                found += strcmp(cJSON_GetObjectItem(x, "valueString")->valuestring, params[i]) == 0;
+        }
+        if (required == n && found == n)
+            return expectation(e);
+    }
+    return "";
+}
+
+/* US Core 7.0.0 server declarations (checklist C-2, U-1). */
+static void test_uscore(void)
+{
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+    struct fg_capability_info info = {"http://h:1/fhir", "9.9.9", 1795435200000000, NULL};
+    CHECK_INT(fg_capability_write(&info, &b), FG_OK);
+    cJSON *cs = cJSON_ParseWithLength(b.data, b.len);
+    fg_buf_cleanup(&b);
+    CHECK(cs != NULL);
+    if (!cs)
+        return;
+    CHECK(has_string(cJSON_GetObjectItem(cs, "instantiates"),
+                     "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0"));
+    cJSON *res = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cs, "rest"), 0),
+                                     "resource");
+    cJSON *obs = find_type(res, "Observation"), *doc = find_type(res, "DocumentReference");
+    cJSON *mr = find_type(res, "MedicationRequest"), *pat = find_type(res, "Patient");
+    cJSON *acct = find_type(res, "Account");
+    CHECK(obs && doc && mr && pat && acct);
+    if (!obs || !doc || !mr || !pat || !acct) {
+        cJSON_Delete(cs);
+        return;
+    }
+    CHECK_STR(expectation(obs), "SHALL");
+    CHECK(has_string(cJSON_GetObjectItem(obs, "supportedProfile"),
+                     "http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate|7.0.0"));
+    CHECK(has_string(cJSON_GetObjectItem(obs, "supportedProfile"),
+                     "http://hl7.org/fhir/us/core/StructureDefinition/us-core-average-blood-pressure|7.0.0"));
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(obs, "supportedProfile")) >= 20);
+    /* alone MAY; SHALL only in combinations (US Core's own facts) */
+    CHECK_STR(expectation(find_param(cJSON_GetObjectItem(obs, "searchParam"), "patient")), "MAY");
+    CHECK_STR(expectation(find_param(cJSON_GetObjectItem(pat, "searchParam"), "name")), "SHALL");
+    CHECK_STR(expectation(find_param(cJSON_GetObjectItem(pat, "searchParam"), "_id")), "SHALL");
+    CHECK_STR(expectation(find_param(cJSON_GetObjectItem(obs, "searchParam"), "based-on")), "");
+    static const char *const pcd[] = {"patient", "category", "date"};
+    static const char *const pcs[] = {"patient", "category", "status"};
+    static const char *const pi[] = {"patient", "intent"};
+    CHECK_STR(combo(obs, pcd, 3), "SHALL");
+    CHECK_STR(combo(obs, pcs, 3), "SHOULD");
+    CHECK_STR(combo(mr, pi, 2), "SHALL");
+    CHECK(has_string(cJSON_GetObjectItem(mr, "searchInclude"), "MedicationRequest:medication"));
+    CHECK(has_string(cJSON_GetObjectItem(mr, "searchRevInclude"), "Provenance:target"));
+    /* Provenance:target listed once although both sources add it */
+    int prov = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(mr, "searchRevInclude"))
+        prov += strcmp(x->valuestring, "Provenance:target") == 0;
+    CHECK_INT(prov, 1);
+    const cJSON *op = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "operation"), 0);
+    CHECK(op != NULL);
+    if (op) {
+        CHECK_STR(cJSON_GetObjectItem(op, "name")->valuestring, "docref");
+        CHECK_STR(cJSON_GetObjectItem(op, "definition")->valuestring,
+                  "http://hl7.org/fhir/us/core/OperationDefinition/docref");
+        CHECK_STR(expectation(op), "SHALL");
+    }
+    CHECK(cJSON_GetObjectItem(acct, "supportedProfile") == NULL);
+    CHECK(find_param(cJSON_GetObjectItem(pat, "searchParam"), "_text") == NULL);
+    cJSON_Delete(cs);
+}
+
+TEST_MAIN(test_capability, test_security, test_uscore)

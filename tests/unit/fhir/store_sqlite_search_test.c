@@ -393,6 +393,25 @@ static void test_paging(void)
                         &c),
               FG_OK);
     CHECK_STR(st_ids_of(&t, &c), st_ids_of(&t, &a));
+    /* The next link writes patient=pt1 as patient=Patient/pt1: the cursor
+     * names the query by meaning, so both forms (and our absolute URL)
+     * continue it; another patient's query refuses it. */
+    static const char *const same[] = {"patient=Patient/pt1", "patient=" ST_BASE "/Patient/pt1"};
+    for (size_t i = 0; i < 2; i++) {
+        struct fhir_search_result d;
+        CHECK_INT(st_search(&t, "Observation",
+                            fg_pool_printf(t.pool, "%s&_count=3&_cursor=%.*s", same[i],
+                                           (int)a.next_cursor.len, a.next_cursor.ptr),
+                            &d),
+                  FG_OK);
+        CHECK_STR(st_ids_of(&t, &d), st_ids_of(&t, &b));
+    }
+    struct fhir_search_result other;
+    CHECK_INT(st_search(&t, "Observation",
+                        fg_pool_printf(t.pool, "patient=pt2&_count=3&_cursor=%.*s",
+                                       (int)a.next_cursor.len, a.next_cursor.ptr),
+                        &other),
+              FG_EINVAL);
     /* Changes between pages: new rows stay out, deleted rows drop out,
      * nothing repeats or shifts. */
     struct fhir_search_result p1r, p2r, back;
