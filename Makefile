@@ -7,7 +7,7 @@
 #   make SANITIZER=address,undefined   sanitizer build in build-san/
 
 CC ?= cc
-PKGS := libmicrohttpd libcjson openssl libcurl sqlite3 expat libzip cjose jansson
+PKGS := libmicrohttpd libcjson openssl libcurl sqlite3 expat libzip cjose jansson liboauth2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -1,5 +1,7 @@
 -- read.lua - wrk script for `make bench`: read by id, a random Observation per request.
--- GET /fhir/Observation/bo-<0 .. BENCH_OBS-1> (ids written by bench/gen_bench_data.c).
+-- GET /_bench/read/Observation/bo-<0 .. BENCH_OBS-1> (ids written by bench/gen_bench_data.c):
+-- the read path without authorization (served only with bench_endpoints = 1), the
+-- baseline of the authenticated read. bench/read_auth.lua sets READ_PREFIX and a token.
 local n = tonumber(os.getenv("BENCH_OBS") or "")
 if not n or n < 1 then error("read.lua: set BENCH_OBS to the number of Observations loaded") end
 
@@ -16,6 +18,8 @@ function init(args)
    math.randomseed(7919 * ((seed or 0) + 1))
 end
 
+local prefix = READ_PREFIX or "/_bench/read/Observation/bo-"
+
 function request()
-   return wrk.format("GET", "/fhir/Observation/bo-" .. math.random(0, n - 1))
+   return wrk.format("GET", prefix .. math.random(0, n - 1))
 end

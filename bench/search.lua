@@ -6,6 +6,8 @@ local since = os.getenv("BENCH_SINCE") or ""
 if not since:match("^%d%d%d%d%-%d%d%-%d%d$") then error("search.lua: set BENCH_SINCE to YYYY-MM-DD") end
 
 wrk.headers["Accept"] = "application/fhir+json"
+local token = os.getenv("BENCH_TOKEN") or ""
+if token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 
 local threads = 0
 function setup(thread)

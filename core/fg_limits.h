@@ -25,6 +25,7 @@
 #define FG_MAX_ID_LEN 64                          /* FHIR id */
 #define FG_MAX_VALIDATION_ISSUES 200              /* findings kept per validated resource */
 #define FG_MAX_SCOPE_BYTES 4096                   /* [max_scope_bytes] */
+#define FG_MAX_BEARER_BYTES 8192                  /* Authorization: Bearer value (JWTs) */
 #define FG_MAX_JWT_BYTES 8192                     /* [max_jwt_bytes] */
 #define FG_MAX_CONNECTIONS 1024                   /* [max_connections] */
 #define FG_CONNECTION_TIMEOUT_S 30                /* idle connection */

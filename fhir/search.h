@@ -144,7 +144,9 @@ struct fhir_query {
     enum fhir_summary summary;
     enum fhir_total total;
     struct fg_str cursor;                 /* _cursor: opaque paging position */
-    /* Set by the policy module only: restrict to these patients' compartments. */
+    /* Set by the policy module only: restrict to these patients' compartments
+     * (matches, and the resources chained parameters test: those must be in
+     * one of these compartments or in none). */
     struct fg_str *compartment_patients;
     size_t n_compartment_patients;
 };

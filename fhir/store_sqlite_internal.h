@@ -183,6 +183,7 @@ struct sq_sql {
     int64_t now_ms;     /* for the ap prefix */
     enum fg_status st;
     struct fg_error *err;
+    const struct fhir_query *scope; /* the query whose compartment restriction chains obey */
 };
 
 void sq_sql_init(struct sq_sql *g, struct fg_pool *pool, int64_t now_ms, struct fg_error *err);

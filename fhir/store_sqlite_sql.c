@@ -368,6 +368,27 @@ static void res_param(struct sq_sql *g, const struct fhir_search_param *p, const
 
 static void param_cond(struct sq_sql *g, const struct fhir_search_param *p, const char *a);
 
+/* A query restricted to some patients' compartments chains only through
+ * resources in those compartments or in none (shared data such as a
+ * Practitioner): a chain must not test another patient's resources. */
+static void chain_scope_cond(struct sq_sql *g, const char *t)
+{
+    const struct fhir_query *q = g->scope;
+    if (!q || !q->n_compartment_patients)
+        return;
+    sq_sql_add(g, "(NOT EXISTS (SELECT 1 FROM res_compartment cn WHERE cn.rid = ");
+    sq_sql_add(g, t);
+    sq_sql_add(g, ".rid) OR EXISTS (SELECT 1 FROM res_compartment cy WHERE cy.rid = ");
+    sq_sql_add(g, t);
+    sq_sql_add(g, ".rid AND cy.patient IN (");
+    for (size_t i = 0; i < q->n_compartment_patients; i++) {
+        if (i)
+            sq_sql_add(g, ", ");
+        sq_sql_text(g, q->compartment_patients[i]);
+    }
+    sq_sql_add(g, "))) AND ");
+}
+
 static void chain_cond(struct sq_sql *g, const struct fhir_search_param *p, const char *a)
 {
     char x[16], t[16];
@@ -397,6 +418,7 @@ static void chain_cond(struct sq_sql *g, const struct fhir_search_param *p, cons
     }
     col(g, " AND ", t);
     sq_sql_add(g, ".deleted = 0 AND ");
+    chain_scope_cond(g, t);
     param_cond(g, p->chain->inner, t);
     sq_sql_add(g, ")");
 }
@@ -555,6 +577,7 @@ static int filter_rank(const struct fhir_search_param *p)
 static void other_filters(struct sq_sql *g, const struct fhir_query *q, long driver,
                           const char *a)
 {
+    g->scope = q;
     for (int rank = 0; rank < FILTER_RANKS; rank++) {
         for (size_t i = 0; i < q->n_params; i++) {
             if ((long)i == driver || filter_rank(&q->params[i]) != rank)

@@ -1,7 +1,13 @@
-/* access.c - the policy seam (see access.h). The foundation allows every
- * interaction: authentication and authorization arrive with the SMART
- * issue, which replaces these bodies and nothing else. */
+/* access.c - the policy seam (see access.h): authenticates the request
+ * once, then asks smart/policy.h for every decision. No permission logic
+ * lives here beyond mapping FHIR interactions to SMART letters. */
 #include "access.h"
+
+#include <string.h>
+
+#include "access_token.h"
+#include "rest.h"
+#include "server.h"
 
 const char *fg_interaction_name(enum fg_interaction ia)
 {
@@ -24,30 +30,181 @@ const char *fg_interaction_name(enum fg_interaction ia)
     return "unknown";
 }
 
+/* The request's authorization state: req->auth points at .access. */
+struct access_state {
+    struct smart_access access;       /* first */
+    const struct fhir_query *narrowed; /* the last query narrowed */
+    bool exact;                       /* its store count needs no policy filtering */
+};
+
+static void free_state(void *arg)
+{
+    smart_access_cleanup(&((struct access_state *)arg)->access);
+}
+
+/* The request's state, authenticating on first use. */
+static enum fg_status state_of(struct fg_req *req, struct access_state **out)
+{
+    if (req->auth) {
+        /* Only this file sets req->auth, always to an access_state. */
+        *out = (struct access_state *)(void *)(uintptr_t)req->auth;
+        return FG_OK;
+    }
+    struct access_state *s = fg_pool_zalloc(req->pool, sizeof *s);
+    if (!s)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    smart_access_init(&s->access);
+    if (fg_pool_on_free(req->pool, free_state, s) != FG_OK)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    enum fg_status st = fg_access_token_verify(req, &s->access);
+    if (st != FG_OK)
+        return st;
+    req->auth = &s->access;
+    *out = s;
+    return FG_OK;
+}
+
+/* The SMART permission letter of an interaction (0 = none needed). */
+static char letter_of(enum fg_interaction ia)
+{
+    switch (ia) {
+    case FG_IA_READ:
+    case FG_IA_VREAD:
+    case FG_IA_HISTORY_INSTANCE: return 'r';
+    case FG_IA_HISTORY_TYPE:
+    case FG_IA_HISTORY_SYSTEM:
+    case FG_IA_SEARCH_TYPE: return 's';
+    case FG_IA_CREATE: return 'c';
+    case FG_IA_UPDATE: return 'u';
+    case FG_IA_DELETE: return 'd';
+    default: return 0;
+    }
+}
+
+/* What the policy reads through: the store's current version. */
+static enum fg_status lookup_read(void *arg, struct fg_pool *pool, struct fg_str type,
+                                  struct fg_str id, struct fhir_resource *out)
+{
+    struct fg_req *req = arg;
+    struct fhir_store *store = req->srv->store;
+    struct fg_error err;
+    fg_error_clear(&err);
+    if (!store)
+        return FG_ENOTFOUND;
+    return fhir_store_read(store, pool, type, id, out, &err);
+}
+
+static struct smart_policy_lookup lookup_of(struct fg_req *req)
+{
+    return (struct smart_policy_lookup){lookup_read, req};
+}
+
+static enum fg_status decision_failed(struct fg_req *req, enum fg_status st)
+{
+    return fg_error_set(&req->err, st, NULL, "the access decision failed");
+}
+
 enum fg_status fg_access_authorize(struct fg_req *req, enum fg_interaction ia,
                                    struct fg_str type, struct fg_str id)
 {
-    (void)req;
-    (void)ia;
-    (void)type;
     (void)id;
-    return FG_OK;
+    struct access_state *s = NULL;
+    enum fg_status st = state_of(req, &s);
+    char letter = letter_of(ia);
+    if (st != FG_OK || !letter)
+        return st; /* batch / transaction: each entry is authorized on its own */
+    st = smart_policy_authorize(&s->access, letter, type, NULL, &req->err);
+    /* RFC 6750 §3.1; not for a Bundle's entries (the Bundle itself is 200). */
+    if (st == FG_EFORBIDDEN && !fg_str_eq_c(req->path, "/fhir"))
+        fg_resp_header(req, "WWW-Authenticate",
+                       "Bearer realm=\"" FG_ACCESS_REALM "\", error=\"insufficient_scope\"");
+    return st;
 }
 
 enum fg_status fg_access_narrow_query(struct fg_req *req, struct fhir_query *q)
 {
-    (void)req;
-    (void)q;
-    return FG_OK;
+    struct access_state *s = NULL;
+    enum fg_status st = state_of(req, &s);
+    bool exact = false;
+    if (st == FG_OK)
+        st = smart_policy_narrow(&req->srv->policy, &s->access, req->pool, q, &exact, &req->err);
+    if (st == FG_OK) {
+        s->narrowed = q;
+        s->exact = exact;
+    }
+    return st;
+}
+
+static enum fg_status filter(struct fg_req *req, char letter, struct fhir_resource *res,
+                             size_t *n, size_t *removed)
+{
+    struct access_state *s = NULL;
+    enum fg_status st = state_of(req, &s);
+    struct smart_policy_lookup lk = lookup_of(req);
+    if (st == FG_OK)
+        st = smart_policy_filter(&req->srv->policy, &s->access, letter, res, n, &lk, req->pool,
+                                 removed);
+    return st == FG_OK || req->err.status != FG_OK ? st : decision_failed(req, st);
 }
 
 enum fg_status fg_access_filter_result(struct fg_req *req, enum fg_interaction ia,
                                        struct fhir_resource *res, size_t *n)
 {
-    (void)req;
-    (void)ia;
-    (void)res;
-    (void)n;
+    char letter = letter_of(ia);
+    return filter(req, letter ? letter : 'r', res, n, NULL);
+}
+
+enum fg_status fg_access_filter_search(struct fg_req *req, const struct fhir_query *q,
+                                       struct fhir_search_result *r)
+{
+    size_t removed = 0, ignored = 0;
+    enum fg_status st = filter(req, 's', r->matches, &r->n_matches, &removed);
+    if (st == FG_OK)
+        st = filter(req, 'i', r->included, &r->n_included, &ignored);
+    if (st != FG_OK)
+        return st;
+    const struct access_state *s = (const struct access_state *)(const void *)req->auth;
+    if (!s || s->narrowed != q || !s->exact || removed)
+        r->total = -1;
+    return FG_OK;
+}
+
+/* Could the policy hide any version of type (empty: any type) from s? */
+static bool history_exact(const struct fg_req *req, const struct access_state *s,
+                          struct fg_str type)
+{
+    struct smart_policy_grant g;
+    if (req->srv->policy.n_rules)
+        return false;
+    if (smart_policy_authorize(&s->access, 's', type, &g, NULL) != FG_OK &&
+        smart_policy_authorize(&s->access, 'r', type, &g, NULL) != FG_OK)
+        return false;
+    return g.everywhere && g.filters.unrestricted;
+}
+
+enum fg_status fg_access_filter_history(struct fg_req *req, enum fg_interaction ia,
+                                        struct fhir_history_result *h)
+{
+    size_t removed = 0;
+    enum fg_status st = filter(req, letter_of(ia), h->versions, &h->n_versions, &removed);
+    if (st != FG_OK)
+        return st;
+    const struct access_state *s = (const struct access_state *)(const void *)req->auth;
+    struct fg_str type = req->route_type;
+    if (ia == FG_IA_HISTORY_INSTANCE && removed && !h->n_versions)
+        return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "%.*s/%.*s is not known",
+                            (int)type.len, type.ptr, (int)req->route_id.len, req->route_id.ptr);
+    if (ia == FG_IA_HISTORY_INSTANCE && !removed && h->n_versions) {
+        /* One resource: its compartment is the same in every version; only
+         * granular filters or rules could hide some of them. */
+        struct smart_policy_grant g;
+        if (smart_policy_authorize(&s->access, 'r', type, &g, NULL) != FG_OK ||
+            !g.filters.unrestricted || req->srv->policy.n_rules)
+            h->total = -1;
+        return FG_OK;
+    }
+    if (removed || ia == FG_IA_HISTORY_INSTANCE || !history_exact(req, s, type))
+        h->total = -1;
     return FG_OK;
 }
 
@@ -55,10 +212,28 @@ enum fg_status fg_access_check_write(struct fg_req *req, enum fg_interaction ia,
                                      struct fg_str type, struct fg_str id,
                                      const cJSON *resource)
 {
-    (void)req;
-    (void)ia;
-    (void)type;
-    (void)id;
-    (void)resource;
-    return FG_OK;
+    struct access_state *s = NULL;
+    enum fg_status st = state_of(req, &s);
+    char letter = letter_of(ia);
+    if (st != FG_OK || !letter)
+        return st;
+    struct fhir_resource current, *cur = NULL;
+    memset(&current, 0, sizeof current);
+    if (id.len && (ia == FG_IA_UPDATE || ia == FG_IA_DELETE)) {
+        struct fhir_store *store = NULL;
+        st = fg_rest_store(req, &store);
+        struct fg_error err;
+        fg_error_clear(&err);
+        if (st == FG_OK)
+            st = fhir_store_read(store, req->pool, type, id, &current, &err);
+        if (st == FG_OK)
+            cur = &current;
+        else if (st == FG_ENOTFOUND || st == FG_EGONE)
+            st = FG_OK;
+        else
+            return decision_failed(req, st);
+    }
+    struct smart_policy_lookup lk = lookup_of(req);
+    return smart_policy_check_write(&req->srv->policy, &s->access, letter, type, resource, cur,
+                                    &lk, req->pool, &req->err);
 }

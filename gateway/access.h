@@ -1,5 +1,11 @@
 /* access.h - THE policy seam: every FHIR interaction asks here first.
  *
+ * Authentication: the first call of a request verifies its bearer token
+ * (access_token.h; 401 with a WWW-Authenticate challenge when missing or
+ * invalid) and sets req->auth. Every decision is smart/policy.h's; this
+ * file only maps interactions to SMART letters and feeds the store's
+ * answers through the policy.
+ *
  * Each REST handler (rest_read.c, rest_write.c, rest_search.c,
  * rest_bundle.c; not GET /metadata, which is public) calls these functions, once per
  * interaction, and never decides about permissions itself. The foundation
@@ -56,6 +62,20 @@ enum fg_status fg_access_narrow_query(struct fg_req *req, struct fhir_query *q);
  * out. FG_OK or a refusal. */
 enum fg_status fg_access_filter_result(struct fg_req *req, enum fg_interaction ia,
                                        struct fhir_resource *res, size_t *n);
+
+/* Filters a search result for this request: matches as search results,
+ * included resources (_include/_revinclude) as reads or searches of their
+ * own types; sets r->total to -1 (omitted) unless the narrowed query made
+ * the store's count exact and nothing was dropped. q is the query given to
+ * fg_access_narrow_query. FG_OK or a refusal. */
+enum fg_status fg_access_filter_search(struct fg_req *req, const struct fhir_query *q,
+                                       struct fhir_search_result *r);
+
+/* Filters a history result (instance, type or system) and its total the
+ * same way: h->total becomes -1 (omitted) whenever the policy could have
+ * hidden a version beyond this page. */
+enum fg_status fg_access_filter_history(struct fg_req *req, enum fg_interaction ia,
+                                        struct fhir_history_result *h);
 
 /* May this request store `resource` (parsed, borrowed) of type/id with
  * interaction ia (create or update; NULL resource for delete)? Checks the

@@ -43,6 +43,18 @@ static const struct key_row key_rows[] = {
     STR_ROW("now", now, "pin the clock: YYYY-MM-DD or an instant (tests)"),
     INT_ROW("max_connections", max_connections, 1, 65536, "concurrent connections"),
     INT_ROW("connection_timeout", connection_timeout, 1, 3600, "idle connection timeout, s"),
+    STR_ROW("auth_mode", auth_mode, "where /fhir tokens are verified: local, jwks, introspection"),
+    STR_ROW("auth_jwks_uri", auth_jwks_uri, "auth_mode jwks: the external server's JWKS URL"),
+    STR_ROW("auth_introspection_url", auth_introspection_url,
+            "auth_mode introspection: the RFC 7662 endpoint"),
+    STR_ROW("auth_introspection_client_id", auth_introspection_client_id,
+            "auth_mode introspection: client id (client_secret_basic)"),
+    STR_ROW("auth_introspection_client_secret", auth_introspection_client_secret,
+            "auth_mode introspection: client secret"),
+    STR_ROW("auth_audience", auth_audience, "external tokens: required aud (default base_url)"),
+    STR_ROW("auth_issuer", auth_issuer, "external tokens: required iss (default: not checked)"),
+    INT_ROW("bench_endpoints", bench_endpoints, 0, 1,
+            "1 = serve /_bench/read/{type}/{id} without authorization (benchmarks only)"),
 };
 #define N_KEYS (sizeof key_rows / sizeof key_rows[0])
 
@@ -69,6 +81,7 @@ void fg_config_defaults(struct fg_config *cfg)
     copy_str(cfg->bind, sizeof cfg->bind, "127.0.0.1");
     copy_str(cfg->db, sizeof cfg->db, "var/fhirgate.db");
     copy_str(cfg->auth_db, sizeof cfg->auth_db, "var/fhirgate-auth.db");
+    copy_str(cfg->auth_mode, sizeof cfg->auth_mode, "local");
     cfg->max_body_bytes = FG_MAX_BODY_BYTES;
     copy_str(cfg->access_log, sizeof cfg->access_log, "-");
     cfg->max_connections = FG_MAX_CONNECTIONS;

@@ -9,7 +9,9 @@
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
  * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
- * access_log now max_connections connection_timeout auth_db.
+ * access_log now max_connections connection_timeout auth_db auth_mode
+ * auth_jwks_uri auth_introspection_url auth_introspection_client_id
+ * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -39,6 +41,16 @@ struct fg_config {
     char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
     int64_t max_connections;
     int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    /* Where /fhir bearer tokens are verified (gateway/access_external.h):
+     * "local" (this server's tokens), "jwks" or "introspection". */
+    char auth_mode[32];
+    char auth_jwks_uri[FG_CONFIG_VALUE_MAX];
+    char auth_introspection_url[FG_CONFIG_VALUE_MAX];
+    char auth_introspection_client_id[256];
+    char auth_introspection_client_secret[256];
+    char auth_audience[FG_CONFIG_VALUE_MAX]; /* expected aud; "" = base_url */
+    char auth_issuer[FG_CONFIG_VALUE_MAX];   /* expected iss; "" = not checked */
+    int64_t bench_endpoints;       /* 1 = serve /_bench/read/{type}/{id} (no authorization) */
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };

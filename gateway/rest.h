@@ -126,6 +126,11 @@ enum fg_status fg_rest_subset_text(struct fg_req *req, const struct fhir_resourc
 /* Answers 200 with an informational OperationOutcome. */
 enum fg_status fg_rest_send_info(struct fg_req *req, int status, struct fg_str diagnostics);
 
+/* GET /_bench/read/{type}/{id}: the read path without authorization, the
+ * baseline `make bench` compares the authenticated read with. 404 unless
+ * the server runs with bench_endpoints = 1 (never in production). */
+enum fg_status fg_rest_bench_read(struct fg_req *req);
+
 /* The store, or FG_EIO (503-style error) when the server runs without one. */
 enum fg_status fg_rest_store(struct fg_req *req, struct fhir_store **out);
 

@@ -72,6 +72,23 @@ enum fg_status fg_rest_read(struct fg_req *req)
     return st == FG_OK ? answer_version(req, &res) : st;
 }
 
+enum fg_status fg_rest_bench_read(struct fg_req *req)
+{
+    struct fhir_store *store = NULL;
+    struct fhir_resource res = {0};
+    if (!req->srv->cfg.bench_endpoints)
+        return fg_error_set_http(&req->err, FG_ENOTFOUND, 404, "not-found", NULL,
+                                 "no endpoint at this path");
+    enum fg_status st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = fhir_store_read(store, req->pool, req->route_type, req->route_id, &res, &req->err);
+    if (st == FG_EGONE)
+        return gone(req, &res);
+    if (st == FG_ENOTFOUND)
+        return not_found(req);
+    return st == FG_OK ? answer_version(req, &res) : st;
+}
+
 enum fg_status fg_rest_vread(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
@@ -187,7 +204,7 @@ static enum fg_status history(struct fg_req *req, enum fg_interaction ia)
         st = fhir_store_history(store, req->pool, req->route_type, req->route_id, p.since_us,
                                 p.count, &h, &req->err);
     if (st == FG_OK)
-        st = fg_access_filter_result(req, ia, h.versions, &h.n_versions);
+        st = fg_access_filter_history(req, ia, &h);
     if (st != FG_OK)
         goto out;
     /* The self link is the request as made, on our base. */

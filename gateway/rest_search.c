@@ -174,9 +174,7 @@ enum fg_status fg_rest_search_run_select(struct fg_req *req, struct fg_str type,
     if (st == FG_OK)
         st = fhir_store_search(store, req->pool, &q, &r, &req->err);
     if (st == FG_OK)
-        st = fg_access_filter_result(req, FG_IA_SEARCH_TYPE, r.matches, &r.n_matches);
-    if (st == FG_OK)
-        st = fg_access_filter_result(req, FG_IA_SEARCH_TYPE, r.included, &r.n_included);
+        st = fg_access_filter_search(req, &q, &r);
     if (st == FG_OK && select) {
         r.n_matches = select(ctx, r.matches, r.n_matches);
         if (r.total >= 0)

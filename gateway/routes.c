@@ -35,6 +35,10 @@ const struct fg_route fg_routes[] = {
     {FG_DELETE, "/fhir/{type}/{id}", fg_rest_delete},
     {FG_GET, "/fhir/{type}/{id}/_history", fg_rest_history_instance},
     {FG_GET, "/fhir/{type}/{id}/_history/{vid}", fg_rest_vread},
+    /* make bench's baseline: the read without authorization; 404 unless
+     * bench_endpoints = 1. In this table so it pays the same negotiation
+     * and routing as the read it is compared with. */
+    {FG_GET, "/_bench/read/{type}/{id}", fg_rest_bench_read},
     /* Fallbacks: unknown type (404) or a known path with another method (405). */
     {FG_GET, "/fhir/{any}", fg_rest_unknown_type},
     {FG_POST, "/fhir/{any}", fg_rest_unknown_type},

@@ -15,6 +15,10 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
 #include "../conformance/capability.h"
+#include <openssl/evp.h>
+
+#include "access_external.h"
+#include "access_rules.h"
 #include "audit.h"
 #include "auth.h"
 #include "auth_http.h"
@@ -80,7 +84,21 @@ enum fg_status fg_server_init(struct fg_server *srv, const struct fg_config *cfg
     }
     fg_log_init(&srv->access_log, out, &srv->wall);
     fg_log_init(&srv->log, stderr, &srv->wall);
-    return FG_OK;
+    smart_policy_init(&srv->policy);
+    srv->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); /* NULL: slower, still correct */
+    enum fg_status st = fg_access_rules_register(srv, msg, msg_size);
+    if (st == FG_OK)
+        st = fg_external_new(&srv->cfg, &srv->verifier, msg, msg_size);
+    if (st != FG_OK) {
+        EVP_MD_free(srv->sha256);
+        srv->sha256 = NULL;
+        MHD_destroy_response(srv->bench_resp);
+        srv->bench_resp = NULL;
+        if (srv->access_file)
+            fclose(srv->access_file);
+        srv->access_file = NULL;
+    }
+    return st;
 }
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
@@ -280,6 +298,9 @@ void fg_server_cleanup(struct fg_server *srv)
     fg_audit_close(&srv->audit); /* after the last request: writes what is queued */
     fhir_store_close(&srv->store);
     fg_auth_close(&srv->auth);
+    fg_external_free(&srv->verifier);
+    EVP_MD_free(srv->sha256);
+    srv->sha256 = NULL;
     if (srv->bench_resp)
         MHD_destroy_response(srv->bench_resp);
     srv->bench_resp = NULL;

@@ -19,6 +19,7 @@
 #include "../core/fg_clock.h"
 #include "../core/fg_log.h"
 #include "../fhir/store.h"
+#include "../smart/policy.h"
 #include "config.h"
 #include "router.h"
 
@@ -26,6 +27,8 @@ struct MHD_Daemon;
 struct fg_auth;
 struct fg_audit;
 struct MHD_Response;
+struct fg_external;
+struct evp_md_st;
 
 struct fg_server {
     struct fg_config cfg;            /* copied at init */
@@ -42,6 +45,10 @@ struct fg_server {
     struct fg_audit *audit;          /* owned; NULL = no audit log. Set after init (writes
                                         to the auth database), flushed and closed by
                                         fg_server_cleanup after the last request */
+    struct smart_policy policy;      /* the authorization rules (fg_access_rules_register) */
+    struct fg_external *verifier;    /* owned; external token verification, NULL = local */
+    struct evp_md_st *sha256;        /* owned: SHA-256 fetched once for token digests
+                                        (smart_token_digest_md); NULL = fetch per use */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */
     size_t n_routes;
     struct MHD_Daemon *daemon;       /* owned; NULL when not started */

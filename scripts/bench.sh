@@ -23,6 +23,9 @@
 #   BENCH_BIN   [build/fhirgate, built by `make build`]  another binary to
 #                        start instead (not rebuilt), e.g. a profiling build
 #   BENCH_ACCESS_LOG [off]  the server's --access-log (off, or a file path)
+#   BENCH_TOKEN [minted]  the access token for /fhir requests; minted with
+#                        `fhirgate token issue` on the server's auth db
+#                        (system/*.cruds) unless given (required with BENCH_URL)
 # Quick run: BENCH_OBS=20000 BENCH_SECONDS=5 make bench
 #
 # Exit status: 0 when every step measured cleanly (whether targets PASS or
@@ -86,16 +89,17 @@ done
 
 # ---------------------------------------------------------------------------
 # Scenarios: one row each, "key|label|wrk script|path". The wrk script picks
-# the request (random ids); path is the URL wrk is pointed at. Later issues
-# add rows here (and their targets in print_targets):
-#   SMART issue:       "read-auth|read by id, Bearer token|bench/read_auth.lua|/fhir/Observation"
-#                      (read_auth.lua sends Authorization: Bearer $BENCH_TOKEN;
-#                      mint the token in a function setup_read-auth, see run_scenarios)
+# the request (random ids); path is the URL wrk is pointed at. Every /fhir
+# request carries Authorization: Bearer $BENCH_TOKEN. "read" is the read path
+# without authorization (/_bench/read, served only with --bench-endpoints 1),
+# the baseline of "readauth" (the same read through /fhir with the token).
+# Later issues add rows here (and their targets in print_targets):
 #   linked-apps issue: "read-grant|read by id + grant check|bench/read_grant.lua|/fhir/Observation"
 # A row whose script is missing is reported and skipped.
 scenarios=(
     "bare|/_bench/bare|bench/bare.lua|/_bench/bare"
-    "read|Observation/{id}|bench/read.lua|/fhir/Observation"
+    "read|Observation/{id}, no authorization (/_bench/read)|bench/read.lua|/_bench/read/Observation"
+    "readauth|Observation/{id}, Bearer token (system/*.cruds)|bench/read_auth.lua|/fhir/Observation"
     "search|Observation?patient=&category=vital-signs&date=ge$BENCH_SINCE|bench/search.lua|/fhir/Observation"
 )
 # ---------------------------------------------------------------------------
@@ -164,7 +168,8 @@ cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
 start_server() {
     local db=$tmp/bench.db port="" i
     echo "bench: starting fhirgate serve (db $db, access log $BENCH_ACCESS_LOG)"
-    "$bin" serve --bind 127.0.0.1 --port 0 --db "$db" \
+    "$bin" serve --bind 127.0.0.1 --port 0 --db "$db" --auth-db "$tmp/auth.db" \
+        --bench-endpoints 1 \
         --access-log "$BENCH_ACCESS_LOG" >"$tmp/server.out" 2>"$tmp/server.err" &
     server_pid=$!
     # --port 0 binds a free port; the server logs it in its "listening" line.
@@ -190,10 +195,25 @@ fi
 curl -fsS -o /dev/null "$base/healthz" || die "GET $base/healthz failed"
 cores=$(nproc 2>/dev/null || echo "?")
 
+# --- token: every /fhir request needs one ----------------------------------------
+BENCH_TOKEN=${BENCH_TOKEN:-}
+if [ -z "$BENCH_TOKEN" ]; then
+    [ -z "$BENCH_URL" ] || die "BENCH_URL needs BENCH_TOKEN (an access token for that server)"
+    client=$("$bin" client add --auth-db "$tmp/auth.db" --name bench \
+        --redirect-uri http://localhost/bench --type public --scope 'system/*.cruds' |
+        grep -o '"client_id":"[^"]*"' | cut -d'"' -f4)
+    BENCH_TOKEN=$("$bin" token issue --auth-db "$tmp/auth.db" --client "$client" \
+        --scope 'system/*.cruds' --base-url "$base/fhir" |
+        grep -o '"access_token":"[^"]*"' | cut -d'"' -f4)
+    [ -n "$BENCH_TOKEN" ] || die "cannot mint an access token with fhirgate token issue"
+fi
+export BENCH_TOKEN
+auth_header="Authorization: Bearer $BENCH_TOKEN"
+
 # --- data and load ------------------------------------------------------------
 post_bundle() { # file response-file -> prints the HTTP status (000: no answer)
     : >"$2"
-    curl -sS -o "$2" -w '%{http_code}' -X POST \
+    curl -sS -o "$2" -w '%{http_code}' -X POST -H "$auth_header" \
         -H 'Content-Type: application/fhir+json' -H 'Accept: application/fhir+json' \
         -H 'Prefer: return=minimal' --data-binary @"$1" "$base/fhir" 2>>"$tmp/curl.err" || true
 }
@@ -248,7 +268,7 @@ if [ "$BENCH_LOAD" -eq 1 ]; then
     fi
     # Everything committed must be searchable: on a fresh database the count
     # must match exactly (a BENCH_URL server may hold other Observations too).
-    total=$(curl -sS --max-time 300 -H 'Accept: application/fhir+json' \
+    total=$(curl -sS --max-time 300 -H 'Accept: application/fhir+json' -H "$auth_header" \
         "$base/fhir/Observation?_summary=count" 2>/dev/null |
         grep -o '"total": *[0-9]*' | grep -o '[0-9]*$' || true)
     if ! [[ $total =~ ^[0-9]+$ ]] || [ "$total" -lt "$BENCH_OBS" ] ||
@@ -263,13 +283,14 @@ fi
 sanity() { # key path
     local code
     code=$(curl -sS -o "$tmp/sanity.json" -w '%{http_code}' -H 'Accept: application/fhir+json' \
+        -H "$auth_header" \
         ${sanity_args[@]+"${sanity_args[@]}"} "$base$2" 2>/dev/null || true)
     if [ "$code" != 200 ]; then
         problem "$1: GET $2 answered $code: $(head -c 200 "$tmp/sanity.json")"
         return 1
     fi
     case $1 in
-    read) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
+    read | readauth) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
         problem "$1: GET $2 is not an Observation" ;;
     search)
         if ! grep -q '"searchset"' "$tmp/sanity.json" || ! grep -q '"entry"' "$tmp/sanity.json"; then
@@ -317,7 +338,7 @@ search_totals() {
     local i t out=""
     for i in 0 1 2 3 4; do
         [ "$i" -lt "$BENCH_PATIENTS" ] || break
-        t=$(curl -sS -H 'Accept: application/fhir+json' \
+        t=$(curl -sS -H 'Accept: application/fhir+json' -H "$auth_header" \
             "$base/fhir/Observation?patient=bp-$i&category=vital-signs&date=ge$BENCH_SINCE" 2>/dev/null |
             grep -o '"total": *[0-9]*' | grep -o '[0-9]*$' || true)
         out="$out ${t:-?}"
@@ -338,7 +359,8 @@ run_scenarios() {
             continue
         fi
         case $key in
-        read) sample=/fhir/Observation/bo-$((BENCH_OBS - 1)) ;;
+        read) sample=/_bench/read/Observation/bo-$((BENCH_OBS - 1)) ;;
+        readauth) sample=/fhir/Observation/bo-$((BENCH_OBS - 1)) ;;
         search) sample="/fhir/Observation?patient=bp-0&category=vital-signs&date=ge2016-01-01" ;;
         *) sample=$path ;;
         esac
@@ -398,7 +420,11 @@ verdict() { # awk condition over v -> PASS/MISS ("n/a" without a value)
 
 print_targets() {
     # A scenario with error responses measured the wrong thing: no verdict.
-    local read_ratio="" search_p99="" search_shown=""
+    local read_ratio="" search_p99="" search_shown="" auth_ratio=""
+    if [ -n "${rps[read]:-}" ] && [ -n "${rps[readauth]:-}" ] && [ "${bad[readauth]}" -eq 0 ] &&
+        [ "${bad[read]}" -eq 0 ]; then
+        auth_ratio=$(awk -v a="${rps[readauth]}" -v b="${rps[read]}" 'BEGIN { printf "%.1f", 100 * a / b }')
+    fi
     if [ -n "${rps[bare]:-}" ] && [ -n "${rps[read]:-}" ] && [ "${bad[read]}" -eq 0 ]; then
         read_ratio=$(awk -v a="${rps[read]}" -v b="${rps[bare]}" 'BEGIN { printf "%.1f", 100 * a / b }')
     fi
@@ -418,8 +444,10 @@ print_targets() {
         "$search_shown" "$(verdict 'v <= 5' "$search_p99")"
     printf '  %-44s %-14s %s\n' "load >= 20,000 resources/s" \
         "${load_rate:+$load_rate /s}" "$(verdict 'v >= 20000' "$load_rate")"
-    # Later issues add their targets here, e.g. authenticated read within N % of
-    # read (SMART issue) and grant check overhead (linked-apps issue).
+    echo "targets (issue 3)"
+    printf '  %-44s %-14s %s\n' "authenticated read >= 85 % of unauth. read" \
+        "${auth_ratio:+$auth_ratio %}" "$(verdict 'v >= 85' "$auth_ratio")"
+    # Later issues add their targets here, e.g. grant check overhead (linked-apps issue).
 }
 
 # A percentile in ms; wrk leaves timed-out requests out of its percentiles,

@@ -47,15 +47,39 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
+# Every /fhir request needs a bearer token: mint a read-only operator token
+# (system/*.rs) and one for Amy's record (patient/*.rs) with the CLI, for the
+# curl lines below. The "make run (curl)" client is registered once.
+client=$(build/fhirgate client list --auth-db "$auth_db" |
+    grep '"client_name":"make run (curl)"' | head -n 1 | grep -o '"client_id":"[^"]*"' | cut -d'"' -f4 || true)
+if [ -z "$client" ]; then
+    client=$(build/fhirgate client add --auth-db "$auth_db" --name 'make run (curl)' \
+        --redirect-uri http://localhost/curl --type public \
+        --scope 'system/*.rs patient/*.rs launch/patient' |
+        grep -o '"client_id":"[^"]*"' | cut -d'"' -f4)
+fi
+mint() { # SCOPE [PATIENT]
+    build/fhirgate token issue --auth-db "$auth_db" --base-url "$base" --client "$client" \
+        --scope "$1" ${2:+--patient "$2"} | grep -o '"access_token":"[^"]*"' | cut -d'"' -f4
+}
+token=$(mint 'system/*.rs')
+amy_token=$(mint 'launch/patient patient/*.rs' amy)
+
 cat <<TXT
 
 fhirgate is serving $base   (Ctrl-C stops it)
 
+Every /fhir request needs a bearer token (valid for an hour; mint more with
+build/fhirgate token issue --auth-db $auth_db --client $client --scope 'system/*.rs'):
+  TOKEN=$token
+  AMY_TOKEN=$amy_token     (patient/*.rs, Amy's record only)
+
 Try:
-  curl -s $base/Patient/amy
-  curl -s '$base/Observation?patient=amy&category=vital-signs&_sort=-date&_count=5'
-  curl -s '$base/Condition?patient=amy&_revinclude=Provenance:target'
-  curl -s $base/metadata
+  curl -s -H "Authorization: Bearer $token" $base/Patient/amy
+  curl -s -H "Authorization: Bearer $token" '$base/Observation?patient=amy&category=vital-signs&_sort=-date&_count=5'
+  curl -s -H "Authorization: Bearer $amy_token" '$base/Condition?_revinclude=Provenance:target'
+  curl -s -H "Authorization: Bearer $amy_token" $base/Patient/daniel     (404: not Amy's record)
+  curl -s $base/metadata     (public)
 
 Demo patients: amy (adult), daniel (father), lily (8), max (15).
 Portal accounts (password $demo_password), in $auth_db:

@@ -14,6 +14,8 @@
  *    patient); its granular (query-qualified) scopes filter.
  *  - Type classes in patient/user context: types of the R4 Patient
  *    compartment are confined to the reached patients' compartments;
+ *    other types with a `patient` reference search parameter (Device) are
+ *    confined by it;
  *    shared reference data (Practitioner, PractitionerRole, Organization,
  *    Location, Medication, Endpoint, HealthcareService, Substance, ...) is
  *    visible whenever the type is granted; Provenance is visible when it is
@@ -48,6 +50,7 @@
 #include "../core/fg_error.h"
 #include "../core/fg_pool.h"
 #include "../core/fg_str.h"
+#include "../fhir/index.h"
 #include "../fhir/search.h"
 #include "../fhir/store.h"
 #include "authdb_accounts.h"
@@ -71,7 +74,9 @@ struct smart_access {
     enum smart_access_kind kind;
     char client_id[SMART_MAX_CLIENT_ID + 1];
     int64_t account_id;                          /* 0 = no signed-in user */
-    char user_name[SMART_MAX_USERNAME + 1];      /* "" when none or unknown */
+    char user_name[SMART_MAX_USERNAME + 1];      /* "" when none, or when the token holds no
+                                                    user/ scope (local tokens: the account is
+                                                    read only then; use account_id) */
     char patient_id[SMART_MAX_PATIENT_ID + 1];   /* launch patient; "" = none */
     char grant_id[SMART_GRANT_ID_SIZE];          /* "" for externally issued tokens */
     struct smart_scopes scopes;                  /* owned: the granted scopes */
@@ -80,6 +85,7 @@ struct smart_access {
      * filled by whoever verifies the token; portal rules may narrow it. */
     struct fg_str user_patients[SMART_ACCESS_MAX_PATIENTS]; /* borrowed from the builder's pool */
     size_t n_user_patients;
+    struct fg_str launch_patient;                /* slice of patient_id (do not copy the struct) */
     void *rule_state[SMART_POLICY_MAX_RULES];    /* per rule, from its prepare hook */
 };
 
@@ -111,15 +117,23 @@ const struct smart_scopes *smart_access_scopes(const struct smart_access *a);
 
 /* ---- resources as the policy sees them ---- */
 
-/* One resource under decision: the stored version plus its JSON, parsed
- * on first use (smart_policy_item_json) into the item's pool. */
+/* One resource under decision: the stored version plus its JSON (parsed
+ * on first use, or borrowed) and its index entries (extracted on first use
+ * for granular scope matching, pool-owned). */
 struct smart_policy_item {
     const struct fhir_resource *res; /* borrowed */
-    cJSON *json;                     /* lazily parsed; freed by smart_policy_item_cleanup */
-    bool parsed;
+    const cJSON *json;               /* parsed or borrowed; NULL until needed */
+    cJSON *owned;                    /* what the item parsed; freed by cleanup */
+    bool parsed;                     /* json was looked at (may still be NULL) */
+    struct fhir_index_entry *entries;
+    size_t n_entries;
+    bool indexed;
 };
 
-void smart_policy_item_init(struct smart_policy_item *it, const struct fhir_resource *res);
+/* Embedded lifecycle; json (may be NULL) is borrowed when given, e.g. the
+ * new content of a write. */
+void smart_policy_item_init(struct smart_policy_item *it, const struct fhir_resource *res,
+                            const cJSON *json);
 void smart_policy_item_cleanup(struct smart_policy_item *it);
 /* The parsed JSON (borrowed from the item), or NULL when it does not parse
  * or the version is a delete marker. */
@@ -186,6 +200,8 @@ enum fg_status smart_policy_prepare(const struct smart_policy *p, struct smart_a
 /* How a type is treated in patient/user context (see the top comment). */
 enum smart_type_class {
     SMART_TYPE_COMPARTMENT, /* in the R4 Patient compartment */
+    SMART_TYPE_PATIENT_REF, /* outside it but with a `patient` reference (Device):
+                               confined by that parameter */
     SMART_TYPE_SHARED,      /* reference data with no patient in it */
     SMART_TYPE_PROVENANCE,  /* through its targets */
     SMART_TYPE_BINARY,      /* through its securityContext */

@@ -42,9 +42,19 @@ void smart_sha256(const void *data, size_t n, uint8_t out[32])
 
 void smart_token_digest(struct fg_str token, char out[SMART_DIGEST_SIZE])
 {
+    smart_token_digest_md(NULL, token, out);
+}
+
+void smart_token_digest_md(const struct evp_md_st *md, struct fg_str token,
+                           char out[SMART_DIGEST_SIZE])
+{
     static const char hex[] = "0123456789abcdef";
     uint8_t d[32];
-    smart_sha256(token.ptr ? token.ptr : "", token.len, d);
+    unsigned int len = 32;
+    if (!md)
+        smart_sha256(token.ptr ? token.ptr : "", token.len, d);
+    else if (EVP_Digest(token.ptr ? token.ptr : "", token.len, d, &len, md, NULL) != 1)
+        OPENSSL_cleanse(d, sizeof d);
     for (size_t i = 0; i < 32; i++) {
         out[2 * i] = hex[d[i] >> 4];
         out[2 * i + 1] = hex[d[i] & 15];

@@ -199,6 +199,7 @@ describe('graceful stop', () => {
     const half = Math.floor(body.length / 2);
     const c = rawConnection(srv.port);
     c.sock.write(`POST /fhir/Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n`
+      + `Authorization: Bearer ${srv.operatorToken}\r\n`
       + `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, half)}`);
     await sleep(300);
     srv.child.kill('SIGTERM');

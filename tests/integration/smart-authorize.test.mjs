@@ -87,7 +87,7 @@ describe('/auth/authorize', () => {
       cli(['account', 'proxy', '--auth-db', srv.authDbPath, '--user', 'danielshaw', '--patient', p, '--kind', 'parent']);
     for (const [id, given] of [['amy', 'Amy'], ['daniel', 'Daniel'], ['lily', 'Lily'], ['max', 'Max']]) {
       const r = await fetch(`${srv.fhirBase}/Patient/${id}`, {
-        method: 'PUT', headers: { 'content-type': 'application/fhir+json' },
+        method: 'PUT', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${srv.operatorToken}` },
         body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: 'Shaw', given: [given] }], gender: 'unknown' }),
       });
       assert.ok(r.status === 200 || r.status === 201, `PUT Patient/${id}: ${r.status}`);

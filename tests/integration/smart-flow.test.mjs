@@ -62,7 +62,7 @@ describe('standalone patient launch', () => {
     conf = JSON.parse(cli(['client', 'add', ...db, '--name', 'Conf App', '--redirect-uri', REDIRECT, '--type', 'confidential-symmetric']));
     cli(['account', 'add', ...db, '--user', 'amyshaw', '--patient', 'amy', '--password-stdin'], `${PASSWORD}\n`);
     const r = await fetch(`${srv.fhirBase}/Patient/amy`, {
-      method: 'PUT', headers: { 'content-type': 'application/fhir+json' },
+      method: 'PUT', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${srv.operatorToken}` },
       body: JSON.stringify({ resourceType: 'Patient', id: 'amy', name: [{ family: 'Shaw', given: ['Amy'] }], gender: 'female' }),
     });
     assert.ok(r.status === 200 || r.status === 201);

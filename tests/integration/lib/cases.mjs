@@ -9,7 +9,13 @@
 //                          "json": {partial deep match},
 //                          "jsonAbsent": ["$.path", ...],
 //                          "bodyRegex": "regex"},
-//               "capture": {"name": "$.json.path" | "header:Name"}}]}
+//               "capture": {"name": "$.json.path" | "header:Name"},
+//               "auth": false | "<token name>"}],                          (optional)
+//    "tokens": {"<name>": {"scope": "...", "patient": "amy", "user": "..."}}}  (optional)
+// Requests carry the server's full-access operator token unless the step
+// says "auth": false (no Authorization header) or names one of the case's
+// "tokens" (minted with `fhirgate token issue` before the first step; also
+// available as ${token_<name>}). An Authorization header in the step wins.
 // A body that is an object is sent as JSON (Content-Type application/fhir+json
 // unless given); a string is sent as is. "${base}" (http://host:port),
 // "${fhirBase}" and captured "${name}" are substituted in requests and
@@ -18,7 +24,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-import { request } from './server.mjs';
 
 /** Every case file under dir, sorted. */
 export function findCaseFiles(dir) {
@@ -129,10 +134,20 @@ function checkExpect(res, expect, label) {
 /** Runs all steps of a case against a started server. */
 export async function runCase(c, server, file = '') {
   const vars = { base: server.base, fhirBase: server.fhirBase };
+  const tokens = {};
+  for (const [name, t] of Object.entries(c.tokens ?? {})) {
+    tokens[name] = await server.token(t);
+    vars[`token_${name}`] = tokens[name];
+  }
   for (const [i, step] of c.steps.entries()) {
     const label = `${path.basename(file)} step ${i + 1}`;
     const req = buildRequest(substitute(step.request, vars));
-    const res = await request(server.base, req);
+    if (step.auth === false) req.auth = false;
+    else if (typeof step.auth === 'string') {
+      if (!(step.auth in tokens)) throw new Error(`${label}: no token named ${step.auth}`);
+      req.auth = tokens[step.auth];
+    }
+    const res = await server.request(req);
     if (step.expect) checkExpect(res, substitute(step.expect, vars), label);
     for (const [name, from] of Object.entries(step.capture ?? {})) {
       const v = from.startsWith('header:') ? res.headers[from.slice(7).toLowerCase()] : jsonPath(res.json, from);

@@ -4,6 +4,14 @@
 // server logs the port it bound) with a fresh temporary database, waits for
 // GET /healthz, and captures stdout (the access log) and stderr. stop() sends
 // SIGTERM and reports whether the process exited 0; kill() sends SIGKILL.
+//
+// Every /fhir request needs a bearer token (issue 3), so startServer
+// provisions an operator client and a full-access token (system/*.cruds)
+// with `fhirgate client add` / `fhirgate token issue` on the server's auth
+// database; server.request attaches it unless the request says otherwise:
+// `auth: false` sends no Authorization header, `auth: '<token>'` sends that
+// token, and an explicit Authorization header always wins.
+// server.token({scope, patient, user, client}) mints another token.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -106,13 +114,40 @@ export async function startServer(opts = {}) {
     await sleep(20);
   }
 
+  const fhirBase = `${base}/fhir`;
+  const authArgs = ['--auth-db', authDbPath, '--base-url', fhirBase];
+  const nowArgs = (now) => (now ? ['--now', now] : []);
+  const added = await runCli(['client', 'add', ...authArgs, ...nowArgs(opts.now), '--name', 'test operator',
+    '--redirect-uri', 'http://localhost/operator', '--type', 'public',
+    '--scope', OPERATOR_CLIENT_SCOPES], { bin });
+  if (added.code !== 0) { child.kill('SIGKILL'); throw new Error(`client add failed:\n${added.stderr}`); }
+  const operatorClient = JSON.parse(added.stdout).client_id;
+  /** The token response of `fhirgate token issue` (access_token, scope, patient...). */
+  // `now` (default: the server's) is when the token is issued.
+  async function tokenResponse({ scope = 'system/*.cruds', patient, user, client = operatorClient, now = opts.now } = {}) {
+    const args = ['token', 'issue', ...authArgs, ...nowArgs(now), '--client', client, '--scope', scope];
+    if (patient) args.push('--patient', patient);
+    if (user) args.push('--user', user);
+    const r = await runCli(args, { bin });
+    if (r.code !== 0) throw new Error(`token issue failed (${scope}):\n${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+  let operatorToken;
+  try {
+    operatorToken = (await tokenResponse()).access_token;
+  } catch (e) { child.kill('SIGKILL'); throw e; }
+
   const server = {
-    child, port, base, fhirBase: `${base}/fhir`, dir, dbPath, authDbPath,
+    child, port, base, fhirBase, dir, dbPath, authDbPath, operatorClient, operatorToken,
     stdout: () => stdout,
     stderr: () => stderr,
     accessLog: () => jsonLines(stdout).filter((l) => l.event === 'access'),
     exited,
-    request: (r) => request(base, r),
+    /** Like request(), with the operator token unless r.auth / an Authorization header says otherwise. */
+    request: (r = {}) => request(base, withAuth(r, operatorToken)),
+    /** A new access token: {scope, patient, user, client} (default: the operator client). */
+    token: async (o = {}) => (await tokenResponse(o)).access_token,
+    tokenResponse,
     /** SIGTERM (or sig); resolves {code, signal, exitedZero} once it exits (SIGKILL after timeoutMs). */
     async stop(sig = 'SIGTERM', timeoutMs = 20000) {
       if (!exitInfo) child.kill(sig);
@@ -132,10 +167,33 @@ export async function startServer(opts = {}) {
   return server;
 }
 
-/** Runs the binary with arguments (no server); resolves {code, stdout, stderr}. */
-export function runCli(args, { env = {}, bin = binaryPath(), timeoutMs = 20000 } = {}) {
+/** The scopes the operator client may be granted: everything. */
+export const OPERATOR_CLIENT_SCOPES = 'system/*.cruds user/*.cruds patient/*.cruds launch launch/patient '
+  + 'openid fhirUser profile offline_access online_access';
+
+/**
+ * r with the Authorization header server.request should send: the default
+ * token goes only to the FHIR API (/fhir...), where every request needs
+ * one; OAuth endpoints (/auth/...) treat a bearer token as a credential of
+ * its own, so they get one only when r.auth names it.
+ */
+export function withAuth(r, defaultToken) {
+  const { auth, ...rest } = r;
+  const headers = { ...(rest.headers ?? {}) };
+  const explicit = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
+  const fhir = new URL(String(rest.path ?? '/'), 'http://host').pathname.startsWith('/fhir');
+  if (!explicit && auth !== false && (typeof auth === 'string' || fhir)) {
+    const token = typeof auth === 'string' ? auth : defaultToken;
+    if (token) headers.Authorization = `Bearer ${token}`;
+  }
+  return { ...rest, headers };
+}
+
+/** Runs the binary with arguments (no server); input (optional) goes to stdin; resolves {code, stdout, stderr}. */
+export function runCli(args, { env = {}, bin = binaryPath(), timeoutMs = 20000, input } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { env: cleanEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
