@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "../smart/authdb_tokcache.h"
+#include "../smart/policy.h"
 #include "../smart/token.h"
 #include "audit.h"
 #include "auth.h"
@@ -136,6 +137,16 @@ static void who_from_bearer(struct fg_req *req, struct smart_audit_row *row)
     fg_auth_release(auth, db);
 }
 
+/* Who, from the request's verified access (smart/policy.h accessors). */
+static void who_from_access(const struct smart_access *a, struct smart_audit_row *row)
+{
+    copy_c(row->client_id, sizeof row->client_id, smart_access_client_id(a));
+    copy_c(row->username, sizeof row->username, smart_access_user_name(a));
+    copy_c(row->patient_id, sizeof row->patient_id, smart_access_patient_id(a));
+    copy_c(row->grant_id, sizeof row->grant_id, smart_access_grant_id(a));
+    row->account_id = smart_access_account_id(a);
+}
+
 /* A patient the request names when the token does not: Patient/{id} or
  * patient= / subject=Patient/ in a search. */
 static void patient_from_request(const struct fg_req *req, struct smart_audit_row *row)
@@ -183,7 +194,10 @@ void fg_audit_request(struct fg_req *req, int status)
         fg_audit_clean_query(req->method == FG_POST ? fg_buf_str(&req->body) : req->raw_query,
                              row.query, sizeof row.query);
     copy_c(row.request_id, sizeof row.request_id, req->request_id);
-    who_from_bearer(req, &row);
+    if (req->auth)
+        who_from_access(req->auth, &row);
+    else
+        who_from_bearer(req, &row); /* refused before an access was built (401) */
     if (!row.patient_id[0])
         patient_from_request(req, &row);
     fg_audit_record(req->srv->audit, &row);
