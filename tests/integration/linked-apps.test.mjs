@@ -259,6 +259,15 @@ describe('linked apps: grants, revocation across processes, pages, Consent, Audi
     const mine = (await a.request({ path: '/fhir/AuditEvent?patient=amy&_count=2' })).json;
     assert.equal(mine.entry.length, 2);
     assert.ok(mine.link.find((l) => l.relation === 'next'));
+    // the patient's own app reads the AuditEvents about the patient's record, and only those
+    const own = await a.request({ path: '/fhir/AuditEvent?patient=amy&_count=50', headers: h });
+    assert.equal(own.status, 200, own.text);
+    assert.ok(own.json.entry.length > 0);
+    assert.ok(own.json.entry.every((e) => e.resource.entity.some((x) => x.what?.reference === 'Patient/amy')));
+    if (enforcing) {
+      const other = await a.request({ path: '/fhir/AuditEvent?patient=bob', headers: h });
+      assert.ok(other.status === 200 ? !other.json.entry?.length : other.status >= 400, 'nothing about bob');
+    }
     const one = await a.request({ path: `/fhir/AuditEvent/${mine.entry[0].resource.id}` });
     assert.equal(one.status, 200);
     assert.equal(one.json.id, mine.entry[0].resource.id);
