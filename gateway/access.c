@@ -174,7 +174,7 @@ static bool history_exact(const struct fg_req *req, const struct access_state *s
                           struct fg_str type)
 {
     struct smart_policy_grant g;
-    if (req->srv->policy.n_rules)
+    if (smart_policy_rules_active(&req->srv->policy, &s->access))
         return false;
     if (smart_policy_authorize(&s->access, 's', type, &g, NULL) != FG_OK &&
         smart_policy_authorize(&s->access, 'r', type, &g, NULL) != FG_OK)
@@ -199,7 +199,7 @@ enum fg_status fg_access_filter_history(struct fg_req *req, enum fg_interaction 
          * granular filters or rules could hide some of them. */
         struct smart_policy_grant g;
         if (smart_policy_authorize(&s->access, 'r', type, &g, NULL) != FG_OK ||
-            !g.filters.unrestricted || req->srv->policy.n_rules)
+            !g.filters.unrestricted || smart_policy_rules_active(&req->srv->policy, &s->access))
             h->total = -1;
         return FG_OK;
     }

@@ -1,13 +1,16 @@
 /* access_rules.c - the list of rules beyond the core policy (see
- * access_rules.h). Empty until the portal rules (issue 7) arrive. */
+ * access_rules.h): the portal rules (issue 7, gateway/portal.h). */
 #include "access_rules.h"
 
+#include <stdio.h>
+
+#include "portal.h"
 #include "server.h"
 
 enum fg_status fg_access_rules_register(struct fg_server *srv, char *msg, size_t msg_size)
 {
-    (void)srv;
-    (void)msg;
-    (void)msg_size;
-    return FG_OK;
+    enum fg_status st = fg_portal_rule_register(srv, &srv->policy);
+    if (st != FG_OK && msg && msg_size && snprintf(msg, msg_size, "too many policy rules") < 0)
+        msg[0] = '\0';
+    return st;
 }

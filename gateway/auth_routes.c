@@ -4,6 +4,7 @@
 
 #include "apps.h"
 #include "authz.h"
+#include "signup.h"
 
 const struct fg_route fg_auth_routes[] = {
     {FG_GET, "/auth/jwks", fg_auth_jwks_handler},
@@ -18,6 +19,8 @@ const struct fg_route fg_auth_routes[] = {
     {FG_GET, "/auth/apps/activity", fg_apps_activity},
     {FG_GET, "/auth/apps/api/grants", fg_apps_api_list},
     {FG_POST, "/auth/apps/api/revoke", fg_apps_api_revoke},
+    {FG_GET, FG_SIGNUP_PATH, fg_signup_get},
+    {FG_POST, FG_SIGNUP_PATH, fg_signup_post},
     {FG_GET, "/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/fhir/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/.well-known/openid-configuration", fg_auth_openid_config_handler},

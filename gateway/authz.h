@@ -60,8 +60,14 @@ enum fg_status authz_redirect_app(struct authz_ctx *c, const char *redirect_uri,
 enum fg_status authz_see_other(struct authz_ctx *c, const char *location);
 /* Reuses the browser's session or starts one (and sets its cookie). */
 enum fg_status authz_ensure_session(struct authz_ctx *c);
-/* Sets the session cookie (Secure under TLS). */
+/* Sets the session cookie (Secure under TLS) for /auth, or for path. */
 enum fg_status authz_set_cookie(struct authz_ctx *c);
+enum fg_status authz_set_cookie_path(struct authz_ctx *c, const char *path);
+
+/* authz_flow.c: the session named by the cookie (c->have_session), and the
+ * page language (Accept-Language < the session's < "lang="). */
+void authz_load_session(struct authz_ctx *c);
+void authz_pick_lang(struct authz_ctx *c);
 
 /* authz_flow.c: the session cookie, the page language, sign-in (shared
  * with the linked-apps pages, apps.h). */
@@ -81,7 +87,7 @@ const char *authz_patient_name(struct authz_ctx *c, const char *id);
 enum fg_status authz_signin_rotate(struct authz_ctx *c, int64_t account_id);
 
 /* authz_pages.c */
-/* The shell shared by every page (also /auth/apps): begin opens it
+/* The shell shared by every page (also /auth/apps, /account/signup): begin opens it
  * (switch_href as in fg_html_page_start), finish closes it and sends it
  * with status and the no-store / no-frame / CSP headers. */
 enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
@@ -91,6 +97,8 @@ enum fg_status authz_page_finish(struct authz_ctx *c, int status, struct fg_buf 
 /* The user name and password fields and the sign-in button, closing the
  * form the caller opened (with its hidden fields). */
 enum fg_status authz_signin_fields(struct authz_ctx *c, struct fg_buf *b);
+/* <p> (class cls: "err" is an alert, else a note; NULL = plain) with escaped text. */
+enum fg_status authz_para(struct fg_buf *b, const char *cls, const char *text);
 enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg);
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
                                  const char *client_name, enum fg_msg notice);

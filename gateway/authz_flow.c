@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "authz_consent.h"
 #include "authz_csrf.h"
+#include "portal.h"
 #include "server.h"
 
 #define FORM_MAX_PAIRS 256
@@ -99,7 +100,10 @@ const char *authz_patient_name(struct authz_ctx *c, const char *id)
     return out ? out : id;
 }
 
-/* The patients the signed-in account may act for: its own record, then proxies in force. */
+/* The patients the signed-in account may act for today: its own record, then
+ * proxies in force, leaving out those the portal rules give no view of (a
+ * child proxy after the 18th birthday, an adult proxy past 5 years, an own
+ * account under 13). */
 size_t authz_patients_for(struct authz_ctx *c, struct authz_patient *out)
 {
     struct smart_account acc;
@@ -116,9 +120,20 @@ size_t authz_patients_for(struct authz_ctx *c, struct authz_patient *out)
         FG_OK)
         np = 0;
     for (size_t i = 0; i < np && n < FG_AUTHZ_MAX_PATIENTS; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < n; k++)
+            dup = dup || strcmp(out[k].id, px[i].patient_id) == 0;
+        if (dup)
+            continue;
         memcpy(out[n].id, px[i].patient_id, sizeof out[n].id);
         out[n++].self = false;
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fg_portal_view(c->req->srv, c->db, c->req->pool, acc.id, fg_str_c(out[i].id)) !=
+            SMART_VIEW_NONE)
+            out[kept++] = out[i];
+    n = kept;
     for (size_t i = 0; i < n; i++)
         out[i].name = authz_patient_name(c, out[i].id);
     return n;

@@ -11,13 +11,6 @@
 
 #define PAGE_MAX (256 * 1024)
 
-enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
-                                const char *switch_href)
-{
-    fg_buf_init(b, PAGE_MAX);
-    return fg_html_page_start(b, c->lang, fg_i18n(c->lang, title), switch_href);
-}
-
 enum fg_status authz_page_finish(struct authz_ctx *c, int status, struct fg_buf *b,
                                  enum fg_status st)
 {
@@ -38,6 +31,13 @@ enum fg_status authz_page_finish(struct authz_ctx *c, int status, struct fg_buf 
     if (st == FG_OK)
         st = fg_resp_header(c->req, "Content-Language", fg_i18n(c->lang, FG_MSG_HTML_LANG));
     return st;
+}
+
+enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
+                                const char *switch_href)
+{
+    fg_buf_init(b, PAGE_MAX);
+    return fg_html_page_start(b, c->lang, fg_i18n(c->lang, title), switch_href);
 }
 
 static enum fg_status start(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
@@ -61,7 +61,7 @@ static enum fg_status form_open(struct authz_ctx *c, struct fg_buf *b,
     return st;
 }
 
-static enum fg_status para(struct fg_buf *b, const char *cls, const char *text)
+enum fg_status authz_para(struct fg_buf *b, const char *cls, const char *text)
 {
     enum fg_status st = cls ? fg_buf_printf(b, "<p class=\"%s\" role=\"%s\">", cls,
                                             strcmp(cls, "err") == 0 ? "alert" : "note")
@@ -78,7 +78,7 @@ enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg
     struct fg_buf b;
     enum fg_status st = start(c, &b, FG_MSG_ERROR_TITLE, NULL);
     if (st == FG_OK)
-        st = para(&b, "err", fg_i18n(c->lang, msg));
+        st = authz_para(&b, "err", fg_i18n(c->lang, msg));
     return authz_page_finish(c, status, &b, st);
 }
 
@@ -101,7 +101,7 @@ enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_r
     struct fg_buf b;
     enum fg_status st = start(c, &b, FG_MSG_SIGNIN_TITLE, r);
     if (st == FG_OK && notice != FG_MSG_COUNT)
-        st = para(&b, "err", fg_i18n(c->lang, notice));
+        st = authz_para(&b, "err", fg_i18n(c->lang, notice));
     if (st == FG_OK)
         st = fg_buf_printf(&b, "<p>%s <strong>", fg_i18n(c->lang, FG_MSG_SIGNIN_INTRO));
     if (st == FG_OK)
@@ -121,7 +121,7 @@ enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_r
     struct fg_buf b;
     enum fg_status st = start(c, &b, FG_MSG_PICK_TITLE, r);
     if (st == FG_OK && show_required)
-        st = para(&b, "err", fg_i18n(c->lang, FG_MSG_PICK_REQUIRED));
+        st = authz_para(&b, "err", fg_i18n(c->lang, FG_MSG_PICK_REQUIRED));
     if (st == FG_OK)
         st = form_open(c, &b, r);
     if (st == FG_OK)
@@ -186,7 +186,7 @@ enum fg_status authz_page_consent(struct authz_ctx *c, const struct smart_authz_
         return st;
     st = start(c, &b, FG_MSG_CONSENT_TITLE, r);
     if (st == FG_OK && show_nothing_chosen)
-        st = para(&b, "err", fg_i18n(c->lang, FG_MSG_NOTHING_CHOSEN));
+        st = authz_para(&b, "err", fg_i18n(c->lang, FG_MSG_NOTHING_CHOSEN));
     if (st == FG_OK)
         st = fg_buf_append_c(&b, "<p><strong>");
     if (st == FG_OK)
@@ -199,7 +199,7 @@ enum fg_status authz_page_consent(struct authz_ctx *c, const struct smart_authz_
     if (st == FG_OK)
         st = fg_buf_append_c(&b, "</p>");
     if (st == FG_OK && l->offline)
-        st = para(&b, "note", fg_i18n(c->lang, FG_MSG_OFFLINE_NOTICE));
+        st = authz_para(&b, "note", fg_i18n(c->lang, FG_MSG_OFFLINE_NOTICE));
     if (st == FG_OK)
         st = form_open(c, &b, r);
     if (st == FG_OK)

@@ -63,9 +63,14 @@ enum fg_status authz_redirect_app(struct authz_ctx *c, const char *redirect_uri,
 
 enum fg_status authz_set_cookie(struct authz_ctx *c)
 {
+    return authz_set_cookie_path(c, "/auth");
+}
+
+enum fg_status authz_set_cookie_path(struct authz_ctx *c, const char *path)
+{
     bool tls = c->req->srv->cfg.tls_cert[0] != '\0';
-    char *v = fg_pool_printf(c->req->pool, "%s=%s; Path=/auth; HttpOnly; SameSite=Lax%s",
-                             FG_AUTHZ_COOKIE, c->session_id, tls ? "; Secure" : "");
+    char *v = fg_pool_printf(c->req->pool, "%s=%s; Path=%s; HttpOnly; SameSite=Lax%s",
+                             FG_AUTHZ_COOKIE, c->session_id, path, tls ? "; Secure" : "");
     return v ? fg_resp_header(c->req, "Set-Cookie", v) : FG_ENOMEM;
 }
 

@@ -13,50 +13,60 @@
 #include "../smart/authdb.h"
 #include "../smart/authdb_accounts.h"
 #include "../smart/password.h"
+#include "cmd_account_internal.h"
 
-#define ACC_USAGE 2
-
-struct acc_opts {
-    const char *db, *now, *user, *patient, *kind, *expires, *court_order;
-    bool password_stdin;
-};
-
-static void usage(FILE *out)
+void fg_account_usage(FILE *out)
 {
     fprintf(out,
             "usage: fhirgate account add --user NAME [--patient ID] --password-stdin\n"
-            "       fhirgate account proxy --user NAME --patient ID\n"
+            "       fhirgate account proxy [add] --user NAME --patient ID\n"
             "                --kind parent|guardian|adult|court-guardian\n"
-            "                [--expires DATE] [--court-order REF]\n"
+            "                [--start DATE] [--expires DATE]\n"
+            "                [--court-order DocumentReference/ID]\n"
+            "       fhirgate account proxy list [--user NAME] [--patient ID]\n"
+            "       fhirgate account proxy revoke ID\n"
+            "       fhirgate account activation-code --patient ID\n"
             "add: creates a portal account (user name 5-24 letters and digits; password of\n"
             "     at least 10 characters with an upper-case and a lower-case letter and a\n"
             "     digit or symbol, not containing the user name), read from standard input.\n"
-            "proxy: lets the user act for another patient (court-guardian needs --court-order).\n"
+            "proxy: lets the user act for another patient (court-guardian needs --court-order,\n"
+            "       the court order's DocumentReference); what the proxy sees follows the\n"
+            "       patient's age today (portal rules); list prints JSON lines of every\n"
+            "       relation (also ended ones); revoke ends one now.\n"
+            "activation-code: a single-use sign-up code for the patient's own account at\n"
+            "       /account/signup (valid activation_days, default 14; patients 13+).\n"
             "options:\n"
             "  --auth-db PATH   auth database (env FHIRGATE_AUTH_DB; default " SMART_AUTHDB_DEFAULT_PATH ")\n"
             "  --now DATE       the clock (env FHIRGATE_NOW; default now)\n"
+            "  --days N         activation-code validity (default 14)\n"
             "exit: 0 done, 1 failure, 2 bad usage or rule broken, 3 already present\n");
 }
 
 static const char **slot_for(struct acc_opts *o, const char *name)
 {
-    static const char *const names[] = {"--auth-db", "--now",     "--user",       "--patient",
-                                        "--kind",    "--expires", "--court-order"};
-    const char **slots[] = {&o->db,   &o->now,     &o->user,       &o->patient,
-                            &o->kind, &o->expires, &o->court_order};
+    static const char *const names[] = {"--auth-db", "--now",         "--user", "--patient",
+                                        "--kind",    "--expires",     "--start", "--days",
+                                        "--court-order"};
+    const char **slots[] = {&o->db,   &o->now,         &o->user,  &o->patient,
+                            &o->kind, &o->expires,     &o->start, &o->days,
+                            &o->court_order};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return slots[i];
     return NULL;
 }
 
-static int parse_args(int argc, char **argv, struct acc_opts *o)
+int fg_account_parse_args(int argc, char **argv, int first, struct acc_opts *o)
 {
     const char *env_db = getenv("FHIRGATE_AUTH_DB"), *env_now = getenv("FHIRGATE_NOW");
     memset(o, 0, sizeof *o);
     o->db = env_db && env_db[0] ? env_db : SMART_AUTHDB_DEFAULT_PATH;
     o->now = env_now && env_now[0] ? env_now : NULL;
-    for (int i = 2; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
+        if (!o->positional && argv[i][0] != '-') {
+            o->positional = argv[i];
+            continue;
+        }
         if (strcmp(argv[i], "--password-stdin") == 0) {
             o->password_stdin = true;
             continue;
@@ -71,10 +81,6 @@ static int parse_args(int argc, char **argv, struct acc_opts *o)
             return ACC_USAGE;
         }
         *slot = argv[++i];
-    }
-    if (!o->user) {
-        fprintf(stderr, "fhirgate account: --user is required\n");
-        return ACC_USAGE;
     }
     return 0;
 }
@@ -95,7 +101,7 @@ static int read_password(char *buf, size_t size)
     return 0;
 }
 
-static int open_db(const struct acc_opts *o, struct fg_clock *clock, struct smart_authdb **db)
+int fg_account_open_db(const struct acc_opts *o, struct fg_clock *clock, struct smart_authdb **db)
 {
     struct fg_error err;
     fg_error_clear(&err);
@@ -143,7 +149,7 @@ static int account_add(const struct acc_opts *o)
     }
     OPENSSL_cleanse(password, sizeof password);
     if (rc == 0)
-        rc = open_db(o, &clock, &db);
+        rc = fg_account_open_db(o, &clock, &db);
     if (rc != 0)
         return rc;
     int64_t id = 0;
@@ -163,127 +169,26 @@ static int account_add(const struct acc_opts *o)
     return rc;
 }
 
-static int parse_kind(const char *s, enum smart_proxy_kind *out)
-{
-    static const struct {
-        const char *name;
-        enum smart_proxy_kind kind;
-    } kinds[] = {{"parent", SMART_PROXY_PARENT},
-                 {"guardian", SMART_PROXY_GUARDIAN},
-                 {"adult", SMART_PROXY_ADULT},
-                 {"court-guardian", SMART_PROXY_COURT_GUARDIAN}};
-    for (size_t i = 0; s && i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(s, kinds[i].name) == 0) {
-            *out = kinds[i].kind;
-            return 0;
-        }
-    fprintf(stderr, "fhirgate account proxy: --kind must be parent, guardian, adult or "
-                    "court-guardian\n");
-    return ACC_USAGE;
-}
-
-/* Fills p from the options; 0 or ACC_USAGE after a message. */
-static int proxy_from_opts(const struct acc_opts *o, const struct fg_clock *clock,
-                           struct smart_proxy *p)
-{
-    memset(p, 0, sizeof *p);
-    if (!o->patient || strlen(o->patient) > SMART_MAX_PATIENT_ID) {
-        fprintf(stderr, "fhirgate account proxy: --patient ID is required (at most %d "
-                        "characters)\n", SMART_MAX_PATIENT_ID);
-        return ACC_USAGE;
-    }
-    if (parse_kind(o->kind, &p->kind) != 0)
-        return ACC_USAGE;
-    memcpy(p->patient_id, o->patient, strlen(o->patient) + 1);
-    p->start_at = fg_clock_now_s(clock);
-    if (o->expires) {
-        struct fg_clock when = {0};
-        if (fg_clock_pin(&when, fg_str_c(o->expires)) != FG_OK ||
-            fg_clock_now_s(&when) <= p->start_at) {
-            fprintf(stderr, "fhirgate account proxy: --expires wants a future YYYY-MM-DD or "
-                            "instant, got \"%s\"\n", o->expires);
-            return ACC_USAGE;
-        }
-        p->expires_at = fg_clock_now_s(&when);
-    }
-    if (o->court_order) {
-        size_t n = strlen(o->court_order);
-        if (n > SMART_MAX_COURT_ORDER) {
-            fprintf(stderr, "fhirgate account proxy: --court-order is too long\n");
-            return ACC_USAGE;
-        }
-        memcpy(p->court_order, o->court_order, n + 1);
-    }
-    if (p->kind == SMART_PROXY_COURT_GUARDIAN && !p->court_order[0]) {
-        fprintf(stderr, "fhirgate account proxy: a court guardian needs --court-order REF\n");
-        return ACC_USAGE;
-    }
-    return 0;
-}
-
-/* True when the account already holds a proxy in force for the same patient and kind. */
-static bool proxy_present(struct smart_authdb *db, const struct smart_proxy *p)
-{
-    struct smart_proxy have[64];
-    size_t n = 0;
-    if (smart_authdb_proxies_for_account(db, p->account_id, have, 64, &n) != FG_OK)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (have[i].kind == p->kind && strcmp(have[i].patient_id, p->patient_id) == 0)
-            return true;
-    return false;
-}
-
-static int account_proxy(const struct acc_opts *o)
-{
-    struct fg_clock clock = {0};
-    struct smart_authdb *db = NULL;
-    struct smart_proxy p;
-    struct smart_account acc;
-    int rc = open_db(o, &clock, &db);
-    if (rc != 0)
-        return rc;
-    rc = proxy_from_opts(o, &clock, &p);
-    if (rc != 0)
-        goto out;
-    if (smart_authdb_account_get(db, fg_str_c(o->user), &acc) != FG_OK) {
-        fprintf(stderr, "fhirgate account proxy: no account named %s\n", o->user);
-        rc = 1;
-        goto out;
-    }
-    OPENSSL_cleanse(acc.password_hash, sizeof acc.password_hash);
-    p.account_id = acc.id;
-    if (proxy_present(db, &p)) {
-        fprintf(stderr, "fhirgate account proxy: %s already acts for %s\n", o->user, o->patient);
-        rc = FG_ACCOUNT_EXISTS;
-        goto out;
-    }
-    enum fg_status st = smart_authdb_proxy_add(db, &p, NULL);
-    if (st != FG_OK) {
-        fprintf(stderr, "fhirgate account proxy: %s\n", fg_status_name(st));
-        rc = 1;
-        goto out;
-    }
-    printf("proxy added: %s (%s) acts for patient %s\n", o->user, o->kind, o->patient);
-out:
-    smart_authdb_close(&db);
-    return rc;
-}
-
 int fg_cmd_account(int argc, char **argv)
 {
     struct acc_opts o;
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
+            fg_account_usage(stdout);
             return 0;
         }
-    if (argc < 2 || (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "proxy") != 0)) {
-        usage(stderr);
+    if (argc >= 2 && strcmp(argv[1], "proxy") == 0)
+        return fg_account_proxy_cmd(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "activation-code") == 0)
+        return fg_account_activation_cmd(argc, argv);
+    if (argc < 2 || strcmp(argv[1], "add") != 0) {
+        fg_account_usage(stderr);
         return ACC_USAGE;
     }
-    int rc = parse_args(argc, argv, &o);
-    if (rc != 0)
-        return rc;
-    return strcmp(argv[1], "add") == 0 ? account_add(&o) : account_proxy(&o);
+    int rc = fg_account_parse_args(argc, argv, 2, &o);
+    if (rc == 0 && (!o.user || o.positional)) {
+        fprintf(stderr, "fhirgate account add: --user NAME is required (and nothing else)\n");
+        rc = ACC_USAGE;
+    }
+    return rc == 0 ? account_add(&o) : rc;
 }

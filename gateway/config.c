@@ -12,6 +12,7 @@
 #include "../core/fg_clock.h"
 #include "../core/fg_limits.h"
 #include "../core/fg_str.h"
+#include "../smart/portal.h"
 
 enum key_kind { KEY_INT, KEY_STR };
 
@@ -43,6 +44,18 @@ static const struct key_row key_rows[] = {
     STR_ROW("now", now, "pin the clock: YYYY-MM-DD or an instant (tests)"),
     INT_ROW("max_connections", max_connections, 1, 65536, "concurrent connections"),
     INT_ROW("connection_timeout", connection_timeout, 1, 3600, "idle connection timeout, s"),
+    INT_ROW("own_account_min_age", own_account_min_age, 0, 150, "youngest age with an own account"),
+    INT_ROW("teen_proxy_age", teen_proxy_age, 0, 150, "age from which proxies see the limited view"),
+    INT_ROW("adult_age", adult_age, 1, 150, "age at which child proxy access ends"),
+    INT_ROW("adult_proxy_years", adult_proxy_years, 1, 100, "years an adult proxy grant lasts"),
+    INT_ROW("release_delay_days", release_delay_days, 0, 3650,
+            "days before a delayed-release result is shown without release"),
+    INT_ROW("note_max_years", note_max_years, 1, 200, "clinical notes older than this are hidden"),
+    INT_ROW("activation_days", activation_days, 1, 365, "sign-up activation code validity, days"),
+    INT_ROW("portal_utc_offset", portal_utc_offset, -840, 840,
+            "minutes east of UTC of the portal's calendar day (ages, birthdays)"),
+    STR_ROW("release_delay_codes", release_delay_codes,
+            "delayed-release result codes: system|code or code, comma-separated"),
     STR_ROW("auth_mode", auth_mode, "where /fhir tokens are verified: local, jwks, introspection"),
     STR_ROW("auth_jwks_uri", auth_jwks_uri, "auth_mode jwks: the external server's JWKS URL"),
     STR_ROW("auth_introspection_url", auth_introspection_url,
@@ -86,6 +99,31 @@ void fg_config_defaults(struct fg_config *cfg)
     copy_str(cfg->access_log, sizeof cfg->access_log, "-");
     cfg->max_connections = FG_MAX_CONNECTIONS;
     cfg->connection_timeout = FG_CONNECTION_TIMEOUT_S;
+    struct smart_portal_settings portal;
+    smart_portal_settings_default(&portal);
+    cfg->own_account_min_age = portal.own_account_min_age;
+    cfg->teen_proxy_age = portal.teen_age;
+    cfg->adult_age = portal.adult_age;
+    cfg->adult_proxy_years = portal.adult_proxy_years;
+    cfg->release_delay_days = portal.release_delay_days;
+    cfg->note_max_years = portal.note_max_years;
+    cfg->activation_days = portal.activation_days;
+    cfg->portal_utc_offset = portal.utc_offset_min;
+    copy_str(cfg->release_delay_codes, sizeof cfg->release_delay_codes, portal.release_codes);
+}
+
+void fg_config_portal(const struct fg_config *cfg, struct smart_portal_settings *out)
+{
+    smart_portal_settings_default(out);
+    out->own_account_min_age = (int)cfg->own_account_min_age;
+    out->teen_age = (int)cfg->teen_proxy_age;
+    out->adult_age = (int)cfg->adult_age;
+    out->adult_proxy_years = (int)cfg->adult_proxy_years;
+    out->release_delay_days = (int)cfg->release_delay_days;
+    out->note_max_years = (int)cfg->note_max_years;
+    out->activation_days = (int)cfg->activation_days;
+    out->utc_offset_min = (int)cfg->portal_utc_offset;
+    copy_str(out->release_codes, sizeof out->release_codes, cfg->release_delay_codes);
 }
 
 static const struct key_row *find_key(const char *key, size_t len)

@@ -11,7 +11,10 @@
  * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
  * access_log now max_connections connection_timeout auth_db auth_mode
  * auth_jwks_uri auth_introspection_url auth_introspection_client_id
- * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints.
+ * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints,
+ * and the portal rules (portal-rules.md; smart/portal.h): own_account_min_age
+ * teen_proxy_age adult_age adult_proxy_years release_delay_days
+ * note_max_years activation_days portal_utc_offset release_delay_codes.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -41,6 +44,16 @@ struct fg_config {
     char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
     int64_t max_connections;
     int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    /* portal rules (defaults from portal-rules.md) */
+    int64_t own_account_min_age;   /* 13 */
+    int64_t teen_proxy_age;        /* 13 */
+    int64_t adult_age;             /* 18 */
+    int64_t adult_proxy_years;     /* 5 */
+    int64_t release_delay_days;    /* 4 */
+    int64_t note_max_years;        /* 3 */
+    int64_t activation_days;       /* 14 */
+    int64_t portal_utc_offset;     /* minutes east of UTC for "today" (0) */
+    char release_delay_codes[FG_CONFIG_VALUE_MAX]; /* "system|code,..." */
     /* Where /fhir bearer tokens are verified (gateway/access_external.h):
      * "local" (this server's tokens), "jwks" or "introspection". */
     char auth_mode[32];
@@ -54,6 +67,10 @@ struct fg_config {
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };
+
+/* The portal-rule settings of cfg (smart/portal.h). */
+struct smart_portal_settings;
+void fg_config_portal(const struct fg_config *cfg, struct smart_portal_settings *out);
 
 /* Fills cfg with the built-in defaults. */
 void fg_config_defaults(struct fg_config *cfg);

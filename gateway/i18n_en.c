@@ -120,4 +120,31 @@ const char *const fg_i18n_en[FG_MSG_COUNT] = {
     [FG_MSG_APPS_ACT_DELETE] = "deleted",
     [FG_MSG_APPS_ACT_OTHER] = "used",
     [FG_MSG_APPS_NOT_YOURS] = "This app access is not one you can manage.",
+    [FG_MSG_SIGNUP_TITLE] = "Create your account",
+    [FG_MSG_SIGNUP_INTRO] = ("Enter the activation code from your clinic, then choose a user name and "
+                            "a password."),
+    [FG_MSG_ACTIVATION_CODE] = "Activation code",
+    [FG_MSG_PASSWORD_REPEAT] = "Password again",
+    [FG_MSG_SIGNUP_RULES] = ("User name: 5 to 24 letters and digits. Password: at least 10 characters "
+                            "with an upper-case letter, a lower-case letter and a digit or symbol, "
+                            "not containing the user name."),
+    [FG_MSG_SIGNUP_BUTTON] = "Create account",
+    [FG_MSG_SIGNUP_BAD_CODE] = ("This activation code is not valid: it may be mistyped, used or "
+                               "expired. Ask your clinic for a new one."),
+    [FG_MSG_SIGNUP_TOO_YOUNG] = ("Patients 12 and under cannot have their own account; a parent or "
+                                "guardian can see the record through proxy access."),
+    [FG_MSG_SIGNUP_TAKEN] = "This user name is taken. Choose another one.",
+    [FG_MSG_SIGNUP_HAS_ACCOUNT] = ("This patient already has an account. Sign in with it, or ask your "
+                                  "clinic for help with it."),
+    [FG_MSG_SIGNUP_MISMATCH] = "The two passwords are not the same.",
+    [FG_MSG_SIGNUP_DONE_TITLE] = "Your account is ready",
+    [FG_MSG_SIGNUP_DONE] = "You can now sign in with your user name and password when an app asks.",
+    [FG_MSG_RULE_USERNAME_LENGTH] = "The user name must have 5 to 24 characters.",
+    [FG_MSG_RULE_USERNAME_CHARS] = "The user name may contain only letters and digits.",
+    [FG_MSG_RULE_PASSWORD_SHORT] = "The password must have at least 10 characters.",
+    [FG_MSG_RULE_PASSWORD_LONG] = "The password is too long.",
+    [FG_MSG_RULE_PASSWORD_NO_UPPER] = "The password needs an upper-case letter.",
+    [FG_MSG_RULE_PASSWORD_NO_LOWER] = "The password needs a lower-case letter.",
+    [FG_MSG_RULE_PASSWORD_NO_DIGIT_OR_SYMBOL] = "The password needs a digit or a symbol.",
+    [FG_MSG_RULE_PASSWORD_HAS_USERNAME] = "The password must not contain the user name.",
 };

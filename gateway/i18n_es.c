@@ -120,4 +120,33 @@ const char *const fg_i18n_es[FG_MSG_COUNT] = {
     [FG_MSG_APPS_ACT_DELETE] = "borró",
     [FG_MSG_APPS_ACT_OTHER] = "usó",
     [FG_MSG_APPS_NOT_YOURS] = "Este acceso no es uno que usted pueda administrar.",
+    [FG_MSG_SIGNUP_TITLE] = "Cree su cuenta",
+    [FG_MSG_SIGNUP_INTRO] = ("Escriba el código de activación que le dio su clínica y elija un nombre "
+                            "de usuario y una contraseña."),
+    [FG_MSG_ACTIVATION_CODE] = "Código de activación",
+    [FG_MSG_PASSWORD_REPEAT] = "Repita la contraseña",
+    [FG_MSG_SIGNUP_RULES] = ("Nombre de usuario: de 5 a 24 letras y dígitos. Contraseña: al menos 10 "
+                            "caracteres, con una mayúscula, una minúscula y un dígito o símbolo, sin "
+                            "contener el nombre de usuario."),
+    [FG_MSG_SIGNUP_BUTTON] = "Crear cuenta",
+    [FG_MSG_SIGNUP_BAD_CODE] = ("Este código de activación no es válido: puede estar mal escrito, "
+                               "usado o vencido. Pida uno nuevo a su clínica."),
+    [FG_MSG_SIGNUP_TOO_YOUNG] = ("Los pacientes de 12 años o menos no pueden tener su propia cuenta; "
+                                "su madre, padre o tutor puede ver el expediente con acceso de "
+                                "representante."),
+    [FG_MSG_SIGNUP_TAKEN] = "Este nombre de usuario ya existe. Elija otro.",
+    [FG_MSG_SIGNUP_HAS_ACCOUNT] = ("Este paciente ya tiene una cuenta. Inicie sesión con ella o pida "
+                                  "ayuda a su clínica."),
+    [FG_MSG_SIGNUP_MISMATCH] = "Las dos contraseñas no son iguales.",
+    [FG_MSG_SIGNUP_DONE_TITLE] = "Su cuenta está lista",
+    [FG_MSG_SIGNUP_DONE] = ("Ya puede iniciar sesión con su nombre de usuario y contraseña cuando una "
+                           "aplicación se lo pida."),
+    [FG_MSG_RULE_USERNAME_LENGTH] = "El nombre de usuario debe tener de 5 a 24 caracteres.",
+    [FG_MSG_RULE_USERNAME_CHARS] = "El nombre de usuario solo puede tener letras y dígitos.",
+    [FG_MSG_RULE_PASSWORD_SHORT] = "La contraseña debe tener al menos 10 caracteres.",
+    [FG_MSG_RULE_PASSWORD_LONG] = "La contraseña es demasiado larga.",
+    [FG_MSG_RULE_PASSWORD_NO_UPPER] = "La contraseña necesita una letra mayúscula.",
+    [FG_MSG_RULE_PASSWORD_NO_LOWER] = "La contraseña necesita una letra minúscula.",
+    [FG_MSG_RULE_PASSWORD_NO_DIGIT_OR_SYMBOL] = "La contraseña necesita un dígito o un símbolo.",
+    [FG_MSG_RULE_PASSWORD_HAS_USERNAME] = "La contraseña no debe contener el nombre de usuario.",
 };

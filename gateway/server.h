@@ -20,6 +20,7 @@
 #include "../core/fg_log.h"
 #include "../fhir/store.h"
 #include "../smart/policy.h"
+#include "../smart/portal_rule.h"
 #include "config.h"
 #include "router.h"
 
@@ -47,6 +48,8 @@ struct fg_server {
                                         fg_server_cleanup after the last request */
     struct smart_policy policy;      /* the authorization rules (fg_access_rules_register) */
     struct fg_external *verifier;    /* owned; external token verification, NULL = local */
+    struct smart_portal_rule_cfg portal_rule; /* the portal rules' settings and sources
+                                                 (gateway/portal.c), borrowed by the policy */
     struct evp_md_st *sha256;        /* owned: SHA-256 fetched once for token digests
                                         (smart_token_digest_md); NULL = fetch per use */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */

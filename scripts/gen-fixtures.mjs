@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { amy } from './fixtures/amy.mjs';
+import { birthdays } from './fixtures/birthdays.mjs';
 import { family } from './fixtures/family.mjs';
 import { coding, inst, meta, ref } from './fixtures/lib.mjs';
 import { sharedBundles } from './fixtures/shared.mjs';
@@ -62,7 +63,7 @@ for (const f of sharedBundles()) {
     write(join(root, 'shared'), f.name, bundle(`shared-${f.name}`, [...f.resources, prov]));
     counts.shared = (counts.shared || 0) + f.resources.length + 1;
 }
-for (const pt of [amy, ...family]) {
+for (const pt of [amy, ...family, ...birthdays]) {
     const dir = join(root, 'patients', pt.patient.id);
     clean(dir);
     for (const f of pt.files) {

@@ -65,8 +65,8 @@ static const char schema_v1[] =
 
 /* Version 2: browser sessions at /auth and pending authorize requests
  * (authdb_sessions.h). Only the digest of a session id is stored. */
-/* Version 3: the audit log (authdb_audit.h); seq is the AuditEvent id. */
-static const char schema_v3[] =
+/* Version 4: the audit log (authdb_audit.h); seq is the AuditEvent id. */
+static const char schema_v4[] =
     "CREATE TABLE IF NOT EXISTS audit("
     " seq INTEGER PRIMARY KEY, at_us INTEGER NOT NULL, kind INTEGER NOT NULL,"
     " status INTEGER NOT NULL, client_id TEXT, account_id INTEGER NOT NULL DEFAULT 0,"
@@ -88,6 +88,13 @@ static const char schema_v2[] =
     " code_challenge TEXT NOT NULL, nonce TEXT, patient_id TEXT NOT NULL DEFAULT '',"
     " created_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX authz_requests_session ON authz_requests(session_digest);";
+
+/* Version 3: sign-up activation codes (authdb_activation.h), digests only. */
+static const char schema_v3[] =
+    "CREATE TABLE activation_codes("
+    " digest TEXT PRIMARY KEY, patient_id TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0,"
+    " account_id INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
 
 int64_t authdb_now(const struct smart_authdb *db)
 {
@@ -235,8 +242,10 @@ static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
         st = exec_sql(db, schema_v2, err);
     if (st == FG_OK && v <= 2)
         st = exec_sql(db, schema_v3, err);
+    if (st == FG_OK && v <= 3)
+        st = exec_sql(db, schema_v4, err);
     if (st == FG_OK && v < SMART_AUTHDB_SCHEMA_VERSION)
-        st = exec_sql(db, "PRAGMA user_version = 3", err);
+        st = exec_sql(db, "PRAGMA user_version = 4", err);
 out:
     if (st == FG_OK)
         return exec_sql(db, "COMMIT", err);
@@ -401,6 +410,10 @@ enum fg_status smart_authdb_purge(struct smart_authdb *db, int64_t *deleted)
                        now - 86400, &n);
     if (st == FG_OK)
         st = purge_one(db, AUTHDB_PURGE_SESSIONS, "DELETE FROM sessions WHERE last_seen_at <= ?1",
+                       now - 86400, &n);
+    if (st == FG_OK)
+        st = purge_one(db, AUTHDB_PURGE_ACTIVATION,
+                       "DELETE FROM activation_codes WHERE expires_at <= ?1 AND used_at = 0",
                        now - 86400, &n);
     if (st == FG_OK)
         st = purge_one(db, AUTHDB_PURGE_AUTHZREQ,

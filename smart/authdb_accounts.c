@@ -161,6 +161,26 @@ enum fg_status smart_authdb_account_record_signin(struct smart_authdb *db, int64
     return smart_authdb_account_signin_state(db, id, out);
 }
 
+enum fg_status smart_authdb_account_for_patient(struct smart_authdb *db, struct fg_str patient_id,
+                                                int64_t *id)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_ACCOUNT_FOR_PATIENT,
+                                    "SELECT id FROM accounts WHERE patient_id = ?1 ORDER BY id"
+                                    " LIMIT 1",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_str(s, 1, patient_id))
+        return FG_ENOMEM;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    st = rc == SQLITE_ROW ? FG_OK : rc == SQLITE_DONE ? FG_ENOTFOUND : authdb_step_error(rc);
+    authdb_done(s);
+    return st;
+}
+
 enum fg_status smart_authdb_proxy_add(struct smart_authdb *db, const struct smart_proxy *p,
                                       int64_t *id)
 {
@@ -250,6 +270,24 @@ enum fg_status smart_authdb_proxies_for_patient(struct smart_authdb *db, struct 
     if (st != FG_OK)
         return st;
     if (!authdb_bind_str(s, 1, patient_id) || !authdb_bind_i64(s, 2, authdb_now(db)))
+        return FG_ENOMEM;
+    return read_proxies(s, out, cap, n);
+}
+
+enum fg_status smart_authdb_proxies_list(struct smart_authdb *db, int64_t account_id,
+                                         struct fg_str patient_id, struct smart_proxy *out,
+                                         size_t cap, size_t *n)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_PROXY_LIST_ALL,
+                                    "SELECT " PROXY_COLUMNS " FROM proxies"
+                                    " WHERE (?1 = 0 OR account_id = ?1)"
+                                    " AND (?2 = '' OR patient_id = ?2) ORDER BY id",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_i64(s, 1, account_id) ||
+        !authdb_bind_str(s, 2, patient_id.ptr ? patient_id : fg_str_c("")))
         return FG_ENOMEM;
     return read_proxies(s, out, cap, n);
 }

@@ -47,6 +47,9 @@ enum fg_status smart_authdb_account_get(struct smart_authdb *db, struct fg_str u
                                         struct smart_account *out);
 enum fg_status smart_authdb_account_get_by_id(struct smart_authdb *db, int64_t id,
                                               struct smart_account *out);
+/* The id of the account whose own record is patient_id. FG_ENOTFOUND. */
+enum fg_status smart_authdb_account_for_patient(struct smart_authdb *db, struct fg_str patient_id,
+                                                int64_t *id);
 enum fg_status smart_authdb_account_set_password(struct smart_authdb *db, int64_t id,
                                                  const char *password_hash);
 
@@ -92,6 +95,13 @@ enum fg_status smart_authdb_proxies_for_account(struct smart_authdb *db, int64_t
                                                 struct smart_proxy *out, size_t cap, size_t *n);
 enum fg_status smart_authdb_proxies_for_patient(struct smart_authdb *db, struct fg_str patient_id,
                                                 struct smart_proxy *out, size_t cap, size_t *n);
+
+/* Every proxy relation on record (also ended or revoked ones), for the
+ * operator: filtered by account (0 = any) and patient (empty = any), by id.
+ * Fills out[0..cap), *n = rows found (FG_ETOOBIG when more than cap). */
+enum fg_status smart_authdb_proxies_list(struct smart_authdb *db, int64_t account_id,
+                                         struct fg_str patient_id, struct smart_proxy *out,
+                                         size_t cap, size_t *n);
 
 /* Revokes a proxy at now. FG_ENOTFOUND when unknown or already revoked. */
 enum fg_status smart_authdb_proxy_revoke(struct smart_authdb *db, int64_t id);

@@ -1,5 +1,5 @@
 /* authdb_audit.h - the audit log: one row per FHIR interaction and per
- * authorization event, kept in the auth database (table audit, schema 3).
+ * authorization event, kept in the auth database (table audit, schema 4).
  *
  * Rows are written in batches (one transaction per batch) by the gateway's
  * audit writer thread (gateway/audit.h), never on a request thread. A row

@@ -129,6 +129,14 @@ enum fg_status smart_policy_add_rule(struct smart_policy *p, const struct smart_
     return FG_OK;
 }
 
+bool smart_policy_rules_active(const struct smart_policy *p, const struct smart_access *a)
+{
+    for (size_t i = 0; p && i < p->n_rules; i++)
+        if (!p->rules[i].prepare || a->rule_state[i])
+            return true;
+    return false;
+}
+
 enum fg_status smart_policy_prepare(const struct smart_policy *p, struct smart_access *a,
                                     struct fg_pool *pool, struct fg_error *err)
 {

@@ -191,6 +191,13 @@ void smart_policy_init(struct smart_policy *p);
  * SMART_POLICY_MAX_RULES. Call before the server starts. */
 enum fg_status smart_policy_add_rule(struct smart_policy *p, const struct smart_policy_rule *r);
 
+/* True when a rule may hide something from a: a rule without a prepare
+ * hook always may; a rule with one may only when its prepare left a state
+ * for a (contract: a rule whose prepare sets *state = NULL hides nothing
+ * from that access, e.g. the portal rule for non-portal accesses). Callers
+ * use it to keep exact counts (history totals) when no rule is at work. */
+bool smart_policy_rules_active(const struct smart_policy *p, const struct smart_access *a);
+
 /* Runs every rule's prepare hook on a. */
 enum fg_status smart_policy_prepare(const struct smart_policy *p, struct smart_access *a,
                                     struct fg_pool *pool, struct fg_error *err);

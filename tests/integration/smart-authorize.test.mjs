@@ -85,10 +85,12 @@ describe('/auth/authorize', () => {
       cli(['account', 'add', '--auth-db', srv.authDbPath, '--user', user, '--patient', patient, '--password-stdin'], `${PASSWORD}\n`);
     for (const p of ['lily', 'max'])
       cli(['account', 'proxy', '--auth-db', srv.authDbPath, '--user', 'danielshaw', '--patient', p, '--kind', 'parent']);
-    for (const [id, given] of [['amy', 'Amy'], ['daniel', 'Daniel'], ['lily', 'Lily'], ['max', 'Max']]) {
+    // birth dates matter: a proxy's view follows the patient's age today (portal rules)
+    const born = (years) => new Date(Date.now() - (years * 365.25 + 100) * 86400000).toISOString().slice(0, 10);
+    for (const [id, given, age] of [['amy', 'Amy', 38], ['daniel', 'Daniel', 41], ['lily', 'Lily', 8], ['max', 'Max', 15]]) {
       const r = await fetch(`${srv.fhirBase}/Patient/${id}`, {
         method: 'PUT', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${srv.operatorToken}` },
-        body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: 'Shaw', given: [given] }], gender: 'unknown' }),
+        body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: 'Shaw', given: [given] }], gender: 'unknown', birthDate: born(age) }),
       });
       assert.ok(r.status === 200 || r.status === 201, `PUT Patient/${id}: ${r.status}`);
     }

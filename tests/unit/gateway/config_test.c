@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "gateway/config.h"
+#include "smart/portal.h"
 
 static char msg[FG_CONFIG_MSG_MAX];
 
@@ -95,6 +96,9 @@ static void test_bad_values(void)
         {"--now", "yesterday", "now"},
         {"--base-url", "ftp://x/fhir", "base_url"},
         {"--tls-cert", "/tmp/c.pem", "tls_key"},
+        {"--portal-utc-offset", "841", "portal_utc_offset"},
+        {"--adult-age", "0", "adult_age"},
+        {"--activation-days", "366", "activation_days"},
     };
     char *env[] = {NULL};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -172,5 +176,39 @@ static void test_ipv6_base_url(void)
     CHECK_STR(c.base_url, "http://[::1]:81/fhir");
 }
 
+/* The portal settings: portal-rules.md's defaults, and every key reaches the rules. */
+static void test_portal_settings(void)
+{
+    struct fg_config cfg;
+    struct smart_portal_settings s, d;
+    char *argv[] = {"serve", "--own-account-min-age", "14", "--teen-proxy-age", "12",
+                    "--adult-age", "19", "--adult-proxy-years", "2", "--release-delay-days", "7",
+                    "--note-max-years", "5", "--activation-days", "30",
+                    "--portal-utc-offset", "-360", "--release-delay-codes", "http://loinc.org|1-8",
+                    NULL};
+    char *env[] = {NULL};
+    smart_portal_settings_default(&d);
+    fg_config_defaults(&cfg);
+    fg_config_portal(&cfg, &s);
+    CHECK(memcmp(&s, &d, sizeof s) == 0);
+    CHECK_INT(d.own_account_min_age, 13);
+    CHECK_INT(d.adult_age, 18);
+    CHECK_INT(d.adult_proxy_years, 5);
+    CHECK_INT(d.release_delay_days, 4);
+    CHECK_INT(d.note_max_years, 3);
+    CHECK_INT(d.activation_days, 14);
+    CHECK_INT(fg_config_load(&cfg, 19, argv, env, msg, sizeof msg), FG_OK);
+    fg_config_portal(&cfg, &s);
+    CHECK_INT(s.own_account_min_age, 14);
+    CHECK_INT(s.teen_age, 12);
+    CHECK_INT(s.adult_age, 19);
+    CHECK_INT(s.adult_proxy_years, 2);
+    CHECK_INT(s.release_delay_days, 7);
+    CHECK_INT(s.note_max_years, 5);
+    CHECK_INT(s.activation_days, 30);
+    CHECK_INT(s.utc_offset_min, -360);
+    CHECK_STR(s.release_codes, "http://loinc.org|1-8");
+}
+
 TEST_MAIN(test_defaults, test_precedence, test_bad_values, test_file_errors,
-          test_flag_passthrough, test_ipv6_base_url)
+          test_flag_passthrough, test_ipv6_base_url, test_portal_settings)

@@ -144,7 +144,8 @@ static void test_migrate_v1(void)
     sqlite3 *raw = NULL;
     CHECK(sqlite3_open(e.path, &raw) == SQLITE_OK);
     CHECK(sqlite3_exec(raw,
-                       "DROP TABLE sessions; DROP TABLE authz_requests; PRAGMA user_version = 1;"
+                       "DROP TABLE sessions; DROP TABLE authz_requests; DROP TABLE activation_codes;"
+                       " PRAGMA user_version = 1;"
                        "INSERT INTO accounts(username, password_hash, created_at)"
                        " VALUES ('keepme', 'x', 1);",
                        NULL, NULL, NULL) == SQLITE_OK);
