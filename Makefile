@@ -37,7 +37,7 @@ BIN := $(BUILD)/fhirgate
 UNIT_SRCS := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
-.PHONY: all build unit test run deps deps-test bench fuzz clean check-style
+.PHONY: all build unit test run deps deps-test bench bench-import fuzz clean check-style
 all build: $(BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -73,6 +73,10 @@ run: deps
 
 bench: deps-test
 	@scripts/bench.sh
+	@scripts/bench-import.sh
+
+bench-import: build
+	@scripts/bench-import.sh
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk

@@ -1,6 +1,7 @@
 /* capability.c - CapabilityStatement from the server's tables.
  * http://hl7.org/fhir/R4/capabilitystatement.html ; contract in capability.h. */
 #include "capability.h"
+#include "opdef.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -126,6 +127,35 @@ static bool add_revincludes(cJSON **by_type)
     return true;
 }
 
+/* rest.resource.operation for the operations of opdef.h, each with its definition's url. */
+static bool add_operations(cJSON **by_type, const char *base_url)
+{
+    for (size_t i = 0; i < fg_opdefs_count; i++) {
+        const struct fg_opdef *op = &fg_opdefs[i];
+        long k = fhir_resource_type_index(fg_str_c(op->resource));
+        if (k < 0)
+            continue;
+        cJSON *ops = cJSON_GetObjectItemCaseSensitive(by_type[k], "operation");
+        if (!ops)
+            ops = cJSON_AddArrayToObject(by_type[k], "operation");
+        cJSON *o = ops ? cJSON_CreateObject() : NULL;
+        if (!o || !cJSON_AddItemToArray(ops, o)) {
+            cJSON_Delete(o);
+            return false;
+        }
+        size_t n = strlen(base_url) + strlen(op->id) + sizeof "/OperationDefinition/";
+        char *url = cJSON_malloc(n);
+        int w = url ? snprintf(url, n, "%s/OperationDefinition/%s", base_url, op->id) : -1;
+        bool ok = w > 0 && (size_t)w < n &&
+                  cJSON_AddStringToObject(o, "name", op->code) &&
+                  cJSON_AddStringToObject(o, "definition", url);
+        cJSON_free(url);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 static bool add_uri(cJSON *ext, const char *name, const char *url)
 {
     if (!url)
@@ -177,7 +207,7 @@ static bool add_security(cJSON *rest, const struct fg_capability_oauth *o)
            add_uri(inner, "introspect", o->introspect) && add_uri(inner, "revoke", o->revoke);
 }
 
-static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth)
+static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth, const char *base_url)
 {
     cJSON *rests = cJSON_AddArrayToObject(cs, "rest");
     cJSON *rest = cJSON_CreateObject();
@@ -196,7 +226,7 @@ static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth)
             by_type = NULL;
         }
     }
-    ok = by_type && add_revincludes(by_type);
+    ok = by_type && add_revincludes(by_type) && add_operations(by_type, base_url);
     for (size_t i = 0; ok && i < fhir_resource_types_count; i++)
         ok = fg_capability_uscore_resource(by_type[i], fhir_resource_types[i]);
     cJSON_free(by_type);
@@ -239,7 +269,7 @@ enum fg_status fg_capability_write(const struct fg_capability_info *info, struct
     char *text = NULL;
     cJSON *cs = cJSON_CreateObject();
     if (!cs || !add_header(cs, info) || !fg_capability_uscore_header(cs) ||
-        !add_rest(cs, info->oauth))
+        !add_rest(cs, info->oauth, info->base_url))
         goto out;
     text = cJSON_PrintUnformatted(cs);
     if (!text)

@@ -8,6 +8,7 @@
 
 #define FG_MAX_BODY_BYTES (16u * 1024u * 1024u)   /* [max_body_bytes] 413 past it */
 #define FG_MAX_BODY_BYTES_UNAUTH (64u * 1024u)    /* token/authorize forms */
+#define FG_MAX_IMPORT_UPLOAD_BYTES (4ull << 30)   /* [import_max_upload_bytes] $import-wearables */
 #define FG_MAX_URL_BYTES 8192u                    /* request target */
 #define FG_MAX_HEADER_BYTES 16384u                /* all headers (MHD memory limit) */
 #define FG_MAX_JSON_DEPTH 64                      /* nesting in a resource */

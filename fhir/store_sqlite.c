@@ -141,7 +141,7 @@ static void conn_close(struct sq_conn *c)
 }
 
 static enum fg_status conn_open(struct sq_conn *c, const char *path, int busy_ms,
-                                struct fg_error *err)
+                                bool low_memory, struct fg_error *err)
 {
     static const char *const pragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
@@ -155,7 +155,9 @@ static enum fg_status conn_open(struct sq_conn *c, const char *path, int busy_ms
                             c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
     sqlite3_busy_timeout(c->db, busy_ms);
     sqlite3_extended_result_codes(c->db, 1);
-    if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
+        (low_memory && sqlite3_exec(c->db, "PRAGMA cache_size=-8192; PRAGMA mmap_size=0;", NULL,
+                                    NULL, NULL) != SQLITE_OK))
         return sq_fail(c, err, "pragmas");
     return FG_OK;
 }
@@ -211,14 +213,14 @@ enum fg_status fhir_store_sqlite_open(const char *path, const struct fg_clock *c
     /* The first connection creates or migrates the schema before the
      * others prepare statements against it. */
     s->n_conns = 1;
-    rc = conn_open(&s->conns[0], path, busy, err);
+    rc = conn_open(&s->conns[0], path, busy, opt && opt->low_memory, err);
     if (rc == FG_OK)
         rc = sq_schema_open(s, &s->conns[0], err);
     if (rc == FG_OK)
         rc = sq_prepare_all(&s->conns[0], err);
     for (int i = 1; i < n && rc == FG_OK; i++) {
         s->n_conns = (size_t)i + 1;
-        rc = conn_open(&s->conns[i], path, busy, err);
+        rc = conn_open(&s->conns[i], path, busy, opt && opt->low_memory, err);
         if (rc == FG_OK)
             rc = sq_prepare_all(&s->conns[i], err);
     }

@@ -4,6 +4,7 @@
 
 #include "apps.h"
 #include "authz.h"
+#include "portal_wear.h"
 #include "signup.h"
 
 const struct fg_route fg_auth_routes[] = {
@@ -19,6 +20,9 @@ const struct fg_route fg_auth_routes[] = {
     {FG_GET, "/auth/apps/activity", fg_apps_activity},
     {FG_GET, "/auth/apps/api/grants", fg_apps_api_list},
     {FG_POST, "/auth/apps/api/revoke", fg_apps_api_revoke},
+    {FG_GET, FG_PORTAL_WEAR_PATH, fg_portal_wear_get},
+    {FG_POST, FG_PORTAL_WEAR_PATH, fg_portal_wear_post},
+    {FG_POST, FG_PORTAL_WEAR_UPLOAD_PATH, fg_portal_wear_upload},
     {FG_GET, FG_SIGNUP_PATH, fg_signup_get},
     {FG_POST, FG_SIGNUP_PATH, fg_signup_post},
     {FG_GET, "/.well-known/smart-configuration", fg_auth_smart_config_handler},

@@ -38,6 +38,8 @@ static const struct key_row key_rows[] = {
     STR_ROW("base_url", base_url, "public FHIR base URL (default http://<bind>:<port>/fhir)"),
     INT_ROW("threads", threads, 1, 256, "worker threads (default: cores)"),
     INT_ROW("max_body_bytes", max_body_bytes, 1, INT64_C(1) << 32, "request body limit in bytes"),
+    INT_ROW("import_max_upload_bytes", import_max_upload_bytes, 1, INT64_C(1) << 40,
+            "wearable export upload limit in bytes ($import-wearables; spooled to disk)"),
     STR_ROW("tls_cert", tls_cert, "PEM certificate file (enables HTTPS)"),
     STR_ROW("tls_key", tls_key, "PEM private key file"),
     STR_ROW("access_log", access_log, "access log file, '-' = stdout, 'off' = none"),
@@ -96,6 +98,7 @@ void fg_config_defaults(struct fg_config *cfg)
     copy_str(cfg->auth_db, sizeof cfg->auth_db, "var/fhirgate-auth.db");
     copy_str(cfg->auth_mode, sizeof cfg->auth_mode, "local");
     cfg->max_body_bytes = FG_MAX_BODY_BYTES;
+    cfg->import_max_upload_bytes = (int64_t)FG_MAX_IMPORT_UPLOAD_BYTES;
     copy_str(cfg->access_log, sizeof cfg->access_log, "-");
     cfg->max_connections = FG_MAX_CONNECTIONS;
     cfg->connection_timeout = FG_CONNECTION_TIMEOUT_S;

@@ -20,7 +20,10 @@
 #include "auth_routes.h"
 #include "cors.h"
 #include "negotiate.h"
+#include "portal_wear.h"
+#include "rest_import.h"
 #include "server.h"
+#include "spool.h"
 
 /* Query pairs we decode per request; searches enforce their own limit. */
 #define REQ_MAX_QUERY_PAIRS (FG_MAX_SEARCH_PARAMS * 2)
@@ -181,6 +184,12 @@ static void set_up(struct srv_req *sr, const char *method)
     }
     sr->setup_st = parse_target(req);
     req->body.max = body_limit(req); /* nothing is buffered yet */
+    if (sr->setup_st == FG_OK && (fg_rest_import_is_upload(req) || fg_portal_wear_is_upload(req))) {
+        /* A wearable export: to disk, under its own limit (spool.h). */
+        uint64_t max = (uint64_t)req->srv->cfg.import_max_upload_bytes;
+        sr->setup_st = fg_spool_open(req->pool, max, &req->spool, &req->err);
+        req->body.max = (size_t)max;
+    }
     if (declared_too_large(req))
         req->body_too_large = true;
 }
@@ -189,6 +198,11 @@ static void append_body(struct fg_req *req, const char *data, size_t n)
 {
     if (req->body_too_large)
         return;
+    if (req->spool) {
+        fg_spool_append(req->spool, data, n);
+        req->body_too_large = req->spool->too_large;
+        return;
+    }
     if (fg_buf_append(&req->body, data, n) != FG_OK) {
         /* Over the limit (or out of memory): keep reading to answer on a
          * clean connection, but store nothing more. */

@@ -8,6 +8,7 @@
 #include "access.h"
 #include "negotiate.h"
 #include "rest.h"
+#include "wear_write.h"
 
 /* The body of a successful write, per Prefer (http.html#ops). */
 static enum fg_status write_answer(struct fg_req *req, int status,
@@ -87,7 +88,12 @@ enum fg_status fg_rest_create(struct fg_req *req)
         return st;
     /* The server assigns the id; a client's id is ignored (http.html#create). */
     cJSON_DeleteItemFromObjectCaseSensitive(res, "id");
-    st = fg_access_check_write(req, FG_IA_CREATE, req->route_type, FG_STR_NULL, res);
+    struct imp_app app;
+    bool app_write = fg_wear_app(req, req->route_type, &app);
+    if (app_write) /* patient-supplied data: normalised, then judged as stored */
+        st = fg_wear_prepare(req, &app, res, "", &req->err);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_CREATE, req->route_type, FG_STR_NULL, res);
     if (st != FG_OK)
         return st;
     struct fhir_write w = {
@@ -96,7 +102,10 @@ enum fg_status fg_rest_create(struct fg_req *req)
         .resource = res,
         .if_none_exist = cond,
     };
-    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    if (app_write)
+        st = fg_wear_create(req, store, &app, res, cond, &r, &req->err);
+    else
+        st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st == FG_EPRECOND) {
         fg_error_clear(&req->err);
         return fg_error_set(&req->err, FG_EPRECOND, "If-None-Exist",
@@ -162,6 +171,9 @@ enum fg_status fg_rest_update(struct fg_req *req)
         st = if_match(req, &match);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, res);
+    struct imp_app app;
+    if (st == FG_OK && fg_wear_app(req, req->route_type, &app))
+        st = fg_wear_check_update(req, store, &app, req->route_id, res, &req->err);
     if (st != FG_OK)
         return st;
     struct fhir_write w = {

@@ -7,6 +7,7 @@
 
 #include "rest.h"
 #include "virtual.h"
+#include "rest_import.h"
 
 const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/metadata", fg_rest_metadata},
@@ -23,6 +24,8 @@ const struct fg_route fg_routes[] = {
     {FG_POST, "/fhir/AuditEvent", fg_virtual_read_only},
     {FG_PUT, "/fhir/AuditEvent/{id}", fg_virtual_read_only},
     {FG_DELETE, "/fhir/AuditEvent/{id}", fg_virtual_read_only},
+    {FG_GET, "/fhir/OperationDefinition/{id}", fg_rest_opdef_read},
+    {FG_POST, "/fhir/Patient/{id}/$import-wearables", fg_rest_import_wearables},
     {FG_GET, "/fhir/{type}", fg_rest_search_get},
     {FG_POST, "/fhir/{type}", fg_rest_create},
     {FG_GET, "/fhir/{type}/_search", fg_rest_search_get},
