@@ -223,11 +223,12 @@ describe('linked apps: grants, revocation across processes, pages, Consent, Audi
 
   it('AuditEvents for read, search, create, update, delete and the authorization events', async () => {
     const h = bearer(tSelf.access_token);
-    const obs = { resourceType: 'Observation', status: 'final', code: { text: 'steps' }, subject: { reference: 'Patient/amy' } };
+    const obs = { resourceType: 'Observation', status: 'final', code: { text: 'steps' }, subject: { reference: 'Patient/amy' }, effectiveDateTime: '2026-11-20T08:00:00Z' };
     const c = await a.request({ method: 'POST', path: '/fhir/Observation', headers: { ...json, ...h }, body: JSON.stringify(obs) });
     assert.equal(c.status, 201, c.text);
     const id = c.json.id;
-    assert.equal((await a.request({ method: 'PUT', path: `/fhir/Observation/${id}`, headers: { ...json, ...h }, body: JSON.stringify({ ...obs, id, status: 'amended' }) })).status, 200);
+    const u = await a.request({ method: 'PUT', path: `/fhir/Observation/${id}`, headers: { ...json, ...h }, body: JSON.stringify({ ...c.json, status: 'entered-in-error' }) });
+    assert.equal(u.status, 200, u.text);
     assert.equal((await a.request({ method: 'DELETE', path: `/fhir/Observation/${id}`, headers: h })).status, 200);
     // failed sign-ins up to the lockout
     const br = browser(a.base);
