@@ -50,6 +50,8 @@ static const char *const granular_scopes[] = {
 
 static const char *const special_scopes[] = {
     "openid", "fhirUser", "launch/patient", "offline_access", "online_access",
+    /* the linked-apps API and Consent/AuditEvent of one's own record (gateway/apps.h) */
+    "patient/Consent.rs", "user/Consent.rs", "user/Consent.u", "patient/AuditEvent.rs",
 };
 
 static const char *const grant_types[] = {"authorization_code", "refresh_token",

@@ -15,6 +15,7 @@
 
 #include "../core/fg_limits.h"
 #include "../fhir/search.h"
+#include "audit_req.h"
 #include "auth_http.h"
 #include "auth_routes.h"
 #include "cors.h"
@@ -431,6 +432,8 @@ void fg_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
             n--;
         fg_log_write(&srv->access_log, "access", f, n);
     }
+    if (sr->queued)
+        fg_audit_request(req, sr->status_sent); /* the one audit hook of /fhir interactions */
     fg_buf_cleanup(&req->body);
     struct fg_pool *pool = req->pool;
     fg_pool_free(&pool);

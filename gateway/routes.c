@@ -6,12 +6,24 @@
 #include "router.h"
 
 #include "rest.h"
+#include "virtual.h"
 #include "rest_import.h"
 
 const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/metadata", fg_rest_metadata},
     {FG_GET, "/fhir/_history", fg_rest_history_system},
     {FG_POST, "/fhir", fg_rest_bundle},
+    /* Generated from grants and the audit log (virtual.h): read and search only. */
+    {FG_GET, "/fhir/Consent", fg_consent_search},
+    {FG_GET, "/fhir/Consent/{id}", fg_consent_read},
+    {FG_POST, "/fhir/Consent", fg_virtual_read_only},
+    {FG_PUT, "/fhir/Consent/{id}", fg_virtual_read_only},
+    {FG_DELETE, "/fhir/Consent/{id}", fg_virtual_read_only},
+    {FG_GET, "/fhir/AuditEvent", fg_auditevent_search},
+    {FG_GET, "/fhir/AuditEvent/{id}", fg_auditevent_read},
+    {FG_POST, "/fhir/AuditEvent", fg_virtual_read_only},
+    {FG_PUT, "/fhir/AuditEvent/{id}", fg_virtual_read_only},
+    {FG_DELETE, "/fhir/AuditEvent/{id}", fg_virtual_read_only},
     {FG_GET, "/fhir/OperationDefinition/{id}", fg_rest_opdef_read},
     {FG_POST, "/fhir/Patient/{id}/$import-wearables", fg_rest_import_wearables},
     {FG_GET, "/fhir/{type}", fg_rest_search_get},
