@@ -28,9 +28,15 @@ npm_deps() {
     # Test tooling from npm, pinned by package-lock.json; reinstalled when the lock changes.
     [ "$mode" = test ] || return 0
     cd "$(dirname "$0")/.."
-    if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    # The stamp holds the digest of the lock npm ci installed from (timestamps lie after a
+    # checkout, a merge or `npm install --package-lock-only`).
+    local want have=
+    want=$(sha256sum package-lock.json | cut -d' ' -f1)
+    [ -f node_modules/.fhirgate-lock.sha256 ] && have=$(cat node_modules/.fhirgate-lock.sha256)
+    if [ "$want" != "$have" ]; then
         echo "installing npm test packages (npm ci)" >&2
         npm ci --no-audit --no-fund --loglevel=error >/dev/null
+        echo "$want" >node_modules/.fhirgate-lock.sha256
     fi
 }
 
