@@ -106,6 +106,9 @@ struct fhir_store_ops {
                             const struct fhir_write *writes, size_t n,
                             struct fhir_write_result *results, struct fg_error *err);
     void (*close)(struct fhir_store *s);
+    /* Optional: a counter that changes after every committed write by any
+     * process using this store through fhirgate (see fhir_store_change_marker). */
+    uint64_t (*change_marker)(const struct fhir_store *s);
 };
 
 /* Every backend embeds this first. */
@@ -139,6 +142,14 @@ enum fg_status fhir_store_search(struct fhir_store *s, struct fg_pool *pool,
 enum fg_status fhir_store_write(struct fhir_store *s, struct fg_pool *pool,
                                 const struct fhir_write *writes, size_t n,
                                 struct fhir_write_result *results, struct fg_error *err);
+/* The store's change marker into *out: it differs from any earlier value
+ * once a write committed since (in this or another process), so a value
+ * cached with the marker read *before* reading the resource is current
+ * while the marker is unchanged. Reading it costs one atomic load. False
+ * (nothing cached may be trusted) when the backend has no marker.
+ * @test tests/unit/fhir/store_sqlite_test.c */
+bool fhir_store_change_marker(const struct fhir_store *s, uint64_t *out);
+
 /* Closes the backend and frees it; sets *s to NULL. NULL is a no-op. */
 void fhir_store_close(struct fhir_store **s);
 
