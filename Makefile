@@ -37,12 +37,15 @@ BIN := $(BUILD)/fhirgate
 UNIT_SRCS := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
-.PHONY: all build unit test run deps deps-test bench fuzz clean check-style
+.PHONY: all build unit test run deps deps-test bench bench-import bench-upstream fuzz clean check-style
 all build: $(BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The demo app's files are compiled into demo.o (.incbin).
+$(BUILD)/obj/gateway/demo.o: $(wildcard gateway/demo/*)
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -73,6 +76,14 @@ run: deps
 
 bench: deps-test
 	@scripts/bench.sh
+	@scripts/bench-import.sh
+	@scripts/bench-conformance.sh
+
+bench-import: build
+	@scripts/bench-import.sh
+
+bench-upstream: deps-test
+	@scripts/bench-upstream.sh
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk

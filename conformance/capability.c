@@ -1,6 +1,7 @@
 /* capability.c - CapabilityStatement from the server's tables.
  * http://hl7.org/fhir/R4/capabilitystatement.html ; contract in capability.h. */
 #include "capability.h"
+#include "opdef.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,9 +20,11 @@ bool fg_capability_param_declared(const struct fhir_searchparam *p)
 /* What every type offers: the type-level and instance-level routes of
  * gateway/routes.c. */
 static const char *const type_interactions[] = {
-    "read", "vread", "update", "delete", "history-instance", "history-type", "create",
+    "read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create",
     "search-type",
 };
+/* PATCH takes JSON Patch only (FHIRPath Patch is not supported). */
+static const char *const patch_formats[] = {"application/json-patch+json"};
 static const char *const system_interactions[] = {"transaction", "batch", "history-system"};
 
 static bool add_codes(cJSON *parent, const char *name, const char *const *codes, size_t n)
@@ -78,8 +81,8 @@ static cJSON *resource_entry(const char *type)
               cJSON_AddTrueToObject(r, "readHistory") && cJSON_AddTrueToObject(r, "updateCreate") &&
               cJSON_AddTrueToObject(r, "conditionalCreate") &&
               cJSON_AddStringToObject(r, "conditionalRead", "not-supported") &&
-              cJSON_AddFalseToObject(r, "conditionalUpdate") &&
-              cJSON_AddStringToObject(r, "conditionalDelete", "not-supported");
+              cJSON_AddTrueToObject(r, "conditionalUpdate") &&
+              cJSON_AddStringToObject(r, "conditionalDelete", "single");
     cJSON *inc = ok ? cJSON_AddArrayToObject(r, "searchInclude") : NULL;
     ok = ok && inc && cJSON_AddArrayToObject(r, "searchRevInclude") != NULL;
     cJSON *params = ok ? cJSON_AddArrayToObject(r, "searchParam") : NULL;
@@ -122,6 +125,35 @@ static bool add_revincludes(cJSON **by_type)
             if (!add_string(rev, p->resource, p->code))
                 return false;
         }
+    }
+    return true;
+}
+
+/* rest.resource.operation for the operations of opdef.h, each with its definition's url. */
+static bool add_operations(cJSON **by_type, const char *base_url)
+{
+    for (size_t i = 0; i < fg_opdefs_count; i++) {
+        const struct fg_opdef *op = &fg_opdefs[i];
+        long k = fhir_resource_type_index(fg_str_c(op->resource));
+        if (k < 0)
+            continue;
+        cJSON *ops = cJSON_GetObjectItemCaseSensitive(by_type[k], "operation");
+        if (!ops)
+            ops = cJSON_AddArrayToObject(by_type[k], "operation");
+        cJSON *o = ops ? cJSON_CreateObject() : NULL;
+        if (!o || !cJSON_AddItemToArray(ops, o)) {
+            cJSON_Delete(o);
+            return false;
+        }
+        size_t n = strlen(base_url) + strlen(op->id) + sizeof "/OperationDefinition/";
+        char *url = cJSON_malloc(n);
+        int w = url ? snprintf(url, n, "%s/OperationDefinition/%s", base_url, op->id) : -1;
+        bool ok = w > 0 && (size_t)w < n &&
+                  cJSON_AddStringToObject(o, "name", op->code) &&
+                  cJSON_AddStringToObject(o, "definition", url);
+        cJSON_free(url);
+        if (!ok)
+            return false;
     }
     return true;
 }
@@ -177,7 +209,7 @@ static bool add_security(cJSON *rest, const struct fg_capability_oauth *o)
            add_uri(inner, "introspect", o->introspect) && add_uri(inner, "revoke", o->revoke);
 }
 
-static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth)
+static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth, const char *base_url)
 {
     cJSON *rests = cJSON_AddArrayToObject(cs, "rest");
     cJSON *rest = cJSON_CreateObject();
@@ -196,10 +228,15 @@ static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth)
             by_type = NULL;
         }
     }
-    ok = by_type && add_revincludes(by_type);
+    ok = by_type && add_revincludes(by_type) && add_operations(by_type, base_url);
     for (size_t i = 0; ok && i < fhir_resource_types_count; i++)
         ok = fg_capability_uscore_resource(by_type[i], fhir_resource_types[i]);
     cJSON_free(by_type);
+    ok = ok && cJSON_AddStringToObject(rest, "documentation",
+                                       "PATCH takes JSON Patch (RFC 6902, "
+                                       "application/json-patch+json); FHIRPath Patch is not "
+                                       "supported. Conditional delete deletes a single match "
+                                       "(several: 412).") != NULL;
     return ok && add_codes(rest, "interaction", system_interactions,
                            sizeof system_interactions / sizeof system_interactions[0]);
 }
@@ -230,6 +267,10 @@ static bool add_header(cJSON *cs, const struct fg_capability_info *info)
     ok = ok && f2 && cJSON_AddItemToArray(formats, f2);
     if (!ok)
         cJSON_Delete(f2);
+    cJSON *pf = ok ? cJSON_CreateStringArray(patch_formats, 1) : NULL;
+    ok = ok && pf && cJSON_AddItemToObject(cs, "patchFormat", pf);
+    if (!ok)
+        cJSON_Delete(pf);
     return ok;
 }
 
@@ -239,7 +280,7 @@ enum fg_status fg_capability_write(const struct fg_capability_info *info, struct
     char *text = NULL;
     cJSON *cs = cJSON_CreateObject();
     if (!cs || !add_header(cs, info) || !fg_capability_uscore_header(cs) ||
-        !add_rest(cs, info->oauth))
+        !add_rest(cs, info->oauth, info->base_url))
         goto out;
     text = cJSON_PrintUnformatted(cs);
     if (!text)

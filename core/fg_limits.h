@@ -8,6 +8,7 @@
 
 #define FG_MAX_BODY_BYTES (16u * 1024u * 1024u)   /* [max_body_bytes] 413 past it */
 #define FG_MAX_BODY_BYTES_UNAUTH (64u * 1024u)    /* token/authorize forms */
+#define FG_MAX_IMPORT_UPLOAD_BYTES (4ull << 30)   /* [import_max_upload_bytes] $import-wearables */
 #define FG_MAX_URL_BYTES 8192u                    /* request target */
 #define FG_MAX_HEADER_BYTES 16384u                /* all headers (MHD memory limit) */
 #define FG_MAX_JSON_DEPTH 64                      /* nesting in a resource */
@@ -22,6 +23,8 @@
 #define FG_MAX_BUNDLE_ENTRIES 10000               /* [max_bundle_entries] */
 #define FG_MAX_RESPONSE_BYTES (256u * 1024u * 1024u)
 #define FG_MAX_HISTORY_COUNT 1000
+#define FG_MAX_PATCH_OPS 1000                     /* operations in one JSON Patch */
+#define FG_MAX_PATCH_NODES 200000u                /* JSON values in a patched resource */
 #define FG_MAX_ID_LEN 64                          /* FHIR id */
 #define FG_MAX_VALIDATION_ISSUES 200              /* findings kept per validated resource */
 #define FG_MAX_SCOPE_BYTES 4096                   /* [max_scope_bytes] */
@@ -29,6 +32,7 @@
 #define FG_MAX_JWT_BYTES 8192                     /* [max_jwt_bytes] */
 #define FG_MAX_CONNECTIONS 1024                   /* [max_connections] */
 #define FG_CONNECTION_TIMEOUT_S 30                /* idle connection */
+#define FG_MAX_ORIGIN_BYTES 512                   /* CORS Origin header */
 #define FG_MAX_DOCREF_VALUES 32                   /* $docref type / profile values */
 #define FG_SELFTEST_MAX_PAGES 20                  /* next links a self-test search follows */
 #define FG_SELFTEST_MAX_PATIENTS 32               /* fhirgate conformance --patient */

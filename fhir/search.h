@@ -202,6 +202,13 @@ enum fg_status fhir_search_parse(struct fg_pool *pool, struct fg_str type, struc
 struct fg_buf;
 enum fg_status fhir_search_write_query(const struct fhir_query *q, struct fg_buf *buf);
 
+/* The query as another FHIR server should run it (upstream mode): like
+ * fhir_search_write_query, but with the policy parameters (a dropped one
+ * would widen access), without _summary and _elements (the gateway applies
+ * them to full resources, which policy needs), and with _count always.
+ * The compartment restriction is not written (the caller maps it). */
+enum fg_status fhir_search_write_upstream_query(const struct fhir_query *q, struct fg_buf *buf);
+
 /* Adds a policy restriction: the query may only match resources in the
  * compartment of one of the given patients. Pool-owned copy. A second call
  * narrows to the intersection with the first. FG_EINVAL for n == 0 or an

@@ -229,25 +229,47 @@ static enum fg_status write_switches(struct fg_buf *buf, const struct fhir_query
     return st == FG_OK ? fg_buf_printf(buf, "_count=%d", q->count) : st;
 }
 
-enum fg_status fhir_search_write_query(const struct fhir_query *q, struct fg_buf *buf)
+/* The filters, sorts and includes; policy parameters too when with_policy. */
+static enum fg_status write_core(const struct fhir_query *q, struct fg_buf *buf, bool with_policy,
+                                 bool *first)
 {
-    bool first = true;
     enum fg_status st = FG_OK;
     for (size_t i = 0; st == FG_OK && i < q->n_params; i++) {
-        if (q->params[i].from_policy)
+        if (q->params[i].from_policy && !with_policy)
             continue;
-        st = sep(buf, &first);
+        st = sep(buf, first);
         if (st == FG_OK)
             st = write_param(buf, &q->params[i]);
     }
     if (st == FG_OK)
-        st = write_sorts(buf, q, &first);
+        st = write_sorts(buf, q, first);
     for (size_t i = 0; st == FG_OK && i < q->n_includes; i++) {
-        st = sep(buf, &first);
+        st = sep(buf, first);
         if (st == FG_OK)
             st = write_include(buf, &q->includes[i]);
     }
+    return st;
+}
+
+enum fg_status fhir_search_write_query(const struct fhir_query *q, struct fg_buf *buf)
+{
+    bool first = true;
+    enum fg_status st = write_core(q, buf, false, &first);
     if (st == FG_OK)
         st = write_elements(buf, q, &first);
     return st == FG_OK ? write_switches(buf, q, &first) : st;
+}
+
+enum fg_status fhir_search_write_upstream_query(const struct fhir_query *q, struct fg_buf *buf)
+{
+    bool first = true;
+    enum fg_status st = write_core(q, buf, true, &first);
+    if (st == FG_OK && q->total != FHIR_TOTAL_ACCURATE) {
+        st = sep(buf, &first);
+        if (st == FG_OK)
+            st = fg_buf_printf(buf, "_total=%s", q->total == FHIR_TOTAL_NONE ? "none" : "estimate");
+    }
+    if (st == FG_OK)
+        st = sep(buf, &first);
+    return st == FG_OK ? fg_buf_printf(buf, "_count=%d", q->count) : st;
 }

@@ -1,4 +1,6 @@
 /* store.c - dispatch from the store interface to its backend. */
+#include <inttypes.h>
+
 #include "store.h"
 
 enum fg_status fhir_store_read(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
@@ -8,7 +10,7 @@ enum fg_status fhir_store_read(struct fhir_store *s, struct fg_pool *pool, struc
 }
 
 enum fg_status fhir_store_vread(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
-                                struct fg_str id, int64_t version, struct fhir_resource *out,
+                                struct fg_str id, struct fg_str version, struct fhir_resource *out,
                                 struct fg_error *err)
 {
     return s->ops->vread(s, pool, type, id, version, out, err);
@@ -18,7 +20,16 @@ enum fg_status fhir_store_history(struct fhir_store *s, struct fg_pool *pool, st
                                   struct fg_str id, int64_t since_us, int count,
                                   struct fhir_history_result *out, struct fg_error *err)
 {
-    return s->ops->history(s, pool, type, id, since_us, count, out, err);
+    struct fhir_history_query q = {since_us, count, NULL};
+    return s->ops->history(s, pool, type, id, &q, out, err);
+}
+
+enum fg_status fhir_store_history_page(struct fhir_store *s, struct fg_pool *pool,
+                                       struct fg_str type, struct fg_str id,
+                                       const struct fhir_history_query *q,
+                                       struct fhir_history_result *out, struct fg_error *err)
+{
+    return s->ops->history(s, pool, type, id, q, out, err);
 }
 
 enum fg_status fhir_store_search(struct fhir_store *s, struct fg_pool *pool,
@@ -49,4 +60,13 @@ void fhir_store_close(struct fhir_store **s)
         return;
     (*s)->ops->close(*s);
     *s = NULL;
+}
+
+const char *fhir_resource_version_text(struct fg_pool *pool, const struct fhir_resource *res)
+{
+    if (res->version_id.len)
+        return fg_pool_strndup(pool, res->version_id.ptr, res->version_id.len);
+    if (res->version <= 0)
+        return NULL;
+    return fg_pool_printf(pool, "%" PRId64, res->version);
 }

@@ -1,7 +1,7 @@
 /* store.h - the record store interface: every backend implements these ops.
  *
- * Backends: the embedded SQLite store (store_sqlite.c) and, later, an
- * upstream FHIR server over HTTP. The store sees requests that were already
+ * Backends: the embedded SQLite store (store_sqlite.c) and an upstream FHIR
+ * server over HTTP (store_upstream.c). The store sees requests that were already
  * authorized and narrowed (a query's compartment restriction is applied by
  * the backend; everything else about permissions happens outside fhir/).
  * Spec: http://hl7.org/fhir/R4/http.html
@@ -21,13 +21,17 @@
 #include "../core/fg_error.h"
 #include "../core/fg_pool.h"
 #include "../core/fg_str.h"
+#include "history.h"
 #include "search.h"
 
 /* One stored version of a resource. All slices are pool-owned. */
 struct fhir_resource {
     struct fg_str type;
     struct fg_str id;
-    int64_t version;           /* meta.versionId as an integer, 1-based */
+    int64_t version;           /* meta.versionId as an integer, 1-based; 0 when the
+                                  backend's version ids are not integers (version_id) */
+    struct fg_str version_id;  /* meta.versionId as text when it is not an integer (an
+                                  upstream server's opaque ids); empty otherwise */
     int64_t last_updated_us;   /* meta.lastUpdated */
     bool deleted;              /* a delete marker: json is empty */
     struct fg_str json;        /* the resource as stored, meta included */
@@ -52,7 +56,15 @@ struct fhir_write {
     struct fg_str id;                  /* update/delete: required; create: optional preset id */
     cJSON *resource;                   /* borrowed; NULL for delete */
     int64_t if_match_version;          /* 0 = none; else 412 unless current version matches */
+    struct fg_str if_match_id;         /* If-Match version id that is not an integer (opaque
+                                          upstream ids); empty = none */
     const struct fhir_query *if_none_exist; /* create only: no-op when it matches one (200) */
+    /* Conditional update or delete (id empty): the search naming the
+     * target, run inside the write's transaction (http.html#cond-update,
+     * #cdelete). One match: that resource. Several: FG_EPRECOND. None:
+     * an update creates (server id), a delete is FG_ENOTFOUND. An update
+     * whose body has an id other than the match's is FG_EINVAL. */
+    const struct fhir_query *match;
 };
 
 enum fhir_write_outcome {
@@ -79,10 +91,20 @@ struct fhir_search_result {
     struct fg_str self_cursor;          /* cursor of this page (empty on the first) */
 };
 
+/* Which versions one history page lists (history.h for the order). */
+struct fhir_history_query {
+    int64_t since_us;                   /* 0 = all */
+    int count;                          /* page size */
+    const struct fhir_history_key *page; /* NULL: the first (newest) page */
+};
+
 struct fhir_history_result {
     struct fhir_resource *versions;     /* newest first; deletes included */
     size_t n_versions;
-    int64_t total;
+    int64_t total;                      /* every version since since_us */
+    /* Where the neighbouring pages start (has_*: there is such a page). */
+    bool has_next, has_prev;
+    struct fhir_history_key next, prev; /* pool-owned slices */
 };
 
 struct fhir_store;
@@ -92,10 +114,10 @@ struct fhir_store_ops {
     enum fg_status (*read)(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
                            struct fg_str id, struct fhir_resource *out, struct fg_error *err);
     enum fg_status (*vread)(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
-                            struct fg_str id, int64_t version, struct fhir_resource *out,
+                            struct fg_str id, struct fg_str version, struct fhir_resource *out,
                             struct fg_error *err);
     enum fg_status (*history)(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
-                              struct fg_str id, int64_t since_us, int count,
+                              struct fg_str id, const struct fhir_history_query *q,
                               struct fhir_history_result *out, struct fg_error *err);
     enum fg_status (*search)(struct fhir_store *s, struct fg_pool *pool,
                              const struct fhir_query *q, struct fhir_search_result *out,
@@ -121,7 +143,9 @@ struct fhir_store {
  *
  * read: FG_ENOTFOUND when there never was such a resource, FG_EGONE when
  * its current version is a delete (out then describes the delete marker).
- * vread: FG_ENOTFOUND for an unknown version; a deleted version gives
+ * vread: version is the version id as written in the URL (the embedded
+ * store's are integers, an upstream's may be any FHIR id); FG_ENOTFOUND for
+ * an unknown version; a deleted version gives
  * FG_EGONE. history: id may be empty for type-level history; type and id
  * both empty for system-level history (every type, GET [base]/_history).
  * search: see fhir_search_result; a bad or stale cursor is FG_EINVAL.
@@ -131,11 +155,16 @@ struct fhir_store {
 enum fg_status fhir_store_read(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
                                struct fg_str id, struct fhir_resource *out, struct fg_error *err);
 enum fg_status fhir_store_vread(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
-                                struct fg_str id, int64_t version, struct fhir_resource *out,
+                                struct fg_str id, struct fg_str version, struct fhir_resource *out,
                                 struct fg_error *err);
 enum fg_status fhir_store_history(struct fhir_store *s, struct fg_pool *pool, struct fg_str type,
                                   struct fg_str id, int64_t since_us, int count,
                                   struct fhir_history_result *out, struct fg_error *err);
+/* One page of a history (fhir_store_history is its first page). */
+enum fg_status fhir_store_history_page(struct fhir_store *s, struct fg_pool *pool,
+                                       struct fg_str type, struct fg_str id,
+                                       const struct fhir_history_query *q,
+                                       struct fhir_history_result *out, struct fg_error *err);
 enum fg_status fhir_store_search(struct fhir_store *s, struct fg_pool *pool,
                                  const struct fhir_query *q, struct fhir_search_result *out,
                                  struct fg_error *err);
@@ -149,6 +178,10 @@ enum fg_status fhir_store_write(struct fhir_store *s, struct fg_pool *pool,
  * (nothing cached may be trusted) when the backend has no marker.
  * @test tests/unit/fhir/store_sqlite_test.c */
 bool fhir_store_change_marker(const struct fhir_store *s, uint64_t *out);
+/* The version id of res as text ("3", or an upstream's opaque id): res's
+ * version_id when set, else its integer version printed into pool. NULL on
+ * no memory or when res has no version. */
+const char *fhir_resource_version_text(struct fg_pool *pool, const struct fhir_resource *res);
 
 /* Closes the backend and frees it; sets *s to NULL. NULL is a no-op. */
 void fhir_store_close(struct fhir_store **s);

@@ -142,7 +142,7 @@ static void conn_close(struct sq_conn *c)
 }
 
 static enum fg_status conn_open(struct sq_conn *c, const char *path, int busy_ms,
-                                struct fg_error *err)
+                                bool low_memory, struct fg_error *err)
 {
     static const char *const pragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
@@ -156,7 +156,9 @@ static enum fg_status conn_open(struct sq_conn *c, const char *path, int busy_ms
                             c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
     sqlite3_busy_timeout(c->db, busy_ms);
     sqlite3_extended_result_codes(c->db, 1);
-    if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
+        (low_memory && sqlite3_exec(c->db, "PRAGMA cache_size=-8192; PRAGMA mmap_size=0;", NULL,
+                                    NULL, NULL) != SQLITE_OK))
         return sq_fail(c, err, "pragmas");
     return FG_OK;
 }
@@ -231,7 +233,7 @@ enum fg_status fhir_store_sqlite_open(const char *path, const struct fg_clock *c
     /* The first connection creates or migrates the schema before the
      * others prepare statements against it. */
     s->n_conns = 1;
-    rc = conn_open(&s->conns[0], path, busy, err);
+    rc = conn_open(&s->conns[0], path, busy, opt && opt->low_memory, err);
     if (rc == FG_OK)
         rc = sq_schema_open(s, &s->conns[0], err);
     if (rc == FG_OK)
@@ -240,7 +242,7 @@ enum fg_status fhir_store_sqlite_open(const char *path, const struct fg_clock *c
         rc = open_changes(s, path, err);
     for (int i = 1; i < n && rc == FG_OK; i++) {
         s->n_conns = (size_t)i + 1;
-        rc = conn_open(&s->conns[i], path, busy, err);
+        rc = conn_open(&s->conns[i], path, busy, opt && opt->low_memory, err);
         if (rc == FG_OK)
             rc = sq_prepare_all(&s->conns[i], err);
     }
@@ -413,7 +415,7 @@ out:
 }
 
 /* Compartment ids of the current row of (type, id): history rows share them. */
-static enum fg_status compartment_by_id(struct sq_conn *c, struct fg_pool *pool,
+enum fg_status sq_compartment_by_id(struct sq_conn *c, struct fg_pool *pool,
                                         struct fhir_resource *r, struct fg_error *err)
 {
     sqlite3_stmt *st = sq_stmt(c, SQ_COMP_BY_ID);
@@ -428,10 +430,17 @@ static enum fg_status compartment_by_id(struct sq_conn *c, struct fg_pool *pool,
 }
 
 static enum fg_status sq_vread(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
-                               struct fg_str id, int64_t version, struct fhir_resource *out,
+                               struct fg_str id, struct fg_str vid, struct fhir_resource *out,
                                struct fg_error *err)
 {
     struct sq_store *s = (struct sq_store *)store;
+    int64_t version = 0;
+    /* This store's versions are 1, 2, ...: any other id names none of them. */
+    if (fg_parse_i64(vid, 1, INT64_MAX, &version) != FG_OK)
+        return fg_error_set(err, FG_ENOTFOUND, NULL,
+                            "%.*s/%.*s has no version \"%.*s\" (versions are 1, 2, ...)",
+                            (int)type.len, type.ptr, (int)id.len, id.ptr,
+                            (int)(vid.len > 64 ? 64 : vid.len), vid.ptr);
     struct sq_conn *c = sq_conn_get(s);
     enum fg_status rc = FG_OK;
     struct fhir_resource r = {0};
@@ -472,85 +481,6 @@ static enum fg_status sq_vread(struct fhir_store *store, struct fg_pool *pool, s
         rc = fg_error_set(err, FG_EGONE, NULL, "Version %lld of %.*s/%.*s is a delete",
                           (long long)version, (int)type.len, type.ptr, (int)id.len, id.ptr);
 out:
-    sq_conn_put(s, c);
-    return rc;
-}
-
-static enum fg_status history_rows(struct sq_conn *c, struct fg_pool *pool, sqlite3_stmt *st,
-                                   struct fg_str type, struct fg_str id, int count,
-                                   struct fhir_history_result *out, struct fg_error *err)
-{
-    out->versions = fg_pool_zalloc(pool, (size_t)(count > 0 ? count : 1) * sizeof *out->versions);
-    if (!out->versions)
-        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_versions < (size_t)count) {
-        struct fhir_resource *r = &out->versions[out->n_versions++];
-        r->type = type.len ? type : sq_col_str(pool, st, 5);
-        r->id = id.len ? id : sq_col_str(pool, st, 4);
-        r->version = sqlite3_column_int64(st, 0);
-        r->last_updated_us = sqlite3_column_int64(st, 1);
-        r->deleted = sqlite3_column_int(st, 2) != 0;
-        r->json = sq_col_str(pool, st, 3);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sq_fail(c, err, "history");
-    for (size_t i = 0; i < out->n_versions; i++) {
-        enum fg_status st2 = compartment_by_id(c, pool, &out->versions[i], err);
-        if (st2 != FG_OK)
-            return st2;
-    }
-    return FG_OK;
-}
-
-static enum fg_status sq_history(struct fhir_store *store, struct fg_pool *pool,
-                                 struct fg_str type, struct fg_str id, int64_t since_us,
-                                 int count, struct fhir_history_result *out,
-                                 struct fg_error *err)
-{
-    struct sq_store *s = (struct sq_store *)store;
-    struct sq_conn *c = sq_conn_get(s);
-    enum fg_status rc = FG_OK;
-    struct fhir_history_result res = {0};
-    bool inst = id.len > 0;
-    /* type and id both empty: system history (every type). */
-    enum sq_stmt count_q = inst ? SQ_HIST_INST_COUNT : type.len ? SQ_HIST_TYPE_COUNT : SQ_HIST_ALL_COUNT;
-    enum sq_stmt rows_q = inst ? SQ_HIST_INST : type.len ? SQ_HIST_TYPE : SQ_HIST_ALL;
-    if (count <= 0 || count > FG_MAX_HISTORY_COUNT)
-        count = FG_MAX_HISTORY_COUNT;
-    /* Reads run in one read transaction so the total and the rows agree. */
-    sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
-    sqlite3_stmt *st = sq_stmt(c, count_q);
-    sq_bind_str(st, 1, type);
-    if (inst)
-        sq_bind_str(st, 2, id);
-    sqlite3_bind_int64(st, inst ? 3 : 2, since_us);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        rc = sq_fail(c, err, "history");
-        goto out;
-    }
-    res.total = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (inst && res.total == 0 && since_us <= 0) {
-        rc = fg_error_set(err, FG_ENOTFOUND, NULL, "Resource %.*s/%.*s is not known",
-                          (int)type.len, type.ptr, (int)id.len, id.ptr);
-        goto out;
-    }
-    st = sq_stmt(c, rows_q);
-    sq_bind_str(st, 1, type);
-    if (inst)
-        sq_bind_str(st, 2, id);
-    sqlite3_bind_int64(st, inst ? 3 : 2, since_us);
-    sqlite3_bind_int(st, inst ? 4 : 3, count);
-    type = type.len ? fg_pool_str(pool, type) : FG_STR_NULL;
-    id = inst ? fg_pool_str(pool, id) : FG_STR_NULL;
-    rc = history_rows(c, pool, st, type, id, count, &res, err);
-    if (rc == FG_OK)
-        *out = res;
-out:
-    sqlite3_reset(st);
-    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     sq_conn_put(s, c);
     return rc;
 }

@@ -12,6 +12,8 @@
 #ifndef FHIR_STORE_SQLITE_H
 #define FHIR_STORE_SQLITE_H
 
+#include <stdbool.h>
+
 #include "../core/fg_clock.h"
 #include "../core/fg_error.h"
 #include "store.h"
@@ -21,6 +23,8 @@ struct fhir_store_sqlite_options {
     int busy_timeout_ms;    /* 0 = 5000 */
     const char *base_url;   /* this server's FHIR base, to recognise absolute references to
                                itself; borrowed, may be NULL */
+    bool low_memory;        /* bulk command-line tools (fhirgate import): an 8 MiB page cache
+                               and no mmap, so the process's RSS stays small */
 };
 
 /* Opens (creating and migrating as needed) the store at path. The clock

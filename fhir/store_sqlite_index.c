@@ -2,8 +2,11 @@
  *
  * Each fhir_index_entry (index.h) becomes one row in the table of its
  * parameter's type, keyed by the parameter's table id and the resource's
- * rid; the patients of its compartment go to res_compartment. Duplicates
- * (the same coding twice) collapse through INSERT OR IGNORE.
+ * rid (a date entry one row per patient it is filed under, see
+ * sq_date_patients); the patients of its compartment go to
+ * res_compartment. Duplicates (the same coding twice) collapse through
+ * INSERT OR IGNORE. A batch sorts its rows by each table's key and
+ * inserts them SQ_INS_MANY per statement.
  * http://hl7.org/fhir/R4/search.html#ptypes
  */
 #include "store_sqlite_internal.h"
@@ -28,63 +31,100 @@ enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compart
     return FG_OK;
 }
 
-/* Binds one entry to its table's insert statement; NULL for types that are
- * not indexed (composite, special). */
-static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e)
+/* The insert statements of one index table (table: enum fhir_param_type,
+ * or -1 for res_compartment) and its column count; false for types that
+ * are not indexed (composite, special). */
+struct ins_table {
+    enum sq_stmt one, many; /* one row; SQ_INS_MANY rows */
+    int cols;
+};
+
+static bool ins_of(int table, struct ins_table *t)
 {
-    sqlite3_stmt *st = NULL;
-    /* _id and _lastUpdated are searched on res's own columns. */
-    if (sq_param_on_res(e->def))
-        return NULL;
+    switch (table) {
+    case -1: *t = (struct ins_table){SQ_INS_COMP, SQ_INSN_COMP, 2}; return true;
+    case FHIR_PARAM_TOKEN: *t = (struct ins_table){SQ_INS_TOKEN, SQ_INSN_TOKEN, 5}; return true;
+    case FHIR_PARAM_STRING: *t = (struct ins_table){SQ_INS_STRING, SQ_INSN_STRING, 4}; return true;
+    case FHIR_PARAM_URI: *t = (struct ins_table){SQ_INS_URI, SQ_INSN_URI, 3}; return true;
+    case FHIR_PARAM_DATE: *t = (struct ins_table){SQ_INS_DATE, SQ_INSN_DATE, 5}; return true;
+    case FHIR_PARAM_NUMBER: *t = (struct ins_table){SQ_INS_NUMBER, SQ_INSN_NUMBER, 3}; return true;
+    case FHIR_PARAM_QUANTITY:
+        *t = (struct ins_table){SQ_INS_QUANTITY, SQ_INSN_QUANTITY, 5};
+        return true;
+    case FHIR_PARAM_REFERENCE: *t = (struct ins_table){SQ_INS_REF, SQ_INSN_REF, 5}; return true;
+    default: return false;
+    }
+}
+
+/* Binds one row at positions off + 1.. of an insert statement, in the
+ * column order of the SQ_INS_* statements. e == NULL: a compartment row.
+ * patient: the compartment row's patient, or the patient a date row is
+ * filed under ("" for none; other types ignore it). */
+static void bind_at(sqlite3_stmt *st, int off, int64_t rid, const struct fhir_index_entry *e,
+                    struct fg_str patient)
+{
+    if (!e) {
+        sqlite3_bind_int64(st, off + 1, rid);
+        sq_bind_str(st, off + 2, patient);
+        return;
+    }
+    sqlite3_bind_int(st, off + 1, e->def->id);
     switch (e->def->type) {
     case FHIR_PARAM_TOKEN:
-        st = sq_stmt(c, SQ_INS_TOKEN);
-        sq_bind_str(st, 2, e->code);
-        sq_bind_str(st, 3, e->system);
-        sqlite3_bind_int64(st, 4, rid);
+        sq_bind_str(st, off + 2, e->code);
+        sq_bind_str(st, off + 3, e->system);
+        sqlite3_bind_int64(st, off + 4, rid);
         if (e->text.len)
-            sq_bind_str(st, 5, e->text);
+            sq_bind_str(st, off + 5, e->text);
         break;
     case FHIR_PARAM_STRING:
-        st = sq_stmt(c, SQ_INS_STRING);
-        sq_bind_str(st, 2, e->str);
-        sqlite3_bind_int64(st, 3, rid);
-        sq_bind_str(st, 4, e->text);
+        sq_bind_str(st, off + 2, e->str);
+        sqlite3_bind_int64(st, off + 3, rid);
+        sq_bind_str(st, off + 4, e->text);
         break;
     case FHIR_PARAM_URI:
-        st = sq_stmt(c, SQ_INS_URI);
-        sq_bind_str(st, 2, e->str);
-        sqlite3_bind_int64(st, 3, rid);
+        sq_bind_str(st, off + 2, e->str);
+        sqlite3_bind_int64(st, off + 3, rid);
         break;
     case FHIR_PARAM_DATE:
-        st = sq_stmt(c, SQ_INS_DATE);
-        sqlite3_bind_int64(st, 2, e->lo);
-        sqlite3_bind_int64(st, 3, e->hi);
-        sqlite3_bind_int64(st, 4, rid);
+        sqlite3_bind_int64(st, off + 2, e->lo);
+        sqlite3_bind_int64(st, off + 3, e->hi);
+        sqlite3_bind_int64(st, off + 4, rid);
+        sqlite3_bind_text(st, off + 5, patient.len ? patient.ptr : "", (int)patient.len,
+                          SQLITE_STATIC);
         break;
     case FHIR_PARAM_NUMBER:
-        st = sq_stmt(c, SQ_INS_NUMBER);
-        sqlite3_bind_double(st, 2, e->number);
-        sqlite3_bind_int64(st, 3, rid);
+        sqlite3_bind_double(st, off + 2, e->number);
+        sqlite3_bind_int64(st, off + 3, rid);
         break;
     case FHIR_PARAM_QUANTITY:
-        st = sq_stmt(c, SQ_INS_QUANTITY);
-        sqlite3_bind_double(st, 2, e->number);
-        sq_bind_str(st, 3, e->unit_system);
-        sq_bind_str(st, 4, e->unit_code);
-        sqlite3_bind_int64(st, 5, rid);
+        sqlite3_bind_double(st, off + 2, e->number);
+        sq_bind_str(st, off + 3, e->unit_system);
+        sq_bind_str(st, off + 4, e->unit_code);
+        sqlite3_bind_int64(st, off + 5, rid);
         break;
     case FHIR_PARAM_REFERENCE:
-        st = sq_stmt(c, SQ_INS_REF);
-        sq_bind_str(st, 2, e->ref_id);
-        sq_bind_str(st, 3, e->ref_type);
-        sq_bind_str(st, 4, e->ref_url);
-        sqlite3_bind_int64(st, 5, rid);
+        sq_bind_str(st, off + 2, e->ref_id);
+        sq_bind_str(st, off + 3, e->ref_type);
+        sq_bind_str(st, off + 4, e->ref_url);
+        sqlite3_bind_int64(st, off + 5, rid);
         break;
     default:
-        return NULL;
+        break;
     }
-    sqlite3_bind_int(st, 1, e->def->id);
+}
+
+/* Binds one entry to its table's one-row insert statement; NULL for
+ * types that are not indexed and for _id/_lastUpdated (searched on res's
+ * own columns). */
+static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e,
+                                struct fg_str patient)
+{
+    struct ins_table t;
+    if (sq_param_on_res(e->def) || !ins_of((int)e->def->type, &t))
+        return NULL;
+    sqlite3_stmt *st = sq_stmt(c, t.one);
+    bind_at(st, 0, rid, e, patient);
     return st;
 }
 
@@ -104,17 +144,25 @@ static bool redundant_text(const struct fhir_index_entry *e, size_t i)
 enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
                                const struct fhir_index_entry *e, size_t n,
                                const struct fg_str *patients, size_t n_patients,
+                               const struct fg_str *date_patients, size_t n_date_patients,
                                struct fg_error *err)
 {
+    static const struct fg_str none = {"", 0};
     for (size_t i = 0; i < n; i++) {
         if (redundant_text(e, i))
             continue;
-        sqlite3_stmt *st = bind_entry(c, rid, &e[i]);
-        if (!st)
-            continue;
-        enum fg_status rc = sq_exec(c, st, err);
-        if (rc != FG_OK)
-            return rc;
+        /* A date row per compartment patient (one, "", without any). */
+        size_t copies = e[i].def->type == FHIR_PARAM_DATE && n_date_patients ? n_date_patients
+                                                                              : 1;
+        for (size_t k = 0; k < copies; k++) {
+            sqlite3_stmt *st =
+                bind_entry(c, rid, &e[i], n_date_patients ? date_patients[k] : none);
+            if (!st)
+                continue;
+            enum fg_status rc = sq_exec(c, st, err);
+            if (rc != FG_OK)
+                return rc;
+        }
     }
     for (size_t i = 0; i < n_patients; i++) {
         sqlite3_stmt *st = sq_stmt(c, SQ_INS_COMP);
@@ -160,7 +208,7 @@ struct batch_row {
     int table;          /* enum fhir_param_type, or -1 for res_compartment */
     int64_t rid;
     const struct fhir_index_entry *e;
-    struct fg_str patient;
+    struct fg_str patient; /* compartment rows and date rows */
 };
 
 static int cmp_str(struct fg_str a, struct fg_str b)
@@ -185,6 +233,8 @@ static int cmp_rows(const void *pa, const void *pb)
         return c;
     if (a->table == -1)
         return (c = cmp_str(a->patient, b->patient)) ? c : cmp_i64(a->rid, b->rid);
+    if (a->table == FHIR_PARAM_DATE && (c = cmp_str(a->patient, b->patient)))
+        return c;
     c = a->e->def->id - b->e->def->id;
     if (c)
         return c;
@@ -213,9 +263,11 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
                                      const struct sq_index_job *jobs, size_t n_jobs,
                                      struct fg_error *err)
 {
+    static const struct fg_str none = {"", 0};
     size_t total = 0;
-    for (size_t j = 0; j < n_jobs; j++)
-        total += jobs[j].n_entries + jobs[j].n_patients;
+    for (size_t j = 0; j < n_jobs; j++) /* date rows: one per patient */
+        total += jobs[j].n_entries * (jobs[j].n_date_patients ? jobs[j].n_date_patients : 1) +
+                 jobs[j].n_patients;
     if (!total)
         return FG_OK;
     struct batch_row *rows = fg_pool_alloc(pool, total * sizeof *rows);
@@ -226,28 +278,46 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
         const struct sq_index_job *job = &jobs[j];
         for (size_t i = 0; i < job->n_entries; i++) {
             const struct fhir_index_entry *e = &job->entries[i];
-            if (!redundant_text(job->entries, i) && !sq_param_on_res(e->def))
+            if (redundant_text(job->entries, i) || sq_param_on_res(e->def))
+                continue;
+            if (e->def->type != FHIR_PARAM_DATE) {
                 rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL};
+                continue;
+            }
+            for (size_t k = 0; k < (job->n_date_patients ? job->n_date_patients : 1); k++)
+                rows[n++] = (struct batch_row){
+                    FHIR_PARAM_DATE, job->rid, e,
+                    job->n_date_patients ? job->date_patients[k] : none};
         }
         for (size_t i = 0; i < job->n_patients; i++)
             rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i]};
     }
-    /* Consecutive inserts then land on the same b-tree pages. */
+    /* Consecutive inserts then land on the same b-tree pages; a run of
+     * one table goes SQ_INS_MANY rows per statement (one step, not one
+     * per row). */
     qsort(rows, n, sizeof *rows, cmp_rows);
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st;
-        if (rows[i].table == -1) {
-            st = sq_stmt(c, SQ_INS_COMP);
-            sqlite3_bind_int64(st, 1, rows[i].rid);
-            sq_bind_str(st, 2, rows[i].patient);
-        } else {
-            st = bind_entry(c, rows[i].rid, rows[i].e);
-        }
-        if (!st)
+    enum fg_status rc = FG_OK;
+    for (size_t i = 0; i < n && rc == FG_OK;) {
+        size_t j = i;
+        while (j < n && rows[j].table == rows[i].table)
+            j++;
+        struct ins_table t;
+        if (!ins_of(rows[i].table, &t)) {
+            i = j;
             continue;
-        enum fg_status rc = sq_exec(c, st, err);
-        if (rc != FG_OK)
-            return rc;
+        }
+        for (; j - i >= SQ_INS_MANY && rc == FG_OK; i += SQ_INS_MANY) {
+            sqlite3_stmt *st = sq_stmt(c, t.many);
+            for (int k = 0; k < SQ_INS_MANY; k++)
+                bind_at(st, k * t.cols, rows[i + (size_t)k].rid, rows[i + (size_t)k].e,
+                        rows[i + (size_t)k].patient);
+            rc = sq_exec(c, st, err);
+        }
+        for (; i < j && rc == FG_OK; i++) {
+            sqlite3_stmt *st = sq_stmt(c, t.one);
+            bind_at(st, 0, rows[i].rid, rows[i].e, rows[i].patient);
+            rc = sq_exec(c, st, err);
+        }
     }
-    return FG_OK;
+    return rc;
 }

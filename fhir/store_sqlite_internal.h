@@ -1,11 +1,13 @@
 /* store_sqlite_internal.h - what the files of the SQLite store share.
  *
  * Not a public contract: store_sqlite.h is. The store is split by concept:
- *   store_sqlite.c         open, connection pool, ops table, read/vread/history
+ *   store_sqlite.c         open, connection pool, ops table, read/vread
+ *   store_sqlite_history.c history pages
  *   store_sqlite_schema.c  schema, migrations (PRAGMA user_version), reindex
  *   store_sqlite_index.c   writing the index rows of one resource
  *   store_sqlite_write.c   the write op (FHIR transaction semantics)
  *   store_sqlite_sql.c     SQL generation for search filters
+ *   store_sqlite_plan.c    the patient-first date driver
  *   store_sqlite_sqlbuf.c  the SQL text + bind list builder it writes into
  *   store_sqlite_search.c  the search op: paging, sorting, total
  *   store_sqlite_cursor.c  the opaque, MAC-protected paging cursor
@@ -53,21 +55,29 @@ enum sq_stmt {
     SQ_INS_REF,
     SQ_INS_URI,
     SQ_INS_COMP,
+    SQ_INSN_TOKEN,      /* the SQ_INS_* statements with SQ_INS_MANY rows */
+    SQ_INSN_STRING,
+    SQ_INSN_DATE,
+    SQ_INSN_NUMBER,
+    SQ_INSN_QUANTITY,
+    SQ_INSN_REF,
+    SQ_INSN_URI,
+    SQ_INSN_COMP,
     SQ_READ,
     SQ_VREAD_HIST,
     SQ_COMP_GET,
     SQ_COMP_BY_ID,
     SQ_MAX_RID,
-    SQ_HIST_INST,
     SQ_HIST_INST_COUNT,
-    SQ_HIST_TYPE,
     SQ_HIST_TYPE_COUNT,
-    SQ_HIST_ALL,
     SQ_HIST_ALL_COUNT,
     SQ_READ_RID,
     SQ_BEGIN_READ,
     SQ_STMT_COUNT
 };
+
+/* Rows per multi-row index insert (SQ_INSN_*). */
+#define SQ_INS_MANY 16
 
 /* Dynamic (search) statements are cached per connection by SQL text: the
  * text holds only constant fragments and '?', so one shape, one entry. */
@@ -122,6 +132,13 @@ void sq_bind_str(sqlite3_stmt *st, int idx, struct fg_str s);
 /* Fills r->compartment from res_compartment for rid. */
 enum fg_status sq_load_compartment(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
                                    struct fhir_resource *r, struct fg_error *err);
+/* Fills r->compartment from the current row of (r->type, r->id). */
+enum fg_status sq_compartment_by_id(struct sq_conn *c, struct fg_pool *pool,
+                                    struct fhir_resource *r, struct fg_error *err);
+/* The history op (store_sqlite_history.c). */
+enum fg_status sq_history(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
+                          struct fg_str id, const struct fhir_history_query *q,
+                          struct fhir_history_result *out, struct fg_error *err);
 /* Reads the current row of rid into *out (not deleted rows only: false). */
 enum fg_status sq_read_rid(struct sq_conn *c, struct fg_pool *pool, int64_t rid,
                            struct fhir_resource *out, bool *found, struct fg_error *err);
@@ -142,9 +159,12 @@ void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_
 bool sq_param_on_res(const struct fhir_searchparam *def);
 enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
                                struct fg_error *err);
+/* patients: compartment rows; date_patients (sq_date_patients): the
+ * patients date rows are filed under. */
 enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
                                const struct fhir_index_entry *e, size_t n,
                                const struct fg_str *patients, size_t n_patients,
+                               const struct fg_str *date_patients, size_t n_date_patients,
                                struct fg_error *err);
 
 /* The index rows of several resources written in one transaction,
@@ -156,6 +176,8 @@ struct sq_index_job {
     size_t n_entries;
     const struct fg_str *patients;
     size_t n_patients;
+    const struct fg_str *date_patients;
+    size_t n_date_patients;
 };
 enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
                                      const struct sq_index_job *jobs, size_t n_jobs,
@@ -201,6 +223,31 @@ void sq_sql_text(struct sq_sql *g, struct fg_str s);
 void sq_sql_blob(struct sq_sql *g, struct fg_str s);
 /* Binds every collected value to st. */
 enum fg_status sq_sql_bind(struct sq_sql *g, sqlite3_stmt *st);
+
+/* The filter whose index rows give a search its candidate rids. */
+#define SQ_DRIVER_MAX_PATIENTS 8
+struct sq_driver {
+    long param;              /* index in q->params; -1: the compartment
+                              * restriction; -2: none (scan the type) */
+    /* Patient-first (param is a date): only these patients' date rows. */
+    struct fg_str patients[SQ_DRIVER_MAX_PATIENTS];
+    size_t n_patients;       /* 0: not patient-first */
+};
+/* The patient-first date driver of q (store_sqlite_plan.c), when q names
+ * its patients and has a date parameter; false otherwise. */
+bool sq_patient_date_driver(const struct fhir_query *q, struct sq_driver *d);
+/* The patients whose date rows a resource gets: its compartment patients
+ * plus the Patients its compartment references name once rebased (an
+ * absolute URL on our base). *out is patients itself unless that adds
+ * any (then a pool array). FG_ENOMEM only. */
+enum fg_status sq_date_patients(struct fg_pool *pool, struct fg_str type,
+                                const struct fhir_index_entry *e, size_t n,
+                                const struct fg_str *patients, size_t n_patients,
+                                const struct fg_str **out, size_t *n_out);
+/* The target type of a reference search value: written, :Type, or the
+ * parameter's only target; empty when open. */
+struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
+                             const struct fhir_search_value *v);
 
 /* Appends the whole WHERE body for the top-level query on alias r:
  * driver, type, not deleted, snapshot (when snap > 0), filters. */

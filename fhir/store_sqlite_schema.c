@@ -17,9 +17,13 @@
  *       parameter's table id. token, string, uri and ref are WITHOUT ROWID
  *       tables clustered for lookups by value (they can drive a search),
  *       plus an index (rid, param) for EXISTS checks, sorting and deletes.
- *       date, number and quantity never drive (a range on a value rarely
+ *       number and quantity never drive (a range on a value rarely
  *       narrows well), so they are clustered by (rid, param) only: one
  *       b-tree insert per value instead of two (the write rate matters).
+ *       date is clustered patient-first, (pat, param, hi, lo, rid), one
+ *       row per compartment patient ('' when none), plus (rid, param):
+ *       within one patient a date range does narrow well (the US Core
+ *       "patient=X&date=ge..." reads only its own rows).
  *   res_compartment(rid, patient): the patients whose compartment holds the
  *       resource (kept through a delete: history reads need them).
  *   meta(key, value): the search-parameter table's checksum and the cursor
@@ -77,8 +81,26 @@ static const char *const migrations[] = {
     "CREATE TABLE res_compartment(rid INTEGER NOT NULL, patient TEXT NOT NULL,"
     " PRIMARY KEY(rid, patient)) WITHOUT ROWID;"
     "CREATE INDEX res_compartment_patient ON res_compartment(patient, rid);",
+    /* 1 -> 2: date rows patient-first, one per patient (compartment, plus
+     * references rebased from our own URL): a patient's dates in a range
+     * are one b-tree range scan, so "patient=X&date=ge..." reads only the
+     * rows it returns. Forgetting the checksum makes the open reindex
+     * every resource into the new layout. */
+    "DROP TABLE idx_date;"
+    "CREATE TABLE idx_date(pat TEXT NOT NULL, param INTEGER NOT NULL, hi INTEGER NOT NULL,"
+    " lo INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(pat, param, hi, lo, rid))"
+    " WITHOUT ROWID;"
+    "CREATE INDEX idx_date_rid ON idx_date(rid, param);"
+    "DELETE FROM meta WHERE key = 'searchparam_checksum';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Sixteen rows of a multi-row VALUES list (anonymous '?' number in order). */
+#define ROWS2(r) " " r ", " r
+#define ROWS4(r) ROWS2(r) "," ROWS2(r)
+#define ROWS8(r) ROWS4(r) "," ROWS4(r)
+#define ROWS16(r) ROWS8(r) "," ROWS8(r)
+_Static_assert(SQ_INS_MANY == 16, "ROWS16 writes SQ_INS_MANY rows");
 
 static const char *const fixed_sql[SQ_STMT_COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
@@ -104,7 +126,8 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                      " VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_INS_STRING] = "INSERT OR IGNORE INTO idx_string(param, value, rid, raw)"
                       " VALUES(?1, ?2, ?3, ?4)",
-    [SQ_INS_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid) VALUES(?1, ?2, ?3, ?4)",
+    [SQ_INS_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid, pat)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_INS_NUMBER] = "INSERT OR IGNORE INTO idx_number(param, value, rid) VALUES(?1, ?2, ?3)",
     [SQ_INS_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity(param, value, system, code, rid)"
                         " VALUES(?1, ?2, ?3, ?4, ?5)",
@@ -112,6 +135,22 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                    " VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_INS_URI] = "INSERT OR IGNORE INTO idx_uri(param, value, rid) VALUES(?1, ?2, ?3)",
     [SQ_INS_COMP] = "INSERT OR IGNORE INTO res_compartment(rid, patient) VALUES(?1, ?2)",
+    /* The same with SQ_INS_MANY (16) rows, numbered in order. */
+    [SQ_INSN_TOKEN] = "INSERT OR IGNORE INTO idx_token(param, code, system, rid, text) VALUES"
+                      ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_STRING] = "INSERT OR IGNORE INTO idx_string(param, value, rid, raw) VALUES"
+                       ROWS16("(?, ?, ?, ?)"),
+    [SQ_INSN_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid, pat) VALUES"
+                     ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_NUMBER] = "INSERT OR IGNORE INTO idx_number(param, value, rid) VALUES"
+                       ROWS16("(?, ?, ?)"),
+    [SQ_INSN_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity(param, value, system, code, rid)"
+                         " VALUES" ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_REF] = "INSERT OR IGNORE INTO idx_ref(param, tid, ttype, url, rid) VALUES"
+                    ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_URI] = "INSERT OR IGNORE INTO idx_uri(param, value, rid) VALUES" ROWS16("(?, ?, ?)"),
+    [SQ_INSN_COMP] = "INSERT OR IGNORE INTO res_compartment(rid, patient) VALUES"
+                     ROWS16("(?, ?)"),
     /* The current row with its compartment patients in one statement (one
      * read transaction, one snapshot): one result row per patient, the res
      * columns repeated; patient is NULL when the compartment is empty. */
@@ -123,25 +162,10 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
     [SQ_COMP_GET] = "SELECT patient FROM res_compartment WHERE rid = ?1",
     [SQ_COMP_BY_ID] = "SELECT rid FROM res WHERE type = ?1 AND id = ?2",
     [SQ_MAX_RID] = "SELECT coalesce(max(rid), 0) FROM res",
-    [SQ_HIST_INST] = "SELECT version, last_updated, deleted, json FROM res"
-                     " WHERE type = ?1 AND id = ?2 AND last_updated >= ?3"
-                     " UNION ALL SELECT version, last_updated, deleted, json FROM res_history"
-                     " WHERE type = ?1 AND id = ?2 AND last_updated >= ?3"
-                     " ORDER BY 1 DESC LIMIT ?4",
     [SQ_HIST_INST_COUNT] = "SELECT (SELECT count(*) FROM res WHERE type = ?1 AND id = ?2"
                            " AND last_updated >= ?3) + (SELECT count(*) FROM res_history"
                            " WHERE type = ?1 AND id = ?2 AND last_updated >= ?3)",
-    [SQ_HIST_TYPE] = "SELECT version, last_updated, deleted, json, id, type FROM res"
-                     " WHERE type = ?1 AND last_updated >= ?2"
-                     " UNION ALL SELECT version, last_updated, deleted, json, id, type"
-                     " FROM res_history WHERE type = ?1 AND last_updated >= ?2"
-                     " ORDER BY 2 DESC, 5 DESC, 1 DESC LIMIT ?3",
     /* System history: ?1 (the type) is bound but unused, so the binds match the type form. */
-    [SQ_HIST_ALL] = "SELECT version, last_updated, deleted, json, id, type FROM res"
-                    " WHERE last_updated >= ?2"
-                    " UNION ALL SELECT version, last_updated, deleted, json, id, type"
-                    " FROM res_history WHERE last_updated >= ?2"
-                    " ORDER BY 2 DESC, 6 DESC, 5 DESC, 1 DESC LIMIT ?3",
     [SQ_HIST_ALL_COUNT] = "SELECT (SELECT count(*) FROM res WHERE last_updated >= ?2)"
                           " + (SELECT count(*) FROM res_history"
                           " WHERE last_updated >= ?2)",
@@ -214,7 +238,7 @@ static enum fg_status migrate(struct sq_conn *c, struct fg_error *err)
                             SCHEMA_VERSION);
     /* PRAGMA takes no parameters: the version is one of a fixed set of
      * statements, never formatted from data. */
-    static const char *const bump[] = {"PRAGMA user_version = 1"};
+    static const char *const bump[] = {"PRAGMA user_version = 1", "PRAGMA user_version = 2"};
     _Static_assert(sizeof bump / sizeof bump[0] == SCHEMA_VERSION, "one bump per migration");
     for (; v < SCHEMA_VERSION && rc == FG_OK; v++) {
         rc = exec_sql(c, "BEGIN IMMEDIATE", err);
@@ -288,7 +312,11 @@ static enum fg_status reindex_one(const struct sq_store *s, struct sq_conn *c, i
         fhir_compartment_patients(pool, doc, type, &pats, &n_pats) != FG_OK)
         goto out;
     sq_index_rebase(s, e, n);
-    rc = sq_index_insert(c, rid, e, n, pats, n_pats, err);
+    const struct fg_str *dpats = NULL;
+    size_t n_dpats = 0;
+    if (sq_date_patients(pool, type, e, n, pats, n_pats, &dpats, &n_dpats) != FG_OK)
+        goto out;
+    rc = sq_index_insert(c, rid, e, n, pats, n_pats, dpats, n_dpats, err);
 out:
     if (rc == FG_ENOMEM)
         fg_error_set(err, FG_ENOMEM, NULL, "Out of memory during reindex");

@@ -10,7 +10,8 @@
  * rid breaks ties. A cursor (store_sqlite_cursor.c) continues after (or,
  * backward, before) the key of the row it was made from; a backward page
  * runs the query reversed and reverses the rows. The total is COUNT(*)
- * over the same filters and snapshot (skipped for _total=none).
+ * over the same filters and snapshot (skipped for _total=none). A first
+ * unsorted page on the fast path gets both from one scan (run_scan).
  */
 #include "store_sqlite_internal.h"
 
@@ -206,6 +207,57 @@ out:
     return rc;
 }
 
+/* The first page and the total of an unsorted fast-path search from one
+ * scan of the matching rids (instead of a count and a page query that
+ * would both walk them): every rid counts, the first count + 1 are kept
+ * and only their rows are read, with their compartments. */
+static enum fg_status run_scan(struct sq_conn *c, struct fg_pool *pool,
+                               const struct fhir_query *q, int count, int64_t now_ms,
+                               struct page *pg, int64_t *total, struct fg_error *err)
+{
+    struct sq_sql g;
+    size_t cap = (size_t)count + 1;
+    sq_sql_init(&g, pool, now_ms, err);
+    sq_sql_add(&g, "SELECT r.rid FROM ");
+    sq_sql_fast_from(&g, q, 0);
+    sq_sql_add(&g, " ORDER BY r.rid");
+    enum fg_status rc = g.st;
+    sqlite3_stmt *st = NULL;
+    if (rc != FG_OK)
+        goto out;
+    pg->rows = fg_pool_zalloc(pool, cap * sizeof *pg->rows);
+    pg->rids = fg_pool_zalloc(pool, cap * sizeof *pg->rids);
+    pg->keys = fg_pool_zalloc(pool, cap * sizeof *pg->keys);
+    if (!pg->rows || !pg->rids || !pg->keys) {
+        rc = fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+        goto out;
+    }
+    st = sq_dyn_stmt(c, g.sql.data, g.sql.len, err);
+    rc = st ? sq_sql_bind(&g, st) : FG_EIO;
+    int step = SQLITE_DONE;
+    int64_t n = 0;
+    while (rc == FG_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (pg->n < cap)
+            pg->rids[pg->n++] = sqlite3_column_int64(st, 0);
+        n++;
+    }
+    if (st)
+        sqlite3_reset(st);
+    if (rc == FG_OK && step != SQLITE_DONE)
+        rc = sq_fail(c, err, "search");
+    *total = n;
+    /* Index rows belong to live current rows only, in this snapshot. */
+    for (size_t i = 0; rc == FG_OK && i < pg->n && i < (size_t)count; i++) {
+        bool found = false;
+        rc = sq_read_rid(c, pool, pg->rids[i], &pg->rows[i], &found, err);
+        if (rc == FG_OK && !found)
+            rc = fg_error_set(err, FG_EIO, NULL, "An indexed resource has no row");
+    }
+out:
+    sq_sql_cleanup(&g);
+    return rc;
+}
+
 static void reverse_page(struct page *pg)
 {
     for (size_t i = 0, j = pg->n ? pg->n - 1 : 0; i < j; i++, j--) {
@@ -280,18 +332,26 @@ static enum fg_status search_conn(struct sq_store *s, struct sq_conn *c, struct 
         sqlite3_reset(st);
     }
     out->total = -1;
-    if (q->total != FHIR_TOTAL_NONE || q->summary == FHIR_SUMMARY_COUNT)
-        rc = run_count(c, pool, q, have_cursor ? snap : 0, now_ms, &out->total, err);
-    if (rc != FG_OK || q->summary == FHIR_SUMMARY_COUNT || count == 0)
-        return rc;
-    rc = run_page(c, pool, q, have_cursor ? &cur : NULL, have_cursor ? snap : 0,
-                  have_cursor && cur.backward, count, now_ms, &pg, err);
+    /* A first unsorted page with its total: one scan gives both. */
+    bool one_scan = !have_cursor && n_keys(q) == 0 && count > 0 &&
+                    q->total != FHIR_TOTAL_NONE && q->summary != FHIR_SUMMARY_COUNT &&
+                    sq_sql_fast_ok(q);
+    if (one_scan) {
+        rc = run_scan(c, pool, q, count, now_ms, &pg, &out->total, err);
+    } else {
+        if (q->total != FHIR_TOTAL_NONE || q->summary == FHIR_SUMMARY_COUNT)
+            rc = run_count(c, pool, q, have_cursor ? snap : 0, now_ms, &out->total, err);
+        if (rc != FG_OK || q->summary == FHIR_SUMMARY_COUNT || count == 0)
+            return rc;
+        rc = run_page(c, pool, q, have_cursor ? &cur : NULL, have_cursor ? snap : 0,
+                      have_cursor && cur.backward, count, now_ms, &pg, err);
+    }
     if (rc == FG_OK) {
         rc = page_links(s, pool, q, have_cursor ? &cur : NULL, snap, count, &pg, out);
         if (rc != FG_OK)
             fg_error_set(err, rc, NULL, "Cannot make the paging cursor");
     }
-    for (size_t i = 0; i < pg.n && rc == FG_OK; i++)
+    for (size_t i = 0; i < pg.n && rc == FG_OK && !one_scan; i++)
         rc = sq_load_compartment(c, pool, pg.rids[i], &pg.rows[i], err);
     if (rc != FG_OK)
         return rc;

@@ -5,8 +5,9 @@
  *   FROM res r WHERE r.type = ? AND r.deleted = 0 [AND r.rid <= ?snapshot]
  *     [AND r.rid IN (<driver>)] AND <filter> AND <filter> ...
  * The driver is the one filter most likely to be selective, by a fixed
- * heuristic: _id (the unique (type, id) index) > reference > compartment
- * restriction > token with a system > token > string/uri. Every other
+ * heuristic: a date of named patients (patient-first rows, see
+ * store_sqlite_plan.c) > _id (the unique (type, id) index) > reference >
+ * compartment restriction > token with a system > token > string/uri. Every other
  * filter is an EXISTS on the (rid, param) index of its table. Values of
  * one parameter (comma) are ORed inside one EXISTS; repeated parameters
  * are separate EXISTS (AND). A chain is an EXISTS over idx_ref joined to
@@ -241,8 +242,8 @@ static void quantity_value(struct sq_sql *g, const struct fhir_search_value *v, 
 
 /* The target type of a reference value: written, from :Type, or the
  * parameter's only target type ("patient" targets Patient only). */
-static struct fg_str ref_type_of(const struct fhir_search_param *p,
-                                 const struct fhir_search_value *v)
+struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
+                             const struct fhir_search_value *v)
 {
     if (v->ref_type.len)
         return v->ref_type;
@@ -267,7 +268,7 @@ static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
     sq_sql_add(g, x);
     sq_sql_add(g, ".tid = ");
     sq_sql_text(g, v->ref_id);
-    struct fg_str type = ref_type_of(p, v);
+    struct fg_str type = sq_ref_type_of(p, v);
     if (type.len) {
         col(g, " AND ", x);
         sq_sql_add(g, ".ttype = ");
@@ -508,7 +509,8 @@ static void compartment_cond(struct sq_sql *g, const struct fhir_query *q, const
     sq_sql_add(g, as_driver ? ")" : "))");
 }
 
-static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p)
+static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p,
+                       const struct sq_driver *d)
 {
     char x[16];
     int k = snprintf(x, sizeof x, "x%d", g->alias++);
@@ -521,28 +523,39 @@ static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p)
     sq_sql_add(g, table_of(p->def->type));
     col(g, " ", x);
     col(g, " WHERE ", x);
+    if (d->n_patients) {
+        sq_sql_add(g, ".pat IN (");
+        for (size_t i = 0; i < d->n_patients; i++) {
+            sq_sql_add(g, i ? ", " : "");
+            sq_sql_text(g, d->patients[i]);
+        }
+        col(g, ") AND ", x);
+    }
     sq_sql_add(g, ".param = ");
     sq_sql_int(g, p->def->id);
     sq_sql_add(g, " AND ");
     values_or(g, p, x);
 }
 
-/* The best driver of q: its index in q->params, or -1 for the compartment
- * restriction, or -2 when nothing drives (scan the type). */
-static long pick_driver(const struct fhir_query *q)
+/* The best driver of q: patient-first dates when q names its patients,
+ * else the highest-ranked parameter, the compartment restriction, or
+ * nothing (scan the type). */
+static void pick_driver(const struct fhir_query *q, struct sq_driver *d)
 {
+    if (sq_patient_date_driver(q, d))
+        return;
     int best = 0;
-    long best_i = -2;
+    d->param = -2;
+    d->n_patients = 0;
     for (size_t i = 0; i < q->n_params; i++) {
         int r = driver_rank(&q->params[i]);
         if (r > best) {
             best = r;
-            best_i = (long)i;
+            d->param = (long)i;
         }
     }
     if (q->n_compartment_patients && RANK_COMPARTMENT > best)
-        return -1;
-    return best_i;
+        d->param = -1;
 }
 
 /* The order in which filters are tested on each driver row (lower first).
@@ -574,9 +587,10 @@ static int filter_rank(const struct fhir_search_param *p)
 }
 
 /* Every filter but the driver's, as " AND ..." on alias a. */
-static void other_filters(struct sq_sql *g, const struct fhir_query *q, long driver,
-                          const char *a)
+static void other_filters(struct sq_sql *g, const struct fhir_query *q,
+                          const struct sq_driver *d, const char *a)
 {
+    long driver = d->param;
     g->scope = q;
     for (int rank = 0; rank < FILTER_RANKS; rank++) {
         for (size_t i = 0; i < q->n_params; i++) {
@@ -594,7 +608,9 @@ static void other_filters(struct sq_sql *g, const struct fhir_query *q, long dri
 
 void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
 {
-    long driver = pick_driver(q);
+    struct sq_driver d;
+    pick_driver(q, &d);
+    long driver = d.param;
     /* With a driver, unary + keeps the planner off the type index: the
      * driver's rid list is the selective path. */
     sq_sql_add(g, driver != -2 ? "+r.type = " : "r.type = ");
@@ -610,10 +626,10 @@ void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
         sq_sql_add(g, ")");
     } else if (driver >= 0) {
         sq_sql_add(g, " AND r.rid IN (");
-        driver_sql(g, &q->params[driver]);
+        driver_sql(g, &q->params[driver], &d);
         sq_sql_add(g, ")");
     }
-    other_filters(g, q, driver, "r");
+    other_filters(g, q, &d, "r");
 }
 
 /* True when a filter reads res's own columns (_id, _lastUpdated, chains
@@ -628,7 +644,9 @@ static bool needs_res_row(const struct fhir_query *q)
 
 bool sq_sql_fast_ok(const struct fhir_query *q)
 {
-    long driver = pick_driver(q);
+    struct sq_driver d;
+    pick_driver(q, &d);
+    long driver = d.param;
     /* Index rows exist only for current, non-deleted versions, and a
      * type's own parameter ids imply the type: the driver's rids need no
      * res row unless a filter reads one. */
@@ -646,16 +664,17 @@ static bool driver_unique(const struct fhir_search_param *p)
         return false;
     const struct fhir_search_value *v = &p->values[0];
     if (p->def->type == FHIR_PARAM_REFERENCE)
-        return !v->ref_url.len && ref_type_of(p, v).len && v->ref_id.len;
+        return !v->ref_url.len && sq_ref_type_of(p, v).len && v->ref_id.len;
     return p->def->type == FHIR_PARAM_TOKEN && p->modifier == FHIR_MOD_NONE &&
            v->has_system && v->system.len && v->code.len;
 }
 
 void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
 {
-    long driver = pick_driver(q);
-    const struct fhir_search_param *p = &q->params[driver];
-    if (driver_unique(p)) {
+    struct sq_driver d;
+    pick_driver(q, &d);
+    const struct fhir_search_param *p = &q->params[d.param];
+    if (!d.n_patients && driver_unique(p)) {
         /* The driver's own index rows, equal on every key column but rid,
          * come in rid order: a LIMIT stops early, no sort, no DISTINCT. */
         sq_sql_add(g, table_of(p->def->type));
@@ -665,14 +684,14 @@ void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap
         values_or(g, p, "r");
     } else {
         sq_sql_add(g, "(SELECT DISTINCT d.rid AS rid FROM (");
-        driver_sql(g, p);
+        driver_sql(g, p, &d);
         sq_sql_add(g, ") d) r WHERE 1");
     }
     if (snap > 0) {
         sq_sql_add(g, " AND r.rid <= ");
         sq_sql_int(g, snap);
     }
-    other_filters(g, q, driver, "r");
+    other_filters(g, q, &d, "r");
 }
 
 /* ---- sort keys ---- */

@@ -9,7 +9,9 @@
  * version (If-Match), runs its If-None-Exist query, moves the current row
  * to res_history, writes the new row and replaces the index rows. Only
  * when the predicted version was wrong (a concurrent writer) is the JSON
- * printed again. Any failure rolls everything back.
+ * printed again. Any failure rolls everything back. A conditional update
+ * or delete (fhir_write.match) takes the lock first: its search and its
+ * write run in the same transaction, then it prepares as above.
  */
 #include "store_sqlite_internal.h"
 
@@ -29,6 +31,8 @@ struct prep {
     size_t n_entries;
     struct fg_str *patients;
     size_t n_patients;
+    const struct fg_str *date_patients; /* sq_date_patients */
+    size_t n_date_patients;
     struct fg_str json;          /* pool-owned */
     int64_t rid;                 /* set once the res row is written */
     bool index_pending;          /* its index rows are still to be inserted */
@@ -156,21 +160,26 @@ static enum fg_status prepare_one(const struct sq_store *s, struct sq_conn *c,
             FG_OK)
         return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
     sq_index_rebase(s, p->entries, p->n_entries);
+    if (sq_date_patients(pool, w->type, p->entries, p->n_entries, p->patients, p->n_patients,
+                         &p->date_patients, &p->n_date_patients) != FG_OK)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
     return print_json(pool, w->resource, &p->json, err);
 }
 
 /* Prepares every write. Updates predict their version with a lookup each:
  * with several, the lookups share one read transaction (one snapshot, one
- * round of WAL locking instead of one per lookup). */
+ * round of WAL locking instead of one per lookup) unless own_txn is false
+ * (already inside the write transaction). */
 static enum fg_status prepare_all(const struct sq_store *s, struct sq_conn *c,
                                   struct fg_pool *pool, const struct fhir_write *writes,
-                                  size_t n, int64_t now_us, struct prep *preps,
+                                  size_t n, int64_t now_us, bool own_txn, struct prep *preps,
                                   struct fg_error *err)
 {
     size_t lookups = 0;
     for (size_t i = 0; i < n; i++)
         lookups += writes[i].kind == FHIR_WRITE_UPDATE;
-    bool in_txn = lookups > 1 && sq_exec(c, sq_stmt(c, SQ_BEGIN_READ), NULL) == FG_OK;
+    bool in_txn =
+        own_txn && lookups > 1 && sq_exec(c, sq_stmt(c, SQ_BEGIN_READ), NULL) == FG_OK;
     enum fg_status rc = FG_OK;
     for (size_t i = 0; i < n && rc == FG_OK; i++)
         rc = prepare_one(s, c, pool, &writes[i], now_us, &preps[i], err);
@@ -288,7 +297,7 @@ static enum fg_status try_insert(struct sq_conn *c, const struct fhir_write *w,
     int64_t rid = 0;
     *done = false;
     if (w->kind != FHIR_WRITE_CREATE || w->if_none_exist || w->if_match_version ||
-        p->version != 1)
+        w->if_match_id.len || p->version != 1)
         return FG_OK;
     if (put_row(c, w, p->id, &none, 1, now_us, p->json, false, &rid, NULL) != FG_OK) {
         if (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_UNIQUE)
@@ -319,7 +328,9 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
     p->rid = cur.rid;
     p->replaced_row = cur.exists;
     bool live = cur.exists && !cur.deleted;
-    if (w->if_match_version && (!live || cur.version != w->if_match_version))
+    /* A non-integer If-Match id names none of this store's versions. */
+    if (w->if_match_id.len ||
+        (w->if_match_version && (!live || cur.version != w->if_match_version)))
         return fg_error_set(err, FG_EPRECOND, NULL, "Version mismatch: %.*s/%.*s is at %lld",
                             (int)w->type.len, w->type.ptr, (int)p->id.len, p->id.ptr,
                             (long long)(live ? cur.version : 0));
@@ -386,11 +397,77 @@ static enum fg_status flush_index(struct sq_conn *c, struct fg_pool *pool, struc
         struct prep *p = &preps[i];
         if (!p->index_pending)
             continue;
-        jobs[k++] = (struct sq_index_job){p->rid, p->entries, p->n_entries, p->patients,
-                                          p->n_patients};
+        jobs[k++] = (struct sq_index_job){p->rid,      p->entries,       p->n_entries,
+                                          p->patients, p->n_patients,    p->date_patients,
+                                          p->n_date_patients};
         p->index_pending = false;
     }
     return sq_index_insert_batch(c, pool, jobs, k, err);
+}
+
+static bool any_conditional(const struct fhir_write *writes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (writes[i].match && writes[i].kind != FHIR_WRITE_CREATE && !writes[i].id.len)
+            return true;
+    return false;
+}
+
+/* The target of one conditional update or delete, from its search. */
+static enum fg_status resolve_one(struct sq_store *s, struct sq_conn *c, struct fg_pool *pool,
+                                  struct fhir_write *w, struct fg_error *err)
+{
+    const char *what = w->kind == FHIR_WRITE_DELETE ? "delete" : "update";
+    int64_t n = 0, rid = 0;
+    enum fg_status rc = sq_search_count_conn(s, c, pool, w->match, 2, &n, &rid, err);
+    if (rc != FG_OK)
+        return rc;
+    w->match = NULL;
+    if (n > 1)
+        return fg_error_set(err, FG_EPRECOND, NULL,
+                            "The conditional %s matches more than one %.*s", what,
+                            (int)w->type.len, w->type.ptr);
+    if (n == 0) {
+        if (w->kind == FHIR_WRITE_DELETE)
+            return fg_error_set(err, FG_ENOTFOUND, NULL,
+                                "No %.*s matches the conditional delete", (int)w->type.len,
+                                w->type.ptr);
+        w->kind = FHIR_WRITE_CREATE; /* the server assigns the id */
+        return FG_OK;
+    }
+    struct fhir_resource cur;
+    bool found = false;
+    rc = sq_read_rid(c, pool, rid, &cur, &found, err);
+    if (rc == FG_OK && !found)
+        rc = fg_error_set(err, FG_EIO, NULL, "Matched resource vanished");
+    if (rc != FG_OK)
+        return rc;
+    w->id = cur.id;
+    const cJSON *id = w->resource ? cJSON_GetObjectItemCaseSensitive(w->resource, "id") : NULL;
+    if (id && (!cJSON_IsString(id) || !fg_str_eq_c(cur.id, id->valuestring)))
+        return fg_error_set(err, FG_EINVAL, "id",
+                            "The resource id does not match the id %.*s the conditional "
+                            "update found", (int)cur.id.len, cur.id.ptr);
+    return FG_OK;
+}
+
+/* A copy of writes with every conditional target resolved; runs inside
+ * the write transaction, so the match and the write see the same state. */
+static enum fg_status resolve_conditional(struct sq_store *s, struct sq_conn *c,
+                                          struct fg_pool *pool, const struct fhir_write *writes,
+                                          size_t n, const struct fhir_write **out,
+                                          struct fg_error *err)
+{
+    struct fhir_write *w = fg_pool_alloc(pool, n * sizeof *w);
+    if (!w)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    memcpy(w, writes, n * sizeof *w);
+    enum fg_status rc = FG_OK;
+    for (size_t i = 0; i < n && rc == FG_OK; i++)
+        if (w[i].match && w[i].kind != FHIR_WRITE_CREATE && !w[i].id.len)
+            rc = resolve_one(s, c, pool, &w[i], err);
+    *out = w;
+    return rc;
 }
 
 enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
@@ -408,15 +485,24 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
         fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
         goto out;
     }
-    rc = prepare_all(s, c, pool, writes, n, now_us, preps, err);
+    rc = FG_OK;
+    /* Conditional targets are found under the lock, before preparing
+     * (the id goes into the JSON); plain writes prepare without it. */
+    bool cond = any_conditional(writes, n);
+    for (int phase = 0; phase < 2 && rc == FG_OK; phase++) {
+        if (phase == (cond ? 1 : 0)) {
+            rc = prepare_all(s, c, pool, writes, n, now_us, !cond, preps, err);
+            continue;
+        }
+        pthread_mutex_lock(&s->write_mu);
+        locked = true;
+        rc = sq_exec(c, sq_stmt(c, SQ_BEGIN), err);
+        in_txn = rc == FG_OK;
+        if (rc == FG_OK && cond)
+            rc = resolve_conditional(s, c, pool, writes, n, &writes, err);
+    }
     if (rc != FG_OK)
         goto out;
-    pthread_mutex_lock(&s->write_mu);
-    locked = true;
-    rc = sq_exec(c, sq_stmt(c, SQ_BEGIN), err);
-    if (rc != FG_OK)
-        goto out;
-    in_txn = true;
     for (size_t i = 0; i < n && rc == FG_OK; i++) {
         memset(&results[i], 0, sizeof results[i]);
         /* A conditional create must see the index rows of earlier writes. */

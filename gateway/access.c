@@ -208,6 +208,17 @@ enum fg_status fg_access_filter_history(struct fg_req *req, enum fg_interaction 
     return FG_OK;
 }
 
+enum fg_status fg_access_patient_app(const struct fg_req *req, struct fg_str *patient,
+                                     struct fg_str *client_id)
+{
+    const struct smart_access *a = req->auth;
+    if (!a || smart_access_kind(a) != SMART_ACCESS_PATIENT || !smart_access_patient_id(a)[0])
+        return FG_ENOTFOUND;
+    *patient = fg_str_c(smart_access_patient_id(a));
+    *client_id = fg_str_c(smart_access_client_id(a));
+    return FG_OK;
+}
+
 enum fg_status fg_access_check_write(struct fg_req *req, enum fg_interaction ia,
                                      struct fg_str type, struct fg_str id,
                                      const cJSON *resource)

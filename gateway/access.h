@@ -85,4 +85,12 @@ enum fg_status fg_access_check_write(struct fg_req *req, enum fg_interaction ia,
                                      struct fg_str type, struct fg_str id,
                                      const cJSON *resource);
 
+/* Is this request made by an app acting for one patient (a SMART patient-context token)?
+ * FG_OK fills *patient (the token's patient id) and *client_id (the app), both borrowed for
+ * the request's life; FG_ENOTFOUND for every other request (operator, user or system tokens,
+ * none). The content of such writes is normalised by gateway/wear_write.c (patient-supplied
+ * data); permissions stay with the functions above. */
+enum fg_status fg_access_patient_app(const struct fg_req *req, struct fg_str *patient,
+                                     struct fg_str *client_id);
+
 #endif

@@ -7,10 +7,7 @@
 
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
-#include "../smart/authdb_keys.h"
 #include "jwks_fetch.h"
-
-#define JWKS_MAX_BYTES (64u * 1024u)
 
 struct fg_auth {
     const struct fg_clock *clock;    /* borrowed */
@@ -20,10 +17,8 @@ struct fg_auth {
     struct smart_authdb **all;       /* owned: every connection */
     struct smart_authdb **idle;      /* stack of connections not in use */
     size_t n, n_idle;
-    struct smart_keyring keys;       /* owned */
+    struct fg_keyset_holder *keys;   /* owned */
     struct fg_jwks_cache *jwks_cache; /* owned */
-    char *jwks;                      /* owned */
-    size_t jwks_len;
 };
 
 static void auth_free(struct fg_auth *a)
@@ -32,8 +27,7 @@ static void auth_free(struct fg_auth *a)
         smart_authdb_close(&a->all[i]);
     fg_free(a->all);
     fg_free(a->idle);
-    smart_keyring_cleanup(&a->keys);
-    fg_free(a->jwks);
+    fg_keyset_holder_close(&a->keys);
     fg_jwks_cache_free(&a->jwks_cache);
     pthread_cond_destroy(&a->freed);
     pthread_mutex_destroy(&a->lock);
@@ -42,17 +36,10 @@ static void auth_free(struct fg_auth *a)
 
 static enum fg_status load_keys(struct fg_auth *a, struct fg_error *err)
 {
-    enum fg_status st = smart_authdb_keys_ensure(a->all[0], &a->keys);
+    enum fg_status st = fg_keyset_holder_open(a->all[0], fg_clock_now_s(a->clock),
+                                              fg_clock_mono_us(), &a->keys);
     if (st != FG_OK)
         return fg_error_set(err, st, NULL, "cannot load or create the signing keys");
-    struct fg_buf b;
-    fg_buf_init(&b, JWKS_MAX_BYTES);
-    st = smart_keyring_jwks(&a->keys, fg_clock_now_s(a->clock), &b);
-    if (st == FG_OK)
-        st = fg_buf_take(&b, &a->jwks, &a->jwks_len);
-    fg_buf_cleanup(&b);
-    if (st != FG_OK)
-        return fg_error_set(err, st, NULL, "cannot build the JWKS");
     return FG_OK;
 }
 
@@ -71,7 +58,6 @@ enum fg_status fg_auth_open(const char *path, const struct fg_clock *clock, cons
     a->base_url = base_url;
     pthread_mutex_init(&a->lock, NULL);
     pthread_cond_init(&a->freed, NULL);
-    smart_keyring_init(&a->keys);
     enum fg_status st = FG_ENOMEM;
     a->all = fg_calloc(n, sizeof *a->all);
     a->idle = fg_calloc(n, sizeof *a->idle);
@@ -147,14 +133,21 @@ enum fg_status fg_auth_url(const char *base_url, const char *path, struct fg_buf
     return st == FG_OK ? fg_buf_append_c(out, path) : st;
 }
 
-const struct smart_keyring *fg_auth_keys(const struct fg_auth *a)
+const struct fg_keyset *fg_auth_keyset(struct fg_auth *a, struct smart_authdb *db)
 {
-    return &a->keys;
+    int64_t now = fg_clock_now_s(a->clock), mono = fg_clock_mono_us();
+    struct smart_authdb *borrowed = NULL;
+    if (!db && fg_keyset_check_due(a->keys, now, mono))
+        db = borrowed = fg_auth_acquire(a);
+    /* A failed rebuild keeps the previous keys: still valid, only not the newest. */
+    const struct fg_keyset *ks = fg_keyset_get(a->keys, db, now, mono, NULL);
+    fg_auth_release(a, borrowed);
+    return ks;
 }
 
-struct fg_str fg_auth_jwks(const struct fg_auth *a)
+void fg_auth_keyset_put(struct fg_auth *a, const struct fg_keyset *ks)
 {
-    return fg_str_n(a->jwks, a->jwks_len);
+    fg_keyset_put(a->keys, ks);
 }
 
 const struct fg_clock *fg_auth_clock(const struct fg_auth *a)

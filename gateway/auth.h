@@ -6,8 +6,10 @@
  * smart_authdb is one SQLite connection with its own token cache; a request
  * borrows one with fg_auth_acquire and gives it back with fg_auth_release
  * (blocking while all are in use; the pool holds threads + 2 so MHD's
- * workers never wait in practice). The keyring is loaded (a first RSA key
- * created and stored) at open and read-only afterwards.
+ * workers never wait in practice). The signing keys are loaded (a first
+ * RSA key created and stored) at open and kept current while the server
+ * runs (keyset.h: `fhirgate keys rotate` from another process is picked up
+ * within about a second; retired keys leave the JWKS at their retire time).
  * SMART App Launch 2.2: https://hl7.org/fhir/smart-app-launch/
  */
 #ifndef FG_AUTH_H
@@ -21,6 +23,7 @@
 #include "../core/fg_str.h"
 #include "../smart/authdb.h"
 #include "../smart/keys.h"
+#include "keyset.h"
 
 #define FG_AUTH_MAX_POOL 260
 
@@ -52,9 +55,12 @@ const char *fg_auth_issuer(const struct fg_auth *a);
  * not end in /fhir), then path. @test tests/unit/gateway/auth_test.c */
 enum fg_status fg_auth_url(const char *base_url, const char *path, struct fg_buf *out);
 
-/* The keyring (borrowed, read-only) and the public JWKS JSON built at open. */
-const struct smart_keyring *fg_auth_keys(const struct fg_auth *a);
-struct fg_str fg_auth_jwks(const struct fg_auth *a);
+/* The current signing keys and JWKS (keyset.h), brought up to date first.
+ * db: a connection the caller holds, or NULL (one is borrowed when the keys
+ * need a look). Give the snapshot back with fg_auth_keyset_put. Never NULL.
+ * @test tests/integration/keys.test.mjs */
+const struct fg_keyset *fg_auth_keyset(struct fg_auth *a, struct smart_authdb *db);
+void fg_auth_keyset_put(struct fg_auth *a, const struct fg_keyset *ks);
 
 const struct fg_clock *fg_auth_clock(const struct fg_auth *a);
 

@@ -50,6 +50,8 @@ static const char *const granular_scopes[] = {
 
 static const char *const special_scopes[] = {
     "openid", "fhirUser", "launch/patient", "offline_access", "online_access",
+    /* the linked-apps API and Consent/AuditEvent of one's own record (gateway/apps.h) */
+    "patient/Consent.rs", "user/Consent.rs", "user/Consent.u", "patient/AuditEvent.rs",
 };
 
 static const char *const grant_types[] = {"authorization_code", "refresh_token",
@@ -165,6 +167,12 @@ enum fg_status fg_auth_jwks_handler(struct fg_req *req)
 {
     if (!req->srv->auth)
         return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "no authorization server configured");
-    fg_resp_set(req, 200, "application/json", fg_auth_jwks(req->srv->auth));
+    /* The snapshot may be replaced once put back: the body is a pool copy. */
+    const struct fg_keyset *ks = fg_auth_keyset(req->srv->auth, NULL);
+    struct fg_str body = fg_pool_str(req->pool, ks->jwks);
+    fg_auth_keyset_put(req->srv->auth, ks);
+    if (!body.ptr)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    fg_resp_set(req, 200, "application/json", body);
     return fg_resp_header(req, "Cache-Control", DISCOVERY_CACHE);
 }

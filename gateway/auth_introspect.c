@@ -12,6 +12,7 @@
 
 #include "../smart/authdb_grants.h"
 #include "../smart/authdb_tokcache.h"
+#include "audit_req.h"
 #include "auth.h"
 #include "auth_client.h"
 #include "auth_issue.h"
@@ -164,6 +165,8 @@ enum fg_status fg_auth_revoke_handler(struct fg_req *req)
     st = fg_auth_client_authenticate(req, &form, db, &ca);
     if (st == FG_OK) {
         st = revoke(db, token, ca.client.client_id);
+        struct fg_audit_who who = {.client_id = ca.client.client_id};
+        fg_audit_auth_event(req, SMART_AUDIT_REVOKE, st == FG_OK ? 200 : 503, &who);
         smart_client_cleanup(&ca.client);
         if (st == FG_OK) {
             fg_resp_header(req, "Cache-Control", "no-store");

@@ -84,9 +84,9 @@ static enum fg_status ensure_grant(struct smart_authdb *db, struct fg_issue *is,
     return st;
 }
 
-static enum fg_status sign_id_token(struct fg_auth *a, struct fg_issue *is, int64_t now)
+static enum fg_status sign_id_token(struct fg_auth *a, const struct smart_signing_key *key,
+                                    struct fg_issue *is, int64_t now)
 {
-    const struct smart_signing_key *key = smart_keyring_current(fg_auth_keys(a));
     if (!key)
         return FG_EIO;
     char sub[FG_SUBJECT_MAX];
@@ -144,7 +144,9 @@ enum fg_status fg_auth_issue(struct fg_auth *a, struct smart_authdb *db, struct 
     is->expires_in = FG_ACCESS_TOKEN_LIFETIME_S;
     if (is->fhir_user && fg_scope_has(is->scopes, "openid") &&
         fg_scope_has(is->scopes, "fhirUser")) {
-        st = sign_id_token(a, is, now);
+        const struct fg_keyset *ks = fg_auth_keyset(a, db);
+        st = sign_id_token(a, smart_keyring_current(&ks->ring), is, now);
+        fg_auth_keyset_put(a, ks);
         if (st != FG_OK)
             return fg_error_set(err, st, NULL, "cannot sign the id_token");
     }

@@ -7,6 +7,7 @@
  * narrow and never widen), client_credentials (confidential asymmetric
  * clients, system/ scopes). Errors are RFC 6749 §5.2 JSON.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/fg_limits.h"
@@ -14,6 +15,7 @@
 #include "../smart/authdb_codes.h"
 #include "../smart/pkce.h"
 #include "../smart/scope.h"
+#include "audit_req.h"
 #include "auth.h"
 #include "auth_client.h"
 #include "auth_issue.h"
@@ -26,6 +28,10 @@ struct token_ctx {
     struct smart_authdb *db;
     struct fg_auth_form form;
     struct fg_client_auth ca;
+    /* what the audit row of this request names (set when tokens were issued) */
+    char grant_id[SMART_GRANT_ID_SIZE];
+    char patient_id[SMART_MAX_PATIENT_ID + 1];
+    int64_t account_id;
 };
 
 static enum fg_status param(struct token_ctx *t, const char *name, struct fg_str *v)
@@ -77,6 +83,11 @@ static enum fg_status issue_and_send(struct token_ctx *t, struct fg_issue *is)
         st = send_tokens(t, is);
     else
         fg_auth_oauth_error(t->req, 500, "server_error", "tokens could not be issued");
+    if (st == FG_OK) {
+        memcpy(t->grant_id, is->grant_out, sizeof t->grant_id);
+        snprintf(t->patient_id, sizeof t->patient_id, "%s", is->patient_id ? is->patient_id : "");
+        t->account_id = is->account_id;
+    }
     fg_issue_cleanup(is);
     return st;
 }
@@ -288,6 +299,12 @@ enum fg_status fg_auth_token_handler(struct fg_req *req)
         else
             st = fg_auth_oauth_error(req, 400, "unsupported_grant_type",
                                      "grant_type is not supported");
+        struct fg_audit_who who = {.client_id = t.ca.client.client_id, .account_id = t.account_id,
+                                   .patient_id = t.patient_id, .grant_id = t.grant_id};
+        fg_audit_auth_event(req,
+                            fg_str_eq_c(type, "refresh_token") ? SMART_AUDIT_REFRESH
+                                                               : SMART_AUDIT_TOKEN,
+                            req->resp.status, &who);
         smart_client_cleanup(&t.ca.client);
     }
     fg_auth_release(t.auth, t.db);

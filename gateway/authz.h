@@ -13,6 +13,7 @@
 #ifndef FG_AUTHZ_H
 #define FG_AUTHZ_H
 
+#include "../smart/authdb_grants.h"
 #include "../smart/authdb_sessions.h"
 #include "../smart/scope.h"
 #include "http.h"
@@ -37,6 +38,7 @@ struct authz_ctx {
     bool have_session;
     struct smart_session session;
     char session_id[SMART_TOKEN_SIZE]; /* the cookie value when known */
+    char grant_id[SMART_GRANT_ID_SIZE]; /* the grant "allow" stored (for the audit) */
 };
 
 struct authz_patient {
@@ -44,6 +46,16 @@ struct authz_patient {
     const char *name; /* pool-owned display name */
     bool self;
 };
+
+/* authz_flow.c; also used by the other pages behind the same sign-in (portal_wear.c) */
+/* Reads the fg_sid cookie's session (c->have_session, c->session). */
+void authz_load_session(struct authz_ctx *c);
+/* The page language: session, then Accept-Language, then "lang=" (saved in the session). */
+void authz_pick_lang(struct authz_ctx *c);
+/* Checks the form's username and password (failures counted, lockout); on success the session
+ * is replaced by a fresh one signed in (c->session_id: set it with authz_set_cookie).
+ * FG_OK; FG_EFORBIDDEN with *notice FG_MSG_BAD_CREDENTIALS or FG_MSG_LOCKED; FG_EIO. */
+enum fg_status authz_signin_check(struct authz_ctx *c, enum fg_msg *notice);
 
 /* authz_request.c */
 struct fg_str authz_param(const struct authz_ctx *c, const char *name);
@@ -56,6 +68,8 @@ enum fg_status authz_redirect_app(struct authz_ctx *c, const char *redirect_uri,
                                   const char *key, const char *value, const char *state);
 /* 303 to a server-relative location. */
 enum fg_status authz_see_other(struct authz_ctx *c, const char *location);
+/* Reuses the browser's session or starts one (and sets its cookie). */
+enum fg_status authz_ensure_session(struct authz_ctx *c);
 /* Sets the session cookie (Secure under TLS) for /auth, or for path. */
 enum fg_status authz_set_cookie(struct authz_ctx *c);
 enum fg_status authz_set_cookie_path(struct authz_ctx *c, const char *path);
@@ -65,14 +79,34 @@ enum fg_status authz_set_cookie_path(struct authz_ctx *c, const char *path);
 void authz_load_session(struct authz_ctx *c);
 void authz_pick_lang(struct authz_ctx *c);
 
+/* authz_flow.c: the session cookie, the page language, sign-in (shared
+ * with the linked-apps pages, apps.h). */
+void authz_load_session(struct authz_ctx *c);
+void authz_pick_lang(struct authz_ctx *c);
+/* Checks the form's username and password under the lockout rules and
+ * audits the outcome. FG_MSG_COUNT on success (*account_id set), else the
+ * message to show (FG_MSG_BAD_CREDENTIALS, FG_MSG_LOCKED, FG_MSG_ERR_INTERNAL). */
+enum fg_msg authz_signin_verify(struct authz_ctx *c, const char *client_id, int64_t *account_id);
+/* The patients the signed-in account may act for: its own record first,
+ * then proxies in force (names from the record store). Returns how many. */
+size_t authz_patients_for(struct authz_ctx *c, struct authz_patient *out);
+/* A client's display name / a patient's name (pool-owned; the id when unknown). */
+const char *authz_client_name(struct authz_ctx *c, const char *client_id);
+const char *authz_patient_name(struct authz_ctx *c, const char *id);
+/* Signs the session in as account_id under a new id and sets the cookie. */
+enum fg_status authz_signin_rotate(struct authz_ctx *c, int64_t account_id);
+
 /* authz_pages.c */
-/* The shell shared by every page (also /account/signup): begin opens it
+/* The shell shared by every page (also /auth/apps, /account/signup): begin opens it
  * (switch_href as in fg_html_page_start), finish closes it and sends it
  * with status and the no-store / no-frame / CSP headers. */
 enum fg_status authz_page_begin(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
                                 const char *switch_href);
 enum fg_status authz_page_finish(struct authz_ctx *c, int status, struct fg_buf *b,
                                  enum fg_status st);
+/* The user name and password fields and the sign-in button, closing the
+ * form the caller opened (with its hidden fields). */
+enum fg_status authz_signin_fields(struct authz_ctx *c, struct fg_buf *b);
 /* <p> (class cls: "err" is an alert, else a note; NULL = plain) with escaped text. */
 enum fg_status authz_para(struct fg_buf *b, const char *cls, const char *text);
 enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg);

@@ -12,6 +12,7 @@
 #include "../smart/authdb_codes.h"
 #include "../smart/authdb_grants.h"
 #include "../smart/password.h"
+#include "audit_req.h"
 #include "auth.h"
 #include "authz_consent.h"
 #include "authz_csrf.h"
@@ -62,7 +63,7 @@ void authz_pick_lang(struct authz_ctx *c)
     }
 }
 
-static const char *client_name(struct authz_ctx *c, const char *client_id)
+const char *authz_client_name(struct authz_ctx *c, const char *client_id)
 {
     struct smart_client cl;
     const char *name = client_id;
@@ -74,7 +75,7 @@ static const char *client_name(struct authz_ctx *c, const char *client_id)
 }
 
 /* "Given Family" (or name.text) of Patient/id from the FHIR store; the id when unknown. */
-static const char *patient_name(struct authz_ctx *c, const char *id)
+const char *authz_patient_name(struct authz_ctx *c, const char *id)
 {
     struct fhir_resource res;
     struct fg_error err;
@@ -103,7 +104,7 @@ static const char *patient_name(struct authz_ctx *c, const char *id)
  * proxies in force, leaving out those the portal rules give no view of (a
  * child proxy after the 18th birthday, an adult proxy past 5 years, an own
  * account under 13). */
-static size_t patients_for(struct authz_ctx *c, struct authz_patient *out)
+size_t authz_patients_for(struct authz_ctx *c, struct authz_patient *out)
 {
     struct smart_account acc;
     struct smart_proxy px[FG_AUTHZ_MAX_PATIENTS];
@@ -134,17 +135,17 @@ static size_t patients_for(struct authz_ctx *c, struct authz_patient *out)
             out[kept++] = out[i];
     n = kept;
     for (size_t i = 0; i < n; i++)
-        out[i].name = patient_name(c, out[i].id);
+        out[i].name = authz_patient_name(c, out[i].id);
     return n;
 }
 
 static enum fg_status show_step(struct authz_ctx *c, struct smart_authz_request *r)
 {
     if (c->session.account_id == 0)
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_COUNT);
+        return authz_page_signin(c, r, authz_client_name(c, r->client_id), FG_MSG_COUNT);
     if (!r->patient_id[0]) {
         struct authz_patient pts[FG_AUTHZ_MAX_PATIENTS];
-        size_t n = patients_for(c, pts);
+        size_t n = authz_patients_for(c, pts);
         if (n == 0)
             return authz_page_error(c, 403, FG_MSG_ERR_INTERNAL);
         if (n > 1)
@@ -152,7 +153,7 @@ static enum fg_status show_step(struct authz_ctx *c, struct smart_authz_request 
         memcpy(r->patient_id, pts[0].id, sizeof r->patient_id);
         smart_authdb_authzreq_set_patient(c->db, fg_str_c(r->id), fg_str_c(r->patient_id));
     }
-    return authz_page_consent(c, r, client_name(c, r->client_id), patient_name(c, r->patient_id),
+    return authz_page_consent(c, r, authz_client_name(c, r->client_id), authz_patient_name(c, r->patient_id),
                               false);
 }
 
@@ -162,42 +163,92 @@ static enum fg_status back_to_page(struct authz_ctx *c, const struct smart_authz
     return loc ? authz_see_other(c, loc) : FG_ENOMEM;
 }
 
-static enum fg_status do_signin(struct authz_ctx *c, struct smart_authz_request *r)
+/* The user name, password and lockout check shared by every sign-in form;
+ * audits the outcome (signin, signin-failed, lockout). FG_MSG_COUNT on
+ * success with *account_id set, else the message to show. */
+enum fg_msg authz_signin_verify(struct authz_ctx *c, const char *client_id, int64_t *account_id)
 {
     struct smart_account acc;
     struct smart_signin_state state = {0};
     bool match = false;
     struct fg_str pw = authz_param(c, "password");
+    struct fg_audit_who who = {.client_id = client_id};
     if (smart_authdb_account_get(c->db, authz_param(c, "username"), &acc) != FG_OK) {
         smart_password_verify(pw, NULL, &match); /* same cost as a wrong password */
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_BAD_CREDENTIALS);
+        fg_audit_auth_event(c->req, SMART_AUDIT_SIGNIN_FAILED, 401, &who);
+        return FG_MSG_BAD_CREDENTIALS;
     }
+    who.account_id = acc.id;
+    who.username = acc.username;
+    who.patient_id = acc.patient_id;
+    enum fg_msg out = FG_MSG_COUNT;
     if (smart_authdb_account_signin_state(c->db, acc.id, &state) == FG_OK && state.locked) {
         smart_password_verify(pw, NULL, &match);
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_LOCKED);
+        out = FG_MSG_LOCKED;
+        goto out;
     }
     smart_password_verify(pw, acc.password_hash, &match);
-    OPENSSL_cleanse(acc.password_hash, sizeof acc.password_hash);
     if (smart_authdb_account_record_signin(c->db, acc.id, match, &state) != FG_OK)
-        return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
-    if (state.locked)
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_LOCKED);
-    if (!match)
-        return authz_page_signin(c, r, client_name(c, r->client_id), FG_MSG_BAD_CREDENTIALS);
-    /* a new session id at sign-in (no fixation); the request moves with it */
+        out = FG_MSG_ERR_INTERNAL;
+    else if (state.locked)
+        out = FG_MSG_LOCKED;
+    else if (!match)
+        out = FG_MSG_BAD_CREDENTIALS;
+out:
+    fg_audit_auth_event(c->req,
+                        out == FG_MSG_COUNT    ? SMART_AUDIT_SIGNIN
+                        : out == FG_MSG_LOCKED ? SMART_AUDIT_LOCKOUT
+                                               : SMART_AUDIT_SIGNIN_FAILED,
+                        out == FG_MSG_COUNT ? 200 : 401, &who);
+    *account_id = acc.id;
+    OPENSSL_cleanse(&acc, sizeof acc);
+    return out;
+}
+
+enum fg_status authz_signin_rotate(struct authz_ctx *c, int64_t account_id)
+{
+    /* a new session id at sign-in (no fixation); requests move with it */
     char old[SMART_DIGEST_SIZE];
     memcpy(old, c->session.digest, sizeof old);
-    if (smart_authdb_session_rotate(c->db, fg_str_c(old), acc.id, c->session_id, &c->session) !=
-        FG_OK)
-        return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
-    enum fg_status st = back_to_page(c, r);
+    enum fg_status st = smart_authdb_session_rotate(c->db, fg_str_c(old), account_id,
+                                                    c->session_id, &c->session);
     return st == FG_OK ? authz_set_cookie(c) : st;
+}
+
+enum fg_status authz_signin_check(struct authz_ctx *c, enum fg_msg *notice)
+{
+    int64_t account_id = 0;
+    *notice = authz_signin_verify(c, NULL, &account_id);
+    if (*notice == FG_MSG_ERR_INTERNAL)
+        return FG_EIO;
+    if (*notice != FG_MSG_COUNT)
+        return FG_EFORBIDDEN;
+    /* a new session id at sign-in (no fixation); its requests move with it */
+    char old[SMART_DIGEST_SIZE];
+    memcpy(old, c->session.digest, sizeof old);
+    return smart_authdb_session_rotate(c->db, fg_str_c(old), account_id, c->session_id,
+                                       &c->session) == FG_OK
+               ? FG_OK
+               : FG_EIO;
+}
+
+static enum fg_status do_signin(struct authz_ctx *c, struct smart_authz_request *r)
+{
+    int64_t account_id = 0;
+    enum fg_msg m = authz_signin_verify(c, r->client_id, &account_id);
+    if (m == FG_MSG_ERR_INTERNAL)
+        return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
+    if (m != FG_MSG_COUNT)
+        return authz_page_signin(c, r, authz_client_name(c, r->client_id), m);
+    if (authz_signin_rotate(c, account_id) != FG_OK)
+        return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
+    return back_to_page(c, r);
 }
 
 static enum fg_status do_pick(struct authz_ctx *c, struct smart_authz_request *r)
 {
     struct authz_patient pts[FG_AUTHZ_MAX_PATIENTS];
-    size_t n = patients_for(c, pts);
+    size_t n = authz_patients_for(c, pts);
     struct fg_str chosen = authz_param(c, "patient");
     for (size_t i = 0; i < n; i++)
         if (fg_str_eq_c(chosen, pts[i].id)) {
@@ -263,6 +314,8 @@ static enum fg_status issue_code(struct authz_ctx *c, const struct smart_authz_r
     if (st == FG_OK)
         st = smart_authdb_authzreq_delete(c->db, fg_str_c(r->id));
     if (st == FG_OK)
+        memcpy(c->grant_id, g.id, sizeof c->grant_id);
+    if (st == FG_OK)
         return smart_authdb_commit(c->db);
     smart_authdb_rollback(c->db);
     return st;
@@ -278,8 +331,8 @@ static enum fg_status do_allow(struct authz_ctx *c, struct smart_authz_request *
     enum fg_status st = granted_scopes(c, r, &scopes);
     if (st == FG_ENOTFOUND) {
         fg_buf_cleanup(&scopes);
-        return authz_page_consent(c, r, client_name(c, r->client_id),
-                                  patient_name(c, r->patient_id), true);
+        return authz_page_consent(c, r, authz_client_name(c, r->client_id),
+                                  authz_patient_name(c, r->patient_id), true);
     }
     if (st == FG_OK)
         st = fg_buf_append_char(&scopes, '\0');
@@ -292,6 +345,9 @@ static enum fg_status do_allow(struct authz_ctx *c, struct smart_authz_request *
         return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
     st = authz_redirect_app(c, r->redirect_uri, "code", code, r->state);
     OPENSSL_cleanse(code, sizeof code);
+    struct fg_audit_who who = {.client_id = r->client_id, .account_id = c->session.account_id,
+                               .patient_id = r->patient_id, .grant_id = c->grant_id};
+    fg_audit_auth_event(c->req, SMART_AUDIT_GRANT, 302, &who);
     return st;
 }
 
@@ -307,6 +363,9 @@ static enum fg_status do_action(struct authz_ctx *c, struct smart_authz_request 
     if (fg_str_eq_c(action, "allow"))
         return do_allow(c, r);
     if (fg_str_eq_c(action, "deny")) {
+        struct fg_audit_who who = {.client_id = r->client_id, .account_id = c->session.account_id,
+                                   .patient_id = r->patient_id};
+        fg_audit_auth_event(c->req, SMART_AUDIT_DENY, 302, &who);
         smart_authdb_authzreq_delete(c->db, fg_str_c(r->id));
         return authz_redirect_app(c, r->redirect_uri, "error", "access_denied", r->state);
     }

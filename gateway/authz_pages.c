@@ -44,11 +44,10 @@ static enum fg_status start(struct authz_ctx *c, struct fg_buf *b, enum fg_msg t
                             const struct smart_authz_request *r)
 {
     char href[128];
-    fg_buf_init(b, PAGE_MAX);
     int n = r ? snprintf(href, sizeof href, "%s?req=%s&", FG_AUTHZ_PATH, r->id) : 0;
-    if (n < 0 || (size_t)n >= sizeof href)
-        return FG_ETOOBIG;
-    return fg_html_page_start(b, c->lang, fg_i18n(c->lang, title), r ? href : NULL);
+    bool ok = n >= 0 && (size_t)n < sizeof href;
+    enum fg_status st = authz_page_begin(c, b, title, r && ok ? href : NULL);
+    return ok ? st : FG_ETOOBIG;
 }
 
 static enum fg_status form_open(struct authz_ctx *c, struct fg_buf *b,
@@ -83,6 +82,19 @@ enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg
     return authz_page_finish(c, status, &b, st);
 }
 
+enum fg_status authz_signin_fields(struct authz_ctx *c, struct fg_buf *b)
+{
+    return fg_buf_printf(
+        b,
+        "<label for=\"username\">%s</label><input type=\"text\" id=\"username\" "
+        "name=\"username\" autocomplete=\"username\" required maxlength=\"64\" autofocus>"
+        "<label for=\"password\">%s</label><input type=\"password\" id=\"password\" "
+        "name=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">"
+        "<button type=\"submit\" name=\"action\" value=\"signin\">%s</button></form>",
+        fg_i18n(c->lang, FG_MSG_USERNAME), fg_i18n(c->lang, FG_MSG_PASSWORD),
+        fg_i18n(c->lang, FG_MSG_SIGNIN_BUTTON));
+}
+
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
                                  const char *client_name, enum fg_msg notice)
 {
@@ -99,15 +111,7 @@ enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_r
     if (st == FG_OK)
         st = form_open(c, &b, r);
     if (st == FG_OK)
-        st = fg_buf_printf(
-            &b,
-            "<label for=\"username\">%s</label><input type=\"text\" id=\"username\" "
-            "name=\"username\" autocomplete=\"username\" required maxlength=\"64\" autofocus>"
-            "<label for=\"password\">%s</label><input type=\"password\" id=\"password\" "
-            "name=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\">"
-            "<button type=\"submit\" name=\"action\" value=\"signin\">%s</button></form>",
-            fg_i18n(c->lang, FG_MSG_USERNAME), fg_i18n(c->lang, FG_MSG_PASSWORD),
-            fg_i18n(c->lang, FG_MSG_SIGNIN_BUTTON));
+        st = authz_signin_fields(c, &b);
     return authz_page_finish(c, notice != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 

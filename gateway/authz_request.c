@@ -9,6 +9,7 @@
 #include "../core/fg_mem.h"
 #include "../smart/authdb_clients.h"
 #include "../smart/pkce.h"
+#include "audit_req.h"
 #include "auth.h"
 #include "server.h"
 
@@ -145,8 +146,7 @@ static const char *app_error(struct authz_ctx *c, const char *client_scopes, cha
     return st == FG_OK ? NULL : "server_error";
 }
 
-/* Reuses the browser's session or starts one. */
-static enum fg_status ensure_session(struct authz_ctx *c)
+enum fg_status authz_ensure_session(struct authz_ctx *c)
 {
     if (c->have_session)
         return FG_OK;
@@ -162,7 +162,7 @@ static enum fg_status store_request(struct authz_ctx *c, const struct smart_clie
 {
     struct smart_authz_request r;
     memset(&r, 0, sizeof r);
-    enum fg_status st = ensure_session(c);
+    enum fg_status st = authz_ensure_session(c);
     if (st != FG_OK)
         return st;
     memcpy(r.session_digest, c->session.digest, sizeof r.session_digest);
@@ -188,9 +188,12 @@ enum fg_status authz_start(struct authz_ctx *c)
     struct fg_str client_id = authz_param(c, "client_id");
     struct fg_str redirect = authz_param(c, "redirect_uri");
     bool ok = false;
+    struct fg_audit_who who = {.account_id = c->session.account_id};
     if (authz_param_count(c, "client_id") != 1 ||
-        smart_authdb_client_get(c->db, client_id, &cl) != FG_OK)
+        smart_authdb_client_get(c->db, client_id, &cl) != FG_OK) {
+        fg_audit_auth_event(c->req, SMART_AUDIT_AUTHORIZE, 400, &who);
         return authz_page_error(c, 400, FG_MSG_ERR_CLIENT);
+    }
     enum fg_status st = FG_OK;
     if (authz_param_count(c, "redirect_uri") != 1 ||
         smart_authdb_client_redirect_ok(c->db, client_id, redirect, &ok) != FG_OK || !ok) {
@@ -210,6 +213,11 @@ enum fg_status authz_start(struct authz_ctx *c)
     else
         st = store_request(c, &cl, scopes);
 out:
+    /* the outcome: 303 on to sign-in, 400 for a refused request (also when
+     * the refusal is a redirect back to the app) */
+    who.client_id = cl.client_id;
+    fg_audit_auth_event(c->req, SMART_AUDIT_AUTHORIZE,
+                        st == FG_OK && c->req->resp.status == 303 ? 303 : 400, &who);
     smart_client_cleanup(&cl);
     return st;
 }

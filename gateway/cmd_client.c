@@ -100,7 +100,7 @@ static char *read_file(const char *path)
     return buf;
 }
 
-static int print_json(cJSON *o)
+int fg_cmd_print_json(cJSON *o)
 {
     char *text = o ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
@@ -166,7 +166,7 @@ static int client_add(struct fg_cmd_auth *c)
         fprintf(stderr, "fhirgate client add: %s\n", err.diagnostics);
         return st == FG_EINVAL ? FG_CLI_USAGE : 1;
     }
-    int rc = print_json(fg_client_json(&cl, secret));
+    int rc = fg_cmd_print_json(fg_client_json(&cl, secret));
     OPENSSL_cleanse(secret, sizeof secret);
     smart_client_cleanup(&cl);
     return rc;
@@ -203,7 +203,7 @@ static int client_list(struct fg_cmd_auth *c)
         struct smart_client cl;
         if (smart_authdb_client_get(c->db, fg_str_c(l.ids[i]), &cl) != FG_OK)
             continue;
-        rc = print_json(fg_client_json(&cl, NULL));
+        rc = fg_cmd_print_json(fg_client_json(&cl, NULL));
         smart_client_cleanup(&cl);
     }
     fg_free(l.ids);
@@ -229,29 +229,40 @@ static int client_remove(struct fg_cmd_auth *c)
     return 0;
 }
 
-int fg_cmd_client(int argc, char **argv)
+int fg_cmd_auth_dispatch(const char *name, int argc, char **argv, const struct fg_cmd_sub *subs,
+                         size_t n_subs, void (*print_usage)(FILE *out))
 {
     if (fg_cli_wants_help(argc, argv) || argc < 2) {
-        usage(argc < 2 ? stderr : stdout);
+        print_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? FG_CLI_USAGE : 0;
     }
     struct fg_cmd_auth c;
-    int rc = fg_cmd_auth_open("client", argc, argv, &c);
+    int rc = fg_cmd_auth_open(name, argc, argv, &c);
     if (rc != 0) {
         fg_cmd_auth_close(&c);
         return rc;
     }
     const char *sub = c.n_rest ? c.rest[0] : "";
-    if (strcmp(sub, "add") == 0)
-        rc = client_add(&c);
-    else if (strcmp(sub, "list") == 0)
-        rc = client_list(&c);
-    else if (strcmp(sub, "remove") == 0)
-        rc = client_remove(&c);
-    else {
-        usage(stderr);
+    const struct fg_cmd_sub *found = NULL;
+    for (size_t i = 0; i < n_subs && !found; i++)
+        if (strcmp(sub, subs[i].name) == 0)
+            found = &subs[i];
+    if (found) {
+        rc = found->run(&c);
+    } else {
+        print_usage(stderr);
         rc = FG_CLI_USAGE;
     }
     fg_cmd_auth_close(&c);
     return rc;
+}
+
+int fg_cmd_client(int argc, char **argv)
+{
+    static const struct fg_cmd_sub subs[] = {
+        {"add", client_add},
+        {"list", client_list},
+        {"remove", client_remove},
+    };
+    return fg_cmd_auth_dispatch("client", argc, argv, subs, sizeof subs / sizeof subs[0], usage);
 }

@@ -3,6 +3,9 @@
 #ifndef FG_CMD_CLIENT_H
 #define FG_CMD_CLIENT_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "../core/fg_clock.h"
 #include "../smart/authdb.h"
 #include "config.h"
@@ -33,5 +36,21 @@ struct fg_cmd_auth {
 };
 int fg_cmd_auth_open(const char *name, int argc, char **argv, struct fg_cmd_auth *c);
 void fg_cmd_auth_close(struct fg_cmd_auth *c);
+
+/* A command made of subcommands (`fhirgate NAME SUB ...`): prints usage for
+ * --help (exit 0) or no arguments (exit 2), opens the auth database, runs
+ * the subcommand whose name is the first non-config argument (usage and
+ * exit 2 when there is none), closes. A subcommand sees c->rest[0] = SUB. */
+struct fg_cmd_sub {
+    const char *name;
+    int (*run)(struct fg_cmd_auth *c);
+};
+int fg_cmd_auth_dispatch(const char *name, int argc, char **argv, const struct fg_cmd_sub *subs,
+                         size_t n_subs, void (*print_usage)(FILE *out));
+
+/* Prints o (taken: deleted here) as one line of JSON, then wipes the text
+ * (it may hold a client secret). 0, or 1 when o is NULL or printing fails. */
+struct cJSON;
+int fg_cmd_print_json(struct cJSON *o);
 
 #endif

@@ -11,6 +11,7 @@
 #include "../core/fg_clock.h"
 #include "../core/fg_error.h"
 #include "../fhir/store_sqlite.h"
+#include "../fhir/store_upstream.h"
 #include "seed.h"
 
 #define SEED_USAGE 2 /* FG_CLI_USAGE */
@@ -21,6 +22,7 @@ struct seed_opts {
     const char *db;
     const char *fixtures;
     const char *now;
+    const char *upstream; /* load into an upstream FHIR server instead (no auth) */
 };
 
 static void usage(FILE *out)
@@ -31,6 +33,7 @@ static void usage(FILE *out)
                  "options:\n"
                  "  --db PATH        SQLite file (env FHIRGATE_DB; default " SEED_DEFAULT_DB ")\n"
                  "  --fixtures DIR   fixture directory (default " SEED_DEFAULT_FIXTURES ")\n"
+                 "  --upstream URL   load into this FHIR server (upstream mode) instead\n"
                  "  --now DATE       load day, YYYY-MM-DD or an instant (env FHIRGATE_NOW;\n"
                  "                   default today, UTC); fixture dates are relative to it\n");
 }
@@ -41,10 +44,12 @@ static int parse_args(int argc, char **argv, struct seed_opts *o)
     o->db = env_db && env_db[0] ? env_db : SEED_DEFAULT_DB;
     o->fixtures = SEED_DEFAULT_FIXTURES;
     o->now = env_now && env_now[0] ? env_now : NULL;
+    o->upstream = NULL;
     for (int i = 1; i < argc; i++) {
         const char **slot = strcmp(argv[i], "--db") == 0         ? &o->db
                             : strcmp(argv[i], "--fixtures") == 0 ? &o->fixtures
                             : strcmp(argv[i], "--now") == 0      ? &o->now
+                            : strcmp(argv[i], "--upstream") == 0 ? &o->upstream
                                                                  : NULL;
         if (!slot) {
             fprintf(stderr, "fhirgate seed: unknown option \"%s\"\n", argv[i]);
@@ -94,9 +99,14 @@ int fg_cmd_seed(int argc, char **argv)
         return SEED_USAGE;
     }
     fg_error_clear(&err);
-    make_parent_dir(o.db);
     struct fhir_store_sqlite_options sopt = {.connections = 1};
-    if (fhir_store_sqlite_open(o.db, &clock, &sopt, &store, &err) != FG_OK) {
+    struct fhir_store_upstream_options uopt = {.url = o.upstream};
+    if (o.upstream)
+        o.db = o.upstream;
+    else
+        make_parent_dir(o.db);
+    if ((o.upstream ? fhir_store_upstream_open(&uopt, &clock, &store, &err)
+                    : fhir_store_sqlite_open(o.db, &clock, &sopt, &store, &err)) != FG_OK) {
         fprintf(stderr, "fhirgate seed: cannot open store %s: %s\n", o.db, err.diagnostics);
         return 1;
     }

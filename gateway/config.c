@@ -13,6 +13,7 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_str.h"
 #include "../smart/portal.h"
+#include "cors.h"
 
 enum key_kind { KEY_INT, KEY_STR };
 
@@ -38,12 +39,17 @@ static const struct key_row key_rows[] = {
     STR_ROW("base_url", base_url, "public FHIR base URL (default http://<bind>:<port>/fhir)"),
     INT_ROW("threads", threads, 1, 256, "worker threads (default: cores)"),
     INT_ROW("max_body_bytes", max_body_bytes, 1, INT64_C(1) << 32, "request body limit in bytes"),
+    INT_ROW("import_max_upload_bytes", import_max_upload_bytes, 1, INT64_C(1) << 40,
+            "wearable export upload limit in bytes ($import-wearables; spooled to disk)"),
     STR_ROW("tls_cert", tls_cert, "PEM certificate file (enables HTTPS)"),
     STR_ROW("tls_key", tls_key, "PEM private key file"),
     STR_ROW("access_log", access_log, "access log file, '-' = stdout, 'off' = none"),
     STR_ROW("now", now, "pin the clock: YYYY-MM-DD or an instant (tests)"),
     INT_ROW("max_connections", max_connections, 1, 65536, "concurrent connections"),
     INT_ROW("connection_timeout", connection_timeout, 1, 3600, "idle connection timeout, s"),
+    STR_ROW("cors_origins", cors_origins,
+            "origins allowed CORS on token and FHIR endpoints besides those of the registered "
+            "redirect URIs (space or comma separated)"),
     INT_ROW("own_account_min_age", own_account_min_age, 0, 150, "youngest age with an own account"),
     INT_ROW("teen_proxy_age", teen_proxy_age, 0, 150, "age from which proxies see the limited view"),
     INT_ROW("adult_age", adult_age, 1, 150, "age at which child proxy access ends"),
@@ -68,6 +74,18 @@ static const struct key_row key_rows[] = {
     STR_ROW("auth_issuer", auth_issuer, "external tokens: required iss (default: not checked)"),
     INT_ROW("bench_endpoints", bench_endpoints, 0, 1,
             "1 = serve /_bench/read/{type}/{id} without authorization (benchmarks only)"),
+    STR_ROW("upstream", upstream, "upstream FHIR base URL: serve it instead of the db"),
+    STR_ROW("upstream_auth", upstream_auth, "none, bearer or client_credentials"),
+    STR_ROW("upstream_token", upstream_token, "static bearer token for the upstream"),
+    STR_ROW("upstream_token_url", upstream_token_url, "upstream OAuth token endpoint"),
+    STR_ROW("upstream_client_id", upstream_client_id, "client_credentials client id"),
+    STR_ROW("upstream_client_secret", upstream_client_secret, "client_credentials secret"),
+    STR_ROW("upstream_scope", upstream_scope, "client_credentials scope (optional)"),
+    INT_ROW("upstream_timeout_ms", upstream_timeout_ms, 1, 600000, "upstream request timeout"),
+    INT_ROW("upstream_connect_timeout_ms", upstream_connect_timeout_ms, 1, 60000,
+            "upstream connect timeout"),
+    INT_ROW("upstream_retries", upstream_retries, 0, 5, "extra tries of a failed upstream GET"),
+    STR_ROW("upstream_ca_file", upstream_ca_file, "PEM CA bundle for an https upstream"),
 };
 #define N_KEYS (sizeof key_rows / sizeof key_rows[0])
 
@@ -96,9 +114,14 @@ void fg_config_defaults(struct fg_config *cfg)
     copy_str(cfg->auth_db, sizeof cfg->auth_db, "var/fhirgate-auth.db");
     copy_str(cfg->auth_mode, sizeof cfg->auth_mode, "local");
     cfg->max_body_bytes = FG_MAX_BODY_BYTES;
+    cfg->import_max_upload_bytes = (int64_t)FG_MAX_IMPORT_UPLOAD_BYTES;
     copy_str(cfg->access_log, sizeof cfg->access_log, "-");
     cfg->max_connections = FG_MAX_CONNECTIONS;
     cfg->connection_timeout = FG_CONNECTION_TIMEOUT_S;
+    copy_str(cfg->upstream_auth, sizeof cfg->upstream_auth, "none");
+    cfg->upstream_timeout_ms = 30000;
+    cfg->upstream_connect_timeout_ms = 2000;
+    cfg->upstream_retries = 1;
     struct smart_portal_settings portal;
     smart_portal_settings_default(&portal);
     cfg->own_account_min_age = portal.own_account_min_age;
@@ -381,6 +404,22 @@ enum fg_status fg_config_finish(struct fg_config *cfg, char *msg, size_t msg_siz
     struct fg_clock probe = {0};
     if (cfg->now[0] && fg_clock_pin(&probe, fg_str_c(cfg->now)) != FG_OK) {
         set_msg(msg, msg_size, "now: \"%s\" is not YYYY-MM-DD or an instant%s", cfg->now, "");
+        return FG_EINVAL;
+    }
+    struct fg_str bad;
+    if (!fg_cors_list_valid(fg_str_c(cfg->cors_origins), &bad)) {
+        char shown[201];
+        size_t n = bad.len < sizeof shown - 1 ? bad.len : sizeof shown - 1;
+        memcpy(shown, bad.ptr, n);
+        shown[n] = '\0';
+        set_msg(msg, msg_size, "cors_origins: \"%s\" is not an origin (scheme://host[:port])%s",
+                shown, "");
+        return FG_EINVAL;
+    }
+    if (strcmp(cfg->upstream_auth, "none") != 0 && strcmp(cfg->upstream_auth, "bearer") != 0 &&
+        strcmp(cfg->upstream_auth, "client_credentials") != 0) {
+        set_msg(msg, msg_size, "upstream_auth: \"%s\" is not none, bearer or client_credentials%s",
+                cfg->upstream_auth, "");
         return FG_EINVAL;
     }
     size_t len = strlen(cfg->base_url);

@@ -8,10 +8,13 @@
  * `--flag=value`). Every key has one row in config.c's table, so adding a
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
- * Keys: port bind db base_url threads max_body_bytes tls_cert tls_key
+ * Keys: port bind db base_url threads max_body_bytes import_max_upload_bytes tls_cert tls_key
  * access_log now max_connections connection_timeout auth_db auth_mode
  * auth_jwks_uri auth_introspection_url auth_introspection_client_id
- * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints,
+ * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints cors_origins,
+ * and upstream upstream_auth upstream_token upstream_token_url upstream_client_id
+ * upstream_client_secret upstream_scope upstream_timeout_ms
+ * upstream_connect_timeout_ms upstream_retries upstream_ca_file,
  * and the portal rules (portal-rules.md; smart/portal.h): own_account_min_age
  * teen_proxy_age adult_age adult_proxy_years release_delay_days
  * note_max_years activation_days portal_utc_offset release_delay_codes.
@@ -38,12 +41,16 @@ struct fg_config {
     char base_url[FG_CONFIG_VALUE_MAX]; /* "" until fg_config_finish derives it */
     int64_t threads;               /* worker threads; 0 until finish (= cores) */
     int64_t max_body_bytes;        /* request body limit (413 past it) */
+    int64_t import_max_upload_bytes; /* $import-wearables upload limit (spooled to disk) */
     char tls_cert[FG_CONFIG_VALUE_MAX]; /* PEM file; "" = plain HTTP */
     char tls_key[FG_CONFIG_VALUE_MAX];
     char access_log[FG_CONFIG_VALUE_MAX]; /* "-" = stdout, "off" = none, else a file */
     char now[40];                  /* "" = real clock; "YYYY-MM-DD" or an instant pins it */
     int64_t max_connections;
     int64_t connection_timeout;    /* seconds idle before a connection is closed */
+    char cors_origins[FG_CONFIG_VALUE_MAX]; /* extra CORS origins for the token endpoint and
+                                              the FHIR API, separated by spaces or commas;
+                                              checked by fg_config_finish */
     /* portal rules (defaults from portal-rules.md) */
     int64_t own_account_min_age;   /* 13 */
     int64_t teen_proxy_age;        /* 13 */
@@ -64,6 +71,19 @@ struct fg_config {
     char auth_audience[FG_CONFIG_VALUE_MAX]; /* expected aud; "" = base_url */
     char auth_issuer[FG_CONFIG_VALUE_MAX];   /* expected iss; "" = not checked */
     int64_t bench_endpoints;       /* 1 = serve /_bench/read/{type}/{id} (no authorization) */
+    /* Upstream mode (store_upstream.h): "" = the embedded db. Secrets
+     * (token, client secret) belong in the config file or environment. */
+    char upstream[FG_CONFIG_VALUE_MAX];
+    char upstream_auth[32];        /* none | bearer | client_credentials */
+    char upstream_token[FG_CONFIG_VALUE_MAX];
+    char upstream_token_url[FG_CONFIG_VALUE_MAX];
+    char upstream_client_id[256];
+    char upstream_client_secret[FG_CONFIG_VALUE_MAX];
+    char upstream_scope[FG_CONFIG_VALUE_MAX];
+    int64_t upstream_timeout_ms;
+    int64_t upstream_connect_timeout_ms;
+    int64_t upstream_retries;
+    char upstream_ca_file[FG_CONFIG_VALUE_MAX]; /* "" = the system's CA store */
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };

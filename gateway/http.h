@@ -20,6 +20,7 @@
 #include "../fhir/search.h"
 
 struct fg_server;
+struct fg_spool;
 struct MHD_Connection;
 struct smart_access;
 
@@ -66,6 +67,7 @@ struct fg_req {
     struct fg_str route_vid;        /* {vid} */
     struct fg_str route_op;         /* {op}: "$everything" without the '$' */
     struct fg_buf body;             /* capped at the configured body limit */
+    struct fg_spool *spool;         /* instead of body for large uploads (spool.h); else NULL */
     bool body_too_large;
     char request_id[24];
     int64_t start_mono_us;

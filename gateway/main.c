@@ -9,7 +9,9 @@
 #include "../conformance/cmd_validate.h"
 #include "cli.h"
 #include "cmd_client.h"
+#include "cmd_import.h"
 #include "cmd_account.h"
+#include "cmd_keys.h"
 #include "cmd_seed.h"
 
 static int cmd_help(int argc, char **argv);
@@ -20,7 +22,9 @@ static const struct fg_cli_command commands[] = {
     {"seed", fg_cmd_seed, "load the fixtures (synthetic patients) into the store, idempotently"},
     {"client", fg_cmd_client, "register, list or remove OAuth clients (apps)"},
     {"token", fg_cmd_token, "issue a token for a client (scripts and tests)"},
+    {"keys", fg_cmd_keys, "list or rotate the authorization server's signing keys"},
     {"account", fg_cmd_account, "portal accounts: `account add` (sign-in user), `account proxy`"},
+    {"import", fg_cmd_import, "import Apple Health / Google Fit exports for a patient"},
     {"validate", fg_cmd_validate, "validate FHIR JSON files against R4 and US Core 7.0.0"},
     {"conformance", fg_cmd_conformance, "run the US Core self-test against a FHIR server URL"},
     {"version", cmd_version, "print the version and library versions"},

@@ -15,11 +15,16 @@
 
 #include "../core/fg_limits.h"
 #include "../fhir/search.h"
+#include "audit_req.h"
 #include "auth_http.h"
 #include "auth_routes.h"
 #include "cors.h"
+#include "demo.h"
 #include "negotiate.h"
+#include "portal_wear.h"
+#include "rest_import.h"
 #include "server.h"
+#include "spool.h"
 
 /* Query pairs we decode per request; searches enforce their own limit. */
 #define REQ_MAX_QUERY_PAIRS (FG_MAX_SEARCH_PARAMS * 2)
@@ -180,6 +185,12 @@ static void set_up(struct srv_req *sr, const char *method)
     }
     sr->setup_st = parse_target(req);
     req->body.max = body_limit(req); /* nothing is buffered yet */
+    if (sr->setup_st == FG_OK && (fg_rest_import_is_upload(req) || fg_portal_wear_is_upload(req))) {
+        /* A wearable export: to disk, under its own limit (spool.h). */
+        uint64_t max = (uint64_t)req->srv->cfg.import_max_upload_bytes;
+        sr->setup_st = fg_spool_open(req->pool, max, &req->spool, &req->err);
+        req->body.max = (size_t)max;
+    }
     if (declared_too_large(req))
         req->body_too_large = true;
 }
@@ -188,6 +199,11 @@ static void append_body(struct fg_req *req, const char *data, size_t n)
 {
     if (req->body_too_large)
         return;
+    if (req->spool) {
+        fg_spool_append(req->spool, data, n);
+        req->body_too_large = req->spool->too_large;
+        return;
+    }
     if (fg_buf_append(&req->body, data, n) != FG_OK) {
         /* Over the limit (or out of memory): keep reading to answer on a
          * clean connection, but store nothing more. */
@@ -215,6 +231,9 @@ static enum fg_status bench_bare(struct fg_req *req)
 static const struct fg_route builtin_routes[] = {
     {FG_GET, "/healthz", healthz},
     {FG_GET, "/_bench/bare", bench_bare},
+    {FG_GET, "/demo", fg_demo_handler},
+    {FG_GET, "/demo/", fg_demo_handler},
+    {FG_GET, "/demo/{any}", fg_demo_handler},
 };
 #define N_BUILTIN (sizeof builtin_routes / sizeof builtin_routes[0])
 
@@ -413,6 +432,8 @@ void fg_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
             n--;
         fg_log_write(&srv->access_log, "access", f, n);
     }
+    if (sr->queued)
+        fg_audit_request(req, sr->status_sent); /* the one audit hook of /fhir interactions */
     fg_buf_cleanup(&req->body);
     struct fg_pool *pool = req->pool;
     fg_pool_free(&pool);

@@ -31,6 +31,9 @@ enum fg_status fg_rest_history_system(struct fg_req *req);
 enum fg_status fg_rest_create(struct fg_req *req);            /* rest_write.c */
 enum fg_status fg_rest_update(struct fg_req *req);
 enum fg_status fg_rest_delete(struct fg_req *req);
+enum fg_status fg_rest_update_conditional(struct fg_req *req);
+enum fg_status fg_rest_delete_conditional(struct fg_req *req);
+enum fg_status fg_rest_patch(struct fg_req *req);             /* JSON Patch */
 enum fg_status fg_rest_search_get(struct fg_req *req);        /* rest_search.c */
 enum fg_status fg_rest_search_post(struct fg_req *req);
 enum fg_status fg_rest_bundle(struct fg_req *req);            /* rest_bundle.c */
@@ -64,6 +67,17 @@ char *fg_rest_etag(struct fg_pool *pool, int64_t version);
  * allowed). FG_EINVAL otherwise; on failure *version is untouched.
  * @test tests/unit/gateway/rest_common_test.c */
 enum fg_status fg_rest_etag_parse(struct fg_str s, int64_t *version);
+
+/* "W/\"<version id>\"" of a stored version (integer or an upstream's opaque
+ * id) in the pool; NULL on no memory or when res has no version. */
+char *fg_rest_etag_of(struct fg_pool *pool, const struct fhir_resource *res);
+
+/* Parses one entity tag naming any version id (a FHIR id): W/"abc-1".
+ * *id borrows s. FG_EINVAL otherwise; on failure *id is untouched. */
+enum fg_status fg_rest_etag_parse_id(struct fg_str s, struct fg_str *id);
+
+/* fg_rest_etag_list_matches for a stored version, whatever its id's form. */
+bool fg_rest_etag_list_matches_res(struct fg_str header, const struct fhir_resource *res);
 
 /* Does an If-None-Match value ("*", or a comma-separated list of tags)
  * match the version? @test tests/unit/gateway/rest_common_test.c */

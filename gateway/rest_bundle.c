@@ -15,6 +15,7 @@
  * Spec: http://hl7.org/fhir/R4/http.html#transaction */
 #include "rest_bundle.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@
 #include "../fhir/bundle_refs.h"
 #include "../fhir/outcome.h"
 #include "rest.h"
+#include "wear_write.h"
 
 /* Moves a failure described in req->err (by the access seam or a helper
  * that only knows the request) to an entry's own error. */
@@ -91,7 +93,31 @@ struct tx {
     size_t n;
     struct fhir_ref_alias *aliases;
     size_t n_aliases;
+    bool wear; /* a patient app writes: Observations are patient-supplied (wear_write.h) */
+    struct imp_app app;
 };
+
+static bool is_observation(const struct fg_bundle_entry *e)
+{
+    return fg_str_eq_c(e->type, "Observation");
+}
+
+/* A patient app's Observation entry: normalised (POST) or checked (PUT). */
+static enum fg_status wear_entry(struct fg_req *req, struct fhir_store *store, bool wear,
+                                 const struct imp_app *app, struct fg_bundle_entry *e,
+                                 struct fg_error *err)
+{
+    if (!wear || !is_observation(e))
+        return FG_OK;
+    if (e->method == FG_PUT)
+        return fg_wear_check_update(req, store, app, e->id, e->resource, err);
+    if (e->method != FG_POST)
+        return FG_OK;
+    char where[48];
+    int n = snprintf(where, sizeof where, "Bundle.entry[%zu].resource", e->index);
+    return fg_wear_prepare(req, app, e->resource, n > 0 && (size_t)n < sizeof where ? where : "",
+                           err);
+}
 
 static enum fg_status add_alias(struct tx *t, struct fg_bundle_entry *e)
 {
@@ -192,10 +218,41 @@ static enum fg_status rewrite_refs(struct tx *t)
             return fg_error_set(&t->req->err, FG_EINVAL, "Bundle.entry.resource",
                                 "Bundle.entry[%zu].resource refers to %.100s, which is the "
                                 "fullUrl of no entry in this Bundle", e->index, left);
-        enum fg_status st = fg_access_check_write(t->req, e->ia, e->type, e->id, e->resource);
+        enum fg_status st = wear_entry(t->req, t->store, t->wear, &t->app, e, &t->req->err);
+        if (st == FG_OK)
+            st = fg_access_check_write(t->req, e->ia, e->type, e->id, e->resource);
         if (st != FG_OK)
             return st;
     }
+    return FG_OK;
+}
+
+/* One Provenance (patient and app) for the Observations a patient app's transaction creates,
+ * appended to w[0..*k) (room for one more is there). */
+static enum fg_status add_wear_provenance(struct tx *t, struct fhir_write *w, size_t *k)
+{
+    struct fg_str *targets = fg_pool_zalloc(t->req->pool, (t->n + 1) * sizeof *targets);
+    size_t n = 0;
+    if (!targets)
+        return fg_error_set(&t->req->err, FG_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < t->n; i++) {
+        const struct fg_bundle_entry *e = &t->e[i];
+        if (e->existing || e->method != FG_POST || !is_observation(e))
+            continue;
+        const char *ref = fg_pool_printf(t->req->pool, "Observation/%.*s", (int)e->id.len,
+                                         e->id.ptr);
+        if (!ref)
+            return fg_error_set(&t->req->err, FG_ENOMEM, NULL, "out of memory");
+        targets[n++] = fg_str_c(ref);
+    }
+    if (n == 0)
+        return FG_OK;
+    cJSON *prov = fg_wear_provenance(t->req, &t->app, targets, n, &t->req->err);
+    if (!prov)
+        return FG_ENOMEM;
+    w[(*k)++] = (struct fhir_write){.kind = FHIR_WRITE_CREATE,
+                                    .type = FG_STR_LIT("Provenance"),
+                                    .resource = prov};
     return FG_OK;
 }
 
@@ -226,8 +283,12 @@ static enum fg_status write_all(struct tx *t)
         };
         slot[k++] = order[j];
     }
-    enum fg_status st = k ? fhir_store_write(t->store, pool, w, k, r, &t->req->err) : FG_OK;
-    for (size_t j = 0; st == FG_OK && j < k; j++) {
+    size_t n_entries = k; /* a patient app's Provenance goes after them */
+    enum fg_status st = t->wear ? add_wear_provenance(t, w, &k) : FG_OK;
+    if (st != FG_OK)
+        return st;
+    st = k ? fhir_store_write(t->store, pool, w, k, r, &t->req->err) : FG_OK;
+    for (size_t j = 0; st == FG_OK && j < n_entries; j++) {
         struct fg_bundle_entry *e = &t->e[slot[j]];
         e->res = r[j].res;
         e->done = true;
@@ -272,8 +333,8 @@ static enum fg_status run_read(struct fg_req *req, struct fhir_store *store,
 {
     if (e->is_search)
         return run_search(req, e, err);
-    enum fg_status st = e->vid ? fhir_store_vread(store, req->pool, e->type, e->id, e->vid,
-                                                  &e->res, err)
+    enum fg_status st = e->vid.len ? fhir_store_vread(store, req->pool, e->type, e->id, e->vid,
+                                                      &e->res, err)
                                : fhir_store_read(store, req->pool, e->type, e->id, &e->res, err);
     size_t one = 1;
     if (st == FG_OK) {
@@ -299,9 +360,23 @@ static enum fg_status run_write(struct fg_req *req, struct fhir_store *store,
             return st;
         }
     }
-    st = fg_access_check_write(req, e->ia, e->type, e->id, e->resource);
+    struct imp_app app;
+    bool wear = fg_wear_app(req, e->type, &app);
+    st = wear_entry(req, store, wear, &app, e, err);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, e->ia, e->type, e->id, e->resource);
     if (st != FG_OK)
         return st;
+    struct fhir_write_result r = {0};
+    if (wear && e->method == FG_POST) {
+        /* ifNoneExist was looked up above: a plain create with its Provenance. */
+        st = fg_wear_create(req, store, &app, e->resource, NULL, &r, err);
+        if (st == FG_OK) {
+            e->res = r.res;
+            e->status = 201;
+        }
+        return st;
+    }
     struct fhir_write w = {
         .kind = e->method == FG_POST  ? FHIR_WRITE_CREATE
                 : e->method == FG_PUT ? FHIR_WRITE_UPDATE
@@ -311,7 +386,6 @@ static enum fg_status run_write(struct fg_req *req, struct fhir_store *store,
         .resource = e->resource,
         .if_match_version = e->if_match,
     };
-    struct fhir_write_result r = {0};
     st = fhir_store_write(store, req->pool, &w, 1, &r, err);
     if (st == FG_OK) {
         e->res = r.res;
@@ -365,7 +439,7 @@ static enum fg_status response_entry(struct fg_req *req, struct fg_buf *b,
     const struct fhir_resource *res = &e->res;
     struct fhir_bundle_entry out = {.response_status = fg_str_c(fg_bundle_status_text(e->status))};
     bool ok = e->status < 300;
-    bool has_version = ok && res->version > 0;
+    bool has_version = ok && (res->version > 0 || res->version_id.len);
     const char *base = fg_req_base_url(req);
     enum fg_status st = FG_OK;
     if (has_version && !res->deleted) {
@@ -373,12 +447,12 @@ static enum fg_status response_entry(struct fg_req *req, struct fg_buf *b,
                                                (int)res->type.len, res->type.ptr,
                                                (int)res->id.len, res->id.ptr));
         out.response_location = fg_str_c(fg_pool_printf(
-            req->pool, "%.*s/_history/%lld", (int)out.full_url.len, out.full_url.ptr,
-            (long long)res->version));
+            req->pool, "%.*s/_history/%s", (int)out.full_url.len, out.full_url.ptr,
+            fhir_resource_version_text(req->pool, res)));
         out.response_last_modified_us = res->last_updated_us;
     }
     if (has_version)
-        out.response_etag = fg_str_c(fg_rest_etag(req->pool, res->version));
+        out.response_etag = fg_str_c(fg_rest_etag_of(req->pool, res));
     bool is_read = e->method == FG_GET || e->method == FG_HEAD;
     if (ok && !res->deleted && e->method != FG_HEAD &&
         (is_read || (prefer_given && pr == FG_RETURN_REPRESENTATION)))
@@ -490,5 +564,6 @@ enum fg_status fg_rest_bundle(struct fg_req *req)
     t.aliases = fg_pool_zalloc(req->pool, (t.n + 1) * sizeof *t.aliases);
     if (!t.e || !t.aliases)
         return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    t.wear = fg_wear_app(req, FG_STR_LIT("Observation"), &t.app);
     return tx ? transaction(&t, entries) : batch(&t, entries);
 }

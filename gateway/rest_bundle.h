@@ -24,7 +24,7 @@ struct fg_bundle_entry {
     enum fg_interaction ia;
     struct fg_str type;           /* from request.url */
     struct fg_str id;             /* "" for POST */
-    int64_t vid;                  /* GET .../_history/<vid>; 0 otherwise */
+    struct fg_str vid;            /* GET .../_history/<vid>; empty otherwise */
     struct fg_str query;          /* GET <type>?<query>: a search ("" = all) */
     bool is_search;               /* GET <type>[?query] */
     struct fg_str full_url;       /* entry.fullUrl ("" when absent) */

@@ -112,7 +112,8 @@ static enum fg_status parse_url(struct fg_str base, struct fg_str url,
                           (int)(url.len > 80 ? 80 : url.len), url.ptr);
     out->type = type;
     out->id = id;
-    if (vid.len && fg_parse_i64(vid, 1, INT64_MAX, &out->vid) != FG_OK)
+    out->vid = vid;
+    if (vid.len && !fg_is_fhir_id(vid))
         return entry_fail(err, FG_EINVAL, i, "request.url", "bad version \"%.*s\"",
                           (int)(vid.len > 32 ? 32 : vid.len), vid.ptr);
     return FG_OK;
@@ -133,14 +134,14 @@ static enum fg_status check_shape(struct fg_bundle_entry *e, struct fg_error *er
     case FG_PUT:
     case FG_DELETE:
         e->ia = e->method == FG_PUT ? FG_IA_UPDATE : FG_IA_DELETE;
-        if (!instance || e->vid)
+        if (!instance || e->vid.len)
             return entry_fail(err, FG_EINVAL, i, "request.url",
                               "a %s entry's url is <type>/<id>",
                               e->method == FG_PUT ? "PUT" : "DELETE");
         break;
     case FG_GET:
     case FG_HEAD:
-        e->ia = e->vid ? FG_IA_VREAD : FG_IA_READ;
+        e->ia = e->vid.len ? FG_IA_VREAD : FG_IA_READ;
         if (!instance) {
             e->ia = FG_IA_SEARCH_TYPE;
             e->is_search = true;

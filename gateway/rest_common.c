@@ -39,6 +39,42 @@ enum fg_status fg_rest_etag_parse(struct fg_str s, int64_t *version)
     return fg_parse_i64(fg_str_n(s.ptr + 1, s.len - 2), 1, INT64_MAX, version);
 }
 
+char *fg_rest_etag_of(struct fg_pool *pool, const struct fhir_resource *res)
+{
+    if (res->version_id.len)
+        return fg_pool_printf(pool, "W/\"%.*s\"", (int)res->version_id.len, res->version_id.ptr);
+    return res->version > 0 ? fg_rest_etag(pool, res->version) : NULL;
+}
+
+enum fg_status fg_rest_etag_parse_id(struct fg_str s, struct fg_str *id)
+{
+    s = fg_str_trim(s);
+    if (fg_str_starts_with(s, "W/")) {
+        s.ptr += 2;
+        s.len -= 2;
+    }
+    if (s.len < 3 || s.ptr[0] != '"' || s.ptr[s.len - 1] != '"' ||
+        !fg_is_fhir_id(fg_str_n(s.ptr + 1, s.len - 2)))
+        return FG_EINVAL;
+    *id = fg_str_n(s.ptr + 1, s.len - 2);
+    return FG_OK;
+}
+
+bool fg_rest_etag_list_matches_res(struct fg_str header, const struct fhir_resource *res)
+{
+    if (!res->version_id.len)
+        return fg_rest_etag_list_matches(header, res->version);
+    struct fg_str rest = header, item, id;
+    while (rest.len) {
+        fg_str_split(rest, ',', &item, &rest);
+        if (fg_str_eq_c(fg_str_trim(item), "*"))
+            return true;
+        if (fg_rest_etag_parse_id(item, &id) == FG_OK && fg_str_eq(id, res->version_id))
+            return true;
+    }
+    return false;
+}
+
 bool fg_rest_etag_list_matches(struct fg_str header, int64_t version)
 {
     struct fg_str rest = header, item;
@@ -289,14 +325,15 @@ enum fg_status fg_rest_version_headers(struct fg_req *req, const struct fhir_res
 {
     char date[FG_HTTP_DATE_MAX];
     fg_rest_http_date(res->last_updated_us, date);
-    const char *etag = fg_rest_etag(req->pool, res->version);
+    const char *etag = fg_rest_etag_of(req->pool, res);
+    const char *vtext = fhir_resource_version_text(req->pool, res);
     const char *lm = fg_pool_strdup(req->pool, date);
     const char *loc = NULL;
     if (location)
-        loc = fg_pool_printf(req->pool, "%s/%.*s/%.*s/_history/%" PRId64, fg_req_base_url(req),
+        loc = fg_pool_printf(req->pool, "%s/%.*s/%.*s/_history/%s", fg_req_base_url(req),
                              (int)res->type.len, res->type.ptr, (int)res->id.len, res->id.ptr,
-                             res->version);
-    if (!etag || !lm || (location && !loc))
+                             vtext ? vtext : "");
+    if (!etag || !vtext || !lm || (location && !loc))
         return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
     enum fg_status st = fg_resp_header(req, "ETag", etag);
     if (st == FG_OK && res->last_updated_us)

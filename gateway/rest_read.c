@@ -6,6 +6,7 @@
 #include "../core/fg_limits.h"
 #include "../fhir/bundle.h"
 #include "../fhir/date.h"
+#include "../fhir/history.h"
 #include "../fhir/outcome.h"
 #include "access.h"
 #include "negotiate.h"
@@ -16,7 +17,7 @@
  * version in the ETag (http.html#read: "410 Gone"). */
 static enum fg_status gone(struct fg_req *req, const struct fhir_resource *res)
 {
-    if (res->version > 0)
+    if (res->version > 0 || res->version_id.len)
         fg_rest_version_headers(req, res, false);
     return fg_error_set(&req->err, FG_EGONE, NULL, "%.*s/%.*s has been deleted",
                         (int)res->type.len, res->type.ptr, (int)res->id.len, res->id.ptr);
@@ -45,7 +46,7 @@ static enum fg_status filter_one(struct fg_req *req, enum fg_interaction ia,
 static enum fg_status answer_version(struct fg_req *req, struct fhir_resource *res)
 {
     const char *inm = fg_req_header(req, "If-None-Match");
-    if (inm && fg_rest_etag_list_matches(fg_str_c(inm), res->version)) {
+    if (inm && fg_rest_etag_list_matches_res(fg_str_c(inm), res)) {
         enum fg_status st = fg_rest_version_headers(req, res, false);
         if (st == FG_OK)
             fg_resp_set(req, 304, NULL, FG_STR_NULL);
@@ -93,20 +94,12 @@ enum fg_status fg_rest_vread(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
     struct fhir_resource res = {0};
-    int64_t vid = 0;
     enum fg_status st = fg_access_authorize(req, FG_IA_VREAD, req->route_type, req->route_id);
-    if (st != FG_OK)
-        return st;
-    if (fg_parse_i64(req->route_vid, 1, INT64_MAX, &vid) != FG_OK)
-        return fg_error_set(&req->err, FG_ENOTFOUND, NULL,
-                            "%.*s/%.*s has no version \"%.*s\" (versions are 1, 2, ...)",
-                            (int)req->route_type.len, req->route_type.ptr,
-                            (int)req->route_id.len, req->route_id.ptr,
-                            (int)req->route_vid.len, req->route_vid.ptr);
-    st = fg_rest_store(req, &store);
     if (st == FG_OK)
-        st = fhir_store_vread(store, req->pool, req->route_type, req->route_id, vid, &res,
-                              &req->err);
+        st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = fhir_store_vread(store, req->pool, req->route_type, req->route_id, req->route_vid,
+                              &res, &req->err);
     if (st == FG_EGONE)
         return gone(req, &res);
     if (st == FG_OK)
@@ -119,13 +112,22 @@ enum fg_status fg_rest_vread(struct fg_req *req)
 struct history_params {
     int count;
     int64_t since_us; /* 0 = none */
+    struct fhir_history_key page;
+    bool has_page;    /* _page given: not the first page */
 };
 
 static enum fg_status history_params(struct fg_req *req, struct history_params *p)
 {
     p->count = FG_DEFAULT_COUNT;
     p->since_us = 0;
+    p->has_page = false;
     struct fg_str c = fg_req_query(req, "_count"), s = fg_req_query(req, "_since");
+    struct fg_str pg = fg_req_query(req, "_page");
+    if (pg.ptr) {
+        if (fhir_history_key_parse(pg, &p->page, &req->err) != FG_OK)
+            return FG_EINVAL;
+        p->has_page = true;
+    }
     int64_t v;
     if (c.ptr) {
         if (fg_parse_i64(c, 0, INT64_MAX, &v) != FG_OK)
@@ -151,7 +153,7 @@ static const char *history_method(const struct fhir_resource *v)
 {
     if (v->deleted)
         return "DELETE";
-    return v->version == 1 ? "POST" : "PUT";
+    return v->version == 1 ? "POST" : "PUT"; /* opaque upstream ids: not known, PUT */
 }
 
 static enum fg_status history_entry(struct fg_req *req, struct fg_buf *b, size_t i,
@@ -167,7 +169,7 @@ static enum fg_status history_entry(struct fg_req *req, struct fg_buf *b, size_t
         st = fg_buf_printf(&url, "/%.*s", (int)v->id.len, v->id.ptr);
     if (st == FG_OK)
         st = fhir_bundle_append_url(&full, fg_str_c(fg_req_base_url(req)), v->type, v->id, 0);
-    const char *etag = fg_rest_etag(req->pool, v->version);
+    const char *etag = fg_rest_etag_of(req->pool, v);
     struct fhir_bundle_entry e = {
         .full_url = fg_buf_str(&full),
         .resource = v->deleted ? FG_STR_NULL : v->json,
@@ -188,11 +190,72 @@ static enum fg_status history_entry(struct fg_req *req, struct fg_buf *b, size_t
     return st;
 }
 
+/* "<base><path>?[_count=N&][_since=S&]_page=<key>" in the pool: the
+ * request's own parameters, then where the page starts. */
+static enum fg_status page_link(struct fg_req *req, struct fg_str path,
+                                const struct fhir_history_key *k, struct fg_str *out)
+{
+    struct fg_buf b, key;
+    fg_buf_init(&b, FG_MAX_URL_BYTES * 2);
+    fg_buf_init(&key, FG_MAX_URL_BYTES);
+    struct fg_str c = fg_req_query(req, "_count"), s = fg_req_query(req, "_since");
+    enum fg_status st = fg_buf_printf(&b, "%s%.*s?", fg_req_base_url(req), (int)path.len,
+                                      path.ptr);
+    if (st == FG_OK && c.ptr)
+        st = fg_buf_printf(&b, "_count=%.*s&", (int)c.len, c.ptr);
+    if (st == FG_OK && s.ptr) {
+        st = fg_buf_append_c(&b, "_since=");
+        if (st == FG_OK)
+            st = fg_buf_append_url_encoded(&b, s);
+        if (st == FG_OK)
+            st = fg_buf_append_char(&b, '&');
+    }
+    if (st == FG_OK)
+        st = fhir_history_key_write(k, &key);
+    if (st == FG_OK)
+        st = fg_buf_append_c(&b, "_page=");
+    if (st == FG_OK)
+        st = fg_buf_append_url_encoded(&b, fg_buf_str(&key));
+    if (st == FG_OK) {
+        *out = fg_pool_str(req->pool, fg_buf_str(&b));
+        st = out->ptr ? FG_OK : FG_ENOMEM;
+    }
+    fg_buf_cleanup(&b);
+    fg_buf_cleanup(&key);
+    return st == FG_OK ? FG_OK : fg_error_set(&req->err, st, NULL, "a paging link is too long");
+}
+
+/* self (the request as made, on our base), next and previous. */
+static enum fg_status history_links(struct fg_req *req, const struct fhir_history_result *h,
+                                    struct fhir_bundle_link links[3], size_t *n)
+{
+    struct fg_str path = req->raw_target, tail;
+    if (fg_str_starts_with(path, "/fhir"))
+        path = fg_str_n(path.ptr + 5, path.len - 5);
+    links[0] = (struct fhir_bundle_link){
+        "self", fg_str_c(fg_pool_printf(req->pool, "%s%.*s", fg_req_base_url(req),
+                                        (int)path.len, path.ptr))};
+    if (!links[0].url.len)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    *n = 1;
+    fg_str_split(path, '?', &path, &tail);
+    enum fg_status st = FG_OK;
+    if (h->has_next) {
+        links[*n].relation = "next";
+        st = page_link(req, path, &h->next, &links[(*n)++].url);
+    }
+    if (st == FG_OK && h->has_prev) {
+        links[*n].relation = "previous";
+        st = page_link(req, path, &h->prev, &links[(*n)++].url);
+    }
+    return st;
+}
+
 static enum fg_status history(struct fg_req *req, enum fg_interaction ia)
 {
     struct fhir_store *store = NULL;
     struct fhir_history_result h = {0};
-    struct history_params p;
+    struct history_params p = {0};
     struct fg_buf b;
     fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
     enum fg_status st = fg_access_authorize(req, ia, req->route_type, req->route_id);
@@ -200,22 +263,20 @@ static enum fg_status history(struct fg_req *req, enum fg_interaction ia)
         st = history_params(req, &p);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
+    struct fhir_history_query hq = {p.since_us, p.count, p.has_page ? &p.page : NULL};
     if (st == FG_OK)
-        st = fhir_store_history(store, req->pool, req->route_type, req->route_id, p.since_us,
-                                p.count, &h, &req->err);
+        st = fhir_store_history_page(store, req->pool, req->route_type, req->route_id, &hq, &h,
+                                     &req->err);
     if (st == FG_OK)
         st = fg_access_filter_history(req, ia, &h);
     if (st != FG_OK)
         goto out;
-    /* The self link is the request as made, on our base. */
-    struct fg_str path = req->raw_target;
-    if (fg_str_starts_with(path, "/fhir"))
-        path = fg_str_n(path.ptr + 5, path.len - 5);
-    struct fhir_bundle_link link = {
-        "self", fg_str_c(fg_pool_printf(req->pool, "%s%.*s", fg_req_base_url(req),
-                                        (int)path.len, path.ptr))};
-    st = fhir_bundle_begin(&b, "history", FG_STR_NULL, fg_clock_now_us(&req->srv->clock),
-                           h.total, &link, link.url.len ? 1 : 0);
+    struct fhir_bundle_link links[3];
+    size_t n_links = 0;
+    st = history_links(req, &h, links, &n_links);
+    if (st == FG_OK)
+        st = fhir_bundle_begin(&b, "history", FG_STR_NULL, fg_clock_now_us(&req->srv->clock),
+                               h.total, links, n_links);
     for (size_t i = 0; st == FG_OK && i < h.n_versions; i++)
         st = history_entry(req, &b, i, &h.versions[i]);
     if (st == FG_OK)

@@ -1,13 +1,18 @@
 /* rest_write.c - create (also conditional, If-None-Exist), update (PUT,
- * create-on-update, If-Match) and delete. Nothing is stored when any
- * check fails: every check runs before the one store write.
- * http://hl7.org/fhir/R4/http.html#create , #update , #delete , #ccreate */
+ * create-on-update, If-Match), delete, and conditional update and delete
+ * (PUT/DELETE [type]?[search]), and PATCH with a JSON Patch (RFC 6902;
+ * FHIRPath Patch is not supported: 415). Nothing is stored when any check fails:
+ * every check runs before the one store write.
+ * http://hl7.org/fhir/R4/http.html#create , #update , #delete , #ccreate ,
+ * #cond-update , #cdelete */
 #include <inttypes.h>
 
 #include "../core/fg_limits.h"
+#include "../fhir/jsonpatch.h"
 #include "access.h"
 #include "negotiate.h"
 #include "rest.h"
+#include "wear_write.h"
 
 /* The body of a successful write, per Prefer (http.html#ops). */
 static enum fg_status write_answer(struct fg_req *req, int status,
@@ -23,8 +28,9 @@ static enum fg_status write_answer(struct fg_req *req, int status,
         return FG_OK;
     case FG_RETURN_OUTCOME: {
         const char *msg =
-            fg_pool_printf(req->pool, "%s %.*s/%.*s version %" PRId64, verb, (int)res->type.len,
-                           res->type.ptr, (int)res->id.len, res->id.ptr, res->version);
+            fg_pool_printf(req->pool, "%s %.*s/%.*s version %s", verb, (int)res->type.len,
+                           res->type.ptr, (int)res->id.len, res->id.ptr,
+                           fhir_resource_version_text(req->pool, res));
         if (!msg)
             return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
         return fg_rest_send_info(req, status, fg_str_c(msg));
@@ -34,6 +40,28 @@ static enum fg_status write_answer(struct fg_req *req, int status,
     }
     fg_resp_set(req, status, FG_CT_FHIR_JSON, res->json);
     return FG_OK;
+}
+
+/* A conditional write's search: strict (an unknown parameter would widen
+ * the match) and narrowed by the access policy like any search. */
+static enum fg_status condition(struct fg_req *req, const struct fhir_kv *pairs, size_t n,
+                                const char *what, struct fhir_query **out)
+{
+    *out = NULL;
+    if (n == 0)
+        return fg_error_set(&req->err, FG_EINVAL, what,
+                            "%s needs search parameters, e.g. identifier=sys|1", what);
+    struct fhir_query *q = fg_pool_zalloc(req->pool, sizeof *q);
+    if (!q)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    enum fg_status st = fhir_search_parse(req->pool, req->route_type,
+                                          fg_str_c(fg_req_base_url(req)), pairs, n,
+                                          FHIR_HANDLING_STRICT, q, &req->err);
+    if (st == FG_OK)
+        st = fg_access_narrow_query(req, q);
+    if (st == FG_OK)
+        *out = q;
+    return st;
 }
 
 /* If-None-Exist: "identifier=sys|123" is a search on the type
@@ -52,22 +80,16 @@ static enum fg_status if_none_exist(struct fg_req *req, struct fhir_query **out)
         v = tail;
     struct fhir_kv *pairs = NULL;
     size_t n = 0;
-    struct fhir_query *q = fg_pool_zalloc(req->pool, sizeof *q);
-    if (!q)
-        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
     enum fg_status st = fhir_form_parse(req->pool, v, FG_MAX_SEARCH_PARAMS, &pairs, &n,
                                         &req->err);
-    if (st == FG_OK && n == 0)
-        st = fg_error_set(&req->err, FG_EINVAL, "If-None-Exist",
-                          "If-None-Exist must hold search parameters, e.g. identifier=sys|1");
-    if (st == FG_OK)
-        st = fhir_search_parse(req->pool, req->route_type, fg_str_c(fg_req_base_url(req)),
-                               pairs, n, FHIR_HANDLING_STRICT, q, &req->err);
-    if (st == FG_OK)
-        st = fg_access_narrow_query(req, q);
-    if (st == FG_OK)
-        *out = q;
-    return st;
+    return st == FG_OK ? condition(req, pairs, n, "If-None-Exist", out) : st;
+}
+
+/* The search of a conditional update or delete: the URL's query. */
+static enum fg_status url_condition(struct fg_req *req, const char *what,
+                                    struct fhir_query **out)
+{
+    return condition(req, req->query, req->n_query, what, out);
 }
 
 enum fg_status fg_rest_create(struct fg_req *req)
@@ -87,7 +109,12 @@ enum fg_status fg_rest_create(struct fg_req *req)
         return st;
     /* The server assigns the id; a client's id is ignored (http.html#create). */
     cJSON_DeleteItemFromObjectCaseSensitive(res, "id");
-    st = fg_access_check_write(req, FG_IA_CREATE, req->route_type, FG_STR_NULL, res);
+    struct imp_app app;
+    bool app_write = fg_wear_app(req, req->route_type, &app);
+    if (app_write) /* patient-supplied data: normalised, then judged as stored */
+        st = fg_wear_prepare(req, &app, res, "", &req->err);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_CREATE, req->route_type, FG_STR_NULL, res);
     if (st != FG_OK)
         return st;
     struct fhir_write w = {
@@ -96,7 +123,10 @@ enum fg_status fg_rest_create(struct fg_req *req)
         .resource = res,
         .if_none_exist = cond,
     };
-    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    if (app_write)
+        st = fg_wear_create(req, store, &app, res, cond, &r, &req->err);
+    else
+        st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st == FG_EPRECOND) {
         fg_error_clear(&req->err);
         return fg_error_set(&req->err, FG_EPRECOND, "If-None-Exist",
@@ -109,15 +139,30 @@ enum fg_status fg_rest_create(struct fg_req *req)
     return write_answer(req, 201, &r, "Created");
 }
 
-/* If-Match: W/"<version>" (http.html#concurrency). 0 when absent. */
-static enum fg_status if_match(struct fg_req *req, int64_t *version)
+/* If-Match: W/"<version>" (http.html#concurrency) into w: an integer
+ * version, or (an upstream's opaque version ids) the id as text. */
+static enum fg_status if_match(struct fg_req *req, struct fhir_write *w)
 {
     const char *h = fg_req_header(req, "If-Match");
-    *version = 0;
-    if (h && fg_rest_etag_parse(fg_str_c(h), version) != FG_OK)
-        return fg_error_set(&req->err, FG_EINVAL, "If-Match",
-                            "If-Match must be a version ETag such as W/\"3\"");
-    return FG_OK;
+    if (!h || fg_rest_etag_parse(fg_str_c(h), &w->if_match_version) == FG_OK)
+        return FG_OK;
+    if (fg_rest_etag_parse_id(fg_str_c(h), &w->if_match_id) == FG_OK)
+        return FG_OK;
+    return fg_error_set(&req->err, FG_EINVAL, "If-Match",
+                        "If-Match must be a version ETag such as W/\"3\"");
+}
+
+/* Does the If-Match read into w name cur's version (true when none was given)? */
+static bool if_match_names(const struct fhir_write *w, const struct fhir_resource *cur,
+                           struct fg_pool *pool)
+{
+    if (w->if_match_version)
+        return w->if_match_version == cur->version;
+    if (w->if_match_id.len) {
+        const char *v = fhir_resource_version_text(pool, cur);
+        return v && fg_str_eq_c(w->if_match_id, v);
+    }
+    return true;
 }
 
 /* PUT needs the id in the body, equal to the URL's (http.html#update). */
@@ -136,12 +181,13 @@ static enum fg_status check_body_id(struct fg_req *req, const cJSON *res)
     return FG_OK;
 }
 
-static void precondition_error(struct fg_req *req, int64_t version)
+static void precondition_error(struct fg_req *req)
 {
+    const char *h = fg_req_header(req, "If-Match");
     fg_error_clear(&req->err);
     fg_error_set(&req->err, FG_EPRECOND, "If-Match",
-                 "If-Match W/\"%" PRId64 "\" does not name the current version of %.*s/%.*s",
-                 version, (int)req->route_type.len, req->route_type.ptr,
+                 "If-Match %.64s does not name the current version of %.*s/%.*s", h ? h : "",
+                 (int)req->route_type.len, req->route_type.ptr,
                  (int)req->route_id.len, req->route_id.ptr);
 }
 
@@ -149,8 +195,12 @@ enum fg_status fg_rest_update(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
     cJSON *res = NULL;
-    int64_t match = 0;
     struct fhir_write_result r = {0};
+    struct fhir_write w = {
+        .kind = FHIR_WRITE_UPDATE,
+        .type = req->route_type,
+        .id = req->route_id,
+    };
     enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, req->route_id);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
@@ -159,21 +209,18 @@ enum fg_status fg_rest_update(struct fg_req *req)
     if (st == FG_OK)
         st = check_body_id(req, res);
     if (st == FG_OK)
-        st = if_match(req, &match);
+        st = if_match(req, &w);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, res);
+    struct imp_app app;
+    if (st == FG_OK && fg_wear_app(req, req->route_type, &app))
+        st = fg_wear_check_update(req, store, &app, req->route_id, res, &req->err);
     if (st != FG_OK)
         return st;
-    struct fhir_write w = {
-        .kind = FHIR_WRITE_UPDATE,
-        .type = req->route_type,
-        .id = req->route_id,
-        .resource = res,
-        .if_match_version = match,
-    };
+    w.resource = res;
     st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
     if (st == FG_EPRECOND)
-        precondition_error(req, match);
+        precondition_error(req);
     if (st != FG_OK)
         return st;
     if (r.outcome == FHIR_WRITE_CREATED)
@@ -181,43 +228,204 @@ enum fg_status fg_rest_update(struct fg_req *req)
     return write_answer(req, 200, &r, "Updated");
 }
 
-enum fg_status fg_rest_delete(struct fg_req *req)
+/* 200 with an OperationOutcome and the delete marker's ETag; 204 when
+ * there was nothing to delete. */
+static enum fg_status delete_answer(struct fg_req *req, const struct fhir_write_result *r)
 {
-    struct fhir_store *store = NULL;
-    int64_t match = 0;
-    struct fhir_write_result r = {0};
-    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, req->route_id);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
-    if (st == FG_OK)
-        st = if_match(req, &match);
-    if (st == FG_OK)
-        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, req->route_id, NULL);
-    if (st != FG_OK)
-        return st;
-    struct fhir_write w = {
-        .kind = FHIR_WRITE_DELETE,
-        .type = req->route_type,
-        .id = req->route_id,
-        .if_match_version = match,
-    };
-    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
-    if (st == FG_EPRECOND)
-        precondition_error(req, match);
-    if (st != FG_OK)
-        return st;
-    if (r.outcome == FHIR_WRITE_NOOP_DELETE) {
+    if (r->outcome == FHIR_WRITE_NOOP_DELETE) {
         /* Deleting what is gone or never was succeeds (http.html#delete). */
         fg_resp_set(req, 204, NULL, FG_STR_NULL);
         return FG_OK;
     }
-    const char *etag = r.res.version > 0 ? fg_rest_etag(req->pool, r.res.version) : NULL;
+    const char *etag = fg_rest_etag_of(req->pool, &r->res);
     if (etag && fg_resp_header(req, "ETag", etag) != FG_OK)
         return fg_error_set(&req->err, FG_ETOOBIG, NULL, "too many response headers");
-    const char *msg = fg_pool_printf(req->pool, "Deleted %.*s/%.*s", (int)req->route_type.len,
-                                     req->route_type.ptr, (int)req->route_id.len,
-                                     req->route_id.ptr);
+    const char *msg = fg_pool_printf(req->pool, "Deleted %.*s/%.*s", (int)r->res.type.len,
+                                     r->res.type.ptr, (int)r->res.id.len, r->res.id.ptr);
     if (!msg)
         return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
     return fg_rest_send_info(req, 200, fg_str_c(msg));
+}
+
+enum fg_status fg_rest_delete(struct fg_req *req)
+{
+    struct fhir_store *store = NULL;
+    struct fhir_write_result r = {0};
+    struct fhir_write w = {
+        .kind = FHIR_WRITE_DELETE,
+        .type = req->route_type,
+        .id = req->route_id,
+    };
+    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, req->route_id);
+    if (st == FG_OK)
+        st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = if_match(req, &w);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, req->route_id, NULL);
+    if (st != FG_OK)
+        return st;
+    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    if (st == FG_EPRECOND)
+        precondition_error(req);
+    if (st != FG_OK)
+        return st;
+    return delete_answer(req, &r);
+}
+
+/* PUT [type]?[search] (http.html#cond-update): one match is updated, none
+ * creates (server id), several are 412; the search and the write share
+ * one store transaction. */
+enum fg_status fg_rest_update_conditional(struct fg_req *req)
+{
+    struct fhir_store *store = NULL;
+    cJSON *res = NULL;
+    struct fhir_query *cond = NULL;
+    struct fhir_write_result r = {0};
+    struct fhir_write w = {.kind = FHIR_WRITE_UPDATE, .type = req->route_type};
+    enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, FG_STR_NULL);
+    if (st == FG_OK)
+        st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = fg_rest_parse_resource(req, req->route_type, &res);
+    if (st == FG_OK)
+        st = url_condition(req, "conditional update", &cond);
+    if (st == FG_OK)
+        st = if_match(req, &w);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, FG_STR_NULL, res);
+    if (st != FG_OK)
+        return st;
+    w.resource = res;
+    w.match = cond;
+    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    if (st != FG_OK)
+        return st;
+    if (r.outcome == FHIR_WRITE_CREATED)
+        return write_answer(req, 201, &r, "Created");
+    return write_answer(req, 200, &r, "Updated");
+}
+
+/* DELETE [type]?[search] (http.html#cdelete): one match is deleted, none
+ * is 404, several are 412 (this server deletes one at a time). */
+enum fg_status fg_rest_delete_conditional(struct fg_req *req)
+{
+    struct fhir_store *store = NULL;
+    struct fhir_query *cond = NULL;
+    struct fhir_write_result r = {0};
+    struct fhir_write w = {.kind = FHIR_WRITE_DELETE, .type = req->route_type};
+    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, FG_STR_NULL);
+    if (st == FG_OK)
+        st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = url_condition(req, "conditional delete", &cond);
+    if (st == FG_OK)
+        st = if_match(req, &w);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, FG_STR_NULL, NULL);
+    if (st != FG_OK)
+        return st;
+    w.match = cond;
+    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    return st == FG_OK ? delete_answer(req, &r) : st;
+}
+
+/* ---- PATCH (http.html#patch): JSON Patch only ---- */
+
+static enum fg_status patch_document(struct fg_req *req, cJSON **patch)
+{
+    static const char *const json_patch[] = {"application/json-patch+json", NULL};
+    const char *ct = fg_req_header(req, "Content-Type");
+    if (!ct || !fg_negotiate_content_type_is(fg_str_c(ct), json_patch))
+        return fg_error_set_http(&req->err, FG_EFORMAT, 415, "not-supported", "Content-Type",
+                                 "PATCH takes a JSON Patch (application/json-patch+json); "
+                                 "FHIRPath Patch is not supported");
+    return fg_rest_parse_json(req, fg_buf_str(&req->body), "JSON Patch", patch);
+}
+
+static void free_held_tree(void *holder)
+{
+    cJSON_Delete(*(cJSON **)holder);
+}
+
+/* The current version of the URL's resource, parsed into *held: a pool
+ * slot that the pool frees at the end, whatever tree it then holds (a
+ * patch of the root replaces the tree). */
+static enum fg_status patch_target(struct fg_req *req, struct fhir_store *store,
+                                   struct fhir_resource *cur, cJSON ***held)
+{
+    enum fg_status st = fhir_store_read(store, req->pool, req->route_type, req->route_id, cur,
+                                        &req->err);
+    if (st != FG_OK)
+        return st;
+    cJSON **slot = fg_pool_zalloc(req->pool, sizeof *slot);
+    if (!slot || fg_pool_on_free(req->pool, free_held_tree, slot) != FG_OK)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    *slot = cJSON_ParseWithLength(cur->json.ptr, cur->json.len);
+    if (!*slot)
+        return fg_error_set(&req->err, FG_EIO, NULL, "a stored resource is not valid JSON");
+    *held = slot;
+    return FG_OK;
+}
+
+/* A patch may change anything but what names the resource. */
+static enum fg_status check_patched(struct fg_req *req, const cJSON *res)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(res, "id");
+    const cJSON *rt = cJSON_IsObject(res) ? cJSON_GetObjectItemCaseSensitive(res, "resourceType")
+                                          : NULL;
+    if (!cJSON_IsString(rt) || !fg_str_eq_c(req->route_type, rt->valuestring) ||
+        !cJSON_IsString(id) || !fg_str_eq_c(req->route_id, id->valuestring))
+        return fg_error_set(&req->err, FG_EUNPROC, NULL,
+                            "the patched resource must keep its resourceType %.*s and id %.*s",
+                            (int)req->route_type.len, req->route_type.ptr,
+                            (int)req->route_id.len, req->route_id.ptr);
+    return FG_OK;
+}
+
+enum fg_status fg_rest_patch(struct fg_req *req)
+{
+    struct fhir_store *store = NULL;
+    struct fhir_resource cur = {0};
+    cJSON *patch = NULL, **held = NULL;
+    struct fhir_write_result r = {0};
+    struct fhir_write w = {
+        .kind = FHIR_WRITE_UPDATE,
+        .type = req->route_type,
+        .id = req->route_id,
+    };
+    enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, req->route_id);
+    if (st == FG_OK)
+        st = fg_rest_store(req, &store);
+    if (st == FG_OK)
+        st = patch_document(req, &patch);
+    if (st == FG_OK)
+        st = if_match(req, &w);
+    if (st == FG_OK)
+        st = patch_target(req, store, &cur, &held);
+    if (st == FG_OK && !if_match_names(&w, &cur, req->pool)) {
+        precondition_error(req);
+        return FG_EPRECOND;
+    }
+    if (st == FG_OK)
+        st = fhir_jsonpatch_apply(req->pool, held, patch, &req->err);
+    if (st == FG_OK)
+        st = check_patched(req, *held);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, *held);
+    if (st != FG_OK)
+        return st;
+    /* Written only over the version patched: a concurrent change is 412. */
+    w.resource = *held;
+    w.if_match_version = cur.version;
+    w.if_match_id = cur.version ? FG_STR_NULL : cur.version_id;
+    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    if (st == FG_EPRECOND) {
+        fg_error_clear(&req->err);
+        fg_error_set(&req->err, FG_EPRECOND, NULL,
+                     "%.*s/%.*s changed while it was being patched; patch again",
+                     (int)req->route_type.len, req->route_type.ptr, (int)req->route_id.len,
+                     req->route_id.ptr);
+    }
+    return st == FG_OK ? write_answer(req, 200, &r, "Patched") : st;
 }

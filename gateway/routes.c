@@ -6,11 +6,26 @@
 #include "router.h"
 
 #include "rest.h"
+#include "virtual.h"
+#include "rest_import.h"
 
 const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/metadata", fg_rest_metadata},
     {FG_GET, "/fhir/_history", fg_rest_history_system},
     {FG_POST, "/fhir", fg_rest_bundle},
+    /* Generated from grants and the audit log (virtual.h): read and search only. */
+    {FG_GET, "/fhir/Consent", fg_consent_search},
+    {FG_GET, "/fhir/Consent/{id}", fg_consent_read},
+    {FG_POST, "/fhir/Consent", fg_virtual_read_only},
+    {FG_PUT, "/fhir/Consent/{id}", fg_virtual_read_only},
+    {FG_DELETE, "/fhir/Consent/{id}", fg_virtual_read_only},
+    {FG_GET, "/fhir/AuditEvent", fg_auditevent_search},
+    {FG_GET, "/fhir/AuditEvent/{id}", fg_auditevent_read},
+    {FG_POST, "/fhir/AuditEvent", fg_virtual_read_only},
+    {FG_PUT, "/fhir/AuditEvent/{id}", fg_virtual_read_only},
+    {FG_DELETE, "/fhir/AuditEvent/{id}", fg_virtual_read_only},
+    {FG_GET, "/fhir/OperationDefinition/{id}", fg_rest_opdef_read},
+    {FG_POST, "/fhir/Patient/{id}/$import-wearables", fg_rest_import_wearables},
     {FG_GET, "/fhir/{type}", fg_rest_search_get},
     {FG_POST, "/fhir/{type}", fg_rest_create},
     {FG_GET, "/fhir/{type}/_search", fg_rest_search_get},
@@ -21,6 +36,9 @@ const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/{type}/{id}", fg_rest_read},
     {FG_PUT, "/fhir/{type}/{id}", fg_rest_update},
     {FG_DELETE, "/fhir/{type}/{id}", fg_rest_delete},
+    {FG_PATCH, "/fhir/{type}/{id}", fg_rest_patch},
+    {FG_PUT, "/fhir/{type}", fg_rest_update_conditional},
+    {FG_DELETE, "/fhir/{type}", fg_rest_delete_conditional},
     {FG_GET, "/fhir/{type}/{id}/_history", fg_rest_history_instance},
     {FG_GET, "/fhir/{type}/{id}/_history/{vid}", fg_rest_vread},
     /* make bench's baseline: the read without authorization; 404 unless
@@ -36,6 +54,7 @@ const struct fg_route fg_routes[] = {
     {FG_POST, "/fhir/{any}/{any}", fg_rest_unknown_type},
     {FG_PUT, "/fhir/{any}/{any}", fg_rest_unknown_type},
     {FG_DELETE, "/fhir/{any}/{any}", fg_rest_unknown_type},
+    {FG_PATCH, "/fhir/{any}/{any}", fg_rest_unknown_type},
     {FG_GET, "/fhir/{any}/{any}/{any}", fg_rest_unknown_type},
     {FG_GET, "/fhir/{any}/{any}/{any}/{any}", fg_rest_unknown_type},
 };

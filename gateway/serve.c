@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 
 #include "../fhir/store_sqlite.h"
+#include "../fhir/store_upstream.h"
+#include "audit.h"
 #include "auth.h"
 #include "cli.h"
 #include "config.h"
@@ -46,8 +48,41 @@ static void make_db_dir(const char *db)
         return; /* the store's open reports the real problem */
 }
 
+/* Upstream mode: the store is another FHIR server. */
+static enum fg_status open_upstream(struct fg_server *srv, char *msg, size_t msg_size)
+{
+    const struct fg_config *c = &srv->cfg;
+    struct fg_error err;
+    fg_error_clear(&err);
+    struct fhir_store_upstream_options opt = {
+        .url = c->upstream,
+        .base_url = c->base_url,
+        .connect_timeout_ms = (int)c->upstream_connect_timeout_ms,
+        .timeout_ms = (int)c->upstream_timeout_ms,
+        .retries = (int)c->upstream_retries,
+        .max_idle = (int)c->threads * 2,
+        .auth = strcmp(c->upstream_auth, "bearer") == 0 ? FHIR_UPSTREAM_AUTH_BEARER
+                : strcmp(c->upstream_auth, "client_credentials") == 0
+                    ? FHIR_UPSTREAM_AUTH_CLIENT_CREDENTIALS
+                    : FHIR_UPSTREAM_AUTH_NONE,
+        .bearer_token = c->upstream_token,
+        .token_url = c->upstream_token_url,
+        .client_id = c->upstream_client_id,
+        .client_secret = c->upstream_client_secret,
+        .scope = c->upstream_scope,
+        .ca_file = c->upstream_ca_file,
+    };
+    enum fg_status st = fhir_store_upstream_open(&opt, &srv->clock, &srv->store, &err);
+    if (st != FG_OK && snprintf(msg, msg_size, "upstream %s: %s", err.expression,
+                                err.diagnostics) < 0)
+        msg[0] = '\0';
+    return st;
+}
+
 static enum fg_status open_store(struct fg_server *srv, char *msg, size_t msg_size)
 {
+    if (srv->cfg.upstream[0])
+        return open_upstream(srv, msg, msg_size);
     make_db_dir(srv->cfg.db);
     struct fg_error err;
     fg_error_clear(&err);
@@ -70,6 +105,8 @@ static enum fg_status open_auth(struct fg_server *srv, char *msg, size_t msg_siz
     fg_error_clear(&err);
     enum fg_status st = fg_auth_open(srv->cfg.auth_db, &srv->clock, srv->cfg.base_url,
                                      (size_t)srv->cfg.threads + 2, &srv->auth, &err);
+    if (st == FG_OK)
+        st = fg_audit_open(srv->cfg.auth_db, &srv->clock, &srv->log, &srv->audit, &err);
     if (st != FG_OK && snprintf(msg, msg_size, "cannot open auth database %s: %s",
                                 srv->cfg.auth_db, err.diagnostics) < 0)
         msg[0] = '\0';

@@ -19,6 +19,7 @@
 
 #include "access_external.h"
 #include "access_rules.h"
+#include "audit.h"
 #include "auth.h"
 #include "auth_http.h"
 #include "cli.h"
@@ -295,6 +296,7 @@ void fg_server_cleanup(struct fg_server *srv)
     fg_free(srv->capability_json);
     srv->capability_json = NULL;
     pthread_mutex_destroy(&srv->capability_lock);
+    fg_audit_close(&srv->audit); /* after the last request: writes what is queued */
     fhir_store_close(&srv->store);
     fg_auth_close(&srv->auth);
     fg_external_free(&srv->verifier);

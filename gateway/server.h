@@ -26,6 +26,7 @@
 
 struct MHD_Daemon;
 struct fg_auth;
+struct fg_audit;
 struct MHD_Response;
 struct fg_external;
 struct evp_md_st;
@@ -43,6 +44,9 @@ struct fg_server {
     struct fg_auth *auth;            /* owned; NULL = no authorization server. Set after
                                         init (borrows &srv->clock and cfg.base_url), closed by
                                         fg_server_cleanup */
+    struct fg_audit *audit;          /* owned; NULL = no audit log. Set after init (writes
+                                        to the auth database), flushed and closed by
+                                        fg_server_cleanup after the last request */
     struct smart_policy policy;      /* the authorization rules (fg_access_rules_register) */
     struct fg_external *verifier;    /* owned; external token verification, NULL = local */
     struct smart_portal_rule_cfg portal_rule; /* the portal rules' settings and sources

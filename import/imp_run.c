@@ -47,10 +47,15 @@ enum fg_status imp_run_emit(const struct imp_options *opts, imp_emit_fn emit, vo
 {
     cJSON *obs = NULL;
     char key[IMP_KEY_MAX];
+    if (opts->check_only) {
+        r->emitted++;
+        r->per_measure[m->measure->id]++;
+        return FG_OK;
+    }
     enum fg_status rc = imp_obs_build(m, opts->patient, opts->issued_us, &obs, key, err);
     if (rc != FG_OK)
         return rc;
-    struct imp_emit e = {obs, IMP_KEY_SYSTEM, key, m->measure, m->daily};
+    struct imp_emit e = {obs, IMP_KEY_SYSTEM, key, m->measure, m->daily, &obs};
     rc = emit ? emit(ctx, &e) : FG_OK;
     if (rc == FG_OK) {
         r->emitted++;

@@ -41,6 +41,8 @@ struct imp_emit {
     const char *identifier_value;  /* "sha256:<hex>" */
     const struct imp_measure *measure;
     bool replace; /* daily aggregate: conditional update (a fuller re-import replaces it) */
+    cJSON **take; /* may be NULL; a receiver that keeps obs may take it instead of copying:
+                   * it then owns *take and sets *take = NULL */
 };
 
 /* Returns FG_OK to go on; any other status stops the import, which returns that status. */
@@ -55,6 +57,7 @@ struct imp_options {
     uint64_t max_uncompressed; /* zip: 0 = IMP_MAX_ZIP_UNCOMPRESSED */
     uint32_t max_ratio;        /* zip: 0 = IMP_MAX_ZIP_RATIO */
     uint32_t max_xml_token;    /* XML: 0 = IMP_MAX_XML_TOKEN */
+    bool check_only;           /* count and check records, build no Observation (emit unused) */
     imp_progress_fn progress;  /* may be NULL */
     void *progress_ctx;
 };

@@ -23,6 +23,7 @@
 #   BENCH_BIN   [build/fhirgate, built by `make build`]  another binary to
 #                        start instead (not rebuilt), e.g. a profiling build
 #   BENCH_ACCESS_LOG [off]  the server's --access-log (off, or a file path)
+#   BENCH_REVOKE_HZ [100]  revocations per second during the "revoking" scenario
 #   BENCH_TOKEN [minted]  the access token for /fhir requests; minted with
 #                        `fhirgate token issue` on the server's auth db
 #                        (system/*.cruds) unless given (required with BENCH_URL)
@@ -94,12 +95,17 @@ done
 # without authorization (/_bench/read, served only with --bench-endpoints 1),
 # the baseline of "readauth" (the same read through /fhir with the token).
 # Later issues add rows here (and their targets in print_targets):
-#   linked-apps issue: "read-grant|read by id + grant check|bench/read_grant.lua|/fhir/Observation"
+# "revoking" is "readauth" while another process revokes (moves the shared
+# revocation epoch, bench/epoch_bump.c) BENCH_REVOKE_HZ times a second: every
+# move drops every cached token answer, so each connection's next request
+# re-reads its token and grant from SQLite (linked-apps issue: immediate
+# revocation on every process must cost <= 5 % of an authenticated read).
 # A row whose script is missing is reported and skipped.
 scenarios=(
     "bare|/_bench/bare|bench/bare.lua|/_bench/bare"
     "read|Observation/{id}, no authorization (/_bench/read)|bench/read.lua|/_bench/read/Observation"
     "readauth|Observation/{id}, Bearer token (system/*.cruds)|bench/read_auth.lua|/fhir/Observation"
+    "revoking|Observation/{id}, Bearer token, ${BENCH_REVOKE_HZ:-100} revocations/s elsewhere|bench/read_auth.lua|/fhir/Observation"
     "search|Observation?patient=&category=vital-signs&date=ge$BENCH_SINCE|bench/search.lua|/fhir/Observation"
     "portalrd|Observation/{id} of bp-0, portal account token (self)|bench/read_portal.lua|/fhir/Observation"
     "portalsr|the search of bp-0, portal account token (self)|bench/search_portal.lua|/fhir/Observation"
@@ -165,6 +171,18 @@ gen=$outdir/gen_bench_data
 # shellcheck disable=SC2086 # warn is a list of flags
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
     -o "$gen" bench/gen_bench_data.c core/fg_str.c
+bumper=$outdir/epoch_bump
+# shellcheck disable=SC2086 # warn is a list of flags
+cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
+    -o "$bumper" bench/epoch_bump.c core/fg_epoch.c core/fg_str.c core/fg_error.c
+BENCH_REVOKE_HZ=${BENCH_REVOKE_HZ:-100}
+
+# "revoking": revocations elsewhere for the whole scenario (warm-up included).
+# shellcheck disable=SC2317 # called by run_scenarios
+setup_revoking() {
+    [ -z "$BENCH_URL" ] || { problem "revoking: needs the bench's own server (not BENCH_URL)"; return; }
+    "$bumper" "$tmp/auth.db" "$BENCH_REVOKE_HZ" $((BENCH_WARMUP + BENCH_SECONDS + 1)) >/dev/null &
+}
 
 # --- server -----------------------------------------------------------------
 start_server() {
@@ -330,7 +348,7 @@ sanity() { # key path
         return 1
     fi
     case $1 in
-    read | readauth) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
+    read | readauth | revoking) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
         problem "$1: GET $2 is not an Observation" ;;
     search)
         if ! grep -q '"searchset"' "$tmp/sanity.json" || ! grep -q '"entry"' "$tmp/sanity.json"; then
@@ -400,7 +418,7 @@ run_scenarios() {
         fi
         case $key in
         read) sample=/_bench/read/Observation/bo-$((BENCH_OBS - 1)) ;;
-        readauth) sample=/fhir/Observation/bo-$((BENCH_OBS - 1)) ;;
+        readauth | revoking) sample=/fhir/Observation/bo-$((BENCH_OBS - 1)) ;;
         search) sample="/fhir/Observation?patient=bp-0&category=vital-signs&date=ge2016-01-01" ;;
         *) sample=$path ;;
         esac
@@ -495,7 +513,14 @@ print_targets() {
         "${auth_ratio:+$auth_ratio %}" "$(verdict 'v >= 85' "$auth_ratio")"
     printf '  %-44s %-14s %s\n' "portal account read >= 85 % of unauth. read" \
         "${portal_ratio:+$portal_ratio %}" "$(verdict 'v >= 85' "$portal_ratio")"
-    # Later issues add their targets here, e.g. grant check overhead (linked-apps issue).
+    local revoke_ratio=""
+    if [ -n "${rps[readauth]:-}" ] && [ -n "${rps[revoking]:-}" ] && [ "${bad[revoking]}" -eq 0 ] &&
+        [ "${bad[readauth]}" -eq 0 ]; then
+        revoke_ratio=$(awk -v a="${rps[revoking]}" -v b="${rps[readauth]}" 'BEGIN { printf "%.1f", 100 * a / b }')
+    fi
+    echo "targets (issue 5)"
+    printf '  %-44s %-14s %s\n' "auth. read, $BENCH_REVOKE_HZ revocations/s: >= 95 %" \
+        "${revoke_ratio:+$revoke_ratio %}" "$(verdict 'v >= 95' "$revoke_ratio")"
 }
 
 # A percentile in ms; wrk leaves timed-out requests out of its percentiles,

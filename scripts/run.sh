@@ -35,6 +35,18 @@ account maxshaw max
 proxy danielshaw lily parent
 proxy danielshaw max parent
 
+# The demo app served at /demo (a public client): registered once; later runs
+# find it by its name and redirect URI.
+demo_uri="http://127.0.0.1:$port/demo/"
+demo_line=$(build/fhirgate client list --auth-db "$auth_db" |
+    grep -F '"client_name":"fhirgate demo"' | grep -F "\"$demo_uri\"" | head -n 1 || true)
+if [ -z "$demo_line" ]; then
+    demo_line=$(build/fhirgate client add --auth-db "$auth_db" --name "fhirgate demo" --type public \
+        --redirect-uri "$demo_uri" --redirect-uri "http://localhost:$port/demo/" \
+        --scope "launch/patient openid fhirUser patient/Patient.rs patient/Condition.rs patient/Observation.rs")
+fi
+demo_client=$(printf '%s\n' "$demo_line" | sed -E 's/.*"client_id":"([^"]+)".*/\1/')
+
 build/fhirgate serve --db "$db" --auth-db "$auth_db" --port "$port" --bind 127.0.0.1 --base-url "$base" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null' INT TERM
@@ -80,6 +92,9 @@ Try:
   curl -s -H "Authorization: Bearer $amy_token" '$base/Condition?_revinclude=Provenance:target'
   curl -s -H "Authorization: Bearer $amy_token" $base/Patient/daniel     (404: not Amy's record)
   curl -s $base/metadata     (public)
+
+Demo app (SMART standalone launch, PKCE; sign in with an account below):
+  ${demo_uri}?client_id=$demo_client
 
 Demo patients: amy (adult), daniel (father), lily (8), max (15).
 Portal accounts (password $demo_password), in $auth_db:

@@ -65,6 +65,18 @@ static const char schema_v1[] =
 
 /* Version 2: browser sessions at /auth and pending authorize requests
  * (authdb_sessions.h). Only the digest of a session id is stored. */
+/* Version 4: the audit log (authdb_audit.h); seq is the AuditEvent id. */
+static const char schema_v4[] =
+    "CREATE TABLE IF NOT EXISTS audit("
+    " seq INTEGER PRIMARY KEY, at_us INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    " status INTEGER NOT NULL, client_id TEXT, account_id INTEGER NOT NULL DEFAULT 0,"
+    " username TEXT, patient_id TEXT, grant_id TEXT, res_type TEXT, res_id TEXT,"
+    " query TEXT, request_id TEXT);"
+    "CREATE INDEX IF NOT EXISTS audit_patient ON audit(patient_id, seq)"
+    " WHERE patient_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS audit_grant ON audit(grant_id, seq)"
+    " WHERE grant_id IS NOT NULL;";
+
 static const char schema_v2[] =
     "CREATE TABLE sessions("
     " digest TEXT PRIMARY KEY, account_id INTEGER NOT NULL DEFAULT 0,"
@@ -230,8 +242,10 @@ static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
         st = exec_sql(db, schema_v2, err);
     if (st == FG_OK && v <= 2)
         st = exec_sql(db, schema_v3, err);
+    if (st == FG_OK && v <= 3)
+        st = exec_sql(db, schema_v4, err);
     if (st == FG_OK && v < SMART_AUTHDB_SCHEMA_VERSION)
-        st = exec_sql(db, "PRAGMA user_version = 3", err);
+        st = exec_sql(db, "PRAGMA user_version = 4", err);
 out:
     if (st == FG_OK)
         return exec_sql(db, "COMMIT", err);

@@ -182,6 +182,18 @@ out:
     return st;
 }
 
+/* Steps a bound "SELECT 1 ..." once: *ok = it found a row. Resets s. */
+static enum fg_status step_exists(sqlite3_stmt *s, bool *ok)
+{
+    int rc = sqlite3_step(s);
+    enum fg_status st = FG_OK;
+    *ok = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = authdb_step_error(rc);
+    authdb_done(s);
+    return st;
+}
+
 enum fg_status smart_authdb_client_redirect_ok(struct smart_authdb *db, struct fg_str client_id,
                                                struct fg_str uri, bool *ok)
 {
@@ -194,13 +206,36 @@ enum fg_status smart_authdb_client_redirect_ok(struct smart_authdb *db, struct f
         return st;
     if (!authdb_bind_str(s, 1, client_id) || !authdb_bind_str(s, 2, uri))
         return FG_ENOMEM;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *ok = true;
-    else if (rc != SQLITE_DONE)
-        st = authdb_step_error(rc);
-    authdb_done(s);
-    return st;
+    return step_exists(s, ok);
+}
+
+enum fg_status smart_authdb_origin_registered(struct smart_authdb *db, struct fg_str origin,
+                                              bool *ok)
+{
+    *ok = false;
+    if (origin.len == 0 || origin.len > FG_MAX_ORIGIN_BYTES)
+        return FG_EINVAL;
+    char slash[FG_MAX_ORIGIN_BYTES + 2], query[FG_MAX_ORIGIN_BYTES + 2];
+    for (size_t i = 0; i < origin.len; i++) {
+        char c = origin.ptr[i];
+        slash[i] = query[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    slash[origin.len] = '/';
+    query[origin.len] = '?';
+    struct fg_str bare = fg_str_n(slash, origin.len);
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_CLIENT_ORIGIN,
+                                    "SELECT 1 FROM client_redirect_uris"
+                                    " WHERE lower(substr(uri, 1, ?1)) IN (?2, ?3) OR lower(uri) = ?4"
+                                    " LIMIT 1",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_i64(s, 1, (int64_t)origin.len + 1) ||
+        !authdb_bind_str(s, 2, fg_str_n(slash, origin.len + 1)) ||
+        !authdb_bind_str(s, 3, fg_str_n(query, origin.len + 1)) || !authdb_bind_str(s, 4, bare))
+        return FG_ENOMEM;
+    return step_exists(s, ok);
 }
 
 enum fg_status smart_authdb_client_check_secret(struct smart_authdb *db, struct fg_str client_id,

@@ -10,6 +10,7 @@
 #ifndef SMART_AUTHDB_CLIENTS_H
 #define SMART_AUTHDB_CLIENTS_H
 
+#include "../core/fg_limits.h"
 #include "authdb.h"
 #include "token.h"
 
@@ -55,6 +56,14 @@ enum fg_status smart_authdb_client_get(struct smart_authdb *db, struct fg_str cl
 /* *ok = the client exists and uri is one of its redirect URIs, byte for byte. */
 enum fg_status smart_authdb_client_redirect_ok(struct smart_authdb *db, struct fg_str client_id,
                                                struct fg_str uri, bool *ok);
+
+/* *ok = some client has a redirect URI at origin ("scheme://host[:port]",
+ * compared case-insensitively): the URI is the origin itself or continues
+ * with '/' or '?'. This is what CORS on the token endpoint and the FHIR API
+ * allows (SMART App Launch 2.2: registered origins). FG_EINVAL when origin
+ * is empty or longer than FG_MAX_ORIGIN_BYTES. */
+enum fg_status smart_authdb_origin_registered(struct smart_authdb *db, struct fg_str origin,
+                                              bool *ok);
 
 /* *ok = the client is confidential-symmetric and secret's digest equals the
  * stored digest (constant-time compare). Unknown clients give *ok = false

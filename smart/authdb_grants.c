@@ -134,6 +134,31 @@ enum fg_status smart_authdb_grant_revoke(struct smart_authdb *db, struct fg_str 
     return st;
 }
 
+enum fg_status smart_authdb_grants_revoke_for(struct smart_authdb *db, int64_t account_id,
+                                              struct fg_str patient_id, struct fg_str revoked_by,
+                                              int64_t *n)
+{
+    if (revoked_by.len > SMART_MAX_REVOKED_BY)
+        revoked_by.len = SMART_MAX_REVOKED_BY;
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_GRANT_REVOKE_PROXY,
+                                    "UPDATE grants SET revoked_at = ?3, revoked_by = ?4"
+                                    " WHERE account_id = ?1 AND patient_id = ?2 AND revoked_at = 0",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_i64(s, 1, account_id) || !authdb_bind_str(s, 2, patient_id) ||
+        !authdb_bind_i64(s, 3, authdb_now(db)) || !authdb_bind_str(s, 4, revoked_by))
+        return FG_ENOMEM;
+    st = authdb_exec(s);
+    int changed = st == FG_OK ? sqlite3_changes(db->db) : 0;
+    if (changed > 0)
+        authdb_revoked(db);
+    if (n)
+        *n = changed;
+    return st;
+}
+
 enum fg_status smart_authdb_grant_touch(struct smart_authdb *db, struct fg_str id,
                                         int64_t min_interval_s)
 {

@@ -51,6 +51,13 @@ enum fg_status smart_authdb_grant_get(struct smart_authdb *db, struct fg_str id,
 enum fg_status smart_authdb_grant_revoke(struct smart_authdb *db, struct fg_str id,
                                          struct fg_str revoked_by);
 
+/* Revokes every active grant account_id made for patient_id (e.g. when
+ * the account's proxy access to that patient is revoked); *n (may be NULL)
+ * counts them. Bumps the revocation epoch when any changed. */
+enum fg_status smart_authdb_grants_revoke_for(struct smart_authdb *db, int64_t account_id,
+                                              struct fg_str patient_id, struct fg_str revoked_by,
+                                              int64_t *n);
+
 /* Sets last_used_at = now when it is older than min_interval_s, so a busy
  * app costs one write per interval, not one per request. */
 enum fg_status smart_authdb_grant_touch(struct smart_authdb *db, struct fg_str id,

@@ -1,6 +1,8 @@
 /* authdb_keys.c - signing keys in the auth database. */
 #include "authdb_keys.h"
 
+#include <string.h>
+
 #include "../core/fg_mem.h"
 #include "authdb_internal.h"
 
@@ -55,6 +57,28 @@ enum fg_status smart_authdb_keys_load(struct smart_authdb *db, struct smart_keyr
     authdb_done(s);
     if (st != FG_OK)
         smart_keyring_cleanup(ring);
+    return st;
+}
+
+enum fg_status smart_authdb_keys_stamp(struct smart_authdb *db, struct smart_keys_stamp *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_KEY_STAMP,
+                                    "SELECT count(*), coalesce(sum(created_at), 0),"
+                                    " coalesce(sum(retire_at), 0) FROM signing_keys",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->n = sqlite3_column_int64(s, 0);
+        out->created_sum = sqlite3_column_int64(s, 1);
+        out->retire_sum = sqlite3_column_int64(s, 2);
+    } else {
+        st = authdb_step_error(rc);
+    }
+    authdb_done(s);
     return st;
 }
 

@@ -18,6 +18,16 @@ enum fg_status smart_authdb_keys_load(struct smart_authdb *db, struct smart_keyr
 /* Inserts or updates one key (its private JWK, created and retire times). */
 enum fg_status smart_authdb_key_save(struct smart_authdb *db, const struct smart_signing_key *key);
 
+/* What changes whenever the stored keys do (a key added, retired or
+ * deleted): cheap to read, so a running server can poll it and reload the
+ * ring when another process (`fhirgate keys rotate`) changed the keys. */
+struct smart_keys_stamp {
+    int64_t n;           /* rows */
+    int64_t created_sum; /* sum of created_at */
+    int64_t retire_sum;  /* sum of retire_at */
+};
+enum fg_status smart_authdb_keys_stamp(struct smart_authdb *db, struct smart_keys_stamp *out);
+
 /* Loads the ring; creates, stores and adds a first key when there is none. */
 enum fg_status smart_authdb_keys_ensure(struct smart_authdb *db, struct smart_keyring *ring);
 

@@ -68,6 +68,14 @@ enum fg_status smart_access_set(struct smart_access *a, struct fg_str client_id,
     return FG_OK;
 }
 
+void smart_access_set_fhir_user(struct smart_access *a, struct fg_str patient_id)
+{
+    a->fhir_user_patient = FG_STR_NULL;
+    if (patient_id.len && fg_is_fhir_id(patient_id) &&
+        smart_scopes_has(&a->scopes, SMART_SCOPE_FHIRUSER))
+        a->fhir_user_patient = patient_id;
+}
+
 enum fg_status smart_access_add_user_patient(struct smart_access *a, struct fg_str patient_id)
 {
     for (size_t i = 0; i < a->n_user_patients; i++)

@@ -86,6 +86,13 @@ struct smart_access {
     struct fg_str user_patients[SMART_ACCESS_MAX_PATIENTS]; /* borrowed from the builder's pool */
     size_t n_user_patients;
     struct fg_str launch_patient;                /* slice of patient_id (do not copy the struct) */
+    /* The signed-in account's own Patient id when the token holds the
+     * `fhirUser` scope (its id_token's fhirUser is Patient/<it>); borrowed,
+     * empty otherwise. SMART's fhirUser scope is permission to retrieve the
+     * current user, so a read ('r') of that Patient is visible whenever the
+     * Patient type is granted for reading, even when the launch patient is
+     * someone else (a proxy launch). Searches do not reach it. */
+    struct fg_str fhir_user_patient;
     void *rule_state[SMART_POLICY_MAX_RULES];    /* per rule, from its prepare hook */
 };
 
@@ -105,6 +112,10 @@ enum fg_status smart_access_set(struct smart_access *a, struct fg_str client_id,
 /* Adds a patient user/ scopes reach (borrowed: must outlive a). Duplicates
  * are kept once. FG_ETOOBIG past SMART_ACCESS_MAX_PATIENTS. */
 enum fg_status smart_access_add_user_patient(struct smart_access *a, struct fg_str patient_id);
+
+/* Sets a->fhir_user_patient (borrowed: must outlive a) if a holds the
+ * `fhirUser` scope and id is a FHIR id; otherwise leaves it empty. */
+void smart_access_set_fhir_user(struct smart_access *a, struct fg_str patient_id);
 
 /* Read-only accessors (what other modules use; NULL a gives empty/0). */
 enum smart_access_kind smart_access_kind(const struct smart_access *a);

@@ -215,6 +215,23 @@ static enum fg_status binary_visible(const struct vis_ctx *c, struct smart_polic
     return sc ? ref_visible(c, sc, depth, visible) : FG_OK;
 }
 
+/* A read of the signed-in user's own Patient under the fhirUser scope,
+ * when the Patient type is granted for reading (its granular filters
+ * included). */
+static enum fg_status fhir_user_visible(const struct vis_ctx *c, char letter,
+                                        struct smart_policy_item *it, bool *visible)
+{
+    const struct fhir_resource *res = it->res;
+    struct smart_policy_grant g;
+    *visible = false;
+    if (letter != 'r' || !c->a->fhir_user_patient.len || res->deleted ||
+        !fg_str_eq_c(res->type, "Patient") || !fg_str_eq(res->id, c->a->fhir_user_patient) ||
+        !smart_policy_grant_for(c->a, 'r', res->type, &g))
+        return FG_OK;
+    *visible = true;
+    return filters_match(&g.filters, it, c->pool, visible);
+}
+
 static enum fg_status core_visible(const struct vis_ctx *c, char letter,
                                    struct smart_policy_item *it, int depth, bool *visible)
 {
@@ -272,6 +289,9 @@ static enum fg_status visible_at(const struct vis_ctx *c, char interaction,
     } else {
         st = core_visible(c, interaction, it, depth, visible);
     }
+    /* Read directly (not included, not through a Provenance's targets). */
+    if (st == FG_OK && !*visible && depth == 0)
+        st = fhir_user_visible(c, interaction, it, visible);
     if (st == FG_OK && *visible)
         st = rules_visible(c, interaction, it, visible);
     if (st != FG_OK)
@@ -333,6 +353,23 @@ static enum fg_status new_version(struct fg_pool *pool, struct fg_str type, cons
     return fhir_compartment_patients(pool, json, type, &out->compartment, &out->n_compartment);
 }
 
+/* A write must stay inside the reached records: every patient the new
+ * content names in its compartment (subject, performer, ...) must be one
+ * the grant reaches, not just one of them. */
+static bool all_in_patients(const struct fhir_resource *res, const struct smart_policy_grant *g)
+{
+    if (g->everywhere)
+        return true;
+    for (size_t i = 0; i < res->n_compartment; i++) {
+        bool found = false;
+        for (size_t k = 0; k < g->n_patients && !found; k++)
+            found = fg_str_eq(res->compartment[i], g->patients[k]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
 static enum fg_status refuse_write(struct fg_error *err, char interaction, struct fg_str type,
                                    const char *why)
 {
@@ -349,7 +386,8 @@ enum fg_status smart_policy_check_write(const struct smart_policy *p,
                                         const struct smart_policy_lookup *lk,
                                         struct fg_pool *pool, struct fg_error *err)
 {
-    enum fg_status st = smart_policy_authorize(a, interaction, type, NULL, err);
+    struct smart_policy_grant g;
+    enum fg_status st = smart_policy_authorize(a, interaction, type, &g, err);
     bool visible = true;
     if (st == FG_OK && current && !current->deleted) {
         struct smart_policy_item it;
@@ -372,6 +410,9 @@ enum fg_status smart_policy_check_write(const struct smart_policy *p,
             return refuse_write(err, interaction, type,
                                 "the content would be outside its patients or granted "
                                 "categories");
+        if (st == FG_OK && !all_in_patients(&nv, &g))
+            return refuse_write(err, interaction, type,
+                                "the content names a patient outside its reach");
     }
     for (size_t i = 0; st == FG_OK && p && i < p->n_rules; i++) {
         const struct smart_policy_rule *r = &p->rules[i];

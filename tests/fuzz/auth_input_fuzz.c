@@ -39,6 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(rest && !strchr(rest + 3, '/'));
     }
     (void)fg_cors_kind_for(str);
+    /* the cors_origins list: a single valid origin is a valid list holding it;
+     * a refused list names an invalid item inside the input */
+    struct fg_str bad = FG_STR_NULL;
+    if (fg_cors_origin_valid(str))
+        FUZZ_CHECK(fg_cors_list_valid(str, &bad) && fg_cors_list_has(str, s));
+    if (!fg_cors_list_valid(str, &bad))
+        FUZZ_CHECK(bad.ptr >= s && bad.ptr + bad.len <= s + n && !fg_cors_origin_valid(bad));
     if (n > 0 && !strchr(s, ' '))
         FUZZ_CHECK(fg_scope_has(s, s));
     (void)fg_scope_has(s, "openid");

@@ -374,6 +374,8 @@ describe('attack matrix', { concurrency: false }, () => {
         resourceType: 'Observation', ...(id ? { id } : {}), status: 'final',
         category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
         code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, subject: { reference: `Patient/${subject}` },
+        // a patient app's vital sign must be valid US Core (issue 6): effective[x] is required
+        effectiveDateTime: '2026-11-20T08:00:00Z',
         valueQuantity: { value: 70, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
       });
       const send = (method, p, body, auth = tok.own) => srv.request({

@@ -1,6 +1,7 @@
 // conformance-selftest.test.mjs - `fhirgate conformance` (the US Core
 // single-patient self-test, conformance/selftest.h):
-//   - against fhirgate with the fixtures: zero fails, zero skips, under 10 s;
+//   - against fhirgate with the fixtures: zero fails, zero skips (its time, < 10 s, is measured by
+//     scripts/bench-conformance.sh in `make bench`, never here);
 //   - against an empty fhirgate: it runs to the end and reports skips with reasons;
 //   - against a server we did not write (a stub answering wrong, odd or
 //     broken things): it reports failures and never crashes.
@@ -33,7 +34,7 @@ async function tokenArgs(server) {
   return ['--token', t.access_token ?? t];
 }
 
-test('against fhirgate with the fixtures: every check passes, nothing skipped, under 10 s', async () => {
+test('against fhirgate with the fixtures: every check passes, nothing skipped', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fhirgate-conf-'));
   const db = path.join(dir, 'fhirgate.db');
   const seeded = await runCli(['seed', '--db', db, '--fixtures', path.join(root, 'fixtures'), '--now', NOW], { timeoutMs: 60000 });
@@ -53,7 +54,7 @@ test('against fhirgate with the fixtures: every check passes, nothing skipped, u
       assert.ok(res.some((x) => x.id === id), `no ${id} line`);
     }
     assert.ok(res.length > 400, `only ${res.length} checks`);
-    assert.ok(elapsed < 10000, `took ${elapsed} ms`);
+    t.diagnostic(`self-test took ${elapsed} ms (timed in make bench)`);
   } finally {
     const st = await server.stop();
     server.cleanup();

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 
 import { startServer, binaryPath } from './lib/server.mjs';
+import { browser, checkboxes, hidden } from './lib/launch.mjs';
 
 const REDIRECT = 'https://app.example/callback';
 const PASSWORD = 'Demo-pass-2026';
@@ -22,35 +23,6 @@ function cli(args, input) {
   assert.ok(r.status === 0 || r.status === 3, `${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
-
-function browser(base) {
-  const jar = new Map();
-  return {
-    async go(url, { method = 'GET', form } = {}) {
-      const headers = { accept: 'text/html' };
-      if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      let body;
-      if (form) {
-        headers['content-type'] = 'application/x-www-form-urlencoded';
-        body = new URLSearchParams(form).toString();
-      }
-      const res = await fetch(new URL(url, base), { method, headers, body, redirect: 'manual' });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const i = pair.indexOf('=');
-        jar.set(pair.slice(0, i), pair.slice(i + 1));
-      }
-      return { status: res.status, location: res.headers.get('location'), text: await res.text() };
-    },
-  };
-}
-function hidden(html) {
-  const out = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]] = m[2];
-  return out;
-}
-const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const checkboxes = (html) => [...html.matchAll(/<input type="checkbox" name="scope" id="s\d+" value="([^"]*)"/g)].map((m) => unescape(m[1]));
 
 describe('standalone patient launch', () => {
   let srv, pub, conf;
@@ -143,7 +115,17 @@ describe('standalone patient launch', () => {
       assert.deepEqual(t.scope.split(' ').sort(), SCOPE.split(' ').sort(), 'exactly what was approved');
       assert.equal(t.patient, 'amy');
       assert.equal(typeof t.refresh_token, 'string');
+      assert.ok(t.fhirContext === undefined || (Array.isArray(t.fhirContext) && t.fhirContext.every((c) =>
+        c && typeof c === 'object' && (c.reference || c.canonical || c.identifier))), 'T-5: fhirContext objects (SMART 2.2)');
       const claims = await verifyIdToken(t.id_token, client);
+      // R-2, N-1, O-5: the token reads its patient, and the fhirUser it names.
+      const me = await srv.request({ path: `/fhir/Patient/${t.patient}`, auth: t.access_token });
+      assert.equal(me.status, 200);
+      assert.equal(me.json.resourceType, 'Patient');
+      const who = await srv.request({ path: new URL(claims.fhirUser).pathname, auth: t.access_token });
+      assert.equal(who.status, 200, who.text);
+      assert.equal(who.json.resourceType, claims.fhirUser.split('/').at(-2));
+      assert.equal(who.json.id, claims.fhirUser.split('/').at(-1));
       const i = await introspect(t.access_token);
       assert.equal(i.active, true);
       assert.equal(i.scope, t.scope);

@@ -336,8 +336,10 @@ describe('SMART authorization server endpoints', () => {
     assert.equal(refresh.status, 400);
   });
 
-  it('token endpoint CORS echoes the origin', async () => {
-    const r = await post('/auth/token', form({ grant_type: 'x' }), { Origin: 'http://localhost:3000' });
-    assert.equal(r.headers['access-control-allow-origin'], 'http://localhost:3000');
+  it('token endpoint CORS echoes a registered origin only (cors.test.mjs has the rest)', async () => {
+    const r = await post('/auth/token', form({ grant_type: 'x' }), { Origin: 'https://app.example' });
+    assert.equal(r.headers['access-control-allow-origin'], 'https://app.example');
+    const other = await post('/auth/token', form({ grant_type: 'x' }), { Origin: 'http://localhost:3000' });
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
   });
 });

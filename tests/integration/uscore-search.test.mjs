@@ -73,10 +73,10 @@ after(async () => {
 const enc = (pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 
 /** Runs a search (GET, or POST _search with a form body), following every next link. */
-async function search(type, pairs, { post = false } = {}) {
+async function search(type, pairs, { post = false, auth } = {}) {
   const first = post
-    ? { method: 'POST', path: `/fhir/${type}/_search`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: enc(pairs) }
-    : { path: `/fhir/${type}?${enc(pairs)}` };
+    ? { method: 'POST', path: `/fhir/${type}/_search`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: enc(pairs), auth }
+    : { path: `/fhir/${type}?${enc(pairs)}`, auth };
   let r = await server.request(first);
   const matches = [];
   const included = [];
@@ -101,7 +101,7 @@ async function search(type, pairs, { post = false } = {}) {
       problems.push(`${type}: more than 50 pages`);
       break;
     }
-    r = await server.request({ path: new URL(next.url).pathname + new URL(next.url).search });
+    r = await server.request({ path: new URL(next.url).pathname + new URL(next.url).search, auth });
   }
   return { matches, included, problems };
 }
@@ -410,4 +410,70 @@ test('CapabilityStatement: open, valid R4, US Core 7.0.0 server declarations', a
     issues = e.outcome?.issue ?? [e.message];
   }
   assert.deepEqual(issues.filter((i) => i.severity === 'error' || typeof i === 'string'), []);
+});
+
+// G-2, G-3 (checklist §2.9): the Condition/Observation searches of the run
+// above, replayed (GET and POST) with each of the kit's two granular-scope
+// grants, return exactly the resource-level answer filtered by the granted
+// categories: nothing outside them, nothing missing.
+const GRANULAR_GROUPS = [
+  ['http://terminology.hl7.org/CodeSystem/condition-category|encounter-diagnosis',
+    'http://hl7.org/fhir/us/core/CodeSystem/condition-category|health-concern',
+    'http://terminology.hl7.org/CodeSystem/observation-category|laboratory',
+    'http://terminology.hl7.org/CodeSystem/observation-category|social-history'],
+  ['http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item',
+    'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs',
+    'http://terminology.hl7.org/CodeSystem/observation-category|survey',
+    'http://hl7.org/fhir/us/core/CodeSystem/us-core-category|sdoh'],
+];
+const GRANULAR_TYPE = (sysCode) => (sysCode.includes('condition-category') ? 'Condition' : 'Observation');
+
+test('G-2, G-3: Condition and Observation searches replayed with granular scopes return exactly the granted categories', async () => {
+  const problems = [];
+  const tokens = new Map();
+  let compared = 0, kept = 0, dropped = 0;
+  const tokenFor = async (g, patient) => {
+    const key = `${g}/${patient}`;
+    if (!tokens.has(key)) {
+      const scope = ['launch/patient', 'patient/Patient.rs',
+        ...GRANULAR_GROUPS[g].map((c) => `patient/${GRANULAR_TYPE(c)}.rs?category=${c}`)].join(' ');
+      tokens.set(key, await server.token({ scope, patient }));
+    }
+    return tokens.get(key);
+  };
+  const granted = (g, r) => GRANULAR_GROUPS[g].some((sc) => {
+    const [system, code] = sc.split('|');
+    return GRANULAR_TYPE(sc) === r.resourceType
+      && (r.category ?? []).flat().some((cc) => (cc.coding ?? []).some((c) => c.system === system && c.code === code));
+  });
+  for (const group of kit.groups.filter((x) => x.required && ['Condition', 'Observation'].includes(x.resource))) {
+    const { runs } = plan(group);
+    const done = new Set();
+    for (const run of runs) {
+      if (!run.patient || done.has(run.combo)) continue;
+      done.add(run.combo);
+      const full = await search(group.resource, run.pairs);
+      problems.push(...full.problems);
+      for (let g = 0; g < GRANULAR_GROUPS.length; g++) {
+        const auth = await tokenFor(g, run.patient);
+        const want = full.matches.filter((r) => granted(g, r));
+        kept += want.length;
+        dropped += full.matches.length - want.length;
+        for (const post of [false, true]) {
+          const got = await search(group.resource, run.pairs, { post, auth });
+          problems.push(...got.problems);
+          const label = `${post ? 'POST ' : ''}${group.resource}?${enc(run.pairs)} with granular group ${g + 1}`;
+          for (const r of [...got.matches, ...got.included]) {
+            if ((r.resourceType === 'Condition' || r.resourceType === 'Observation') && !granted(g, r))
+              problems.push(`${label}: ${r.resourceType}/${r.id} is outside the granted categories`);
+          }
+          compare(label, got.matches, want, problems);
+          compared++;
+        }
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(compared >= 40, `only ${compared} replays`);
+  assert.ok(kept > 0 && dropped > 0, `the replays must both keep (${kept}) and filter out (${dropped}) resources`);
 });

@@ -74,7 +74,9 @@ static void test_capability(void)
     cJSON *pat = find_type(resources, "Patient");
     CHECK(obs && pat);
     if (obs && pat) {
-        CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(obs, "interaction")), 8);
+        CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(obs, "interaction")), 9);
+        CHECK(cJSON_IsTrue(cJSON_GetObjectItem(obs, "conditionalUpdate")));
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(obs, "conditionalDelete")), "single");
         const cJSON *code = find_param(cJSON_GetObjectItem(obs, "searchParam"), "code");
         CHECK(code != NULL);
         if (code) {

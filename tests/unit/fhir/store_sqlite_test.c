@@ -47,12 +47,16 @@ static void test_crud_versions(void)
     CHECK_INT(res.n_compartment, 1);
     if (res.n_compartment)
         CHECK_SLICE(res.compartment[0], "p1");
-    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 1, &res,
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), fg_str_c("1"), &res,
                                &t.err),
               FG_OK);
     CHECK(st_contains(res.json, "One") && st_contains(res.json, "\"versionId\":\"1\""));
-    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 9, &res,
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), fg_str_c("9"), &res,
                                &t.err),
+              FG_ENOTFOUND);
+    /* This store's versions are integers: any other version id names none. */
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"),
+                               fg_str_c("7b2c-uuid"), &res, &t.err),
               FG_ENOTFOUND);
     /* Delete: a marker version; read is gone; a second delete is a no-op. */
     CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
@@ -62,7 +66,7 @@ static void test_crud_versions(void)
     CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), &res, &t.err),
               FG_EGONE);
     CHECK(res.deleted && res.version == 3);
-    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), 3, &res,
+    CHECK_INT(fhir_store_vread(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), fg_str_c("3"), &res,
                                &t.err),
               FG_EGONE);
     CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Patient", "p1", NULL, 0, NULL, &r), FG_OK);
@@ -309,7 +313,74 @@ static void test_reopen_and_reindex(void)
     sqlite3_stmt *st = NULL;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-    CHECK_INT(sqlite3_column_int(st, 0), 1);
+    CHECK_INT(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    st_reopen(&t);
+    st_close(&t);
+}
+
+/* A version-1 store (date rows clustered by rid, no patient column)
+ * upgrades on open (new layout, then a reindex): the patient-first date
+ * search finds exactly what the reference search finds. */
+static void test_migrate_v1_dates(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    const char *obs[] = {
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+        "\"subject\":{\"reference\":\"Patient/m1\"},\"effectiveDateTime\":\"2024-05-01\"}",
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+        "\"subject\":{\"reference\":\"Patient/m1\"},\"effectiveDateTime\":\"2019-05-01\"}",
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+        "\"subject\":{\"reference\":\"Patient/m2\"},\"effectiveDateTime\":\"2024-06-01\"}",
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+        "\"effectiveDateTime\":\"2024-06-01\"}",
+    };
+    const char *ids[] = {"o1", "o2", "o3", "o4"};
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(st_put(&t, "Observation", ids[i], obs[i]), FG_OK);
+    fhir_store_close(&t.store);
+    /* Back to the version-1 layout of idx_date. */
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db,
+                           "BEGIN;"
+                           "CREATE TABLE old_date(param INTEGER NOT NULL, lo INTEGER NOT NULL,"
+                           " hi INTEGER NOT NULL, rid INTEGER NOT NULL,"
+                           " PRIMARY KEY(rid, param, lo, hi)) WITHOUT ROWID;"
+                           "INSERT OR IGNORE INTO old_date SELECT param, lo, hi, rid FROM idx_date;"
+                           "DROP TABLE idx_date; ALTER TABLE old_date RENAME TO idx_date;"
+                           "PRAGMA user_version = 1; COMMIT;",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    st_reopen(&t);
+    CHECK_INT(st_count(&t, "Observation", "patient=m1&date=ge2024-01-01"), 1);
+    CHECK_INT(st_count(&t, "Observation", "patient=m1&date=lt2024-01-01"), 1);
+    CHECK_INT(st_count(&t, "Observation", "subject=Patient/m2&date=ge2024"), 1);
+    CHECK_INT(st_count(&t, "Observation", "date=ge2024-01-01"), 3);
+    CHECK_INT(st_count(&t, "Observation", "patient=m3&date=ge2000"), 0);
+    /* A subject written as an absolute URL on our base: not in the
+     * compartment (relative references only), yet the patient-first date
+     * search finds it exactly as the plain reference search does. */
+    CHECK_INT(st_put(&t, "Observation", "o5",
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                     "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"" ST_BASE
+                     "/Patient/m1\"},\"effectiveDateTime\":\"2024-07-01\"}"),
+              FG_OK);
+    CHECK_INT(st_count(&t, "Observation", "patient=m1"), 3);
+    CHECK_INT(st_count(&t, "Observation", "patient=m1&date=ge2024-01-01"), 2);
+    fhir_store_close(&t.store);
+    CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM idx_date WHERE pat = 'm1'),"
+                           " (SELECT count(*) FROM idx_date WHERE pat = ''),"
+                           " (SELECT user_version FROM pragma_user_version)", -1, &st, NULL);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(st, 0), 3); /* o1, o2 and o5 */
+    CHECK_INT(sqlite3_column_int(st, 1), 1);
+    CHECK_INT(sqlite3_column_int(st, 2), 2);
     sqlite3_finalize(st);
     sqlite3_close(db);
     st_reopen(&t);
@@ -446,4 +517,4 @@ static void test_change_marker(void)
 }
 
 TEST_MAIN(test_change_marker, test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
-          test_if_none_exist, test_reopen_and_reindex, test_insert_speed)
+          test_if_none_exist, test_reopen_and_reindex, test_migrate_v1_dates, test_insert_speed)

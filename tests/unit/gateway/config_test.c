@@ -167,6 +167,45 @@ static void test_flag_passthrough(void)
     CHECK_INT(c.port, 1);
 }
 
+/* Upstream keys: defaults, file < environment < flag, and bad values. */
+static void test_upstream_keys(void)
+{
+    struct fg_config c;
+    char *argv0[] = {"serve", NULL};
+    char *env0[] = {NULL};
+    CHECK_INT(fg_config_load(&c, 1, argv0, env0, msg, sizeof msg), FG_OK);
+    CHECK_STR(c.upstream, "");
+    CHECK_STR(c.upstream_auth, "none");
+    CHECK_INT(c.upstream_timeout_ms, 30000);
+    CHECK_INT(c.upstream_retries, 1);
+    char path[64];
+    write_file(path, sizeof path,
+               "upstream = http://file.example/fhir\n"
+               "upstream_auth = client_credentials\n"
+               "upstream_client_secret = from-file\n");
+    char cfgenv[96];
+    snprintf(cfgenv, sizeof cfgenv, "FHIRGATE_CONFIG=%s", path);
+    char *env1[] = {cfgenv, "FHIRGATE_UPSTREAM_CLIENT_SECRET=from-env", NULL};
+    char *argv1[] = {"serve", "--upstream", "https://flag.example/fhir", "--upstream-retries", "0",
+                     NULL};
+    CHECK_INT(fg_config_load(&c, 5, argv1, env1, msg, sizeof msg), FG_OK);
+    CHECK_STR(c.upstream, "https://flag.example/fhir");
+    CHECK_STR(c.upstream_auth, "client_credentials");
+    CHECK_STR(c.upstream_client_secret, "from-env");
+    CHECK_INT(c.upstream_retries, 0);
+    unlink(path);
+    static const char *const bad[][2] = {
+        {"--upstream-auth", "basic"},
+        {"--upstream-retries", "6"},
+        {"--upstream-timeout-ms", "0"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv2[] = {"serve", (char *)bad[i][0], (char *)bad[i][1], NULL};
+        CHECK_INT(fg_config_load(&c, 3, argv2, env0, msg, sizeof msg), FG_EINVAL);
+        CHECK(strstr(msg, "upstream_") != NULL);
+    }
+}
+
 static void test_ipv6_base_url(void)
 {
     struct fg_config c;
@@ -210,5 +249,5 @@ static void test_portal_settings(void)
     CHECK_STR(s.release_codes, "http://loinc.org|1-8");
 }
 
-TEST_MAIN(test_defaults, test_precedence, test_bad_values, test_file_errors,
+TEST_MAIN(test_defaults, test_precedence, test_bad_values, test_file_errors, test_upstream_keys,
           test_flag_passthrough, test_ipv6_base_url, test_portal_settings)

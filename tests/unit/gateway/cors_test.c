@@ -56,4 +56,22 @@ static void test_origin_table(void)
         CHECK_INT(fg_cors_origin_valid(fg_str_c(rows[i].origin)), rows[i].ok);
 }
 
-TEST_MAIN(test_kind_table, test_origin_table)
+static void test_lists(void)
+{
+    struct fg_str bad = FG_STR_NULL;
+    CHECK(fg_cors_list_valid(fg_str_c(""), &bad));
+    CHECK(fg_cors_list_valid(fg_str_c(" https://a.example, http://localhost:3000 ,"), &bad));
+    CHECK(!fg_cors_list_valid(fg_str_c("https://a.example https://b.example/path"), &bad));
+    CHECK_SLICE(bad, "https://b.example/path");
+    CHECK(!fg_cors_list_valid(fg_str_c("*"), &bad));
+    CHECK_SLICE(bad, "*");
+    struct fg_str list = fg_str_c("https://a.example,http://localhost:3000");
+    CHECK(fg_cors_list_has(list, "https://a.example"));
+    CHECK(fg_cors_list_has(list, "HTTPS://A.EXAMPLE"));
+    CHECK(fg_cors_list_has(list, "http://localhost:3000"));
+    CHECK(!fg_cors_list_has(list, "http://localhost:300"));
+    CHECK(!fg_cors_list_has(list, "https://a.example,http://localhost:3000"));
+    CHECK(!fg_cors_list_has(fg_str_c(""), "https://a.example"));
+}
+
+TEST_MAIN(test_kind_table, test_origin_table, test_lists)

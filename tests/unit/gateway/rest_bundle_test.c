@@ -139,7 +139,7 @@ static void test_entry_details(void)
     cJSON *j = cJSON_Parse("{\"request\":{\"method\":\"GET\",\"url\":\"Patient/a/_history/3\"}}");
     struct fg_bundle_entry e;
     CHECK_INT(fg_bundle_entry_parse(pool, fg_str_c(BASE), j, 0, &e, &err), FG_OK);
-    CHECK_INT(e.vid, 3);
+    CHECK_SLICE(e.vid, "3");
     CHECK_INT(e.ia, FG_IA_VREAD);
     CHECK(!e.is_search);
     cJSON_Delete(j);

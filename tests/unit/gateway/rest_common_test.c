@@ -35,6 +35,38 @@ static void test_etag_list(void)
     CHECK(!fg_rest_etag_list_matches(fg_str_c(""), 1));
 }
 
+/* Opaque version ids (an upstream server's): ETags, If-None-Match. */
+static void test_etag_opaque(void)
+{
+    static const struct {
+        const char *in, *want; /* want NULL = FG_EINVAL */
+    } rows[] = {
+        {"W/\"7b2c-uuid\"", "7b2c-uuid"}, {"\"3\"", "3"},       {" W/\"a.b\" ", "a.b"},
+        {"W/\"a b\"", NULL},              {"W/\"\"", NULL},      {"W/\"a\"b\"", NULL},
+        {"W/x", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_str id = FG_STR_LIT("unset");
+        enum fg_status st = fg_rest_etag_parse_id(fg_str_c(rows[i].in), &id);
+        CHECK_INT(st, rows[i].want ? FG_OK : FG_EINVAL);
+        CHECK_SLICE(id, rows[i].want ? rows[i].want : "unset");
+    }
+    struct fhir_resource opaque = {.version_id = FG_STR_LIT("7b2c-uuid")};
+    struct fhir_resource numeric = {.version = 4};
+    CHECK(fg_rest_etag_list_matches_res(fg_str_c("W/\"x\", W/\"7b2c-uuid\""), &opaque));
+    CHECK(!fg_rest_etag_list_matches_res(fg_str_c("W/\"7b2c\""), &opaque));
+    CHECK(fg_rest_etag_list_matches_res(fg_str_c("*"), &opaque));
+    CHECK(fg_rest_etag_list_matches_res(fg_str_c("W/\"4\""), &numeric));
+    struct fg_pool *pool = fg_pool_new();
+    CHECK_STR(fg_rest_etag_of(pool, &opaque), "W/\"7b2c-uuid\"");
+    CHECK_STR(fg_rest_etag_of(pool, &numeric), "W/\"4\"");
+    struct fhir_resource none = {0};
+    CHECK(fg_rest_etag_of(pool, &none) == NULL);
+    CHECK_STR(fhir_resource_version_text(pool, &opaque), "7b2c-uuid");
+    CHECK_STR(fhir_resource_version_text(pool, &numeric), "4");
+    fg_pool_free(&pool);
+}
+
 static void test_http_date(void)
 {
     char d[FG_HTTP_DATE_MAX];
@@ -172,5 +204,5 @@ static void test_new_id(void)
     fg_pool_free(&req.pool);
 }
 
-TEST_MAIN(test_etag_parse, test_etag_list, test_http_date, test_prefer, test_parse_json,
+TEST_MAIN(test_etag_parse, test_etag_list, test_etag_opaque, test_http_date, test_prefer, test_parse_json,
           test_depth_limit, test_resource_type_check, test_new_id)

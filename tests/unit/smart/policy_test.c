@@ -321,6 +321,43 @@ static void test_visible_table(void)
     }
 }
 
+/* The fhirUser scope: a read of the signed-in user's own Patient even when
+ * the launch patient is someone else (a proxy launch); nothing more. */
+static void test_fhir_user_read(void)
+{
+    static const struct {
+        const char *scopes, *fhir_user;
+        char letter;
+        const char *type, *id;
+        bool want;
+    } rows[] = {
+        {"openid fhirUser patient/Patient.rs", "dan", 'r', "Patient", "dan", true},
+        {"openid fhirUser patient/*.rs", "dan", 'r', "Patient", "amy", true}, /* the launch patient */
+        {"openid fhirUser patient/Patient.rs", "dan", 's', "Patient", "dan", false},
+        {"openid fhirUser patient/Patient.rs", "dan", 'i', "Patient", "dan", false},
+        {"openid fhirUser patient/*.rs", "dan", 'r', "Observation", "dan-vs", false},
+        {"openid patient/Patient.rs", "dan", 'r', "Patient", "dan", false},  /* no fhirUser scope */
+        {"openid fhirUser patient/Observation.rs", "dan", 'r', "Patient", "dan", false}, /* no Patient.r */
+        {"openid fhirUser patient/Patient.s", "dan", 'r', "Patient", "dan", false},
+        {"openid fhirUser patient/Patient.rs", "", 'r', "Patient", "dan", false},
+        {"openid fhirUser patient/Patient.rs?gender=female", "dan", 'r', "Patient", "dan", false},
+    };
+    struct smart_policy p;
+    smart_policy_init(&p);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct smart_access a;
+        int reads = 0;
+        make_access(&a, rows[i].scopes, "amy", 7);
+        smart_access_set_fhir_user(&a, fg_str_c(rows[i].fhir_user));
+        bool got = visible_of(&p, &a, rows[i].letter, rows[i].type, rows[i].id, &reads);
+        if (got != rows[i].want)
+            fprintf(stderr, "  row %zu: %s [%s] %c %s/%s\n", i, rows[i].scopes, rows[i].fhir_user,
+                    rows[i].letter, rows[i].type, rows[i].id);
+        CHECK_INT(got, rows[i].want);
+        smart_access_cleanup(&a);
+    }
+}
+
 static void test_filter_keeps_order_and_counts(void)
 {
     static const char *const ids[] = {"amy-vs", "dan-vs", "amy-lab"};
@@ -399,6 +436,41 @@ static cJSON *obs(const char *patient, const char *cat)
                      patient, cat);
     CHECK(n > 0 && (size_t)n < sizeof text);
     return cJSON_Parse(text);
+}
+
+/* A write naming the token's patient as subject but another patient as
+ * performer would land in that other record: refused. */
+static void test_check_write_every_patient(void)
+{
+    static const struct {
+        const char *subject, *performer;
+        enum fg_status want;
+    } rows[] = {
+        {"amy", "amy", FG_OK},
+        {"amy", "dan", FG_EFORBIDDEN},
+        {"dan", "amy", FG_EFORBIDDEN},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_pool *pool = fg_pool_new();
+        struct fg_error err;
+        fg_error_clear(&err);
+        struct smart_access a;
+        make_access(&a, "patient/Observation.c", "amy", 0);
+        cJSON *json = obs(rows[i].subject, "vital-signs");
+        cJSON *perf = cJSON_AddArrayToObject(json, "performer");
+        cJSON *ref = cJSON_CreateObject();
+        char text[64];
+        int n = snprintf(text, sizeof text, "Patient/%s", rows[i].performer);
+        CHECK(n > 0 && (size_t)n < sizeof text);
+        cJSON_AddStringToObject(ref, "reference", text);
+        cJSON_AddItemToArray(perf, ref);
+        CHECK_INT(smart_policy_check_write(NULL, &a, 'c', fg_str_c("Observation"), json, NULL,
+                                           NULL, pool, &err),
+                  rows[i].want);
+        cJSON_Delete(json);
+        smart_access_cleanup(&a);
+        fg_pool_free(&pool);
+    }
 }
 
 static void test_check_write(void)
@@ -554,5 +626,6 @@ static void test_rules_can_only_hide(void)
 }
 
 TEST_MAIN(test_access_kind_and_accessors, test_type_classes, test_authorize_table,
-          test_widest_context_decides, test_visible_table, test_filter_keeps_order_and_counts,
-          test_narrow, test_check_write, test_rules_can_only_hide)
+          test_widest_context_decides, test_visible_table, test_fhir_user_read,
+          test_filter_keeps_order_and_counts, test_narrow, test_check_write,
+          test_check_write_every_patient, test_rules_can_only_hide)

@@ -1,0 +1,82 @@
+/* opdef.c - the server's OperationDefinitions (see opdef.h). */
+#include "opdef.h"
+
+#include <string.h>
+
+#include <cJSON.h>
+
+/* $import-wearables (issue 6). The input is the export file itself as the request body
+ * (Content-Type decides the format), not a Parameters resource: exports are hundreds of MB
+ * to several GB and are streamed to disk, which base64 inside JSON would prevent. */
+static const char import_wearables[] =
+    "{\"resourceType\":\"OperationDefinition\",\"id\":\"import-wearables\","
+    "\"version\":\"1.0.0\",\"name\":\"ImportWearables\","
+    "\"title\":\"Import a wearable export into a patient's record\",\"status\":\"active\","
+    "\"kind\":\"operation\",\"publisher\":\"fhirgate\","
+    "\"description\":\"Imports an Apple Health export (export.zip or export.xml) or a Google "
+    "Takeout Fit file (an All Data JSON file or Daily activity metrics.csv) as patient-supplied "
+    "US Core Observations of the patient (meta.tag us-core-tags|patient-supplied, performer = the "
+    "patient, device kept), with one Provenance per batch of up to 1000. The request body IS the "
+    "file; its Content-Type says which: application/zip or application/xml (Apple Health), "
+    "application/json (Google Takeout All Data), text/csv (Google daily activity metrics). The "
+    "file is checked whole before anything is written (a malformed file changes nothing and the "
+    "error names the line). Every Observation carries a deterministic identifier, so importing "
+    "the same or an overlapping export again creates only what is new. Each Observation must be "
+    "writable with the caller's token (e.g. patient/Observation.c for this patient); others are "
+    "counted as refused.\","
+    "\"affectsState\":true,\"code\":\"import-wearables\","
+    "\"resource\":[\"Patient\"],\"system\":false,\"type\":false,\"instance\":true,"
+    "\"parameter\":["
+    "{\"name\":\"file\",\"use\":\"in\",\"min\":1,\"max\":\"1\",\"type\":\"Binary\","
+    "\"documentation\":\"The export file, sent as the raw request body (not inside a Parameters "
+    "resource) with its Content-Type.\"},"
+    "{\"name\":\"read\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"integer\","
+    "\"documentation\":\"Records read from the file (imported and skipped).\"},"
+    "{\"name\":\"created\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"integer\"},"
+    "{\"name\":\"replaced\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"integer\","
+    "\"documentation\":\"Daily totals rewritten because the day has more data now.\"},"
+    "{\"name\":\"alreadyPresent\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"integer\"},"
+    "{\"name\":\"refused\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"integer\","
+    "\"documentation\":\"Observations the token may not write.\"},"
+    "{\"name\":\"skipped\",\"use\":\"out\",\"min\":0,\"max\":\"*\","
+    "\"documentation\":\"Records not imported, by source type, with the reason.\","
+    "\"part\":[{\"name\":\"type\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"string\"},"
+    "{\"name\":\"reason\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"string\"},"
+    "{\"name\":\"count\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"integer\"}]}]}";
+
+const struct fg_opdef fg_opdefs[] = {
+    {"import-wearables", "import-wearables", "Patient", import_wearables},
+};
+const size_t fg_opdefs_count = sizeof fg_opdefs / sizeof fg_opdefs[0];
+
+const struct fg_opdef *fg_opdef_find(const char *id, size_t len)
+{
+    for (size_t i = 0; i < fg_opdefs_count; i++)
+        if (strlen(fg_opdefs[i].id) == len && memcmp(fg_opdefs[i].id, id, len) == 0)
+            return &fg_opdefs[i];
+    return NULL;
+}
+
+enum fg_status fg_opdef_write(const struct fg_opdef *op, const char *base_url, struct fg_buf *out)
+{
+    enum fg_status st = FG_ENOMEM;
+    char *text = NULL, *url = NULL;
+    cJSON *od = cJSON_Parse(op->json);
+    size_t n = strlen(base_url) + strlen(op->id) + sizeof "/OperationDefinition/";
+    url = od ? cJSON_malloc(n) : NULL;
+    if (!url)
+        goto out;
+    memcpy(url, base_url, strlen(base_url));
+    memcpy(url + strlen(base_url), "/OperationDefinition/", sizeof "/OperationDefinition/" - 1);
+    memcpy(url + n - 1 - strlen(op->id), op->id, strlen(op->id) + 1);
+    if (!cJSON_AddStringToObject(od, "url", url))
+        goto out;
+    text = cJSON_PrintUnformatted(od);
+    if (text)
+        st = fg_buf_append_c(out, text);
+out:
+    cJSON_free(url);
+    cJSON_free(text);
+    cJSON_Delete(od);
+    return st;
+}

@@ -1,0 +1,173 @@
+/* audit.c - the batching audit writer (see audit.h). */
+#include "audit.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/fg_mem.h"
+
+#define WRITE_RETRIES 50 /* × FG_AUDIT_IDLE_MS while the database is busy */
+
+struct fg_audit {
+    const struct fg_clock *clock; /* borrowed */
+    struct fg_log *log;           /* borrowed */
+    struct smart_authdb *db;      /* owned: the writer's connection */
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t work;          /* rows queued, a flush asked, or stop */
+    pthread_cond_t done;          /* rows written: room in the queue, flushes answered */
+    struct smart_audit_row *ring; /* owned, FG_AUDIT_QUEUE rows */
+    size_t head, count;
+    uint64_t queued, written; /* rows ever queued / written (or given up) */
+    bool stop;
+    struct smart_audit_row *batch; /* owned, the writer's FG_AUDIT_BATCH rows */
+};
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_nsec += (long)ms * 1000000L;
+    ts->tv_sec += ts->tv_nsec / 1000000000L;
+    ts->tv_nsec %= 1000000000L;
+}
+
+/* Appends a batch, retrying while another writer holds the lock. */
+static void write_batch(struct fg_audit *a, size_t n)
+{
+    enum fg_status st = FG_EBUSY;
+    for (int i = 0; i < WRITE_RETRIES && st == FG_EBUSY; i++) {
+        st = smart_authdb_audit_append(a->db, a->batch, n);
+        if (st == FG_EBUSY) {
+            struct timespec ts = {0, FG_AUDIT_IDLE_MS * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (st != FG_OK) {
+        struct fg_log_field f[] = {FG_LF_CSTR("error", fg_status_name(st)), FG_LF_INT("rows", n)};
+        fg_log_write(a->log, "audit-write-failed", f, 2);
+    }
+}
+
+static void *writer(void *arg)
+{
+    struct fg_audit *a = arg;
+    pthread_mutex_lock(&a->lock);
+    for (;;) {
+        while (a->count == 0 && !a->stop) {
+            struct timespec ts;
+            deadline_in(&ts, FG_AUDIT_IDLE_MS);
+            pthread_cond_timedwait(&a->work, &a->lock, &ts);
+        }
+        if (a->count == 0)
+            break; /* stop asked and nothing left */
+        size_t n = a->count < FG_AUDIT_BATCH ? a->count : FG_AUDIT_BATCH;
+        for (size_t i = 0; i < n; i++)
+            a->batch[i] = a->ring[(a->head + i) % FG_AUDIT_QUEUE];
+        a->head = (a->head + n) % FG_AUDIT_QUEUE;
+        a->count -= n;
+        pthread_cond_broadcast(&a->done); /* room for waiting recorders */
+        pthread_mutex_unlock(&a->lock);
+        write_batch(a, n);
+        pthread_mutex_lock(&a->lock);
+        a->written += n;
+        pthread_cond_broadcast(&a->done);
+    }
+    pthread_mutex_unlock(&a->lock);
+    return NULL;
+}
+
+static void audit_free(struct fg_audit *a)
+{
+    smart_authdb_close(&a->db);
+    fg_free(a->ring);
+    fg_free(a->batch);
+    pthread_cond_destroy(&a->work);
+    pthread_cond_destroy(&a->done);
+    pthread_mutex_destroy(&a->lock);
+    fg_free(a);
+}
+
+enum fg_status fg_audit_open(const char *path, const struct fg_clock *clock, struct fg_log *log,
+                             struct fg_audit **out, struct fg_error *err)
+{
+    struct fg_audit *a = fg_calloc(1, sizeof *a);
+    if (!a)
+        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    a->clock = clock;
+    a->log = log;
+    pthread_mutex_init(&a->lock, NULL);
+    pthread_cond_init(&a->work, NULL);
+    pthread_cond_init(&a->done, NULL);
+    enum fg_status st = FG_ENOMEM;
+    a->ring = fg_calloc(FG_AUDIT_QUEUE, sizeof *a->ring);
+    a->batch = fg_calloc(FG_AUDIT_BATCH, sizeof *a->batch);
+    if (!a->ring || !a->batch) {
+        fg_error_set(err, st, NULL, "out of memory");
+        goto out;
+    }
+    st = smart_authdb_open(path, clock, NULL, &a->db, err);
+    if (st != FG_OK)
+        goto out;
+    if (pthread_create(&a->thread, NULL, writer, a) != 0) {
+        st = fg_error_set(err, FG_EIO, NULL, "cannot start the audit writer thread");
+        goto out;
+    }
+    a->started = true;
+out:
+    if (st != FG_OK) {
+        audit_free(a);
+        return st;
+    }
+    *out = a;
+    return FG_OK;
+}
+
+void fg_audit_close(struct fg_audit **pa)
+{
+    if (!pa || !*pa)
+        return;
+    struct fg_audit *a = *pa;
+    if (a->started) {
+        pthread_mutex_lock(&a->lock);
+        a->stop = true;
+        pthread_cond_signal(&a->work);
+        pthread_mutex_unlock(&a->lock);
+        pthread_join(a->thread, NULL);
+    }
+    audit_free(a);
+    *pa = NULL;
+}
+
+void fg_audit_record(struct fg_audit *a, const struct smart_audit_row *row)
+{
+    if (!a)
+        return;
+    int64_t now = row->at_us ? row->at_us : fg_clock_now_us(a->clock);
+    pthread_mutex_lock(&a->lock);
+    while (a->count == FG_AUDIT_QUEUE && !a->stop)
+        pthread_cond_wait(&a->done, &a->lock);
+    if (a->count < FG_AUDIT_QUEUE) {
+        struct smart_audit_row *slot = &a->ring[(a->head + a->count) % FG_AUDIT_QUEUE];
+        *slot = *row;
+        slot->at_us = now;
+        a->count++;
+        a->queued++;
+        if (a->count == 1 || a->count >= FG_AUDIT_BATCH)
+            pthread_cond_signal(&a->work);
+    }
+    pthread_mutex_unlock(&a->lock);
+}
+
+void fg_audit_flush(struct fg_audit *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->lock);
+    uint64_t target = a->queued;
+    pthread_cond_signal(&a->work);
+    while (a->written < target && !a->stop)
+        pthread_cond_wait(&a->done, &a->lock);
+    pthread_mutex_unlock(&a->lock);
+}

@@ -1,0 +1,47 @@
+/* audit.h - the audit writer: AuditEvents recorded without slowing requests.
+ *
+ * Request threads hand a row (smart/authdb_audit.h) to fg_audit_record,
+ * which copies it into a bounded in-memory queue and returns (a mutex and a
+ * memcpy). One writer thread, with its own auth database connection, takes
+ * whatever has queued up and appends it in one transaction, so under load
+ * one commit carries hundreds of rows. When the queue is full a request
+ * thread waits for room instead of dropping a row (an audit log with holes
+ * is worth little). fg_audit_close writes everything still queued before
+ * it returns: the SIGTERM path (serve.c → fg_server_cleanup) calls it after
+ * the last request completed, so a clean shutdown loses nothing.
+ * https://profiles.ihe.net/ITI/BALP/
+ */
+#ifndef FG_AUDIT_H
+#define FG_AUDIT_H
+
+#include "../core/fg_clock.h"
+#include "../core/fg_error.h"
+#include "../core/fg_log.h"
+#include "../smart/authdb_audit.h"
+
+#define FG_AUDIT_QUEUE 4096  /* rows waiting (about 1 KB each) */
+#define FG_AUDIT_BATCH 512   /* rows per transaction at most */
+#define FG_AUDIT_IDLE_MS 100 /* how long the writer sleeps when idle */
+
+struct fg_audit;
+
+/* Opens a connection to the auth database at path and starts the writer
+ * thread. clock and log are borrowed and must outlive the handle. Caller
+ * owns *out (fg_audit_close). On failure *out is untouched, err says why.
+ * @test tests/integration/linked-apps.test.mjs */
+enum fg_status fg_audit_open(const char *path, const struct fg_clock *clock, struct fg_log *log,
+                             struct fg_audit **out, struct fg_error *err);
+
+/* Writes every queued row, stops the thread, closes; sets *a to NULL.
+ * NULL-safe. */
+void fg_audit_close(struct fg_audit **a);
+
+/* Queues a copy of row (at_us 0 = now). Waits while the queue is full.
+ * NULL a is a no-op. */
+void fg_audit_record(struct fg_audit *a, const struct smart_audit_row *row);
+
+/* Returns once every row queued before the call is in the database (or
+ * the writer gave up on it). For readers that must see their own events. */
+void fg_audit_flush(struct fg_audit *a);
+
+#endif

@@ -1,0 +1,222 @@
+/* audit_req.c - audit rows from requests (see audit_req.h). */
+#include "audit_req.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../smart/authdb_tokcache.h"
+#include "../smart/policy.h"
+#include "../smart/token.h"
+#include "audit.h"
+#include "auth.h"
+#include "server.h"
+
+static void copy(char *dst, size_t size, struct fg_str s)
+{
+    size_t n = s.ptr ? (s.len < size ? s.len : size - 1) : 0;
+    if (n)
+        memcpy(dst, s.ptr, n);
+    dst[n] = '\0';
+}
+
+static void copy_c(char *dst, size_t size, const char *s)
+{
+    copy(dst, size, fg_str_c(s ? s : ""));
+}
+
+static bool secret_param(struct fg_str name)
+{
+    static const char *const names[] = {"access_token",     "refresh_token", "token",
+                                        "client_secret",    "code_verifier", "password",
+                                        "client_assertion", "assertion",     "id_token_hint"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (fg_str_eq_c(name, names[i]))
+            return true;
+    return false;
+}
+
+void fg_audit_clean_query(struct fg_str raw_query, char *out, size_t size)
+{
+    size_t len = 0;
+    struct fg_str rest = raw_query, pair, name, value;
+    out[0] = '\0';
+    while (rest.len) {
+        fg_str_split(rest, '&', &pair, &rest);
+        if (!pair.len)
+            continue;
+        bool has_value = fg_str_split(pair, '=', &name, &value);
+        struct fg_str shown = secret_param(name) ? fg_str_c("***") : value;
+        size_t need = (len ? 1 : 0) + name.len + (has_value ? 1 + shown.len : 0);
+        if (len + need >= size)
+            break;
+        if (len)
+            out[len++] = '&';
+        memcpy(out + len, name.ptr, name.len);
+        len += name.len;
+        if (has_value) {
+            out[len++] = '=';
+            memcpy(out + len, shown.ptr, shown.len);
+            len += shown.len;
+        }
+        out[len] = '\0';
+    }
+}
+
+static bool path_has(const struct fg_req *req, const char *part)
+{
+    size_t n = strlen(part);
+    for (size_t i = 0; i + n <= req->path.len; i++)
+        if (memcmp(req->path.ptr + i, part, n) == 0)
+            return true;
+    return false;
+}
+
+bool fg_audit_classify(const struct fg_req *req, enum smart_audit_kind *out)
+{
+    if (!fg_str_starts_with(req->path, "/fhir") || fg_str_eq_c(req->path, "/fhir/metadata") ||
+        path_has(req, "/.well-known/"))
+        return false;
+    if (req->route_op.len) {
+        *out = SMART_AUDIT_OPERATION;
+        return true;
+    }
+    bool history = path_has(req, "/_history");
+    switch (req->method) {
+    case FG_GET:
+    case FG_HEAD:
+        if (history)
+            *out = req->route_vid.len ? SMART_AUDIT_VREAD : SMART_AUDIT_HISTORY;
+        else if (req->route_id.len)
+            *out = SMART_AUDIT_READ;
+        else if (req->route_type.len)
+            *out = SMART_AUDIT_SEARCH;
+        else
+            return false;
+        return true;
+    case FG_POST:
+        if (fg_str_eq_c(req->path, "/fhir") || fg_str_eq_c(req->path, "/fhir/"))
+            *out = SMART_AUDIT_BATCH;
+        else if (fg_str_ends_with(req->path, "/_search") && req->route_type.len)
+            *out = SMART_AUDIT_SEARCH;
+        else if (req->route_type.len && !req->route_id.len)
+            *out = SMART_AUDIT_CREATE;
+        else
+            return false;
+        return true;
+    case FG_PUT:
+    case FG_DELETE:
+        if (!req->route_type.len || !req->route_id.len)
+            return false;
+        *out = req->method == FG_PUT ? SMART_AUDIT_UPDATE : SMART_AUDIT_DELETE;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The bearer token of the request, when the server issued it (active or
+ * not: a revoked app's attempts are worth recording): who sent it.
+ * Attribution only; whether the request was allowed is policy's business. */
+static void who_from_bearer(struct fg_req *req, struct smart_audit_row *row)
+{
+    const char *h = fg_req_header(req, "Authorization");
+    struct fg_auth *auth = req->srv->auth;
+    if (!h || !auth || strncasecmp(h, "Bearer ", 7) != 0)
+        return;
+    char digest[SMART_DIGEST_SIZE];
+    smart_token_digest(fg_str_trim(fg_str_c(h + 7)), digest);
+    struct smart_authdb *db = fg_auth_acquire(auth);
+    const struct smart_token_info *info = NULL;
+    if (smart_authdb_token_check(db, fg_str_c(digest), &info) == FG_OK) {
+        copy_c(row->client_id, sizeof row->client_id, info->client_id);
+        copy_c(row->patient_id, sizeof row->patient_id, info->patient_id);
+        copy_c(row->grant_id, sizeof row->grant_id, info->grant_id);
+        row->account_id = info->account_id;
+    }
+    fg_auth_release(auth, db);
+}
+
+/* Who, from the request's verified access (smart/policy.h accessors). */
+static void who_from_access(const struct smart_access *a, struct smart_audit_row *row)
+{
+    copy_c(row->client_id, sizeof row->client_id, smart_access_client_id(a));
+    copy_c(row->username, sizeof row->username, smart_access_user_name(a));
+    copy_c(row->patient_id, sizeof row->patient_id, smart_access_patient_id(a));
+    copy_c(row->grant_id, sizeof row->grant_id, smart_access_grant_id(a));
+    row->account_id = smart_access_account_id(a);
+}
+
+/* A patient the request names when the token does not: Patient/{id} or
+ * patient= / subject=Patient/ in a search. */
+static void patient_from_request(const struct fg_req *req, struct smart_audit_row *row)
+{
+    if (fg_str_eq_c(req->route_type, "Patient") && req->route_id.len) {
+        copy(row->patient_id, sizeof row->patient_id, req->route_id);
+        return;
+    }
+    struct fg_str p = fg_req_query(req, "patient");
+    if (!p.ptr)
+        p = fg_req_query(req, "subject");
+    if (p.ptr && fg_str_starts_with(p, "Patient/"))
+        p = fg_str_n(p.ptr + 8, p.len - 8);
+    if (p.ptr && p.len && !memchr(p.ptr, ',', p.len) && !memchr(p.ptr, '/', p.len))
+        copy(row->patient_id, sizeof row->patient_id, p);
+}
+
+/* The id a create assigned: from the Location header ".../Type/id/_history/n". */
+static void created_id(const struct fg_req *req, struct smart_audit_row *row)
+{
+    for (size_t i = 0; i < req->resp.n_headers; i++) {
+        if (strcasecmp(req->resp.headers[i].name, "Location") != 0)
+            continue;
+        struct fg_str loc = fg_str_c(req->resp.headers[i].value), head, tail;
+        if (fg_str_rsplit(loc, '/', &head, &tail) && fg_str_ends_with(head, "/_history") &&
+            fg_str_rsplit(head, '/', &head, &tail) && fg_str_rsplit(head, '/', &head, &tail))
+            copy(row->res_id, sizeof row->res_id, tail);
+    }
+}
+
+void fg_audit_request(struct fg_req *req, int status)
+{
+    struct smart_audit_row row;
+    enum smart_audit_kind kind;
+    if (!req->srv->audit || !fg_audit_classify(req, &kind))
+        return;
+    memset(&row, 0, sizeof row);
+    row.kind = kind;
+    row.status = status;
+    copy(row.res_type, sizeof row.res_type, req->route_type);
+    copy(row.res_id, sizeof row.res_id, req->route_id);
+    if (kind == SMART_AUDIT_CREATE && status < 300)
+        created_id(req, &row);
+    if (kind == SMART_AUDIT_SEARCH)
+        fg_audit_clean_query(req->method == FG_POST ? fg_buf_str(&req->body) : req->raw_query,
+                             row.query, sizeof row.query);
+    copy_c(row.request_id, sizeof row.request_id, req->request_id);
+    if (req->auth)
+        who_from_access(req->auth, &row);
+    else
+        who_from_bearer(req, &row); /* refused before an access was built (401) */
+    if (!row.patient_id[0])
+        patient_from_request(req, &row);
+    fg_audit_record(req->srv->audit, &row);
+}
+
+void fg_audit_auth_event(struct fg_req *req, enum smart_audit_kind kind, int status,
+                         const struct fg_audit_who *who)
+{
+    struct smart_audit_row row;
+    if (!req->srv->audit)
+        return;
+    memset(&row, 0, sizeof row);
+    row.kind = kind;
+    row.status = status;
+    copy_c(row.client_id, sizeof row.client_id, who->client_id);
+    row.account_id = who->account_id;
+    copy_c(row.username, sizeof row.username, who->username);
+    copy_c(row.patient_id, sizeof row.patient_id, who->patient_id);
+    copy_c(row.grant_id, sizeof row.grant_id, who->grant_id);
+    copy_c(row.request_id, sizeof row.request_id, req->request_id);
+    fg_audit_record(req->srv->audit, &row);
+}

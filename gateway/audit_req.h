@@ -1,0 +1,41 @@
+/* audit_req.h - what an HTTP request tells the audit log: the FHIR
+ * interaction of a completed /fhir request, and the authorization events
+ * the /auth endpoints report. Both fill a smart_audit_row and hand it to
+ * the server's writer (audit.h); neither touches the database.
+ */
+#ifndef FG_AUDIT_REQ_H
+#define FG_AUDIT_REQ_H
+
+#include "../smart/authdb_audit.h"
+#include "http.h"
+
+/* Called once per request at completion (request.c) with the status sent:
+ * records the FHIR interaction (read, vread, search, history, create,
+ * update, delete, batch, operation) of a /fhir request; nothing for other
+ * paths, /fhir/metadata and discovery. Who: req->auth when set (client,
+ * user, patient, grant); otherwise the bearer token presented, when this
+ * server issued it (also when revoked or expired). @test tests/integration/linked-apps.test.mjs */
+void fg_audit_request(struct fg_req *req, int status);
+
+/* An authorization event. Strings may be NULL; account_id 0 = none. */
+struct fg_audit_who {
+    const char *client_id;
+    int64_t account_id;
+    const char *username;
+    const char *patient_id;
+    const char *grant_id;
+};
+void fg_audit_auth_event(struct fg_req *req, enum smart_audit_kind kind, int status,
+                         const struct fg_audit_who *who);
+
+/* Copies the query string into out (size bytes) without the values of
+ * parameters that can carry secrets (access_token, client_secret,
+ * password, ...: their names stay, values become "***"), cut at a pair
+ * boundary when too long. @test tests/unit/gateway/audit_req_test.c */
+void fg_audit_clean_query(struct fg_str raw_query, char *out, size_t size);
+
+/* The kind of FHIR interaction a routed request is (by method and route);
+ * false when it is none (metadata, discovery, unrouted). */
+bool fg_audit_classify(const struct fg_req *req, enum smart_audit_kind *out);
+
+#endif

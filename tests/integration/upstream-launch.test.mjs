@@ -1,0 +1,124 @@
+// upstream-launch.test.mjs - the SMART standalone patient launch with the
+// gateway in upstream mode: authorize -> sign-in -> consent (which names
+// the patient, read through the upstream) -> code -> token, then the token
+// reads the record through the gateway while the upstream sees only the
+// gateway's own requests, never the app's token.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+
+import { startServer, runCli, binaryPath } from './lib/server.mjs';
+import { startUpstream, fixtureSubset } from '../upstream/lib.mjs';
+
+const NOW = '2026-11-23';
+const REDIRECT = 'https://app.example/callback';
+const PASSWORD = 'Demo-pass-2026';
+const SCOPE = 'launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs';
+
+function cli(args, input) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
+  const r = spawnSync(binaryPath(), args, { input: input ?? '', env, encoding: 'utf8' });
+  assert.ok(r.status === 0 || r.status === 3, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A cookie-keeping client that does not follow redirects. */
+function browser(base) {
+  const jar = new Map();
+  return async (url, { method = 'GET', form } = {}) => {
+    const headers = { accept: 'text/html' };
+    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    let body;
+    if (form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(form).toString();
+    }
+    const res = await fetch(new URL(url, base), { method, headers, body, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+  };
+}
+function hidden(html) {
+  const out = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]] = m[2];
+  return out;
+}
+
+describe('upstream mode: SMART standalone launch', () => {
+  let up;
+  let gw;
+  let app;
+
+  before(async () => {
+    up = await startUpstream();
+    const r = await runCli(['seed', '--upstream', up.fhirBase, '--fixtures', fixtureSubset(['amy', 'max']), '--now', NOW], { timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    gw = await startServer({ now: NOW, args: ['--upstream', up.fhirBase] });
+    const db = ['--auth-db', gw.authDbPath];
+    app = JSON.parse(cli(['client', 'add', ...db, '--name', 'Upstream App', '--redirect-uri', REDIRECT, '--type', 'public']));
+    cli(['account', 'add', ...db, '--user', 'amysample', '--patient', 'amy', '--password-stdin'], `${PASSWORD}\n`);
+  });
+  after(async () => {
+    const stopped = await gw?.stop();
+    gw?.cleanup();
+    await up?.stop();
+    assert.ok(stopped?.exitedZero, gw?.stderr().slice(-2000));
+  });
+
+  it('launches, and the token reads the upstream record through the gateway', async () => {
+    const verifier = crypto.randomBytes(48).toString('base64url');
+    const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+    const state = crypto.randomUUID();
+    const q = new URLSearchParams({
+      response_type: 'code', client_id: app.client_id, redirect_uri: REDIRECT, state,
+      aud: gw.fhirBase, scope: SCOPE, code_challenge: challenge, code_challenge_method: 'S256',
+    });
+    const go = browser(gw.base);
+    const start = await go(`/auth/authorize?${q}`);
+    assert.equal(start.status, 303, start.text);
+    const page = await go(start.location);
+    const signed = await go('/auth/authorize', { method: 'POST', form: { ...hidden(page.text), action: 'signin', username: 'amysample', password: PASSWORD } });
+    assert.equal(signed.status, 303, signed.text);
+    const consent = await go(signed.location);
+    assert.equal(consent.status, 200);
+    const upSaw = (await up.requests()).map((x) => x.url);
+    assert.ok(upSaw.includes('/fhir/Patient/amy'), `the consent step read the patient upstream: ${upSaw.slice(-3)}`);
+    const form = new URLSearchParams({ ...hidden(consent.text), action: 'allow' });
+    for (const s of SCOPE.split(' ')) form.append('scope', s);
+    const cb = await go('/auth/authorize', { method: 'POST', form });
+    assert.equal(cb.status, 302, cb.text);
+    const loc = new URL(cb.location);
+    assert.equal(loc.searchParams.get('state'), state);
+    const tr = await gw.request({
+      method: 'POST', path: '/auth/token', auth: false,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: loc.searchParams.get('code'),
+        redirect_uri: REDIRECT, client_id: app.client_id, code_verifier: verifier }).toString(),
+    });
+    assert.equal(tr.status, 200, tr.text);
+    assert.equal(tr.json.patient, 'amy');
+    const token = tr.json.access_token;
+    const bearer = { Authorization: `Bearer ${token}` };
+
+    await up.reset();
+    const me = await gw.request({ path: '/fhir/Patient/amy', headers: bearer });
+    assert.equal(me.status, 200, me.text);
+    assert.equal(me.json.id, 'amy');
+    const obs = await gw.request({ path: '/fhir/Observation?_count=1000', headers: bearer });
+    assert.equal(obs.status, 200, obs.text);
+    assert.ok(obs.json.entry.length > 0);
+    // Once /fhir enforces tokens (issue 3), the launch context confines them.
+    const enforced = (await gw.request({ path: '/fhir/Patient/amy', auth: false })).status === 401;
+    if (enforced) {
+      assert.ok(obs.json.entry.every((e) => e.resource.subject.reference === 'Patient/amy'), 'only the launched patient');
+      assert.equal((await gw.request({ path: '/fhir/Patient/max', headers: bearer })).status, 404);
+    }
+    for (const x of await up.requests()) assert.ok(!JSON.stringify(x.headers).includes(token), 'the app token stays at the gateway');
+  });
+});

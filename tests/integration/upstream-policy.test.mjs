@@ -1,0 +1,150 @@
+// upstream-policy.test.mjs - the policy stays in front in upstream mode: a
+// patient token sees only its patient's records from the upstream, page
+// after page (the cursor never carries the compartment or a filter), with
+// totals that never count what it may not see; granular category scopes
+// are sent upstream and checked again on what comes back; the app's token
+// never reaches the upstream. Needs enforcement on /fhir (issue 3): skipped
+// while the server has none.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startServer, runCli } from './lib/server.mjs';
+import { startUpstream, fixtureSubset } from '../upstream/lib.mjs';
+
+const NOW = '2026-11-23';
+const VITALS = 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
+
+describe('upstream mode: policy in front', { concurrency: false }, () => {
+  let up;
+  let gw;
+  let enforced = false;
+  const tok = {};
+  const maxIds = new Set();
+  let amyObs = [];
+  let amyVitals = [];
+
+  before(async () => {
+    up = await startUpstream();
+    const r = await runCli(['seed', '--upstream', up.fhirBase, '--fixtures', fixtureSubset(['amy', 'max']), '--now', NOW], { timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    gw = await startServer({ now: NOW, args: ['--upstream', up.fhirBase] });
+    enforced = typeof gw.token === 'function' && (await gw.request({ path: '/fhir/Patient/amy', auth: false })).status === 401;
+    if (!enforced) return;
+    tok.own = await gw.token({ scope: 'launch/patient patient/*.rs', patient: 'amy' });
+    tok.vitals = await gw.token({ scope: `launch/patient patient/Patient.rs patient/Observation.rs?category=${VITALS}`, patient: 'amy' });
+    for (const t of ['Observation', 'Condition', 'Encounter', 'AllergyIntolerance']) {
+      const d = await up.get(`/fhir/${t}?subject=Patient/max&_count=1000`);
+      for (const e of d.json.entry ?? []) maxIds.add(`${t}/${e.resource.id}`);
+    }
+    const direct = await up.get('/fhir/Observation?subject=Patient/amy&_count=1000');
+    amyObs = direct.json.entry.map((e) => e.resource);
+    amyVitals = amyObs.filter((o) => (o.category ?? []).some((c) => (c.coding ?? []).some((x) => `${x.system}|${x.code}` === VITALS)));
+  });
+  after(async () => {
+    const stopped = await gw?.stop();
+    gw?.cleanup();
+    await up?.stop();
+    assert.ok(stopped?.exitedZero, gw?.stderr().slice(-2000));
+  });
+
+  const get = (p, auth) => gw.request({ path: `/fhir/${p}`, auth });
+  /** True (and the test marked skipped) while /fhir has no enforcement. */
+  const unenforced = (t) => {
+    if (!enforced) t.skip('needs enforcement on /fhir (issue 3)');
+    return !enforced;
+  };
+
+  async function pages(first, auth) {
+    const out = [];
+    let url = first;
+    while (url && out.length < 40) {
+      const r = await gw.request({ path: url.replace(gw.base, ''), auth });
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+      out.push(r);
+      url = r.json.link?.find((l) => l.relation === 'next')?.url;
+    }
+    return out;
+  }
+
+  const noMax = (r, label) => {
+    for (const e of r.json?.entry ?? []) {
+      const k = `${e.resource?.resourceType}/${e.resource?.id}`;
+      assert.ok(!maxIds.has(k) && k !== 'Patient/max', `${label} shows ${k}`);
+    }
+  };
+
+  it('the data gives something to see and something to hide', (t) => {
+    if (unenforced(t)) return;
+    assert.ok(maxIds.size > 5 && amyObs.length > 10 && amyVitals.length > 0 && amyVitals.length < amyObs.length);
+  });
+
+  it('reads of the other patient are 404, own reads 200', async (t) => {
+    if (unenforced(t)) return;
+    assert.equal((await get('Patient/amy', tok.own)).status, 200);
+    assert.equal((await get('Patient/max', tok.own)).status, 404);
+    const other = [...maxIds].find((k) => k.startsWith('Observation/'));
+    assert.equal((await get(other, tok.own)).status, 404);
+    const direct = await up.get(`/fhir/${other}`);
+    assert.equal((await get(`${other}/_history/${direct.json.meta.versionId}`, tok.own)).status, 404);
+    assert.equal((await get(`${other}/_history`, tok.own)).status, 404);
+  });
+
+  it('a search pages through exactly the own records, and totals count only them', async (t) => {
+    if (unenforced(t)) return;
+    await up.reset();
+    const all = await pages(`${gw.fhirBase}/Observation?_count=7`, tok.own);
+    const got = all.flatMap((r) => r.json.entry ?? []).map((e) => e.resource.id).sort();
+    assert.deepEqual(got, amyObs.map((o) => o.id).sort());
+    for (const r of all) {
+      noMax(r, 'Observation pages');
+      if (r.json.total !== undefined) assert.equal(r.json.total, amyObs.length);
+      for (const l of r.json.link) assert.ok(!l.url.includes('Patient%2Famy') && !l.url.includes('subject='), `the compartment is not in links: ${l.url}`);
+    }
+    const seen = (await up.requests()).filter((q) => q.url.startsWith('/fhir/Observation?'));
+    assert.equal(seen.length, all.length);
+    assert.ok(seen.every((q) => q.url.includes('subject=Patient%2Famy')), `the compartment is asked of the upstream on every page: ${seen.map((q) => q.url)}`);
+  });
+
+  it('asking for the other patient finds nothing, whatever the query or cursor', async (t) => {
+    if (unenforced(t)) return;
+    for (const q of ['subject=Patient/max', 'patient=max', 'subject:Patient.name=Max', '_id=max', 'subject=Patient/max&_cursor=_offset%3D0']) {
+      const r = await get(`Observation?${q}`, tok.own);
+      assert.ok(r.status === 200 || r.status === 403 || r.status === 404, `${q}: ${r.status}`);
+      noMax(r, q);
+      if (r.status === 200) {
+        assert.equal((r.json.entry ?? []).length, 0, q);
+        assert.ok(r.json.total === undefined || r.json.total === 0, `${q}: total ${r.json.total}`);
+      }
+    }
+    const inc = await get('Patient?_id=max&_revinclude=Observation:subject', tok.own);
+    assert.equal(inc.status, 200, inc.text.slice(0, 300));
+    noMax(inc, 'Patient?_id=max&_revinclude');
+    const own = await get('Observation?_count=3&_include=Observation:subject', tok.own);
+    noMax(own, '_include');
+    assert.ok(own.json.entry.some((e) => e.search.mode === 'include' && e.resource.id === 'amy'));
+  });
+
+  it('a category scope is sent upstream and only its category comes back', async (t) => {
+    if (unenforced(t)) return;
+    await up.reset();
+    const all = await pages(`${gw.fhirBase}/Observation?_count=5`, tok.vitals);
+    const got = all.flatMap((r) => r.json.entry ?? []).map((e) => e.resource.id).sort();
+    assert.deepEqual(got, amyVitals.map((o) => o.id).sort());
+    for (const r of all) if (r.json.total !== undefined) assert.equal(r.json.total, amyVitals.length);
+    const seen = (await up.requests()).filter((q) => q.url.startsWith('/fhir/Observation?'));
+    assert.ok(seen.every((q) => decodeURIComponent(q.url).includes('category=')), 'the policy filter reaches the upstream');
+    const lab = amyObs.find((o) => !amyVitals.includes(o));
+    assert.equal((await get(`Observation/${lab.id}`, tok.vitals)).status, 404);
+  });
+
+  it('the app\'s token never reaches the upstream', async (t) => {
+    if (unenforced(t)) return;
+    const seen = await up.requests();
+    assert.ok(seen.length > 0);
+    for (const q of seen) {
+      const h = JSON.stringify(q.headers);
+      for (const t of Object.values(tok)) assert.ok(!h.includes(t));
+      assert.equal(q.headers.authorization, undefined);
+    }
+  });
+});
