@@ -4,13 +4,13 @@
  * invalidates every cached token answer of every server process, so the
  * next request of each connection re-reads its token and grant from SQLite:
  * running wrk meanwhile measures what immediate cross-process revocation
- * costs the request path (smart/epoch.h, smart/authdb_tokcache.h).
+ * costs the request path (core/fg_epoch.h, smart/authdb_tokcache.h).
  * Usage: epoch_bump AUTH_DB HZ SECONDS */
 #include <stdio.h>
 #include <time.h>
 
 #include "core/fg_str.h"
-#include "smart/epoch.h"
+#include "core/fg_epoch.h"
 
 int main(int argc, char **argv)
 {
@@ -22,19 +22,19 @@ int main(int argc, char **argv)
     }
     char path[4096];
     int n = snprintf(path, sizeof path, "%s-epoch", argv[1]);
-    struct smart_epoch e;
+    struct fg_epoch e;
     struct fg_error err;
     fg_error_clear(&err);
-    if (n < 0 || (size_t)n >= sizeof path || smart_epoch_open(path, &e, &err) != FG_OK) {
+    if (n < 0 || (size_t)n >= sizeof path || fg_epoch_open(path, &e, &err) != FG_OK) {
         fprintf(stderr, "epoch_bump: cannot open %s: %s\n", path, err.diagnostics);
         return 1;
     }
     struct timespec tick = {0, (long)(1000000000LL / hz)};
     for (int64_t i = 0; i < hz * seconds; i++) {
-        smart_epoch_bump(&e);
+        fg_epoch_bump(&e);
         nanosleep(&tick, NULL);
     }
-    printf("%llu\n", (unsigned long long)smart_epoch_read(&e));
-    smart_epoch_close(&e);
+    printf("%llu\n", (unsigned long long)fg_epoch_read(&e));
+    fg_epoch_close(&e);
     return 0;
 }

@@ -46,6 +46,14 @@ enum fg_status fhir_store_write(struct fhir_store *s, struct fg_pool *pool,
     return s->ops->write(s, pool, writes, n, results, err);
 }
 
+bool fhir_store_change_marker(const struct fhir_store *s, uint64_t *out)
+{
+    if (!s || !s->ops->change_marker)
+        return false;
+    *out = s->ops->change_marker(s);
+    return true;
+}
+
 void fhir_store_close(struct fhir_store **s)
 {
     if (!s || !*s)

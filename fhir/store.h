@@ -128,6 +128,9 @@ struct fhir_store_ops {
                             const struct fhir_write *writes, size_t n,
                             struct fhir_write_result *results, struct fg_error *err);
     void (*close)(struct fhir_store *s);
+    /* Optional: a counter that changes after every committed write by any
+     * process using this store through fhirgate (see fhir_store_change_marker). */
+    uint64_t (*change_marker)(const struct fhir_store *s);
 };
 
 /* Every backend embeds this first. */
@@ -168,6 +171,13 @@ enum fg_status fhir_store_search(struct fhir_store *s, struct fg_pool *pool,
 enum fg_status fhir_store_write(struct fhir_store *s, struct fg_pool *pool,
                                 const struct fhir_write *writes, size_t n,
                                 struct fhir_write_result *results, struct fg_error *err);
+/* The store's change marker into *out: it differs from any earlier value
+ * once a write committed since (in this or another process), so a value
+ * cached with the marker read *before* reading the resource is current
+ * while the marker is unchanged. Reading it costs one atomic load. False
+ * (nothing cached may be trusted) when the backend has no marker.
+ * @test tests/unit/fhir/store_sqlite_test.c */
+bool fhir_store_change_marker(const struct fhir_store *s, uint64_t *out);
 /* The version id of res as text ("3", or an upstream's opaque id): res's
  * version_id when set, else its integer version printed into pool. NULL on
  * no memory or when res has no version. */

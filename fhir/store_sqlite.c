@@ -22,6 +22,7 @@
  */
 #include "store_sqlite_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/fg_mem.h"
@@ -173,7 +174,26 @@ static void store_free(struct sq_store *s)
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->write_mu);
+    fg_epoch_close(&s->changes);
     fg_free(s);
+}
+
+/* The change counter next to the database file; private for an in-memory
+ * database (nobody else can write it). */
+static enum fg_status open_changes(struct sq_store *s, const char *path, struct fg_error *err)
+{
+    if (!path || !path[0] || strcmp(path, ":memory:") == 0 || strstr(path, "mode=memory"))
+        return fg_epoch_open(NULL, &s->changes, err);
+    char epoch_path[4096];
+    int n = snprintf(epoch_path, sizeof epoch_path, "%s-epoch", path);
+    if (n < 0 || (size_t)n >= sizeof epoch_path)
+        return fg_error_set(err, FG_EINVAL, NULL, "database path too long");
+    return fg_epoch_open(epoch_path, &s->changes, err);
+}
+
+static uint64_t sq_change_marker(const struct fhir_store *store)
+{
+    return fg_epoch_read(&((const struct sq_store *)store)->changes);
 }
 
 static void sq_close(struct fhir_store *store)
@@ -218,6 +238,8 @@ enum fg_status fhir_store_sqlite_open(const char *path, const struct fg_clock *c
         rc = sq_schema_open(s, &s->conns[0], err);
     if (rc == FG_OK)
         rc = sq_prepare_all(&s->conns[0], err);
+    if (rc == FG_OK)
+        rc = open_changes(s, path, err);
     for (int i = 1; i < n && rc == FG_OK; i++) {
         s->n_conns = (size_t)i + 1;
         rc = conn_open(&s->conns[i], path, busy, opt && opt->low_memory, err);
@@ -471,4 +493,5 @@ static const struct fhir_store_ops sq_ops = {
     .search = sq_search,
     .write = sq_write,
     .close = sq_close,
+    .change_marker = sq_change_marker,
 };

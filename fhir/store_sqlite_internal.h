@@ -18,6 +18,8 @@
 #define FHIR_STORE_SQLITE_INTERNAL_H
 
 #include <pthread.h>
+
+#include "../core/fg_epoch.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -105,6 +107,7 @@ struct sq_store {
     size_t n_conns;
     char *base_url;                   /* owned copy or NULL */
     unsigned char cursor_key[32];     /* HMAC key for cursors, kept in table meta */
+    struct fg_epoch changes;          /* "<path>-epoch": bumped after every committed write */
 };
 
 /* Connection pool: blocks until a connection is free. */

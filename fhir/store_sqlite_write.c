@@ -517,8 +517,10 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
         rc = flush_index(c, pool, preps, n, err);
     if (rc == FG_OK)
         rc = sq_exec(c, sq_stmt(c, SQ_COMMIT), err);
-    if (rc == FG_OK)
+    if (rc == FG_OK) {
         in_txn = false;
+        fg_epoch_bump(&s->changes); /* after the commit: readers look again */
+    }
 out:
     if (in_txn)
         sq_exec(c, sq_stmt(c, SQ_ROLLBACK), NULL);

@@ -17,7 +17,7 @@
  *
  * A revocation is smart_authdb_grant_revoke: committed, then the shared
  * revocation epoch moves, so every process refuses the app's tokens on
- * their next use (smart/authdb_grants.h, smart/epoch.h).
+ * their next use (smart/authdb_grants.h, core/fg_epoch.h).
  *
  * JSON API (bearer token of the user's own app; scopes FG_APPS_SCOPE_READ
  * to list, FG_APPS_SCOPE_REVOKE to revoke, patient/ or user/ context):

@@ -10,15 +10,18 @@
 #include "../smart/authdb.h"
 #include "../smart/portal.h"
 #include "../smart/portal_rule.h"
+#include "portal_births.h"
 #include "server.h"
 
 /* Patient/id's birthDate from the store, pool-owned, into *out; an empty
- * slice when there is no such Patient or it has no birthDate. FG_ENOMEM /
- * FG_EIO for failures. */
+ * slice when there is no such Patient or it has no birthDate. Cached by
+ * the store's change marker (portal_births.h). FG_ENOMEM / FG_EIO for
+ * failures. */
 enum fg_status fg_portal_birth_date(struct fg_server *srv, struct fg_pool *pool,
                                     struct fg_str patient_id, struct fg_str *out);
 
-/* The account's own patient and every proxy relation on record into *out.
+/* The account's own patient and its live proxy relations into *out,
+ * cached per connection by the revocation epoch (smart/authdb_portalcache.h).
  * FG_ENOTFOUND for an unknown account. */
 enum fg_status fg_portal_facts(struct smart_authdb *db, int64_t account_id,
                                struct smart_portal_facts *out);
@@ -33,7 +36,8 @@ enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb
 /* Fills srv->portal_rule (settings from srv->cfg, the server's clock, the
  * auth db and store as the source of facts) and registers the portal rule
  * into p. srv must outlive p; srv->auth and srv->store are read at request
- * time, so they may be set after this call. FG_ETOOBIG when p is full. */
+ * time, so they may be set after this call. Creates srv->portal_births
+ * (freed by fg_server_cleanup). FG_ETOOBIG when p is full, FG_ENOMEM. */
 enum fg_status fg_portal_rule_register(struct fg_server *srv, struct smart_policy *p);
 
 #endif

@@ -23,6 +23,7 @@
 #include "auth.h"
 #include "auth_http.h"
 #include "cli.h"
+#include "portal_births.h"
 #include "request.h"
 
 /* TLS 1.2 and 1.3 only (GnuTLS priority string). */
@@ -299,6 +300,7 @@ void fg_server_cleanup(struct fg_server *srv)
     fhir_store_close(&srv->store);
     fg_auth_close(&srv->auth);
     fg_external_free(&srv->verifier);
+    fg_portal_births_free(&srv->portal_births);
     EVP_MD_free(srv->sha256);
     srv->sha256 = NULL;
     if (srv->bench_resp)

@@ -30,6 +30,7 @@ struct fg_audit;
 struct MHD_Response;
 struct fg_external;
 struct evp_md_st;
+struct fg_portal_births;
 
 struct fg_server {
     struct fg_config cfg;            /* copied at init */
@@ -50,6 +51,8 @@ struct fg_server {
     struct fg_external *verifier;    /* owned; external token verification, NULL = local */
     struct smart_portal_rule_cfg portal_rule; /* the portal rules' settings and sources
                                                  (gateway/portal.c), borrowed by the policy */
+    struct fg_portal_births *portal_births; /* owned: birthDates cached for the portal
+                                               rules (gateway/portal_births.h) */
     struct evp_md_st *sha256;        /* owned: SHA-256 fetched once for token digests
                                         (smart_token_digest_md); NULL = fetch per use */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */

@@ -107,6 +107,8 @@ scenarios=(
     "readauth|Observation/{id}, Bearer token (system/*.cruds)|bench/read_auth.lua|/fhir/Observation"
     "revoking|Observation/{id}, Bearer token, ${BENCH_REVOKE_HZ:-100} revocations/s elsewhere|bench/read_auth.lua|/fhir/Observation"
     "search|Observation?patient=&category=vital-signs&date=ge$BENCH_SINCE|bench/search.lua|/fhir/Observation"
+    "portalrd|Observation/{id} of bp-0, portal account token (self)|bench/read_portal.lua|/fhir/Observation"
+    "portalsr|the search of bp-0, portal account token (self)|bench/search_portal.lua|/fhir/Observation"
 )
 # ---------------------------------------------------------------------------
 
@@ -172,7 +174,7 @@ cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
 bumper=$outdir/epoch_bump
 # shellcheck disable=SC2086 # warn is a list of flags
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
-    -o "$bumper" bench/epoch_bump.c smart/epoch.c core/fg_str.c core/fg_error.c
+    -o "$bumper" bench/epoch_bump.c core/fg_epoch.c core/fg_str.c core/fg_error.c
 BENCH_REVOKE_HZ=${BENCH_REVOKE_HZ:-100}
 
 # "revoking": revocations elsewhere for the whole scenario (warm-up included).
@@ -296,12 +298,50 @@ if [ "$BENCH_LOAD" -eq 1 ]; then
     fi
 fi
 
+# --- portal rows (issue 7): a token of bp-0's own signed-in portal account ------
+# Every request with it derives the portal view: the account and its proxies,
+# bp-0's birthDate, today. bp-0's Observations are bo-0 .. with the grouped
+# layout, every BENCH_PATIENTS-th id from bo-0 with the interleaved one.
+portal_token=""
+mint_portal_token() {
+    [ -z "$portal_token" ] || return 0
+    if [ -n "$BENCH_URL" ]; then
+        problem "portal rows need the server's auth db: not with BENCH_URL"
+        return 1
+    fi
+    local pclient
+    printf 'Bench-pass-2026\n' | "$bin" account add --auth-db "$tmp/auth.db" --user benchportal \
+        --patient bp-0 --password-stdin >/dev/null || { problem "portal: account add failed"; return 1; }
+    pclient=$("$bin" client add --auth-db "$tmp/auth.db" --name bench-portal \
+        --redirect-uri http://localhost/bench-portal --type public \
+        --scope 'launch/patient patient/*.rs openid fhirUser' |
+        grep -o '"client_id":"[^"]*"' | cut -d'"' -f4)
+    portal_token=$("$bin" token issue --auth-db "$tmp/auth.db" --client "$pclient" --user benchportal \
+        --patient bp-0 --scope 'launch/patient patient/*.rs' --base-url "$base/fhir" |
+        grep -o '"access_token":"[^"]*"' | cut -d'"' -f4)
+    [ -n "$portal_token" ] || { problem "portal: cannot mint the account's token"; return 1; }
+    export BENCH_PORTAL_TOKEN=$portal_token
+    export BENCH_PORTAL_OBS=$(((BENCH_OBS + BENCH_PATIENTS - 1) / BENCH_PATIENTS))
+    export BENCH_PORTAL_STRIDE=1
+    [ "$BENCH_LAYOUT" != interleaved ] || BENCH_PORTAL_STRIDE=$BENCH_PATIENTS
+}
+setup_portalrd() {
+    mint_portal_token || return 0
+    sample=/fhir/Observation/bo-$(((BENCH_PORTAL_OBS - 1) * BENCH_PORTAL_STRIDE))
+    sanity_auth="Authorization: Bearer $BENCH_PORTAL_TOKEN"
+}
+setup_portalsr() {
+    mint_portal_token || return 0
+    sample="/fhir/Observation?patient=bp-0&category=vital-signs&date=ge$BENCH_SINCE"
+    sanity_auth="Authorization: Bearer $BENCH_PORTAL_TOKEN"
+}
+
 # --- scenarios --------------------------------------------------------------
 # Checks one request of each kind answers 200 before measuring it.
 sanity() { # key path
     local code
     code=$(curl -sS -o "$tmp/sanity.json" -w '%{http_code}' -H 'Accept: application/fhir+json' \
-        -H "$auth_header" \
+        -H "${sanity_auth:-$auth_header}" \
         ${sanity_args[@]+"${sanity_args[@]}"} "$base$2" 2>/dev/null || true)
     if [ "$code" != 200 ]; then
         problem "$1: GET $2 answered $code: $(head -c 200 "$tmp/sanity.json")"
@@ -383,6 +423,7 @@ run_scenarios() {
         *) sample=$path ;;
         esac
         sanity_args=()
+        sanity_auth=""
         # Optional per-scenario preparation: setup_<key> may export what its
         # wrk script reads (a token), set `sample` (the path checked before
         # measuring) and `sanity_args` (extra curl arguments for that check).
@@ -462,9 +503,16 @@ print_targets() {
         "$search_shown" "$(verdict 'v <= 5' "$search_p99")"
     printf '  %-44s %-14s %s\n' "load >= 20,000 resources/s" \
         "${load_rate:+$load_rate /s}" "$(verdict 'v >= 20000' "$load_rate")"
+    local portal_ratio=""
+    if [ -n "${rps[read]:-}" ] && [ -n "${rps[portalrd]:-}" ] && [ "${bad[portalrd]}" -eq 0 ] &&
+        [ "${bad[read]}" -eq 0 ]; then
+        portal_ratio=$(awk -v a="${rps[portalrd]}" -v b="${rps[read]}" 'BEGIN { printf "%.1f", 100 * a / b }')
+    fi
     echo "targets (issue 3)"
     printf '  %-44s %-14s %s\n' "authenticated read >= 85 % of unauth. read" \
         "${auth_ratio:+$auth_ratio %}" "$(verdict 'v >= 85' "$auth_ratio")"
+    printf '  %-44s %-14s %s\n' "portal account read >= 85 % of unauth. read" \
+        "${portal_ratio:+$portal_ratio %}" "$(verdict 'v >= 85' "$portal_ratio")"
     local revoke_ratio=""
     if [ -n "${rps[readauth]:-}" ] && [ -n "${rps[revoking]:-}" ] && [ "${bad[revoking]}" -eq 0 ] &&
         [ "${bad[readauth]}" -eq 0 ]; then

@@ -272,12 +272,12 @@ static enum fg_status create_private_file(const char *path, struct fg_error *err
 static enum fg_status open_epoch(struct smart_authdb *db, const char *path, struct fg_error *err)
 {
     if (strcmp(path, ":memory:") == 0)
-        return smart_epoch_open(NULL, &db->epoch, err);
+        return fg_epoch_open(NULL, &db->epoch, err);
     char epoch_path[4096];
     int n = snprintf(epoch_path, sizeof epoch_path, "%s-epoch", path);
     if (n < 0 || (size_t)n >= sizeof epoch_path)
         return fg_error_set(err, FG_EIO, NULL, "auth database path too long");
-    return smart_epoch_open(epoch_path, &db->epoch, err);
+    return fg_epoch_open(epoch_path, &db->epoch, err);
 }
 
 enum fg_status smart_authdb_open(const char *path, const struct fg_clock *clock,
@@ -333,8 +333,9 @@ void smart_authdb_close(struct smart_authdb **pdb)
     for (size_t i = 0; i < AUTHDB_STMT_COUNT; i++)
         sqlite3_finalize(db->stmts[i]);
     sqlite3_close(db->db);
-    smart_epoch_close(&db->epoch);
+    fg_epoch_close(&db->epoch);
     authdb_tokcache_cleanup(&db->tokcache);
+    authdb_portalcache_cleanup(&db->portalcache);
     fg_free(db);
     *pdb = NULL;
 }
@@ -354,7 +355,7 @@ enum fg_status smart_authdb_commit(struct smart_authdb *db)
         st = authdb_exec(s);
     if (st == FG_OK && db->epoch_pending) {
         db->epoch_pending = false;
-        smart_epoch_bump(&db->epoch);
+        fg_epoch_bump(&db->epoch);
     }
     return st;
 }
@@ -362,14 +363,14 @@ enum fg_status smart_authdb_commit(struct smart_authdb *db)
 void authdb_revoked(struct smart_authdb *db)
 {
     if (sqlite3_get_autocommit(db->db))
-        smart_epoch_bump(&db->epoch);
+        fg_epoch_bump(&db->epoch);
     else
         db->epoch_pending = true;
 }
 
 uint64_t smart_authdb_revocation_epoch(const struct smart_authdb *db)
 {
-    return smart_epoch_read(&db->epoch);
+    return fg_epoch_read(&db->epoch);
 }
 
 void smart_authdb_rollback(struct smart_authdb *db)

@@ -64,7 +64,7 @@ void smart_authdb_rollback(struct smart_authdb *db);
  * *deleted (may be NULL) counts rows. */
 enum fg_status smart_authdb_purge(struct smart_authdb *db, int64_t *deleted);
 
-/* The shared revocation epoch (epoch.h): it changes after every committed
+/* The shared revocation epoch (core/fg_epoch.h): it changes after every committed
  * revocation (grant, token, client, proxy) by any connection or process.
  * A token answer cached with the epoch read before its lookup stays valid
  * while this returns the same value. One atomic load, no system call. */

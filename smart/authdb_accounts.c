@@ -202,6 +202,8 @@ enum fg_status smart_authdb_proxy_add(struct smart_authdb *db, const struct smar
     st = authdb_exec(s);
     if (st == FG_OK && id)
         *id = sqlite3_last_insert_rowid(db->db);
+    if (st == FG_OK)
+        authdb_revoked(db); /* a new relation widens a view: cached facts are stale */
     return st;
 }
 
@@ -270,6 +272,22 @@ enum fg_status smart_authdb_proxies_for_patient(struct smart_authdb *db, struct 
     if (st != FG_OK)
         return st;
     if (!authdb_bind_str(s, 1, patient_id) || !authdb_bind_i64(s, 2, authdb_now(db)))
+        return FG_ENOMEM;
+    return read_proxies(s, out, cap, n);
+}
+
+enum fg_status smart_authdb_proxies_live(struct smart_authdb *db, int64_t account_id,
+                                         struct smart_proxy *out, size_t cap, size_t *n)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_PROXY_LIVE_FOR_ACCOUNT,
+                                    "SELECT " PROXY_COLUMNS " FROM proxies WHERE account_id = ?1"
+                                    " AND revoked_at = 0 AND (expires_at = 0 OR expires_at > ?2)"
+                                    " ORDER BY id",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_i64(s, 1, account_id) || !authdb_bind_i64(s, 2, authdb_now(db)))
         return FG_ENOMEM;
     return read_proxies(s, out, cap, n);
 }

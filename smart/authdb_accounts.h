@@ -84,7 +84,9 @@ struct smart_proxy {
 };
 
 /* Adds a proxy relation; *id (may be NULL) receives its id. FG_EINVAL when
- * a court guardian has no court order or the patient id is empty. */
+ * a court guardian has no court order or the patient id is empty. Bumps
+ * the revocation epoch (after the commit), so cached portal facts
+ * (authdb_portalcache.h) are looked up again everywhere. */
 enum fg_status smart_authdb_proxy_add(struct smart_authdb *db, const struct smart_proxy *p,
                                       int64_t *id);
 
@@ -95,6 +97,14 @@ enum fg_status smart_authdb_proxies_for_account(struct smart_authdb *db, int64_t
                                                 struct smart_proxy *out, size_t cap, size_t *n);
 enum fg_status smart_authdb_proxies_for_patient(struct smart_authdb *db, struct fg_str patient_id,
                                                 struct smart_proxy *out, size_t cap, size_t *n);
+
+/* Proxies not revoked and not expired at now, including those not started
+ * yet, by the acting account: the set changes only by a write (which bumps
+ * the revocation epoch) or by shrinking as time passes, so it may be cached
+ * (authdb_portalcache.h). Fills out[0..cap), *n = rows found (FG_ETOOBIG
+ * when more than cap). @test tests/unit/smart/authdb_portalcache_test.c */
+enum fg_status smart_authdb_proxies_live(struct smart_authdb *db, int64_t account_id,
+                                         struct smart_proxy *out, size_t cap, size_t *n);
 
 /* Every proxy relation on record (also ended or revoked ones), for the
  * operator: filtered by account (0 = any) and patient (empty = any), by id.

@@ -11,7 +11,8 @@
 #include "../core/fg_str.h"
 #include "authdb.h"
 #include "authdb_grants.h"
-#include "epoch.h"
+#include "../core/fg_epoch.h"
+#include "portal.h"
 
 enum authdb_stmt_id {
     AUTHDB_BEGIN,
@@ -86,6 +87,7 @@ enum authdb_stmt_id {
     AUTHDB_ACTIVATION_SET_ACCOUNT,
     AUTHDB_PROXY_LIST_ALL,
     AUTHDB_ACCOUNT_FOR_PATIENT,
+    AUTHDB_PROXY_LIVE_FOR_ACCOUNT,
     AUTHDB_STMT_COUNT
 };
 
@@ -103,15 +105,31 @@ struct authdb_tokcache {
     uint64_t hits, misses, tick;
 };
 
+/* One account's cached portal facts (authdb_portalcache.c). */
+struct authdb_portal_entry {
+    int64_t account_id;            /* 0 = empty slot */
+    uint64_t epoch;                /* revocation epoch read before the lookup */
+    struct smart_portal_facts facts;
+};
+
+struct authdb_portalcache {
+    struct authdb_portal_entry *slots; /* owned; NULL until first use */
+    uint64_t hits, misses;
+};
+
 struct smart_authdb {
     sqlite3 *db;
     const struct fg_clock *clock; /* borrowed */
     struct smart_authdb_options opt;
     sqlite3_stmt *stmts[AUTHDB_STMT_COUNT];
-    struct smart_epoch epoch;  /* shared revocation counter (epoch.h) */
+    struct fg_epoch epoch;  /* shared revocation counter (core/fg_epoch.h) */
     bool epoch_pending;        /* a revocation waits for COMMIT to bump it */
     struct authdb_tokcache tokcache;
+    struct authdb_portalcache portalcache;
 };
+
+/* Frees the portal facts cache (smart_authdb_close). */
+void authdb_portalcache_cleanup(struct authdb_portalcache *c);
 
 /* Frees the token cache (smart_authdb_close). */
 void authdb_tokcache_cleanup(struct authdb_tokcache *c);

@@ -4,7 +4,7 @@
  * smart_authdb_token_lookup costs an SQLite read transaction (about 7 µs
  * here, mostly file-lock system calls). smart_authdb_token_check answers
  * repeated checks of the same token from memory while the shared
- * revocation epoch (epoch.h) is unchanged, re-evaluating expiry against the
+ * revocation epoch (core/fg_epoch.h) is unchanged, re-evaluating expiry against the
  * clock on every call; any committed revocation anywhere changes the epoch
  * and the next check goes to the database. Unknown tokens are never
  * cached. The cache belongs to the connection (one per worker thread).

@@ -483,5 +483,38 @@ static void test_concurrent_threads(void)
     st_close(&t);
 }
 
-TEST_MAIN(test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
+/* The change marker moves after a committed write (also one made through
+ * another handle, as another process would), not after a read or a failed write. */
+static void test_change_marker(void)
+{
+    struct st_ctx t, other;
+    st_open(&t);
+    memset(&other, 0, sizeof other);
+    memcpy(other.path, t.path, sizeof t.path);
+    other.clock.pinned_us = ST_NOW_US;
+    other.pool = fg_pool_new();
+    st_reopen(&other);
+    uint64_t m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    CHECK(fhir_store_change_marker(t.store, &m0));
+    CHECK_INT(st_put(&t, "Patient", "p1", "{\"resourceType\":\"Patient\",\"birthDate\":\"2013-11-24\"}"), FG_OK);
+    CHECK(fhir_store_change_marker(t.store, &m1));
+    CHECK(m1 != m0);
+    struct fhir_resource res;
+    CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("p1"), &res, &t.err), FG_OK);
+    CHECK(fhir_store_change_marker(t.store, &m2));
+    CHECK(m2 == m1);
+    struct fhir_write_result r;
+    CHECK_INT(st_write1(&t, FHIR_WRITE_UPDATE, "Patient", "p1", "{\"resourceType\":\"Patient\"}", 7, NULL, &r), FG_EPRECOND);
+    CHECK(fhir_store_change_marker(t.store, &m2));
+    CHECK(m2 == m1);
+    CHECK_INT(st_put(&other, "Patient", "p1", "{\"resourceType\":\"Patient\",\"birthDate\":\"2010-01-01\"}"), FG_OK);
+    CHECK(fhir_store_change_marker(t.store, &m3));
+    CHECK(m3 != m2);
+    CHECK(!fhir_store_change_marker(NULL, &m3));
+    fhir_store_close(&other.store);
+    fg_pool_free(&other.pool);
+    st_close(&t);
+}
+
+TEST_MAIN(test_change_marker, test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
           test_if_none_exist, test_reopen_and_reindex, test_migrate_v1_dates, test_insert_speed)

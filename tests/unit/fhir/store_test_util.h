@@ -64,6 +64,8 @@ static inline void st_close(struct st_ctx *t)
     unlink(p);
     snprintf(p, sizeof p, "%s-shm", t->path);
     unlink(p);
+    snprintf(p, sizeof p, "%s-epoch", t->path);
+    unlink(p);
 }
 
 static inline bool st_contains(struct fg_str s, const char *needle)

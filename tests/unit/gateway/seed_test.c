@@ -499,8 +499,8 @@ static void test_seed_sqlite_twice(void)
     CHECK_INT(r.version, 1);
     fg_pool_free(&pool);
     fhir_store_close(&store);
-    static const char *const files[] = {"seed.db", "seed.db-wal", "seed.db-shm"};
-    for (size_t i = 0; i < 3; i++)
+    static const char *const files[] = {"seed.db", "seed.db-wal", "seed.db-shm", "seed.db-epoch"};
+    for (size_t i = 0; i < 4; i++)
         if (snprintf(side, sizeof side, "%s/%s", dir, files[i]) < (int)sizeof side)
             unlink(side);
     CHECK_INT(rmdir(dir), 0);

@@ -1,4 +1,5 @@
-/* epoch.h - a revocation counter shared by every process using one auth database.
+/* fg_epoch.h - a change counter shared by every process using one database
+ * (the auth database's revocations, the record store's commits).
  *
  * Why: a token lookup in SQLite costs a read transaction (file-lock system
  * calls: about 7 µs here, measured), too much for every API request (issue
@@ -10,18 +11,21 @@
  * epoch and looks again. Reading the epoch is one atomic load from a
  * MAP_SHARED page (no system call).
  *
+ * The record store uses the same scheme for its commits (the portal rules
+ * cache a Patient's birthDate keyed by it).
+ *
  * The counter lives in a small file next to the database ("<db>-epoch",
  * mode 0600). Writers that bypass fhirgate (a sqlite3 shell) do not bump it.
  */
-#ifndef SMART_EPOCH_H
-#define SMART_EPOCH_H
+#ifndef FG_EPOCH_H
+#define FG_EPOCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/fg_error.h"
+#include "fg_error.h"
 
-struct smart_epoch {
+struct fg_epoch {
     void *map;      /* owned mapping; NULL when closed */
     size_t map_len;
 };
@@ -29,12 +33,12 @@ struct smart_epoch {
 /* Maps (creating if needed) the counter file at path; NULL path gives a
  * private in-memory counter (tests, :memory: databases). FG_EIO on a file
  * error. On failure out is zeroed. @test tests/unit/smart/authdb_test.c */
-enum fg_status smart_epoch_open(const char *path, struct smart_epoch *out, struct fg_error *err);
-void smart_epoch_close(struct smart_epoch *e);
+enum fg_status fg_epoch_open(const char *path, struct fg_epoch *out, struct fg_error *err);
+void fg_epoch_close(struct fg_epoch *e);
 
 /* The current value (acquire load). */
-uint64_t smart_epoch_read(const struct smart_epoch *e);
+uint64_t fg_epoch_read(const struct fg_epoch *e);
 /* Adds one (release); call after the revoking transaction committed. */
-void smart_epoch_bump(struct smart_epoch *e);
+void fg_epoch_bump(struct fg_epoch *e);
 
 #endif

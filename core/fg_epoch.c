@@ -1,5 +1,5 @@
-/* epoch.c - a process-shared revocation counter in a MAP_SHARED file page. */
-#include "epoch.h"
+/* fg_epoch.c - a process-shared revocation counter in a MAP_SHARED file page. */
+#include "fg_epoch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,12 +13,12 @@
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "the epoch needs lock-free 64-bit atomics");
 
-static _Atomic unsigned long long *counter(const struct smart_epoch *e)
+static _Atomic unsigned long long *counter(const struct fg_epoch *e)
 {
     return (_Atomic unsigned long long *)e->map;
 }
 
-enum fg_status smart_epoch_open(const char *path, struct smart_epoch *out, struct fg_error *err)
+enum fg_status fg_epoch_open(const char *path, struct fg_epoch *out, struct fg_error *err)
 {
     memset(out, 0, sizeof *out);
     void *map;
@@ -48,19 +48,19 @@ enum fg_status smart_epoch_open(const char *path, struct smart_epoch *out, struc
     return FG_OK;
 }
 
-void smart_epoch_close(struct smart_epoch *e)
+void fg_epoch_close(struct fg_epoch *e)
 {
     if (e->map)
         munmap(e->map, e->map_len);
     memset(e, 0, sizeof *e);
 }
 
-uint64_t smart_epoch_read(const struct smart_epoch *e)
+uint64_t fg_epoch_read(const struct fg_epoch *e)
 {
     return e->map ? atomic_load_explicit(counter(e), memory_order_acquire) : 0;
 }
 
-void smart_epoch_bump(struct smart_epoch *e)
+void fg_epoch_bump(struct fg_epoch *e)
 {
     if (e->map)
         atomic_fetch_add_explicit(counter(e), 1, memory_order_acq_rel);
