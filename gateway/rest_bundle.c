@@ -25,6 +25,7 @@
 #include "../fhir/outcome.h"
 #include "rest.h"
 #include "wear_write.h"
+#include "write_validate.h"
 
 /* Moves a failure described in req->err (by the access seam or a helper
  * that only knows the request) to an entry's own error. */
@@ -102,21 +103,26 @@ static bool is_observation(const struct fg_bundle_entry *e)
     return fg_str_eq_c(e->type, "Observation");
 }
 
-/* A patient app's Observation entry: normalised (POST) or checked (PUT). */
-static enum fg_status wear_entry(struct fg_req *req, struct fhir_store *store, bool wear,
-                                 const struct imp_app *app, struct fg_bundle_entry *e,
-                                 struct fg_error *err)
+/* The checks of a POST or PUT entry's resource before it is written: a patient app's
+ * Observation is normalised (POST) or checked (PUT) by wear_write.h, which validates the
+ * claimed profiles of what it creates; any other resource is checked against the US Core
+ * profiles it claims (write_validate.h). */
+static enum fg_status entry_checks(struct fg_req *req, struct fhir_store *store, bool wear,
+                                   const struct imp_app *app, struct fg_bundle_entry *e,
+                                   struct fg_error *err)
 {
-    if (!wear || !is_observation(e))
-        return FG_OK;
-    if (e->method == FG_PUT)
-        return fg_wear_check_update(req, store, app, e->id, e->resource, err);
-    if (e->method != FG_POST)
+    if (e->method != FG_POST && e->method != FG_PUT)
         return FG_OK;
     char where[48];
     int n = snprintf(where, sizeof where, "Bundle.entry[%zu].resource", e->index);
-    return fg_wear_prepare(req, app, e->resource, n > 0 && (size_t)n < sizeof where ? where : "",
-                           err);
+    const char *at = n > 0 && (size_t)n < sizeof where ? where : "";
+    bool app_obs = wear && is_observation(e);
+    if (app_obs && e->method == FG_POST)
+        return fg_wear_prepare(req, app, e->resource, at, err);
+    enum fg_status st = FG_OK;
+    if (app_obs)
+        st = fg_wear_check_update(req, store, app, e->id, e->resource, err);
+    return st == FG_OK ? fg_write_validate(req->pool, e->resource, at, err) : st;
 }
 
 static enum fg_status add_alias(struct tx *t, struct fg_bundle_entry *e)
@@ -218,7 +224,7 @@ static enum fg_status rewrite_refs(struct tx *t)
             return fg_error_set(&t->req->err, FG_EINVAL, "Bundle.entry.resource",
                                 "Bundle.entry[%zu].resource refers to %.100s, which is the "
                                 "fullUrl of no entry in this Bundle", e->index, left);
-        enum fg_status st = wear_entry(t->req, t->store, t->wear, &t->app, e, &t->req->err);
+        enum fg_status st = entry_checks(t->req, t->store, t->wear, &t->app, e, &t->req->err);
         if (st == FG_OK)
             st = fg_access_check_write(t->req, e->ia, e->type, e->id, e->resource);
         if (st != FG_OK)
@@ -362,7 +368,7 @@ static enum fg_status run_write(struct fg_req *req, struct fhir_store *store,
     }
     struct imp_app app;
     bool wear = fg_wear_app(req, e->type, &app);
-    st = wear_entry(req, store, wear, &app, e, err);
+    st = entry_checks(req, store, wear, &app, e, err);
     if (st == FG_OK)
         st = fg_access_check_write(req, e->ia, e->type, e->id, e->resource);
     if (st != FG_OK)

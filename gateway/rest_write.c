@@ -13,6 +13,7 @@
 #include "negotiate.h"
 #include "rest.h"
 #include "wear_write.h"
+#include "write_validate.h"
 
 /* The body of a successful write, per Prefer (http.html#ops). */
 static enum fg_status write_answer(struct fg_req *req, int status,
@@ -113,6 +114,8 @@ enum fg_status fg_rest_create(struct fg_req *req)
     bool app_write = fg_wear_app(req, req->route_type, &app);
     if (app_write) /* patient-supplied data: normalised, then judged as stored */
         st = fg_wear_prepare(req, &app, res, "", &req->err);
+    else /* claimed US Core profiles (app writes validated them above) */
+        st = fg_write_validate(req->pool, res, "", &req->err);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_CREATE, req->route_type, FG_STR_NULL, res);
     if (st != FG_OK)
@@ -211,6 +214,8 @@ enum fg_status fg_rest_update(struct fg_req *req)
     if (st == FG_OK)
         st = if_match(req, &w);
     if (st == FG_OK)
+        st = fg_write_validate(req->pool, res, "", &req->err);
+    if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, res);
     struct imp_app app;
     if (st == FG_OK && fg_wear_app(req, req->route_type, &app))
@@ -292,6 +297,8 @@ enum fg_status fg_rest_update_conditional(struct fg_req *req)
         st = url_condition(req, "conditional update", &cond);
     if (st == FG_OK)
         st = if_match(req, &w);
+    if (st == FG_OK)
+        st = fg_write_validate(req->pool, res, "", &req->err);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, FG_STR_NULL, res);
     if (st != FG_OK)
@@ -411,6 +418,8 @@ enum fg_status fg_rest_patch(struct fg_req *req)
         st = fhir_jsonpatch_apply(req->pool, held, patch, &req->err);
     if (st == FG_OK)
         st = check_patched(req, *held);
+    if (st == FG_OK)
+        st = fg_write_validate(req->pool, *held, "", &req->err);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, *held);
     if (st != FG_OK)

@@ -1,0 +1,47 @@
+/* write_validate.c - claimed US Core profiles checked on every API write;
+ * contract in write_validate.h. */
+#include "write_validate.h"
+
+#include <string.h>
+
+#include "../conformance/validate.h"
+
+/* The report's first error into err; the others are counted. */
+static enum fg_status report_error(const struct fg_validation_report *rep, const char *url,
+                                   const char *where, struct fg_error *err)
+{
+    const struct fg_validation_issue *first = NULL;
+    for (size_t i = 0; i < rep->n_issues && !first; i++)
+        if (rep->issues[i].severity == FG_VSEV_ERROR)
+            first = &rep->issues[i];
+    size_t more = rep->n_errors > 0 ? rep->n_errors - 1 : 0;
+    const char *sep = where[0] ? ": " : "";
+    if (!first)
+        return fg_error_set(err, FG_EUNPROC, NULL, "%s%sthe resource does not conform to %s",
+                            where, sep, url);
+    return fg_error_set(err, FG_EUNPROC, first->expression,
+                        "%s%s%s: %s (profile %s; %zu more error%s)", where, sep,
+                        first->expression ? first->expression : "", first->message, url,
+                        more, more == 1 ? "" : "s");
+}
+
+enum fg_status fg_write_validate(struct fg_pool *pool, const cJSON *res, const char *where,
+                                 struct fg_error *err)
+{
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(res, "meta");
+    const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(meta, "profile");
+    if (!cJSON_IsArray(profiles))
+        return FG_OK; /* no claim (a non-array claim is the base validator's to refuse) */
+    const cJSON *p;
+    cJSON_ArrayForEach(p, profiles) {
+        if (!cJSON_IsString(p) || !fg_validate_find_profile(p->valuestring))
+            continue;
+        struct fg_validation_report rep;
+        enum fg_status st = fg_validate_resource(pool, res, p->valuestring, &rep);
+        if (st == FG_EUNPROC)
+            return report_error(&rep, p->valuestring, where ? where : "", err);
+        if (st != FG_OK)
+            return fg_error_set(err, st, NULL, "out of memory validating the resource");
+    }
+    return FG_OK;
+}

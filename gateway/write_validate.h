@@ -1,0 +1,28 @@
+/* write_validate.h - the one runtime profile check of resources written
+ * through the FHIR API (create, update, conditional update, PATCH result,
+ * batch/transaction entries): a resource that claims US Core 7.0.0
+ * profiles in meta.profile must conform to each of them.
+ * Profiles the validator does not know are ignored; no meta.profile, no
+ * validation. Patient-app Observation creates keep their own rules
+ * (import/imp_appwrite.h), which already validate the claimed profiles.
+ * Spec: http://hl7.org/fhir/R4/validation.html (422 on a failed profile). */
+#ifndef GATEWAY_WRITE_VALIDATE_H
+#define GATEWAY_WRITE_VALIDATE_H
+
+#include <cJSON.h>
+
+#include "../core/fg_error.h"
+#include "../core/fg_pool.h"
+#include "../core/fg_status.h"
+
+/* Validates res against every profile of its meta.profile that
+ * fg_validate_find_profile knows. FG_OK when there is none or all pass;
+ * FG_EUNPROC (HTTP 422) with err naming the first error's element as the
+ * expression and, in the diagnostics, where (e.g. "Bundle.entry[2].resource",
+ * or "" for a plain write), the message, the profile and how many more
+ * errors there are; FG_ENOMEM. Borrows res; report text lives in pool.
+ * @test tests/unit/gateway/write_validate_test.c */
+enum fg_status fg_write_validate(struct fg_pool *pool, const cJSON *res, const char *where,
+                                 struct fg_error *err);
+
+#endif
