@@ -115,7 +115,7 @@ enum fg_status fg_rest_create(struct fg_req *req)
     if (app_write) /* patient-supplied data: normalised, then judged as stored */
         st = fg_wear_prepare(req, &app, res, "", &req->err);
     else /* claimed US Core profiles (app writes validated them above) */
-        st = fg_write_validate(req->pool, res, "", &req->err);
+        st = fg_write_validate_req(req, res);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_CREATE, req->route_type, FG_STR_NULL, res);
     if (st != FG_OK)
@@ -214,7 +214,7 @@ enum fg_status fg_rest_update(struct fg_req *req)
     if (st == FG_OK)
         st = if_match(req, &w);
     if (st == FG_OK)
-        st = fg_write_validate(req->pool, res, "", &req->err);
+        st = fg_write_validate_req(req, res);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, res);
     struct imp_app app;
@@ -298,7 +298,7 @@ enum fg_status fg_rest_update_conditional(struct fg_req *req)
     if (st == FG_OK)
         st = if_match(req, &w);
     if (st == FG_OK)
-        st = fg_write_validate(req->pool, res, "", &req->err);
+        st = fg_write_validate_req(req, res);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, FG_STR_NULL, res);
     if (st != FG_OK)
@@ -419,7 +419,7 @@ enum fg_status fg_rest_patch(struct fg_req *req)
     if (st == FG_OK)
         st = check_patched(req, *held);
     if (st == FG_OK)
-        st = fg_write_validate(req->pool, *held, "", &req->err);
+        st = fg_write_validate_req(req, *held);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, *held);
     if (st != FG_OK)

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "../conformance/validate.h"
+#include "../core/fg_limits.h"
+#include "negotiate.h"
 
 /* The report's first error into err; the others are counted. */
 static enum fg_status report_error(const struct fg_validation_report *rep, const char *url,
@@ -25,8 +27,10 @@ static enum fg_status report_error(const struct fg_validation_report *rep, const
                         more, more == 1 ? "" : "s");
 }
 
-enum fg_status fg_write_validate(struct fg_pool *pool, const cJSON *res, const char *where,
-                                 struct fg_error *err)
+/* Validates against each known claimed profile until one fails; on FG_EUNPROC rep is that
+ * profile's report and err names its first error. */
+static enum fg_status check(struct fg_pool *pool, const cJSON *res, const char *where,
+                            struct fg_validation_report *rep, struct fg_error *err)
 {
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(res, "meta");
     const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(meta, "profile");
@@ -36,12 +40,36 @@ enum fg_status fg_write_validate(struct fg_pool *pool, const cJSON *res, const c
     cJSON_ArrayForEach(p, profiles) {
         if (!cJSON_IsString(p) || !fg_validate_find_profile(p->valuestring))
             continue;
-        struct fg_validation_report rep;
-        enum fg_status st = fg_validate_resource(pool, res, p->valuestring, &rep);
+        enum fg_status st = fg_validate_resource(pool, res, p->valuestring, rep);
         if (st == FG_EUNPROC)
-            return report_error(&rep, p->valuestring, where ? where : "", err);
+            return report_error(rep, p->valuestring, where ? where : "", err);
         if (st != FG_OK)
             return fg_error_set(err, st, NULL, "out of memory validating the resource");
     }
     return FG_OK;
+}
+
+enum fg_status fg_write_validate(struct fg_pool *pool, const cJSON *res, const char *where,
+                                 struct fg_error *err)
+{
+    struct fg_validation_report rep;
+    return check(pool, res, where, &rep, err);
+}
+
+enum fg_status fg_write_validate_req(struct fg_req *req, const cJSON *res)
+{
+    struct fg_validation_report rep;
+    enum fg_status st = check(req->pool, res, "", &rep, &req->err);
+    if (st != FG_EUNPROC)
+        return st;
+    /* The whole report; should it not fit, the one-issue outcome of req->err is sent. */
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+    if (fg_validation_report_to_outcome(&rep, &b) == FG_OK) {
+        struct fg_str body = fg_pool_str(req->pool, fg_buf_str(&b));
+        if (body.ptr)
+            fg_resp_set(req, 422, FG_CT_FHIR_JSON, body);
+    }
+    fg_buf_cleanup(&b);
+    return st;
 }

@@ -14,6 +14,7 @@
 #include "../core/fg_error.h"
 #include "../core/fg_pool.h"
 #include "../core/fg_status.h"
+#include "http.h"
 
 /* Validates res against every profile of its meta.profile that
  * fg_validate_find_profile knows. FG_OK when there is none or all pass;
@@ -24,5 +25,13 @@
  * @test tests/unit/gateway/write_validate_test.c */
 enum fg_status fg_write_validate(struct fg_pool *pool, const cJSON *res, const char *where,
                                  struct fg_error *err);
+
+/* The same check for a plain write (create, update, PATCH): on FG_EUNPROC
+ * req->err is filled as above and the response is already set: 422 with
+ * the validator's whole report for the failing profile as the
+ * OperationOutcome (fg_validation_report_to_outcome: one issue per
+ * finding, each with its expression). Borrows res.
+ * @test tests/integration/cases/rest/profile-validate-write.json */
+enum fg_status fg_write_validate_req(struct fg_req *req, const cJSON *res);
 
 #endif
