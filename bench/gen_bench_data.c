@@ -210,6 +210,16 @@ static void put_coding(FILE *f, const char *system, const char *code, const char
             system, code, display, display);
 }
 
+/* US Core's pulse-oximetry profile wants both LOINC codes on Observation.code. */
+static void put_pulse_ox_code(FILE *f, const struct obs_kind *k)
+{
+    fprintf(f,
+            "{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"59408-5\",\"display\":"
+            "\"Oxygen saturation in Arterial blood by Pulse oximetry\"},{\"system\":"
+            "\"http://loinc.org\",\"code\":\"%s\",\"display\":\"%s\"}],\"text\":\"%s\"}",
+            k->loinc, k->display, k->display);
+}
+
 static void put_component(FILE *f, const char *code, const char *display, const struct obs_kind *k,
                           double v)
 {
@@ -252,7 +262,10 @@ static void put_observation(FILE *f, uint64_t i, const struct obs_layout *lay)
     put_coding(f, "http://terminology.hl7.org/CodeSystem/observation-category",
                k->lab ? "laboratory" : "vital-signs", k->lab ? "Laboratory" : "Vital Signs");
     fprintf(f, "],\"code\":");
-    put_coding(f, "http://loinc.org", k->loinc, k->display);
+    if (strcmp(k->loinc, "2708-6") == 0)
+        put_pulse_ox_code(f, k);
+    else
+        put_coding(f, "http://loinc.org", k->loinc, k->display);
     fprintf(f, ",\"subject\":{\"reference\":\"Patient/bp-%" PRIu64 "\",\"display\":\"", p);
     put_patient_name(f, p, 0);
     fprintf(f, "\"},\"effectiveDateTime\":\"");
