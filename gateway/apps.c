@@ -141,19 +141,10 @@ typedef enum fg_status (*apps_step)(struct authz_ctx *c, bool post);
 static enum fg_status handle(struct fg_req *req, bool post, apps_step step)
 {
     struct authz_ctx c;
-    struct fg_error err;
-    memset(&c, 0, sizeof c);
-    c.req = req;
-    c.params = req->query;
-    c.n_params = req->n_query;
-    if (!req->srv->auth)
-        return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "no authorization server configured");
-    if (post && fhir_form_parse(req->pool, fg_buf_str(&req->body), FORM_MAX_PAIRS, &c.params,
-                                &c.n_params, &err) != FG_OK)
-        return authz_page_error(&c, 400, FG_MSG_ERR_INTERNAL);
-    c.db = fg_auth_acquire(req->srv->auth);
-    authz_load_session(&c);
-    authz_pick_lang(&c);
+    bool answered;
+    enum fg_status begun = authz_ctx_begin(&c, req, post, FORM_MAX_PAIRS, &answered);
+    if (answered)
+        return begun;
     enum fg_status st;
     if (post && (!c.have_session || authz_param_count(&c, "csrf") != 1 ||
                  !fg_authz_csrf_ok(c.session.csrf, authz_param(&c, "csrf"))))

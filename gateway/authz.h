@@ -110,6 +110,15 @@ enum fg_status authz_signin_fields(struct authz_ctx *c, struct fg_buf *b);
 /* <p> (class cls: "err" is an alert, else a note; NULL = plain) with escaped text. */
 enum fg_status authz_para(struct fg_buf *b, const char *cls, const char *text);
 enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg);
+/* Sets c up for a page request: parameters from the query or, for a POST,
+ * from the form body (at most max_pairs pairs); the auth database
+ * connection (c->db, released by the caller as before), the browser
+ * session and the language. *answered false: go on (FG_OK). *answered
+ * true: the request is already answered and the return value is its
+ * status (no authorization server: 404; a form that does not parse: the
+ * 400 page). */
+enum fg_status authz_ctx_begin(struct authz_ctx *c, struct fg_req *req, bool post,
+                               size_t max_pairs, bool *answered);
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
                                  const char *client_name, enum fg_msg notice);
 enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_request *r,

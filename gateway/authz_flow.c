@@ -63,6 +63,29 @@ void authz_pick_lang(struct authz_ctx *c)
     }
 }
 
+enum fg_status authz_ctx_begin(struct authz_ctx *c, struct fg_req *req, bool post,
+                               size_t max_pairs, bool *answered)
+{
+    struct fg_error err;
+    memset(c, 0, sizeof *c);
+    c->req = req;
+    c->params = req->query;
+    c->n_params = req->n_query;
+    *answered = true;
+    if (!req->srv->auth)
+        return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "no authorization server configured");
+    if (post && fhir_form_parse(req->pool, fg_buf_str(&req->body), max_pairs, &c->params,
+                                &c->n_params, &err) != FG_OK) {
+        c->lang = FG_LANG_EN;
+        return authz_page_error(c, 400, FG_MSG_ERR_INTERNAL);
+    }
+    c->db = fg_auth_acquire(req->srv->auth);
+    authz_load_session(c);
+    authz_pick_lang(c);
+    *answered = false;
+    return FG_OK;
+}
+
 const char *authz_client_name(struct authz_ctx *c, const char *client_id)
 {
     struct smart_client cl;
@@ -390,23 +413,10 @@ static enum fg_status continue_request(struct authz_ctx *c, bool post)
 static enum fg_status handle(struct fg_req *req, bool post)
 {
     struct authz_ctx c;
-    struct fg_error err;
-    memset(&c, 0, sizeof c);
-    c.req = req;
-    c.params = req->query;
-    c.n_params = req->n_query;
-    if (!req->srv->auth) {
-        fg_error_set(&req->err, FG_ENOTFOUND, NULL, "no authorization server configured");
-        return FG_ENOTFOUND;
-    }
-    if (post && fhir_form_parse(req->pool, fg_buf_str(&req->body), FORM_MAX_PAIRS, &c.params,
-                                &c.n_params, &err) != FG_OK) {
-        c.lang = FG_LANG_EN;
-        return authz_page_error(&c, 400, FG_MSG_ERR_INTERNAL);
-    }
-    c.db = fg_auth_acquire(req->srv->auth);
-    authz_load_session(&c);
-    authz_pick_lang(&c);
+    bool answered;
+    enum fg_status begun = authz_ctx_begin(&c, req, post, FORM_MAX_PAIRS, &answered);
+    if (answered)
+        return begun;
     enum fg_status st;
     if (authz_param(&c, "client_id").ptr || !authz_param(&c, "req").ptr)
         st = authz_start(&c);

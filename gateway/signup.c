@@ -171,23 +171,10 @@ static enum fg_status do_post(struct authz_ctx *c)
 static enum fg_status handle(struct fg_req *req, bool post)
 {
     struct authz_ctx c;
-    struct fg_error err;
-    memset(&c, 0, sizeof c);
-    c.req = req;
-    c.params = req->query;
-    c.n_params = req->n_query;
-    if (!req->srv->auth) {
-        fg_error_set(&req->err, FG_ENOTFOUND, NULL, "no authorization server configured");
-        return FG_ENOTFOUND;
-    }
-    if (post && fhir_form_parse(req->pool, fg_buf_str(&req->body), SIGNUP_FORM_PAIRS, &c.params,
-                                &c.n_params, &err) != FG_OK) {
-        c.lang = FG_LANG_EN;
-        return authz_page_error(&c, 400, FG_MSG_ERR_INTERNAL);
-    }
-    c.db = fg_auth_acquire(req->srv->auth);
-    authz_load_session(&c);
-    authz_pick_lang(&c);
+    bool answered;
+    enum fg_status begun = authz_ctx_begin(&c, req, post, SIGNUP_FORM_PAIRS, &answered);
+    if (answered)
+        return begun;
     enum fg_status st;
     if (post) {
         st = do_post(&c);
