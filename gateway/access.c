@@ -121,6 +121,18 @@ enum fg_status fg_access_authorize(struct fg_req *req, enum fg_interaction ia,
     return st;
 }
 
+enum fg_status fg_access_type_reach(struct fg_req *req, struct fg_str type,
+                                    struct fg_str patient, bool *granted, bool *reached)
+{
+    struct access_state *s = NULL;
+    enum fg_status st = state_of(req, &s);
+    *granted = *reached = false;
+    if (st == FG_OK)
+        smart_policy_type_reach(&s->access, letter_of(FG_IA_SEARCH_TYPE), type, patient, granted,
+                                reached);
+    return st;
+}
+
 enum fg_status fg_access_narrow_query(struct fg_req *req, struct fhir_query *q)
 {
     struct access_state *s = NULL;

@@ -77,6 +77,14 @@ enum fg_status fg_access_filter_search(struct fg_req *req, const struct fhir_que
 enum fg_status fg_access_filter_history(struct fg_req *req, enum fg_interaction ia,
                                         struct fhir_history_result *h);
 
+/* For an operation that spans types (Patient/$everything): may this
+ * request search type (*granted), and does that grant reach patient's
+ * compartment (*reached; patient empty: any)? Neither answer is an error:
+ * such an operation leaves out the types not granted. Authenticates on
+ * first use (a bad token is a refusal with req->err filled). */
+enum fg_status fg_access_type_reach(struct fg_req *req, struct fg_str type,
+                                    struct fg_str patient, bool *granted, bool *reached);
+
 /* May this request store `resource` (parsed, borrowed) of type/id with
  * interaction ia (create or update; NULL resource for delete)? Checks the
  * content, e.g. that a patient-scoped app writes only into its patient's
