@@ -270,12 +270,13 @@ void fhir_everything_types(const struct fhir_everything_params *p, const char **
     }
 }
 
-/* Could an included resource survive fhir_everything_keep_include? Only a
- * type outside the searched ones can (a searched type comes as a match). */
+/* Could a referenced resource survive fhir_everything_keep_include? Only
+ * when _type names a type outside the searched ones (a searched type comes
+ * as a match of its own search). */
 static bool wants_includes(const struct fhir_everything_params *p)
 {
     for (size_t i = 0; i < p->n_types; i++)
-        if (!is_searched(p->types[i]) || fhir_compartment_type_in_patient(p->types[i]))
+        if (!is_searched(p->types[i]))
             return true;
     return !p->n_types;
 }
