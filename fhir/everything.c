@@ -286,6 +286,43 @@ static bool wants_provenance(const struct fhir_everything_params *p)
     return named(p, fg_str_c("Provenance"));
 }
 
+/* Can a reference parameter lead to a resource no search of the call
+ * returns: a target type outside the searched ones, or any type? */
+static bool leads_outside(const struct fhir_searchparam *d)
+{
+    struct fg_str rest = fg_str_c(d->targets), t;
+    if (!rest.len)
+        return true;
+    while (rest.len) {
+        fg_str_split(rest, ' ', &t, &rest);
+        if (t.len && !is_searched(t))
+            return true;
+    }
+    return false;
+}
+
+/* _include=<type>:<param> for each of type's own reference parameters that
+ * leads outside the searched types, up to FG_MAX_INCLUDES - 1 of them (one
+ * is left for the Provenance _revinclude). Named parameters rather than
+ * <type>:*, which not every FHIR server (upstream mode) accepts. */
+static enum fg_status add_includes(struct fg_pool *pool, struct fhir_kv *kv, size_t *n,
+                                   struct fg_str type)
+{
+    size_t cursor = 0, added = 0;
+    const struct fhir_searchparam *d;
+    while (added < FG_MAX_INCLUDES - 1 && (d = fhir_searchparam_next(type, &cursor)) != NULL) {
+        if (d->type != FHIR_PARAM_REFERENCE || !fg_str_eq_c(type, d->resource) ||
+            !leads_outside(d))
+            continue;
+        char *v = fg_pool_printf(pool, "%.*s:%s", (int)type.len, type.ptr, d->code);
+        if (!v)
+            return FG_ENOMEM;
+        kv[(*n)++] = (struct fhir_kv){fg_str_c("_include"), fg_str_c(v)};
+        added++;
+    }
+    return FG_OK;
+}
+
 static enum fg_status add_pair(struct fg_pool *pool, struct fhir_kv *kv, size_t *n,
                                const char *name, const char *prefix, struct fg_str value)
 {
@@ -302,8 +339,7 @@ enum fg_status fhir_everything_search_pairs(struct fg_pool *pool,
                                             int count, struct fg_str store_cursor,
                                             struct fhir_kv **pairs, size_t *n)
 {
-    enum { MAX_PAIRS = 8 };
-    struct fhir_kv *kv = fg_pool_alloc(pool, MAX_PAIRS * sizeof *kv);
+    struct fhir_kv *kv = fg_pool_alloc(pool, FHIR_EVERYTHING_MAX_PAIRS * sizeof *kv);
     char *c = fg_pool_printf(pool, "%d", count);
     const char *date = fhir_everything_date_param(type);
     size_t k = 0;
@@ -319,13 +355,8 @@ enum fg_status fhir_everything_search_pairs(struct fg_pool *pool,
         st = add_pair(pool, kv, &k, date, "ge", p->start);
     if (st == FG_OK && date && p->end.len)
         st = add_pair(pool, kv, &k, date, "le", p->end);
-    if (st == FG_OK && wants_includes(p)) {
-        char *inc = fg_pool_printf(pool, "%.*s:*", (int)type.len, type.ptr);
-        if (inc)
-            kv[k++] = (struct fhir_kv){fg_str_c("_include"), fg_str_c(inc)};
-        else
-            st = FG_ENOMEM;
-    }
+    if (st == FG_OK && wants_includes(p))
+        st = add_includes(pool, kv, &k, type);
     if (st == FG_OK && wants_provenance(p) && !fg_str_eq_c(type, "Provenance"))
         kv[k++] = (struct fhir_kv){fg_str_c("_revinclude"), fg_str_c("Provenance:target")};
     if (st == FG_OK && store_cursor.len)

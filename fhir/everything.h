@@ -17,7 +17,7 @@
  * written after a type's first page never shift its later pages.
  *
  * What a page holds besides the matches: the resources they reference
- * (`_include=<Type>:*`) and the Provenances that target them
+ * (`_include` of the type's reference parameters) and the Provenances that target them
  * (`_revinclude=Provenance:target`), as included entries, kept by
  * fhir_everything_keep_include. Nothing here knows HTTP or permissions; the
  * caller narrows and filters every search through the policy.
@@ -92,11 +92,16 @@ void fhir_everything_types(const struct fhir_everything_params *p, const char **
  * parameter of that name. @test tests/unit/fhir/everything_test.c */
 const char *fhir_everything_date_param(struct fg_str type);
 
+#define FHIR_EVERYTHING_MAX_PAIRS (7 + FG_MAX_INCLUDES)
+
 /* The search of `type` one page of the call runs, as pairs in pool:
  * patient=Patient/<patient> (types fhir_everything_by_patient_param names,
  * when patient is not empty), _count=count, _lastUpdated=ge<since>, <date>=ge<start>, <date>=le<end>,
- * _include=<type>:* and _revinclude=Provenance:target (only when p's _type
- * could keep an included resource), _cursor=<store_cursor> (when given).
+ * _include=<type>:<param> for each reference parameter of the type that
+ * can lead outside the searched types (at most FG_MAX_INCLUDES - 1; only
+ * when p's _type could keep an included resource), _revinclude=
+ * Provenance:target (when Provenance is returned), _cursor=<store_cursor>
+ * (when given). At most FHIR_EVERYTHING_MAX_PAIRS pairs.
  * For a compartment type the caller adds the compartment restriction
  * (fhir_query_restrict_compartment). FG_ENOMEM.
  * @test tests/unit/fhir/everything_test.c */

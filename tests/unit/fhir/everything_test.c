@@ -193,6 +193,14 @@ static const char *pair(const struct fhir_kv *kv, size_t n, const char *name, si
     return "(absent)";
 }
 
+static bool has_pair(const struct fhir_kv *kv, size_t n, const char *name, const char *value)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fg_str_eq_c(kv[i].name, name) && fg_str_eq_c(kv[i].value, value))
+            return true;
+    return false;
+}
+
 static void test_search_pairs(void)
 {
     struct fg_pool *pool = fg_pool_new();
@@ -211,7 +219,9 @@ static void test_search_pairs(void)
     CHECK_STR(pair(out, n, "onset-date", 0), "ge2024-01-01");
     CHECK_STR(pair(out, n, "onset-date", 1), "le2024-06-30");
     CHECK_STR(pair(out, n, "_lastUpdated", 0), "ge2026-01-01T00:00:00+02:00");
-    CHECK_STR(pair(out, n, "_include", 0), "Condition:*");
+    CHECK(has_pair(out, n, "_include", "Condition:asserter"));   /* Practitioner, ... */
+    CHECK(has_pair(out, n, "_include", "Condition:encounter") == false); /* searched */
+    CHECK(n <= FHIR_EVERYTHING_MAX_PAIRS);
     CHECK_STR(pair(out, n, "_revinclude", 0), "Provenance:target");
     CHECK_STR(pair(out, n, "_cursor", 0), "CUR");
     CHECK_STR(pair(out, n, "patient", 0), "(absent)"); /* the caller confines to the compartment */
@@ -222,6 +232,22 @@ static void test_search_pairs(void)
     CHECK_STR(pair(out, n, "patient", 0), "Patient/amy");
     CHECK_STR(pair(out, n, "date", 0), "(absent)");
     CHECK_STR(pair(out, n, "_cursor", 0), "(absent)");
+    CHECK(has_pair(out, n, "_include", "Device:organization"));
+
+    /* every type's includes fit the search's limit */
+    const char *types[FHIR_EVERYTHING_MAX_SEARCHED];
+    size_t n_types = 0;
+    struct fhir_everything_params all = {.count = 10};
+    fhir_everything_types(&all, types, &n_types);
+    for (size_t i = 0; i < n_types; i++) {
+        CHECK_INT(fhir_everything_search_pairs(pool, &all, fg_str_c(types[i]), fg_str_c("amy"),
+                                               5, fg_str_c("C"), &out, &n),
+                  FG_OK);
+        size_t incl = 0;
+        for (size_t k = 0; k < n; k++)
+            incl += fg_str_eq_c(out[k].name, "_include") || fg_str_eq_c(out[k].name, "_revinclude");
+        CHECK(incl <= FG_MAX_INCLUDES);
+    }
 
     /* _type naming only searched types: nothing to include */
     struct fhir_kv only[] = {KV("_type", "Observation")};
