@@ -40,19 +40,27 @@ static enum fg_status oom(struct fg_req *req)
     return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
 }
 
-/* Which types the request may search, and the refusals when it may none. */
+/* Which of the call's types the request may search; the refusals when it
+ * may search none of the operation's types at all (judged on every type,
+ * whatever _type says: a narrow _type makes an empty page, not a refusal). */
 static enum fg_status open_types(struct ev_call *c)
 {
+    static const struct fhir_everything_params every = {.count = 1};
+    const char *all[FHIR_EVERYTHING_MAX_SEARCHED];
+    size_t n_all = 0;
     bool any_granted = false, any_open = false;
+    fhir_everything_types(&every, all, &n_all);
     fhir_everything_types(c->p, c->types, &c->n_types);
-    for (size_t i = 0; i < c->n_types; i++) {
-        bool granted = false;
+    for (size_t i = 0, k = 0; i < n_all; i++) {
+        bool granted = false, open = false;
         enum fg_status st =
-            fg_access_type_reach(c->req, fg_str_c(c->types[i]), c->patient, &granted, &c->open[i]);
+            fg_access_type_reach(c->req, fg_str_c(all[i]), c->patient, &granted, &open);
         if (st != FG_OK)
             return st;
         any_granted |= granted;
-        any_open |= c->open[i];
+        any_open |= open;
+        if (k < c->n_types && strcmp(all[i], c->types[k]) == 0) /* same order, a subset */
+            c->open[k++] = open;
     }
     if (c->patient.len && any_granted && !any_open)
         return fg_error_set(&c->req->err, FG_ENOTFOUND, NULL, "Patient/%.*s is not known",

@@ -167,6 +167,9 @@ describe('Patient $everything', { concurrency: false }, () => {
     const types = new Set(refsOf(r2.json).map((k) => k.split('/')[0]));
     assert.deepEqual([...types].sort(), ['Encounter', 'Location', 'Patient']);
     assert.ok(refsOf(r2.json, 'include').length > 0, 'the Locations of the visits');
+    const ref = await get('Patient/amy/$everything?_type=Practitioner');
+    assert.equal(ref.status, 200, 'reference data alone: nothing refers to it, an empty page');
+    assert.equal(refsOf(ref.json).length, 0);
     const bad = await get('Patient/amy/$everything?_type=Nonsense');
     assert.equal(bad.status, 400);
     assert.equal(bad.json.resourceType, 'OperationOutcome');
@@ -259,6 +262,10 @@ describe('Patient $everything', { concurrency: false }, () => {
     const none = await server.token({ patient: 'amy', scope: 'launch/patient patient/Practitioner.rs' });
     const n = await get('Patient/amy/$everything', none);
     assert.equal(n.status, 403, n.text.slice(0, 300));
+    const narrow = await get('Patient/amy/$everything?_type=Condition', t);
+    assert.equal(narrow.status, 200, 'a granted token asking only for a type it lacks: an empty page');
+    assert.equal(refsOf(narrow.json).length, 0);
+    assert.equal((await get('Patient/daniel/$everything?_type=Condition', t)).status, 404);
   });
 
   it('a granular category token sees only the granted category', async () => {

@@ -247,6 +247,12 @@ static void test_search_pairs(void)
         for (size_t k = 0; k < n; k++)
             incl += fg_str_eq_c(out[k].name, "_include") || fg_str_eq_c(out[k].name, "_revinclude");
         CHECK(incl <= FG_MAX_INCLUDES);
+        struct fhir_query q;
+        struct fg_error perr;
+        fg_error_clear(&perr);
+        CHECK_INT(fhir_search_parse(pool, fg_str_c(types[i]), fg_str_c("http://x/fhir"), out, n,
+                                    FHIR_HANDLING_STRICT, &q, &perr),
+                  FG_OK); /* the search engine takes every pair, even strictly */
     }
 
     /* _type naming only searched types: nothing to include */
