@@ -77,13 +77,16 @@ enum fg_status fg_access_filter_search(struct fg_req *req, const struct fhir_que
 enum fg_status fg_access_filter_history(struct fg_req *req, enum fg_interaction ia,
                                         struct fhir_history_result *h);
 
-/* For an operation that spans types (Patient/$everything): may this
- * request search type (*granted), and does that grant reach patient's
- * compartment (*reached; patient empty: any)? Neither answer is an error:
- * such an operation leaves out the types not granted. Authenticates on
- * first use (a bad token is a refusal with req->err filled). */
-enum fg_status fg_access_type_reach(struct fg_req *req, struct fg_str type,
-                                    struct fg_str patient, bool *granted, bool *reached);
+/* For an operation that spans types (Patient/$everything): which of
+ * types[0..n) this request may search within patient's compartment
+ * (patient empty: wherever its grants reach), in open[0..n). Types not
+ * granted are left out, not refused (a refusal for one type would hide the
+ * rest). Refuses only when nothing is left: FG_ENOTFOUND (404, as a read
+ * would answer) when types are granted but none reaches the patient,
+ * FG_EFORBIDDEN (403) when none of them is granted. Authenticates on first
+ * use. @test tests/integration/everything.test.mjs */
+enum fg_status fg_access_span_types(struct fg_req *req, struct fg_str patient,
+                                    const char *const *types, size_t n, bool *open);
 
 /* May this request store `resource` (parsed, borrowed) of type/id with
  * interaction ia (create or update; NULL resource for delete)? Checks the

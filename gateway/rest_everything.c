@@ -7,12 +7,10 @@
  * operation's own definition), narrow by the policy, store, filter by the
  * policy (matches as searches, included resources as _include). No
  * permission is decided here: the policy seam says which types the request
- * may search and whether its grant reaches the patient
- * (fg_access_type_reach). Types not granted are left out rather than
- * refused, since the operation spans every type; a patient outside the
- * token's reach is 404, as its read would be; a token granting none of the
- * types is 403. Audited once, as the operation "everything" on
- * Patient/{id} (audit_req.c). */
+ * may search in the patient's compartment, and refuses when none
+ * (fg_access_span_types: types not granted are left out, not refused; a
+ * patient outside the token's reach is 404, no type granted 403). Audited
+ * once, as the operation "everything" on Patient/{id} (audit_req.c). */
 #include <string.h>
 
 #include "../core/fg_limits.h"
@@ -40,36 +38,22 @@ static enum fg_status oom(struct fg_req *req)
     return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
 }
 
-/* Which of the call's types the request may search; the refusals when it
- * may search none of the operation's types at all (judged on every type,
- * whatever _type says: a narrow _type makes an empty page, not a refusal). */
+/* Which of the call's types the request may search. The seam judges every
+ * type of the operation, whatever _type says: a narrow _type makes an
+ * empty page, not a refusal. */
 static enum fg_status open_types(struct ev_call *c)
 {
     static const struct fhir_everything_params every = {.count = 1};
     const char *all[FHIR_EVERYTHING_MAX_SEARCHED];
+    bool open[FHIR_EVERYTHING_MAX_SEARCHED];
     size_t n_all = 0;
-    bool any_granted = false, any_open = false;
     fhir_everything_types(&every, all, &n_all);
     fhir_everything_types(c->p, c->types, &c->n_types);
-    for (size_t i = 0, k = 0; i < n_all; i++) {
-        bool granted = false, open = false;
-        enum fg_status st =
-            fg_access_type_reach(c->req, fg_str_c(all[i]), c->patient, &granted, &open);
-        if (st != FG_OK)
-            return st;
-        any_granted |= granted;
-        any_open |= open;
-        if (k < c->n_types && strcmp(all[i], c->types[k]) == 0) /* same order, a subset */
-            c->open[k++] = open;
-    }
-    if (c->patient.len && any_granted && !any_open)
-        return fg_error_set(&c->req->err, FG_ENOTFOUND, NULL, "Patient/%.*s is not known",
-                            (int)c->patient.len, c->patient.ptr);
-    if (!any_open)
-        return fg_error_set(&c->req->err, FG_EFORBIDDEN, NULL,
-                            "the access token grants search of none of the resource types "
-                            "$everything returns");
-    return FG_OK;
+    enum fg_status st = fg_access_span_types(c->req, c->patient, all, n_all, open);
+    for (size_t i = 0, k = 0; st == FG_OK && i < n_all && k < c->n_types; i++)
+        if (strcmp(all[i], c->types[k]) == 0) /* same order, a subset */
+            c->open[k++] = open[i];
+    return st;
 }
 
 /* Instance level: the Patient must exist (asked only once the request is
