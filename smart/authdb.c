@@ -89,6 +89,21 @@ static const char schema_v2[] =
     " created_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX authz_requests_session ON authz_requests(session_digest);";
 
+/* Version 5: the EHR launch (authdb_launch.h): clients' launch_uri, practitioner
+ * accounts, launch contexts (digests only), the encounter of a grant and the
+ * launch an authorize request came from. */
+static const char schema_v5[] =
+    "ALTER TABLE clients ADD COLUMN launch_uri TEXT;"
+    "ALTER TABLE accounts ADD COLUMN practitioner_id TEXT;"
+    "ALTER TABLE grants ADD COLUMN encounter_id TEXT;"
+    "ALTER TABLE authz_requests ADD COLUMN encounter_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE authz_requests ADD COLUMN launch_account INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE launches("
+    " digest TEXT PRIMARY KEY, client_id TEXT NOT NULL, account_id INTEGER NOT NULL,"
+    " patient_id TEXT NOT NULL DEFAULT '', encounter_id TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " used_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+
 /* Version 3: sign-up activation codes (authdb_activation.h), digests only. */
 static const char schema_v3[] =
     "CREATE TABLE activation_codes("
@@ -244,8 +259,10 @@ static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
         st = exec_sql(db, schema_v3, err);
     if (st == FG_OK && v <= 3)
         st = exec_sql(db, schema_v4, err);
+    if (st == FG_OK && v <= 4)
+        st = exec_sql(db, schema_v5, err);
     if (st == FG_OK && v < SMART_AUTHDB_SCHEMA_VERSION)
-        st = exec_sql(db, "PRAGMA user_version = 4", err);
+        st = exec_sql(db, "PRAGMA user_version = 5", err);
 out:
     if (st == FG_OK)
         return exec_sql(db, "COMMIT", err);
@@ -420,6 +437,9 @@ enum fg_status smart_authdb_purge(struct smart_authdb *db, int64_t *deleted)
         st = purge_one(db, AUTHDB_PURGE_AUTHZREQ,
                        "DELETE FROM authz_requests WHERE created_at <= ?1",
                        now - SMART_AUTHZ_REQ_LIFETIME_S, &n);
+    if (st == FG_OK)
+        st = purge_one(db, AUTHDB_PURGE_LAUNCHES, "DELETE FROM launches WHERE expires_at <= ?1",
+                       now - 86400, &n);
     if (deleted)
         *deleted = n;
     return st;
