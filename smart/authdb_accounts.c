@@ -5,24 +5,27 @@
 
 #include "authdb_internal.h"
 
-enum fg_status smart_authdb_account_add(struct smart_authdb *db, struct fg_str username,
-                                        const char *password_hash, struct fg_str patient_id,
-                                        int64_t *id)
+/* One INSERT for both kinds: a portal account (patient_id, may be empty) or
+ * a practitioner account (practitioner_id). */
+static enum fg_status add_account(struct smart_authdb *db, struct fg_str username,
+                                  const char *password_hash, struct fg_str patient_id,
+                                  struct fg_str practitioner_id, int64_t *id)
 {
     if (username.len == 0 || username.len > SMART_MAX_USERNAME || !password_hash ||
         !password_hash[0] || strlen(password_hash) >= SMART_PASSWORD_HASH_MAX ||
-        patient_id.len > SMART_MAX_PATIENT_ID)
+        patient_id.len > SMART_MAX_PATIENT_ID || practitioner_id.len > SMART_MAX_PATIENT_ID)
         return FG_EINVAL;
     sqlite3_stmt *s;
     enum fg_status st = authdb_stmt(db, AUTHDB_ACCOUNT_ADD,
                                     "INSERT INTO accounts(username, password_hash, patient_id,"
-                                    " created_at) VALUES (?1, ?2, ?3, ?4)",
+                                    " created_at, practitioner_id) VALUES (?1, ?2, ?3, ?4, ?5)",
                                     &s);
     if (st != FG_OK)
         return st;
     if (!authdb_bind_str(s, 1, username) || !authdb_bind_cstr(s, 2, password_hash) ||
         !authdb_bind_str(s, 3, patient_id.len ? patient_id : FG_STR_NULL) ||
-        !authdb_bind_i64(s, 4, authdb_now(db)))
+        !authdb_bind_i64(s, 4, authdb_now(db)) ||
+        !authdb_bind_str(s, 5, practitioner_id.len ? practitioner_id : FG_STR_NULL))
         return FG_ENOMEM;
     st = authdb_exec(s);
     if (st == FG_OK && id)
@@ -30,30 +33,21 @@ enum fg_status smart_authdb_account_add(struct smart_authdb *db, struct fg_str u
     return st;
 }
 
+enum fg_status smart_authdb_account_add(struct smart_authdb *db, struct fg_str username,
+                                        const char *password_hash, struct fg_str patient_id,
+                                        int64_t *id)
+{
+    return add_account(db, username, password_hash, patient_id, FG_STR_NULL, id);
+}
+
 enum fg_status smart_authdb_account_add_practitioner(struct smart_authdb *db,
                                                      struct fg_str username,
                                                      const char *password_hash,
                                                      struct fg_str practitioner_id, int64_t *id)
 {
-    if (username.len == 0 || username.len > SMART_MAX_USERNAME || !password_hash ||
-        !password_hash[0] || strlen(password_hash) >= SMART_PASSWORD_HASH_MAX ||
-        practitioner_id.len == 0 || practitioner_id.len > SMART_MAX_PATIENT_ID ||
-        !fg_is_fhir_id(practitioner_id))
+    if (practitioner_id.len == 0 || !fg_is_fhir_id(practitioner_id))
         return FG_EINVAL;
-    sqlite3_stmt *s;
-    enum fg_status st = authdb_stmt(db, AUTHDB_ACCOUNT_ADD_PRACTITIONER,
-                                    "INSERT INTO accounts(username, password_hash, practitioner_id,"
-                                    " created_at) VALUES (?1, ?2, ?3, ?4)",
-                                    &s);
-    if (st != FG_OK)
-        return st;
-    if (!authdb_bind_str(s, 1, username) || !authdb_bind_cstr(s, 2, password_hash) ||
-        !authdb_bind_str(s, 3, practitioner_id) || !authdb_bind_i64(s, 4, authdb_now(db)))
-        return FG_ENOMEM;
-    st = authdb_exec(s);
-    if (st == FG_OK && id)
-        *id = sqlite3_last_insert_rowid(db->db);
-    return st;
+    return add_account(db, username, password_hash, FG_STR_NULL, practitioner_id, id);
 }
 
 #define ACCOUNT_COLUMNS \

@@ -285,6 +285,25 @@ describe('EHR launch', () => {
     assert.equal(t.json.need_patient_banner, true);
   });
 
+  it('dynamic registration takes initiate_login_uri as the launch URI (https, or http on localhost)', async () => {
+    const reg = (body) => srv.request({
+      method: 'POST', path: '/auth/register', auth: false, body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    const ok = await reg({ client_name: 'Registered', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none',
+      initiate_login_uri: 'https://reg.example/launch' });
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.json.initiate_login_uri, 'https://reg.example/launch');
+    const bad = await reg({ client_name: 'Bad', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none',
+      initiate_login_uri: 'http://reg.example/launch' });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.json.error, 'invalid_client_metadata');
+    const launched = await runCli(['launch', '--client', ok.json.client_id, '--user', 'amyshaw', '--patient', 'amy',
+      '--auth-db', srv.authDbPath, '--base-url', srv.fhirBase]);
+    assert.equal(launched.code, 0, launched.stderr);
+    assert.match(launched.stdout, /^https:\/\/reg\.example\/launch\?iss=/);
+  });
+
   it('a standalone launch is never offered the launch scope nor gets the EHR fields', async () => {
     const b = browser(srv.base);
     const scope = 'launch launch/patient openid fhirUser patient/Patient.rs';
