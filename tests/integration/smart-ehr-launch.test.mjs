@@ -20,6 +20,13 @@ const N9_SCOPE = 'launch openid fhirUser offline_access patient/Patient.rs';
 const PRACT_SCOPE = 'launch openid fhirUser offline_access user/Patient.rs user/Encounter.rs '
   + 'user/Observation.rs user/Practitioner.rs';
 
+// Appendix A: the g10 EHR practitioner scenario asks for these types as user/<Type>.rs.
+const G10_TYPES = ['Medication', 'AllergyIntolerance', 'CarePlan', 'CareTeam', 'Condition', 'Coverage', 'Device',
+  'DiagnosticReport', 'DocumentReference', 'Encounter', 'Goal', 'Immunization', 'Location', 'MedicationDispense',
+  'MedicationRequest', 'Observation', 'Organization', 'Patient', 'Practitioner', 'PractitionerRole', 'Procedure',
+  'Provenance', 'QuestionnaireResponse', 'RelatedPerson', 'ServiceRequest', 'Specimen'];
+const G10_EHR = `launch openid fhirUser offline_access ${G10_TYPES.map((t) => `user/${t}.rs`).join(' ')}`;
+
 function decodeJwt(t) {
   return JSON.parse(Buffer.from(t.split('.')[1], 'base64url').toString('utf8'));
 }
@@ -203,6 +210,21 @@ describe('EHR launch', () => {
       body: JSON.stringify({ resourceType: 'Observation', id: 'obs-dan', status: 'final', code: { text: 'changed' }, subject: { reference: 'Patient/daniel' } }),
     });
     assert.equal(write.status, 403, 'read scopes do not write');
+  });
+
+  it('g10 EHR practitioner scenario: every user/<Type>.rs of the Inferno list granted, each type searchable', async () => {
+    const launch = await launchUrl(['--user', 'drruiz', '--patient', 'amy', '--encounter', 'enc-1']);
+    const { body } = await ehrLaunch(launch, 'drruiz', G10_EHR);
+    assert.deepEqual(body.scope.split(' ').sort(), G10_EHR.split(' ').sort());
+    assert.equal(body.patient, 'amy');
+    assert.equal(body.encounter, 'enc-1');
+    for (const type of G10_TYPES) {
+      const path = ['Medication', 'Organization', 'Practitioner', 'PractitionerRole', 'Location'].includes(type)
+        ? `/fhir/${type}?_count=1` : `/fhir/${type}?patient=amy`;
+      const r = await api(body.access_token, path);
+      assert.equal(r.status, 200, `${path}: ${r.text.slice(0, 200)}`);
+      assert.equal(r.json.resourceType, 'Bundle');
+    }
   });
 
   it('launch ids: reuse, expiry, unknown and another client\'s are invalid_request; no launch scope is invalid_scope', async () => {
