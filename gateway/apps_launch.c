@@ -11,6 +11,7 @@
 #include "../core/fg_mem.h"
 #include "../smart/authdb_clients.h"
 #include "apps.h"
+#include "audit_req.h"
 #include "authz_html.h"
 #include "ehr_launch.h"
 #include "server.h"
@@ -106,6 +107,7 @@ enum fg_status apps_open(struct apps_view *v)
     if (!mine || smart_authdb_client_get(c->db, authz_param(c, "client"), &cl) != FG_OK)
         return authz_page_error(c, 403, FG_MSG_APPS_NOT_YOURS);
     char *pid = fg_pool_strndup(c->req->pool, patient.ptr, patient.len);
+    char *cl_id = fg_pool_strdup(c->req->pool, cl.client_id);
     struct fg_buf url;
     fg_buf_init(&url, 8192);
     enum fg_status st = pid ? fg_ehr_launch_url(c->db, &cl, v->account_id, pid, NULL,
@@ -114,6 +116,10 @@ enum fg_status apps_open(struct apps_view *v)
     char *loc = st == FG_OK ? fg_pool_strndup(c->req->pool, url.data, url.len) : NULL;
     fg_buf_cleanup(&url);
     smart_client_cleanup(&cl);
+    struct fg_audit_who who = {.client_id = cl_id, .account_id = v->account_id,
+                               .patient_id = pid};
+    fg_audit_auth_event(c->req, SMART_AUDIT_LAUNCH, loc ? 303 : st == FG_ENOTFOUND ? 404 : 500,
+                        &who);
     if (st == FG_ENOTFOUND)
         return authz_page_error(c, 404, FG_MSG_APPS_NOT_YOURS);
     if (!loc)

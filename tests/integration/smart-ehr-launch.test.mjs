@@ -294,6 +294,11 @@ describe('EHR launch', () => {
     const u = new URL(opened.location);
     assert.equal(`${u.origin}${u.pathname}`, LAUNCH_URI);
     assert.equal(u.searchParams.get('iss'), srv.fhirBase);
+    // the launch is in the audit log (an AuditEvent of amy's record)
+    const events = (await srv.request({ path: '/fhir/AuditEvent?patient=amy&_count=1000' })).json.entry.map((e) => e.resource);
+    const launched = events.filter((e) => e.subtype.some((c) => c.code === 'launch'));
+    assert.equal(launched.length, 1, `one launch audited: ${events.map((e) => e.subtype.map((c) => c.code)).join()}`);
+    assert.equal(launched[0].outcome, '0');
     // the app comes back with the launch; the browser is still signed in: straight to consent
     const { r, verifier, state } = await authorize(b, { launch: u.searchParams.get('launch') });
     assert.equal(r.status, 303, r.text);
