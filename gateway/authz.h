@@ -7,7 +7,8 @@
  * kept in the auth database (smart/authdb_sessions.h) and the browser is
  * sent to /auth/authorize?req=ID, whose pages (authz_pages.c) carry only
  * that id and the session's CSRF token. The page actions (authz_flow.c):
- * action=signin, pick, allow, deny.
+ * action=signin, pick, allow, deny. A request with launch= is an EHR
+ * launch (authz_launch.c): the launch fixes user, patient and encounter.
  * https://hl7.org/fhir/smart-app-launch/app-launch.html#obtain-authorization-code
  */
 #ifndef FG_AUTHZ_H
