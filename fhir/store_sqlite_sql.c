@@ -533,6 +533,12 @@ static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p,
     }
     sq_sql_add(g, ".param = ");
     sq_sql_int(g, p->def->id);
+    if (d->n_patients && d->ref_mask) {
+        col(g, " AND (", x);
+        sq_sql_add(g, ".via & ");
+        sq_sql_int(g, d->ref_mask);
+        sq_sql_add(g, ") != 0");
+    }
     sq_sql_add(g, " AND ");
     values_or(g, p, x);
 }
@@ -547,6 +553,8 @@ static void pick_driver(const struct fhir_query *q, struct sq_driver *d)
     int best = 0;
     d->param = -2;
     d->n_patients = 0;
+    d->ref_param = -1;
+    d->ref_mask = 0;
     for (size_t i = 0; i < q->n_params; i++) {
         int r = driver_rank(&q->params[i]);
         if (r > best) {
@@ -591,10 +599,12 @@ static void other_filters(struct sq_sql *g, const struct fhir_query *q,
                           const struct sq_driver *d, const char *a)
 {
     long driver = d->param;
+    /* A reference the driver's date rows test by their via bit. */
+    long on_driver = d->ref_mask ? d->ref_param : -1;
     g->scope = q;
     for (int rank = 0; rank < FILTER_RANKS; rank++) {
         for (size_t i = 0; i < q->n_params; i++) {
-            if ((long)i == driver || filter_rank(&q->params[i]) != rank)
+            if ((long)i == driver || (long)i == on_driver || filter_rank(&q->params[i]) != rank)
                 continue;
             sq_sql_add(g, " AND ");
             param_cond(g, &q->params[i], a);
