@@ -269,11 +269,12 @@ void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
 
 /* The fast path: when q has a driver of its own type and no filter on
  * res's columns, the matching rids come from index rows alone (no res row
- * is read until a row is returned). sq_sql_fast_from appends
- * "<driver rids> r WHERE ... [AND r.rid <= snap] AND <other filters>",
- * where r.rid is the candidate rid. */
+ * is read until a row is returned). sq_sql_fast_select appends
+ * "SELECT [DISTINCT] r.rid FROM <driver table> r WHERE <driver>
+ * [AND r.rid <= snap] AND <other filters>" (count: "SELECT
+ * count([DISTINCT] r.rid) ..."), each rid once; r.rid is the candidate. */
 bool sq_sql_fast_ok(const struct fhir_query *q);
-void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
+void sq_sql_fast_select(struct sq_sql *g, const struct fhir_query *q, int64_t snap, bool count);
 
 /* Sort keys (store_sqlite_sql.c). */
 void sq_sql_sort_key(struct sq_sql *g, const struct fhir_sort *s, const char *a);

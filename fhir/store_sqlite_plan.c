@@ -76,7 +76,8 @@ int sq_ref_bit(const struct fhir_searchparam *def)
         return -1;
     int k = 0;
     for (size_t i = (size_t)(def - fhir_searchparams); i-- > 0;) {
-        if (strcmp(fhir_searchparams[i].resource, def->resource) != 0)
+        const char *r = fhir_searchparams[i].resource; /* one literal per type, usually */
+        if (r != def->resource && strcmp(r, def->resource) != 0)
             break;
         k += fhir_searchparams[i].type == FHIR_PARAM_REFERENCE;
     }

@@ -62,9 +62,8 @@ static void keyset(struct sq_sql *g, const struct fhir_query *q, const struct sq
 static void page_sql_fast(struct sq_sql *g, const struct fhir_query *q,
                           const struct sq_cursor *c, int64_t snap, bool backward, int limit)
 {
-    sq_sql_add(g, "SELECT r.rid, r.type, r.id, r.version, r.last_updated, r.json"
-                  " FROM (SELECT r.rid AS rid FROM ");
-    sq_sql_fast_from(g, q, snap);
+    sq_sql_add(g, "SELECT r.rid, r.type, r.id, r.version, r.last_updated, r.json FROM (");
+    sq_sql_fast_select(g, q, snap, false);
     if (c) {
         sq_sql_add(g, " AND ");
         keyset(g, q, c, 0);
@@ -112,8 +111,7 @@ static enum fg_status run_count(struct sq_conn *c, struct fg_pool *pool,
     enum fg_status rc;
     sq_sql_init(&g, pool, now_ms, err);
     if (sq_sql_fast_ok(q)) {
-        sq_sql_add(&g, "SELECT count(*) FROM ");
-        sq_sql_fast_from(&g, q, snap);
+        sq_sql_fast_select(&g, q, snap, true);
     } else {
         sq_sql_add(&g, "SELECT count(*) FROM res r WHERE ");
         sq_sql_where(&g, q, snap);
@@ -307,8 +305,7 @@ static enum fg_status run_scan(struct sq_conn *c, struct fg_pool *pool,
     struct sq_sql g;
     size_t cap = (size_t)count + 1;
     sq_sql_init(&g, pool, now_ms, err);
-    sq_sql_add(&g, "SELECT r.rid FROM ");
-    sq_sql_fast_from(&g, q, 0);
+    sq_sql_fast_select(&g, q, 0, false);
     sq_sql_add(&g, " ORDER BY r.rid");
     enum fg_status rc = g.st;
     sqlite3_stmt *st = NULL;

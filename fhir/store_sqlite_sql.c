@@ -509,20 +509,11 @@ static void compartment_cond(struct sq_sql *g, const struct fhir_query *q, const
     sq_sql_add(g, as_driver ? ")" : "))");
 }
 
-static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p,
-                       const struct sq_driver *d)
+/* The driver's conditions on its index rows (alias x). */
+static void driver_cond(struct sq_sql *g, const struct fhir_search_param *p,
+                        const struct sq_driver *d, const char *x)
 {
-    char x[16];
-    int k = snprintf(x, sizeof x, "x%d", g->alias++);
-    if (k < 0 || (size_t)k >= sizeof x) {
-        sq_sql_fail(g, FG_ETOOBIG);
-        return;
-    }
-    col(g, "SELECT ", x);
-    sq_sql_add(g, ".rid FROM ");
-    sq_sql_add(g, table_of(p->def->type));
-    col(g, " ", x);
-    col(g, " WHERE ", x);
+    sq_sql_add(g, x);
     if (d->n_patients) {
         sq_sql_add(g, ".pat IN (");
         for (size_t i = 0; i < d->n_patients; i++) {
@@ -541,6 +532,23 @@ static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p,
     }
     sq_sql_add(g, " AND ");
     values_or(g, p, x);
+}
+
+static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p,
+                       const struct sq_driver *d)
+{
+    char x[16];
+    int k = snprintf(x, sizeof x, "x%d", g->alias++);
+    if (k < 0 || (size_t)k >= sizeof x) {
+        sq_sql_fail(g, FG_ETOOBIG);
+        return;
+    }
+    col(g, "SELECT ", x);
+    sq_sql_add(g, ".rid FROM ");
+    sq_sql_add(g, table_of(p->def->type));
+    col(g, " ", x);
+    sq_sql_add(g, " WHERE ");
+    driver_cond(g, p, d, x);
 }
 
 /* The best driver of q: patient-first dates when q names its patients,
@@ -679,24 +687,24 @@ static bool driver_unique(const struct fhir_search_param *p)
            v->has_system && v->system.len && v->code.len;
 }
 
-void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+void sq_sql_fast_select(struct sq_sql *g, const struct fhir_query *q, int64_t snap, bool count)
 {
     struct sq_driver d;
     pick_driver(q, &d);
     const struct fhir_search_param *p = &q->params[d.param];
-    if (!d.n_patients && driver_unique(p)) {
-        /* The driver's own index rows, equal on every key column but rid,
-         * come in rid order: a LIMIT stops early, no sort, no DISTINCT. */
-        sq_sql_add(g, table_of(p->def->type));
-        sq_sql_add(g, " r WHERE r.param = ");
-        sq_sql_int(g, p->def->id);
-        sq_sql_add(g, " AND ");
-        values_or(g, p, "r");
-    } else {
-        sq_sql_add(g, "(SELECT DISTINCT d.rid AS rid FROM (");
-        driver_sql(g, p, &d);
-        sq_sql_add(g, ") d) r WHERE 1");
-    }
+    /* The driver's own index rows, equal on every key column but rid,
+     * come in rid order: a LIMIT stops early, no sort, no DISTINCT.
+     * Otherwise a rid may have several rows (values, patients): DISTINCT,
+     * on the rows themselves (one temporary b-tree that also gives the
+     * rid order, where a DISTINCT subquery sorted twice). */
+    bool unique = !d.n_patients && driver_unique(p);
+    if (count)
+        sq_sql_add(g, unique ? "SELECT count(*) FROM " : "SELECT count(DISTINCT r.rid) FROM ");
+    else
+        sq_sql_add(g, unique ? "SELECT r.rid FROM " : "SELECT DISTINCT r.rid FROM ");
+    sq_sql_add(g, table_of(p->def->type));
+    sq_sql_add(g, " r WHERE ");
+    driver_cond(g, p, &d, "r");
     if (snap > 0) {
         sq_sql_add(g, " AND r.rid <= ");
         sq_sql_int(g, snap);
