@@ -53,7 +53,7 @@ describe('EHR launch', () => {
   const api = (tok, path) => srv.request({ path, headers: { Authorization: `Bearer ${tok}` } });
   /** `fhirgate launch` → the launch URL, checked, and its launch id. */
   const launchUrl = async (args) => {
-    const out = (await cli(['launch', '--client', app.client_id, '--base-url', srv.fhirBase, ...args])).trim();
+    const out = (await cli(['launch', '--client', app.client_id, '--base-url', srv.fhirBase, '--db', srv.dbPath, ...args])).trim();
     const u = new URL(out);
     assert.equal(`${u.origin}${u.pathname}`, LAUNCH_URI);
     assert.equal(u.searchParams.get('iss'), srv.fhirBase);
@@ -264,15 +264,37 @@ describe('EHR launch', () => {
     const consent = await b.go(asAmy.location);
     assert.equal(consent.status, 200);
     assert.ok(await allow(b, consent, N9_SCOPE, state));
-    // a portal user launched for a record they may not open
-    const notHers = await launchUrl(['--user', 'amyshaw', '--patient', 'daniel']);
+    // a launch for a record the user could open when it was made, but no
+    // longer can when the app comes back (the proxy ended): /authorize refuses
+    const px = await cli(['account', 'proxy', 'add', '--user', 'amyshaw', '--patient', 'daniel', '--kind', 'adult']);
+    const pxId = px.match(/proxy (\d+) added/)[1];
+    const wasHers = await launchUrl(['--user', 'amyshaw', '--patient', 'daniel']);
+    await cli(['account', 'proxy', 'revoke', pxId]);
     const b2 = browser(srv.base);
-    const start = await authorize(b2, { launch: notHers });
+    const start = await authorize(b2, { launch: wasHers });
     const p2 = await b2.go(start.r.location);
     const s2 = await signin(b2, p2, 'amyshaw');
     const denied = await b2.go(s2.location);
     assert.equal(denied.status, 403);
     assert.match(denied.text, /may not open this record/);
+  });
+
+  it('fhirgate launch refuses a portal user for a record they may not open (exit 4), by the same rule', async () => {
+    const run = (args) => runCli(['launch', '--client', app.client_id, '--base-url', srv.fhirBase,
+      '--auth-db', srv.authDbPath, '--db', srv.dbPath, ...args]);
+    const refused = await run(['--user', 'amyshaw', '--patient', 'daniel']);
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.equal(refused.stdout, '', 'no launch URL');
+    assert.match(refused.stderr, /user "amyshaw" may not open patient "daniel"/);
+    assert.equal((await run(['--user', 'amyshaw', '--patient', 'nobody'])).code, 4, 'an unknown record neither');
+    assert.equal((await run(['--user', 'amyshaw', '--patient', 'amy'])).code, 0, 'her own record');
+    assert.equal((await run(['--user', 'drruiz', '--patient', 'daniel'])).code, 0, 'a practitioner: any patient');
+    // a proxy in force opens the record; the same proxy not yet started does not
+    const later = await cli(['account', 'proxy', 'add', '--user', 'danielshaw', '--patient', 'amy', '--kind', 'adult', '--start', '2099-01-01']);
+    assert.match(later, /proxy \d+ added/);
+    assert.equal((await run(['--user', 'danielshaw', '--patient', 'amy'])).code, 4, 'a pending proxy');
+    await cli(['account', 'proxy', 'add', '--user', 'danielshaw', '--patient', 'amy', '--kind', 'adult']);
+    assert.equal((await run(['--user', 'danielshaw', '--patient', 'amy'])).code, 0, 'a proxy in force');
   });
 
   it('portal: "Open" on the linked-apps page launches the app for the signed-in user (English and Spanish)', async () => {
@@ -326,7 +348,7 @@ describe('EHR launch', () => {
     assert.equal(bad.status, 400, bad.text);
     assert.equal(bad.json.error, 'invalid_client_metadata');
     const launched = await runCli(['launch', '--client', ok.json.client_id, '--user', 'amyshaw', '--patient', 'amy',
-      '--auth-db', srv.authDbPath, '--base-url', srv.fhirBase]);
+      '--auth-db', srv.authDbPath, '--db', srv.dbPath, '--base-url', srv.fhirBase]);
     assert.equal(launched.code, 0, launched.stderr);
     assert.match(launched.stdout, /^https:\/\/reg\.example\/launch\?iss=/);
   });
