@@ -162,11 +162,14 @@ describe('EHR launch', () => {
     assert.equal((await api(body.access_token, '/fhir/Observation?patient=amy')).status, 403, 'only Patient was granted');
   });
 
-  it('encounter context: a practitioner launch with --encounter returns it in the token, introspection and refresh', async () => {
-    const launch = await launchUrl(['--user', 'drruiz', '--patient', 'amy', '--encounter', 'enc-1']);
+  it('encounter and fhirContext: a practitioner launch with --encounter and --context returns them in the token, introspection and refresh', async () => {
+    const CONTEXT = [{ reference: 'ServiceRequest/sr-1' }, { reference: 'Task/t-1' }];
+    const launch = await launchUrl(['--user', 'drruiz', '--patient', 'amy', '--encounter', 'enc-1',
+      '--context', 'ServiceRequest/sr-1', '--context', 'Task/t-1']);
     const { body } = await ehrLaunch(launch, 'drruiz', PRACT_SCOPE);
     assert.equal(body.patient, 'amy');
     assert.equal(body.encounter, 'enc-1');
+    assert.deepEqual(body.fhirContext, CONTEXT, 'SMART 2.2 fhirContext: objects with a relative reference');
     assert.equal(body.need_patient_banner, true);
     assert.equal((await api(body.access_token, '/fhir/Encounter/enc-1')).status, 200);
     const intro = await srv.request({
@@ -180,11 +183,25 @@ describe('EHR launch', () => {
     assert.equal(intro.json.active, true);
     assert.equal(intro.json.patient, 'amy');
     assert.equal(intro.json.encounter, 'enc-1');
+    assert.deepEqual(intro.json.fhirContext, CONTEXT);
     assert.match(intro.json.fhirUser, /\/Practitioner\/dr-ruiz$/);
     const refreshed = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: app.client_id });
     assert.equal(refreshed.status, 200, refreshed.text);
     assert.equal(refreshed.json.patient, 'amy');
     assert.equal(refreshed.json.encounter, 'enc-1');
+    assert.deepEqual(refreshed.json.fhirContext, CONTEXT);
+    // a launch without --context has no fhirContext; Patient/Encounter never go in it
+    const plainLaunch = await launchUrl(['--user', 'drruiz', '--patient', 'amy', '--encounter', 'enc-1']);
+    const { body: noCtx } = await ehrLaunch(plainLaunch, 'drruiz', PRACT_SCOPE);
+    assert.equal(noCtx.encounter, 'enc-1');
+    assert.equal(noCtx.fhirContext, undefined);
+    for (const bad of [['--context', 'Patient/amy'], ['--context', 'Encounter/enc-1'], ['--context', 'sr-1'],
+      ['--context', 'Task/t1', '--context', 'Task/t1']]) {
+      const r = await runCli(['launch', '--client', app.client_id, '--auth-db', srv.authDbPath, '--user', 'drruiz',
+        '--patient', 'amy', ...bad]);
+      assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /--context/);
+    }
   });
 
   it('practitioner: user/ scopes reach every patient but only the granted types; fhirUser is the Practitioner', async () => {
@@ -332,6 +349,18 @@ describe('EHR launch', () => {
     assert.equal(t.status, 200, t.text);
     assert.equal(t.json.patient, 'amy');
     assert.equal(t.json.need_patient_banner, true);
+  });
+
+  it('client add --client-id: the operator chooses the id (unreserved characters); a taken one is exit 3', async () => {
+    const add = (id) => runCli(['client', 'add', '--auth-db', srv.authDbPath, '--client-id', id, '--name', 'Chosen',
+      '--type', 'public', '--redirect-uri', REDIRECT, '--launch-uri', `${LAUNCH_URI}?client_id=${id}`]);
+    const ok = await add('chart-app.v2');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).client_id, 'chart-app.v2');
+    assert.equal((await add('chart-app.v2')).code, 3);
+    for (const bad of ['', 'a b', 'a/b', 'a?b', 'x'.repeat(200)]) assert.equal((await add(bad)).code, 2, `"${bad}"`);
+    const url = (await cli(['launch', '--client', 'chart-app.v2', '--user', 'drruiz', '--base-url', srv.fhirBase])).trim();
+    assert.ok(url.startsWith(`${LAUNCH_URI}?client_id=chart-app.v2&iss=`), url);
   });
 
   it('dynamic registration takes initiate_login_uri as the launch URI (https, or http on localhost)', async () => {
