@@ -4,9 +4,9 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../fhir/store_sqlite.h"
-#include "../fhir/store_upstream.h"
 #include "cli.h"
 #include "cmd_client.h"
 
@@ -86,8 +86,8 @@ static void usage(FILE *out)
             "--context: a further resource in context (up to 4; not Patient or Encounter),\n"
             "sent to the app as fhirContext in the token response.\n"
             "A portal user may only be launched for a record they may open (their own,\n"
-            "or one they act for under the portal rules; the store of --db or\n"
-            "--upstream is read): otherwise exit 4.\n");
+            "or one they act for under the portal rules; the record store of --db is\n"
+            "read, not in upstream mode): otherwise exit 4.\n");
 }
 
 struct launch_opts {
@@ -148,6 +148,11 @@ static int check_access(struct fg_cmd_auth *c, const struct smart_account *acc, 
         fprintf(stderr, "fhirgate launch: a portal user's launch is checked against the record "
                         "store, which this command cannot read in upstream mode; use the "
                         "linked-apps page (/auth/apps)\n");
+        return 1;
+    }
+    struct stat sb;
+    if (stat(c->cfg.db, &sb) != 0) { /* opening would create an empty store */
+        fprintf(stderr, "fhirgate launch: no record store at %s (give --db)\n", c->cfg.db);
         return 1;
     }
     struct fhir_store *store = NULL;
