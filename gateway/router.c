@@ -29,6 +29,25 @@ struct captures {
     struct fg_str type, id, vid, op;
 };
 
+/* What one fg_router_match call learns about the path, kept across the
+ * patterns it tries: whether a segment names a known resource type is
+ * decided once (a binary search), not once per {type} pattern. */
+struct type_memo {
+    const char *seg; /* the segment last looked up (a pointer into the path) */
+    size_t len;
+    bool known;
+};
+
+static bool type_known(struct type_memo *m, struct fg_str seg)
+{
+    if (m->seg != seg.ptr || m->len != seg.len) {
+        m->seg = seg.ptr;
+        m->len = seg.len;
+        m->known = fhir_resource_type_known(seg);
+    }
+    return m->known;
+}
+
 static bool is_version_id(struct fg_str s)
 {
     return fg_is_fhir_id(s);
@@ -48,11 +67,12 @@ static bool is_operation(struct fg_str s)
     return true;
 }
 
-/* One pattern segment against one path segment. */
-static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures *cap)
+/* One placeholder segment ("{type}", "{id}", ...) against one path segment. */
+static bool match_placeholder(struct fg_str pat, struct fg_str seg, struct captures *cap,
+                              struct type_memo *memo)
 {
     if (fg_str_eq_c(pat, "{type}")) {
-        if (!fhir_resource_type_known(seg))
+        if (!type_known(memo, seg))
             return false;
         cap->type = seg;
         return true;
@@ -81,7 +101,18 @@ static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures 
     return fg_str_eq(pat, seg);
 }
 
-static bool match_pattern(const char *pattern, struct fg_str path, struct captures *cap)
+/* One pattern segment against one path segment: literal text compares
+ * bytes (the common case, and the cheap way for most patterns to fail). */
+static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures *cap,
+                          struct type_memo *memo)
+{
+    if (pat.len == 0 || pat.ptr[0] != '{')
+        return fg_str_eq(pat, seg);
+    return match_placeholder(pat, seg, cap, memo);
+}
+
+static bool match_pattern(const char *pattern, struct fg_str path, struct captures *cap,
+                          struct type_memo *memo)
 {
     struct fg_str prest = fg_str_c(pattern), rest = path;
     struct fg_str pseg, seg;
@@ -91,7 +122,7 @@ static bool match_pattern(const char *pattern, struct fg_str path, struct captur
         bool more_s = next_segment(&rest, &seg);
         if (!more_p || !more_s)
             return more_p == more_s;
-        if (!match_segment(pseg, seg, cap))
+        if (!match_segment(pseg, seg, cap, memo))
             return false;
     }
 }
@@ -107,8 +138,9 @@ enum fg_route_match fg_router_match(const struct fg_route *routes, size_t n, str
 {
     bool path_seen = false;
     struct captures cap;
+    struct type_memo memo = {0};
     for (size_t i = 0; i < n; i++) {
-        if (!match_pattern(routes[i].pattern, req->path, &cap))
+        if (!match_pattern(routes[i].pattern, req->path, &cap, &memo))
             continue;
         path_seen = true;
         if (!method_matches(routes[i].method, req->method))
@@ -137,9 +169,10 @@ const char *fg_router_allowed(const struct fg_route *routes, size_t n, struct fg
 {
     bool allowed[FG_METHOD_OTHER + 1] = {false};
     struct captures cap;
+    struct type_memo memo = {0};
     for (size_t i = 0; i < n; i++)
         if ((unsigned)routes[i].method <= FG_METHOD_OTHER &&
-            match_pattern(routes[i].pattern, req->path, &cap))
+            match_pattern(routes[i].pattern, req->path, &cap, &memo))
             allowed[routes[i].method] = true;
     if (allowed[FG_GET])
         allowed[FG_HEAD] = true;

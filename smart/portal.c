@@ -341,6 +341,49 @@ enum smart_portal_hide smart_portal_check(const struct smart_portal_settings *s,
     return SMART_HIDE_NONE;
 }
 
+/* Does text hold "code" (the code as a whole JSON string)? */
+static bool text_has_string(struct fg_str text, struct fg_str code)
+{
+    for (size_t i = 0; i + code.len + 2 <= text.len; i++) {
+        const char *q = memchr(text.ptr + i, '"', text.len - i);
+        if (!q)
+            return false;
+        i = (size_t)(q - text.ptr);
+        if (i + code.len + 2 <= text.len && memcmp(q + 1, code.ptr, code.len) == 0 &&
+            q[code.len + 1] == '"')
+            return true;
+    }
+    return false;
+}
+
+bool smart_portal_needs_content(const struct smart_portal_settings *s, enum smart_portal_view view,
+                                struct fg_str type, struct fg_str text)
+{
+    if (view != SMART_VIEW_FULL && view != SMART_VIEW_SELF)
+        return true; /* the limited view judges class and labels */
+    if (fg_str_eq_c(type, "DocumentReference"))
+        return true; /* release by type, old notes by category and date */
+    if (!fg_str_eq_c(type, "Observation") && !fg_str_eq_c(type, "DiagnosticReport"))
+        return false; /* neither rule applies to any other type */
+    /* Unreleased needs a coding whose code is on the list; without escapes a
+     * parsed string equals its raw text, so a code absent as a whole JSON
+     * string in the text cannot be one. */
+    if (text.len == 0)
+        return false; /* a delete marker: no content to judge */
+    if (memchr(text.ptr, '\\', text.len))
+        return true;
+    struct fg_str rest = fg_str_c(s->release_codes), item, isys, icode;
+    while (rest.len) {
+        fg_str_split(rest, ',', &item, &rest);
+        item = fg_str_trim(item);
+        if (!fg_str_split(item, '|', &isys, &icode))
+            icode = isys;
+        if (icode.len && text_has_string(text, icode))
+            return true;
+    }
+    return false;
+}
+
 const char *smart_portal_confidential_codes(void)
 {
     return "R,V,ETH,SUD,STD,SEX,SDV,HIV,PREGNANCY";

@@ -1,0 +1,118 @@
+#!/bin/bash
+# bench/profile_read.sh - server CPU per request of the read scenarios, for a
+# machine whose cores are shared (req/s is noise there; instruction counts
+# are not): `perf stat -e instructions:u` on the running server while wrk
+# sends a fixed number of seconds of one scenario, divided by the requests
+# wrk completed. Optionally `perf record -g` per scenario (PROFILE_RECORD=1).
+#
+#   bench/profile_read.sh BIN DIR        DIR keeps the data set between runs
+#
+# Environment: PROFILE_OBS [100000] PROFILE_PATIENTS [100] PROFILE_SECONDS [5]
+#   PROFILE_CONNECTIONS [8] PROFILE_ONLY [bare,read,readauth,portalrd]
+#   PROFILE_RECORD [0]  1: also perf record -g each scenario into DIR/perf-<key>.data
+# Not part of `make test` or `make bench`; see bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:?usage: bench/profile_read.sh BIN DIR}
+dir=${2:?usage: bench/profile_read.sh BIN DIR}
+OBS=${PROFILE_OBS:-100000}
+PATIENTS=${PROFILE_PATIENTS:-100}
+SECONDS_EACH=${PROFILE_SECONDS:-5}
+CONNS=${PROFILE_CONNECTIONS:-8}
+ONLY=${PROFILE_ONLY:-bare,read,readauth,portalrd}
+RECORD=${PROFILE_RECORD:-0}
+for v in $(compgen -e); do
+    case $v in FHIRGATE_*) unset "$v" ;; esac
+done
+mkdir -p "$dir"
+pid=""
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    if [ -n "$pid" ]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+start() { # [valgrind prefix...]
+    rm -f "$dir/server.err"
+    "$@" "$bin" serve --bind 127.0.0.1 --port 0 --db "$dir/bench.db" --auth-db "$dir/auth.db" \
+        --bench-endpoints 1 --access-log off >/dev/null 2>"$dir/server.err" &
+    pid=$!
+    port=""
+    for _ in $(seq 600); do
+        port=$(grep -m1 '"event":"listening"' "$dir/server.err" 2>/dev/null |
+            grep -o '"port":[0-9]*' | cut -d: -f2 || true)
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    [ -n "$port" ] || { cat "$dir/server.err" >&2; exit 1; }
+    base=http://127.0.0.1:$port
+}
+
+if [ ! -f "$dir/tokens" ]; then
+    warn=$(sed -n 's/^WARN := //p' Makefile)
+    # shellcheck disable=SC2086 # warn is a list of flags
+    cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $warn -O2 -I. \
+        -o "$dir/gen" bench/gen_bench_data.c core/fg_str.c
+    rm -rf "$dir/data" "$dir"/*.db*
+    mkdir -p "$dir/data"
+    "$dir/gen" "$dir/data" "$PATIENTS" "$OBS" 1000 grouped >/dev/null
+    start
+    client=$("$bin" client add --auth-db "$dir/auth.db" --name bench \
+        --redirect-uri http://localhost/bench --type public --scope 'system/*.cruds' |
+        grep -o '"client_id":"[^"]*"' | cut -d'"' -f4)
+    token=$("$bin" token issue --auth-db "$dir/auth.db" --client "$client" \
+        --scope 'system/*.cruds' --base-url "$base/fhir" |
+        grep -o '"access_token":"[^"]*"' | cut -d'"' -f4)
+    for f in "$dir"/data/p-*.json "$dir"/data/o-*.json; do
+        code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+            -H 'Content-Type: application/fhir+json' -H 'Prefer: return=minimal' \
+            --data-binary @"$f" "$base/fhir")
+        [ "$code" = 200 ] || { echo "load of $f: HTTP $code" >&2; exit 1; }
+    done
+    printf 'Bench-pass-2026\n' | "$bin" account add --auth-db "$dir/auth.db" --user benchportal \
+        --patient bp-0 --password-stdin >/dev/null
+    pclient=$("$bin" client add --auth-db "$dir/auth.db" --name bench-portal \
+        --redirect-uri http://localhost/bench-portal --type public \
+        --scope 'launch/patient patient/*.rs openid fhirUser' |
+        grep -o '"client_id":"[^"]*"' | cut -d'"' -f4)
+    ptoken=$("$bin" token issue --auth-db "$dir/auth.db" --client "$pclient" --user benchportal \
+        --patient bp-0 --scope 'launch/patient patient/*.rs' --base-url "$base/fhir" |
+        grep -o '"access_token":"[^"]*"' | cut -d'"' -f4)
+    rm -rf "$dir/data"
+    printf '%s\n%s\n' "$token" "$ptoken" >"$dir/tokens"
+    cleanup
+    pid=""
+fi
+{ read -r token; read -r ptoken; } <"$dir/tokens"
+export BENCH_OBS=$OBS BENCH_TOKEN=$token BENCH_PORTAL_TOKEN=$ptoken
+export BENCH_PORTAL_OBS=$(((OBS + PATIENTS - 1) / PATIENTS)) BENCH_PORTAL_STRIDE=1
+rm -rf "$dir"/callgrind.out.* "$dir"/cg-*
+start valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out.%p" --dump-instr=no
+
+declare -A script=([bare]=bench/bare.lua [read]=bench/read.lua [readauth]=bench/read_auth.lua
+    [portalrd]=bench/read_portal.lua)
+declare -A path=([bare]=/_bench/bare [read]=/_bench/read/Observation [readauth]=/fhir/Observation
+    [portalrd]=/fhir/Observation)
+printf '%-9s %10s %16s %12s\n' scenario requests instructions instr/req
+IFS=, read -r -a keys <<<"$ONLY"
+for k in "${keys[@]}"; do
+    wrk -t1 -c"$CONNS" -d1s -s "${script[$k]}" "$base${path[$k]}" >/dev/null # warm-up
+    callgrind_control -z "$pid" >/dev/null
+    wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" -s "${script[$k]}" "$base${path[$k]}" >"$dir/wrk-$k.txt"
+    rm -f "$dir/cg-$k.out"*
+    callgrind_control -d "$k" "$pid" >/dev/null
+    sleep 0.5
+    f=$(ls -t "$dir"/callgrind.out.*"$k"* 2>/dev/null | head -n 1 || true)
+    # one dump file per thread (--separate-threads=no: one file)
+    ins=$(grep -h '^summary:' "$dir"/callgrind.out.*-"$k"* 2>/dev/null | awk '{s+=$2} END{print s+0}')
+    mkdir -p "$dir/cg-$k"
+    mv "$dir"/callgrind.out.*-"$k"* "$dir/cg-$k/" 2>/dev/null || true
+    n=$(awk '/ requests in /{print $1}' "$dir/wrk-$k.txt")
+    non2xx=$(awk '/Non-2xx/{print $NF}' "$dir/wrk-$k.txt")
+    printf '%-9s %10s %16s %12.0f %s\n' "$k" "$n" "$ins" "$(awk -v a="$ins" -v b="$n" 'BEGIN{print a/b}')" \
+        "${non2xx:+NON-2xx: $non2xx}"
+    : "$f"
+done
