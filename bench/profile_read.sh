@@ -1,15 +1,17 @@
 #!/bin/bash
-# bench/profile_read.sh - server CPU per request of the read scenarios, for a
-# machine whose cores are shared (req/s is noise there; instruction counts
-# are not): `perf stat -e instructions:u` on the running server while wrk
-# sends a fixed number of seconds of one scenario, divided by the requests
-# wrk completed. Optionally `perf record -g` per scenario (PROFILE_RECORD=1).
+# bench/profile_read.sh - server instructions per request of the read
+# scenarios, for a machine whose cores are shared (req/s is noise there;
+# instruction counts are not, and this machine's VMs have no hardware
+# counters for perf stat): the server runs under valgrind --tool=callgrind,
+# each scenario is wrk -t1 for PROFILE_SECONDS between a callgrind zero and
+# dump, and the dump's instructions are divided by the requests wrk
+# completed. DIR/callgrind-<key>.out is each scenario's profile
+# (callgrind_annotate --inclusive=yes).
 #
 #   bench/profile_read.sh BIN DIR        DIR keeps the data set between runs
 #
 # Environment: PROFILE_OBS [100000] PROFILE_PATIENTS [100] PROFILE_SECONDS [5]
-#   PROFILE_CONNECTIONS [8] PROFILE_ONLY [bare,read,readauth,portalrd]
-#   PROFILE_RECORD [0]  1: also perf record -g each scenario into DIR/perf-<key>.data
+#   PROFILE_CONNECTIONS [4] PROFILE_ONLY [bare,read,readauth,portalrd]
 # Not part of `make test` or `make bench`; see bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +20,8 @@ dir=${2:?usage: bench/profile_read.sh BIN DIR}
 OBS=${PROFILE_OBS:-100000}
 PATIENTS=${PROFILE_PATIENTS:-100}
 SECONDS_EACH=${PROFILE_SECONDS:-5}
-CONNS=${PROFILE_CONNECTIONS:-8}
+CONNS=${PROFILE_CONNECTIONS:-4}
 ONLY=${PROFILE_ONLY:-bare,read,readauth,portalrd}
-RECORD=${PROFILE_RECORD:-0}
 for v in $(compgen -e); do
     case $v in FHIRGATE_*) unset "$v" ;; esac
 done
@@ -89,7 +90,7 @@ fi
 { read -r token; read -r ptoken; } <"$dir/tokens"
 export BENCH_OBS=$OBS BENCH_TOKEN=$token BENCH_PORTAL_TOKEN=$ptoken
 export BENCH_PORTAL_OBS=$(((OBS + PATIENTS - 1) / PATIENTS)) BENCH_PORTAL_STRIDE=1
-rm -rf "$dir"/callgrind.out.* "$dir"/cg-*
+rm -f "$dir"/callgrind.out.* "$dir"/callgrind-*.out
 start valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out.%p" --dump-instr=no
 
 declare -A script=([bare]=bench/bare.lua [read]=bench/read.lua [readauth]=bench/read_auth.lua
@@ -98,21 +99,19 @@ declare -A path=([bare]=/_bench/bare [read]=/_bench/read/Observation [readauth]=
     [portalrd]=/fhir/Observation)
 printf '%-9s %10s %16s %12s\n' scenario requests instructions instr/req
 IFS=, read -r -a keys <<<"$ONLY"
+dumps=0
 for k in "${keys[@]}"; do
     wrk -t1 -c"$CONNS" -d1s -s "${script[$k]}" "$base${path[$k]}" >/dev/null # warm-up
-    callgrind_control -z "$pid" >/dev/null
+    callgrind_control -z "$pid" >/dev/null 2>&1
     wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" -s "${script[$k]}" "$base${path[$k]}" >"$dir/wrk-$k.txt"
-    rm -f "$dir/cg-$k.out"*
-    callgrind_control -d "$k" "$pid" >/dev/null
-    sleep 0.5
-    f=$(ls -t "$dir"/callgrind.out.*"$k"* 2>/dev/null | head -n 1 || true)
-    # one dump file per thread (--separate-threads=no: one file)
-    ins=$(grep -h '^summary:' "$dir"/callgrind.out.*-"$k"* 2>/dev/null | awk '{s+=$2} END{print s+0}')
-    mkdir -p "$dir/cg-$k"
-    mv "$dir"/callgrind.out.*-"$k"* "$dir/cg-$k/" 2>/dev/null || true
+    callgrind_control -d "$k" "$pid" >/dev/null 2>&1
+    dumps=$((dumps + 1))
+    f=$dir/callgrind.out.$pid.$dumps
+    for _ in $(seq 50); do [ -s "$f" ] && break; sleep 0.1; done
+    mv "$f" "$dir/callgrind-$k.out"
+    ins=$(awk '/^summary:/{print $2}' "$dir/callgrind-$k.out")
     n=$(awk '/ requests in /{print $1}' "$dir/wrk-$k.txt")
     non2xx=$(awk '/Non-2xx/{print $NF}' "$dir/wrk-$k.txt")
     printf '%-9s %10s %16s %12.0f %s\n' "$k" "$n" "$ins" "$(awk -v a="$ins" -v b="$n" 'BEGIN{print a/b}')" \
         "${non2xx:+NON-2xx: $non2xx}"
-    : "$f"
 done

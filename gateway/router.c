@@ -111,9 +111,26 @@ static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures 
     return match_placeholder(pat, seg, cap, memo);
 }
 
+/* False when the pattern's literal text before its first placeholder
+ * differs from the path's bytes: then no segment-wise match is possible
+ * (both start with '/', segments and separators line up byte for byte).
+ * Most patterns of a table fail here after a few bytes. */
+static bool literal_prefix_fits(const char *pattern, struct fg_str path)
+{
+    if (pattern[0] != '/' || path.len == 0 || path.ptr[0] != '/')
+        return true; /* not comparable byte-wise: let the full match decide */
+    size_t i = 0;
+    for (; pattern[i] && pattern[i] != '{'; i++)
+        if (i >= path.len || pattern[i] != path.ptr[i])
+            return false;
+    return pattern[i] == '{' || i == path.len;
+}
+
 static bool match_pattern(const char *pattern, struct fg_str path, struct captures *cap,
                           struct type_memo *memo)
 {
+    if (!literal_prefix_fits(pattern, path))
+        return false;
     struct fg_str prest = fg_str_c(pattern), rest = path;
     struct fg_str pseg, seg;
     memset(cap, 0, sizeof *cap);

@@ -341,17 +341,42 @@ enum smart_portal_hide smart_portal_check(const struct smart_portal_settings *s,
     return SMART_HIDE_NONE;
 }
 
-/* Does text hold "code" (the code as a whole JSON string)? */
-static bool text_has_string(struct fg_str text, struct fg_str code)
+#define RELEASE_CODES_MAX 32 /* codes checked by text; a longer list parses the resource */
+
+/* The non-empty codes of a "system|code,code" list; false when more than max. */
+static bool listed_codes(const char *list, struct fg_str *codes, size_t max, size_t *n)
 {
-    for (size_t i = 0; i + code.len + 2 <= text.len; i++) {
-        const char *q = memchr(text.ptr + i, '"', text.len - i);
-        if (!q)
+    struct fg_str rest = fg_str_c(list), item, isys, icode;
+    *n = 0;
+    while (rest.len) {
+        fg_str_split(rest, ',', &item, &rest);
+        item = fg_str_trim(item);
+        if (!fg_str_split(item, '|', &isys, &icode))
+            icode = isys;
+        if (!icode.len)
+            continue;
+        if (*n == max)
             return false;
-        i = (size_t)(q - text.ptr);
-        if (i + code.len + 2 <= text.len && memcmp(q + 1, code.ptr, code.len) == 0 &&
-            q[code.len + 1] == '"')
-            return true;
+        codes[(*n)++] = icode;
+    }
+    return true;
+}
+
+/* Is one of codes a whole JSON string of text? text has no backslash, so
+ * its quotes pair up as the strings' delimiters. */
+static bool text_has_string(struct fg_str text, const struct fg_str *codes, size_t n)
+{
+    const char *p = text.ptr, *end = text.ptr + text.len;
+    while (p < end) {
+        const char *open = memchr(p, '"', (size_t)(end - p));
+        const char *close = open ? memchr(open + 1, '"', (size_t)(end - open - 1)) : NULL;
+        if (!close)
+            return false;
+        size_t len = (size_t)(close - open - 1);
+        for (size_t i = 0; i < n; i++)
+            if (codes[i].len == len && memcmp(codes[i].ptr, open + 1, len) == 0)
+                return true;
+        p = close + 1;
     }
     return false;
 }
@@ -365,23 +390,17 @@ bool smart_portal_needs_content(const struct smart_portal_settings *s, enum smar
         return true; /* release by type, old notes by category and date */
     if (!fg_str_eq_c(type, "Observation") && !fg_str_eq_c(type, "DiagnosticReport"))
         return false; /* neither rule applies to any other type */
+    if (text.len == 0)
+        return false; /* a delete marker: no content to judge */
     /* Unreleased needs a coding whose code is on the list; without escapes a
      * parsed string equals its raw text, so a code absent as a whole JSON
      * string in the text cannot be one. */
-    if (text.len == 0)
-        return false; /* a delete marker: no content to judge */
-    if (memchr(text.ptr, '\\', text.len))
+    struct fg_str codes[RELEASE_CODES_MAX];
+    size_t n = 0;
+    if (memchr(text.ptr, '\\', text.len) ||
+        !listed_codes(s->release_codes, codes, RELEASE_CODES_MAX, &n))
         return true;
-    struct fg_str rest = fg_str_c(s->release_codes), item, isys, icode;
-    while (rest.len) {
-        fg_str_split(rest, ',', &item, &rest);
-        item = fg_str_trim(item);
-        if (!fg_str_split(item, '|', &isys, &icode))
-            icode = isys;
-        if (icode.len && text_has_string(text, icode))
-            return true;
-    }
-    return false;
+    return text_has_string(text, codes, n);
 }
 
 const char *smart_portal_confidential_codes(void)

@@ -242,6 +242,15 @@ static void test_needs_content(void)
                                      fg_str_c("{\"code\":\"def\"}")));
     CHECK(!smart_portal_needs_content(&s, SMART_VIEW_SELF, fg_str_c("Observation"),
                                       fg_str_c("{\"code\":\"11526-1\"}")));
+    /* a list longer than the text check handles: parse */
+    size_t len = 0;
+    for (int i = 0; i < 40; i++) {
+        k = snprintf(s.release_codes + len, sizeof s.release_codes - len, "c%d,", i);
+        CHECK(k > 0 && (size_t)k < sizeof s.release_codes - len);
+        len += (size_t)k;
+    }
+    CHECK(smart_portal_needs_content(&s, SMART_VIEW_SELF, fg_str_c("Observation"),
+                                     fg_str_c("{\"code\":\"x\"}")));
 }
 
 static void test_view_of(void)
