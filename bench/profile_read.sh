@@ -12,6 +12,9 @@
 #
 # Environment: PROFILE_OBS [100000] PROFILE_PATIENTS [100] PROFILE_SECONDS [5]
 #   PROFILE_CONNECTIONS [4] PROFILE_ONLY [bare,read,readauth,portalrd]
+#   PROFILE_MODE [callgrind]  cpu: run the server natively and report its CPU
+#     time per request (user and system, from /proc/PID/stat; the kernel's
+#     share of a small request is large) -- noisy on a shared machine
 # Not part of `make test` or `make bench`; see bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +25,7 @@ PATIENTS=${PROFILE_PATIENTS:-100}
 SECONDS_EACH=${PROFILE_SECONDS:-5}
 CONNS=${PROFILE_CONNECTIONS:-4}
 ONLY=${PROFILE_ONLY:-bare,read,readauth,portalrd}
+MODE=${PROFILE_MODE:-callgrind}
 for v in $(compgen -e); do
     case $v in FHIRGATE_*) unset "$v" ;; esac
 done
@@ -91,17 +95,40 @@ fi
 export BENCH_OBS=$OBS BENCH_TOKEN=$token BENCH_PORTAL_TOKEN=$ptoken
 export BENCH_PORTAL_OBS=$(((OBS + PATIENTS - 1) / PATIENTS)) BENCH_PORTAL_STRIDE=1
 rm -f "$dir"/callgrind.out.* "$dir"/callgrind-*.out
-start valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out.%p" --dump-instr=no
+if [ "$MODE" = cpu ]; then
+    start
+else
+    start valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out.%p" --dump-instr=no
+fi
 
 declare -A script=([bare]=bench/bare.lua [read]=bench/read.lua [readauth]=bench/read_auth.lua
     [portalrd]=bench/read_portal.lua)
 declare -A path=([bare]=/_bench/bare [read]=/_bench/read/Observation [readauth]=/fhir/Observation
     [portalrd]=/fhir/Observation)
-printf '%-9s %10s %16s %12s\n' scenario requests instructions instr/req
+cpu_ticks() { # user system (clock ticks) of the server
+    awk '{ print $14, $15 }' "/proc/$pid/stat"
+}
+hz=$(getconf CLK_TCK)
+if [ "$MODE" = cpu ]; then
+    printf '%-9s %10s %10s %12s %12s %12s\n' scenario requests req/s "user us/req" "sys us/req" "cpu us/req"
+else
+    printf '%-9s %10s %16s %12s\n' scenario requests instructions instr/req
+fi
 IFS=, read -r -a keys <<<"$ONLY"
 dumps=0
 for k in "${keys[@]}"; do
     wrk -t1 -c"$CONNS" -d1s -s "${script[$k]}" "$base${path[$k]}" >/dev/null # warm-up
+    if [ "$MODE" = cpu ]; then
+        read -r u0 s0 < <(cpu_ticks)
+        wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" -s "${script[$k]}" "$base${path[$k]}" >"$dir/wrk-$k.txt"
+        read -r u1 s1 < <(cpu_ticks)
+        n=$(awk '/ requests in /{print $1}' "$dir/wrk-$k.txt")
+        rps=$(awk '/^Requests\/sec:/{print $2}' "$dir/wrk-$k.txt")
+        awk -v k="$k" -v n="$n" -v r="$rps" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" 'BEGIN {
+            printf "%-9s %10d %10.0f %12.1f %12.1f %12.1f\n", k, n, r, u * 1e6 / hz / n,
+                s * 1e6 / hz / n, (u + s) * 1e6 / hz / n }'
+        continue
+    fi
     callgrind_control -z "$pid" >/dev/null 2>&1
     wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" -s "${script[$k]}" "$base${path[$k]}" >"$dir/wrk-$k.txt"
     callgrind_control -d "$k" "$pid" >/dev/null 2>&1

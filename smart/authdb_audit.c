@@ -75,13 +75,32 @@ static enum fg_status insert_row(struct smart_authdb *db, const struct smart_aud
     return authdb_exec(s);
 }
 
-/* True when an earlier row of the batch names the same grant. */
-static bool seen_grant(const struct smart_audit_row *rows, size_t i)
+#define TOUCHED_MAX 32 /* distinct grants remembered per batch */
+
+/* Touches each distinct grant of a batch's successful REST rows once: the
+ * grants seen so far are remembered (a batch is usually one or a few
+ * grants), not searched for among all earlier rows; past TOUCHED_MAX a
+ * grant may be touched twice, which changes nothing. */
+static enum fg_status touch_grants(struct smart_authdb *db, const struct smart_audit_row *rows,
+                                   size_t n)
 {
-    for (size_t j = 0; j < i; j++)
-        if (strcmp(rows[j].grant_id, rows[i].grant_id) == 0)
-            return true;
-    return false;
+    const char *touched[TOUCHED_MAX];
+    size_t n_touched = 0;
+    enum fg_status st = FG_OK;
+    for (size_t i = 0; i < n && st == FG_OK; i++) {
+        const struct smart_audit_row *r = &rows[i];
+        if (!r->grant_id[0] || r->status >= 400 || !smart_audit_kind_is_rest(r->kind))
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < n_touched && !seen; k++)
+            seen = strcmp(touched[k], r->grant_id) == 0;
+        if (seen)
+            continue;
+        st = smart_authdb_grant_touch(db, fg_str_c(r->grant_id), SMART_AUDIT_TOUCH_S);
+        if (n_touched < TOUCHED_MAX)
+            touched[n_touched++] = r->grant_id;
+    }
+    return st;
 }
 
 enum fg_status smart_authdb_audit_append(struct smart_authdb *db,
@@ -94,10 +113,8 @@ enum fg_status smart_authdb_audit_append(struct smart_authdb *db,
         return st;
     for (size_t i = 0; i < n && st == FG_OK; i++)
         st = insert_row(db, &rows[i]);
-    for (size_t i = 0; i < n && st == FG_OK; i++)
-        if (rows[i].grant_id[0] && rows[i].status < 400 && smart_audit_kind_is_rest(rows[i].kind) &&
-            !seen_grant(rows, i))
-            st = smart_authdb_grant_touch(db, fg_str_c(rows[i].grant_id), SMART_AUDIT_TOUCH_S);
+    if (st == FG_OK)
+        st = touch_grants(db, rows, n);
     if (st == FG_OK)
         st = smart_authdb_commit(db);
     if (st != FG_OK)

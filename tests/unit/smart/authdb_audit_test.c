@@ -145,6 +145,23 @@ static void test_counts_and_touch(void)
     CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(g), &gr), FG_OK);
     CHECK_INT(gr.last_used_at, T0 + 200 + SMART_AUDIT_TOUCH_S);
     smart_grant_cleanup(&gr);
+    /* one batch, two grants taking turns: each is touched */
+    char g2[SMART_GRANT_ID_SIZE];
+    add_grant(e.db, "app-a", "amy", 1, g2);
+    struct smart_audit_row mixed[] = {
+        row(SMART_AUDIT_READ, 200, "amy", g, "Patient", t),
+        row(SMART_AUDIT_READ, 403, "amy", g2, "Patient", t), /* refused: no touch from it */
+        row(SMART_AUDIT_READ, 200, "amy", g, "Patient", t),
+        row(SMART_AUDIT_SEARCH, 200, "amy", g2, "Observation", t),
+    };
+    set_now(&e, T0 + 20000);
+    CHECK_INT(smart_authdb_audit_append(e.db, mixed, 4), FG_OK);
+    CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(g), &gr), FG_OK);
+    CHECK_INT(gr.last_used_at, T0 + 20000);
+    smart_grant_cleanup(&gr);
+    CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(g2), &gr), FG_OK);
+    CHECK_INT(gr.last_used_at, T0 + 20000);
+    smart_grant_cleanup(&gr);
     env_close(&e);
 }
 
