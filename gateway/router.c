@@ -30,13 +30,22 @@ struct captures {
 };
 
 /* What one fg_router_match call learns about the path, kept across the
- * patterns it tries: whether a segment names a known resource type is
- * decided once (a binary search), not once per {type} pattern. */
+ * patterns it tries: its number of '/' (with a leading '/', its number of
+ * segments), and whether a segment names a known resource type, decided
+ * once (a binary search), not once per {type} pattern. */
 struct type_memo {
+    size_t slashes;  /* '/' in the path */
     const char *seg; /* the segment last looked up (a pointer into the path) */
     size_t len;
     bool known;
 };
+
+static void memo_init(struct type_memo *m, struct fg_str path)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; i < path.len; i++)
+        m->slashes += path.ptr[i] == '/';
+}
 
 static bool type_known(struct type_memo *m, struct fg_str seg)
 {
@@ -111,25 +120,32 @@ static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures 
     return match_placeholder(pat, seg, cap, memo);
 }
 
-/* False when the pattern's literal text before its first placeholder
- * differs from the path's bytes: then no segment-wise match is possible
- * (both start with '/', segments and separators line up byte for byte).
- * Most patterns of a table fail here after a few bytes. */
-static bool literal_prefix_fits(const char *pattern, struct fg_str path)
+/* False when the pattern cannot match for reasons visible byte by byte:
+ * its literal text before the first placeholder differs from the path's
+ * bytes, or it has another number of segments. Both start with '/', so
+ * segments and separators line up (a segment count is the number of '/').
+ * Most patterns of a table fail here. */
+static bool quick_fit(const char *pattern, struct fg_str path, const struct type_memo *m)
 {
     if (pattern[0] != '/' || path.len == 0 || path.ptr[0] != '/')
         return true; /* not comparable byte-wise: let the full match decide */
-    size_t i = 0;
-    for (; pattern[i] && pattern[i] != '{'; i++)
+    size_t i = 0, slashes = 0;
+    for (; pattern[i] && pattern[i] != '{'; i++) {
         if (i >= path.len || pattern[i] != path.ptr[i])
             return false;
-    return pattern[i] == '{' || i == path.len;
+        slashes += pattern[i] == '/';
+    }
+    if (!pattern[i])
+        return i == path.len;
+    for (; pattern[i]; i++)
+        slashes += pattern[i] == '/';
+    return slashes == m->slashes;
 }
 
 static bool match_pattern(const char *pattern, struct fg_str path, struct captures *cap,
                           struct type_memo *memo)
 {
-    if (!literal_prefix_fits(pattern, path))
+    if (!quick_fit(pattern, path, memo))
         return false;
     struct fg_str prest = fg_str_c(pattern), rest = path;
     struct fg_str pseg, seg;
@@ -155,7 +171,8 @@ enum fg_route_match fg_router_match(const struct fg_route *routes, size_t n, str
 {
     bool path_seen = false;
     struct captures cap;
-    struct type_memo memo = {0};
+    struct type_memo memo;
+    memo_init(&memo, req->path);
     for (size_t i = 0; i < n; i++) {
         if (!match_pattern(routes[i].pattern, req->path, &cap, &memo))
             continue;
@@ -186,7 +203,8 @@ const char *fg_router_allowed(const struct fg_route *routes, size_t n, struct fg
 {
     bool allowed[FG_METHOD_OTHER + 1] = {false};
     struct captures cap;
-    struct type_memo memo = {0};
+    struct type_memo memo;
+    memo_init(&memo, req->path);
     for (size_t i = 0; i < n; i++)
         if ((unsigned)routes[i].method <= FG_METHOD_OTHER &&
             match_pattern(routes[i].pattern, req->path, &cap, &memo))

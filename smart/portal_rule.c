@@ -68,7 +68,8 @@ static enum fg_status portal_prepare(void *arg, struct smart_access *a, struct f
     if (!s || !f)
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     memset(s, 0, sizeof *s);
-    memset(f, 0, sizeof *f);
+    f->own_patient[0] = '\0'; /* the source fills the rest (the proxy array is large) */
+    f->n_proxies = 0;
     st = cfg->source.facts(cfg->source.arg, smart_access_account_id(a), f);
     if (st == FG_ENOTFOUND)
         return fg_error_set(err, FG_EFORBIDDEN, NULL, "the account of this token no longer exists");
