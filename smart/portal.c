@@ -362,21 +362,39 @@ static bool listed_codes(const char *list, struct fg_str *codes, size_t max, siz
     return true;
 }
 
-/* Is one of codes a whole JSON string of text? text has no backslash, so
- * its quotes pair up as the strings' delimiters. */
+/* Does text hold needle? Boyer-Moore-Horspool: the needle's own bytes
+ * decide how far to skip, so a short needle is looked for in a fraction
+ * of the text's bytes. */
+static bool text_has(struct fg_str text, const char *needle, size_t n)
+{
+    if (n == 0 || n > text.len)
+        return n == 0;
+    size_t skip[256];
+    for (size_t i = 0; i < 256; i++)
+        skip[i] = n;
+    for (size_t i = 0; i + 1 < n; i++)
+        skip[(unsigned char)needle[i]] = n - 1 - i;
+    for (size_t at = 0; at + n <= text.len;
+         at += skip[(unsigned char)text.ptr[at + n - 1]])
+        if (text.ptr[at + n - 1] == needle[n - 1] && memcmp(text.ptr + at, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* Is one of codes a whole JSON string of text? text has no backslash, so a
+ * quote is always a string's delimiter: "<code>" occurs exactly where a
+ * string (or a member name) equals the code. */
 static bool text_has_string(struct fg_str text, const struct fg_str *codes, size_t n)
 {
-    const char *p = text.ptr, *end = text.ptr + text.len;
-    while (p < end) {
-        const char *open = memchr(p, '"', (size_t)(end - p));
-        const char *close = open ? memchr(open + 1, '"', (size_t)(end - open - 1)) : NULL;
-        if (!close)
-            return false;
-        size_t len = (size_t)(close - open - 1);
-        for (size_t i = 0; i < n; i++)
-            if (codes[i].len == len && memcmp(codes[i].ptr, open + 1, len) == 0)
-                return true;
-        p = close + 1;
+    char quoted[SMART_PORTAL_CODES_MAX + 2];
+    for (size_t i = 0; i < n; i++) {
+        if (codes[i].len > SMART_PORTAL_CODES_MAX)
+            return true; /* cannot be: the setting is shorter */
+        quoted[0] = '"';
+        memcpy(quoted + 1, codes[i].ptr, codes[i].len);
+        quoted[codes[i].len + 1] = '"';
+        if (text_has(text, quoted, codes[i].len + 2))
+            return true;
     }
     return false;
 }

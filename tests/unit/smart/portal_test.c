@@ -217,6 +217,11 @@ static void test_needs_content(void)
         {SMART_VIEW_SELF, "Observation", "{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11526-1\"}]}}", true},
         {SMART_VIEW_FULL, "DiagnosticReport", "{\"resourceType\":\"DiagnosticReport\",\"category\":[{\"coding\":[{\"code\":\"LP7839-6\"}]}]}", true},
         {SMART_VIEW_FULL, "Observation", "{\"note\":[{\"text\":\"60567-5\"}]}", true},
+        /* the whole text, and a near miss at its end */
+        {SMART_VIEW_FULL, "Observation", "\"11526-1\"", true},
+        {SMART_VIEW_FULL, "Observation", "{\"a\":\"11526-\"}", false},
+        {SMART_VIEW_FULL, "Observation", "{\"a\":\"60567-5\"", true},
+        {SMART_VIEW_FULL, "Observation", "x", false},
         /* the code only inside a longer string: not that code */
         {SMART_VIEW_FULL, "Observation", "{\"note\":[{\"text\":\"see 11526-1\"}]}", false},
         /* an escape could spell a listed code */
