@@ -242,6 +242,36 @@ static void test_widest_context_decides(void)
     smart_access_cleanup(&a);
 }
 
+/* For $everything: which types a token lets it search, and whose record. */
+static void test_type_reach(void)
+{
+    static const struct {
+        const char *scopes, *patient, *type, *asked;
+        bool granted, reached;
+    } rows[] = {
+        {"patient/*.rs", "amy", "Observation", "amy", true, true},
+        {"patient/*.rs", "amy", "Observation", "daniel", true, false},
+        {"patient/*.rs", "amy", "Device", "daniel", true, false},
+        {"patient/*.rs", "amy", "Observation", "", true, true},
+        {"patient/Observation.rs", "amy", "Condition", "amy", false, false},
+        {"patient/Observation.r", "amy", "Observation", "amy", false, false}, /* no search */
+        {"patient/*.rs", "", "Observation", "amy", false, false}, /* no launch patient */
+        {"system/*.rs", "", "Condition", "daniel", true, true},
+        {"patient/*.rs system/Condition.rs", "amy", "Condition", "daniel", true, true},
+        {"patient/*.rs", "amy", "Library", "amy", false, false}, /* outside the compartment model */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct smart_access a;
+        bool granted = true, reached = true;
+        make_access(&a, rows[i].scopes, rows[i].patient, 0);
+        smart_policy_type_reach(&a, 's', fg_str_c(rows[i].type), fg_str_c(rows[i].asked),
+                                &granted, &reached);
+        CHECK_INT(granted, rows[i].granted);
+        CHECK_INT(reached, rows[i].reached);
+        smart_access_cleanup(&a);
+    }
+}
+
 static bool visible_of(const struct smart_policy *p, const struct smart_access *a, char letter,
                        const char *type, const char *id, int *reads)
 {
@@ -625,7 +655,46 @@ static void test_rules_can_only_hide(void)
     fg_pool_free(&pool);
 }
 
+/* A practitioner's user/ scopes reach every patient; a portal user's only
+ * the patients it was given; patient/ scopes stay on the launch patient;
+ * types outside the compartment model stay system/-only. */
+static void test_practitioner_reach(void)
+{
+    struct smart_policy p;
+    smart_policy_init(&p);
+    struct smart_access pr, portal, pat;
+    make_access(&pr, "user/Observation.rs user/Patient.rs user/Library.rs", "", 9);
+    CHECK_INT(smart_access_set_practitioner(&pr, fg_str_c("dr 1")), FG_EINVAL);
+    CHECK_STR(smart_access_practitioner_id(&pr), "");
+    CHECK_INT(smart_access_set_practitioner(&pr, fg_str_c("dr-1")), FG_OK);
+    CHECK_STR(smart_access_practitioner_id(&pr), "dr-1");
+    CHECK_STR(smart_access_practitioner_id(NULL), "");
+    make_access(&portal, "user/Observation.rs user/Patient.rs", "", 8);
+    CHECK_INT(smart_access_add_user_patient(&portal, fg_str_c("amy")), FG_OK);
+    make_access(&pat, "patient/Observation.rs", "amy", 9);
+    CHECK_INT(smart_access_set_practitioner(&pat, fg_str_c("dr-1")), FG_OK);
+    CHECK(visible_of(&p, &pr, 'r', "Observation", "amy-vs", NULL));
+    CHECK(visible_of(&p, &pr, 's', "Observation", "dan-vs", NULL));
+    CHECK(visible_of(&p, &pr, 'r', "Patient", "dan", NULL));
+    CHECK(!visible_of(&p, &pr, 'r', "DocumentReference", "amy-note", NULL)); /* not granted */
+    CHECK(visible_of(&p, &portal, 'r', "Observation", "amy-vs", NULL));
+    CHECK(!visible_of(&p, &portal, 'r', "Observation", "dan-vs", NULL));
+    CHECK(visible_of(&p, &pat, 'r', "Observation", "amy-vs", NULL));
+    CHECK(!visible_of(&p, &pat, 'r', "Observation", "dan-vs", NULL));
+    struct fg_error err;
+    fg_error_clear(&err);
+    struct smart_policy_grant g;
+    CHECK_INT(smart_policy_authorize(&pr, 's', fg_str_c("Observation"), &g, &err), FG_OK);
+    CHECK(g.everywhere && g.ctx == SMART_CTX_USER);
+    CHECK_INT(smart_policy_authorize(&pr, 'r', fg_str_c("Library"), NULL, &err), FG_EFORBIDDEN);
+    CHECK_INT(smart_policy_authorize(&pr, 'u', fg_str_c("Observation"), NULL, &err), FG_EFORBIDDEN);
+    smart_access_cleanup(&pr);
+    smart_access_cleanup(&portal);
+    smart_access_cleanup(&pat);
+}
+
 TEST_MAIN(test_access_kind_and_accessors, test_type_classes, test_authorize_table,
           test_widest_context_decides, test_visible_table, test_fhir_user_read,
           test_filter_keeps_order_and_counts, test_narrow, test_check_write,
-          test_check_write_every_patient, test_rules_can_only_hide)
+          test_check_write_every_patient, test_rules_can_only_hide, test_practitioner_reach,
+          test_type_reach)
