@@ -169,6 +169,8 @@ static enum fg_status main_step(struct authz_ctx *c, bool post)
     if (c->session.account_id == 0)
         return apps_page_signin(c, FG_MSG_COUNT);
     struct apps_view v;
+    if (!post) /* counts and last use include the app's latest requests */
+        fg_audit_flush(c->req->srv->audit);
     apps_view_load(&v, c, c->session.account_id);
     if (post)
         return do_action(&v);
@@ -176,7 +178,6 @@ static enum fg_status main_step(struct authz_ctx *c, bool post)
     v.notice = fg_str_eq_c(done, "revoked") ? FG_MSG_APPS_REVOKED_DONE
                : fg_str_eq_c(done, "proxy") ? FG_MSG_APPS_PROXY_REVOKED_DONE
                                             : FG_MSG_COUNT;
-    fg_audit_flush(c->req->srv->audit); /* counts include the app's latest requests */
     return apps_page_main(&v);
 }
 

@@ -8,6 +8,7 @@
 #include "../smart/authdb_tokcache.h"
 #include "../smart/scope.h"
 #include "apps.h"
+#include "audit.h"
 #include "auth.h"
 #include "auth_http.h"
 #include "consent_fhir.h"
@@ -139,6 +140,7 @@ static enum fg_status list_step(struct api_ctx *a)
     cJSON *o = cJSON_CreateObject();
     struct list_walk w = {.a = a, .arr = o ? cJSON_AddArrayToObject(o, "grants") : NULL};
     enum fg_status st = w.arr ? FG_OK : FG_ENOMEM;
+    fg_audit_flush(a->c.req->srv->audit); /* last_used_at includes the latest requests */
     for (size_t i = 0; i < a->v.n && st == FG_OK; i++)
         st = smart_authdb_grants_for_patient(a->c.db, fg_str_c(a->v.pts[i].id), list_item, &w);
     if (st != FG_OK) {

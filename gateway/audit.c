@@ -21,6 +21,8 @@ struct fg_audit {
     struct smart_audit_row *ring; /* owned, FG_AUDIT_QUEUE rows */
     size_t head, count;
     uint64_t queued, written; /* rows ever queued / written (or given up) */
+    uint64_t batches;         /* transactions written (or given up) */
+    int flushing;             /* callers waiting in fg_audit_flush */
     bool stop;
     struct smart_audit_row *batch; /* owned, the writer's FG_AUDIT_BATCH rows */
 };
@@ -50,6 +52,20 @@ static void write_batch(struct fg_audit *a, size_t n)
     }
 }
 
+/* Group commit: with rows queued, waits up to FG_AUDIT_GATHER_MS for a
+ * fuller batch, unless a flush waits or the server stops. Called with the
+ * lock held. */
+static void gather(struct fg_audit *a)
+{
+    if (a->count >= FG_AUDIT_BATCH || a->stop || a->flushing)
+        return;
+    struct timespec ts;
+    deadline_in(&ts, FG_AUDIT_GATHER_MS);
+    while (a->count < FG_AUDIT_BATCH && !a->stop && !a->flushing)
+        if (pthread_cond_timedwait(&a->work, &a->lock, &ts) != 0)
+            break; /* the deadline passed */
+}
+
 static void *writer(void *arg)
 {
     struct fg_audit *a = arg;
@@ -62,6 +78,7 @@ static void *writer(void *arg)
         }
         if (a->count == 0)
             break; /* stop asked and nothing left */
+        gather(a);
         size_t n = a->count < FG_AUDIT_BATCH ? a->count : FG_AUDIT_BATCH;
         for (size_t i = 0; i < n; i++)
             a->batch[i] = a->ring[(a->head + i) % FG_AUDIT_QUEUE];
@@ -72,6 +89,7 @@ static void *writer(void *arg)
         write_batch(a, n);
         pthread_mutex_lock(&a->lock);
         a->written += n;
+        a->batches++;
         pthread_cond_broadcast(&a->done);
     }
     pthread_mutex_unlock(&a->lock);
@@ -166,8 +184,18 @@ void fg_audit_flush(struct fg_audit *a)
         return;
     pthread_mutex_lock(&a->lock);
     uint64_t target = a->queued;
+    a->flushing++;
     pthread_cond_signal(&a->work);
     while (a->written < target && !a->stop)
         pthread_cond_wait(&a->done, &a->lock);
+    a->flushing--;
+    pthread_mutex_unlock(&a->lock);
+}
+
+void fg_audit_stats(struct fg_audit *a, uint64_t *rows, uint64_t *batches)
+{
+    pthread_mutex_lock(&a->lock);
+    *rows = a->written;
+    *batches = a->batches;
     pthread_mutex_unlock(&a->lock);
 }

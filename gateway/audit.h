@@ -4,7 +4,9 @@
  * which copies it into a bounded in-memory queue and returns (a mutex and a
  * memcpy). One writer thread, with its own auth database connection, takes
  * whatever has queued up and appends it in one transaction, so under load
- * one commit carries hundreds of rows. When the queue is full a request
+ * one commit carries hundreds of rows. After the first row of a batch the
+ * writer waits up to FG_AUDIT_GATHER_MS for more (a commit costs as much
+ * as a dozen rows), unless a reader is waiting in fg_audit_flush. When the queue is full a request
  * thread waits for room instead of dropping a row (an audit log with holes
  * is worth little). fg_audit_close writes everything still queued before
  * it returns: the SIGTERM path (serve.c → fg_server_cleanup) calls it after
@@ -22,6 +24,7 @@
 #define FG_AUDIT_QUEUE 4096  /* rows waiting (about 1 KB each) */
 #define FG_AUDIT_BATCH 512   /* rows per transaction at most */
 #define FG_AUDIT_IDLE_MS 100 /* how long the writer sleeps when idle */
+#define FG_AUDIT_GATHER_MS 10 /* group commit: how long a batch waits for more rows */
 
 struct fg_audit;
 
@@ -41,7 +44,11 @@ void fg_audit_close(struct fg_audit **a);
 void fg_audit_record(struct fg_audit *a, const struct smart_audit_row *row);
 
 /* Returns once every row queued before the call is in the database (or
- * the writer gave up on it). For readers that must see their own events. */
+ * the writer gave up on it). For readers that must see their own events;
+ * the writer does not wait for more rows while anyone flushes. */
 void fg_audit_flush(struct fg_audit *a);
+
+/* Rows and transactions written since open (for tests and benchmarks). */
+void fg_audit_stats(struct fg_audit *a, uint64_t *rows, uint64_t *batches);
 
 #endif

@@ -24,7 +24,28 @@
 
 char *fg_rest_etag(struct fg_pool *pool, int64_t version)
 {
-    return fg_pool_printf(pool, "W/\"%" PRId64 "\"", version);
+    /* W/"<version>": formatted by hand, it is on every read's answer */
+    char digits[24];
+    size_t n = 0;
+    uint64_t v = version < 0 ? (uint64_t)0 - (uint64_t)version : (uint64_t)version;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char *out = fg_pool_alloc(pool, n + 6);
+    if (!out)
+        return NULL;
+    char *p = out;
+    *p++ = 'W';
+    *p++ = '/';
+    *p++ = '"';
+    if (version < 0)
+        *p++ = '-';
+    while (n)
+        *p++ = digits[--n];
+    *p++ = '"';
+    *p = '\0';
+    return out;
 }
 
 enum fg_status fg_rest_etag_parse(struct fg_str s, int64_t *version)
@@ -89,6 +110,25 @@ bool fg_rest_etag_list_matches(struct fg_str header, int64_t version)
     return false;
 }
 
+/* Writes v as exactly `width` decimal digits (v >= 0, zero-padded). */
+static char *put_digits(char *p, int64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+static char *put_text(char *p, const char *t)
+{
+    while (*t)
+        *p++ = *t++;
+    return p;
+}
+
+/* IMF-fixdate (RFC 9110 §5.6.7), written digit by digit: it is on every
+ * read's answer, and snprintf was a measurable part of one. */
 void fg_rest_http_date(int64_t t_us, char out[FG_HTTP_DATE_MAX])
 {
     static const char *const wd[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
@@ -108,11 +148,26 @@ void fg_rest_http_date(int64_t t_us, char out[FG_HTTP_DATE_MAX])
     int64_t w = days % 7;
     if (w < 0)
         w += 7;
-    int n = snprintf(out, FG_HTTP_DATE_MAX, "%s, %02u %s %04" PRId64 " %02d:%02d:%02d GMT",
-                     wd[w], d, mon[m - 1], y, (int)(rem / 3600), (int)(rem / 60 % 60),
-                     (int)(rem % 60));
-    if (n < 0 || n >= FG_HTTP_DATE_MAX)
+    if (y < 0 || y > 9999) { /* not representable in the format */
         out[0] = '\0';
+        return;
+    }
+    /* "Sun, 06 Nov 1994 08:49:37 GMT": 29 characters and the NUL */
+    char *p = put_text(out, wd[w]);
+    p = put_text(p, ", ");
+    p = put_digits(p, d, 2);
+    *p++ = ' ';
+    p = put_text(p, mon[m - 1]);
+    *p++ = ' ';
+    p = put_digits(p, y, 4);
+    *p++ = ' ';
+    p = put_digits(p, rem / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, rem / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, rem % 60, 2);
+    p = put_text(p, " GMT");
+    *p = '\0';
 }
 
 /* ---- JSON bodies ---- */
@@ -326,13 +381,13 @@ enum fg_status fg_rest_version_headers(struct fg_req *req, const struct fhir_res
     char date[FG_HTTP_DATE_MAX];
     fg_rest_http_date(res->last_updated_us, date);
     const char *etag = fg_rest_etag_of(req->pool, res);
-    const char *vtext = fhir_resource_version_text(req->pool, res);
+    const char *vtext = location ? fhir_resource_version_text(req->pool, res) : "";
     const char *lm = fg_pool_strdup(req->pool, date);
     const char *loc = NULL;
-    if (location)
+    if (location && vtext)
         loc = fg_pool_printf(req->pool, "%s/%.*s/%.*s/_history/%s", fg_req_base_url(req),
                              (int)res->type.len, res->type.ptr, (int)res->id.len, res->id.ptr,
-                             vtext ? vtext : "");
+                             vtext);
     if (!etag || !vtext || !lm || (location && !loc))
         return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
     enum fg_status st = fg_resp_header(req, "ETag", etag);

@@ -29,6 +29,34 @@ struct captures {
     struct fg_str type, id, vid, op;
 };
 
+/* What one fg_router_match call learns about the path, kept across the
+ * patterns it tries: its number of '/' (with a leading '/', its number of
+ * segments), and whether a segment names a known resource type, decided
+ * once (a binary search), not once per {type} pattern. */
+struct type_memo {
+    size_t slashes;  /* '/' in the path */
+    const char *seg; /* the segment last looked up (a pointer into the path) */
+    size_t len;
+    bool known;
+};
+
+static void memo_init(struct type_memo *m, struct fg_str path)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; i < path.len; i++)
+        m->slashes += path.ptr[i] == '/';
+}
+
+static bool type_known(struct type_memo *m, struct fg_str seg)
+{
+    if (m->seg != seg.ptr || m->len != seg.len) {
+        m->seg = seg.ptr;
+        m->len = seg.len;
+        m->known = fhir_resource_type_known(seg);
+    }
+    return m->known;
+}
+
 static bool is_version_id(struct fg_str s)
 {
     return fg_is_fhir_id(s);
@@ -48,11 +76,12 @@ static bool is_operation(struct fg_str s)
     return true;
 }
 
-/* One pattern segment against one path segment. */
-static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures *cap)
+/* One placeholder segment ("{type}", "{id}", ...) against one path segment. */
+static bool match_placeholder(struct fg_str pat, struct fg_str seg, struct captures *cap,
+                              struct type_memo *memo)
 {
     if (fg_str_eq_c(pat, "{type}")) {
-        if (!fhir_resource_type_known(seg))
+        if (!type_known(memo, seg))
             return false;
         cap->type = seg;
         return true;
@@ -81,8 +110,43 @@ static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures 
     return fg_str_eq(pat, seg);
 }
 
-static bool match_pattern(const char *pattern, struct fg_str path, struct captures *cap)
+/* One pattern segment against one path segment: literal text compares
+ * bytes (the common case, and the cheap way for most patterns to fail). */
+static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures *cap,
+                          struct type_memo *memo)
 {
+    if (pat.len == 0 || pat.ptr[0] != '{')
+        return fg_str_eq(pat, seg);
+    return match_placeholder(pat, seg, cap, memo);
+}
+
+/* False when the pattern cannot match for reasons visible byte by byte:
+ * its literal text before the first placeholder differs from the path's
+ * bytes, or it has another number of segments. Both start with '/', so
+ * segments and separators line up (a segment count is the number of '/').
+ * Most patterns of a table fail here. */
+static bool quick_fit(const char *pattern, struct fg_str path, const struct type_memo *m)
+{
+    if (pattern[0] != '/' || path.len == 0 || path.ptr[0] != '/')
+        return true; /* not comparable byte-wise: let the full match decide */
+    size_t i = 0, slashes = 0;
+    for (; pattern[i] && pattern[i] != '{'; i++) {
+        if (i >= path.len || pattern[i] != path.ptr[i])
+            return false;
+        slashes += pattern[i] == '/';
+    }
+    if (!pattern[i])
+        return i == path.len;
+    for (; pattern[i]; i++)
+        slashes += pattern[i] == '/';
+    return slashes == m->slashes;
+}
+
+static bool match_pattern(const char *pattern, struct fg_str path, struct captures *cap,
+                          struct type_memo *memo)
+{
+    if (!quick_fit(pattern, path, memo))
+        return false;
     struct fg_str prest = fg_str_c(pattern), rest = path;
     struct fg_str pseg, seg;
     memset(cap, 0, sizeof *cap);
@@ -91,7 +155,7 @@ static bool match_pattern(const char *pattern, struct fg_str path, struct captur
         bool more_s = next_segment(&rest, &seg);
         if (!more_p || !more_s)
             return more_p == more_s;
-        if (!match_segment(pseg, seg, cap))
+        if (!match_segment(pseg, seg, cap, memo))
             return false;
     }
 }
@@ -107,8 +171,10 @@ enum fg_route_match fg_router_match(const struct fg_route *routes, size_t n, str
 {
     bool path_seen = false;
     struct captures cap;
+    struct type_memo memo;
+    memo_init(&memo, req->path);
     for (size_t i = 0; i < n; i++) {
-        if (!match_pattern(routes[i].pattern, req->path, &cap))
+        if (!match_pattern(routes[i].pattern, req->path, &cap, &memo))
             continue;
         path_seen = true;
         if (!method_matches(routes[i].method, req->method))
@@ -137,9 +203,11 @@ const char *fg_router_allowed(const struct fg_route *routes, size_t n, struct fg
 {
     bool allowed[FG_METHOD_OTHER + 1] = {false};
     struct captures cap;
+    struct type_memo memo;
+    memo_init(&memo, req->path);
     for (size_t i = 0; i < n; i++)
         if ((unsigned)routes[i].method <= FG_METHOD_OTHER &&
-            match_pattern(routes[i].pattern, req->path, &cap))
+            match_pattern(routes[i].pattern, req->path, &cap, &memo))
             allowed[routes[i].method] = true;
     if (allowed[FG_GET])
         allowed[FG_HEAD] = true;

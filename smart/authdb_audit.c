@@ -55,34 +55,88 @@ static const char *opt(const char *s)
     return s[0] ? s : NULL;
 }
 
-static enum fg_status insert_row(struct smart_authdb *db, const struct smart_audit_row *r)
+#define AUDIT_INSERT                                                                               \
+    "INSERT INTO audit(at_us, kind, status, client_id, account_id, username, patient_id,"          \
+    " grant_id, res_type, res_id, query, request_id) VALUES "
+#define AUDIT_PARAMS 12 /* per row */
+#define AUDIT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define AUDIT_ROWS4 AUDIT_ROW ", " AUDIT_ROW ", " AUDIT_ROW ", " AUDIT_ROW
+#define AUDIT_MANY 16 /* rows per multi-row INSERT: one statement run instead of 16 */
+
+/* Binds row r to the 12 parameters from base + 1. The rows outlive the
+ * statement's run (the caller's batch), so text is bound without a copy;
+ * authdb_stmt clears the bindings before the statement's next use. */
+static bool bind_row(sqlite3_stmt *s, int base, const struct smart_audit_row *r)
 {
-    sqlite3_stmt *s;
-    enum fg_status st = authdb_stmt(db, AUTHDB_AUDIT_ADD,
-                                    "INSERT INTO audit(at_us, kind, status, client_id, account_id,"
-                                    " username, patient_id, grant_id, res_type, res_id, query,"
-                                    " request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                                    " ?10, ?11, ?12)",
-                                    &s);
-    if (st != FG_OK)
-        return st;
-    if (!authdb_bind_i64(s, 1, r->at_us) || !authdb_bind_i64(s, 2, r->kind) ||
-        !authdb_bind_i64(s, 3, r->status) || !authdb_bind_cstr(s, 4, opt(r->client_id)) ||
-        !authdb_bind_i64(s, 5, r->account_id) || !authdb_bind_cstr(s, 6, opt(r->username)) ||
-        !authdb_bind_cstr(s, 7, opt(r->patient_id)) || !authdb_bind_cstr(s, 8, opt(r->grant_id)) ||
-        !authdb_bind_cstr(s, 9, opt(r->res_type)) || !authdb_bind_cstr(s, 10, opt(r->res_id)) ||
-        !authdb_bind_cstr(s, 11, opt(r->query)) || !authdb_bind_cstr(s, 12, opt(r->request_id)))
-        return FG_ENOMEM;
-    return authdb_exec(s);
+    const char *text[] = {opt(r->client_id), opt(r->username), opt(r->patient_id),
+                          opt(r->grant_id),  opt(r->res_type), opt(r->res_id),
+                          opt(r->query),     opt(r->request_id)};
+    static const int text_idx[] = {4, 6, 7, 8, 9, 10, 11, 12};
+    if (sqlite3_bind_int64(s, base + 1, r->at_us) != SQLITE_OK ||
+        sqlite3_bind_int64(s, base + 2, r->kind) != SQLITE_OK ||
+        sqlite3_bind_int64(s, base + 3, r->status) != SQLITE_OK ||
+        sqlite3_bind_int64(s, base + 5, r->account_id) != SQLITE_OK)
+        return false;
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
+        int rc = text[i] ? sqlite3_bind_text(s, base + text_idx[i], text[i], -1, SQLITE_STATIC)
+                         : sqlite3_bind_null(s, base + text_idx[i]);
+        if (rc != SQLITE_OK)
+            return false;
+    }
+    return true;
 }
 
-/* True when an earlier row of the batch names the same grant. */
-static bool seen_grant(const struct smart_audit_row *rows, size_t i)
+/* Inserts rows[0..n) in order: AUDIT_MANY at a time, the rest one by one. */
+static enum fg_status insert_rows(struct smart_authdb *db, const struct smart_audit_row *rows,
+                                  size_t n)
 {
-    for (size_t j = 0; j < i; j++)
-        if (strcmp(rows[j].grant_id, rows[i].grant_id) == 0)
-            return true;
-    return false;
+    size_t i = 0;
+    enum fg_status st = FG_OK;
+    while (st == FG_OK && i < n) {
+        bool many = n - i >= AUDIT_MANY;
+        size_t k = many ? AUDIT_MANY : 1;
+        sqlite3_stmt *s;
+        st = many ? authdb_stmt(db, AUTHDB_AUDIT_ADD_MANY,
+                                AUDIT_INSERT AUDIT_ROWS4 ", " AUDIT_ROWS4 ", " AUDIT_ROWS4
+                                             ", " AUDIT_ROWS4,
+                                &s)
+                  : authdb_stmt(db, AUTHDB_AUDIT_ADD, AUDIT_INSERT AUDIT_ROW, &s);
+        for (size_t j = 0; st == FG_OK && j < k; j++)
+            if (!bind_row(s, (int)(j * AUDIT_PARAMS), &rows[i + j]))
+                st = FG_ENOMEM;
+        if (st == FG_OK)
+            st = authdb_exec(s);
+        i += k;
+    }
+    return st;
+}
+
+#define TOUCHED_MAX 32 /* distinct grants remembered per batch */
+
+/* Touches each distinct grant of a batch's successful REST rows once: the
+ * grants seen so far are remembered (a batch is usually one or a few
+ * grants), not searched for among all earlier rows; past TOUCHED_MAX a
+ * grant may be touched twice, which changes nothing. */
+static enum fg_status touch_grants(struct smart_authdb *db, const struct smart_audit_row *rows,
+                                   size_t n)
+{
+    const char *touched[TOUCHED_MAX];
+    size_t n_touched = 0;
+    enum fg_status st = FG_OK;
+    for (size_t i = 0; i < n && st == FG_OK; i++) {
+        const struct smart_audit_row *r = &rows[i];
+        if (!r->grant_id[0] || r->status >= 400 || !smart_audit_kind_is_rest(r->kind))
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < n_touched && !seen; k++)
+            seen = strcmp(touched[k], r->grant_id) == 0;
+        if (seen)
+            continue;
+        st = smart_authdb_grant_touch(db, fg_str_c(r->grant_id), SMART_AUDIT_TOUCH_S);
+        if (n_touched < TOUCHED_MAX)
+            touched[n_touched++] = r->grant_id;
+    }
+    return st;
 }
 
 enum fg_status smart_authdb_audit_append(struct smart_authdb *db,
@@ -93,12 +147,9 @@ enum fg_status smart_authdb_audit_append(struct smart_authdb *db,
     enum fg_status st = smart_authdb_begin_write(db);
     if (st != FG_OK)
         return st;
-    for (size_t i = 0; i < n && st == FG_OK; i++)
-        st = insert_row(db, &rows[i]);
-    for (size_t i = 0; i < n && st == FG_OK; i++)
-        if (rows[i].grant_id[0] && rows[i].status < 400 && smart_audit_kind_is_rest(rows[i].kind) &&
-            !seen_grant(rows, i))
-            st = smart_authdb_grant_touch(db, fg_str_c(rows[i].grant_id), SMART_AUDIT_TOUCH_S);
+    st = insert_rows(db, rows, n);
+    if (st == FG_OK)
+        st = touch_grants(db, rows, n);
     if (st == FG_OK)
         st = smart_authdb_commit(db);
     if (st != FG_OK)

@@ -341,6 +341,86 @@ enum smart_portal_hide smart_portal_check(const struct smart_portal_settings *s,
     return SMART_HIDE_NONE;
 }
 
+#define RELEASE_CODES_MAX 32 /* codes checked by text; a longer list parses the resource */
+
+/* The non-empty codes of a "system|code,code" list; false when more than max. */
+static bool listed_codes(const char *list, struct fg_str *codes, size_t max, size_t *n)
+{
+    struct fg_str rest = fg_str_c(list), item, isys, icode;
+    *n = 0;
+    while (rest.len) {
+        fg_str_split(rest, ',', &item, &rest);
+        item = fg_str_trim(item);
+        if (!fg_str_split(item, '|', &isys, &icode))
+            icode = isys;
+        if (!icode.len)
+            continue;
+        if (*n == max)
+            return false;
+        codes[(*n)++] = icode;
+    }
+    return true;
+}
+
+/* Does text hold needle? Boyer-Moore-Horspool: the needle's own bytes
+ * decide how far to skip, so a short needle is looked for in a fraction
+ * of the text's bytes. */
+static bool text_has(struct fg_str text, const char *needle, size_t n)
+{
+    if (n == 0 || n > text.len)
+        return n == 0;
+    size_t skip[256];
+    for (size_t i = 0; i < 256; i++)
+        skip[i] = n;
+    for (size_t i = 0; i + 1 < n; i++)
+        skip[(unsigned char)needle[i]] = n - 1 - i;
+    for (size_t at = 0; at + n <= text.len;
+         at += skip[(unsigned char)text.ptr[at + n - 1]])
+        if (text.ptr[at + n - 1] == needle[n - 1] && memcmp(text.ptr + at, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* Is one of codes a whole JSON string of text? text has no backslash, so a
+ * quote is always a string's delimiter: "<code>" occurs exactly where a
+ * string (or a member name) equals the code. */
+static bool text_has_string(struct fg_str text, const struct fg_str *codes, size_t n)
+{
+    char quoted[SMART_PORTAL_CODES_MAX + 2];
+    for (size_t i = 0; i < n; i++) {
+        if (codes[i].len > SMART_PORTAL_CODES_MAX)
+            return true; /* cannot be: the setting is shorter */
+        quoted[0] = '"';
+        memcpy(quoted + 1, codes[i].ptr, codes[i].len);
+        quoted[codes[i].len + 1] = '"';
+        if (text_has(text, quoted, codes[i].len + 2))
+            return true;
+    }
+    return false;
+}
+
+bool smart_portal_needs_content(const struct smart_portal_settings *s, enum smart_portal_view view,
+                                struct fg_str type, struct fg_str text)
+{
+    if (view != SMART_VIEW_FULL && view != SMART_VIEW_SELF)
+        return true; /* the limited view judges class and labels */
+    if (fg_str_eq_c(type, "DocumentReference"))
+        return true; /* release by type, old notes by category and date */
+    if (!fg_str_eq_c(type, "Observation") && !fg_str_eq_c(type, "DiagnosticReport"))
+        return false; /* neither rule applies to any other type */
+    if (text.len == 0)
+        return false; /* a delete marker: no content to judge */
+    /* Unreleased needs a coding whose code is on the list; without escapes a
+     * parsed string equals its raw text, so a code absent as a whole JSON
+     * string in the text cannot be one. */
+    struct fg_str codes[RELEASE_CODES_MAX];
+    size_t n = 0;
+    if (memchr(text.ptr, '\\', text.len) ||
+        !listed_codes(s->release_codes, codes, RELEASE_CODES_MAX, &n))
+        return true;
+    return text_has_string(text, codes, n);
+}
+
 const char *smart_portal_confidential_codes(void)
 {
     return "R,V,ETH,SUD,STD,SEX,SDV,HIV,PREGNANCY";

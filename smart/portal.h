@@ -149,6 +149,16 @@ bool smart_portal_old_note(const struct smart_portal_settings *s, int64_t now_us
 enum smart_portal_hide smart_portal_check(const struct smart_portal_settings *s, int64_t now_us,
                                           enum smart_portal_view view, const cJSON *resource);
 
+/* False when smart_portal_check(s, now, view, doc) is SMART_HIDE_NONE at
+ * every time for every parse doc of `text`, a stored resource of `type`:
+ * the caller may then skip parsing it. Conservative: true for the limited
+ * view, for types the release and old-note rules judge by content
+ * (DocumentReference), and for results whose text names a delayed-release
+ * code as a JSON string or holds any escape (a code could hide in it).
+ * @test tests/unit/smart/portal_test.c */
+bool smart_portal_needs_content(const struct smart_portal_settings *s, enum smart_portal_view view,
+                                struct fg_str type, struct fg_str text);
+
 /* The confidentiality codes as one `_security:not=` value ("R,V,ETH,..."). */
 const char *smart_portal_confidential_codes(void);
 /* The growth-chart codes as one `code=` value ("http://loinc.org|8302-2,..."). */

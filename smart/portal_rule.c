@@ -70,7 +70,8 @@ static enum fg_status portal_prepare(void *arg, struct smart_access *a, struct f
     if (!s || !f)
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     memset(s, 0, sizeof *s);
-    memset(f, 0, sizeof *f);
+    f->own_patient[0] = '\0'; /* the source fills the rest (the proxy array is large) */
+    f->n_proxies = 0;
     st = cfg->source.facts(cfg->source.arg, smart_access_account_id(a), f);
     if (st == FG_ENOTFOUND)
         return fg_error_set(err, FG_EFORBIDDEN, NULL, "the account of this token no longer exists");
@@ -114,16 +115,23 @@ static enum fg_status portal_visible(void *arg, const struct smart_access *a, vo
     if (!s || !it->res)
         return FG_OK;
     /* a delete marker (history) has no content to judge: only a view of the
-     * whole record may see it, a limited view cannot tell it was not confidential */
-    const cJSON *json = smart_policy_item_json(it);
+     * whole record may see it, a limited view cannot tell it was not confidential.
+     * The content is parsed only when a rule could hide it (most reads of a
+     * whole record need no parse at all). */
     int64_t now = fg_clock_now_us(cfg->clock);
+    struct fg_str text = it->res->deleted ? FG_STR_NULL : it->res->json;
     for (size_t i = 0; i < s->n && !shown; i++) {
         if (!in_compartment(it->res, s->seen[i].patient))
             continue;
         reached = true;
-        shown = json ? smart_portal_check(&cfg->settings, now, s->seen[i].view, json) ==
-                           SMART_HIDE_NONE
-                     : s->seen[i].view == SMART_VIEW_FULL || s->seen[i].view == SMART_VIEW_SELF;
+        enum smart_portal_view view = s->seen[i].view;
+        if (!smart_portal_needs_content(&cfg->settings, view, it->res->type, text)) {
+            shown = true;
+            continue;
+        }
+        const cJSON *json = smart_policy_item_json(it);
+        shown = json ? smart_portal_check(&cfg->settings, now, view, json) == SMART_HIDE_NONE
+                     : view == SMART_VIEW_FULL || view == SMART_VIEW_SELF;
     }
     if (reached && !shown)
         *visible = false;

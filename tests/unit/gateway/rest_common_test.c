@@ -76,6 +76,17 @@ static void test_http_date(void)
     CHECK_STR(d, "Thu, 01 Jan 1970 00:00:00 GMT");
     fg_rest_http_date(1795435200123456, d); /* 2026-11-23T12:00:00.123456Z */
     CHECK_STR(d, "Mon, 23 Nov 2026 12:00:00 GMT");
+    fg_rest_http_date(951868799999999, d); /* 2000-02-29T23:59:59.999999Z */
+    CHECK_STR(d, "Tue, 29 Feb 2000 23:59:59 GMT");
+    fg_rest_http_date(-1, d); /* the last microsecond of 1969 */
+    CHECK_STR(d, "Wed, 31 Dec 1969 23:59:59 GMT");
+    fg_rest_http_date(253402300800000000, d); /* year 10000: no such date */
+    CHECK_STR(d, "");
+    struct fg_pool *pool = fg_pool_new();
+    CHECK_STR(fg_rest_etag(pool, 0), "W/\"0\"");
+    CHECK_STR(fg_rest_etag(pool, 1234567890123), "W/\"1234567890123\"");
+    CHECK_STR(fg_rest_etag(pool, INT64_MAX), "W/\"9223372036854775807\"");
+    fg_pool_free(&pool);
 }
 
 static void test_prefer(void)

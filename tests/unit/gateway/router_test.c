@@ -56,6 +56,15 @@ static void test_table(void)
         {FG_GET, "/", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
         {FG_GET, "", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
         {FG_GET, "/fhir/metadata/x", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        /* literal text that only starts like a route's (the byte-wise pre-check) */
+        {FG_GET, "/fhir/metadatax", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhir/metadat", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "/fhirx/Patient/amy", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        {FG_GET, "//fhir/Patient/amy", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
+        /* a type name in the id position is an id (the type lookup is per segment) */
+        {FG_GET, "/fhir/Patient/Observation", FG_ROUTE_FOUND, h_read, "Patient", "Observation",
+         "", ""},
+        {FG_GET, "/fhir/Patients/Observation", FG_ROUTE_NO_PATH, NULL, "", "", "", ""},
         {FG_GET, "/fhir/Patient/0123456789012345678901234567890123456789012345678901234567890123",
          FG_ROUTE_FOUND, h_read, "Patient",
          "0123456789012345678901234567890123456789012345678901234567890123", "", ""},

@@ -145,6 +145,23 @@ static void test_counts_and_touch(void)
     CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(g), &gr), FG_OK);
     CHECK_INT(gr.last_used_at, T0 + 200 + SMART_AUDIT_TOUCH_S);
     smart_grant_cleanup(&gr);
+    /* one batch, two grants taking turns: each is touched */
+    char g2[SMART_GRANT_ID_SIZE];
+    add_grant(e.db, "app-a", "amy", 1, g2);
+    struct smart_audit_row mixed[] = {
+        row(SMART_AUDIT_READ, 200, "amy", g, "Patient", t),
+        row(SMART_AUDIT_READ, 403, "amy", g2, "Patient", t), /* refused: no touch from it */
+        row(SMART_AUDIT_READ, 200, "amy", g, "Patient", t),
+        row(SMART_AUDIT_SEARCH, 200, "amy", g2, "Observation", t),
+    };
+    set_now(&e, T0 + 20000);
+    CHECK_INT(smart_authdb_audit_append(e.db, mixed, 4), FG_OK);
+    CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(g), &gr), FG_OK);
+    CHECK_INT(gr.last_used_at, T0 + 20000);
+    smart_grant_cleanup(&gr);
+    CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(g2), &gr), FG_OK);
+    CHECK_INT(gr.last_used_at, T0 + 20000);
+    smart_grant_cleanup(&gr);
     env_close(&e);
 }
 
@@ -204,4 +221,37 @@ static void test_kind_codes(void)
         CHECK(strcmp(smart_audit_kind_code((enum smart_audit_kind)k), "unknown") != 0);
 }
 
-TEST_MAIN(test_append_and_list, test_counts_and_touch, test_revoke_for_proxy, test_kind_codes)
+/* A batch larger than one multi-row INSERT: every row, in order, whole. */
+static void test_large_batch(void)
+{
+    struct env e;
+    env_open(&e);
+    enum { N = 37 }; /* two statements of 16 rows, then 5 single rows */
+    struct smart_audit_row rows[N];
+    for (int i = 0; i < N; i++) {
+        rows[i] = row(i % 3 ? SMART_AUDIT_READ : SMART_AUDIT_SEARCH, 200 + i, i % 2 ? "amy" : "",
+                      i % 5 ? "g-1" : "", "Observation", T0 * 1000000 + i);
+        snprintf(rows[i].res_id, sizeof rows[i].res_id, "r-%d", i);
+        snprintf(rows[i].request_id, sizeof rows[i].request_id, "q%d", i);
+        rows[i].account_id = i;
+    }
+    CHECK_INT(smart_authdb_audit_append(e.db, rows, N), FG_OK);
+    for (int i = 0; i < N; i++) {
+        struct smart_audit_row got;
+        CHECK_INT(smart_authdb_audit_get(e.db, i + 1, &got), FG_OK);
+        CHECK_STR(got.res_id, rows[i].res_id);
+        CHECK_STR(got.request_id, rows[i].request_id);
+        CHECK_STR(got.patient_id, rows[i].patient_id);
+        CHECK_STR(got.grant_id, rows[i].grant_id);
+        CHECK_STR(got.client_id, "app-a");
+        CHECK_INT(got.status, 200 + i);
+        CHECK_INT(got.kind, rows[i].kind);
+        CHECK(got.at_us == T0 * 1000000 + i);
+        CHECK(got.account_id == i);
+    }
+    struct smart_audit_row none;
+    CHECK_INT(smart_authdb_audit_get(e.db, N + 1, &none), FG_ENOTFOUND);
+    env_close(&e);
+}
+
+TEST_MAIN(test_large_batch, test_append_and_list, test_counts_and_touch, test_revoke_for_proxy, test_kind_codes)

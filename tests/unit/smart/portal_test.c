@@ -188,8 +188,74 @@ static void test_resources(void)
         CHECK_INT(f, rows[i].full);
         CHECK_INT(me, rows[i].self);
         CHECK_INT(smart_portal_check(&s, now, SMART_VIEW_NONE, doc), SMART_HIDE_NO_ACCESS);
+        /* skipping the parse is only allowed where the check shows it */
+        const cJSON *rt = cJSON_GetObjectItemCaseSensitive(doc, "resourceType");
+        struct fg_str type = fg_str_c(cJSON_IsString(rt) ? rt->valuestring : "");
+        struct fg_str text = fg_str_c(rows[i].json);
+        if (!smart_portal_needs_content(&s, SMART_VIEW_FULL, type, text))
+            CHECK_INT(f, SMART_HIDE_NONE);
+        if (!smart_portal_needs_content(&s, SMART_VIEW_SELF, type, text))
+            CHECK_INT(me, SMART_HIDE_NONE);
+        CHECK(smart_portal_needs_content(&s, SMART_VIEW_LIMITED, type, text));
         cJSON_Delete(doc);
     }
+}
+
+/* When may the portal rule skip parsing a resource? */
+static void test_needs_content(void)
+{
+    static const struct {
+        enum smart_portal_view view;
+        const char *type, *json;
+        bool needs;
+    } rows[] = {
+        /* a vital sign of the whole record: no rule can hide it */
+        {SMART_VIEW_SELF, "Observation", "{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]}}", false},
+        {SMART_VIEW_FULL, "Condition", "{\"resourceType\":\"Condition\"}", false},
+        {SMART_VIEW_FULL, "Observation", "", false},
+        /* a delayed-release code, as the code or anywhere as a whole string */
+        {SMART_VIEW_SELF, "Observation", "{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11526-1\"}]}}", true},
+        {SMART_VIEW_FULL, "DiagnosticReport", "{\"resourceType\":\"DiagnosticReport\",\"category\":[{\"coding\":[{\"code\":\"LP7839-6\"}]}]}", true},
+        {SMART_VIEW_FULL, "Observation", "{\"note\":[{\"text\":\"60567-5\"}]}", true},
+        /* the whole text, and a near miss at its end */
+        {SMART_VIEW_FULL, "Observation", "\"11526-1\"", true},
+        {SMART_VIEW_FULL, "Observation", "{\"a\":\"11526-\"}", false},
+        {SMART_VIEW_FULL, "Observation", "{\"a\":\"60567-5\"", true},
+        {SMART_VIEW_FULL, "Observation", "x", false},
+        /* the code only inside a longer string: not that code */
+        {SMART_VIEW_FULL, "Observation", "{\"note\":[{\"text\":\"see 11526-1\"}]}", false},
+        /* an escape could spell a listed code */
+        {SMART_VIEW_FULL, "Observation", "{\"code\":{\"coding\":[{\"code\":\"\\u00311526-1\"}]}}", true},
+        /* documents and the limited view always need the content */
+        {SMART_VIEW_FULL, "DocumentReference", "{\"resourceType\":\"DocumentReference\"}", true},
+        {SMART_VIEW_LIMITED, "Immunization", "{\"resourceType\":\"Immunization\"}", true},
+        {SMART_VIEW_NONE, "Immunization", "{\"resourceType\":\"Immunization\"}", true},
+    };
+    struct smart_portal_settings s;
+    smart_portal_settings_default(&s);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        bool got = smart_portal_needs_content(&s, rows[i].view, fg_str_c(rows[i].type),
+                                              fg_str_c(rows[i].json));
+        if (got != rows[i].needs)
+            fprintf(stderr, "  row %zu\n", i);
+        CHECK_INT(got, rows[i].needs);
+    }
+    /* a configured list: its codes, not the default ones */
+    int k = snprintf(s.release_codes, sizeof s.release_codes, "%s", "urn:x|abc, def");
+    CHECK(k > 0 && (size_t)k < sizeof s.release_codes);
+    CHECK(smart_portal_needs_content(&s, SMART_VIEW_SELF, fg_str_c("Observation"),
+                                     fg_str_c("{\"code\":\"def\"}")));
+    CHECK(!smart_portal_needs_content(&s, SMART_VIEW_SELF, fg_str_c("Observation"),
+                                      fg_str_c("{\"code\":\"11526-1\"}")));
+    /* a list longer than the text check handles: parse */
+    size_t len = 0;
+    for (int i = 0; i < 40; i++) {
+        k = snprintf(s.release_codes + len, sizeof s.release_codes - len, "c%d,", i);
+        CHECK(k > 0 && (size_t)k < sizeof s.release_codes - len);
+        len += (size_t)k;
+    }
+    CHECK(smart_portal_needs_content(&s, SMART_VIEW_SELF, fg_str_c("Observation"),
+                                     fg_str_c("{\"code\":\"x\"}")));
 }
 
 static void test_view_of(void)
@@ -281,4 +347,4 @@ static void test_narrow_strings(void)
     CHECK_INT(n, 10);
 }
 
-TEST_MAIN(test_age, test_view, test_view_of, test_resources, test_settings, test_narrow_strings)
+TEST_MAIN(test_age, test_view, test_view_of, test_resources, test_needs_content, test_settings, test_narrow_strings)
