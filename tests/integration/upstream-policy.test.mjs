@@ -101,15 +101,20 @@ describe('upstream mode: policy in front', { concurrency: false }, () => {
       for (const l of r.json.link) assert.ok(!l.url.includes('Patient%2Famy') && !l.url.includes('subject='), `the compartment is not in links: ${l.url}`);
     }
     const seen = (await up.requests()).filter((q) => q.url.startsWith('/fhir/Observation?'));
-    assert.equal(seen.length, all.length);
-    assert.ok(seen.every((q) => q.url.includes('subject=Patient%2Famy')), `the compartment is asked of the upstream on every page: ${seen.map((q) => q.url)}`);
+    const bySubject = seen.filter((q) => q.url.includes('subject=Patient%2Famy'));
+    assert.equal(bySubject.length, all.length, `the compartment is asked of the upstream on every page: ${seen.map((q) => q.url)}`);
+    // Observation.performer puts a resource in the compartment too: that leg is asked as well
+    const others = seen.filter((q) => !bySubject.includes(q));
+    assert.ok(others.length > 0 && others.every((q) => q.url.includes('performer=Patient%2Famy')), `${others.map((q) => q.url)}`);
   });
 
   it('asking for the other patient finds nothing, whatever the query or cursor', async (t) => {
     if (unenforced(t)) return;
     for (const q of ['subject=Patient/max', 'patient=max', 'subject:Patient.name=Max', '_id=max', 'subject=Patient/max&_cursor=_offset%3D0']) {
       const r = await get(`Observation?${q}`, tok.own);
-      assert.ok(r.status === 200 || r.status === 403 || r.status === 404, `${q}: ${r.status}`);
+      // a cursor the gateway did not seal for this search is refused (400)
+      const refused = q.includes('_cursor') ? [400] : [];
+      assert.ok(r.status === 200 || r.status === 403 || r.status === 404 || refused.includes(r.status), `${q}: ${r.status}`);
       noMax(r, q);
       if (r.status === 200) {
         assert.equal((r.json.entry ?? []).length, 0, q);
