@@ -156,7 +156,8 @@ enum fg_status up_paging_key_init(struct up_store *s, const char *secret, struct
 
 /* "<state>~<mac>" in pool: state (an upstream paging state) bound to kind
  * ("search", "history") and the request the gateway rebuilds for the page
- * (bound). The empty slice for an empty state (no such page) or no memory.
+ * (bound). The empty slice for an empty state (no such page), one over
+ * UP_MAX_CURSOR bytes (up_link_state makes none) or no memory.
  * @test tests/unit/fhir/store_upstream_test.c */
 struct fg_str up_page_seal(struct fg_pool *pool, const struct up_store *s, const char *kind,
                            struct fg_str bound, struct fg_str state);

@@ -68,9 +68,15 @@ struct fg_str up_page_seal(struct fg_pool *pool, const struct up_store *s, const
                            struct fg_str bound, struct fg_str state)
 {
     char hex[2 * MAC_LEN + 1];
-    if (!state.len || !mac_hex(s, kind, bound, state, hex))
+    if (!state.len || state.len > UP_MAX_CURSOR || !mac_hex(s, kind, bound, state, hex))
         return FG_STR_NULL;
-    return fg_str_c(fg_pool_printf(pool, "%.*s~%s", (int)state.len, state.ptr, hex));
+    char *out = fg_pool_alloc(pool, state.len + 1 + 2 * MAC_LEN + 1);
+    if (!out)
+        return FG_STR_NULL;
+    memcpy(out, state.ptr, state.len);
+    out[state.len] = '~';
+    memcpy(out + state.len + 1, hex, 2 * MAC_LEN + 1);
+    return fg_str_n(out, state.len + 1 + 2 * MAC_LEN);
 }
 
 enum fg_status up_page_open(const struct up_store *s, const char *kind, struct fg_str bound,
@@ -81,7 +87,7 @@ enum fg_status up_page_open(const struct up_store *s, const char *kind, struct f
     size_t at = sealed.len;
     while (at > 0 && sealed.ptr[at - 1] != '~')
         at--;
-    bool ok = at > 1 && sealed.len - at == 2 * MAC_LEN && sealed.len <= UP_MAX_CURSOR + 64;
+    bool ok = at > 1 && sealed.len - at == 2 * MAC_LEN && at - 1 <= UP_MAX_CURSOR;
     struct fg_str st = ok ? fg_str_n(sealed.ptr, at - 1) : FG_STR_NULL;
     ok = ok && mac_hex(s, kind, bound, st, want) &&
          CRYPTO_memcmp(want, sealed.ptr + at, 2 * MAC_LEN) == 0;
