@@ -11,13 +11,13 @@
 #            node_modules) with the shared fixtures and amy's record, for
 #            reference: its garbage-collection pauses dominate its p99.
 # The same read (GET Patient/amy) is measured with wrk, directly and through the
-# gateway, each with one connection (closed loop: no queueing, so the difference
-# is what one request spends in the gateway plus the extra loopback hop; the
-# request rates are printed too). Prints p50/p99 of both, the differences and the
+# gateway, each with one connection that pauses BENCH_PACE_MS after every answer
+# (no queueing, and both sides near the same request rate, which is printed: the
+# difference is what one request spends in the gateway plus the extra loopback hop). Prints p50/p99 of both, the differences and the
 # target (added p50 <= 0.3 ms, p99 <= 1 ms) for each upstream.
 # A token is minted with `fhirgate token issue` (/fhir needs one).
 #
-# Environment: BENCH_SECONDS [10], BENCH_PATH [/fhir/Patient/amy], BUILD [build].
+# Environment: BENCH_SECONDS [10], BENCH_PATH [/fhir/Patient/amy], BENCH_PACE_MS [1], BUILD [build].
 set -euo pipefail
 {
 cd "$(dirname "$0")/.."
@@ -26,6 +26,7 @@ for v in $(compgen -e); do
 done
 SECONDS_RUN=${BENCH_SECONDS:-10}
 BPATH=${BENCH_PATH:-/fhir/Patient/amy}
+PACE_MS=${BENCH_PACE_MS:-1}
 NODE22=node_modules/node/bin/node
 [ -x "$NODE22" ] || { echo "bench-upstream: $NODE22 missing (npm ci)"; exit 1; }
 command -v wrk >/dev/null || { echo "bench-upstream: wrk missing"; exit 1; }
@@ -90,16 +91,22 @@ ms() {
         if (u == "us") v /= 1000; else if (u == "s") v *= 1000; printf "%.3f", v }' "$2"
 }
 rps() { awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$1"; }
+# A pause of PACE_MS after each answer (wrk's delay hook, not counted in the
+# latency) holds both sides near the same rate, 1000 / (PACE_MS + latency)
+# requests a second, instead of each running flat out (BENCH_PACE_MS=0: flat out).
+printf 'function delay() return %s end\n' "$PACE_MS" >"$tmp/pace.lua"
 run() { # name url [header]
     wrk -t1 -c1 -d2s "${@:3}" "$2" >/dev/null
-    wrk -t1 -c1 -d"${SECONDS_RUN}s" --latency "${@:3}" "$2" >"$tmp/$1.txt"
+    local pace=()
+    [ "$PACE_MS" = 0 ] || pace=(-s "$tmp/pace.lua")
+    wrk -t1 -c1 -d"${SECONDS_RUN}s" --latency "${pace[@]}" "${@:3}" "$2" >"$tmp/$1.txt"
 }
 report() { # upstream-name
     local d="$tmp/$1-direct.txt" g="$tmp/$1-gateway.txt"
     awk -v n="$1" -v d50="$(ms 50% "$d")" -v d99="$(ms 99% "$d")" -v g50="$(ms 50% "$g")" \
-        -v g99="$(ms 99% "$g")" -v dr="$(rps "$d")" -v gr="$(rps "$g")" -v p="$BPATH" 'BEGIN {
+        -v g99="$(ms 99% "$g")" -v dr="$(rps "$d")" -v gr="$(rps "$g")" -v p="$BPATH" -v pace="pause ${PACE_MS} ms" 'BEGIN {
         a50 = g50 - d50; a99 = g99 - d99
-        printf "upstream %s, GET %s, one connection each\n", n, p
+        printf "upstream %s, GET %s, one connection each, %s\n", n, p, pace
         printf "%-10s %9s %9s %9s\n", "", "p50 ms", "p99 ms", "req/s"
         printf "%-10s %9.3f %9.3f %9d\n", "direct", d50, d99, dr
         printf "%-10s %9.3f %9.3f %9d\n", "gateway", g50, g99, gr
