@@ -83,7 +83,7 @@ bench-import: build
 	@scripts/bench-import.sh
 
 bench-upstream: deps-test
-	@scripts/bench-upstream.sh
+	@BUILD=$(BUILD) scripts/bench-upstream.sh
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk

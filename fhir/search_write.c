@@ -133,6 +133,60 @@ static enum fg_status write_param(struct fg_buf *buf, const struct fhir_search_p
     return st;
 }
 
+/* Upstream only: a `patient` parameter defined as another reference
+ * restricted to patients ("subject@Patient": Observation, Encounter,
+ * DiagnosticReport, ...) is sent as that parameter with Patient/ values,
+ * which matches the same resources; servers index subject directly where
+ * some scan every resource for patient=. Returns that parameter's code,
+ * or NULL when p is sent as it is (other modifiers, absolute or
+ * non-Patient values). */
+static const char *patient_as_subject(struct fg_str type, const struct fhir_search_param *p)
+{
+    const struct fhir_searchparam *d = p->def;
+    if (!d || d->type != FHIR_PARAM_REFERENCE || strcmp(d->code, "patient") != 0)
+        return NULL;
+    if (p->modifier != FHIR_MOD_NONE &&
+        !(p->modifier == FHIR_MOD_TYPE && fg_str_eq_c(p->modifier_type, "Patient")))
+        return NULL;
+    const char *at = strchr(d->paths, '@');
+    if (!at || strcmp(at, "@Patient") != 0 || memchr(d->paths, '|', (size_t)(at - d->paths)))
+        return NULL;
+    struct fg_str base = fg_str_n(d->paths, (size_t)(at - d->paths));
+    const struct fhir_searchparam *s = fhir_searchparam_find(type, base);
+    if (!s || s->type != FHIR_PARAM_REFERENCE || !fg_str_eq_c(base, s->paths))
+        return NULL;
+    for (size_t i = 0; !p->chain && i < p->n_values; i++)
+        if (p->values[i].ref_url.len ||
+            (p->values[i].ref_type.len && !fg_str_eq_c(p->values[i].ref_type, "Patient")))
+            return NULL;
+    return s->code;
+}
+
+/* p written as subject:Patient[.chain]=Patient/v1,Patient/v2 (see above). */
+static enum fg_status write_as_subject(struct fg_buf *buf, const char *code,
+                                       const struct fhir_search_param *p)
+{
+    const struct fhir_search_param *leaf = p;
+    enum fg_status st = fg_buf_append_c(buf, code);
+    if (st == FG_OK && p->chain) {
+        st = fg_buf_append_c(buf, ":Patient.");
+        if (st == FG_OK)
+            st = write_name(buf, p->chain->inner, &leaf);
+    }
+    if (st == FG_OK)
+        st = fg_buf_append_char(buf, '=');
+    for (size_t i = 0; st == FG_OK && i < leaf->n_values; i++) {
+        if (i)
+            st = fg_buf_append_char(buf, ',');
+        if (st == FG_OK && !p->chain)
+            st = fg_buf_append_c(buf, "Patient/");
+        if (st == FG_OK)
+            st = p->chain ? write_value(buf, leaf, &leaf->values[i])
+                          : fhir_search_append_escaped(buf, leaf->values[i].ref_id);
+    }
+    return st;
+}
+
 static enum fg_status write_sorts(struct fg_buf *buf, const struct fhir_query *q, bool *first)
 {
     enum fg_status st = FG_OK;
@@ -229,6 +283,30 @@ static enum fg_status write_switches(struct fg_buf *buf, const struct fhir_query
     return st == FG_OK ? fg_buf_printf(buf, "_count=%d", q->count) : st;
 }
 
+/* Upstream only: `_include=*` as one `_include=Type:param` per reference
+ * parameter of the type (the same includes; not every server takes the
+ * wildcard). :iterate and _revinclude wildcards are sent as they are. */
+static enum fg_status write_include_expanded(struct fg_buf *buf, struct fg_str type,
+                                             const struct fhir_include *inc, bool *first)
+{
+    struct fg_str source = inc->source_type.len ? inc->source_type : type;
+    size_t cursor = 0;
+    enum fg_status st = FG_OK;
+    for (const struct fhir_searchparam *d;
+         st == FG_OK && (d = fhir_searchparam_next(source, &cursor));) {
+        if (d->type != FHIR_PARAM_REFERENCE || !d->n_compiled)
+            continue;
+        st = sep(buf, first);
+        if (st == FG_OK)
+            st = fg_buf_append_c(buf, "_include=");
+        if (st == FG_OK)
+            st = fg_buf_append_url_encoded(buf, source);
+        if (st == FG_OK)
+            st = fg_buf_printf(buf, ":%s", d->code);
+    }
+    return st;
+}
+
 /* The filters, sorts and includes; policy parameters too when with_policy. */
 static enum fg_status write_core(const struct fhir_query *q, struct fg_buf *buf, bool with_policy,
                                  bool *first)
@@ -237,16 +315,23 @@ static enum fg_status write_core(const struct fhir_query *q, struct fg_buf *buf,
     for (size_t i = 0; st == FG_OK && i < q->n_params; i++) {
         if (q->params[i].from_policy && !with_policy)
             continue;
+        const char *subject = with_policy ? patient_as_subject(q->type, &q->params[i]) : NULL;
         st = sep(buf, first);
         if (st == FG_OK)
-            st = write_param(buf, &q->params[i]);
+            st = subject ? write_as_subject(buf, subject, &q->params[i])
+                         : write_param(buf, &q->params[i]);
     }
     if (st == FG_OK)
         st = write_sorts(buf, q, first);
     for (size_t i = 0; st == FG_OK && i < q->n_includes; i++) {
+        const struct fhir_include *inc = &q->includes[i];
+        if (with_policy && inc->wildcard && !inc->iterate && !inc->reverse) {
+            st = write_include_expanded(buf, q->type, inc, first);
+            continue;
+        }
         st = sep(buf, first);
         if (st == FG_OK)
-            st = write_include(buf, &q->includes[i]);
+            st = write_include(buf, inc);
     }
     return st;
 }

@@ -20,7 +20,7 @@ enum fg_status fhir_store_history(struct fhir_store *s, struct fg_pool *pool, st
                                   struct fg_str id, int64_t since_us, int count,
                                   struct fhir_history_result *out, struct fg_error *err)
 {
-    struct fhir_history_query q = {since_us, count, NULL};
+    struct fhir_history_query q = {since_us, count, NULL, FG_STR_NULL};
     return s->ops->history(s, pool, type, id, &q, out, err);
 }
 
@@ -29,6 +29,11 @@ enum fg_status fhir_store_history_page(struct fhir_store *s, struct fg_pool *poo
                                        const struct fhir_history_query *q,
                                        struct fhir_history_result *out, struct fg_error *err)
 {
+    /* A key of the other form comes from another backend or a client. */
+    if ((q->page && s->ops->opaque_history_pages) ||
+        (q->page_opaque.len && !s->ops->opaque_history_pages))
+        return fg_error_set(err, FG_EINVAL, "_page",
+                            "_page is not a page of this history (use the Bundle's links)");
     return s->ops->history(s, pool, type, id, q, out, err);
 }
 

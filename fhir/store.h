@@ -96,6 +96,9 @@ struct fhir_history_query {
     int64_t since_us;                   /* 0 = all */
     int count;                          /* page size */
     const struct fhir_history_key *page; /* NULL: the first (newest) page */
+    /* Or, for a backend with opaque_history_pages, the position it gave
+     * out (page_opaque of a result); empty = the first page. */
+    struct fg_str page_opaque;
 };
 
 struct fhir_history_result {
@@ -105,6 +108,9 @@ struct fhir_history_result {
     /* Where the neighbouring pages start (has_*: there is such a page). */
     bool has_next, has_prev;
     struct fhir_history_key next, prev; /* pool-owned slices */
+    /* Backends with opaque_history_pages: the positions instead of keys
+     * (has_* set too); printable ASCII, pool-owned. */
+    struct fg_str next_opaque, prev_opaque;
 };
 
 struct fhir_store;
@@ -128,6 +134,9 @@ struct fhir_store_ops {
                             const struct fhir_write *writes, size_t n,
                             struct fhir_write_result *results, struct fg_error *err);
     void (*close)(struct fhir_store *s);
+    /* History pages continue from positions of the backend's own
+     * (fhir_history_query.page_opaque), not from history.h keys. */
+    bool opaque_history_pages;
     /* Optional: a counter that changes after every committed write by any
      * process using this store through fhirgate (see fhir_store_change_marker). */
     uint64_t (*change_marker)(const struct fhir_store *s);

@@ -109,41 +109,60 @@ static enum fg_status unsupported_history(struct fg_str type, struct fg_error *e
                         type.len ? "type" : "system");
 }
 
-/* The first page of a history from the upstream. Later pages (a _page key)
- * are refused: an upstream's history paging has no stable key the gateway
- * could re-check, and a wrong page is worse than a clear refusal. */
+/* "[Type/][id/]_history?_count=N[&_since=S]": the request of every page
+ * of a history (a page adds only its sealed paging state). */
+static enum fg_status history_path(struct fg_str type, struct fg_str id,
+                                   const struct fhir_history_query *q, struct fg_buf *path)
+{
+    char since[FG_INSTANT_MAX];
+    enum fg_status st = FG_OK;
+    if (id.len && !fg_is_fhir_id(id))
+        return FG_EINVAL;
+    if (type.len)
+        st = fg_buf_printf(path, "%.*s/", (int)type.len, type.ptr);
+    if (st == FG_OK && id.len)
+        st = fg_buf_printf(path, "%.*s/", (int)id.len, id.ptr);
+    if (st == FG_OK)
+        st = fg_buf_printf(path, "_history?_count=%d", q->count);
+    if (st == FG_OK && q->since_us > 0) {
+        fg_clock_format_instant(q->since_us, since);
+        st = fg_buf_printf(path, "&_since=%s", since);
+    }
+    return st;
+}
+
+/* A page of a history: the first, or the one a sealed position names (the
+ * upstream's own paging state from its next/previous link, checked to
+ * belong to this very history request: store_upstream_page.c). */
 static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool, struct fg_str type,
                                  struct fg_str id, const struct fhir_history_query *q,
                                  struct fhir_history_result *out, struct fg_error *err)
 {
-    if (q->page)
-        return fg_error_set(err, FG_ENOTSUP, "_page",
-                            "paging through a history is not supported in upstream mode: "
-                            "ask with a larger _count or a later _since");
-    int64_t since_us = q->since_us;
     int count = q->count;
     struct up_store *s = UP(store);
     struct up_response r;
     struct up_bundle b;
     struct fg_buf path;
-    char since[FG_INSTANT_MAX];
-    fg_buf_init(&path, FG_MAX_URL_BYTES);
+    struct fg_str bound, state = FG_STR_NULL;
+    fg_buf_init(&path, FG_MAX_URL_BYTES + UP_MAX_CURSOR + 64);
     memset(&r, 0, sizeof r);
-    enum fg_status st = FG_OK;
-    if (type.len)
-        st = fg_buf_printf(&path, "%.*s/", (int)type.len, type.ptr);
-    if (st == FG_OK && id.len)
-        st = fg_buf_printf(&path, "%.*s/", (int)id.len, id.ptr);
-    if (st == FG_OK)
-        st = fg_buf_printf(&path, "_history?_count=%d", count);
-    if (st == FG_OK && since_us > 0) {
-        fg_clock_format_instant(since_us, since);
-        st = fg_buf_printf(&path, "&_since=%s", since);
-    }
-    if (st != FG_OK || (id.len && !fg_is_fhir_id(id))) {
+    enum fg_status st = history_path(type, id, q, &path);
+    if (st != FG_OK) {
         st = fg_error_set(err, FG_EINVAL, NULL, "bad history request");
         goto out;
     }
+    bound = fg_str_c(fg_pool_strndup(pool, path.data, path.len));
+    if (!bound.ptr) {
+        st = fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+        goto out;
+    }
+    if (q->page_opaque.len)
+        st = up_page_open(s, "history", bound, q->page_opaque, "_page", &state, err);
+    if (st == FG_OK && state.len &&
+        (fg_buf_append_char(&path, '&') != FG_OK || fg_buf_append_str(&path, state) != FG_OK))
+        st = fg_error_set(err, FG_EINVAL, "_page", "_page is too long");
+    if (st != FG_OK)
+        goto out;
     st = up_http(s, "GET", fg_buf_str(&path), FG_STR_NULL, NULL, &r, err);
     bool refused = st == FG_OK && r.status != 200;
     if (refused && !id.len && r.status != 401 && r.status != 403 && r.status < 500)
@@ -162,6 +181,12 @@ static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool,
         out->versions = b.matches;
         out->n_versions = b.n_matches > (size_t)count ? (size_t)count : b.n_matches;
         out->total = b.total;
+        out->next_opaque = up_page_seal(pool, s, "history", bound, b.next);
+        out->prev_opaque = up_page_seal(pool, s, "history", bound, b.prev);
+        out->has_next = out->next_opaque.len > 0;
+        out->has_prev = out->prev_opaque.len > 0;
+        if ((b.next.len && !out->has_next) || (b.prev.len && !out->has_prev))
+            st = fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     }
 out:
     up_response_cleanup(&r);
@@ -170,19 +195,6 @@ out:
 }
 
 /* ---- search ---- */
-
-/* Keeps only the matches in the query's compartment (the upstream was
- * asked for them; this makes sure). Returns how many were dropped. */
-static size_t keep_compartment(const struct fhir_query *q, struct up_bundle *b)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < b->n_matches; i++)
-        if (up_in_compartment(q, &b->matches[i]))
-            b->matches[k++] = b->matches[i];
-    size_t dropped = b->n_matches - k;
-    b->n_matches = k;
-    return dropped;
-}
 
 /* Offset paging for upstreams that give a total but no paging links. */
 static void offset_cursors(struct fg_pool *pool, const struct fhir_query *q, struct up_bundle *b)
@@ -195,49 +207,177 @@ static void offset_cursors(struct fg_pool *pool, const struct fhir_query *q, str
             fg_pool_printf(pool, "_offset=%" PRId64, offset > q->count ? offset - q->count : 0));
 }
 
+/* One page of one compartment leg: GET, parse, check that every filter
+ * was used, derive offset paging. *empty when the leg has nothing to ask. */
+static enum fg_status leg_page(struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
+                               size_t leg, struct up_bundle *b, bool *empty, struct fg_error *err)
+{
+    struct up_response r;
+    struct fg_str path;
+    memset(&r, 0, sizeof r);
+    memset(b, 0, sizeof *b);
+    b->total = -1;
+    enum fg_status st = up_search_leg_path(pool, q, leg, &path, empty, err);
+    if (st != FG_OK || *empty)
+        return st;
+    st = up_http(s, "GET", path, FG_STR_NULL, NULL, &r, err);
+    if (st == FG_OK && r.status != 200)
+        st = up_status_error(&r, "search", err);
+    if (st == FG_OK)
+        st = up_bundle_parse(pool, fg_str_c(s->url), q->type, fg_buf_str(&r.body), "searchset", b,
+                             err);
+    if (st == FG_OK)
+        st = up_check_used(q->type, path, b->self, err);
+    if (st == FG_OK)
+        offset_cursors(pool, q, b);
+    up_response_cleanup(&r);
+    return st;
+}
+
+/* Appends src's resources to the pool array *dst (n, cap). */
+static enum fg_status append_all(struct fg_pool *pool, struct fhir_resource **dst, size_t *n,
+                                 size_t *cap, const struct fhir_resource *src, size_t n_src)
+{
+    if (*n + n_src > *cap) {
+        size_t want = (*n + n_src) * 2;
+        struct fhir_resource *grown = fg_pool_alloc(pool, want * sizeof *grown);
+        if (!grown)
+            return FG_ENOMEM;
+        if (*n)
+            memcpy(grown, *dst, *n * sizeof *grown);
+        *dst = grown;
+        *cap = want;
+    }
+    if (n_src)
+        memcpy(*dst + *n, src, n_src * sizeof *src);
+    *n += n_src;
+    return FG_OK;
+}
+
+/* The matches that reach q's patients only through the type's other
+ * compartment parameters (legs 1..), each leg read to its end, every
+ * match of an earlier leg dropped, plus their includes. Bounded by
+ * UP_MAX_LEG_PAGES pages a leg and UP_MAX_EXTRAS matches: past that the
+ * search is refused (FG_ENOTSUP) rather than answered short. */
+static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
+                                     const struct fhir_query *q, struct up_bundle *extra,
+                                     struct fg_error *err)
+{
+    const char *legs[UP_MAX_LEGS];
+    size_t n_legs = up_compartment_legs(q->type, legs, UP_MAX_LEGS), cap_m = 0, cap_i = 0;
+    memset(extra, 0, sizeof *extra);
+    struct fhir_query lq = *q;
+    lq.count = FG_MAX_COUNT;
+    lq.total = FHIR_TOTAL_NONE;
+    enum fg_status st = FG_OK;
+    for (size_t leg = 1; st == FG_OK && leg < n_legs; leg++) {
+        lq.cursor = FG_STR_NULL;
+        for (int page = 0; st == FG_OK; page++) {
+            struct up_bundle b;
+            bool empty = false;
+            if (page == UP_MAX_LEG_PAGES || extra->n_matches > UP_MAX_EXTRAS)
+                return fg_error_set(err, FG_ENOTSUP, NULL,
+                                    "too many %.*s resources reach the patient through %s for "
+                                    "the upstream FHIR server to be searched by it",
+                                    (int)q->type.len, q->type.ptr, legs[leg]);
+            st = leg_page(s, pool, &lq, leg, &b, &empty, err);
+            if (st != FG_OK || empty)
+                break;
+            size_t k = 0;
+            for (size_t i = 0; i < b.n_matches; i++)
+                if (up_in_compartment(q, &b.matches[i]) &&
+                    up_chains_reached(pool, q, &b.matches[i]) &&
+                    !up_found_by_earlier_leg(pool, q, leg, &b.matches[i]))
+                    b.matches[k++] = b.matches[i];
+            st = append_all(pool, &extra->matches, &extra->n_matches, &cap_m, b.matches, k);
+            if (st == FG_OK && k)
+                st = append_all(pool, &extra->included, &extra->n_included, &cap_i, b.included,
+                                b.n_included);
+            if (st != FG_OK)
+                return fg_error_set(err, st, NULL, "out of memory");
+            if (!b.next.len)
+                break;
+            lq.cursor = b.next;
+        }
+    }
+    return st;
+}
+
+/* Keeps only the matches in the query's compartment (the upstream was
+ * asked for them; this makes sure) whose chains tested only reached
+ * patients. Returns how many were dropped. */
+static size_t keep_reached(struct fg_pool *pool, const struct fhir_query *q, struct up_bundle *b)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < b->n_matches; i++)
+        if (up_in_compartment(q, &b->matches[i]) && up_chains_reached(pool, q, &b->matches[i]))
+            b->matches[k++] = b->matches[i];
+    size_t dropped = b->n_matches - k;
+    b->n_matches = k;
+    return dropped;
+}
+
+/* A search: leg 0 pages as the upstream pages it; the matches found only
+ * through the other compartment parameters are read on every page (they
+ * count in the total) and listed after leg 0's last page. A sorted search
+ * with such matches is refused: their order among leg 0's is not known. */
 static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
                                 const struct fhir_query *q, struct fhir_search_result *out,
                                 struct fg_error *err)
 {
     struct up_store *s = UP(store);
-    struct up_response r;
-    struct up_bundle b;
-    struct fg_str path;
+    struct up_bundle b, extra;
+    struct fhir_query pq = *q; /* q with the upstream state its _cursor holds */
+    struct fg_str bound;
     bool empty = false;
-    memset(&r, 0, sizeof r);
-    enum fg_status st = up_search_path(pool, q, &path, &empty, err);
+    memset(out, 0, sizeof *out);
+    memset(&extra, 0, sizeof extra);
+    pq.cursor = FG_STR_NULL;
+    enum fg_status st = up_check_chains(q, err);
+    if (st == FG_OK)
+        st = up_search_leg_path(pool, &pq, 0, &bound, &empty, err);
+    if (st == FG_OK && q->cursor.len && !empty)
+        st = up_page_open(s, "search", bound, q->cursor, "_cursor", &pq.cursor, err);
+    if (st == FG_OK && !empty)
+        st = leg_page(s, pool, &pq, 0, &b, &empty, err);
     if (st != FG_OK)
         return st;
-    memset(out, 0, sizeof *out);
     if (empty) {
         out->total = q->total == FHIR_TOTAL_NONE ? -1 : 0;
         return FG_OK;
     }
-    st = up_http(s, "GET", path, FG_STR_NULL, NULL, &r, err);
-    if (st == FG_OK && r.status != 200)
-        st = up_status_error(&r, "search", err);
-    if (st == FG_OK)
-        st = up_bundle_parse(pool, fg_str_c(s->url), q->type, fg_buf_str(&r.body), "searchset", &b,
-                             err);
-    if (st == FG_OK)
-        st = up_check_used(q->type, path, b.self, err);
+    if (q->n_compartment_patients)
+        st = secondary_legs(s, pool, q, &extra, err);
     if (st != FG_OK)
-        goto out;
-    offset_cursors(pool, q, &b);
+        return st;
+    if (extra.n_matches && q->n_sorts)
+        return fg_error_set(err, FG_ENOTSUP, "_sort",
+                            "_sort is not supported in upstream mode when %.*s resources reach "
+                            "the patient through more than one reference",
+                            (int)q->type.len, q->type.ptr);
     /* A total that counted what is not shown would reveal it. */
-    if (keep_compartment(q, &b) || q->total == FHIR_TOTAL_NONE)
+    if (keep_reached(pool, q, &b) || q->total == FHIR_TOTAL_NONE)
         b.total = -1;
+    if (b.total >= 0)
+        b.total += (int64_t)extra.n_matches;
+    size_t cap_m = b.n_matches, cap_i = b.n_included;
+    if (!b.next.len && pq.count > 0 && extra.n_matches &&
+        (append_all(pool, &b.matches, &b.n_matches, &cap_m, extra.matches, extra.n_matches) !=
+             FG_OK ||
+         append_all(pool, &b.included, &b.n_included, &cap_i, extra.included, extra.n_included) !=
+             FG_OK))
+        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     out->matches = b.matches;
     out->n_matches = b.n_matches;
     out->included = b.included;
     out->n_included = b.n_included;
     out->total = b.total;
-    out->next_cursor = b.next;
-    out->prev_cursor = b.prev;
+    out->next_cursor = up_page_seal(pool, s, "search", bound, b.next);
+    out->prev_cursor = up_page_seal(pool, s, "search", bound, b.prev);
     out->self_cursor = q->cursor;
-out:
-    up_response_cleanup(&r);
-    return st;
+    if ((b.next.len && !out->next_cursor.len) || (b.prev.len && !out->prev_cursor.len))
+        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    return FG_OK;
 }
 
 static void up_close(struct fhir_store *store)
@@ -247,6 +387,7 @@ static void up_close(struct fhir_store *store)
         curl_easy_cleanup(s->idle[i]);
     fg_free(s->idle);
     up_token_cleanup(&s->token);
+    OPENSSL_cleanse(s->paging_key, sizeof s->paging_key);
     pthread_mutex_destroy(&s->pool_lock);
     char *secrets[] = {s->bearer, s->client_secret};
     for (size_t i = 0; i < 2; i++)
@@ -267,6 +408,7 @@ static const struct fhir_store_ops up_ops = {
     .search = up_search,
     .write = up_write,
     .close = up_close,
+    .opaque_history_pages = true,
 };
 
 /* ---- open ---- */
@@ -340,6 +482,8 @@ enum fg_status fhir_store_upstream_open(const struct fhir_store_upstream_options
     pthread_mutex_init(&s->token.lock, NULL);
     s->idle = fg_calloc(s->max_idle, sizeof *s->idle);
     rc = s->idle ? FG_OK : fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    if (rc == FG_OK)
+        rc = up_paging_key_init(s, opt->paging_key, err);
     if (rc == FG_OK)
         rc = dup_opt(opt->url, &s->url, err);
     if (rc == FG_OK)

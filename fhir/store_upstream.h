@@ -7,6 +7,7 @@
  * (libcurl: a pool of easy handles with keep-alive, HTTP/2 where offered,
  * timeouts, retries of idempotent GETs, upstream authentication),
  * store_upstream_token.c (client_credentials tokens refreshed before expiry),
+ * store_upstream_page.c (paging positions sealed to their request),
  * store_upstream_parse.c (upstream resources and Bundles, paging links as
  * cursors), store_upstream_query.c (a parsed query written for the upstream).
  * Spec: http://hl7.org/fhir/R4/http.html , https://curl.se/libcurl/c/
@@ -45,6 +46,9 @@ struct fhir_store_upstream_options {
     const char *scope;         /* may be NULL */
     const char *ca_file;       /* PEM CA bundle to verify an https upstream; NULL/"" =
                                   the system's */
+    const char *paging_key;    /* seals the paging positions given to clients; NULL/"" =
+                                  random per process (then a link works only on the
+                                  process that gave it) */
 };
 
 /* Opens the backend; nothing is sent until the first op. Every string of

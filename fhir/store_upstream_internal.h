@@ -17,6 +17,9 @@
 #define UP_MAX_RESPONSE_BYTES (64u * 1024u * 1024u) /* one upstream answer */
 #define UP_MAX_HEADER_VALUE 1024                    /* ETag, Location kept */
 #define UP_MAX_CURSOR 1024                          /* paging state carried in _cursor */
+#define UP_MAX_LEGS 8       /* compartment parameters of one type (Coverage: 4) */
+#define UP_MAX_LEG_PAGES 10 /* pages read from one secondary leg per search */
+#define UP_MAX_EXTRAS 1000  /* matches found only through secondary legs */
 
 /* The gateway's own credentials for the upstream (never an app's). */
 struct up_token {
@@ -36,8 +39,9 @@ struct up_store {
     char *token_url, *client_id, *client_secret, *scope;
     char *ca_file; /* owned; NULL = the system's CA store */
     struct up_token token;
-    pthread_mutex_t pool_lock; /* guards idle[] */
-    void **idle;               /* CURL * easy handles with live connections */
+    unsigned char paging_key[32]; /* seals paging positions (store_upstream_page.c) */
+    pthread_mutex_t pool_lock;    /* guards idle[] */
+    void **idle;                  /* CURL * easy handles with live connections */
     size_t n_idle, max_idle;
 };
 
@@ -144,6 +148,27 @@ enum fg_status up_cursor_check(struct fg_str type, struct fg_str cursor, struct 
 /* The integer value of the first pair `name` of a paging state, or 0. */
 int64_t up_state_int(struct fg_str state, const char *name);
 
+/* ---- sealed paging positions (store_upstream_page.c) ---- */
+
+/* The key: SHA-256 of secret when given (non-empty), else random bytes.
+ * FG_EIO when there is no randomness. */
+enum fg_status up_paging_key_init(struct up_store *s, const char *secret, struct fg_error *err);
+
+/* "<state>~<mac>" in pool: state (an upstream paging state) bound to kind
+ * ("search", "history") and the request the gateway rebuilds for the page
+ * (bound). The empty slice for an empty state (no such page), one over
+ * UP_MAX_CURSOR bytes (up_link_state makes none) or no memory.
+ * @test tests/unit/fhir/store_upstream_test.c */
+struct fg_str up_page_seal(struct fg_pool *pool, const struct up_store *s, const char *kind,
+                           struct fg_str bound, struct fg_str state);
+
+/* The state of a sealed position, checked (constant time) against kind
+ * and bound; a slice of sealed. FG_EINVAL naming param ("_cursor",
+ * "_page") when it was not sealed here for this very request. */
+enum fg_status up_page_open(const struct up_store *s, const char *kind, struct fg_str bound,
+                            struct fg_str sealed, const char *param, struct fg_str *state,
+                            struct fg_error *err);
+
 /* The write op (store_upstream_write.c). */
 enum fg_status up_write(struct fhir_store *store, struct fg_pool *pool,
                         const struct fhir_write *writes, size_t n,
@@ -160,6 +185,36 @@ enum fg_status up_write(struct fhir_store *store, struct fg_pool *pool,
  * @test tests/unit/fhir/store_upstream_test.c */
 enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, struct fg_str *out,
                               bool *empty, struct fg_error *err);
+
+/* The compartment parameters of type, the one sent first ("leg 0":
+ * subject, else patient, else beneficiary, else the first listed; `_id`
+ * for Patient), then the others in CompartmentDefinition order, into
+ * legs[max]. Returns how many (0: the type is in no patient compartment).
+ * @test tests/unit/fhir/store_upstream_test.c */
+size_t up_compartment_legs(struct fg_str type, const char **legs, size_t max);
+
+/* up_search_path for compartment leg `leg` (see up_compartment_legs);
+ * *empty also when the type has no such leg. */
+enum fg_status up_search_leg_path(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
+                                  struct fg_str *out, bool *empty, struct fg_error *err);
+
+/* Would r (a match of leg `leg`) also be a match of an earlier leg, i.e.
+ * does one of the earlier legs' parameters of r name one of q's patients?
+ * Such a resource was already listed by that leg and is dropped. */
+bool up_found_by_earlier_leg(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
+                             const struct fhir_resource *r);
+
+/* A chained parameter lets the upstream test resources the gateway never
+ * sees. Under a compartment restriction, a first hop to Patient is checked
+ * afterwards (up_chains_reached); a hop to any other type in the patient
+ * compartment cannot be, and is FG_ENOTSUP naming the type. */
+enum fg_status up_check_chains(const struct fhir_query *q, struct fg_error *err);
+
+/* Under a compartment restriction: does every Patient that r's chained
+ * parameters reference belong to q's patients? (A match another patient's
+ * record made would tell the client something about that record.) */
+bool up_chains_reached(struct fg_pool *pool, const struct fhir_query *q,
+                       const struct fhir_resource *r);
 
 /* Did the upstream use every filter it was sent? A server's self link
  * names the parameters it used (search.html#conformance): a filter sent in

@@ -275,7 +275,8 @@ static bool is_query_name(struct fg_str type, struct fg_str name)
         "_count",    "_sort",      "_include",       "_revinclude", "_summary",     "_total",
         "_elements", "_contained", "_containedType", "_id",         "_lastUpdated", "_tag",
         "_profile",  "_security",  "_text",          "_content",    "_list",        "_has",
-        "_type",     "_query",     "_filter",        "_source",     "_format",      "_cursor"};
+        "_type",     "_query",     "_filter",        "_source",     "_format",      "_cursor",
+        "_since",    "_at"};
     struct fg_str base = name, rest;
     fg_str_split(name, ':', &base, &rest);
     struct fg_str chainless = base;

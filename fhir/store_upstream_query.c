@@ -4,44 +4,63 @@
  * Every page is built from the query of the request at hand (re-parsed and
  * re-narrowed by the gateway each time), plus only the paging state of the
  * cursor: a cursor cannot widen a search. The patient-compartment
- * restriction becomes a reference search on the type's compartment
- * parameter, `subject` preferred over `patient` (servers index subject
- * directly; patient is subject restricted to Patient), then `beneficiary`
- * (Coverage), else the first the CompartmentDefinition lists; or `_id` for
- * Patient itself; what comes back is checked against the compartment again
- * (up_in_compartment). A resource in the compartment only through another
- * parameter (Observation.performer) is therefore not found upstream.
+ * restriction becomes a reference search on one of the type's compartment
+ * parameters (a "leg"): FHIR has no OR across parameters, so a type whose
+ * resources reach a patient through several (Observation: subject and
+ * performer; Coverage: beneficiary, subscriber, policy-holder, payor) is
+ * searched once per parameter (store_upstream.c merges them). Leg 0 is
+ * `subject`, else `patient` (servers index subject directly; patient is
+ * subject restricted to Patient), else `beneficiary` (Coverage), else the
+ * first the CompartmentDefinition lists; `_id` for Patient itself. What
+ * comes back is checked against the compartment again (up_in_compartment).
  * Compartments: http://hl7.org/fhir/R4/compartmentdefinition-patient.html
  */
 #include <string.h>
 
 #include "../core/fg_limits.h"
+#include "index.h"
 #include "searchparam.h"
 #include "store_upstream_internal.h"
 
-/* The compartment parameter to send for type, or NULL when resources of
- * the type are in no patient's compartment. */
-static const char *compartment_param(struct fg_str type)
+size_t up_compartment_legs(struct fg_str type, const char **legs, size_t max)
 {
     /* The parameter naming the record's own patient first: the subject,
      * the patient, a Coverage's beneficiary; else the first listed. */
     static const char *const preferred[] = {"subject", "patient", "beneficiary"};
-    if (fg_str_eq_c(type, "Patient"))
-        return "_id";
+    if (max == 0)
+        return 0;
+    if (fg_str_eq_c(type, "Patient")) {
+        legs[0] = "_id";
+        return 1;
+    }
     long ix = fhir_resource_type_index(type);
     if (ix < 0)
-        return NULL;
+        return 0;
     const struct fhir_type_info *ti = &fhir_type_infos[ix];
-    for (size_t p = 0; p < sizeof preferred / sizeof preferred[0]; p++)
+    size_t n = 0, first = ti->n_compartment;
+    for (size_t p = 0; p < sizeof preferred / sizeof preferred[0] && first == ti->n_compartment;
+         p++)
         for (size_t i = 0; i < ti->n_compartment; i++)
-            if (strcmp(ti->compartment[i], preferred[p]) == 0)
-                return ti->compartment[i];
-    return ti->n_compartment ? ti->compartment[0] : NULL;
+            if (strcmp(ti->compartment[i], preferred[p]) == 0) {
+                first = i;
+                break;
+            }
+    if (first == ti->n_compartment)
+        first = 0;
+    if (ti->n_compartment)
+        legs[n++] = ti->compartment[first];
+    for (size_t i = 0; i < ti->n_compartment && n < max; i++)
+        if (i != first)
+            legs[n++] = ti->compartment[i];
+    return n;
 }
 
-static enum fg_status write_compartment(const struct fhir_query *q, struct fg_buf *b, bool *empty)
+static enum fg_status write_compartment(const struct fhir_query *q, size_t leg, struct fg_buf *b,
+                                        bool *empty)
 {
-    const char *param = compartment_param(q->type);
+    const char *legs[UP_MAX_LEGS];
+    size_t n = up_compartment_legs(q->type, legs, UP_MAX_LEGS);
+    const char *param = leg < n ? legs[leg] : NULL;
     if (!param) {
         *empty = true;
         return FG_OK;
@@ -62,6 +81,12 @@ static enum fg_status write_compartment(const struct fhir_query *q, struct fg_bu
 enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, struct fg_str *out,
                               bool *empty, struct fg_error *err)
 {
+    return up_search_leg_path(pool, q, 0, out, empty, err);
+}
+
+enum fg_status up_search_leg_path(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
+                                  struct fg_str *out, bool *empty, struct fg_error *err)
+{
     struct fg_buf b;
     fg_buf_init(&b, FG_MAX_URL_BYTES * 4);
     *empty = false;
@@ -71,7 +96,7 @@ enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, 
     if (st == FG_OK)
         st = fhir_search_write_upstream_query(q, &b);
     if (st == FG_OK && q->n_compartment_patients)
-        st = write_compartment(q, &b, empty);
+        st = write_compartment(q, leg, &b, empty);
     if (st == FG_OK && q->cursor.len) {
         st = up_cursor_check(q->type, q->cursor, err);
         if (st == FG_OK)
@@ -103,4 +128,92 @@ bool up_in_compartment(const struct fhir_query *q, const struct fhir_resource *r
             if (fg_str_eq(r->compartment[i], q->compartment_patients[j]))
                 return true;
     return false;
+}
+
+static bool entries_of(struct fg_pool *pool, const struct fhir_resource *r,
+                       struct fhir_index_entry **e, size_t *n);
+
+bool up_found_by_earlier_leg(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
+                             const struct fhir_resource *r)
+{
+    const char *legs[UP_MAX_LEGS];
+    size_t n = up_compartment_legs(q->type, legs, UP_MAX_LEGS);
+    if (leg == 0 || leg > n)
+        return false;
+    struct fhir_index_entry *e = NULL;
+    size_t n_e = 0;
+    /* Upstream JSON was parsed once already: a failure here is memory. */
+    if (!entries_of(pool, r, &e, &n_e))
+        return false;
+    for (size_t i = 0; i < n_e; i++) {
+        bool earlier = false;
+        for (size_t l = 0; l < leg && !earlier; l++)
+            earlier = strcmp(e[i].def->code, legs[l]) == 0;
+        if (!earlier || !fg_str_eq_c(e[i].ref_type, "Patient"))
+            continue;
+        for (size_t k = 0; k < q->n_compartment_patients; k++)
+            if (fg_str_eq(e[i].ref_id, q->compartment_patients[k]))
+                return true;
+    }
+    return false;
+}
+
+/* The index entries of r (parsed again from its JSON); false on no memory. */
+static bool entries_of(struct fg_pool *pool, const struct fhir_resource *r,
+                       struct fhir_index_entry **e, size_t *n)
+{
+    cJSON *j = NULL;
+    struct fg_error ignored;
+    fg_error_clear(&ignored);
+    return up_parse_json(pool, r->json, &j, &ignored) == FG_OK &&
+           fhir_index_extract(pool, j, r->type, e, n) == FG_OK;
+}
+
+enum fg_status up_check_chains(const struct fhir_query *q, struct fg_error *err)
+{
+    if (!q->n_compartment_patients)
+        return FG_OK;
+    for (size_t i = 0; i < q->n_params; i++) {
+        const struct fhir_search_param *p = &q->params[i];
+        for (int hop = 0; p->chain; hop++, p = p->chain->inner) {
+            struct fg_str t = p->chain->target_type;
+            if ((hop == 0 && fg_str_eq_c(t, "Patient")) || !fhir_compartment_type_in_patient(t))
+                continue;
+            return fg_error_set(err, FG_ENOTSUP, NULL,
+                                "in upstream mode a chained search through %.*s resources is "
+                                "not supported with patient-scoped access (the gateway cannot "
+                                "check whose records the upstream tested)",
+                                (int)t.len, t.ptr);
+        }
+    }
+    return FG_OK;
+}
+
+bool up_chains_reached(struct fg_pool *pool, const struct fhir_query *q,
+                       const struct fhir_resource *r)
+{
+    bool chained = false;
+    for (size_t i = 0; i < q->n_params && !chained; i++)
+        chained = q->params[i].chain != NULL;
+    if (!q->n_compartment_patients || !chained)
+        return true;
+    struct fhir_index_entry *e = NULL;
+    size_t n_e = 0;
+    if (!entries_of(pool, r, &e, &n_e))
+        return false;
+    for (size_t i = 0; i < q->n_params; i++) {
+        const struct fhir_search_param *p = &q->params[i];
+        if (!p->chain)
+            continue;
+        for (size_t k = 0; k < n_e; k++) {
+            if (e[k].def != p->def || !fg_str_eq_c(e[k].ref_type, "Patient"))
+                continue;
+            bool reached = false;
+            for (size_t j = 0; j < q->n_compartment_patients && !reached; j++)
+                reached = fg_str_eq(e[k].ref_id, q->compartment_patients[j]);
+            if (!reached)
+                return false;
+        }
+    }
+    return true;
 }

@@ -86,6 +86,8 @@ static const struct key_row key_rows[] = {
             "upstream connect timeout"),
     INT_ROW("upstream_retries", upstream_retries, 0, 5, "extra tries of a failed upstream GET"),
     STR_ROW("upstream_ca_file", upstream_ca_file, "PEM CA bundle for an https upstream"),
+    STR_ROW("upstream_paging_key", upstream_paging_key,
+            "secret sealing upstream paging links (share it across processes)"),
 };
 #define N_KEYS (sizeof key_rows / sizeof key_rows[0])
 

@@ -14,7 +14,7 @@
  * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints cors_origins,
  * and upstream upstream_auth upstream_token upstream_token_url upstream_client_id
  * upstream_client_secret upstream_scope upstream_timeout_ms
- * upstream_connect_timeout_ms upstream_retries upstream_ca_file,
+ * upstream_connect_timeout_ms upstream_retries upstream_ca_file upstream_paging_key,
  * and the portal rules (portal-rules.md; smart/portal.h): own_account_min_age
  * teen_proxy_age adult_age adult_proxy_years release_delay_days
  * note_max_years activation_days portal_utc_offset release_delay_codes.
@@ -84,6 +84,7 @@ struct fg_config {
     int64_t upstream_connect_timeout_ms;
     int64_t upstream_retries;
     char upstream_ca_file[FG_CONFIG_VALUE_MAX]; /* "" = the system's CA store */
+    char upstream_paging_key[FG_CONFIG_VALUE_MAX]; /* "" = random per process */
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };

@@ -113,7 +113,8 @@ struct history_params {
     int count;
     int64_t since_us; /* 0 = none */
     struct fhir_history_key page;
-    bool has_page;    /* _page given: not the first page */
+    bool has_page;             /* _page given: not the first page */
+    struct fg_str page_opaque; /* an "o" _page: a backend's own position */
 };
 
 static enum fg_status history_params(struct fg_req *req, struct history_params *p)
@@ -123,7 +124,11 @@ static enum fg_status history_params(struct fg_req *req, struct history_params *
     p->has_page = false;
     struct fg_str c = fg_req_query(req, "_count"), s = fg_req_query(req, "_since");
     struct fg_str pg = fg_req_query(req, "_page");
-    if (pg.ptr) {
+    p->page_opaque = FG_STR_NULL;
+    if (pg.ptr && pg.len > 1 && pg.ptr[0] == 'o') {
+        /* "o<position>": an opaque_history_pages backend's (fhir/store.h) */
+        p->page_opaque = fg_str_n(pg.ptr + 1, pg.len - 1);
+    } else if (pg.ptr) {
         if (fhir_history_key_parse(pg, &p->page, &req->err) != FG_OK)
             return FG_EINVAL;
         p->has_page = true;
@@ -191,9 +196,11 @@ static enum fg_status history_entry(struct fg_req *req, struct fg_buf *b, size_t
 }
 
 /* "<base><path>?[_count=N&][_since=S&]_page=<key>" in the pool: the
- * request's own parameters, then where the page starts. */
+ * request's own parameters, then where the page starts (a history.h key,
+ * or "o" and the backend's opaque position). */
 static enum fg_status page_link(struct fg_req *req, struct fg_str path,
-                                const struct fhir_history_key *k, struct fg_str *out)
+                                const struct fhir_history_key *k, struct fg_str opaque,
+                                struct fg_str *out)
 {
     struct fg_buf b, key;
     fg_buf_init(&b, FG_MAX_URL_BYTES * 2);
@@ -211,7 +218,8 @@ static enum fg_status page_link(struct fg_req *req, struct fg_str path,
             st = fg_buf_append_char(&b, '&');
     }
     if (st == FG_OK)
-        st = fhir_history_key_write(k, &key);
+        st = opaque.len ? fg_buf_printf(&key, "o%.*s", (int)opaque.len, opaque.ptr)
+                        : fhir_history_key_write(k, &key);
     if (st == FG_OK)
         st = fg_buf_append_c(&b, "_page=");
     if (st == FG_OK)
@@ -242,11 +250,11 @@ static enum fg_status history_links(struct fg_req *req, const struct fhir_histor
     enum fg_status st = FG_OK;
     if (h->has_next) {
         links[*n].relation = "next";
-        st = page_link(req, path, &h->next, &links[(*n)++].url);
+        st = page_link(req, path, &h->next, h->next_opaque, &links[(*n)++].url);
     }
     if (st == FG_OK && h->has_prev) {
         links[*n].relation = "previous";
-        st = page_link(req, path, &h->prev, &links[(*n)++].url);
+        st = page_link(req, path, &h->prev, h->prev_opaque, &links[(*n)++].url);
     }
     return st;
 }
@@ -263,7 +271,8 @@ static enum fg_status history(struct fg_req *req, enum fg_interaction ia)
         st = history_params(req, &p);
     if (st == FG_OK)
         st = fg_rest_store(req, &store);
-    struct fhir_history_query hq = {p.since_us, p.count, p.has_page ? &p.page : NULL};
+    struct fhir_history_query hq = {p.since_us, p.count, p.has_page ? &p.page : NULL,
+                                    p.page_opaque};
     if (st == FG_OK)
         st = fhir_store_history_page(store, req->pool, req->route_type, req->route_id, &hq, &h,
                                      &req->err);

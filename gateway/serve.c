@@ -71,6 +71,7 @@ static enum fg_status open_upstream(struct fg_server *srv, char *msg, size_t msg
         .client_secret = c->upstream_client_secret,
         .scope = c->upstream_scope,
         .ca_file = c->upstream_ca_file,
+        .paging_key = c->upstream_paging_key,
     };
     enum fg_status st = fhir_store_upstream_open(&opt, &srv->clock, &srv->store, &err);
     if (st != FG_OK && snprintf(msg, msg_size, "upstream %s: %s", err.expression,

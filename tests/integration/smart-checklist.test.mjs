@@ -48,7 +48,7 @@ export function mapLines(text) {
     const nc = /^NOT COVERED:\s*(.*)$/.exec(body);
     if (nc) { out.set(m[1], { notCovered: nc[1].trim() }); continue; }
     const refs = body.split(' ; ').map((r) => {
-      const x = /^(\S+\.(?:test\.mjs|json|c|sh)) › (.+?)(?:\s+\[[^\]]*\])?$/.exec(r.trim());
+      const x = /^(\S+\.(?:test\.mjs|mjs|json|c|sh)) › (.+?)(?:\s+\[[^\]]*\])?$/.exec(r.trim());
       return x ? { file: x[1], name: x[2] } : { bad: r };
     });
     out.set(m[1], { refs });

@@ -120,5 +120,14 @@ describe('upstream mode: SMART standalone launch', () => {
       assert.equal((await gw.request({ path: '/fhir/Patient/max', headers: bearer })).status, 404);
     }
     for (const x of await up.requests()) assert.ok(!JSON.stringify(x.headers).includes(token), 'the app token stays at the gateway');
+
+    // Revoking the app takes effect at once: its next request is refused at
+    // the gateway and never reaches the upstream.
+    cli(['client', 'remove', '--auth-db', gw.authDbPath, app.client_id]);
+    await up.reset();
+    const revoked = await gw.request({ path: '/fhir/Observation?_count=5', headers: bearer });
+    assert.equal(revoked.status, 401, revoked.text);
+    assert.match(revoked.headers['www-authenticate'] ?? '', /invalid_token/);
+    assert.deepEqual((await up.requests()).map((x) => x.url), [], 'nothing was asked of the upstream');
   });
 });

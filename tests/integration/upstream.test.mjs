@@ -175,6 +175,58 @@ describe('upstream mode: interactions', () => {
     assert.equal((await up.get(`/fhir/Patient/${pid}`)).json.name[0].family, 'Upstreamtx');
   });
 
+  it('pages a history through the upstream\'s own links, sealed to the request', async () => {
+    const obs = { resourceType: 'Observation', status: 'preliminary', code: { text: 'paged history' }, subject: { reference: 'Patient/amy' } };
+    const c = await gw.request({ method: 'POST', path: '/fhir/Observation', headers: FHIR, body: JSON.stringify(obs) });
+    assert.equal(c.status, 201, c.text);
+    const id = c.json.id;
+    for (const status of ['final', 'amended', 'corrected', 'final']) {
+      const u = await gw.request({ method: 'PUT', path: `/fhir/Observation/${id}`, headers: FHIR, body: JSON.stringify({ ...obs, id, status }) });
+      assert.equal(u.status, 200, u.text);
+    }
+    const direct = (await up.get(`/fhir/Observation/${id}/_history`)).json.entry.map((e) => e.resource.meta.versionId);
+    assert.equal(direct.length, 5);
+    await up.reset();
+    const pages = await allPages(gw, `${gw.fhirBase}/Observation/${id}/_history?_count=2`);
+    assert.equal(pages.length, 3);
+    assert.deepEqual(pages.flatMap((p) => p.entry.map((e) => e.resource.meta.versionId)), direct, 'every version once, in the upstream\'s order');
+    for (const p of pages) for (const l of p.link) assert.ok(l.url.startsWith(`${gw.fhirBase}/Observation/${id}/_history?`), l.url);
+    const prev = pages[2].link.find((l) => l.relation === 'previous').url;
+    const back = await gw.request({ path: prev.replace(gw.base, '') });
+    assert.deepEqual(back.json.entry.map((e) => e.resource.id), [id, id]);
+    // the gateway asked only for this history, page by page, on the upstream's base
+    const asked = (await up.requests()).map((q) => q.url);
+    assert.ok(asked.every((u) => u.startsWith(`/fhir/Observation/${id}/_history?_count=2`)), asked.join('\n'));
+    const next = new URL(pages[0].link.find((l) => l.relation === 'next').url);
+    const sealed = next.searchParams.get('_page');
+    assert.match(sealed, /^o_offset=2~[0-9a-f]{32}$/);
+    const refused = [
+      [`Observation/${id}/_history?_count=2&_page=${encodeURIComponent(sealed.replace('_offset=2', '_offset=0'))}`, 'state changed'],
+      [`Observation/${id}/_history?_count=3&_page=${encodeURIComponent(sealed)}`, 'another _count'],
+      [`Patient/amy/_history?_count=2&_page=${encodeURIComponent(sealed)}`, 'another resource'],
+      [`Observation/${id}/_history?_count=2&_page=${encodeURIComponent('o_offset=2')}`, 'unsealed'],
+      [`Observation/${id}/_history?_count=2&_page=n1700000000000000~1~Observation~${id}`, 'an embedded-store key'],
+    ];
+    for (const [p, why] of refused) {
+      const r = await gw.request({ path: `/fhir/${p}` });
+      assert.equal(r.status, 400, `${why}: ${r.text}`);
+      assert.equal(r.json.issue[0].expression[0], '_page', why);
+    }
+  });
+
+  it('refuses a search cursor on another search than the one that gave it', async () => {
+    const first = await gw.request({ path: '/fhir/Observation?subject=Patient/amy&category=vital-signs&_count=5' });
+    const next = new URL(first.json.link.find((l) => l.relation === 'next').url);
+    const cursor = next.searchParams.get('_cursor');
+    assert.equal((await gw.request({ path: next.href.replace(gw.base, '') })).status, 200);
+    for (const q of ['subject=Patient/amy&category=laboratory&_count=5', 'subject=Patient/max&category=vital-signs&_count=5',
+      'subject=Patient/amy&category=vital-signs&_count=6']) {
+      const r = await gw.request({ path: `/fhir/Observation?${q}&_cursor=${encodeURIComponent(cursor)}` });
+      assert.equal(r.status, 400, `${q}: ${r.text}`);
+      assert.equal(r.json.issue[0].expression[0], '_cursor');
+    }
+  });
+
   it('says clearly when the upstream cannot do type or system history', async () => {
     for (const p of ['/fhir/Patient/_history', '/fhir/_history']) {
       const r = await gw.request({ path: p });
@@ -241,6 +293,38 @@ describe('upstream mode: failures', () => {
       assert.match(x.json.issue[0].diagnostics, /not FHIR JSON/);
       noInternals(x);
     }
+  });
+
+  it('maps every kind of garbage to 502 naming the problem, never the upstream\'s text', async () => {
+    const bodies = [
+      ['<html><body>Proxy error at 10.0.0.7</body></html>', 'Patient/amy', /not FHIR JSON/],
+      ['', 'Patient/amy', /not FHIR JSON/],
+      ['[1,2,3]', 'Patient/amy', /not FHIR JSON/],
+      ['{"resourceType":"Observation","id":"other","status":"final"}', 'Patient/amy', /another (resource|type)/],
+      ['{"resourceType":"Patient","id":"amy"}', 'Observation?subject=Patient/amy', /Bundle/],
+      ['{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Observation"}}]}', 'Observation?subject=Patient/amy', /./],
+      ['{"resourceType":"Bundle","type":"history","entry":"x"}', 'Patient/amy/_history', /Bundle/],
+    ];
+    for (const [body, p, why] of bodies) {
+      await up.mode({ body });
+      const r = await gw.request({ path: `/fhir/${p}` });
+      await up.mode({ body: null });
+      assert.equal(r.status, 502, `${body} for ${p}: ${r.text}`);
+      assert.equal(r.json.resourceType, 'OperationOutcome');
+      assert.match(r.json.issue[0].diagnostics, why, `${body}: ${r.json.issue[0].diagnostics}`);
+      assert.ok(!r.text.includes('10.0.0.7') && !r.text.includes('"other"'), r.text);
+      noInternals(r);
+    }
+  });
+
+  it('maps a slow search to 504 too', async () => {
+    await up.mode({ delayMs: 1500 });
+    const r = await gw.request({ path: '/fhir/Observation?subject=Patient/amy&_count=5' });
+    await up.mode({ delayMs: 0 });
+    assert.equal(r.status, 504, r.text);
+    assert.equal(r.json.issue[0].code, 'timeout');
+    assert.match(r.json.issue[0].diagnostics, /upstream/);
+    noInternals(r);
   });
 
   it('maps a slow upstream to 504 within the configured timeout', async () => {

@@ -11,9 +11,11 @@
 // On start it prints one JSON line {"event":"listening","port":N} to stdout.
 // Test controls (no authentication): GET /_test/requests (recorded request
 // lines and headers, newest last), POST /_test/mode {"delayMs":N,"garbage":bool,
-// "status":N,"failNext":N,"ignoreParam":name} applied to later /fhir requests
+// "status":N,"failNext":N,"ignoreParam":name,"body":text} applied to later /fhir
+// requests (body: answer 200 with that text)
 // (failNext: that many answer 503; ignoreParam: searches drop that parameter
 // and say so in their self link), POST /_test/reset (clears the log).
+// Histories are paged by _count with _offset links (pageHistory).
 import http from 'node:http';
 import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
@@ -37,7 +39,7 @@ const client = arg('--client');
 const tokenTtl = Number(arg('--token-ttl') ?? 3600);
 const issued = new Map(); // token -> expiry (ms)
 const log = [];
-const mode = { delayMs: 0, garbage: false, status: 0, failNext: 0, ignoreParam: '' };
+const mode = { delayMs: 0, garbage: false, body: null, status: 0, failNext: 0, ignoreParam: '' };
 const router = new FhirRouter();
 const repo = new MemoryRepository();
 let base = '';
@@ -91,6 +93,7 @@ async function fhir(req, body, res, url) {
     return send(res, 503, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] });
   }
   if (mode.garbage) return send(res, 200, '{"resourceType": "Bundle", "entry": [ {"resource": ', 'application/fhir+json');
+  if (typeof mode.body === 'string') return send(res, 200, mode.body, 'application/fhir+json');
   if (mode.status) return send(res, mode.status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'internal stack trace at repo.js:42' }] });
   if (!authorized(req)) return send(res, 401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
   // A server that ignores a parameter says so only by leaving it out of
@@ -115,6 +118,7 @@ async function fhir(req, body, res, url) {
   const status = getStatus(outcome);
   const out = resource ?? outcome;
   if (ignoring && out.resourceType === 'Bundle') out.link = [{ relation: 'self', url: `${base}${url.pathname}${url.search}` }];
+  if (url.pathname.endsWith('/_history') && out.resourceType === 'Bundle') pageHistory(out, url);
   const headers = { 'Content-Type': 'application/fhir+json' };
   if (resource?.meta?.versionId) headers.ETag = `W/"${resource.meta.versionId}"`;
   let text = JSON.stringify(out);
@@ -122,6 +126,29 @@ async function fhir(req, body, res, url) {
   text = text.replaceAll('"url":"/', `"url":"${base}/`);
   res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+// The router lists a whole history at once; servers page it (HAPI with
+// _getpages, others with an offset). This wrapper pages it by _count with an
+// _offset in the next and previous links, so the gateway has an upstream's
+// own paging links to follow. Newest first, as http.html#history says (the
+// router's order varies from call to call).
+function pageHistory(bundle, url) {
+  const all = bundle.entry ?? [];
+  const key = (e) => `${e.resource?.meta?.lastUpdated ?? ''} ${e.resource?.meta?.versionId ?? ''}`;
+  all.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
+  const count = Number(url.searchParams.get('_count') ?? 0);
+  if (!(count > 0)) return;
+  const offset = Math.max(0, Number(url.searchParams.get('_offset') ?? 0) || 0);
+  bundle.entry = all.slice(offset, offset + count);
+  const at = (o) => {
+    const u = new URL(url);
+    u.searchParams.set('_offset', String(o));
+    return `${base}${u.pathname}${u.search}`;
+  };
+  bundle.link = [{ relation: 'self', url: `${base}${url.pathname}${url.search}` }];
+  if (offset + count < all.length) bundle.link.push({ relation: 'next', url: at(offset + count) });
+  if (offset > 0) bundle.link.push({ relation: 'previous', url: at(Math.max(0, offset - count)) });
 }
 
 const tlsCert = arg('--tls-cert');

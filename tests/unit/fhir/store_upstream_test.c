@@ -238,6 +238,28 @@ static void test_search_path(void)
                "AllergyIntolerance?_count=50&patient=Patient%2Fmax", false);
     check_path("Coverage", "", "amy", NULL, NULL, "Coverage?_count=50&beneficiary=Patient%2Famy",
                false);
+    /* patient= goes as subject= (same matches; servers index subject), chains too */
+    check_path("Observation", "patient=amy", NULL, NULL, NULL,
+               "Observation?subject=Patient/amy&_count=50", false);
+    check_path("Encounter", "patient=Patient/amy,lily&_count=5", NULL, NULL, NULL,
+               "Encounter?subject=Patient/amy,Patient/lily&_count=5", false);
+    check_path("Observation", "patient:Patient.name=Max", NULL, NULL, NULL,
+               "Observation?subject:Patient.name=Max&_count=50", false);
+    check_path("Observation", "patient.name=Max", NULL, NULL, NULL,
+               "Observation?subject:Patient.name=Max&_count=50", false);
+    /* :missing means something else on subject (a Group counts): sent as it is */
+    check_path("Observation", "patient:missing=true", NULL, NULL, NULL,
+               "Observation?patient:missing=true&_count=50", false);
+    /* Coverage has no subject: patient stays; a policy patient= goes as subject too */
+    check_path("Coverage", "patient=amy", NULL, NULL, NULL,
+               "Coverage?patient=Patient/amy&_count=50", false);
+    check_path("Flag", "", NULL, "patient", "Patient/amy", "Flag?subject=Patient/amy&_count=50",
+               false);
+    /* _include=* as one include per reference parameter; :iterate=* as it is */
+    check_path("Flag", "_include=*&_include:iterate=*", NULL, NULL, NULL,
+               "Flag?_include=Flag:author&_include=Flag:encounter&_include=Flag:patient"
+               "&_include=Flag:subject&_include:iterate=*&_count=50",
+               false);
     /* a type no patient's compartment holds: nothing to ask */
     check_path("Practitioner", "name=x", "amy", NULL, NULL, "", true);
     /* includes and sorts are sent; the cursor's state is appended */
@@ -407,6 +429,152 @@ static void test_check_used(void)
     }
 }
 
+static void test_compartment_legs(void)
+{
+    static const struct {
+        const char *type;
+        const char *want; /* legs, space-separated */
+    } rows[] = {
+        {"Observation", "subject performer"},
+        {"Coverage", "beneficiary policy-holder subscriber payor"},
+        {"AllergyIntolerance", "patient recorder asserter"},
+        {"Encounter", "subject"},
+        {"Patient", "_id"},
+        {"Practitioner", ""},
+        {"NoSuchType", ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *legs[UP_MAX_LEGS];
+        char got[256] = "";
+        size_t n = up_compartment_legs(fg_str_c(rows[i].type), legs, UP_MAX_LEGS), len = 0;
+        for (size_t k = 0; k < n; k++) {
+            int w = snprintf(got + len, sizeof got - len, "%s%s", k ? " " : "", legs[k]);
+            CHECK(w > 0 && (size_t)w < sizeof got - len);
+            len += (size_t)w;
+        }
+        CHECK_STR(got, rows[i].want);
+    }
+}
+
+/* A secondary leg's match is dropped when an earlier leg already found it. */
+static void test_earlier_leg(void)
+{
+    struct fg_pool *pool = fg_pool_new();
+    struct fg_str amy = FG_STR_LIT("amy");
+    struct fhir_query q;
+    memset(&q, 0, sizeof q);
+    q.type = fg_str_c("Observation");
+    q.compartment_patients = &amy;
+    q.n_compartment_patients = 1;
+    struct fhir_resource both = {
+        .type = FG_STR_LIT("Observation"),
+        .json = FG_STR_LIT("{\"resourceType\":\"Observation\",\"id\":\"a\",\"subject\":"
+                           "{\"reference\":\"Patient/amy\"},\"performer\":[{\"reference\":"
+                           "\"Patient/amy\"}]}")};
+    struct fhir_resource only = {
+        .type = FG_STR_LIT("Observation"),
+        .json = FG_STR_LIT("{\"resourceType\":\"Observation\",\"id\":\"b\",\"subject\":"
+                           "{\"reference\":\"Patient/max\"},\"performer\":[{\"reference\":"
+                           "\"Patient/amy\"}]}")};
+    CHECK(up_found_by_earlier_leg(pool, &q, 1, &both));
+    CHECK(!up_found_by_earlier_leg(pool, &q, 1, &only));
+    CHECK(!up_found_by_earlier_leg(pool, &q, 0, &both));
+    fg_pool_free(&pool);
+}
+
+/* A chain to another patient's record is refused or filtered, never answered. */
+static void test_chains(void)
+{
+    struct fg_pool *pool = fg_pool_new();
+    struct fg_error err;
+    struct fhir_kv *pairs = NULL;
+    size_t n = 0;
+    struct fhir_query q;
+    struct fg_str amy = FG_STR_LIT("amy");
+    static const struct {
+        const char *type, *query;
+        enum fg_status want;
+    } rows[] = {
+        {"Coverage", "beneficiary:Patient.name=Daniel", FG_OK},
+        {"Observation", "encounter:Encounter.status=finished", FG_ENOTSUP},
+        {"Observation", "performer:Practitioner.name=Nora", FG_OK},
+        {"Observation", "subject:Patient.organization:Organization.name=x", FG_OK},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        fg_error_clear(&err);
+        CHECK_INT(fhir_form_parse(pool, fg_str_c(rows[i].query), 64, &pairs, &n, &err), FG_OK);
+        CHECK_INT(fhir_search_parse(pool, fg_str_c(rows[i].type), fg_str_c("http://gw/fhir"), pairs,
+                                    n, FHIR_HANDLING_STRICT, &q, &err),
+                  FG_OK);
+        CHECK_INT(up_check_chains(&q, &err), FG_OK); /* no compartment: anything goes */
+        CHECK_INT(fhir_query_restrict_compartment(pool, &q, &amy, 1), FG_OK);
+        CHECK_INT(up_check_chains(&q, &err), rows[i].want);
+    }
+    CHECK_INT(
+        fhir_form_parse(pool, fg_str_c("beneficiary:Patient.name=Daniel"), 64, &pairs, &n, &err),
+        FG_OK);
+    CHECK_INT(fhir_search_parse(pool, fg_str_c("Coverage"), fg_str_c("http://gw/fhir"), pairs, n,
+                                FHIR_HANDLING_STRICT, &q, &err),
+              FG_OK);
+    CHECK_INT(fhir_query_restrict_compartment(pool, &q, &amy, 1), FG_OK);
+    struct fhir_resource daniels = {
+        .type = FG_STR_LIT("Coverage"),
+        .json = FG_STR_LIT("{\"resourceType\":\"Coverage\",\"id\":\"c\",\"subscriber\":"
+                           "{\"reference\":\"Patient/amy\"},\"beneficiary\":{\"reference\":"
+                           "\"Patient/daniel\"}}")};
+    struct fhir_resource own = {
+        .type = FG_STR_LIT("Coverage"),
+        .json = FG_STR_LIT("{\"resourceType\":\"Coverage\",\"id\":\"d\",\"beneficiary\":"
+                           "{\"reference\":\"Patient/amy\"}}")};
+    CHECK(!up_chains_reached(pool, &q, &daniels));
+    CHECK(up_chains_reached(pool, &q, &own));
+    fg_pool_free(&pool);
+}
+
+/* Paging positions: sealed to kind and request; anything else is refused. */
+static void test_page_seal(void)
+{
+    struct fg_pool *pool = fg_pool_new();
+    struct fhir_store *st = NULL, *other = NULL;
+    struct fg_error err;
+    struct fg_clock clock = {0};
+    fg_error_clear(&err);
+    struct fhir_store_upstream_options o = {.url = "http://up.example/fhir", .paging_key = "k1"};
+    CHECK_INT(fhir_store_upstream_open(&o, &clock, &st, &err), FG_OK);
+    o.paging_key = "k2";
+    CHECK_INT(fhir_store_upstream_open(&o, &clock, &other, &err), FG_OK);
+    struct up_store *s = (struct up_store *)st;
+    struct fg_str bound = FG_STR_LIT("Observation/1/_history?_count=2");
+    struct fg_str sealed =
+        up_page_seal(pool, s, "history", bound, fg_str_c("_getpages=abc&_getpagesoffset=20"));
+    struct fg_str state = FG_STR_NULL;
+    CHECK(fg_str_starts_with(sealed, "_getpages=abc&_getpagesoffset=20~"));
+    CHECK_INT(up_page_open(s, "history", bound, sealed, "_page", &state, &err), FG_OK);
+    CHECK_SLICE(state, "_getpages=abc&_getpagesoffset=20");
+    CHECK_INT(up_page_seal(pool, s, "history", bound, FG_STR_NULL).len, 0);
+    /* another request, kind, key; a changed state or MAC; no MAC */
+    CHECK_INT(up_page_open(s, "history", fg_str_c("Observation/2/_history?_count=2"), sealed,
+                           "_page", &state, &err),
+              FG_EINVAL);
+    CHECK_STR(err.expression, "_page");
+    CHECK_INT(up_page_open(s, "search", bound, sealed, "_cursor", &state, &err), FG_EINVAL);
+    CHECK_INT(
+        up_page_open((struct up_store *)other, "history", bound, sealed, "_page", &state, &err),
+        FG_EINVAL);
+    char *bad = fg_pool_strndup(pool, sealed.ptr, sealed.len);
+    bad[12] = 'x';
+    CHECK_INT(up_page_open(s, "history", bound, fg_str_c(bad), "_page", &state, &err), FG_EINVAL);
+    bad = fg_pool_strndup(pool, sealed.ptr, sealed.len);
+    bad[sealed.len - 1] = bad[sealed.len - 1] == '0' ? '1' : '0';
+    CHECK_INT(up_page_open(s, "history", bound, fg_str_c(bad), "_page", &state, &err), FG_EINVAL);
+    CHECK_INT(up_page_open(s, "history", bound, fg_str_c("_getpages=abc"), "_page", &state, &err),
+              FG_EINVAL);
+    fhir_store_close(&st);
+    fhir_store_close(&other);
+    fg_pool_free(&pool);
+}
+
 TEST_MAIN(test_link_state, test_status_error, test_check_used, test_open_options, test_cursor_check,
           test_bundle_parse, test_bundle_refused, test_history_delete, test_search_path,
-          test_search_path_bad_cursor, test_in_compartment)
+          test_search_path_bad_cursor, test_in_compartment, test_compartment_legs, test_earlier_leg,
+          test_chains, test_page_seal)
