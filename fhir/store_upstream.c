@@ -317,6 +317,19 @@ static size_t keep_reached(struct fg_pool *pool, const struct fhir_query *q, str
     return dropped;
 }
 
+/* What a search's sealed positions are bound to: the upstream request
+ * without its page size. A position holds for the same search at any
+ * _count (Patient/$everything continues a type with whatever room its
+ * page has left); the state itself is an offset or the upstream's own
+ * token, never a page size (up_link_state drops _count). */
+static enum fg_status search_bound(struct fg_pool *pool, const struct fhir_query *q,
+                                   struct fg_str *bound, bool *empty, struct fg_error *err)
+{
+    struct fhir_query bq = *q;
+    bq.count = 0;
+    return up_search_leg_path(pool, &bq, 0, bound, empty, err);
+}
+
 /* A search: leg 0 pages as the upstream pages it; the matches found only
  * through the other compartment parameters are read on every page (they
  * count in the total) and listed after leg 0's last page. A sorted search
@@ -335,7 +348,7 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
     pq.cursor = FG_STR_NULL;
     enum fg_status st = up_check_chains(q, err);
     if (st == FG_OK)
-        st = up_search_leg_path(pool, &pq, 0, &bound, &empty, err);
+        st = search_bound(pool, &pq, &bound, &empty, err);
     if (st == FG_OK && q->cursor.len && !empty)
         st = up_page_open(s, "search", bound, q->cursor, "_cursor", &pq.cursor, err);
     if (st == FG_OK && !empty)
