@@ -129,13 +129,14 @@ static bool add_revincludes(cJSON **by_type)
     return true;
 }
 
-/* rest.resource.operation for the operations of opdef.h, each with its definition's url. */
+/* rest.resource.operation for the server's own operations of opdef.h, each with its
+ * definition's url (US Core's $docref is declared by capability_uscore.c). */
 static bool add_operations(cJSON **by_type, const char *base_url)
 {
     for (size_t i = 0; i < fg_opdefs_count; i++) {
         const struct fg_opdef *op = &fg_opdefs[i];
         long k = fhir_resource_type_index(fg_str_c(op->resource));
-        if (k < 0)
+        if (k < 0 || op->canonical)
             continue;
         cJSON *ops = cJSON_GetObjectItemCaseSensitive(by_type[k], "operation");
         if (!ops)

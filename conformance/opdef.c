@@ -5,6 +5,8 @@
 
 #include <cJSON.h>
 
+#include "uscore_kit.h"
+
 /* $import-wearables (issue 6). The input is the export file itself as the request body
  * (Content-Type decides the format), not a Parameters resource: exports are hundreds of MB
  * to several GB and are streamed to disk, which base64 inside JSON would prevent. */
@@ -45,7 +47,8 @@ static const char import_wearables[] =
     "{\"name\":\"count\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"integer\"}]}]}";
 
 const struct fg_opdef fg_opdefs[] = {
-    {"import-wearables", "import-wearables", "Patient", import_wearables},
+    {"import-wearables", "import-wearables", "Patient", import_wearables, NULL},
+    {"docref", "docref", "DocumentReference", fg_kit_docref_opdef, fg_kit_docref_definition},
 };
 const size_t fg_opdefs_count = sizeof fg_opdefs / sizeof fg_opdefs[0];
 
@@ -59,6 +62,8 @@ const struct fg_opdef *fg_opdef_find(const char *id, size_t len)
 
 enum fg_status fg_opdef_write(const struct fg_opdef *op, const char *base_url, struct fg_buf *out)
 {
+    if (op->canonical)
+        return fg_buf_append_c(out, op->json);
     enum fg_status st = FG_ENOMEM;
     char *text = NULL, *url = NULL;
     cJSON *od = cJSON_Parse(op->json);
