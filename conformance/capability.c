@@ -129,14 +129,15 @@ static bool add_revincludes(cJSON **by_type)
     return true;
 }
 
-/* rest.resource.operation for the server's own operations of opdef.h, each with its
- * definition's url (US Core's $docref is declared by capability_uscore.c). */
+/* rest.resource.operation for the operations of opdef.h, each with its definition's url;
+ * those the US Core server CapabilityStatement declares ($docref) are left to
+ * capability_uscore.c, which adds them with their expectation. */
 static bool add_operations(cJSON **by_type, const char *base_url)
 {
     for (size_t i = 0; i < fg_opdefs_count; i++) {
         const struct fg_opdef *op = &fg_opdefs[i];
         long k = fhir_resource_type_index(fg_str_c(op->resource));
-        if (k < 0 || op->canonical)
+        if (k < 0 || fg_capability_uscore_declares(op->resource, op->code))
             continue;
         cJSON *ops = cJSON_GetObjectItemCaseSensitive(by_type[k], "operation");
         if (!ops)
@@ -151,7 +152,7 @@ static bool add_operations(cJSON **by_type, const char *base_url)
         int w = url ? snprintf(url, n, "%s/OperationDefinition/%s", base_url, op->id) : -1;
         bool ok = w > 0 && (size_t)w < n &&
                   cJSON_AddStringToObject(o, "name", op->code) &&
-                  cJSON_AddStringToObject(o, "definition", url);
+                  cJSON_AddStringToObject(o, "definition", op->canonical ? op->canonical : url);
         cJSON_free(url);
         if (!ok)
             return false;
