@@ -129,13 +129,15 @@ static bool add_revincludes(cJSON **by_type)
     return true;
 }
 
-/* rest.resource.operation for the operations of opdef.h, each with its definition's url. */
+/* rest.resource.operation for the operations of opdef.h, each with its definition's url;
+ * those the US Core server CapabilityStatement declares ($docref) are left to
+ * capability_uscore.c, which adds them with their expectation. */
 static bool add_operations(cJSON **by_type, const char *base_url)
 {
     for (size_t i = 0; i < fg_opdefs_count; i++) {
         const struct fg_opdef *op = &fg_opdefs[i];
         long k = fhir_resource_type_index(fg_str_c(op->resource));
-        if (k < 0)
+        if (k < 0 || fg_capability_uscore_declares(op->resource, op->code))
             continue;
         cJSON *ops = cJSON_GetObjectItemCaseSensitive(by_type[k], "operation");
         if (!ops)

@@ -167,6 +167,12 @@ static bool add_operation(cJSON *entry, const struct fg_kit_cap_resource *r)
             cJSON_AddStringToObject(op, "documentation", DOCREF_DOCUMENTATION));
 }
 
+bool fg_capability_uscore_declares(const char *type, const char *code)
+{
+    const struct fg_kit_cap_resource *r = find_resource(type);
+    return r && r->operation && strcmp(r->operation, code) == 0;
+}
+
 bool fg_capability_uscore_resource(cJSON *entry, const char *type)
 {
     const struct fg_kit_cap_resource *r = find_resource(type);

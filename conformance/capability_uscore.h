@@ -17,6 +17,10 @@
 #define FG_USCORE_VERSION "7.0.0"
 #define FG_USCORE_IG "http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core"
 
+/* Does the US Core server CapabilityStatement declare operation `code` ("docref") on
+ * `type`? (fg_capability_uscore_resource then adds it.) */
+bool fg_capability_uscore_declares(const char *type, const char *code);
+
 /* Adds the US Core declarations for `type` to its rest.resource entry
  * (nothing for a type US Core does not name). False on no memory. */
 bool fg_capability_uscore_resource(cJSON *entry, const char *type);

@@ -5,6 +5,8 @@
 
 #include <cJSON.h>
 
+#include "uscore_kit.h"
+
 /* $import-wearables (issue 6). The input is the export file itself as the request body
  * (Content-Type decides the format), not a Parameters resource: exports are hundreds of MB
  * to several GB and are streamed to disk, which base64 inside JSON would prevent. */
@@ -81,6 +83,7 @@ const struct fg_opdef fg_opdefs[] = {
     {"import-wearables", "import-wearables", "Patient", import_wearables, NULL},
     {"Patient-everything", "everything", "Patient", patient_everything,
      "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+    {"docref", "docref", "DocumentReference", fg_kit_docref_opdef, fg_kit_docref_definition},
 };
 const size_t fg_opdefs_count = sizeof fg_opdefs / sizeof fg_opdefs[0];
 
@@ -96,8 +99,12 @@ enum fg_status fg_opdef_write(const struct fg_opdef *op, const char *base_url, s
 {
     enum fg_status st = FG_ENOMEM;
     char *text = NULL, *url = NULL;
-    cJSON *od = cJSON_Parse(op->json);
     size_t n = strlen(base_url) + strlen(op->id) + sizeof "/OperationDefinition/";
+    cJSON *od = cJSON_Parse(op->json);
+    if (od && cJSON_HasObjectItem(od, "url")) { /* a published definition (US Core's $docref) */
+        st = fg_buf_append_c(out, op->json);
+        goto out;
+    }
     url = od ? cJSON_malloc(n) : NULL;
     if (!url)
         goto out;

@@ -87,7 +87,9 @@ struct fg_vprofile {
      * pattern the value must contain, or {"$vs": N}: a coding in value set N
      * of fg_vvaluesets. NULL = no such fact. score orders candidates (code
      * pattern 4, code from a value set 3, required category slice 2 each,
-     * optional category slice 1); 0 = never implied by facts. */
+     * optional category slice 1); 0 = no facts (implied only as its type's
+     * only profile); -1 = never implied (a profile for a kind of its type the
+     * package gives no facts for: us-core-implantable-device). */
     const char *imply_code;
     const char *imply_category;
     int score;

@@ -100,5 +100,7 @@ extern const struct fg_kit_cap_resource fg_kit_cap_resources[];
 extern const size_t fg_kit_cap_resources_len;
 extern const char fg_kit_cap_url[];           /* the US Core server CapabilityStatement */
 extern const char fg_kit_docref_definition[]; /* the $docref OperationDefinition */
+/* That OperationDefinition from the package as JSON text (narrative left out). */
+extern const char fg_kit_docref_opdef[];
 
 #endif

@@ -296,6 +296,17 @@ enum fg_status fg_validation_report_to_outcome(const struct fg_validation_report
         if (st == FG_OK)
             st = write_one(out, severity_name(is->severity), is->code, is->message, is->expression);
     }
+    if (st == FG_OK && report->n_issues > 0 && report->profile_url) {
+        /* which profile was checked and why (claimed, requested or implied) */
+        char msg[400];
+        int n = snprintf(msg, sizeof msg, "Checked against %s (%s)", report->profile_url,
+                         report->profile_source ? report->profile_source : "requested");
+        if (n < 0 || (size_t)n >= sizeof msg)
+            return FG_ETOOBIG;
+        st = fg_buf_append_char(out, ',');
+        if (st == FG_OK)
+            st = write_one(out, "information", "informational", msg, NULL);
+    }
     if (st == FG_OK && report->n_issues == 0) {
         char msg[300];
         int n = snprintf(msg, sizeof msg, "No issues found (%s)",

@@ -66,8 +66,10 @@ enum fg_status fg_validate_resource(struct fg_pool *pool, const cJSON *resource,
                                     struct fg_validation_report *out);
 
 /* Appends an OperationOutcome with one issue per finding (severity, code,
- * diagnostics = message, expression) to out; an empty report gives one
- * "informational" issue. Borrows report. FG_ETOOBIG / FG_ENOMEM from the
+ * diagnostics = message, expression), then, when a profile was checked, an
+ * "informational" issue naming it and why ("Checked against URL (implied by
+ * type/code/category)"), to out; an empty report gives one "informational"
+ * issue. Borrows report. FG_ETOOBIG / FG_ENOMEM from the
  * buffer. @test tests/unit/conformance/validate_test.c */
 enum fg_status fg_validation_report_to_outcome(const struct fg_validation_report *report,
                                                struct fg_buf *out);
@@ -81,6 +83,17 @@ enum fg_status fg_validation_report_to_outcome(const struct fg_validation_report
 struct fg_vprofile;
 size_t fg_validate_must_support(const struct fg_vprofile *prof, const cJSON *resource,
                                 unsigned char *present);
+
+/* The canonical url (static) of the US Core profile a resource implies when
+ * it claims none: the most specific profile whose code and category facts
+ * all match (us-core-heart-rate, us-core-observation-lab,
+ * us-core-condition-encounter-diagnosis, ...), else the one its code alone
+ * implies (a heart rate without its category), else its type's only
+ * profile (us-core-patient, us-core-immunization, ...); NULL when nothing is
+ * implied (an Observation of no US Core kind, a Device, a type US Core does
+ * not profile). Facts: conformance/rules.h; order: validate_implied.c.
+ * Borrows resource. @test tests/unit/conformance/validate_test.c */
+const char *fg_validate_implied_profile(const cJSON *resource);
 
 /* The profile table entry for a canonical url (version suffix ignored), or
  * NULL. */

@@ -69,7 +69,8 @@ void fg_vprofile_apply(struct fg_vctx *ctx, const struct fg_vprofile *prof, cons
 /* When extension's url names an extension definition we know (us-core-race,
  * ...), applies that definition's rules to it. */
 void fg_vprofile_apply_extension(struct fg_vctx *ctx, const cJSON *extension);
-/* The profile the resource's type, code and category imply, or NULL. */
+/* The profile the resource's type, code and category imply, or NULL
+ * (validate_implied.c; the order is fg_validate_implied_profile's). */
 const struct fg_vprofile *fg_vprofile_implied(const cJSON *resource);
 /* FHIR pattern semantics: every property of pattern is in value (arrays:
  * each pattern item in some value item). */

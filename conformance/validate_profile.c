@@ -1,6 +1,6 @@
 /* validate_profile.c - the constraints a profile adds over the base: tighter
  * cardinalities, narrowed types and reference targets, fixed and pattern
- * values, required bindings, slices; and which profile a resource implies.
+ * values, required bindings, slices (which profile a resource implies: validate_implied.c).
  * http://hl7.org/fhir/R4/profiling.html#slicing,
  * http://hl7.org/fhir/R4/elementdefinition-definitions.html#ElementDefinition.pattern_x_ */
 #include <string.h>
@@ -373,70 +373,4 @@ size_t fg_validate_must_support(const struct fg_vprofile *prof, const cJSON *res
         }
     }
     return n;
-}
-
-/* ---- which profile a resource implies ------------------------------------------------ */
-
-static bool implies(const struct fg_vprofile *p, const cJSON *resource)
-{
-    bool ok = true;
-    if (p->imply_code) {
-        cJSON *alts = cJSON_Parse(p->imply_code);
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(resource, "code");
-        bool any = false;
-        const cJSON *a;
-        cJSON_ArrayForEach(a, alts) {
-            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(a, "$vs");
-            if (cJSON_IsNumber(vs) ? fg_vvalueset_has(vs->valueint, code) == 1 : fg_vjson_contains(code, a))
-                any = true;
-        }
-        cJSON_Delete(alts);
-        ok = any;
-    }
-    if (ok && p->imply_category) {
-        cJSON *need = cJSON_Parse(p->imply_category);
-        const cJSON *cats = cJSON_GetObjectItemCaseSensitive(resource, "category");
-        const cJSON *n;
-        cJSON_ArrayForEach(n, need) {
-            bool found = false;
-            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(n, "$vs");
-            const cJSON *c;
-            cJSON_ArrayForEach(c, cats) {
-                if (cJSON_IsNumber(vs) ? fg_vvalueset_has(vs->valueint, c) == 1 : fg_vjson_contains(c, n))
-                    found = true;
-            }
-            if (!found)
-                ok = false;
-        }
-        cJSON_Delete(need);
-    }
-    return ok;
-}
-
-const struct fg_vprofile *fg_vprofile_implied(const cJSON *resource)
-{
-    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(resource, "resourceType");
-    if (!cJSON_IsString(rt))
-        return NULL;
-    const struct fg_vprofile *best = NULL, *only_plain = NULL, *any = NULL;
-    int plain = 0, of_type = 0;
-    for (size_t i = 0; i < fg_vprofiles_len; i++) {
-        const struct fg_vprofile *p = &fg_vprofiles[i];
-        if (strcmp(p->type, rt->valuestring) != 0)
-            continue;
-        of_type++;
-        any = p;
-        if (p->score == 0) {
-            plain++;
-            only_plain = p;
-            continue;
-        }
-        if (implies(p, resource) && (!best || p->score > best->score))
-            best = p;
-    }
-    /* no fact matched: the type's only profile (Patient, MedicationRequest),
-     * or its only profile without facts */
-    if (!best && of_type == 1)
-        return any;
-    return best ? best : plain == 1 ? only_plain : NULL;
 }

@@ -1,4 +1,4 @@
-/* write_validate.c - claimed US Core profiles checked on every API write;
+/* write_validate.c - claimed or implied US Core profiles checked on every API write;
  * contract in write_validate.h. */
 #include "write_validate.h"
 
@@ -27,26 +27,46 @@ static enum fg_status report_error(const struct fg_validation_report *rep, const
                         more, more == 1 ? "" : "s");
 }
 
-/* Validates against each known claimed profile until one fails; on FG_EUNPROC rep is that
+/* url NULL: the profile the resource implies (the report says so). */
+static enum fg_status validate_one(struct fg_pool *pool, const cJSON *res, const char *url,
+                                   const char *where, struct fg_validation_report *rep,
+                                   struct fg_error *err)
+{
+    enum fg_status st = fg_validate_resource(pool, res, url, rep);
+    if (url)
+        rep->profile_source = "meta.profile";
+    if (st == FG_EUNPROC)
+        return report_error(rep, rep->profile_url ? rep->profile_url : "", where, err);
+    if (st != FG_OK)
+        return fg_error_set(err, st, NULL, "out of memory validating the resource");
+    return FG_OK;
+}
+
+/* Validates against each known claimed profile until one fails, or, when it claims none we
+ * know, against the profile its type / code / category implies; on FG_EUNPROC rep is that
  * profile's report and err names its first error. */
 static enum fg_status check(struct fg_pool *pool, const cJSON *res, const char *where,
                             struct fg_validation_report *rep, struct fg_error *err)
 {
+    if (!where)
+        where = "";
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(res, "meta");
     const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(meta, "profile");
-    if (!cJSON_IsArray(profiles))
-        return FG_OK; /* no claim (a non-array claim is the base validator's to refuse) */
+    int known = 0;
     const cJSON *p;
     cJSON_ArrayForEach(p, profiles) {
         if (!cJSON_IsString(p) || !fg_validate_find_profile(p->valuestring))
             continue;
-        enum fg_status st = fg_validate_resource(pool, res, p->valuestring, rep);
-        if (st == FG_EUNPROC)
-            return report_error(rep, p->valuestring, where ? where : "", err);
+        known++;
+        enum fg_status st = validate_one(pool, res, p->valuestring, where, rep, err);
         if (st != FG_OK)
-            return fg_error_set(err, st, NULL, "out of memory validating the resource");
+            return st;
     }
-    return FG_OK;
+    if (known)
+        return FG_OK;
+    if (!fg_validate_implied_profile(res))
+        return FG_OK;
+    return validate_one(pool, res, NULL, where, rep, err);
 }
 
 enum fg_status fg_write_validate(struct fg_pool *pool, const cJSON *res, const char *where,

@@ -1,10 +1,15 @@
 /* write_validate.h - the one runtime profile check of resources written
- * through the FHIR API (create, update, conditional update, PATCH result,
- * batch/transaction entries): a resource that claims US Core 7.0.0
- * profiles in meta.profile must conform to each of them.
- * Profiles the validator does not know are ignored; no meta.profile, no
- * validation. Patient-app Observation creates keep their own rules
- * (import/imp_appwrite.h), which already validate the claimed profiles.
+ * through the FHIR API (create, update, conditional create and update,
+ * PATCH result, batch/transaction entries): a resource that claims US Core
+ * 7.0.0 profiles in meta.profile must conform to each of them; one that
+ * claims none the validator knows must conform to the profile its type,
+ * code or category implies (fg_validate_implied_profile: us-core-heart-rate
+ * for a heart rate, us-core-observation-lab for a laboratory result,
+ * us-core-patient for any Patient, ...). Nothing implied (an Observation of
+ * no US Core kind, a Device, types US Core does not profile): not checked.
+ * Patient-app Observation creates keep their own rules
+ * (import/imp_appwrite.h), which validate the same way; $import-wearables
+ * keeps its mapping (import/imp_map.h).
  * Spec: http://hl7.org/fhir/R4/validation.html (422 on a failed profile). */
 #ifndef GATEWAY_WRITE_VALIDATE_H
 #define GATEWAY_WRITE_VALIDATE_H
@@ -17,7 +22,8 @@
 #include "http.h"
 
 /* Validates res against every profile of its meta.profile that
- * fg_validate_find_profile knows. FG_OK when there is none or all pass;
+ * fg_validate_find_profile knows, or when there is none against the implied
+ * one. FG_OK when nothing applies or all pass;
  * FG_EUNPROC (HTTP 422) with err naming the first error's element as the
  * expression and, in the diagnostics, where (e.g. "Bundle.entry[2].resource",
  * or "" for a plain write), the message, the profile and how many more

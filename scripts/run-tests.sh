@@ -60,6 +60,7 @@ suite style scripts/check-style.sh
 suite unit make -s -j"$jobs" BUILD="$san" SANITIZER=address,undefined unit
 if command -v node >/dev/null 2>&1; then
     suite fixtures node scripts/check-fixtures.mjs
+    suite generated node scripts/check-generated.mjs
 fi
 if [ -d tests/integration ] && ls tests/integration/*.mjs >/dev/null 2>&1; then
     suite integration scripts/run-integration.sh "$san/fhirgate"

@@ -35,7 +35,7 @@ describe('linked apps: revoke in the browser', () => {
     diary = add('Blood Pressure Diary');
     cli(['account', 'add', ...db, '--user', 'amyshaw', '--patient', 'amy', '--password-stdin'], `${PASSWORD}\n`);
     const put = await srv.request({ method: 'PUT', path: '/fhir/Patient/amy', headers: { 'Content-Type': 'application/fhir+json' },
-      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', birthDate: '1980-04-02', name: [{ family: 'Shaw', given: ['Amy'] }] }) });
+      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', identifier: [{ system: 'urn:fhirgate:test', value: 'amy' }], gender: 'female', birthDate: '1980-04-02', name: [{ family: 'Shaw', given: ['Amy'] }] }) });
     assert.ok(put.status === 200 || put.status === 201, put.text);
     const issue = (c) => JSON.parse(cli(['token', 'issue', ...db, '--base-url', srv.fhirBase, '--client', c.client_id,
       '--patient', 'amy', '--user', 'amyshaw', '--scope', SCOPE]));

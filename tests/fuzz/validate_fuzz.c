@@ -34,7 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cJSON *oo = cJSON_ParseWithLength(b.data, b.len);
             assert(oo);
             int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(oo, "issue"));
-            assert((size_t)n == (rep.n_issues ? rep.n_issues : 1));
+            /* one per finding, plus the profile checked when there are findings; or one */
+            size_t want = rep.n_issues ? rep.n_issues + (rep.profile_url ? 1 : 0) : 1;
+            assert((size_t)n == want);
             cJSON_Delete(oo);
         }
         fg_buf_cleanup(&b);

@@ -25,6 +25,7 @@ function batchBundle(batch) {
         resourceType: 'Observation',
         meta: { tag: [{ system: TAG_SYSTEM, code: `b${batch}` }] },
         status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
         code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
         subject: { reference: 'Patient/crash-patient' },
         effectiveDateTime: '2026-01-01T10:00:00Z',
@@ -52,6 +53,7 @@ describe('crash consistency', () => {
     const sent = new Set();
     let next = 0;
     let stop = false;
+    let refused = null; // a batch the server refused: the test cannot go on
 
     async function writer() {
       while (!stop) {
@@ -65,7 +67,10 @@ describe('crash consistency', () => {
             body: batchBundle(batch),
           });
           if (r.status === 200) acked.add(batch);
-          else assert.fail(`batch ${batch}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+          else {
+            refused = `batch ${batch}: HTTP ${r.status} ${r.text.slice(0, 300)}`;
+            return;
+          }
         } catch {
           return; // the connection died with the server
         }
@@ -74,7 +79,11 @@ describe('crash consistency', () => {
 
     const writers = Array.from({ length: WRITERS }, writer);
     // Let a good number of transactions commit, then kill mid-stream.
-    while (acked.size < 12) await sleep(20);
+    while (acked.size < 12 && !refused) await sleep(20);
+    if (refused) {
+      await srv.stop();
+      assert.fail(refused);
+    }
     await srv.kill();
     stop = true;
     await Promise.all(writers);

@@ -76,7 +76,7 @@ describe('auth_mode = jwks', () => {
       const r = await srv.request({
         method: 'PUT', path: `/fhir/Patient/${id}`, auth: admin,
         headers: { 'content-type': 'application/fhir+json' },
-        body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: 'Sample', given: [id] }] }),
+        body: JSON.stringify({ resourceType: 'Patient', id, identifier: [{ system: 'urn:fhirgate:test', value: id }], name: [{ family: 'Sample', given: [id] }], gender: 'unknown' }),
       });
       assert.ok(r.status === 200 || r.status === 201, r.text);
     }
@@ -135,7 +135,7 @@ describe('auth_mode = introspection', () => {
     const r = await srv.request({
       method: 'PUT', path: '/fhir/Patient/amy', auth: 'admin-token-0123456789',
       headers: { 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({ resourceType: 'Patient', id: 'amy' }),
+      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', identifier: [{ system: 'urn:fhirgate:test', value: 'amy' }], name: [{ family: 'Sample' }], gender: 'female' }),
     });
     assert.ok(r.status === 200 || r.status === 201, r.text);
   });

@@ -43,7 +43,7 @@ describe('signing key rotation', () => {
       '--redirect-uri', 'https://app.example/cb']));
     const r = await srv.request({
       method: 'PUT', path: '/fhir/Patient/amy', headers: { 'Content-Type': 'application/fhir+json' },
-      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', name: [{ family: 'Shaw', given: ['Amy'] }] }),
+      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', identifier: [{ system: 'urn:fhirgate:test', value: 'amy' }], name: [{ family: 'Shaw', given: ['Amy'] }], gender: 'female' }),
     });
     assert.ok(r.status === 200 || r.status === 201, r.text);
   });

@@ -55,7 +55,7 @@ describe('linked apps: grants, revocation across processes, pages, Consent, Audi
     await cli(['account', 'proxy', ...db, '--user', 'bobshaw', '--patient', 'amy', '--kind', 'adult', '--now', NOW]);
     for (const [id, birthDate] of [['amy', '1980-04-02'], ['bob', '1979-01-01']]) {
       const r = await a.request({ method: 'PUT', path: `/fhir/Patient/${id}`, headers: json,
-        body: JSON.stringify({ resourceType: 'Patient', id, birthDate, name: [{ family: 'Shaw', given: [id] }] }) });
+        body: JSON.stringify({ resourceType: 'Patient', id, identifier: [{ system: 'urn:fhirgate:test', value: id }], gender: 'unknown', birthDate, name: [{ family: 'Shaw', given: [id] }] }) });
       assert.ok(r.status === 200 || r.status === 201, r.text);
     }
     t1 = await issue(app1);

@@ -195,7 +195,7 @@ describe('body limit', () => {
 describe('graceful stop', () => {
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {
     const srv = await startServer();
-    const body = JSON.stringify({ resourceType: 'Patient', active: true, name: [{ family: 'Inflight' }] });
+    const body = JSON.stringify({ resourceType: 'Patient', active: true, identifier: [{ system: 'urn:fhirgate:test', value: 'inflight' }], name: [{ family: 'Inflight' }], gender: 'unknown' });
     const half = Math.floor(body.length / 2);
     const c = rawConnection(srv.port);
     c.sock.write(`POST /fhir/Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n`

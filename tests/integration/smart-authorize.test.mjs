@@ -90,7 +90,7 @@ describe('/auth/authorize', () => {
     for (const [id, given, age] of [['amy', 'Amy', 38], ['daniel', 'Daniel', 41], ['lily', 'Lily', 8], ['max', 'Max', 15]]) {
       const r = await fetch(`${srv.fhirBase}/Patient/${id}`, {
         method: 'PUT', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${srv.operatorToken}` },
-        body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: 'Shaw', given: [given] }], gender: 'unknown', birthDate: born(age) }),
+        body: JSON.stringify({ resourceType: 'Patient', id, identifier: [{ system: 'urn:fhirgate:test', value: id }], name: [{ family: 'Shaw', given: [given] }], gender: 'unknown', birthDate: born(age) }),
       });
       assert.ok(r.status === 200 || r.status === 201, `PUT Patient/${id}: ${r.status}`);
     }

@@ -121,10 +121,10 @@ describe('EHR launch', () => {
     await cli(['account', 'add', '--user', 'amyshaw', '--patient', 'amy', '--password-stdin'], `${PASSWORD}\n`);
     await cli(['account', 'add', '--user', 'danielshaw', '--patient', 'daniel', '--password-stdin'], `${PASSWORD}\n`);
     await cli(['account', 'add', '--user', 'drruiz', '--practitioner', 'dr-ruiz', '--password-stdin'], `${PASSWORD}\n`);
-    await put({ resourceType: 'Patient', id: 'amy', name: [{ family: 'Shaw', given: ['Amy'] }], gender: 'female' });
-    await put({ resourceType: 'Patient', id: 'daniel', name: [{ family: 'Shaw', given: ['Daniel'] }], gender: 'male' });
-    await put({ resourceType: 'Practitioner', id: 'dr-ruiz', name: [{ family: 'Ruiz', given: ['Ana'] }] });
-    await put({ resourceType: 'Encounter', id: 'enc-1', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: 'Patient/amy' } });
+    await put({ resourceType: 'Patient', id: 'amy', identifier: [{ system: 'urn:fhirgate:test', value: 'amy' }], name: [{ family: 'Shaw', given: ['Amy'] }], gender: 'female' });
+    await put({ resourceType: 'Patient', id: 'daniel', identifier: [{ system: 'urn:fhirgate:test', value: 'daniel' }], name: [{ family: 'Shaw', given: ['Daniel'] }], gender: 'male' });
+    await put({ resourceType: 'Practitioner', id: 'dr-ruiz', identifier: [{ system: 'http://hl7.org/fhir/sid/us-npi', value: '1234567893' }], name: [{ family: 'Ruiz', given: ['Ana'] }] });
+    await put({ resourceType: 'Encounter', id: 'enc-1', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, type: [{ text: 'Office visit' }], subject: { reference: 'Patient/amy' } });
     for (const [id, p] of [['obs-amy', 'amy'], ['obs-dan', 'daniel']])
       await put({ resourceType: 'Observation', id, status: 'final', code: { text: 'note' }, subject: { reference: `Patient/${p}` } });
     await put({ resourceType: 'Condition', id: 'cond-amy', subject: { reference: 'Patient/amy' }, code: { text: 'x' } });

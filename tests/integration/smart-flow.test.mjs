@@ -35,7 +35,7 @@ describe('standalone patient launch', () => {
     cli(['account', 'add', ...db, '--user', 'amyshaw', '--patient', 'amy', '--password-stdin'], `${PASSWORD}\n`);
     const r = await fetch(`${srv.fhirBase}/Patient/amy`, {
       method: 'PUT', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${srv.operatorToken}` },
-      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', name: [{ family: 'Shaw', given: ['Amy'] }], gender: 'female' }),
+      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', identifier: [{ system: 'urn:fhirgate:test', value: 'amy' }], name: [{ family: 'Shaw', given: ['Amy'] }], gender: 'female' }),
     });
     assert.ok(r.status === 200 || r.status === 201);
   });

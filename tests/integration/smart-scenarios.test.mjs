@@ -66,7 +66,7 @@ describe('g10 launch scenarios', () => {
     await cli('account', 'add', '--user', 'amyshaw', '--patient', 'amy', '--password-stdin');
     const r = await srv.request({
       method: 'PUT', path: '/fhir/Patient/amy', headers: { 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', name: [{ family: 'Shaw', given: ['Amy'] }], gender: 'female' }),
+      body: JSON.stringify({ resourceType: 'Patient', id: 'amy', identifier: [{ system: 'urn:fhirgate:test', value: 'amy' }], name: [{ family: 'Shaw', given: ['Amy'] }], gender: 'female' }),
     });
     assert.ok(r.status === 200 || r.status === 201, r.text);
   });
@@ -232,7 +232,7 @@ describe('g10 launch scenarios', () => {
     // birth dates matter: a parent's proxy follows the child's age today (portal rules)
     const born = (years) => new Date(Date.now() - (years * 365.25 + 100) * 86400000).toISOString().slice(0, 10);
     for (const [id, age] of [['daniel', 41], ['lily', 8]])
-      await put(`Patient/${id}`, { resourceType: 'Patient', id, name: [{ family: 'Shaw', given: [id] }], birthDate: born(age) });
+      await put(`Patient/${id}`, { resourceType: 'Patient', id, identifier: [{ system: 'urn:fhirgate:test', value: id }], name: [{ family: 'Shaw', given: [id] }], gender: 'unknown', birthDate: born(age) });
     await put('Observation/daniel-weight', { resourceType: 'Observation', id: 'daniel-weight', status: 'final',
       code: { text: 'weight' }, subject: { reference: 'Patient/daniel' } });
     const got = await launch(srv, { clientId: pub.client_id, redirect: REDIRECT, user: 'danielshaw', patient: 'lily',

@@ -134,7 +134,7 @@ describe('upstream mode: interactions', () => {
     assert.equal(r.status, 200, r.text);
     const inc = r.json.entry.filter((e) => e.search.mode === 'include').map((e) => e.resource);
     assert.ok(inc.length >= 1 && inc.every((x) => x.resourceType === 'AllergyIntolerance' && x.patient.reference === 'Patient/max'));
-    const body = JSON.stringify({ resourceType: 'Patient', identifier: [{ system: 'urn:fhirgate:test', value: 'cc-1' }] });
+    const body = JSON.stringify({ resourceType: 'Patient', identifier: [{ system: 'urn:fhirgate:test', value: 'cc-1' }], name: [{ family: 'Upstreamcc' }], gender: 'unknown' });
     const h = { ...FHIR, 'If-None-Exist': 'identifier=urn:fhirgate:test|cc-1' };
     const first = await gw.request({ method: 'POST', path: '/fhir/Patient', headers: h, body });
     assert.equal(first.status, 201, first.text);
@@ -159,7 +159,7 @@ describe('upstream mode: interactions', () => {
 
   it('sends a transaction as one transaction with the references resolved', async () => {
     const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [
-      { fullUrl: 'urn:uuid:6a1c9d2e-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', name: [{ family: 'Upstreamtx' }] }, request: { method: 'POST', url: 'Patient' } },
+      { fullUrl: 'urn:uuid:6a1c9d2e-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', identifier: [{ system: 'urn:fhirgate:test', value: 'tx-1' }], name: [{ family: 'Upstreamtx' }], gender: 'unknown' }, request: { method: 'POST', url: 'Patient' } },
       { resource: { resourceType: 'Observation', status: 'final', code: { text: 'tx' }, subject: { reference: 'urn:uuid:6a1c9d2e-0000-4000-8000-000000000001' } }, request: { method: 'POST', url: 'Observation' } },
     ] };
     await up.reset();
@@ -371,7 +371,7 @@ describe('upstream mode: authentication to the upstream', () => {
     const app = gw.operatorToken ?? 'app-token-must-stay';
     try {
       const c = await gw.request({ method: 'PUT', path: '/fhir/Patient/bt1', headers: { ...FHIR, Authorization: `Bearer ${app}` },
-        body: JSON.stringify({ resourceType: 'Patient', id: 'bt1' }) });
+        body: JSON.stringify({ resourceType: 'Patient', id: 'bt1', identifier: [{ system: 'urn:fhirgate:test', value: 'bt1' }], name: [{ family: 'Bt' }], gender: 'unknown' }) });
       assert.ok(c.status === 200 || c.status === 201, c.text);
       const r = await gw.request({ path: '/fhir/Patient/bt1', headers: { Authorization: `Bearer ${app}` } });
       assert.equal(r.status, 200, r.text);
@@ -459,7 +459,7 @@ describe('upstream mode: HTTPS and HTTP/2', () => {
     const gw = await startServer({ now: NOW, args: ['--upstream', up.fhirBase, '--upstream-ca-file', cert, '--threads', '1'] });
     const untrusted = await startServer({ now: NOW, args: ['--upstream', up.fhirBase] });
     try {
-      const c = await gw.request({ method: 'PUT', path: '/fhir/Patient/h2', headers: FHIR, body: JSON.stringify({ resourceType: 'Patient', id: 'h2' }) });
+      const c = await gw.request({ method: 'PUT', path: '/fhir/Patient/h2', headers: FHIR, body: JSON.stringify({ resourceType: 'Patient', id: 'h2', identifier: [{ system: 'urn:fhirgate:test', value: 'h2' }], name: [{ family: 'Htwo' }], gender: 'unknown' }) });
       assert.ok(c.status === 200 || c.status === 201, c.text);
       for (let i = 0; i < 5; i++) assert.equal((await gw.request({ path: '/fhir/Patient/h2' })).status, 200);
       const seen = (await up.requests()).filter((q) => q.url.startsWith('/fhir'));

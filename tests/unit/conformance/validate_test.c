@@ -344,7 +344,11 @@ static void test_outcome(void)
     CHECK(oo != NULL);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(oo, "resourceType")), "OperationOutcome");
     cJSON *issues = cJSON_GetObjectItemCaseSensitive(oo, "issue");
-    CHECK_INT(cJSON_GetArraySize(issues), (int)rep.n_issues);
+    CHECK_INT(cJSON_GetArraySize(issues), (int)rep.n_issues + 1);
+    cJSON *last = cJSON_GetArrayItem(issues, (int)rep.n_issues);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(last, "diagnostics")),
+              "Checked against http://hl7.org/fhir/us/core/StructureDefinition/us-core-heart-rate "
+              "(implied by type/code/category)");
     cJSON *first = cJSON_GetArrayItem(issues, 0);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "severity")), "error");
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "code")), rep.issues[0].code);
@@ -467,4 +471,71 @@ static void test_tables(void)
     CHECK(fg_validate_find_profile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-pat") == NULL);
 }
 
-TEST_MAIN(test_cases, test_primitives, test_contains, test_outcome, test_duplicates, test_must_support, test_hostile_names, test_tables)
+/* ---- which profile a write that claims none implies ---------------------------------- */
+
+#define US "http://hl7.org/fhir/us/core/StructureDefinition/"
+#define OBS_CAT(code) "\"category\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"" code "\"}]}]"
+#define LOINC(code) "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"" code "\"}]}"
+
+static void test_implied(void)
+{
+    static const struct {
+        const char *json;
+        const char *want; /* profile url, or NULL */
+    } rows[] = {
+        /* Observation: code and category, then code alone, then category */
+        {"{\"resourceType\":\"Observation\"," OBS_CAT("vital-signs") "," LOINC("8867-4") "}", US "us-core-heart-rate"},
+        {"{\"resourceType\":\"Observation\"," LOINC("8867-4") "}", US "us-core-heart-rate"},
+        {"{\"resourceType\":\"Observation\"," LOINC("59408-5") "}", US "us-core-pulse-oximetry"},
+        {"{\"resourceType\":\"Observation\"," LOINC("39156-5") "}", US "us-core-bmi"},
+        {"{\"resourceType\":\"Observation\"," LOINC("9843-4") "}", US "us-core-head-circumference"},
+        {"{\"resourceType\":\"Observation\"," LOINC("59576-9") "}", US "pediatric-bmi-for-age"},
+        {"{\"resourceType\":\"Observation\"," LOINC("72166-2") "}", US "us-core-smokingstatus"},
+        {"{\"resourceType\":\"Observation\"," LOINC("82810-3") "}", US "us-core-observation-pregnancystatus"},
+        {"{\"resourceType\":\"Observation\"," LOINC("86645-9") "}", US "us-core-observation-pregnancyintent"},
+        {"{\"resourceType\":\"Observation\"," LOINC("11341-5") "}", US "us-core-observation-occupation"},
+        {"{\"resourceType\":\"Observation\"," LOINC("76690-7") "}", US "us-core-observation-sexual-orientation"},
+        /* an arterial blood gas O2 saturation of the laboratory is a lab result, not pulse oximetry */
+        {"{\"resourceType\":\"Observation\"," OBS_CAT("laboratory") "," LOINC("2708-6") "}", US "us-core-observation-lab"},
+        {"{\"resourceType\":\"Observation\"," OBS_CAT("laboratory") "," LOINC("2345-7") "}", US "us-core-observation-lab"},
+        {"{\"resourceType\":\"Observation\"," OBS_CAT("vital-signs") "," LOINC("8480-6") "}", US "us-core-vital-signs"},
+        {"{\"resourceType\":\"Observation\"," OBS_CAT("survey") "," LOINC("44249-1") "}", US "us-core-observation-screening-assessment"},
+        {"{\"resourceType\":\"Observation\"," OBS_CAT("social-history") "," LOINC("1-8") "}", US "us-core-simple-observation"},
+        {"{\"resourceType\":\"Observation\"," OBS_CAT("imaging") "," LOINC("1-8") "}", US "us-core-observation-clinical-result"},
+        /* an Observation of no US Core kind */
+        {"{\"resourceType\":\"Observation\"," LOINC("1-8") "}", NULL},
+        /* Condition and DiagnosticReport by category */
+        {"{\"resourceType\":\"Condition\",\"category\":[" PROBLEM_CAT "]}", US "us-core-condition-problems-health-concerns"},
+        {"{\"resourceType\":\"Condition\",\"category\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/"
+         "CodeSystem/condition-category\",\"code\":\"encounter-diagnosis\"}]}]}", US "us-core-condition-encounter-diagnosis"},
+        {"{\"resourceType\":\"Condition\"}", NULL},
+        {"{\"resourceType\":\"DiagnosticReport\",\"category\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/"
+         "CodeSystem/v2-0074\",\"code\":\"LAB\"}]}]}", US "us-core-diagnosticreport-lab"},
+        {"{\"resourceType\":\"DiagnosticReport\",\"category\":[{\"coding\":[{\"system\":\"http://loinc.org\","
+         "\"code\":\"LP29684-5\"}]}]}", US "us-core-diagnosticreport-note"},
+        /* the type's only profile */
+        {"{\"resourceType\":\"DocumentReference\"}", US "us-core-documentreference"},
+        {"{\"resourceType\":\"Patient\"}", US "us-core-patient"},
+        {"{\"resourceType\":\"Immunization\"}", US "us-core-immunization"},
+        {"{\"resourceType\":\"MedicationRequest\"}", US "us-core-medicationrequest"},
+        {"{\"resourceType\":\"AllergyIntolerance\"}", US "us-core-allergyintolerance"},
+        {"{\"resourceType\":\"Procedure\"}", US "us-core-procedure"},
+        {"{\"resourceType\":\"Encounter\"}", US "us-core-encounter"},
+        /* US Core's Device profile is for implantable devices only; types it does not profile */
+        {"{\"resourceType\":\"Device\"}", NULL},
+        {"{\"resourceType\":\"Basic\"}", NULL},
+        {"{}", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        cJSON *res = cJSON_Parse(rows[i].json);
+        CHECK(res != NULL);
+        const char *got = fg_validate_implied_profile(res);
+        if (rows[i].want)
+            CHECK_STR(got, rows[i].want);
+        else
+            CHECK(got == NULL);
+        cJSON_Delete(res);
+    }
+}
+
+TEST_MAIN(test_cases, test_implied, test_primitives, test_contains, test_outcome, test_duplicates, test_must_support, test_hostile_names, test_tables)

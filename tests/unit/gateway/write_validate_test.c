@@ -1,4 +1,4 @@
-/* write_validate_test.c - claimed US Core profiles on API writes: which
+/* write_validate_test.c - claimed or implied US Core profiles on API writes: which
  * resources are checked, and what the error names. */
 #include "../test.h"
 
@@ -44,8 +44,28 @@ static void test_table(void)
         /* an unknown profile first, then a known one that fails */
         {"{\"resourceType\":\"Condition\",\"meta\":{\"profile\":[\"http://example.org/x\",\""
          PROBLEMS "\"]}," CONDITION_BODY "}", "", FG_EUNPROC, "Condition.category", PROBLEMS},
-        /* no claim: not validated (an implied profile would fail) */
+        /* no claim and no category: no profile implied, not validated */
         {"{\"resourceType\":\"Condition\"," CONDITION_BODY "}", "", FG_OK, NULL, NULL},
+        /* no claim: the category implies the problem profile, which passes ... */
+        {"{\"resourceType\":\"Condition\"," CATEGORY CONDITION_BODY "}", "", FG_OK, NULL, NULL},
+        /* ... and fails without a subject */
+        {"{\"resourceType\":\"Condition\"," CATEGORY
+         "\"code\":{\"text\":\"Hypertension\"}}", "", FG_EUNPROC, "Condition.subject", PROBLEMS},
+        /* no claim: a Patient is checked against us-core-patient */
+        {"{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Shaw\"}],\"gender\":\"female\"}",
+         "", FG_EUNPROC, "Patient.identifier", "us-core-patient"},
+        /* no claim: a heart rate by its code, without its category */
+        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
+         "\"http://loinc.org\",\"code\":\"8867-4\"}]},\"subject\":{\"reference\":\"Patient/p1\"},"
+         "\"effectiveDateTime\":\"2024-01-02\",\"valueQuantity\":{\"value\":70,\"system\":"
+         "\"http://unitsofmeasure.org\",\"code\":\"/min\",\"unit\":\"/min\"}}",
+         "", FG_EUNPROC, "Observation.category", "us-core-heart-rate"},
+        /* a Device implies no profile (US Core's is for implantable devices) */
+        {"{\"resourceType\":\"Device\",\"deviceName\":[{\"name\":\"watch\",\"type\":\"user-friendly-name\"}]}",
+         "", FG_OK, NULL, NULL},
+        /* an unknown claimed profile: the implied one is checked */
+        {"{\"resourceType\":\"Condition\",\"meta\":{\"profile\":[\"http://example.org/x\"]}," CATEGORY
+         "\"code\":{\"text\":\"Hypertension\"}}", "", FG_EUNPROC, "Condition.subject", PROBLEMS},
         /* only unknown profiles: not validated */
         {"{\"resourceType\":\"Condition\",\"meta\":{\"profile\":[\"http://example.org/x\"]},"
          CONDITION_BODY "}", "", FG_OK, NULL, NULL},
