@@ -187,14 +187,11 @@ static enum fg_status list_stmt(struct smart_authdb *db, const struct smart_audi
     return FG_OK;
 }
 
-enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct smart_audit_filter *f,
-                                       smart_audit_fn fn, void *arg)
+/* Steps s to its end, fn per row; resets s. */
+static enum fg_status walk_rows(sqlite3_stmt *s, smart_audit_fn fn, void *arg)
 {
-    sqlite3_stmt *s;
-    enum fg_status st = list_stmt(db, f, &s);
-    if (st != FG_OK)
-        return st;
     struct smart_audit_row row;
+    enum fg_status st = FG_OK;
     while (st == FG_OK) {
         int rc = sqlite3_step(s);
         if (rc == SQLITE_DONE)
@@ -209,6 +206,16 @@ enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct sma
     }
     authdb_done(s);
     return st;
+}
+
+enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct smart_audit_filter *f,
+                                       smart_audit_fn fn, void *arg)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = list_stmt(db, f, &s);
+    if (st != FG_OK)
+        return st;
+    return walk_rows(s, fn, arg);
 }
 
 enum fg_status smart_authdb_audit_counts(struct smart_authdb *db, struct fg_str grant_id,
@@ -241,4 +248,48 @@ enum fg_status smart_authdb_audit_counts(struct smart_authdb *db, struct fg_str 
     }
     authdb_done(s);
     return st;
+}
+
+enum fg_status smart_authdb_audit_prune(struct smart_authdb *db, int64_t before_us, int max,
+                                        int *deleted)
+{
+    sqlite3_stmt *s;
+    *deleted = 0;
+    enum fg_status st = smart_authdb_begin_write(db);
+    if (st != FG_OK)
+        return st;
+    /* seq order is time order (rows are appended with the clock's time). */
+    st = authdb_stmt(db, AUTHDB_AUDIT_PRUNE,
+                     "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at_us < ?1"
+                     " ORDER BY seq LIMIT ?2)",
+                     &s);
+    if (st == FG_OK && (!authdb_bind_i64(s, 1, before_us) || !authdb_bind_i64(s, 2, max)))
+        st = FG_ENOMEM;
+    if (st == FG_OK)
+        st = authdb_exec(s);
+    if (st == FG_OK)
+        *deleted = sqlite3_changes(db->db);
+    if (st == FG_OK)
+        st = smart_authdb_commit(db);
+    if (st != FG_OK) {
+        smart_authdb_rollback(db);
+        *deleted = 0;
+    }
+    return st;
+}
+
+enum fg_status smart_authdb_audit_export(struct smart_authdb *db, int64_t since_us,
+                                         const char *patient_id, smart_audit_fn fn, void *arg)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_AUDIT_EXPORT,
+                                    "SELECT " AUDIT_COLUMNS " FROM audit WHERE at_us >= ?1"
+                                    " AND (?2 IS NULL OR patient_id = ?2) ORDER BY seq",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_i64(s, 1, since_us) ||
+        !authdb_bind_cstr(s, 2, patient_id && patient_id[0] ? patient_id : NULL))
+        return FG_ENOMEM;
+    return walk_rows(s, fn, arg);
 }
