@@ -491,12 +491,15 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
     bool cond = any_conditional(writes, n);
     for (int phase = 0; phase < 2 && rc == FG_OK; phase++) {
         if (phase == (cond ? 1 : 0)) {
-            rc = prepare_all(s, c, pool, writes, n, now_us, !cond, preps, err);
+            rc = prepare_all(s, c, pool, writes, n, now_us, !cond && !c->in_bulk, preps, err);
             continue;
         }
-        pthread_mutex_lock(&s->write_mu);
-        locked = true;
-        rc = sq_exec(c, sq_stmt(c, SQ_BEGIN), err);
+        /* Inside the bulk transaction (whose thread holds write_mu) a
+         * write is a savepoint: its failure undoes only itself. */
+        locked = !c->in_bulk;
+        if (locked)
+            pthread_mutex_lock(&s->write_mu);
+        rc = sq_exec(c, sq_stmt(c, c->in_bulk ? SQ_SAVEPOINT : SQ_BEGIN), err);
         in_txn = rc == FG_OK;
         if (rc == FG_OK && cond)
             rc = resolve_conditional(s, c, pool, writes, n, &writes, err);
@@ -516,14 +519,19 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
     if (rc == FG_OK)
         rc = flush_index(c, pool, preps, n, err);
     if (rc == FG_OK)
-        rc = sq_exec(c, sq_stmt(c, SQ_COMMIT), err);
+        rc = sq_exec(c, sq_stmt(c, c->in_bulk ? SQ_RELEASE : SQ_COMMIT), err);
     if (rc == FG_OK) {
         in_txn = false;
-        fg_epoch_bump(&s->changes); /* after the commit: readers look again */
+        if (!c->in_bulk) /* the bulk transaction bumps it when it commits */
+            fg_epoch_bump(&s->changes); /* after the commit: readers look again */
     }
 out:
-    if (in_txn)
+    if (in_txn && c->in_bulk) {
+        sq_exec(c, sq_stmt(c, SQ_ROLLBACK_TO), NULL);
+        sq_exec(c, sq_stmt(c, SQ_RELEASE), NULL);
+    } else if (in_txn) {
         sq_exec(c, sq_stmt(c, SQ_ROLLBACK), NULL);
+    }
     if (locked)
         pthread_mutex_unlock(&s->write_mu);
     sq_conn_put(s, c);
