@@ -173,14 +173,21 @@ static enum fg_status page_signin(struct authz_ctx *c, enum fg_msg bad)
     return authz_page_finish(c, bad != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 
+/* A form's heading, help text, opening tag and whose-record field. */
+static enum fg_status form_head(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
+                                enum fg_msg help, const char *action, bool multipart,
+                                const struct chosen *ch, const char *patient_id)
+{
+    enum fg_status st = fg_buf_printf(b, "<h2>%s</h2><p>%s</p>", t(c, title), t(c, help));
+    if (st == FG_OK)
+        st = form_open(c, b, action, multipart);
+    return st == FG_OK ? patient_field(c, b, ch, patient_id) : st;
+}
+
 static enum fg_status upload_form(struct authz_ctx *c, struct fg_buf *b, const struct chosen *ch)
 {
-    enum fg_status st = fg_buf_printf(b, "<h2>%s</h2><p>%s</p>", t(c, FG_MSG_WEAR_UPLOAD_TITLE),
-                                      t(c, FG_MSG_WEAR_UPLOAD_HELP));
-    if (st == FG_OK)
-        st = form_open(c, b, FG_PORTAL_WEAR_UPLOAD_PATH, true);
-    if (st == FG_OK)
-        st = patient_field(c, b, ch, "up-patient");
+    enum fg_status st = form_head(c, b, FG_MSG_WEAR_UPLOAD_TITLE, FG_MSG_WEAR_UPLOAD_HELP,
+                                  FG_PORTAL_WEAR_UPLOAD_PATH, true, ch, "up-patient");
     if (st == FG_OK)
         st = fg_buf_printf(
             b,
@@ -196,12 +203,8 @@ static enum fg_status upload_form(struct authz_ctx *c, struct fg_buf *b, const s
 
 static enum fg_status manual_form(struct authz_ctx *c, struct fg_buf *b, const struct chosen *ch)
 {
-    enum fg_status st = fg_buf_printf(b, "<h2>%s</h2><p>%s</p>", t(c, FG_MSG_WEAR_MANUAL_TITLE),
-                                      t(c, FG_MSG_WEAR_MANUAL_HELP));
-    if (st == FG_OK)
-        st = form_open(c, b, FG_PORTAL_WEAR_PATH, false);
-    if (st == FG_OK)
-        st = patient_field(c, b, ch, "patient");
+    enum fg_status st = form_head(c, b, FG_MSG_WEAR_MANUAL_TITLE, FG_MSG_WEAR_MANUAL_HELP,
+                                  FG_PORTAL_WEAR_PATH, false, ch, "patient");
     if (st == FG_OK)
         st = fg_buf_printf(
             b,

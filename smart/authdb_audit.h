@@ -98,9 +98,10 @@ typedef enum fg_status (*smart_audit_fn)(void *arg, const struct smart_audit_row
 enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct smart_audit_filter *f,
                                        smart_audit_fn fn, void *arg);
 
-/* Deletes at most max rows (oldest first) recorded before before_us, in
- * one transaction; *deleted says how many (fewer than max: none older is
- * left). FG_EBUSY when the write lock is not obtained in time.
+/* Deletes rows recorded before before_us among the max oldest (by seq), in
+ * one transaction; *deleted says how many (fewer than max: stop for now).
+ * Nothing older than before_us: no write at all. FG_EBUSY when the write
+ * lock is not obtained in time.
  * @test tests/unit/smart/authdb_audit_test.c */
 enum fg_status smart_authdb_audit_prune(struct smart_authdb *db, int64_t before_us, int max,
                                         int *deleted);
