@@ -183,10 +183,10 @@ enum fg_status fhir_store_write(struct fhir_store *s, struct fg_pool *pool,
 bool fhir_store_change_marker(const struct fhir_store *s, uint64_t *out);
 /* A bulk load as ONE transaction (an import: all or nothing). Between
  * begin and end, every read and write the calling thread makes through s
- * joins one transaction: it sees its own writes, each fhir_store_write is
- * still all-or-none on its own (a failed one leaves the earlier ones), and
- * nobody else sees any of it before end(commit = true); end(false), or a
- * failed commit, undoes all of it. Other writers wait meanwhile; readers
+ * joins one transaction: it sees its own writes, and nobody else sees any
+ * of it before end(commit = true); end(false), or a failed commit, undoes
+ * all of it. A write that fails inside it spoils it: later writes fail and
+ * end(true) rolls back too (FG_EIO). Other writers wait meanwhile; readers
  * see the state before begin. Must end on the thread that began, which
  * must not begin twice. FG_ENOTSUP (err filled) when the backend has no
  * bulk transaction (the upstream store: a remote server's transactions end

@@ -73,9 +73,6 @@ enum sq_stmt {
     SQ_HIST_ALL_COUNT,
     SQ_READ_RID,
     SQ_BEGIN_READ,
-    SQ_SAVEPOINT,
-    SQ_RELEASE,
-    SQ_ROLLBACK_TO,
     SQ_STMT_COUNT
 };
 
@@ -99,7 +96,8 @@ struct sq_conn {
     struct sq_dyn dyn[SQ_DYN_CACHE];
     uint64_t tick;
     bool busy;
-    bool in_bulk; /* holds the bulk transaction (store_sqlite_bulk.c): no BEGIN/COMMIT of its own */
+    bool in_bulk;     /* holds the bulk transaction (store_sqlite_bulk.c): no BEGIN/COMMIT of its own */
+    bool bulk_failed; /* a write inside it failed: it can only be rolled back */
 };
 
 struct sq_store {

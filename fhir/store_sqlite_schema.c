@@ -175,9 +175,6 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
     [SQ_READ_RID] = "SELECT type, id, version, last_updated, deleted, json FROM res"
                     " WHERE rid = ?1",
     [SQ_BEGIN_READ] = "BEGIN",
-    [SQ_SAVEPOINT] = "SAVEPOINT fg_write",
-    [SQ_RELEASE] = "RELEASE fg_write",
-    [SQ_ROLLBACK_TO] = "ROLLBACK TO fg_write",
 };
 
 enum fg_status sq_prepare_all(struct sq_conn *c, struct fg_error *err)

@@ -522,9 +522,9 @@ static void test_change_marker(void)
     st_close(&t);
 }
 
-/* The bulk transaction: the owner sees its writes (reads and searches), a
- * failed write undoes only itself, nobody else sees anything before the
- * commit, a rollback leaves nothing, the change marker moves once. */
+/* The bulk transaction: the owner sees its writes (reads and searches),
+ * nobody else sees anything before the commit, a rollback leaves nothing,
+ * the change marker moves once; a failed write spoils the whole of it. */
 static void test_bulk_transaction(void)
 {
     struct st_ctx t, other;
@@ -540,9 +540,6 @@ static void test_bulk_transaction(void)
         CHECK_INT(fhir_store_bulk_begin(t.store, &t.err), FG_EINVAL); /* not twice */
         fg_error_clear(&t.err);
         CHECK_INT(st_put(&t, "Patient", "bk1", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Bulk\"}]}"), FG_OK);
-        CHECK_INT(st_write1(&t, FHIR_WRITE_UPDATE, "Patient", "bk1", "{\"resourceType\":\"Patient\"}", 9, NULL, &r),
-                  FG_EPRECOND);
-        fg_error_clear(&t.err);
         CHECK_INT(st_put(&t, "Patient", "bk2", "{\"resourceType\":\"Patient\"}"), FG_OK);
         CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("bk1"), &res, &t.err), FG_OK);
         CHECK_INT(st_count(&t, "Patient", "name=bulk"), 1);
@@ -560,6 +557,19 @@ static void test_bulk_transaction(void)
         CHECK(commits[i] ? m1 != m0 : m1 == m0);
     }
     CHECK_INT(fhir_store_bulk_end(t.store, true, &t.err), FG_EINVAL); /* none open */
+    fg_error_clear(&t.err);
+    /* A failed write spoils it: later writes fail, the commit rolls back. */
+    CHECK_INT(fhir_store_bulk_begin(t.store, &t.err), FG_OK);
+    CHECK_INT(st_put(&t, "Patient", "bk3", "{\"resourceType\":\"Patient\"}"), FG_OK);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_UPDATE, "Patient", "bk3", "{\"resourceType\":\"Patient\"}", 9, NULL, &r),
+              FG_EPRECOND);
+    fg_error_clear(&t.err);
+    CHECK_INT(st_put(&t, "Patient", "bk4", "{\"resourceType\":\"Patient\"}"), FG_EIO);
+    fg_error_clear(&t.err);
+    CHECK_INT(fhir_store_bulk_end(t.store, true, &t.err), FG_EIO);
+    fg_error_clear(&t.err);
+    CHECK_INT(st_count(&t, "Patient", "_id=bk3,bk4"), 0);
+    CHECK_INT(st_put(&t, "Patient", "bk5", "{\"resourceType\":\"Patient\"}"), FG_OK); /* usable again */
     fhir_store_close(&other.store);
     fg_pool_free(&other.pool);
     st_close(&t);
