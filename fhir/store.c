@@ -59,6 +59,22 @@ bool fhir_store_change_marker(const struct fhir_store *s, uint64_t *out)
     return true;
 }
 
+enum fg_status fhir_store_bulk_begin(struct fhir_store *s, struct fg_error *err)
+{
+    if (!s->ops->bulk_begin)
+        return fg_error_set(err, FG_ENOTSUP, NULL, "the %s store has no bulk transaction",
+                            s->ops->name);
+    return s->ops->bulk_begin(s, err);
+}
+
+enum fg_status fhir_store_bulk_end(struct fhir_store *s, bool commit, struct fg_error *err)
+{
+    if (!s->ops->bulk_end)
+        return fg_error_set(err, FG_ENOTSUP, NULL, "the %s store has no bulk transaction",
+                            s->ops->name);
+    return s->ops->bulk_end(s, commit, err);
+}
+
 void fhir_store_close(struct fhir_store **s)
 {
     if (!s || !*s)

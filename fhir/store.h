@@ -140,6 +140,9 @@ struct fhir_store_ops {
     /* Optional: a counter that changes after every committed write by any
      * process using this store through fhirgate (see fhir_store_change_marker). */
     uint64_t (*change_marker)(const struct fhir_store *s);
+    /* Optional: a bulk transaction (fhir_store_bulk_begin). */
+    enum fg_status (*bulk_begin)(struct fhir_store *s, struct fg_error *err);
+    enum fg_status (*bulk_end)(struct fhir_store *s, bool commit, struct fg_error *err);
 };
 
 /* Every backend embeds this first. */
@@ -187,6 +190,19 @@ enum fg_status fhir_store_write(struct fhir_store *s, struct fg_pool *pool,
  * (nothing cached may be trusted) when the backend has no marker.
  * @test tests/unit/fhir/store_sqlite_test.c */
 bool fhir_store_change_marker(const struct fhir_store *s, uint64_t *out);
+/* A bulk load as ONE transaction (an import: all or nothing). Between
+ * begin and end, every read and write the calling thread makes through s
+ * joins one transaction: it sees its own writes, and nobody else sees any
+ * of it before end(commit = true); end(false), or a failed commit, undoes
+ * all of it. A write that fails inside it spoils it: later writes fail and
+ * end(true) rolls back too (FG_EIO). Other writers wait meanwhile; readers
+ * see the state before begin. Must end on the thread that began, which
+ * must not begin twice. FG_ENOTSUP (err filled) when the backend has no
+ * bulk transaction (the upstream store: a remote server's transactions end
+ * with each request). @test tests/unit/fhir/store_sqlite_test.c */
+enum fg_status fhir_store_bulk_begin(struct fhir_store *s, struct fg_error *err);
+enum fg_status fhir_store_bulk_end(struct fhir_store *s, bool commit, struct fg_error *err);
+
 /* The version id of res as text ("3", or an upstream's opaque id): res's
  * version_id when set, else its integer version printed into pool. NULL on
  * no memory or when res has no version. */

@@ -108,6 +108,11 @@ struct sq_conn *sq_conn_get(struct sq_store *s)
 {
     struct sq_conn *c = NULL;
     pthread_mutex_lock(&s->mu);
+    if (s->bulk && pthread_equal(s->bulk_owner, pthread_self())) {
+        c = s->bulk; /* busy already: taken by sq_bulk_begin */
+        pthread_mutex_unlock(&s->mu);
+        return c;
+    }
     for (;;) {
         for (size_t i = 0; i < s->n_conns && !c; i++)
             if (!s->conns[i].busy)
@@ -124,6 +129,10 @@ struct sq_conn *sq_conn_get(struct sq_store *s)
 void sq_conn_put(struct sq_store *s, struct sq_conn *c)
 {
     pthread_mutex_lock(&s->mu);
+    if (c == s->bulk) { /* the bulk owner's: kept until sq_bulk_end */
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
     c->busy = false;
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
@@ -494,4 +503,6 @@ static const struct fhir_store_ops sq_ops = {
     .write = sq_write,
     .close = sq_close,
     .change_marker = sq_change_marker,
+    .bulk_begin = sq_bulk_begin,
+    .bulk_end = sq_bulk_end,
 };

@@ -96,6 +96,8 @@ struct sq_conn {
     struct sq_dyn dyn[SQ_DYN_CACHE];
     uint64_t tick;
     bool busy;
+    bool in_bulk;     /* holds the bulk transaction (store_sqlite_bulk.c): no BEGIN/COMMIT of its own */
+    bool bulk_failed; /* a write inside it failed: it can only be rolled back */
 };
 
 struct sq_store {
@@ -108,11 +110,22 @@ struct sq_store {
     char *base_url;                   /* owned copy or NULL */
     unsigned char cursor_key[32];     /* HMAC key for cursors, kept in table meta */
     struct fg_epoch changes;          /* "<path>-epoch": bumped after every committed write */
+    /* The bulk transaction (fhir_store_bulk_begin), guarded by mu: its
+     * connection (NULL = none) and the thread that owns it, which holds
+     * write_mu until it ends. */
+    struct sq_conn *bulk;
+    pthread_t bulk_owner;
 };
 
-/* Connection pool: blocks until a connection is free. */
+/* Connection pool: blocks until a connection is free. The thread that
+ * owns the bulk transaction always gets its connection (put is then a
+ * no-op). */
 struct sq_conn *sq_conn_get(struct sq_store *s);
 void sq_conn_put(struct sq_store *s, struct sq_conn *c);
+
+/* fhir_store_ops.bulk_begin / bulk_end (store_sqlite_bulk.c). */
+enum fg_status sq_bulk_begin(struct fhir_store *store, struct fg_error *err);
+enum fg_status sq_bulk_end(struct fhir_store *store, bool commit, struct fg_error *err);
 
 /* The fixed statement k, reset and with bindings cleared. */
 sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_stmt k);

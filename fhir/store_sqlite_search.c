@@ -452,11 +452,13 @@ enum fg_status sq_search(struct fhir_store *store, struct fg_pool *pool,
     struct sq_conn *c = sq_conn_get(s);
     struct fhir_search_result res = {0};
     enum fg_status rc = FG_OK;
-    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    /* One read transaction (the bulk transaction already is one). */
+    if (!c->in_bulk && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         rc = sq_fail(c, err, "search");
     if (rc == FG_OK) {
         rc = search_conn(s, c, pool, q, &res, err);
-        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+        if (!c->in_bulk)
+            sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     }
     if (rc == FG_OK)
         *out = res;

@@ -486,18 +486,27 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
         goto out;
     }
     rc = FG_OK;
+    if (c->in_bulk && c->bulk_failed) {
+        rc = fg_error_set(err, FG_EIO, NULL, "an earlier write of this bulk transaction failed");
+        goto out;
+    }
     /* Conditional targets are found under the lock, before preparing
      * (the id goes into the JSON); plain writes prepare without it. */
     bool cond = any_conditional(writes, n);
     for (int phase = 0; phase < 2 && rc == FG_OK; phase++) {
         if (phase == (cond ? 1 : 0)) {
-            rc = prepare_all(s, c, pool, writes, n, now_us, !cond, preps, err);
+            rc = prepare_all(s, c, pool, writes, n, now_us, !cond && !c->in_bulk, preps, err);
             continue;
         }
-        pthread_mutex_lock(&s->write_mu);
-        locked = true;
-        rc = sq_exec(c, sq_stmt(c, SQ_BEGIN), err);
-        in_txn = rc == FG_OK;
+        /* Inside the bulk transaction (whose thread holds write_mu) a write
+         * joins it; a failure spoils the whole of it (no savepoint: its
+         * journal would hold every page a batch touches, in memory). */
+        locked = !c->in_bulk;
+        if (locked) {
+            pthread_mutex_lock(&s->write_mu);
+            rc = sq_exec(c, sq_stmt(c, SQ_BEGIN), err);
+            in_txn = rc == FG_OK;
+        }
         if (rc == FG_OK && cond)
             rc = resolve_conditional(s, c, pool, writes, n, &writes, err);
     }
@@ -515,15 +524,17 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
     }
     if (rc == FG_OK)
         rc = flush_index(c, pool, preps, n, err);
-    if (rc == FG_OK)
+    if (rc == FG_OK && in_txn)
         rc = sq_exec(c, sq_stmt(c, SQ_COMMIT), err);
-    if (rc == FG_OK) {
+    if (rc == FG_OK && in_txn) {
         in_txn = false;
         fg_epoch_bump(&s->changes); /* after the commit: readers look again */
     }
 out:
     if (in_txn)
         sq_exec(c, sq_stmt(c, SQ_ROLLBACK), NULL);
+    if (rc != FG_OK && c->in_bulk)
+        c->bulk_failed = true; /* sq_bulk_end rolls it all back */
     if (locked)
         pthread_mutex_unlock(&s->write_mu);
     sq_conn_put(s, c);

@@ -3,6 +3,7 @@
  * lives here beyond mapping FHIR interactions to SMART letters. */
 #include "access.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "access_token.h"
@@ -239,6 +240,29 @@ enum fg_status fg_access_patient_app(const struct fg_req *req, struct fg_str *pa
     *patient = fg_str_c(smart_access_patient_id(a));
     *client_id = fg_str_c(smart_access_client_id(a));
     return FG_OK;
+}
+
+enum fg_status fg_access_portal_write(struct fg_req *req, int64_t account_id,
+                                      struct fg_str patient, struct fg_str type,
+                                      const cJSON *resource, struct fg_error *err)
+{
+    struct smart_access a;
+    char scope[80];
+    int n = snprintf(scope, sizeof scope, "patient/%.*s.c", (int)type.len, type.ptr);
+    if (n < 0 || (size_t)n >= sizeof scope)
+        return fg_error_set(err, FG_EINVAL, NULL, "unknown resource type");
+    smart_access_init(&a);
+    enum fg_status st = smart_access_set(&a, fg_str_c(FG_ACCESS_PORTAL_CLIENT), account_id,
+                                         FG_STR_NULL, patient, FG_STR_NULL, fg_str_c(scope), 0,
+                                         err);
+    if (st == FG_OK)
+        st = smart_policy_prepare(&req->srv->policy, &a, req->pool, err);
+    struct smart_policy_lookup lk = lookup_of(req);
+    if (st == FG_OK)
+        st = smart_policy_check_write(&req->srv->policy, &a, 'c', type, resource, NULL, &lk,
+                                      req->pool, err);
+    smart_access_cleanup(&a);
+    return st;
 }
 
 enum fg_status fg_access_check_write(struct fg_req *req, enum fg_interaction ia,

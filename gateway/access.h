@@ -96,6 +96,18 @@ enum fg_status fg_access_check_write(struct fg_req *req, enum fg_interaction ia,
                                      struct fg_str type, struct fg_str id,
                                      const cJSON *resource);
 
+/* May the portal's own pages (the wearables page, portal_wear.h) create `resource` (parsed,
+ * borrowed) of `type` for the signed-in account_id acting for `patient` (its own record or a
+ * proxied one)? Decided by the policy exactly as for an app that account authorized for that
+ * patient with patient/<type>.c: the resource must be in the patient's compartment and the
+ * portal rules apply (a patient whose view is none is refused; a teen's proxy may write only
+ * the limited classes, portal-rules.md "Proxy access"). FG_OK, or FG_EFORBIDDEN with err
+ * filled. @test tests/integration/wearables-portal.test.mjs */
+#define FG_ACCESS_PORTAL_CLIENT "fhirgate-portal" /* the client id the portal's pages act as */
+enum fg_status fg_access_portal_write(struct fg_req *req, int64_t account_id,
+                                      struct fg_str patient, struct fg_str type,
+                                      const cJSON *resource, struct fg_error *err);
+
 /* Is this request made by an app acting for one patient (a SMART patient-context token)?
  * FG_OK fills *patient (the token's patient id) and *client_id (the app), both borrowed for
  * the request's life; FG_ENOTFOUND for every other request (operator, user or system tokens,

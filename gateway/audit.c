@@ -25,6 +25,8 @@ struct fg_audit {
     int flushing;             /* callers waiting in fg_audit_flush */
     bool stop;
     struct smart_audit_row *batch; /* owned, the writer's FG_AUDIT_BATCH rows */
+    int64_t retention_us;          /* 0 = keep every row */
+    int64_t next_prune_us;         /* context-clock time of the next prune */
 };
 
 static void deadline_in(struct timespec *ts, int ms)
@@ -66,11 +68,43 @@ static void gather(struct fg_audit *a)
             break; /* the deadline passed */
 }
 
+/* Deletes rows past the retention, a chunk per transaction, while nothing
+ * waits in the queue (called with the lock released). Only rows already in
+ * the database are candidates, so a queued row is never dropped. */
+static void prune(struct fg_audit *a)
+{
+    int64_t now = fg_clock_now_us(a->clock);
+    if (a->retention_us <= 0 || now < a->next_prune_us)
+        return;
+    a->next_prune_us = now + (int64_t)FG_AUDIT_PRUNE_EVERY_S * 1000000;
+    int deleted = FG_AUDIT_PRUNE_CHUNK;
+    int64_t total = 0;
+    enum fg_status st = FG_OK;
+    for (bool more = true; more && st == FG_OK;) {
+        st = smart_authdb_audit_prune(a->db, now - a->retention_us, FG_AUDIT_PRUNE_CHUNK,
+                                      &deleted);
+        total += deleted;
+        pthread_mutex_lock(&a->lock);
+        more = deleted == FG_AUDIT_PRUNE_CHUNK && a->count == 0 && !a->stop;
+        pthread_mutex_unlock(&a->lock);
+    }
+    if (deleted == FG_AUDIT_PRUNE_CHUNK || st != FG_OK)
+        a->next_prune_us = now; /* rows wait: go on once the queue is written */
+    struct fg_log_field f[] = {FG_LF_CSTR("result", fg_status_name(st)), FG_LF_INT("rows", total)};
+    if (total || st != FG_OK)
+        fg_log_write(a->log, "audit-pruned", f, 2);
+}
+
 static void *writer(void *arg)
 {
     struct fg_audit *a = arg;
     pthread_mutex_lock(&a->lock);
     for (;;) {
+        if (a->count == 0 && !a->stop && a->retention_us > 0) {
+            pthread_mutex_unlock(&a->lock);
+            prune(a);
+            pthread_mutex_lock(&a->lock);
+        }
         while (a->count == 0 && !a->stop) {
             struct timespec ts;
             deadline_in(&ts, FG_AUDIT_IDLE_MS);
@@ -108,13 +142,15 @@ static void audit_free(struct fg_audit *a)
 }
 
 enum fg_status fg_audit_open(const char *path, const struct fg_clock *clock, struct fg_log *log,
-                             struct fg_audit **out, struct fg_error *err)
+                             int64_t retention_days, struct fg_audit **out,
+                             struct fg_error *err)
 {
     struct fg_audit *a = fg_calloc(1, sizeof *a);
     if (!a)
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     a->clock = clock;
     a->log = log;
+    a->retention_us = retention_days > 0 ? retention_days * 86400 * INT64_C(1000000) : 0;
     pthread_mutex_init(&a->lock, NULL);
     pthread_cond_init(&a->work, NULL);
     pthread_cond_init(&a->done, NULL);

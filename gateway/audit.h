@@ -25,15 +25,26 @@
 #define FG_AUDIT_BATCH 512   /* rows per transaction at most */
 #define FG_AUDIT_IDLE_MS 100 /* how long the writer sleeps when idle */
 #define FG_AUDIT_GATHER_MS 10 /* group commit: how long a batch waits for more rows */
+/* [audit_retention_days] default: 6 years, HIPAA's retention of security
+ * documentation (45 CFR 164.316(b)(2)). */
+#define FG_AUDIT_RETENTION_DAYS 2190
+#define FG_AUDIT_PRUNE_EVERY_S 3600 /* the writer prunes at start and then hourly */
+#define FG_AUDIT_PRUNE_CHUNK 5000   /* rows deleted per transaction */
 
 struct fg_audit;
 
 /* Opens a connection to the auth database at path and starts the writer
- * thread. clock and log are borrowed and must outlive the handle. Caller
- * owns *out (fg_audit_close). On failure *out is untouched, err says why.
- * @test tests/integration/linked-apps.test.mjs */
+ * thread. clock and log are borrowed and must outlive the handle.
+ * retention_days > 0: the writer deletes rows older than that many days
+ * (by the context clock) when it starts and then every
+ * FG_AUDIT_PRUNE_EVERY_S, only while nothing is queued and in chunks of
+ * FG_AUDIT_PRUNE_CHUNK, so queued rows are never dropped and writes never
+ * wait long behind a prune; 0 keeps every row. Caller owns *out
+ * (fg_audit_close). On failure *out is untouched, err says why.
+ * @test tests/integration/audit.test.mjs */
 enum fg_status fg_audit_open(const char *path, const struct fg_clock *clock, struct fg_log *log,
-                             struct fg_audit **out, struct fg_error *err);
+                             int64_t retention_days, struct fg_audit **out,
+                             struct fg_error *err);
 
 /* Writes every queued row, stops the thread, closes; sets *a to NULL.
  * NULL-safe. */

@@ -18,6 +18,7 @@
 #include "virtual.h"
 
 #define BALP "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit."
+#define BALP_ENTITY_TYPE "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType"
 #define DCM "http://dicom.nema.org/resources/ontology/DCM"
 
 static const char *profile_of(const struct smart_audit_row *r)
@@ -184,6 +185,16 @@ static bool add_entities(cJSON *o, const struct smart_audit_row *r)
     } else if (ok && r->res_type[0] && r->res_id[0]) {
         cJSON *e = entity("2", "4", "Domain Resource");
         ok = fg_json_put(ents, NULL, e) && add_ref(e, r->res_type, r->res_id);
+    }
+    if (ok && r->request_id[0]) {
+        /* BALP's "transaction" entity: the X-Request-Id every row of one
+         * request shares (a Bundle's row and the rows of its entries). */
+        cJSON *e = cJSON_CreateObject();
+        cJSON *what = e ? cJSON_AddObjectToObject(e, "what") : NULL;
+        cJSON *ident = what ? cJSON_AddObjectToObject(what, "identifier") : NULL;
+        ok = fg_json_put(ents, NULL, e) && ident &&
+             fg_json_put(e, "type", fg_json_coding(BALP_ENTITY_TYPE, "XrequestId", NULL)) &&
+             cJSON_AddStringToObject(ident, "value", r->request_id);
     }
     if (ok && r->grant_id[0]) {
         cJSON *e = entity("2", "13", "Security Resource");

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../core/fg_limits.h"
+#include "../fhir/search.h"
 #include "../smart/authdb_tokcache.h"
 #include "../smart/policy.h"
 #include "../smart/token.h"
@@ -177,6 +179,16 @@ static void created_id(const struct fg_req *req, struct smart_audit_row *row)
     }
 }
 
+/* Who made the request: req->auth when set, else the bearer token
+ * presented (refused before an access was built: 401). */
+static void who_of(struct fg_req *req, struct smart_audit_row *row)
+{
+    if (req->auth)
+        who_from_access(req->auth, row);
+    else
+        who_from_bearer(req, row);
+}
+
 void fg_audit_request(struct fg_req *req, int status)
 {
     struct smart_audit_row row;
@@ -194,12 +206,55 @@ void fg_audit_request(struct fg_req *req, int status)
         fg_audit_clean_query(req->method == FG_POST ? fg_buf_str(&req->body) : req->raw_query,
                              row.query, sizeof row.query);
     copy_c(row.request_id, sizeof row.request_id, req->request_id);
-    if (req->auth)
-        who_from_access(req->auth, &row);
-    else
-        who_from_bearer(req, &row); /* refused before an access was built (401) */
+    who_of(req, &row);
     if (!row.patient_id[0])
         patient_from_request(req, &row);
+    fg_audit_record(req->srv->audit, &row);
+}
+
+/* patient= or subject= (Patient/ stripped) of a raw query string, when it
+ * names one patient. */
+static struct fg_str query_patient(struct fg_pool *pool, struct fg_str raw)
+{
+    struct fhir_kv *pairs = NULL;
+    size_t n = 0;
+    struct fg_error err;
+    fg_error_clear(&err);
+    if (!raw.len || fhir_form_parse(pool, raw, FG_MAX_SEARCH_PARAMS * 2, &pairs, &n, &err) != FG_OK)
+        return FG_STR_NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct fg_str v = pairs[i].value;
+        if (!fg_str_eq_c(pairs[i].name, "patient") && !fg_str_eq_c(pairs[i].name, "subject"))
+            continue;
+        if (fg_str_starts_with(v, "Patient/"))
+            v = fg_str_n(v.ptr + 8, v.len - 8);
+        if (fg_is_fhir_id(v))
+            return v;
+    }
+    return FG_STR_NULL;
+}
+
+void fg_audit_entry(struct fg_req *req, const struct fg_audit_what *w)
+{
+    struct smart_audit_row row;
+    if (!req->srv->audit)
+        return;
+    memset(&row, 0, sizeof row);
+    row.kind = w->kind;
+    row.status = w->status;
+    copy(row.res_type, sizeof row.res_type, w->type);
+    if (w->kind == SMART_AUDIT_SEARCH)
+        fg_audit_clean_query(w->query, row.query, sizeof row.query);
+    else
+        copy(row.res_id, sizeof row.res_id, w->id);
+    copy_c(row.request_id, sizeof row.request_id, req->request_id);
+    who_of(req, &row);
+    if (!row.patient_id[0] && fg_str_eq_c(w->type, "Patient") && w->id.len)
+        copy(row.patient_id, sizeof row.patient_id, w->id);
+    if (!row.patient_id[0] && w->patient.len)
+        copy(row.patient_id, sizeof row.patient_id, w->patient);
+    if (!row.patient_id[0] && w->kind == SMART_AUDIT_SEARCH)
+        copy(row.patient_id, sizeof row.patient_id, query_patient(req->pool, w->query));
     fg_audit_record(req->srv->audit, &row);
 }
 

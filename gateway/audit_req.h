@@ -17,6 +17,26 @@
  * server issued it (also when revoked or expired). @test tests/integration/linked-apps.test.mjs */
 void fg_audit_request(struct fg_req *req, int status);
 
+/* One interaction inside a batch or transaction Bundle (rest_bundle.c):
+ * its own row, beside the Bundle's row that fg_audit_request writes at
+ * completion. IHE BALP has no Bundle pattern; each entry is the read,
+ * search, create, update or delete that BALP audits, so each gets the
+ * row (and AuditEvent profile) of that interaction, and every row of one
+ * request carries the same request id (the X-Request-Id entity of BALP:
+ * BasicAuditEntityType#XrequestId) that links the entries to their
+ * Bundle. Slices are borrowed for the call. */
+struct fg_audit_what {
+    enum smart_audit_kind kind; /* READ VREAD SEARCH CREATE UPDATE DELETE */
+    int status;                 /* the entry's HTTP status */
+    struct fg_str type, id;     /* id: "" for a search or a failed create */
+    struct fg_str query;        /* SEARCH: the raw query string of request.url */
+    struct fg_str patient;      /* the compartment patient when known; "" otherwise */
+};
+/* Who is the request's (as fg_audit_request); the patient is the token's,
+ * else Patient/{id}, else w->patient, else patient=/subject= of a search.
+ * @test tests/integration/audit.test.mjs */
+void fg_audit_entry(struct fg_req *req, const struct fg_audit_what *w);
+
 /* An authorization event. Strings may be NULL; account_id 0 = none. */
 struct fg_audit_who {
     const char *client_id;

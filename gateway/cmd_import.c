@@ -22,6 +22,7 @@ struct import_opts {
     const char *patient;
     enum imp_format fmt;
     size_t batch;
+    uint64_t test_fail_write;
     bool json;
     const char *files[IMPORT_MAX_FILES];
     size_t n_files;
@@ -36,13 +37,15 @@ static void usage(FILE *out)
             "  apple-health  export.zip or export.xml (Apple Health)\n"
             "  google-fit    Google Takeout Fit \"All Data\" JSON files and the\n"
             "                \"Daily activity metrics.csv\" (recognised by content)\n"
-            "Each file is checked whole before anything is written; a re-import adds nothing.\n"
+            "Each file is checked whole before anything is written, then written in one\n"
+            "transaction: a file that fails leaves nothing behind; a re-import adds nothing.\n"
             "options:\n"
             "  --patient ID   the Patient the data belongs to (must exist in the store)\n"
             "  --db PATH      SQLite file (env FHIRGATE_DB; default " IMPORT_DEFAULT_DB ")\n"
             "  --now DATE     pin the clock (env FHIRGATE_NOW; tests)\n"
             "  --batch N      Observations per transaction (default %d)\n"
-            "  --json         print the summary as one JSON object per file\n",
+            "  --json         print the summary as one JSON object per file\n"
+            "  --test-fail-write N  TESTING ONLY: the Nth store write of each file fails\n",
             IMP_STORE_BATCH);
 }
 
@@ -92,6 +95,11 @@ static int parse_args(int argc, char **argv, struct import_opts *o)
             if (fg_parse_i64(fg_str_c(v), 1, 9999, &n) != FG_OK)
                 return bad("--batch wants 1..9999, got", v);
             o->batch = (size_t)n;
+        } else if (strcmp(a, "--test-fail-write") == 0) {
+            int64_t n;
+            if (fg_parse_i64(fg_str_c(v), 1, INT64_MAX, &n) != FG_OK)
+                return bad("--test-fail-write wants a positive number, got", v);
+            o->test_fail_write = (uint64_t)n;
         } else {
             return bad("unknown option", a);
         }
@@ -229,6 +237,7 @@ static int run_files(const struct import_opts *o, struct fhir_store *store,
         .agent = o->fmt == IMP_FMT_APPLE ? &agent_apple : &agent_google,
         .opts = {.patient = fg_str_c(o->patient), .issued_us = fg_clock_now_us(clock)},
         .batch = o->batch,
+        .test_fail_write = o->test_fail_write,
     };
     if (isatty(STDERR_FILENO)) {
         in.opts.progress = on_progress;

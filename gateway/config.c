@@ -12,6 +12,7 @@
 #include "../core/fg_clock.h"
 #include "../core/fg_limits.h"
 #include "../core/fg_str.h"
+#include "audit.h"
 #include "../smart/portal.h"
 #include "cors.h"
 
@@ -72,6 +73,8 @@ static const struct key_row key_rows[] = {
             "auth_mode introspection: client secret"),
     STR_ROW("auth_audience", auth_audience, "external tokens: required aud (default base_url)"),
     STR_ROW("auth_issuer", auth_issuer, "external tokens: required iss (default: not checked)"),
+    INT_ROW("audit_retention_days", audit_retention_days, 0, 36500,
+            "days the audit log keeps a row (0 = forever); older rows are pruned hourly"),
     INT_ROW("bench_endpoints", bench_endpoints, 0, 1,
             "1 = serve /_bench/read/{type}/{id} without authorization (benchmarks only)"),
     STR_ROW("upstream", upstream, "upstream FHIR base URL: serve it instead of the db"),
@@ -117,6 +120,7 @@ void fg_config_defaults(struct fg_config *cfg)
     copy_str(cfg->auth_mode, sizeof cfg->auth_mode, "local");
     cfg->max_body_bytes = FG_MAX_BODY_BYTES;
     cfg->import_max_upload_bytes = (int64_t)FG_MAX_IMPORT_UPLOAD_BYTES;
+    cfg->audit_retention_days = FG_AUDIT_RETENTION_DAYS;
     copy_str(cfg->access_log, sizeof cfg->access_log, "-");
     cfg->max_connections = FG_MAX_CONNECTIONS;
     cfg->connection_timeout = FG_CONNECTION_TIMEOUT_S;

@@ -11,7 +11,8 @@
  * Keys: port bind db base_url threads max_body_bytes import_max_upload_bytes tls_cert tls_key
  * access_log now max_connections connection_timeout auth_db auth_mode
  * auth_jwks_uri auth_introspection_url auth_introspection_client_id
- * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints cors_origins,
+ * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints cors_origins
+ * audit_retention_days,
  * and upstream upstream_auth upstream_token upstream_token_url upstream_client_id
  * upstream_client_secret upstream_scope upstream_timeout_ms
  * upstream_connect_timeout_ms upstream_retries upstream_ca_file upstream_paging_key,
@@ -42,6 +43,7 @@ struct fg_config {
     int64_t threads;               /* worker threads; 0 until finish (= cores) */
     int64_t max_body_bytes;        /* request body limit (413 past it) */
     int64_t import_max_upload_bytes; /* $import-wearables upload limit (spooled to disk) */
+    int64_t audit_retention_days;  /* audit rows older than this are pruned; 0 = kept forever */
     char tls_cert[FG_CONFIG_VALUE_MAX]; /* PEM file; "" = plain HTTP */
     char tls_key[FG_CONFIG_VALUE_MAX];
     char access_log[FG_CONFIG_VALUE_MAX]; /* "-" = stdout, "off" = none, else a file */

@@ -164,6 +164,8 @@ enum fg_msg {
     FG_MSG_WEAR_RESULT_SKIPPED,
     FG_MSG_WEAR_BAD_FILE,
     FG_MSG_WEAR_NO_RECORD,
+    FG_MSG_WEAR_FOR,
+    FG_MSG_WEAR_NOT_ALLOWED,
     FG_MSG_WEAR_SIGNOUT,
     /* /account/signup (gateway/signup.c) */
     FG_MSG_SIGNUP_TITLE,

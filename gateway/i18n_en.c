@@ -151,8 +151,10 @@ const char *const fg_i18n_en[FG_MSG_COUNT] = {
     [FG_MSG_WEAR_RESULT_KNOWN] = "Already in your record:",
     [FG_MSG_WEAR_RESULT_SKIPPED] = "Not imported (kinds of data the record does not keep):",
     [FG_MSG_WEAR_BAD_FILE] = "This file could not be imported and nothing was added:",
-    [FG_MSG_WEAR_NO_RECORD] = "Your account has no health record of its own to add measurements to.",
+    [FG_MSG_WEAR_NO_RECORD] = "Your account has no health record to add measurements to.",
     [FG_MSG_WEAR_SIGNOUT] = "Sign out",
+    [FG_MSG_WEAR_FOR] = "Whose record",
+    [FG_MSG_WEAR_NOT_ALLOWED] = "You may not add this kind of measurement to this record.",
     [FG_MSG_SIGNUP_TITLE] = "Create your account",
     [FG_MSG_SIGNUP_INTRO] = ("Enter the activation code from your clinic, then choose a user name and "
                             "a password."),

@@ -151,8 +151,10 @@ const char *const fg_i18n_es[FG_MSG_COUNT] = {
     [FG_MSG_WEAR_RESULT_KNOWN] = "Ya estaban en su expediente:",
     [FG_MSG_WEAR_RESULT_SKIPPED] = "No importadas (tipos de datos que el expediente no guarda):",
     [FG_MSG_WEAR_BAD_FILE] = "No se pudo importar este archivo y no se agregó nada:",
-    [FG_MSG_WEAR_NO_RECORD] = "Su cuenta no tiene un expediente propio al que agregar mediciones.",
+    [FG_MSG_WEAR_NO_RECORD] = "Su cuenta no tiene ningún expediente al que agregar mediciones.",
     [FG_MSG_WEAR_SIGNOUT] = "Cerrar sesión",
+    [FG_MSG_WEAR_FOR] = "Expediente de",
+    [FG_MSG_WEAR_NOT_ALLOWED] = "No puede agregar este tipo de medición a este expediente.",
     [FG_MSG_SIGNUP_TITLE] = "Cree su cuenta",
     [FG_MSG_SIGNUP_INTRO] = ("Escriba el código de activación que le dio su clínica y elija un nombre "
                             "de usuario y una contraseña."),

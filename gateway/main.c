@@ -12,6 +12,7 @@
 #include "cmd_import.h"
 #include "ehr_launch.h"
 #include "cmd_account.h"
+#include "cmd_audit.h"
 #include "cmd_keys.h"
 #include "cmd_seed.h"
 
@@ -26,6 +27,7 @@ static const struct fg_cli_command commands[] = {
     {"launch", fg_cmd_launch, "start an EHR launch of an app and print its launch URL"},
     {"keys", fg_cmd_keys, "list or rotate the authorization server's signing keys"},
     {"account", fg_cmd_account, "portal accounts: `account add` (sign-in user), `account proxy`"},
+    {"audit", fg_cmd_audit, "export the audit log as NDJSON AuditEvents (`audit export`)"},
     {"import", fg_cmd_import, "import Apple Health / Google Fit exports for a patient"},
     {"validate", fg_cmd_validate, "validate FHIR JSON files against R4 and US Core 7.0.0"},
     {"conformance", fg_cmd_conformance, "run the US Core self-test against a FHIR server URL"},

@@ -5,11 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "../core/fg_clock.h"
 #include "../import/imp_ingest.h"
 #include "../import/imp_manual.h"
+#include "access.h"
 #include "auth.h"
 #include "authz.h"
 #include "authz_csrf.h"
@@ -31,36 +30,30 @@ struct outcome {
     uint64_t created, existing, skipped;
 };
 
+/* Who brought the data (the Provenance's assembler): the patient, or a proxy acting for them
+ * (the page for a proxied patient). */
 static const struct imp_agent agent_manual = {"Typed in by the patient (patient portal)", NULL};
+static const struct imp_agent agent_manual_proxy = {
+    "Typed in by the patient's proxy (patient portal)", NULL};
 static const struct imp_agent agent_upload = {"Export uploaded by the patient (patient portal)",
                                               NULL};
+static const struct imp_agent agent_upload_proxy = {
+    "Export uploaded by the patient's proxy (patient portal)", NULL};
 
 /* ---- context ---- */
 
-static enum fg_status open_ctx(struct fg_req *req, struct authz_ctx *c, bool form)
+/* The pages' shared set-up (authz_ctx_begin), plus a session for a first visit: the sign-in
+ * form needs its CSRF token. */
+static enum fg_status open_ctx(struct fg_req *req, struct authz_ctx *c, bool form,
+                               bool *answered)
 {
-    struct fg_error err;
-    memset(c, 0, sizeof *c);
-    c->req = req;
-    c->params = req->query;
-    c->n_params = req->n_query;
-    if (!req->srv->auth)
-        return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "no authorization server configured");
-    fg_error_clear(&err);
-    if (form && fhir_form_parse(req->pool, fg_buf_str(&req->body), FORM_MAX_PAIRS, &c->params,
-                                &c->n_params, &err) != FG_OK)
-        c->n_params = 0;
-    c->db = fg_auth_acquire(req->srv->auth);
-    authz_load_session(c);
-    if (!c->have_session) {
-        if (smart_authdb_session_create(c->db, FG_STR_NULL, c->session_id, &c->session) != FG_OK)
-            return FG_EIO;
-        c->have_session = true;
-        if (authz_set_cookie(c) != FG_OK)
-            return FG_ENOMEM;
-    }
-    authz_pick_lang(c);
-    return FG_OK;
+    enum fg_status st = authz_ctx_begin(c, req, form, FORM_MAX_PAIRS, answered);
+    if (st != FG_OK || *answered || c->have_session)
+        return st;
+    if (smart_authdb_session_create(c->db, FG_STR_NULL, c->session_id, &c->session) != FG_OK)
+        return FG_EIO;
+    c->have_session = true;
+    return authz_set_cookie(c);
 }
 
 static void close_ctx(struct authz_ctx *c)
@@ -70,16 +63,27 @@ static void close_ctx(struct authz_ctx *c)
     c->db = NULL;
 }
 
-/* The signed-in account's own patient id into out; false when none. */
-static bool own_patient(struct authz_ctx *c, char out[SMART_MAX_PATIENT_ID + 1])
+/* The patients the page may act for (the authorize picker's list: own record first, then
+ * proxies in force with a view, portal-rules.md "Proxy access") and the one chosen: the
+ * form's `patient` when it is one of them, else the first. False when there is none, or
+ * `asked` names a patient the account may not act for. */
+struct chosen {
+    struct authz_patient pts[FG_AUTHZ_MAX_PATIENTS];
+    size_t n;
+    const struct authz_patient *pick;
+};
+
+static bool choose_patient(struct authz_ctx *c, struct fg_str asked, struct chosen *ch)
 {
-    struct smart_account acc;
-    if (c->session.account_id == 0 ||
-        smart_authdb_account_get_by_id(c->db, c->session.account_id, &acc) != FG_OK)
-        return false;
-    OPENSSL_cleanse(acc.password_hash, sizeof acc.password_hash);
-    memcpy(out, acc.patient_id, SMART_MAX_PATIENT_ID + 1);
-    return out[0] != '\0';
+    ch->n = c->session.account_id ? authz_patients_for(c, ch->pts) : 0;
+    ch->pick = ch->n ? &ch->pts[0] : NULL;
+    if (!asked.len)
+        return ch->pick != NULL;
+    ch->pick = NULL;
+    for (size_t i = 0; i < ch->n && !ch->pick; i++)
+        if (fg_str_eq_c(asked, ch->pts[i].id))
+            ch->pick = &ch->pts[i];
+    return ch->pick != NULL;
 }
 
 static const char *t(const struct authz_ctx *c, enum fg_msg m)
@@ -95,6 +99,30 @@ static enum fg_status form_open(struct authz_ctx *c, struct fg_buf *b, const cha
     enum fg_status st = fg_buf_printf(b, "<form method=\"post\" action=\"%s\"%s>", action,
                                       multipart ? " enctype=\"multipart/form-data\"" : "");
     return st == FG_OK ? fg_html_hidden(b, "csrf", c->session.csrf) : st;
+}
+
+/* Whose record a form writes to: a choice when the account acts for several patients (the
+ * chosen one selected), else the one as a hidden field. `id` keeps the labels unique. */
+static enum fg_status patient_field(struct authz_ctx *c, struct fg_buf *b, const struct chosen *ch,
+                                    const char *id)
+{
+    if (ch->n < 2)
+        return fg_html_hidden(b, "patient", ch->pick ? ch->pick->id : "");
+    enum fg_status st = fg_buf_printf(b, "<label for=\"%s\">%s</label><select id=\"%s\" "
+                                         "name=\"patient\">",
+                                      id, t(c, FG_MSG_WEAR_FOR), id);
+    for (size_t i = 0; i < ch->n && st == FG_OK; i++) {
+        st = fg_buf_append_c(b, "<option value=\"");
+        if (st == FG_OK)
+            st = fg_html_escape(b, fg_str_c(ch->pts[i].id));
+        if (st == FG_OK)
+            st = fg_buf_append_c(b, &ch->pts[i] == ch->pick ? "\" selected>" : "\">");
+        if (st == FG_OK)
+            st = fg_html_escape(b, fg_str_c(ch->pts[i].name ? ch->pts[i].name : ch->pts[i].id));
+        if (st == FG_OK)
+            st = fg_buf_append_c(b, "</option>");
+    }
+    return st == FG_OK ? fg_buf_append_c(b, "</select>") : st;
 }
 
 static enum fg_status notice(struct authz_ctx *c, struct fg_buf *b, const struct outcome *o)
@@ -145,12 +173,21 @@ static enum fg_status page_signin(struct authz_ctx *c, enum fg_msg bad)
     return authz_page_finish(c, bad != FG_MSG_COUNT ? 401 : 200, &b, st);
 }
 
-static enum fg_status upload_form(struct authz_ctx *c, struct fg_buf *b)
+/* A form's heading, help text, opening tag and whose-record field. */
+static enum fg_status form_head(struct authz_ctx *c, struct fg_buf *b, enum fg_msg title,
+                                enum fg_msg help, const char *action, bool multipart,
+                                const struct chosen *ch, const char *patient_id)
 {
-    enum fg_status st = fg_buf_printf(b, "<h2>%s</h2><p>%s</p>", t(c, FG_MSG_WEAR_UPLOAD_TITLE),
-                                      t(c, FG_MSG_WEAR_UPLOAD_HELP));
+    enum fg_status st = fg_buf_printf(b, "<h2>%s</h2><p>%s</p>", t(c, title), t(c, help));
     if (st == FG_OK)
-        st = form_open(c, b, FG_PORTAL_WEAR_UPLOAD_PATH, true);
+        st = form_open(c, b, action, multipart);
+    return st == FG_OK ? patient_field(c, b, ch, patient_id) : st;
+}
+
+static enum fg_status upload_form(struct authz_ctx *c, struct fg_buf *b, const struct chosen *ch)
+{
+    enum fg_status st = form_head(c, b, FG_MSG_WEAR_UPLOAD_TITLE, FG_MSG_WEAR_UPLOAD_HELP,
+                                  FG_PORTAL_WEAR_UPLOAD_PATH, true, ch, "up-patient");
     if (st == FG_OK)
         st = fg_buf_printf(
             b,
@@ -164,12 +201,10 @@ static enum fg_status upload_form(struct authz_ctx *c, struct fg_buf *b)
     return st;
 }
 
-static enum fg_status manual_form(struct authz_ctx *c, struct fg_buf *b)
+static enum fg_status manual_form(struct authz_ctx *c, struct fg_buf *b, const struct chosen *ch)
 {
-    enum fg_status st = fg_buf_printf(b, "<h2>%s</h2><p>%s</p>", t(c, FG_MSG_WEAR_MANUAL_TITLE),
-                                      t(c, FG_MSG_WEAR_MANUAL_HELP));
-    if (st == FG_OK)
-        st = form_open(c, b, FG_PORTAL_WEAR_PATH, false);
+    enum fg_status st = form_head(c, b, FG_MSG_WEAR_MANUAL_TITLE, FG_MSG_WEAR_MANUAL_HELP,
+                                  FG_PORTAL_WEAR_PATH, false, ch, "patient");
     if (st == FG_OK)
         st = fg_buf_printf(
             b,
@@ -202,7 +237,8 @@ static enum fg_status manual_form(struct authz_ctx *c, struct fg_buf *b)
     return st;
 }
 
-static enum fg_status page_main(struct authz_ctx *c, int status, const struct outcome *o)
+static enum fg_status page_main(struct authz_ctx *c, int status, const struct outcome *o,
+                                const struct chosen *ch)
 {
     struct fg_buf b;
     fg_buf_init(&b, PAGE_MAX);
@@ -213,9 +249,9 @@ static enum fg_status page_main(struct authz_ctx *c, int status, const struct ou
     if (st == FG_OK)
         st = fg_buf_printf(&b, "<p>%s</p>", t(c, FG_MSG_WEAR_INTRO));
     if (st == FG_OK)
-        st = upload_form(c, &b);
+        st = upload_form(c, &b, ch);
     if (st == FG_OK)
-        st = manual_form(c, &b);
+        st = manual_form(c, &b, ch);
     if (st == FG_OK)
         st = form_open(c, &b, FG_PORTAL_WEAR_PATH, false);
     if (st == FG_OK)
@@ -258,13 +294,14 @@ static struct fg_str manual_when(struct authz_ctx *c, bool steps)
 }
 
 /* Stores one built Observation with its Provenance; *created says whether it was new. */
-static enum fg_status store_one(struct authz_ctx *c, const char *patient, cJSON *obs,
-                                const char *key, bool replace, bool *created,
+static enum fg_status store_one(struct authz_ctx *c, const struct authz_patient *patient,
+                                cJSON *obs, const char *key, bool replace, bool *created,
                                 struct fg_error *err)
 {
     struct imp_store *s = NULL;
-    enum fg_status st = imp_store_new(c->req->srv->store, fg_str_c(patient), &agent_manual, 1,
-                                      &s, err);
+    enum fg_status st =
+        imp_store_new(c->req->srv->store, fg_str_c(patient->id),
+                      patient->self ? &agent_manual : &agent_manual_proxy, 1, &s, err);
     struct imp_emit e = {obs, IMP_KEY_SYSTEM, key, NULL, replace, NULL};
     if (st == FG_OK)
         st = imp_store_emit(s, &e);
@@ -277,8 +314,9 @@ static enum fg_status store_one(struct authz_ctx *c, const char *patient, cJSON 
     return st;
 }
 
-static enum fg_status do_manual(struct authz_ctx *c, const char *patient)
+static enum fg_status do_manual(struct authz_ctx *c, const struct chosen *ch)
 {
+    const struct authz_patient *patient = ch->pick;
     struct fg_str what = authz_param(c, "what");
     bool steps = fg_str_eq_c(what, "steps");
     struct imp_manual_entry e = {what,
@@ -292,12 +330,22 @@ static enum fg_status do_manual(struct authz_ctx *c, const char *patient)
     struct fg_error err;
     bool created = false;
     fg_error_clear(&err);
-    enum fg_status st = imp_manual_build(&e, fg_str_c(patient),
+    enum fg_status st = imp_manual_build(&e, fg_str_c(patient->id),
                                          fg_clock_now_us(&c->req->srv->clock), &obs, key, &err);
     if (st == FG_EUNPROC || st == FG_EINVAL) {
         struct outcome o = {.notice = FG_MSG_WEAR_BAD_FIELD, .error = true,
                             .detail = t(c, field_label(err.expression))};
-        return page_main(c, 422, &o);
+        return page_main(c, 422, &o, ch);
+    }
+    /* The policy decides, as for an app this account authorized for the patient: a teen's
+     * proxy may enter growth-chart vitals (weight) only (portal-rules.md, "Proxy access"). */
+    if (st == FG_OK)
+        st = fg_access_portal_write(c->req, c->session.account_id, fg_str_c(patient->id),
+                                    FG_STR_LIT("Observation"), obs, &err);
+    if (st == FG_EFORBIDDEN) {
+        cJSON_Delete(obs);
+        struct outcome o = {.notice = FG_MSG_WEAR_NOT_ALLOWED, .error = true};
+        return page_main(c, 403, &o, ch);
     }
     if (st == FG_OK)
         st = store_one(c, patient, obs, key, steps, &created, &err);
@@ -305,24 +353,24 @@ static enum fg_status do_manual(struct authz_ctx *c, const char *patient)
     if (st != FG_OK)
         return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
     struct outcome o = {.notice = created ? FG_MSG_WEAR_SAVED : FG_MSG_WEAR_ALREADY};
-    return page_main(c, created ? 201 : 200, &o);
+    return page_main(c, created ? 201 : 200, &o, ch);
 }
 
 static enum fg_status show(struct authz_ctx *c)
 {
-    char patient[SMART_MAX_PATIENT_ID + 1];
+    struct chosen ch;
     if (c->session.account_id == 0)
         return page_signin(c, FG_MSG_COUNT);
-    if (!own_patient(c, patient))
+    if (!choose_patient(c, authz_param(c, "patient"), &ch))
         return authz_page_error(c, 403, FG_MSG_WEAR_NO_RECORD);
     struct outcome none = {.notice = FG_MSG_COUNT};
-    return page_main(c, 200, &none);
+    return page_main(c, 200, &none, &ch);
 }
 
 static enum fg_status post_action(struct authz_ctx *c)
 {
     struct fg_str action = authz_param(c, "action");
-    char patient[SMART_MAX_PATIENT_ID + 1];
+    struct chosen ch;
     if (authz_param_count(c, "csrf") != 1 ||
         !fg_authz_csrf_ok(c->session.csrf, authz_param(c, "csrf")))
         return authz_page_error(c, 403, FG_MSG_ERR_CSRF);
@@ -342,18 +390,19 @@ static enum fg_status post_action(struct authz_ctx *c)
     }
     if (c->session.account_id == 0)
         return page_signin(c, FG_MSG_COUNT);
-    if (!own_patient(c, patient))
+    if (!choose_patient(c, authz_param(c, "patient"), &ch))
         return authz_page_error(c, 403, FG_MSG_WEAR_NO_RECORD);
     if (fg_str_eq_c(action, "manual"))
-        return do_manual(c, patient);
+        return do_manual(c, &ch);
     return show(c);
 }
 
 enum fg_status fg_portal_wear_get(struct fg_req *req)
 {
     struct authz_ctx c;
-    enum fg_status st = open_ctx(req, &c, false);
-    if (st == FG_OK)
+    bool answered = false;
+    enum fg_status st = open_ctx(req, &c, false, &answered);
+    if (st == FG_OK && !answered)
         st = show(&c);
     close_ctx(&c);
     return st;
@@ -362,8 +411,9 @@ enum fg_status fg_portal_wear_get(struct fg_req *req)
 enum fg_status fg_portal_wear_post(struct fg_req *req)
 {
     struct authz_ctx c;
-    enum fg_status st = open_ctx(req, &c, true);
-    if (st == FG_OK)
+    bool answered = false;
+    enum fg_status st = open_ctx(req, &c, true, &answered);
+    if (st == FG_OK && !answered)
         st = post_action(&c);
     close_ctx(&c);
     return st;
@@ -373,7 +423,7 @@ enum fg_status fg_portal_wear_post(struct fg_req *req)
 
 struct upload {
     struct fg_spool *file; /* the file part, extracted */
-    char csrf[FIELD_MAX], source[FIELD_MAX];
+    char csrf[FIELD_MAX], source[FIELD_MAX], patient[FIELD_MAX];
     char *field; /* the small field being read, or NULL */
     size_t nfield;
     bool in_file, had_file;
@@ -384,7 +434,10 @@ static enum fg_status up_begin(void *ctx, const char *name, bool is_file)
     struct upload *u = ctx;
     u->in_file = is_file && strcmp(name, "file") == 0 && !u->had_file;
     u->had_file = u->had_file || u->in_file;
-    u->field = strcmp(name, "csrf") == 0 ? u->csrf : strcmp(name, "source") == 0 ? u->source : NULL;
+    u->field = strcmp(name, "csrf") == 0      ? u->csrf
+               : strcmp(name, "source") == 0  ? u->source
+               : strcmp(name, "patient") == 0 ? u->patient
+                                              : NULL;
     u->nfield = 0;
     return FG_OK;
 }
@@ -439,13 +492,34 @@ static enum fg_status extract(struct fg_req *req, struct upload *u, struct fg_er
     return st == FG_OK ? fg_mp_finish(&mp, err) : st;
 }
 
-static enum fg_status do_upload(struct authz_ctx *c, const char *patient, struct upload *u)
+/* imp_ingest admit hook: each Observation through the policy (fg_access_portal_write); what
+ * it refuses is counted, not written. */
+struct upload_admit {
+    struct authz_ctx *c;
+    struct fg_str patient;
+};
+
+static enum fg_status upload_admit(void *ctx, const cJSON *obs, bool *ok)
+{
+    struct upload_admit *a = ctx;
+    struct fg_error err;
+    fg_error_clear(&err);
+    enum fg_status st = fg_access_portal_write(a->c->req, a->c->session.account_id, a->patient,
+                                               FG_STR_LIT("Observation"), obs, &err);
+    *ok = st == FG_OK;
+    return st == FG_EFORBIDDEN ? FG_OK : st;
+}
+
+static enum fg_status do_upload(struct authz_ctx *c, const struct chosen *ch, struct upload *u)
 {
     struct fg_req *req = c->req;
+    struct upload_admit adm = {c, fg_str_c(ch->pick->id)};
     struct imp_ingest in = {
         .store = req->srv->store,
-        .agent = &agent_upload,
-        .opts = {.patient = fg_str_c(patient), .issued_us = fg_clock_now_us(&req->srv->clock)},
+        .agent = ch->pick->self ? &agent_upload : &agent_upload_proxy,
+        .opts = {.patient = adm.patient, .issued_us = fg_clock_now_us(&req->srv->clock)},
+        .admit = upload_admit,
+        .admit_ctx = &adm,
     };
     struct imp_report r;
     struct imp_store_counts n;
@@ -458,11 +532,11 @@ static enum fg_status do_upload(struct authz_ctx *c, const char *patient, struct
     if (st != FG_OK) {
         struct outcome o = {.notice = FG_MSG_WEAR_BAD_FILE, .error = true,
                             .detail = fg_pool_strdup(req->pool, err.diagnostics)};
-        return page_main(c, 422, &o);
+        return page_main(c, 422, &o, ch);
     }
     struct outcome o = {.notice = FG_MSG_WEAR_SAVED, .counts = true, .created = n.created + n.replaced,
-                        .existing = n.existing, .skipped = r.skipped};
-    return page_main(c, 200, &o);
+                        .existing = n.existing, .skipped = r.skipped + n.refused};
+    return page_main(c, 200, &o, ch);
 }
 
 enum fg_status fg_portal_wear_upload(struct fg_req *req)
@@ -470,13 +544,14 @@ enum fg_status fg_portal_wear_upload(struct fg_req *req)
     struct authz_ctx c;
     struct upload u;
     struct fg_error err;
-    char patient[SMART_MAX_PATIENT_ID + 1];
+    struct chosen ch;
+    bool answered = false;
     memset(&u, 0, sizeof u);
     fg_error_clear(&err);
-    enum fg_status st = open_ctx(req, &c, false);
-    if (st == FG_OK && (!req->spool || req->spool->failed))
+    enum fg_status st = open_ctx(req, &c, false, &answered);
+    if (st == FG_OK && !answered && (!req->spool || req->spool->failed))
         st = authz_page_error(&c, 400, FG_MSG_ERR_INTERNAL);
-    else if (st == FG_OK)
+    else if (st == FG_OK && !answered)
         st = fg_spool_open(req->pool, req->spool->max, &u.file, &err);
     if (st == FG_OK && req->resp.status == 0) {
         enum fg_status ex = extract(req, &u, &err);
@@ -484,15 +559,15 @@ enum fg_status fg_portal_wear_upload(struct fg_req *req)
             st = authz_page_error(&c, 403, FG_MSG_ERR_CSRF);
         else if (c.session.account_id == 0)
             st = page_signin(&c, FG_MSG_COUNT);
-        else if (!own_patient(&c, patient))
+        else if (!choose_patient(&c, fg_str_c(u.patient), &ch))
             st = authz_page_error(&c, 403, FG_MSG_WEAR_NO_RECORD);
         else if (ex != FG_OK || !u.had_file || u.file->bytes == 0) {
             struct outcome o = {.notice = FG_MSG_WEAR_BAD_FILE, .error = true,
                                 .detail = ex != FG_OK ? fg_pool_strdup(req->pool, err.diagnostics)
                                                       : t(&c, FG_MSG_WEAR_FILE)};
-            st = page_main(&c, ex == FG_ETOOBIG ? 413 : 400, &o);
+            st = page_main(&c, ex == FG_ETOOBIG ? 413 : 400, &o, &ch);
         } else {
-            st = do_upload(&c, patient, &u);
+            st = do_upload(&c, &ch, &u);
         }
     }
     close_ctx(&c);

@@ -12,6 +12,10 @@
  * The response entries of writes carry the resource only under an explicit
  * Prefer: return=representation (Bundles are bulk: lean by default);
  * failed batch entries carry an OperationOutcome.
+ * Audit: each entry that names a resource type gets its own row (its
+ * interaction, type/id or query, patient, outcome) linked to the Bundle's
+ * row by the request id (audit_req.h, fg_audit_entry); the entries of a
+ * failed transaction are recorded with the transaction's failure status.
  * Spec: http://hl7.org/fhir/R4/http.html#transaction */
 #include "rest_bundle.h"
 
@@ -22,7 +26,9 @@
 #include "../core/fg_limits.h"
 #include "../fhir/bundle.h"
 #include "../fhir/bundle_refs.h"
+#include "../fhir/index.h"
 #include "../fhir/outcome.h"
+#include "audit_req.h"
 #include "rest.h"
 #include "wear_write.h"
 #include "write_validate.h"
@@ -550,6 +556,61 @@ static enum fg_status batch(struct tx *t, const cJSON *entries)
     return respond(req, t->e, t->n, false);
 }
 
+/* ---- the audit rows of the entries ---- */
+
+static enum smart_audit_kind entry_kind(const struct fg_bundle_entry *e)
+{
+    switch (e->method) {
+    case FG_POST:
+        return SMART_AUDIT_CREATE;
+    case FG_PUT:
+        return SMART_AUDIT_UPDATE;
+    case FG_DELETE:
+        return SMART_AUDIT_DELETE;
+    default:
+        return e->is_search ? SMART_AUDIT_SEARCH
+               : e->vid.len ? SMART_AUDIT_VREAD
+                            : SMART_AUDIT_READ;
+    }
+}
+
+/* The patient whose compartment the entry's resource is in (the first,
+ * when several), from what was written or read. */
+static struct fg_str entry_patient(struct fg_req *req, const struct fg_bundle_entry *e)
+{
+    struct fg_str *ids = NULL;
+    size_t n = 0;
+    if (e->res.n_compartment)
+        return e->res.compartment[0];
+    if (e->resource && fhir_compartment_patients(req->pool, e->resource, e->type, &ids, &n) ==
+                           FG_OK && n)
+        return ids[0];
+    return FG_STR_NULL;
+}
+
+/* One audit row per entry that got as far as naming a resource type;
+ * fail_status: the whole Bundle's failure (a transaction), 0 = none. */
+static void audit_entries(struct fg_req *req, const struct fg_bundle_entry *entries, size_t n,
+                          int fail_status)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct fg_bundle_entry *e = &entries[i];
+        if (!e->type.len || e->method == FG_METHOD_OTHER || e->method == FG_PATCH)
+            continue;
+        struct fg_audit_what w = {
+            .kind = entry_kind(e),
+            .status = e->done ? e->status : fail_status ? fail_status : 500,
+            .type = e->type,
+            .id = e->res.id.len ? e->res.id : e->id,
+            .query = e->query,
+            .patient = entry_patient(req, e),
+        };
+        if (fail_status && !e->done)
+            w.id = e->method == FG_POST ? FG_STR_NULL : e->id; /* ids assigned, never stored */
+        fg_audit_entry(req, &w);
+    }
+}
+
 enum fg_status fg_rest_bundle(struct fg_req *req)
 {
     cJSON *tree = NULL;
@@ -571,5 +632,7 @@ enum fg_status fg_rest_bundle(struct fg_req *req)
     if (!t.e || !t.aliases)
         return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
     t.wear = fg_wear_app(req, FG_STR_LIT("Observation"), &t.app);
-    return tx ? transaction(&t, entries) : batch(&t, entries);
+    st = tx ? transaction(&t, entries) : batch(&t, entries);
+    audit_entries(req, t.e, t.n, st == FG_OK ? 0 : fg_error_http_status(&req->err));
+    return st;
 }

@@ -93,17 +93,50 @@ static enum fg_status url_condition(struct fg_req *req, const char *what,
     return condition(req, req->query, req->n_query, what, out);
 }
 
+/* If-Match: W/"<version>" (http.html#concurrency) into w: an integer
+ * version, or (an upstream's opaque version ids) the id as text. */
+static enum fg_status if_match(struct fg_req *req, struct fhir_write *w)
+{
+    const char *h = fg_req_header(req, "If-Match");
+    if (!h || fg_rest_etag_parse(fg_str_c(h), &w->if_match_version) == FG_OK)
+        return FG_OK;
+    if (fg_rest_etag_parse_id(fg_str_c(h), &w->if_match_id) == FG_OK)
+        return FG_OK;
+    return fg_error_set(&req->err, FG_EINVAL, "If-Match",
+                        "If-Match must be a version ETag such as W/\"3\"");
+}
+
+/* What every write handler does first: authorizes interaction ia on the URL's type (and id:
+ * empty for a create or a conditional write), gets the store, parses the body as a resource
+ * of the URL's type when res is non-NULL, and reads If-Match into w when w is non-NULL. */
+static enum fg_status write_begin(struct fg_req *req, enum fg_interaction ia, struct fg_str id,
+                                  struct fhir_store **store, cJSON **res, struct fhir_write *w)
+{
+    enum fg_status st = fg_access_authorize(req, ia, req->route_type, id);
+    if (st == FG_OK)
+        st = fg_rest_store(req, store);
+    if (st == FG_OK && res)
+        st = fg_rest_parse_resource(req, req->route_type, res);
+    if (st == FG_OK && w)
+        st = if_match(req, w);
+    return st;
+}
+
+/* What every update checks before its write: the US Core profiles the content claims, then
+ * the policy's decision on the content (and the version it replaces). */
+static enum fg_status update_checks(struct fg_req *req, struct fg_str id, const cJSON *res)
+{
+    enum fg_status st = fg_write_validate_req(req, res);
+    return st == FG_OK ? fg_access_check_write(req, FG_IA_UPDATE, req->route_type, id, res) : st;
+}
+
 enum fg_status fg_rest_create(struct fg_req *req)
 {
     struct fhir_store *store = NULL;
     cJSON *res = NULL;
     struct fhir_query *cond = NULL;
     struct fhir_write_result r = {0};
-    enum fg_status st = fg_access_authorize(req, FG_IA_CREATE, req->route_type, FG_STR_NULL);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
-    if (st == FG_OK)
-        st = fg_rest_parse_resource(req, req->route_type, &res);
+    enum fg_status st = write_begin(req, FG_IA_CREATE, FG_STR_NULL, &store, &res, NULL);
     if (st == FG_OK)
         st = if_none_exist(req, &cond);
     if (st != FG_OK)
@@ -140,19 +173,6 @@ enum fg_status fg_rest_create(struct fg_req *req)
     if (r.outcome == FHIR_WRITE_UNCHANGED)
         return write_answer(req, 200, &r, "Found existing");
     return write_answer(req, 201, &r, "Created");
-}
-
-/* If-Match: W/"<version>" (http.html#concurrency) into w: an integer
- * version, or (an upstream's opaque version ids) the id as text. */
-static enum fg_status if_match(struct fg_req *req, struct fhir_write *w)
-{
-    const char *h = fg_req_header(req, "If-Match");
-    if (!h || fg_rest_etag_parse(fg_str_c(h), &w->if_match_version) == FG_OK)
-        return FG_OK;
-    if (fg_rest_etag_parse_id(fg_str_c(h), &w->if_match_id) == FG_OK)
-        return FG_OK;
-    return fg_error_set(&req->err, FG_EINVAL, "If-Match",
-                        "If-Match must be a version ETag such as W/\"3\"");
 }
 
 /* Does the If-Match read into w name cur's version (true when none was given)? */
@@ -204,19 +224,11 @@ enum fg_status fg_rest_update(struct fg_req *req)
         .type = req->route_type,
         .id = req->route_id,
     };
-    enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, req->route_id);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
-    if (st == FG_OK)
-        st = fg_rest_parse_resource(req, req->route_type, &res);
+    enum fg_status st = write_begin(req, FG_IA_UPDATE, req->route_id, &store, &res, &w);
     if (st == FG_OK)
         st = check_body_id(req, res);
     if (st == FG_OK)
-        st = if_match(req, &w);
-    if (st == FG_OK)
-        st = fg_write_validate_req(req, res);
-    if (st == FG_OK)
-        st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, res);
+        st = update_checks(req, req->route_id, res);
     struct imp_app app;
     if (st == FG_OK && fg_wear_app(req, req->route_type, &app))
         st = fg_wear_check_update(req, store, &app, req->route_id, res, &req->err);
@@ -261,11 +273,7 @@ enum fg_status fg_rest_delete(struct fg_req *req)
         .type = req->route_type,
         .id = req->route_id,
     };
-    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, req->route_id);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
-    if (st == FG_OK)
-        st = if_match(req, &w);
+    enum fg_status st = write_begin(req, FG_IA_DELETE, req->route_id, &store, NULL, &w);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, req->route_id, NULL);
     if (st != FG_OK)
@@ -288,19 +296,11 @@ enum fg_status fg_rest_update_conditional(struct fg_req *req)
     struct fhir_query *cond = NULL;
     struct fhir_write_result r = {0};
     struct fhir_write w = {.kind = FHIR_WRITE_UPDATE, .type = req->route_type};
-    enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, FG_STR_NULL);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
-    if (st == FG_OK)
-        st = fg_rest_parse_resource(req, req->route_type, &res);
+    enum fg_status st = write_begin(req, FG_IA_UPDATE, FG_STR_NULL, &store, &res, &w);
     if (st == FG_OK)
         st = url_condition(req, "conditional update", &cond);
     if (st == FG_OK)
-        st = if_match(req, &w);
-    if (st == FG_OK)
-        st = fg_write_validate_req(req, res);
-    if (st == FG_OK)
-        st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, FG_STR_NULL, res);
+        st = update_checks(req, FG_STR_NULL, res);
     if (st != FG_OK)
         return st;
     w.resource = res;
@@ -321,13 +321,9 @@ enum fg_status fg_rest_delete_conditional(struct fg_req *req)
     struct fhir_query *cond = NULL;
     struct fhir_write_result r = {0};
     struct fhir_write w = {.kind = FHIR_WRITE_DELETE, .type = req->route_type};
-    enum fg_status st = fg_access_authorize(req, FG_IA_DELETE, req->route_type, FG_STR_NULL);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
+    enum fg_status st = write_begin(req, FG_IA_DELETE, FG_STR_NULL, &store, NULL, &w);
     if (st == FG_OK)
         st = url_condition(req, "conditional delete", &cond);
-    if (st == FG_OK)
-        st = if_match(req, &w);
     if (st == FG_OK)
         st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, FG_STR_NULL, NULL);
     if (st != FG_OK)
@@ -401,13 +397,9 @@ enum fg_status fg_rest_patch(struct fg_req *req)
         .type = req->route_type,
         .id = req->route_id,
     };
-    enum fg_status st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, req->route_id);
-    if (st == FG_OK)
-        st = fg_rest_store(req, &store);
+    enum fg_status st = write_begin(req, FG_IA_UPDATE, req->route_id, &store, NULL, &w);
     if (st == FG_OK)
         st = patch_document(req, &patch);
-    if (st == FG_OK)
-        st = if_match(req, &w);
     if (st == FG_OK)
         st = patch_target(req, store, &cur, &held);
     if (st == FG_OK && !if_match_names(&w, &cur, req->pool)) {
@@ -419,9 +411,7 @@ enum fg_status fg_rest_patch(struct fg_req *req)
     if (st == FG_OK)
         st = check_patched(req, *held);
     if (st == FG_OK)
-        st = fg_write_validate_req(req, *held);
-    if (st == FG_OK)
-        st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, req->route_id, *held);
+        st = update_checks(req, req->route_id, *held);
     if (st != FG_OK)
         return st;
     /* Written only over the version patched: a concurrent change is 412. */

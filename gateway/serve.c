@@ -107,7 +107,8 @@ static enum fg_status open_auth(struct fg_server *srv, char *msg, size_t msg_siz
     enum fg_status st = fg_auth_open(srv->cfg.auth_db, &srv->clock, srv->cfg.base_url,
                                      (size_t)srv->cfg.threads + 2, &srv->auth, &err);
     if (st == FG_OK)
-        st = fg_audit_open(srv->cfg.auth_db, &srv->clock, &srv->log, &srv->audit, &err);
+        st = fg_audit_open(srv->cfg.auth_db, &srv->clock, &srv->log,
+                           srv->cfg.audit_retention_days, &srv->audit, &err);
     if (st != FG_OK && snprintf(msg, msg_size, "cannot open auth database %s: %s",
                                 srv->cfg.auth_db, err.diagnostics) < 0)
         msg[0] = '\0';

@@ -6,6 +6,7 @@
 
 #include "imp_apple.h"
 #include "imp_gfit.h"
+#include "imp_ingest_fault.h"
 
 const char *imp_format_name(enum imp_format fmt)
 {
@@ -80,22 +81,15 @@ static enum fg_status admit_emit(void *ctx, const struct imp_emit *e)
     return imp_store_emit(a->sink, e);
 }
 
-enum fg_status imp_ingest_file(const struct imp_ingest *in, const char *path,
-                               enum imp_format fmt, struct imp_report *r,
-                               struct imp_store_counts *c, struct fg_error *err)
+/* Pass 2 into store: parse, hand to imp_store (through the admit hook), flush. */
+static enum fg_status write_pass(const struct imp_ingest *in, struct fhir_store *store,
+                                 const char *path, enum imp_format fmt, struct imp_report *r,
+                                 struct imp_store_counts *c, struct fg_error *err)
 {
     struct imp_store *sink = NULL;
-    memset(c, 0, sizeof *c);
-    imp_report_init(r);
-    enum fg_status rc = imp_ingest_sniff(path, fmt, &fmt, err);
-    struct imp_options check = in->opts;
-    check.check_only = true;
-    if (rc == FG_OK)
-        rc = parse(fmt, path, &check, NULL, NULL, r, err); /* pass 1: check */
-    if (rc == FG_OK)
-        rc = imp_store_new(in->store, in->opts.patient, in->agent, in->batch, &sink, err);
+    enum fg_status rc = imp_store_new(store, in->opts.patient, in->agent, in->batch, &sink, err);
     if (rc != FG_OK)
-        goto out;
+        return rc;
     struct admit_ctx actx = {in, sink, 0};
     if (in->admit) /* pass 2: write */
         rc = parse(fmt, path, &in->opts, admit_emit, &actx, r, err);
@@ -110,7 +104,51 @@ enum fg_status imp_ingest_file(const struct imp_ingest *in, const char *path,
         rc = imp_store_flush(sink, err);
     *c = *imp_store_counts(sink);
     c->refused = actx.refused;
-out:
     imp_store_free(&sink);
+    return rc;
+}
+
+/* Pass 2 as one bulk transaction of the store: committed when it all went well, else rolled
+ * back (and the counts say nothing stayed). */
+static enum fg_status write_all_or_nothing(const struct imp_ingest *in, struct fhir_store *store,
+                                           const char *path, enum imp_format fmt,
+                                           struct imp_report *r, struct imp_store_counts *c,
+                                           struct fg_error *err)
+{
+    enum fg_status rc = fhir_store_bulk_begin(store, err);
+    bool bulk = rc == FG_OK;
+    if (rc == FG_ENOTSUP) { /* upstream mode: batch by batch */
+        fg_error_clear(err);
+        rc = FG_OK;
+    }
+    if (rc == FG_OK)
+        rc = write_pass(in, store, path, fmt, r, c, err);
+    if (bulk && rc == FG_OK)
+        rc = fhir_store_bulk_end(store, true, err);
+    else if (bulk)
+        fhir_store_bulk_end(store, false, NULL);
+    if (bulk && rc != FG_OK)
+        c->created = c->replaced = c->existing = c->batches = 0;
+    return rc;
+}
+
+enum fg_status imp_ingest_file(const struct imp_ingest *in, const char *path,
+                               enum imp_format fmt, struct imp_report *r,
+                               struct imp_store_counts *c, struct fg_error *err)
+{
+    struct fhir_store *faulty = NULL;
+    memset(c, 0, sizeof *c);
+    imp_report_init(r);
+    enum fg_status rc = imp_ingest_sniff(path, fmt, &fmt, err);
+    struct imp_options check = in->opts;
+    check.check_only = true;
+    if (rc == FG_OK)
+        rc = parse(fmt, path, &check, NULL, NULL, r, err); /* pass 1: check */
+    if (rc == FG_OK && in->test_fail_write &&
+        imp_ingest_fault_wrap(in->store, in->test_fail_write, &faulty) != FG_OK)
+        rc = fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    if (rc == FG_OK)
+        rc = write_all_or_nothing(in, faulty ? faulty : in->store, path, fmt, r, c, err);
+    fhir_store_close(&faulty);
     return rc;
 }

@@ -214,6 +214,28 @@ enum fg_status authdb_col_copy(sqlite3_stmt *stmt, int col, char *buf, size_t si
     return FG_OK;
 }
 
+enum fg_status authdb_cols_copy(sqlite3_stmt *stmt, const struct authdb_text_col *cols, size_t n)
+{
+    enum fg_status st = FG_OK;
+    for (size_t i = 0; i < n && st == FG_OK; i++)
+        st = authdb_col_copy(stmt, cols[i].col, cols[i].buf, cols[i].size);
+    return st;
+}
+
+enum fg_status authdb_step_rows(sqlite3_stmt *stmt,
+                                enum fg_status (*row)(void *arg, sqlite3_stmt *stmt), void *arg)
+{
+    enum fg_status st = FG_OK;
+    while (st == FG_OK) {
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_DONE)
+            break;
+        st = rc == SQLITE_ROW ? row(arg, stmt) : authdb_step_error(rc);
+    }
+    authdb_done(stmt);
+    return st;
+}
+
 enum fg_status authdb_col_dup(sqlite3_stmt *stmt, int col, char **out)
 {
     const unsigned char *t = sqlite3_column_text(stmt, col);

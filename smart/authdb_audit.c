@@ -165,22 +165,13 @@ static enum fg_status read_row(sqlite3_stmt *s, struct smart_audit_row *r)
     r->kind = (enum smart_audit_kind)sqlite3_column_int(s, 2);
     r->status = sqlite3_column_int(s, 3);
     r->account_id = sqlite3_column_int64(s, 5);
-    enum fg_status st = authdb_col_copy(s, 4, r->client_id, sizeof r->client_id);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 6, r->username, sizeof r->username);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 7, r->patient_id, sizeof r->patient_id);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 8, r->grant_id, sizeof r->grant_id);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 9, r->res_type, sizeof r->res_type);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 10, r->res_id, sizeof r->res_id);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 11, r->query, sizeof r->query);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 12, r->request_id, sizeof r->request_id);
-    return st;
+    const struct authdb_text_col cols[] = {
+        {4, r->client_id, sizeof r->client_id},   {6, r->username, sizeof r->username},
+        {7, r->patient_id, sizeof r->patient_id}, {8, r->grant_id, sizeof r->grant_id},
+        {9, r->res_type, sizeof r->res_type},     {10, r->res_id, sizeof r->res_id},
+        {11, r->query, sizeof r->query},          {12, r->request_id, sizeof r->request_id},
+    };
+    return authdb_cols_copy(s, cols, sizeof cols / sizeof cols[0]);
 }
 
 enum fg_status smart_authdb_audit_get(struct smart_authdb *db, int64_t seq,
@@ -239,6 +230,26 @@ static enum fg_status list_stmt(struct smart_authdb *db, const struct smart_audi
     return FG_OK;
 }
 
+struct row_walk {
+    smart_audit_fn fn;
+    void *arg;
+};
+
+static enum fg_status row_of(void *arg, sqlite3_stmt *s)
+{
+    const struct row_walk *w = arg;
+    struct smart_audit_row row;
+    enum fg_status st = read_row(s, &row);
+    return st == FG_OK ? w->fn(w->arg, &row) : st;
+}
+
+/* Steps s to its end, fn per row; resets s. */
+static enum fg_status walk_rows(sqlite3_stmt *s, smart_audit_fn fn, void *arg)
+{
+    struct row_walk w = {fn, arg};
+    return authdb_step_rows(s, row_of, &w);
+}
+
 enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct smart_audit_filter *f,
                                        smart_audit_fn fn, void *arg)
 {
@@ -246,21 +257,22 @@ enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct sma
     enum fg_status st = list_stmt(db, f, &s);
     if (st != FG_OK)
         return st;
-    struct smart_audit_row row;
-    while (st == FG_OK) {
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            st = authdb_step_error(rc);
-            break;
-        }
-        st = read_row(s, &row);
-        if (st == FG_OK)
-            st = fn(arg, &row);
-    }
-    authdb_done(s);
-    return st;
+    return walk_rows(s, fn, arg);
+}
+
+struct count_walk {
+    smart_audit_count_fn fn;
+    void *arg;
+};
+
+static enum fg_status count_of(void *arg, sqlite3_stmt *s)
+{
+    const struct count_walk *w = arg;
+    char type[SMART_AUDIT_MAX_TYPE + 1];
+    enum fg_status st = authdb_col_copy(s, 0, type, sizeof type);
+    return st == FG_OK ? w->fn(w->arg, type, (enum smart_audit_kind)sqlite3_column_int(s, 1),
+                               sqlite3_column_int64(s, 2))
+                       : st;
 }
 
 enum fg_status smart_authdb_audit_counts(struct smart_authdb *db, struct fg_str grant_id,
@@ -277,20 +289,71 @@ enum fg_status smart_authdb_audit_counts(struct smart_authdb *db, struct fg_str 
         return st;
     if (!authdb_bind_str(s, 1, grant_id) || !authdb_bind_i64(s, 2, SMART_AUDIT_OPERATION))
         return FG_ENOMEM;
-    char type[SMART_AUDIT_MAX_TYPE + 1];
-    while (st == FG_OK) {
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            st = authdb_step_error(rc);
-            break;
-        }
-        st = authdb_col_copy(s, 0, type, sizeof type);
-        if (st == FG_OK)
-            st = fn(arg, type, (enum smart_audit_kind)sqlite3_column_int(s, 1),
-                    sqlite3_column_int64(s, 2));
-    }
+    struct count_walk w = {fn, arg};
+    return authdb_step_rows(s, count_of, &w);
+}
+
+/* *old: is the oldest row (by seq) recorded before before_us? One index
+ * step, so a prune with nothing to do never takes the write lock. */
+static enum fg_status oldest_before(struct smart_authdb *db, int64_t before_us, bool *old)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_AUDIT_OLDEST,
+                                    "SELECT at_us FROM audit ORDER BY seq LIMIT 1", &s);
+    if (st != FG_OK)
+        return st;
+    int rc = sqlite3_step(s);
+    *old = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) < before_us;
+    st = rc == SQLITE_ROW || rc == SQLITE_DONE ? FG_OK : authdb_step_error(rc);
     authdb_done(s);
     return st;
+}
+
+enum fg_status smart_authdb_audit_prune(struct smart_authdb *db, int64_t before_us, int max,
+                                        int *deleted)
+{
+    sqlite3_stmt *s;
+    bool old = false;
+    *deleted = 0;
+    enum fg_status st = oldest_before(db, before_us, &old);
+    if (st != FG_OK || !old)
+        return st;
+    st = smart_authdb_begin_write(db);
+    if (st != FG_OK)
+        return st;
+    /* Rows are appended with the clock's time, so seq order is time order:
+     * only the first max rows are looked at (never a scan of the table). */
+    st = authdb_stmt(db, AUTHDB_AUDIT_PRUNE,
+                     "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit ORDER BY seq"
+                     " LIMIT ?2) AND at_us < ?1",
+                     &s);
+    if (st == FG_OK && (!authdb_bind_i64(s, 1, before_us) || !authdb_bind_i64(s, 2, max)))
+        st = FG_ENOMEM;
+    if (st == FG_OK)
+        st = authdb_exec(s);
+    if (st == FG_OK)
+        *deleted = sqlite3_changes(db->db);
+    if (st == FG_OK)
+        st = smart_authdb_commit(db);
+    if (st != FG_OK) {
+        smart_authdb_rollback(db);
+        *deleted = 0;
+    }
+    return st;
+}
+
+enum fg_status smart_authdb_audit_export(struct smart_authdb *db, int64_t since_us,
+                                         const char *patient_id, smart_audit_fn fn, void *arg)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_AUDIT_EXPORT,
+                                    "SELECT " AUDIT_COLUMNS " FROM audit WHERE at_us >= ?1"
+                                    " AND (?2 IS NULL OR patient_id = ?2) ORDER BY seq",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    if (!authdb_bind_i64(s, 1, since_us) ||
+        !authdb_bind_cstr(s, 2, patient_id && patient_id[0] ? patient_id : NULL))
+        return FG_ENOMEM;
+    return walk_rows(s, fn, arg);
 }

@@ -99,6 +99,21 @@ typedef enum fg_status (*smart_audit_fn)(void *arg, const struct smart_audit_row
 enum fg_status smart_authdb_audit_list(struct smart_authdb *db, const struct smart_audit_filter *f,
                                        smart_audit_fn fn, void *arg);
 
+/* Deletes rows recorded before before_us among the max oldest (by seq), in
+ * one transaction; *deleted says how many (fewer than max: stop for now).
+ * Nothing older than before_us: no write at all. FG_EBUSY when the write
+ * lock is not obtained in time.
+ * @test tests/unit/smart/authdb_audit_test.c */
+enum fg_status smart_authdb_audit_prune(struct smart_authdb *db, int64_t before_us, int max,
+                                        int *deleted);
+
+/* Every row with at_us >= since_us (0 = all) and, when patient_id is
+ * non-empty, about that patient, OLDEST first (an export), one read
+ * snapshot. fn as for smart_authdb_audit_list.
+ * @test tests/integration/audit.test.mjs */
+enum fg_status smart_authdb_audit_export(struct smart_authdb *db, int64_t since_us,
+                                         const char *patient_id, smart_audit_fn fn, void *arg);
+
 /* Counts of a grant's successful (status < 400) FHIR interactions by
  * resource type and kind: fn(arg, type, kind, count) per group, types in
  * order. */

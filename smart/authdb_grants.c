@@ -75,19 +75,17 @@ static enum fg_status read_grant(sqlite3_stmt *s, struct smart_grant *g)
     g->last_used_at = sqlite3_column_int64(s, 6);
     g->expires_at = sqlite3_column_int64(s, 7);
     g->revoked_at = sqlite3_column_int64(s, 8);
-    enum fg_status st = authdb_col_copy(s, 0, g->id, sizeof g->id);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 2, g->patient_id, sizeof g->patient_id);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 3, g->client_id, sizeof g->client_id);
+    const struct authdb_text_col cols[] = {
+        {0, g->id, sizeof g->id},
+        {2, g->patient_id, sizeof g->patient_id},
+        {3, g->client_id, sizeof g->client_id},
+        {9, g->revoked_by, sizeof g->revoked_by},
+        {10, g->encounter_id, sizeof g->encounter_id},
+        {11, g->fhir_context, sizeof g->fhir_context},
+    };
+    enum fg_status st = authdb_cols_copy(s, cols, sizeof cols / sizeof cols[0]);
     if (st == FG_OK)
         st = authdb_col_dup(s, 4, &g->scopes);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 9, g->revoked_by, sizeof g->revoked_by);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 10, g->encounter_id, sizeof g->encounter_id);
-    if (st == FG_OK)
-        st = authdb_col_copy(s, 11, g->fhir_context, sizeof g->fhir_context);
     if (st != FG_OK)
         smart_grant_cleanup(g);
     return st;
@@ -183,25 +181,26 @@ enum fg_status smart_authdb_grant_touch(struct smart_authdb *db, struct fg_str i
     return authdb_exec(s);
 }
 
+struct grant_walk {
+    smart_grant_fn fn;
+    void *arg;
+};
+
+static enum fg_status grant_of(void *arg, sqlite3_stmt *s)
+{
+    const struct grant_walk *w = arg;
+    struct smart_grant g;
+    enum fg_status st = read_grant(s, &g);
+    if (st == FG_OK)
+        st = w->fn(w->arg, &g);
+    smart_grant_cleanup(&g);
+    return st;
+}
+
 static enum fg_status walk_grants(sqlite3_stmt *s, smart_grant_fn fn, void *arg)
 {
-    enum fg_status st = FG_OK;
-    while (st == FG_OK) {
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            st = authdb_step_error(rc);
-            break;
-        }
-        struct smart_grant g;
-        st = read_grant(s, &g);
-        if (st == FG_OK)
-            st = fn(arg, &g);
-        smart_grant_cleanup(&g);
-    }
-    authdb_done(s);
-    return st;
+    struct grant_walk w = {fn, arg};
+    return authdb_step_rows(s, grant_of, &w);
 }
 
 enum fg_status smart_authdb_grants_for_account(struct smart_authdb *db, int64_t account_id,

@@ -82,6 +82,9 @@ enum authdb_stmt_id {
     AUTHDB_AUDIT_LIST_GRANT,
     AUTHDB_AUDIT_LIST_ALL,
     AUTHDB_AUDIT_COUNTS,
+    AUTHDB_AUDIT_PRUNE,
+    AUTHDB_AUDIT_OLDEST,
+    AUTHDB_AUDIT_EXPORT,
     AUTHDB_GRANT_REVOKE_PROXY,
     AUTHDB_ACTIVATION_ADD,
     AUTHDB_ACTIVATION_CONSUME,
@@ -165,6 +168,19 @@ bool authdb_bind_i64(sqlite3_stmt *stmt, int idx, int64_t v);
 /* Copies column col into buf (NUL-terminated; NULL → ""). FG_ETOOBIG when
  * it does not fit (buf is then ""). */
 enum fg_status authdb_col_copy(sqlite3_stmt *stmt, int col, char *buf, size_t size);
+/* Text columns of a row reader, copied by authdb_cols_copy. */
+struct authdb_text_col {
+    int col;
+    char *buf;   /* borrowed */
+    size_t size;
+};
+/* authdb_col_copy for cols[0..n) in order; the first failure stops it. */
+enum fg_status authdb_cols_copy(sqlite3_stmt *stmt, const struct authdb_text_col *cols, size_t n);
+/* Steps stmt to its end, calling row(arg, stmt) for each row; a non-FG_OK
+ * return from row stops and is returned; step errors are mapped
+ * (authdb_step_error). Resets stmt (authdb_done) in every case. */
+enum fg_status authdb_step_rows(sqlite3_stmt *stmt,
+                                enum fg_status (*row)(void *arg, sqlite3_stmt *stmt), void *arg);
 /* Heap copy of column col (NULL stays NULL). Caller owns, fg_free. */
 enum fg_status authdb_col_dup(sqlite3_stmt *stmt, int col, char **out);
 

@@ -181,6 +181,32 @@ describe('fhirgate import (CLI)', () => {
     assert.equal(lines(ok.stdout)[0].created, 10); // nothing of the bad file was stored
   });
 
+  it('a store failure in the middle of an import rolls all of it back', async () => {
+    // 15 Observations in batches of 4: writes 1 and 2 succeed, the 3rd fails (injected,
+    // --test-fail-write is for tests only). One transaction per import: nothing of the first
+    // two batches, Observations or Provenances, may stay.
+    const fdb = path.join(dir, 'fault.db');
+    assert.equal((await runCli(['seed', '--db', fdb, '--now', '2026-11-23'], { timeoutMs: 60000 })).code, 0);
+    const file = sample('apple_tdda_export6s3sample.xml');
+    const r = await imp('apple-health', [file], ['--db', fdb, '--batch', '4', '--test-fail-write', '3']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const [l] = lines(r.stdout);
+    assert.equal(l.ok, false);
+    assert.match(l.error, /injected failure of write 3/);
+    assert.deepEqual([l.created, l.batches], [0, 0]);
+    const again = await imp('apple-health', [file], ['--db', fdb, '--batch', '4']);
+    const [g] = lines(again.stdout);
+    assert.deepEqual([g.created, g.already_present, g.batches], [15, 0, 4], again.stdout);
+    const server = await startServer({ db: fdb, now: '2026-11-23' });
+    try {
+      const p = await server.request({ path: '/fhir/Provenance?agent=Patient/amy&recorded=ge2026-11-23&_count=50' });
+      const imported = (p.json.entry ?? []).filter((e) => e.resource.target.every((t) => /^Observation\/[0-9a-f]{64}$/.test(t.reference)));
+      assert.equal(imported.length, 4); // the good import's; none of the failed one's
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('explains its usage', async () => {
     const r = await runCli(['import', 'fitbit', '--patient', 'amy', 'x']);
     assert.equal(r.code, 2);

@@ -158,3 +158,101 @@ describe('/auth/wearables pages', () => {
     assert.match(after.text, /name="password"/);
   });
 });
+
+// Proxies (portal-rules.md, "Proxy access"): the page lets a signed-in proxy pick whose record
+// (the authorize picker's list) and enter data for a child they see whole; for a teen (13-17)
+// the proxy sees only the limited classes, so the policy lets them add growth-chart vitals
+// (weight, BMI) and refuses the rest, by hand or in an upload; others' records are refused.
+describe('/auth/wearables for a proxy', () => {
+  let server;
+  let cookie;
+  let csrf;
+  const NOW = '2026-11-23';
+  const send = (fields) => server.request({
+    method: 'POST', path: PAGE, body: form(fields),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(cookie ? { Cookie: cookie } : {}) },
+  });
+  const count = async (patient, code) => {
+    const r = await server.request({ path: `/fhir/Observation?patient=${patient}&code=${code}&_tag=patient-supplied` });
+    assert.equal(r.status, 200, r.text);
+    return (r.json.entry ?? []).length;
+  };
+
+  before(async () => {
+    server = await startServer({ now: NOW });
+    for (const [id, birthDate] of [['pat', '1985-02-01'], ['kid', '2020-05-01'], ['teen', '2011-03-01'], ['other', '2019-01-01']]) {
+      const r = await server.request({ method: 'PUT', path: `/fhir/Patient/${id}`, headers: { 'Content-Type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Patient', id, birthDate, name: [{ family: 'Lee', given: [id] }] }) });
+      assert.ok(r.status === 200 || r.status === 201, r.text);
+    }
+    const env = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
+    const cli = (args, input) => spawnSync(binaryPath(), [...args, '--auth-db', server.authDbPath], { input: input ?? '', env, encoding: 'utf8' });
+    assert.equal(cli(['account', 'add', '--user', 'patlee', '--patient', 'pat', '--password-stdin'], 'Demo-pass-2026\n').status, 0);
+    for (const p of ['kid', 'teen'])
+      assert.equal(cli(['account', 'proxy', 'add', '--user', 'patlee', '--patient', p, '--kind', 'parent', '--now', NOW]).status, 0);
+    const first = await server.request({ path: PAGE });
+    cookie = cookieOf(first);
+    const ok = await send({ csrf: csrfOf(first.text), action: 'signin', username: 'patlee', password: 'Demo-pass-2026' });
+    assert.equal(ok.status, 303);
+    cookie = cookieOf(ok);
+    const page = await server.request({ path: PAGE, headers: { Cookie: cookie } });
+    assert.equal(page.status, 200);
+    csrf = csrfOf(page.text);
+  });
+  after(async () => {
+    await server.stop();
+    server.cleanup();
+  });
+
+  it('offers the records the account acts for: its own first, then its proxies', async () => {
+    const page = await server.request({ path: PAGE, headers: { Cookie: cookie } });
+    const selects = [...page.text.matchAll(/<select id="(up-patient|patient)" name="patient">(.*?)<\/select>/g)];
+    assert.deepEqual(selects.map((m) => m[1]), ['up-patient', 'patient']); // upload and manual forms
+    const options = selects[1][2];
+    assert.deepEqual([...options.matchAll(/value="([^"]+)"/g)].map((m) => m[1]), ['pat', 'kid', 'teen']);
+    assert.match(options, /value="pat" selected>pat Lee</);
+  });
+
+  it("a child's proxy enters any measurement for the child, marked as the proxy's entry", async () => {
+    const r = await send({ csrf, action: 'manual', patient: 'kid', what: 'bp', when: '2026-11-21T07:00', zone: 'Z', systolic: '101', diastolic: '64' });
+    assert.equal(r.status, 201, r.text);
+    assert.match(r.text, /value="kid" selected/);
+    assert.equal(await count('kid', '85354-9'), 1);
+    assert.equal(await count('pat', '85354-9'), 0);
+    const obs = (await server.request({ path: '/fhir/Observation?patient=kid&code=85354-9' })).json.entry[0].resource;
+    assert.deepEqual(obs.performer, [{ reference: 'Patient/kid' }]);
+    const prov = await server.request({ path: `/fhir/Provenance?target=Observation/${obs.id}` });
+    const agents = prov.json.entry[0].resource.agent.map((a) => a.who.display ?? a.who.reference);
+    assert.deepEqual(agents, ['Patient/kid', "Typed in by the patient's proxy (patient portal)"]);
+  });
+
+  it("a teen's proxy may add a weight (a growth-chart vital) but not a blood pressure", async () => {
+    const w = await send({ csrf, action: 'manual', patient: 'teen', what: 'weight', when: '2026-11-20T08:00', zone: 'Z', value: '51.2', unit: 'kg' });
+    assert.equal(w.status, 201, w.text);
+    assert.equal(await count('teen', '29463-7'), 1);
+    const bp = await send({ csrf, action: 'manual', patient: 'teen', what: 'bp', when: '2026-11-20T08:00', zone: 'Z', systolic: '118', diastolic: '70' });
+    assert.equal(bp.status, 403, bp.text);
+    assert.match(bp.text, /You may not add this kind of measurement to this record/);
+    const steps = await send({ csrf, action: 'manual', patient: 'teen', what: 'steps', when: '2026-11-20T23:00', value: '9000' });
+    assert.equal(steps.status, 403);
+    assert.equal(await count('teen', '85354-9,41950-7'), 0);
+  });
+
+  it("an upload for the teen keeps only what the teen's proxy may add", async () => {
+    const { body, type } = multipart({ csrf, source: 'apple', patient: 'teen' },
+      { name: 'export.xml', data: readFileSync(sample('apple_ahcd_export_bp_correlation.xml')) });
+    const r = await server.request({ method: 'POST', path: `${PAGE}/upload`, body, headers: { 'Content-Type': type, Cookie: cookie } });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.text, /id="created">2</); // the two BMI readings (39156-5)
+    assert.match(r.text, /id="skipped">8</); // heart rate and blood pressure: refused
+    assert.equal(await count('teen', '39156-5'), 2);
+    assert.equal(await count('teen', '8867-4'), 0);
+  });
+
+  it("refuses a record the account does not act for", async () => {
+    const r = await send({ csrf, action: 'manual', patient: 'other', what: 'weight', when: '2026-11-20T08:00', zone: 'Z', value: '20', unit: 'kg' });
+    assert.equal(r.status, 403);
+    assert.equal(await count('other', '29463-7'), 0);
+  });
+});

@@ -485,15 +485,21 @@ static void test_concurrent_threads(void)
 
 /* The change marker moves after a committed write (also one made through
  * another handle, as another process would), not after a read or a failed write. */
+/* A second store handle (its own connections) on t's database. */
+static void open_second(const struct st_ctx *t, struct st_ctx *other)
+{
+    memset(other, 0, sizeof *other);
+    memcpy(other->path, t->path, sizeof t->path);
+    other->clock.pinned_us = ST_NOW_US;
+    other->pool = fg_pool_new();
+    st_reopen(other);
+}
+
 static void test_change_marker(void)
 {
     struct st_ctx t, other;
     st_open(&t);
-    memset(&other, 0, sizeof other);
-    memcpy(other.path, t.path, sizeof t.path);
-    other.clock.pinned_us = ST_NOW_US;
-    other.pool = fg_pool_new();
-    st_reopen(&other);
+    open_second(&t, &other);
     uint64_t m0 = 0, m1 = 0, m2 = 0, m3 = 0;
     CHECK(fhir_store_change_marker(t.store, &m0));
     CHECK_INT(st_put(&t, "Patient", "p1", "{\"resourceType\":\"Patient\",\"birthDate\":\"2013-11-24\"}"), FG_OK);
@@ -516,5 +522,58 @@ static void test_change_marker(void)
     st_close(&t);
 }
 
-TEST_MAIN(test_change_marker, test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
+/* The bulk transaction: the owner sees its writes (reads and searches),
+ * nobody else sees anything before the commit, a rollback leaves nothing,
+ * the change marker moves once; a failed write spoils the whole of it. */
+static void test_bulk_transaction(void)
+{
+    struct st_ctx t, other;
+    st_open(&t);
+    open_second(&t, &other);
+    struct fhir_resource res;
+    struct fhir_write_result r;
+    uint64_t m0 = 0, m1 = 0;
+    CHECK(fhir_store_change_marker(t.store, &m0));
+    static const bool commits[] = {false, true};
+    for (size_t i = 0; i < 2; i++) {
+        CHECK_INT(fhir_store_bulk_begin(t.store, &t.err), FG_OK);
+        CHECK_INT(fhir_store_bulk_begin(t.store, &t.err), FG_EINVAL); /* not twice */
+        fg_error_clear(&t.err);
+        CHECK_INT(st_put(&t, "Patient", "bk1", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Bulk\"}]}"), FG_OK);
+        CHECK_INT(st_put(&t, "Patient", "bk2", "{\"resourceType\":\"Patient\"}"), FG_OK);
+        CHECK_INT(fhir_store_read(t.store, t.pool, fg_str_c("Patient"), fg_str_c("bk1"), &res, &t.err), FG_OK);
+        CHECK_INT(st_count(&t, "Patient", "name=bulk"), 1);
+        CHECK_INT(fhir_store_read(other.store, other.pool, fg_str_c("Patient"), fg_str_c("bk1"), &res, &other.err),
+                  FG_ENOTFOUND);
+        fg_error_clear(&other.err);
+        CHECK(fhir_store_change_marker(t.store, &m1));
+        CHECK(m1 == m0); /* nothing committed yet */
+        CHECK_INT(fhir_store_bulk_end(t.store, commits[i], &t.err), FG_OK);
+        CHECK_INT(fhir_store_read(other.store, other.pool, fg_str_c("Patient"), fg_str_c("bk2"), &res, &other.err),
+                  commits[i] ? FG_OK : FG_ENOTFOUND);
+        fg_error_clear(&other.err);
+        CHECK_INT(st_count(&t, "Patient", "_id=bk1,bk2"), commits[i] ? 2 : 0);
+        CHECK(fhir_store_change_marker(t.store, &m1));
+        CHECK(commits[i] ? m1 != m0 : m1 == m0);
+    }
+    CHECK_INT(fhir_store_bulk_end(t.store, true, &t.err), FG_EINVAL); /* none open */
+    fg_error_clear(&t.err);
+    /* A failed write spoils it: later writes fail, the commit rolls back. */
+    CHECK_INT(fhir_store_bulk_begin(t.store, &t.err), FG_OK);
+    CHECK_INT(st_put(&t, "Patient", "bk3", "{\"resourceType\":\"Patient\"}"), FG_OK);
+    CHECK_INT(st_write1(&t, FHIR_WRITE_UPDATE, "Patient", "bk3", "{\"resourceType\":\"Patient\"}", 9, NULL, &r),
+              FG_EPRECOND);
+    fg_error_clear(&t.err);
+    CHECK_INT(st_put(&t, "Patient", "bk4", "{\"resourceType\":\"Patient\"}"), FG_EIO);
+    fg_error_clear(&t.err);
+    CHECK_INT(fhir_store_bulk_end(t.store, true, &t.err), FG_EIO);
+    fg_error_clear(&t.err);
+    CHECK_INT(st_count(&t, "Patient", "_id=bk3,bk4"), 0);
+    CHECK_INT(st_put(&t, "Patient", "bk5", "{\"resourceType\":\"Patient\"}"), FG_OK); /* usable again */
+    fhir_store_close(&other.store);
+    fg_pool_free(&other.pool);
+    st_close(&t);
+}
+
+TEST_MAIN(test_bulk_transaction, test_change_marker, test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
           test_if_none_exist, test_reopen_and_reindex, test_migrate_v1_dates, test_insert_speed)

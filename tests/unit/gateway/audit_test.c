@@ -81,7 +81,7 @@ static void test_many_threads_nothing_lost(void)
     env_open(&e);
     struct fg_audit *a = NULL;
     struct fg_error err;
-    CHECK_INT(fg_audit_open(e.path, &e.clock, &e.log, &a, &err), FG_OK);
+    CHECK_INT(fg_audit_open(e.path, &e.clock, &e.log, 0, &a, &err), FG_OK);
     pthread_t t[THREADS];
     struct worker w[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -110,7 +110,7 @@ static void test_time_stamped(void)
     env_open(&e);
     struct fg_audit *a = NULL;
     struct fg_error err;
-    CHECK_INT(fg_audit_open(e.path, &e.clock, &e.log, &a, &err), FG_OK);
+    CHECK_INT(fg_audit_open(e.path, &e.clock, &e.log, 0, &a, &err), FG_OK);
     struct smart_audit_row r;
     memset(&r, 0, sizeof r);
     r.kind = SMART_AUDIT_TOKEN;
@@ -138,7 +138,7 @@ static void test_group_commit(void)
     env_open(&e);
     struct fg_audit *a = NULL;
     struct fg_error err;
-    CHECK_INT(fg_audit_open(e.path, &e.clock, &e.log, &a, &err), FG_OK);
+    CHECK_INT(fg_audit_open(e.path, &e.clock, &e.log, 0, &a, &err), FG_OK);
     struct smart_audit_row r;
     memset(&r, 0, sizeof r);
     r.kind = SMART_AUDIT_TOKEN;

@@ -195,6 +195,46 @@ static void test_revoke_for_proxy(void)
     env_close(&e);
 }
 
+/* Prune deletes only rows older than the bound, oldest first, at most max
+ * per call; export walks what is left oldest first, by patient and time. */
+static void test_prune_and_export(void)
+{
+    struct env e;
+    env_open(&e);
+    int64_t t = T0 * 1000000;
+    struct smart_audit_row rows[5];
+    for (int i = 0; i < 5; i++)
+        rows[i] = row(SMART_AUDIT_READ, 200, i % 2 ? "bob" : "amy", "", "Patient", t + i);
+    CHECK_INT(smart_authdb_audit_append(e.db, rows, 5), FG_OK);
+    static const struct {
+        int64_t before_off;
+        int max, deleted, left;
+    } cases[] = {
+        {0, 10, 0, 5}, /* nothing older than the first row */
+        {3, 2, 2, 3},  /* three are older, two per call */
+        {3, 2, 1, 2},  /* the third */
+        {3, 2, 0, 2},  /* none left before the bound */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int deleted = -1;
+        CHECK_INT(smart_authdb_audit_prune(e.db, t + cases[i].before_off, cases[i].max, &deleted),
+                  FG_OK);
+        CHECK_INT(deleted, cases[i].deleted);
+        struct seen s = {0};
+        CHECK_INT(smart_authdb_audit_export(e.db, 0, NULL, collect, &s), FG_OK);
+        CHECK_INT(s.n, (size_t)cases[i].left);
+        for (size_t j = 1; j < s.n; j++)
+            CHECK(s.seq[j] > s.seq[j - 1]); /* oldest first */
+    }
+    struct seen s = {0};
+    CHECK_INT(smart_authdb_audit_export(e.db, 0, "amy", collect, &s), FG_OK);
+    CHECK_INT(s.n, 1); /* rows 0..2 pruned; of 3 (bob) and 4 (amy) one is amy's */
+    struct seen late = {0};
+    CHECK_INT(smart_authdb_audit_export(e.db, t + 4, NULL, collect, &late), FG_OK);
+    CHECK_INT(late.n, 1);
+    env_close(&e);
+}
+
 static void test_kind_codes(void)
 {
     static const struct {
@@ -254,4 +294,5 @@ static void test_large_batch(void)
     env_close(&e);
 }
 
-TEST_MAIN(test_large_batch, test_append_and_list, test_counts_and_touch, test_revoke_for_proxy, test_kind_codes)
+TEST_MAIN(test_large_batch, test_append_and_list, test_counts_and_touch, test_revoke_for_proxy,
+          test_prune_and_export, test_kind_codes)
