@@ -14,8 +14,11 @@
  * Patient and Group exports add the resources outside the compartment that
  * exported resources refer to (Practitioner, Organization, Location,
  * Medication, ...), each read through the policy like a read by id.
- * `_since` is `_lastUpdated=gt`, and every search stops at the kick-off's
- * transactionTime (`_lastUpdated=le`).
+ * `_since` is `_lastUpdated=gt`. There is no upper bound at the kick-off's
+ * transactionTime: a resource changed while the export runs may be in it
+ * and again in a later export `_since` that transactionTime (a repeat, never
+ * a loss, also when processes sharing the store disagree a little about
+ * the time).
  * https://hl7.org/fhir/uv/bulkdata/STU2/export.html */
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,7 +49,6 @@ struct run {
     struct fg_pool *pool; /* the job's: the access lives here */
     struct fg_req req;    /* the job's request */
     char since[FG_INSTANT_MAX + 2];
-    char until[FG_INSTANT_MAX + 2];
     char **refs; /* "Type/id" of resources outside the compartment, fg_malloc'ed */
     size_t n_refs, cap_refs;
     struct fg_error *err;
@@ -229,7 +231,6 @@ static enum fg_status export_page(struct run *r, struct out_file *o, const struc
     struct fhir_kv pairs[5];
     size_t n = 0;
     pairs[n++] = (struct fhir_kv){fg_str_c("_count"), fg_str_c(count)};
-    pairs[n++] = (struct fhir_kv){fg_str_c("_lastUpdated"), fg_str_c(r->until)};
     if (r->since[0])
         pairs[n++] = (struct fhir_kv){fg_str_c("_lastUpdated"), fg_str_c(r->since)};
     if (*cursor)
@@ -403,9 +404,6 @@ enum fg_status fg_bulk_export_run(struct fg_server *srv, struct bulk_job *job,
             fg_error_set(err, st, NULL, "%s", r.req.err.diagnostics);
     }
     char when[FG_INSTANT_MAX];
-    fg_clock_format_instant(job->transaction_us, when);
-    if (snprintf(r.until, sizeof r.until, "le%s", when) >= (int)sizeof r.until)
-        r.until[0] = '\0';
     if (job->params.has_since) {
         fg_clock_format_instant(job->params.since_us, when);
         if (snprintf(r.since, sizeof r.since, "gt%s", when) >= (int)sizeof r.since)
