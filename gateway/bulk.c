@@ -213,6 +213,11 @@ static void write_job_file(const struct bulk_job *j)
     fg_free(final);
 }
 
+static void json_free(void *p)
+{
+    cJSON_Delete(p);
+}
+
 /* A finished job of another process (or of before a restart), read from
  * its job.json into pool: manifest text, expiry, outputs. FG_ENOTFOUND. */
 static enum fg_status read_job_file(struct fg_bulk *b, struct fg_str id, const char *owner,
@@ -237,7 +242,7 @@ static enum fg_status read_job_file(struct fg_bulk *b, struct fg_str id, const c
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_us");
     if (!cJSON_IsString(own) || strcmp(own->valuestring, owner) != 0 || !cJSON_IsNumber(exp) ||
         exp->valuedouble <= (double)fg_clock_now_us(&b->srv->clock) ||
-        fg_pool_on_free(pool, (void (*)(void *))cJSON_Delete, j) != FG_OK) {
+        fg_pool_on_free(pool, json_free, j) != FG_OK) {
         cJSON_Delete(j);
         return FG_ENOTFOUND;
     }

@@ -432,6 +432,25 @@ describe('Bulk Data export', { concurrency: false }, () => {
     assert.ok(described.some((x) => x.includes('$export-file') && x.includes('Patient.ndjson')), described.join('; '));
   });
 
+  it('another process sharing the store and bulk_dir answers a finished job\'s status and serves its files', async () => {
+    const run = await exportAll('/fhir/Patient/$export?_type=Patient', tokens.rs);
+    const twin = await startServer({ db: srv.dbPath, authDb: srv.authDbPath, now: NOW });
+    try {
+      const s = await twin.request({ path: pathOf(run.statusUrl), auth: tokens.rs });
+      assert.equal(s.status, 200, s.text);
+      assert.deepEqual(s.json, run.manifest);
+      const f = await twin.request({ path: pathOf(run.manifest.output[0].url), auth: tokens.rs });
+      assert.equal(f.status, 200, f.text);
+      assert.equal(f.text.split('\n').filter((l) => l).length, run.manifest.output[0].count);
+      assert.equal((await twin.request({ path: pathOf(run.statusUrl), auth: tokens.other })).status, 404);
+      assert.equal((await twin.request({ path: pathOf(run.manifest.output[0].url), auth: tokens.other })).status, 404);
+    } finally {
+      const st = await twin.stop();
+      twin.cleanup();
+      assert.ok(st.exitedZero, twin.stderr().slice(-2000));
+    }
+  });
+
   it('files are written under bulk_dir beside the db, never half-written, and expire', async () => {
     const bulkDir = path.join(path.dirname(srv.dbPath), 'bulk');
     assert.ok(existsSync(bulkDir));
