@@ -299,11 +299,16 @@ static void copy_field(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+/* A backend service (no user, no patient) is its client: each of its
+ * client_credentials tokens has a grant of its own, and a long export
+ * outlives them. A user's or patient's access is also its grant: what a
+ * revoked or narrowed authorization started stays with it. */
 static char *owner_of(struct fg_pool *pool, const struct smart_access *a)
 {
+    bool backend = !smart_access_account_id(a) && !smart_access_patient_id(a)[0];
     return fg_pool_printf(pool, "%s|%lld|%s|%s", smart_access_client_id(a),
                           (long long)smart_access_account_id(a), smart_access_patient_id(a),
-                          smart_access_grant_id(a));
+                          backend ? "" : smart_access_grant_id(a));
 }
 
 enum fg_status fg_access_owner(struct fg_req *req, const char **owner)

@@ -107,7 +107,8 @@ enum fg_status fg_access_copy_take(struct fg_req *req, struct fg_access_copy **o
 void fg_access_copy_free(struct fg_access_copy **c);
 
 /* Who owns work started with an access: client, account, patient and grant
- * ("client|account|patient|grant"). From a copy (borrowed from c), or of
+ * ("client|account|patient|grant"; no grant for a backend service, whose
+ * every token has a grant of its own). From a copy (borrowed from c), or of
  * the request (authenticating first; borrowed from the request pool). */
 const char *fg_access_copy_owner(const struct fg_access_copy *c);
 enum fg_status fg_access_owner(struct fg_req *req, const char **owner);
