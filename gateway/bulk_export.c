@@ -162,6 +162,27 @@ static enum fg_status write_line(struct run *r, struct out_file *o, const struct
 
 /* ---- references out of the compartment ---- */
 
+static int cmp_refs(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts the references and drops repeats. */
+static void compact_refs(struct run *r)
+{
+    if (!r->n_refs)
+        return;
+    qsort(r->refs, r->n_refs, sizeof *r->refs, cmp_refs);
+    size_t k = 1;
+    for (size_t i = 1; i < r->n_refs; i++) {
+        if (strcmp(r->refs[i], r->refs[k - 1]) == 0)
+            fg_free(r->refs[i]);
+        else
+            r->refs[k++] = r->refs[i];
+    }
+    r->n_refs = k;
+}
+
 static enum fg_status add_ref(struct run *r, const char *ref)
 {
     struct fg_str s = fg_str_c(ref), type, id;
@@ -174,9 +195,11 @@ static enum fg_status add_ref(struct run *r, const char *ref)
     long ix = fhir_resource_type_index(type);
     if (ix < 0 || fhir_compartment_type_in_patient(type) || !wanted(r->job, fhir_resource_types[ix]))
         return FG_OK;
+    if (r->n_refs == r->cap_refs)
+        compact_refs(r); /* most references repeat (the same practitioners, organizations) */
     if (r->n_refs >= FG_MAX_BULK_REFERENCED)
         return FG_OK; /* the cap keeps memory bounded; the references stay in the resources */
-    if (r->n_refs == r->cap_refs) {
+    if (r->n_refs * 4 >= r->cap_refs * 3) {
         size_t cap = r->cap_refs ? r->cap_refs * 2 : 256;
         char **grown = fg_realloc(r->refs, cap * sizeof *grown);
         if (!grown)
@@ -314,18 +337,11 @@ static enum fg_status export_type(struct run *r, const char *type)
     return st;
 }
 
-static int cmp_refs(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The referenced resources, type by type (sorted), each read and shown
  * only when the policy would show it to a read by id. */
 static enum fg_status export_referenced(struct run *r)
 {
-    if (!r->n_refs)
-        return FG_OK;
-    qsort(r->refs, r->n_refs, sizeof *r->refs, cmp_refs);
+    compact_refs(r);
     struct fhir_store *store = r->srv->store;
     enum fg_status st = FG_OK;
     size_t i = 0;
@@ -340,7 +356,7 @@ static enum fg_status export_referenced(struct run *r)
         for (; st == FG_OK && i < r->n_refs && fg_str_split(fg_str_c(r->refs[i]), '/', &type, &id) &&
                fg_str_eq_c(type, o.type);
              i++) {
-            if (!ok || (i > 0 && strcmp(r->refs[i], r->refs[i - 1]) == 0))
+            if (!ok)
                 continue;
             struct fg_pool *pool = fg_pool_new();
             struct fg_req pr;

@@ -143,6 +143,9 @@ static enum fg_status read_group(struct fg_req *req, struct fg_str id, struct fg
 static enum fg_status kickoff_run(struct fg_req *req, enum fg_bulk_level level,
                                   struct fg_str group_id, struct fg_str *job_out)
 {
+    if (req->method == FG_HEAD) /* answered by the GET route, but a kick-off is no read */
+        return fg_error_set_http(&req->err, FG_ENOTSUP, 405, "not-supported", NULL,
+                                 "$export is started with GET or POST");
     const char *owner = NULL;
     enum fg_status st = fg_access_owner(req, &owner); /* 401 first */
     if (st != FG_OK)

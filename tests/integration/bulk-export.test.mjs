@@ -214,6 +214,8 @@ describe('Bulk Data export', { concurrency: false }, () => {
     assert.equal(sync.status, 400);
     assert.equal(sync.json.resourceType, 'OperationOutcome');
     assert.match(sync.json.issue[0].diagnostics, /respond-async/);
+    const head = await req('/fhir/$export', tokens.rs, { method: 'HEAD', headers: { Prefer: 'respond-async' } });
+    assert.equal(head.status, 405, 'HEAD starts nothing');
     const unknown = await kickoff('/fhir/Group/no-such-group/$export', tokens.rs);
     assert.equal(unknown.status, 404);
     const k = await kickoff(`/fhir/Group/${GROUP}/$export`, tokens.rs);
