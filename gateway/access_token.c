@@ -140,6 +140,8 @@ static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
         st = smart_access_set(a, fg_str_c(info->client_id), info->account_id, FG_STR_NULL,
                               fg_str_c(info->patient_id), fg_str_c(info->grant_id),
                               fg_str_c(info->scopes ? info->scopes : ""), info->expires_at, &perr);
+        if (st == FG_OK && info->practitioner_id[0])
+            st = smart_access_set_practitioner(a, fg_str_c(info->practitioner_id));
     }
     /* The account costs a query, its proxies another: only user/ scopes
      * need both (patient/ scopes reach the launch patient alone), the

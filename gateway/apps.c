@@ -128,6 +128,8 @@ static enum fg_status do_action(struct apps_view *v)
         return do_revoke(v);
     if (fg_str_eq_c(action, "revoke-proxy"))
         return do_revoke_proxy(v);
+    if (fg_str_eq_c(action, "open"))
+        return apps_open(v);
     if (fg_str_eq_c(action, "signout")) {
         smart_authdb_session_delete(v->c->db, fg_str_c(v->c->session.digest));
         return see_other(v->c, "");

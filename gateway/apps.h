@@ -64,6 +64,12 @@ bool apps_may_manage(const struct apps_view *v, const struct smart_grant *g);
 /* Revokes g (already checked) on behalf of v's user, and audits it. */
 enum fg_status apps_revoke(struct apps_view *v, const struct smart_grant *g);
 
+/* apps_launch.c: "Open an app" (the portal as EHR launcher). The section
+ * lists apps with a launch URI and a form per app; apps_open answers the
+ * form's POST (action=open, client, patient) with a 303 to the launch URL. */
+enum fg_status apps_open_section(struct apps_view *v, struct fg_buf *b);
+enum fg_status apps_open(struct apps_view *v);
+
 /* apps_pages.c */
 enum fg_status apps_page_signin(struct authz_ctx *c, enum fg_msg notice);
 enum fg_status apps_page_main(struct apps_view *v);

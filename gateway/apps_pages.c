@@ -407,6 +407,8 @@ enum fg_status apps_page_main(struct apps_view *v)
     for (size_t i = 0; i < v->n && st == FG_OK; i++)
         st = patient_section(v, &b, &v->pts[i]);
     if (st == FG_OK)
+        st = apps_open_section(v, &b);
+    if (st == FG_OK)
         st = proxies_section(v, &b);
     if (st == FG_OK)
         st = form_open(c, &b);

@@ -80,6 +80,9 @@ static enum fg_status check_spec(const struct fg_client_spec *s, struct fg_error
         if (!fg_redirect_uri_ok(s->redirect_uris[i]))
             return fg_error_set(err, FG_EINVAL, "redirect_uris",
                                 "redirect URI %zu must be https, or http on localhost", i + 1);
+    if (s->launch_uri && !fg_redirect_uri_ok(s->launch_uri))
+        return fg_error_set(err, FG_EINVAL, "initiate_login_uri",
+                            "the launch URI must be https, or http on localhost");
     bool asym = s->type == SMART_CLIENT_CONFIDENTIAL_ASYMMETRIC;
     if (asym != (s->jwks || s->jwks_uri) || (s->jwks && s->jwks_uri))
         return fg_error_set(err, FG_EINVAL, "jwks",
@@ -142,7 +145,9 @@ enum fg_status fg_client_create(struct smart_authdb *db, const struct fg_client_
     out->jwks = dup_or_null(spec->jwks);
     out->jwks_uri = dup_or_null(spec->jwks_uri);
     out->scopes = dup_or_null(scopes);
+    out->launch_uri = dup_or_null(spec->launch_uri);
     bool ok = out->name && out->scopes && (!spec->jwks || out->jwks) &&
+              (!spec->launch_uri || out->launch_uri) &&
               (!spec->jwks_uri || out->jwks_uri);
     for (size_t i = 0; ok && i < spec->n_redirect_uris; i++) {
         out->redirect_uris[i] = fg_strdup(spec->redirect_uris[i]);
@@ -187,7 +192,9 @@ cJSON *fg_client_json(const struct smart_client *c, const char *secret)
               cJSON_AddStringToObject(o, "client_type", fg_client_type_name(c->type)) &&
               cJSON_AddStringToObject(o, "token_endpoint_auth_method", auth_method(c->type)) &&
               cJSON_AddStringToObject(o, "scope", c->scopes ? c->scopes : "") &&
-              (!c->jwks_uri || cJSON_AddStringToObject(o, "jwks_uri", c->jwks_uri));
+              (!c->jwks_uri || cJSON_AddStringToObject(o, "jwks_uri", c->jwks_uri)) &&
+              (!c->launch_uri ||
+               cJSON_AddStringToObject(o, "initiate_login_uri", c->launch_uri));
     if (ok && c->jwks) {
         cJSON *j = cJSON_Parse(c->jwks);
         ok = j && cJSON_AddItemToObject(o, "jwks", j);

@@ -29,6 +29,8 @@ struct fg_client_spec {
     const char *jwks;      /* asymmetric: inline JWKS JSON, or NULL */
     const char *jwks_uri;  /* asymmetric: URL, or NULL */
     const char *scopes;    /* NULL = the defaults */
+    const char *launch_uri; /* EHR launch URL (OIDC registration's initiate_login_uri), or
+                               NULL; same rules as a redirect URI */
 };
 
 /* True when uri is an acceptable redirect URI (see above).

@@ -22,6 +22,9 @@ static const char *const capabilities[] = {
     "client-confidential-asymmetric", "sso-openid-connect", "context-standalone-patient",
     "permission-offline", "permission-online", "permission-patient", "permission-v1",
     "permission-v2", "authorize-post",
+    /* the EHR launch (gateway/authz_launch.c, README "EHR launch") */
+    "launch-ehr", "context-banner", "context-style", "context-ehr-patient",
+    "context-ehr-encounter", "permission-user",
 };
 
 /* US Core 7 resource types with a required patient/<type>.rs scope. */
@@ -49,7 +52,8 @@ static const char *const granular_scopes[] = {
 };
 
 static const char *const special_scopes[] = {
-    "openid", "fhirUser", "launch/patient", "offline_access", "online_access",
+    "openid", "fhirUser", "launch", "launch/patient", "launch/encounter", "offline_access",
+    "online_access",
     /* the linked-apps API and Consent/AuditEvent of one's own record (gateway/apps.h) */
     "patient/Consent.rs", "user/Consent.rs", "user/Consent.u", "patient/AuditEvent.rs",
 };
@@ -174,5 +178,21 @@ enum fg_status fg_auth_jwks_handler(struct fg_req *req)
     if (!body.ptr)
         return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
     fg_resp_set(req, 200, "application/json", body);
+    return fg_resp_header(req, "Cache-Control", DISCOVERY_CACHE);
+}
+
+/* SMART App Launch 2.2 "Styling": the portal's colours and fonts, so an app
+ * opened from it can match (the token's smart_style_url points here). */
+static const char smart_style[] =
+    "{\"color_background\":\"#ffffff\",\"color_error\":\"#b00020\","
+    "\"color_highlight\":\"#0b5cad\",\"color_modal_backdrop\":\"#00000066\","
+    "\"color_success\":\"#1b7f3b\",\"color_text\":\"#1a1a1a\","
+    "\"dim_border_radius\":\"4px\",\"dim_font_size\":\"16px\",\"dim_spacing_size\":\"16px\","
+    "\"font_family_body\":\"system-ui, sans-serif\",\"font_family_heading\":\"system-ui, "
+    "sans-serif\"}";
+
+enum fg_status fg_auth_smart_style_handler(struct fg_req *req)
+{
+    fg_resp_set(req, 200, "application/json", fg_str_n(smart_style, sizeof smart_style - 1));
     return fg_resp_header(req, "Cache-Control", DISCOVERY_CACHE);
 }

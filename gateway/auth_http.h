@@ -27,6 +27,7 @@
 #define FG_AUTH_PATH_INTROSPECT "/auth/introspect"
 #define FG_AUTH_PATH_REVOKE "/auth/revoke"
 #define FG_AUTH_PATH_JWKS "/auth/jwks"
+#define FG_AUTH_PATH_SMART_STYLE "/auth/smart-style.json"
 
 /* Answers tree as JSON (tree is freed in every case). no_store adds the
  * no-store / no-cache headers. FG_ENOMEM when printing fails. */

@@ -68,14 +68,8 @@ static bool add_active(struct fg_req *req, struct smart_authdb *db, cJSON *o,
 {
     char sub[FG_SUBJECT_MAX];
     fg_auth_subject(info->account_id, info->patient_id, info->client_id, sub);
-    const char *user = NULL;
-    if (info->account_id > 0) {
-        struct smart_account acc;
-        if (smart_authdb_account_get_by_id(db, info->account_id, &acc) == FG_OK && acc.patient_id[0])
-            user = fg_pool_printf(req->pool, "%s/Patient/%s", fg_req_base_url(req), acc.patient_id);
-    } else if (info->patient_id[0]) {
-        user = fg_pool_printf(req->pool, "%s/Patient/%s", fg_req_base_url(req), info->patient_id);
-    }
+    const char *rel = fg_auth_fhir_user(db, req->pool, info->account_id, info->patient_id);
+    const char *user = rel ? fg_pool_printf(req->pool, "%s/%s", fg_req_base_url(req), rel) : NULL;
     return cJSON_AddTrueToObject(o, "active") &&
            cJSON_AddStringToObject(o, "scope", info->scopes ? info->scopes : "") &&
            cJSON_AddStringToObject(o, "client_id", info->client_id) &&
@@ -85,6 +79,8 @@ static bool add_active(struct fg_req *req, struct smart_authdb *db, cJSON *o,
            cJSON_AddStringToObject(o, "iss", fg_req_base_url(req)) &&
            (info->kind != SMART_TOKEN_ACCESS || cJSON_AddStringToObject(o, "token_type", "Bearer")) &&
            (!info->patient_id[0] || cJSON_AddStringToObject(o, "patient", info->patient_id)) &&
+           (!info->encounter_id[0] ||
+            cJSON_AddStringToObject(o, "encounter", info->encounter_id)) &&
            (!user || cJSON_AddStringToObject(o, "fhirUser", user));
 }
 

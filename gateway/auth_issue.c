@@ -49,6 +49,23 @@ void fg_auth_subject(int64_t account_id, const char *patient_id, const char *cli
         out[0] = '\0';
 }
 
+const char *fg_auth_fhir_user(struct smart_authdb *db, struct fg_pool *pool, int64_t account_id,
+                              const char *patient_id)
+{
+    if (account_id > 0) {
+        struct smart_account acc;
+        if (smart_authdb_account_get_by_id(db, account_id, &acc) != FG_OK)
+            return NULL;
+        OPENSSL_cleanse(acc.password_hash, sizeof acc.password_hash);
+        if (acc.practitioner_id[0])
+            return fg_pool_printf(pool, "Practitioner/%s", acc.practitioner_id);
+        return acc.patient_id[0] ? fg_pool_printf(pool, "Patient/%s", acc.patient_id) : NULL;
+    }
+    if (patient_id && patient_id[0])
+        return fg_pool_printf(pool, "Patient/%s", patient_id);
+    return NULL;
+}
+
 static enum fg_status add_token(struct smart_authdb *db, const char *grant_id,
                                 enum smart_token_kind kind, const char *token, const char *scopes,
                                 int64_t expires_at, const char *parent, char digest[SMART_DIGEST_SIZE])
@@ -78,6 +95,11 @@ static enum fg_status ensure_grant(struct smart_authdb *db, struct fg_issue *is,
     memcpy(g.client_id, is->client_id, cl + 1);
     if (pl)
         memcpy(g.patient_id, is->patient_id, pl + 1);
+    size_t el = is->encounter_id ? strlen(is->encounter_id) : 0;
+    if (el >= sizeof g.encounter_id)
+        return FG_EINVAL;
+    if (el)
+        memcpy(g.encounter_id, is->encounter_id, el + 1);
     enum fg_status st = smart_authdb_grant_add(db, &g);
     if (st == FG_OK)
         memcpy(is->grant_out, g.id, sizeof g.id);
@@ -165,6 +187,10 @@ enum fg_status fg_auth_token_response(const struct fg_issue *is, struct fg_buf *
                cJSON_AddStringToObject(o, "refresh_token", is->refresh_token)) &&
               (!is->patient_id || !is->patient_id[0] ||
                cJSON_AddStringToObject(o, "patient", is->patient_id)) &&
+              (!is->encounter_id || !is->encounter_id[0] ||
+               cJSON_AddStringToObject(o, "encounter", is->encounter_id)) &&
+              (!is->style_url || (cJSON_AddTrueToObject(o, "need_patient_banner") &&
+                                  cJSON_AddStringToObject(o, "smart_style_url", is->style_url))) &&
               (!is->id_token || cJSON_AddStringToObject(o, "id_token", is->id_token));
     char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
     enum fg_status st = text ? fg_buf_append_c(out, text) : FG_ENOMEM;

@@ -18,6 +18,7 @@
 
 #include "../core/fg_buf.h"
 #include "../core/fg_error.h"
+#include "../core/fg_pool.h"
 #include "../smart/authdb_grants.h"
 #include "../smart/token.h"
 #include "auth.h"
@@ -36,6 +37,10 @@ struct fg_issue {
     const char *scopes;         /* the access token's scopes (canonical string) */
     const char *grant_scopes;   /* the grant's / refresh token's scopes; NULL = scopes */
     const char *patient_id;     /* launch patient; NULL or "" = none */
+    const char *encounter_id;   /* EHR launch encounter; NULL or "" = none */
+    const char *style_url;      /* EHR launch (the `launch` scope granted): the absolute
+                                   smart_style_url; the response then also says
+                                   need_patient_banner. NULL = a standalone launch */
     int64_t account_id;         /* signed-in user; 0 = none */
     const char *fhir_user;      /* the user's resource "Patient/123"; NULL = none */
     const char *nonce;          /* OpenID nonce; NULL = none */
@@ -61,6 +66,13 @@ bool fg_scope_has(const char *scopes, const char *word);
 void fg_auth_subject(int64_t account_id, const char *patient_id, const char *client_id,
                      char out[FG_SUBJECT_MAX]);
 
+/* The user's FHIR resource for the id_token's fhirUser and introspection,
+ * relative ("Practitioner/<id>" for a practitioner account, "Patient/<id>"
+ * for a portal account with its own record; without an account, the
+ * patient_id's Patient), pool-owned; NULL when there is none. */
+const char *fg_auth_fhir_user(struct smart_authdb *db, struct fg_pool *pool, int64_t account_id,
+                              const char *patient_id);
+
 /* Creates the grant when needed, the refresh token (when granted) and the
  * access token, and signs the id_token. Runs on db (inside the caller's
  * transaction). FG_ENOMEM / FG_EIO / FG_ECONFLICT with err filled. */
@@ -69,7 +81,8 @@ enum fg_status fg_auth_issue(struct fg_auth *a, struct smart_authdb *db, struct 
 
 /* Appends the token response JSON for is: access_token, token_type Bearer,
  * expires_in (a number), scope (exactly is->scopes), refresh_token,
- * patient and id_token when present. @test tests/unit/gateway/auth_issue_test.c */
+ * patient, encounter and id_token when present; for an EHR launch
+ * (style_url set) need_patient_banner true and smart_style_url. @test tests/unit/gateway/auth_issue_test.c */
 enum fg_status fg_auth_token_response(const struct fg_issue *is, struct fg_buf *out);
 
 #endif

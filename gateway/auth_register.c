@@ -93,6 +93,9 @@ static enum fg_status spec_from(struct fg_req *req, const cJSON *o, struct fg_cl
     if (s->jwks_uri && strncmp(s->jwks_uri, "https://", 8) != 0)
         return reg_error(req, "invalid_client_metadata", "jwks_uri must be an https URL");
     const char *scope = opt_string(o, "scope", &bad);
+    /* OpenID Connect Dynamic Client Registration 1.0 §2: where an EHR
+     * launch opens the app (fhirgate adds ?iss=&launch=) */
+    s->launch_uri = opt_string(o, "initiate_login_uri", &bad);
     if (bad)
         return reg_error(req, "invalid_client_metadata", "a metadata member has the wrong type");
     if (!method || strcmp(method, "client_secret_basic") == 0 ||

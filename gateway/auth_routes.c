@@ -3,6 +3,7 @@
 #include "auth_routes.h"
 
 #include "apps.h"
+#include "auth_http.h"
 #include "authz.h"
 #include "portal_wear.h"
 #include "signup.h"
@@ -25,6 +26,7 @@ const struct fg_route fg_auth_routes[] = {
     {FG_POST, FG_PORTAL_WEAR_UPLOAD_PATH, fg_portal_wear_upload},
     {FG_GET, FG_SIGNUP_PATH, fg_signup_get},
     {FG_POST, FG_SIGNUP_PATH, fg_signup_post},
+    {FG_GET, FG_AUTH_PATH_SMART_STYLE, fg_auth_smart_style_handler},
     {FG_GET, "/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/fhir/.well-known/smart-configuration", fg_auth_smart_config_handler},
     {FG_GET, "/.well-known/openid-configuration", fg_auth_openid_config_handler},

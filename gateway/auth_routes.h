@@ -19,6 +19,8 @@ extern const size_t fg_auth_routes_count;
 /* Handlers (auth_discovery.c). */
 enum fg_status fg_auth_jwks_handler(struct fg_req *req);
 enum fg_status fg_auth_smart_config_handler(struct fg_req *req);
+/* GET /auth/smart-style.json: the SMART styling JSON (smart_style_url). */
+enum fg_status fg_auth_smart_style_handler(struct fg_req *req);
 enum fg_status fg_auth_openid_config_handler(struct fg_req *req);
 /* auth_token.c, auth_introspect.c, auth_register.c */
 enum fg_status fg_auth_token_handler(struct fg_req *req);

@@ -18,6 +18,7 @@
 #include "audit_req.h"
 #include "auth.h"
 #include "auth_client.h"
+#include "auth_http.h"
 #include "auth_issue.h"
 #include "auth_routes.h"
 #include "server.h"
@@ -56,18 +57,17 @@ static enum fg_status send_tokens(struct token_ctx *t, struct fg_issue *is)
     return FG_OK;
 }
 
-/* The user's FHIR resource ("Patient/<id>", pool-owned) for the id_token. */
+/* The user's FHIR resource for the id_token (pool-owned). */
 static const char *fhir_user_of(struct token_ctx *t, int64_t account_id, const char *patient_id)
 {
-    if (account_id > 0) {
-        struct smart_account acc;
-        if (smart_authdb_account_get_by_id(t->db, account_id, &acc) != FG_OK || !acc.patient_id[0])
-            return NULL;
-        return fg_pool_printf(t->req->pool, "Patient/%s", acc.patient_id);
-    }
-    if (patient_id && patient_id[0])
-        return fg_pool_printf(t->req->pool, "Patient/%s", patient_id);
-    return NULL;
+    return fg_auth_fhir_user(t->db, t->req->pool, account_id, patient_id);
+}
+
+/* An EHR launch's grant (the `launch` scope was granted): the smart_style_url. */
+static const char *style_url_of(struct token_ctx *t, const char *grant_scopes)
+{
+    return fg_scope_has(grant_scopes, "launch") ? fg_auth_abs_url(t->req, FG_AUTH_PATH_SMART_STYLE)
+                                                : NULL;
 }
 
 static enum fg_status issue_and_send(struct token_ctx *t, struct fg_issue *is)
@@ -144,16 +144,24 @@ static enum fg_status grant_code(struct token_ctx *t)
         smart_code_cleanup(&c);
         return fg_auth_oauth_error(t->req, 400, "invalid_grant", why);
     }
+    /* the grant the consent stored holds the launch's encounter */
+    struct smart_grant g;
+    memset(&g, 0, sizeof g);
+    if (smart_authdb_grant_get(t->db, fg_str_c(c.grant_id), &g) != FG_OK)
+        memset(&g, 0, sizeof g);
     struct fg_issue is = {
         .client_id = t->ca.client.client_id,
         .scopes = c.scopes,
         .patient_id = c.patient_id,
+        .encounter_id = g.encounter_id,
+        .style_url = style_url_of(t, c.scopes),
         .account_id = c.account_id,
         .fhir_user = fhir_user_of(t, c.account_id, c.patient_id),
         .nonce = c.nonce,
         .grant_id = c.grant_id,
     };
     st = issue_and_send(t, &is);
+    smart_grant_cleanup(&g);
     smart_code_cleanup(&c);
     return st;
 }
@@ -227,6 +235,7 @@ static enum fg_status grant_refresh(struct token_ctx *t)
         .scopes = scopes,
         .grant_scopes = info.scopes,
         .patient_id = info.patient_id,
+        .encounter_id = info.encounter_id,
         .account_id = info.account_id,
         .fhir_user = fhir_user_of(t, info.account_id, info.patient_id),
         .grant_id = info.grant_id,

@@ -7,13 +7,15 @@
  * kept in the auth database (smart/authdb_sessions.h) and the browser is
  * sent to /auth/authorize?req=ID, whose pages (authz_pages.c) carry only
  * that id and the session's CSRF token. The page actions (authz_flow.c):
- * action=signin, pick, allow, deny.
+ * action=signin, pick, allow, deny. A request with launch= is an EHR
+ * launch (authz_launch.c): the launch fixes user, patient and encounter.
  * https://hl7.org/fhir/smart-app-launch/app-launch.html#obtain-authorization-code
  */
 #ifndef FG_AUTHZ_H
 #define FG_AUTHZ_H
 
 #include "../smart/authdb_grants.h"
+#include "../smart/authdb_launch.h"
 #include "../smart/authdb_sessions.h"
 #include "../smart/scope.h"
 #include "http.h"
@@ -95,6 +97,19 @@ const char *authz_client_name(struct authz_ctx *c, const char *client_id);
 const char *authz_patient_name(struct authz_ctx *c, const char *id);
 /* Signs the session in as account_id under a new id and sets the cookie. */
 enum fg_status authz_signin_rotate(struct authz_ctx *c, int64_t account_id);
+
+/* authz_launch.c: the EHR launch (see the file's comment). */
+/* Takes the request's launch (FG_OK fills out) or, without one, drops the
+ * `launch` scope from scopes (in place). The OAuth error to send back, or
+ * NULL: invalid_scope (launch without the launch scope, or nothing left),
+ * invalid_request (unknown, expired, used or another client's launch). */
+const char *authz_launch_take(struct authz_ctx *c, const char *client_id, char *scopes,
+                              struct smart_launch *out);
+/* The page of a launched request: sign-in (again, when another user is
+ * signed in), or the consent for the launch's patient. */
+enum fg_status authz_launch_step(struct authz_ctx *c, const struct smart_authz_request *r);
+/* True when the browser is signed in as the launch's user and may open its patient. */
+bool authz_launch_ready(struct authz_ctx *c, const struct smart_authz_request *r);
 
 /* authz_pages.c */
 /* The shell shared by every page (also /auth/apps, /account/signup): begin opens it

@@ -164,6 +164,8 @@ size_t authz_patients_for(struct authz_ctx *c, struct authz_patient *out)
 
 static enum fg_status show_step(struct authz_ctx *c, struct smart_authz_request *r)
 {
+    if (r->launch_account)
+        return authz_launch_step(c, r);
     if (c->session.account_id == 0)
         return authz_page_signin(c, r, authz_client_name(c, r->client_id), FG_MSG_COUNT);
     if (!r->patient_id[0]) {
@@ -273,6 +275,8 @@ static enum fg_status do_pick(struct authz_ctx *c, struct smart_authz_request *r
     struct authz_patient pts[FG_AUTHZ_MAX_PATIENTS];
     size_t n = authz_patients_for(c, pts);
     struct fg_str chosen = authz_param(c, "patient");
+    if (r->launch_account)
+        return show_step(c, r); /* the launch fixed the patient */
     for (size_t i = 0; i < n; i++)
         if (fg_str_eq_c(chosen, pts[i].id)) {
             if (smart_authdb_authzreq_set_patient(c->db, fg_str_c(r->id), chosen) != FG_OK)
@@ -313,6 +317,7 @@ static enum fg_status issue_code(struct authz_ctx *c, const struct smart_authz_r
     memset(&code, 0, sizeof code);
     g.account_id = c->session.account_id;
     memcpy(g.patient_id, r->patient_id, sizeof g.patient_id);
+    memcpy(g.encounter_id, r->encounter_id, sizeof g.encounter_id);
     memcpy(g.client_id, r->client_id, sizeof g.client_id);
     g.scopes = (char *)scopes;
     enum fg_status st = smart_authdb_begin_write(c->db);
@@ -348,14 +353,18 @@ static enum fg_status do_allow(struct authz_ctx *c, struct smart_authz_request *
 {
     struct fg_buf scopes;
     char code[SMART_TOKEN_SIZE];
-    if (c->session.account_id == 0 || !r->patient_id[0])
+    bool ready = r->launch_account ? authz_launch_ready(c, r)
+                                   : c->session.account_id != 0 && r->patient_id[0];
+    if (!ready)
         return show_step(c, r);
     fg_buf_init(&scopes, FG_MAX_SCOPE_BYTES);
     enum fg_status st = granted_scopes(c, r, &scopes);
     if (st == FG_ENOTFOUND) {
         fg_buf_cleanup(&scopes);
         return authz_page_consent(c, r, authz_client_name(c, r->client_id),
-                                  authz_patient_name(c, r->patient_id), true);
+                                  r->patient_id[0] ? authz_patient_name(c, r->patient_id)
+                                                   : fg_i18n(c->lang, FG_MSG_LAUNCH_NO_PATIENT),
+                                  true);
     }
     if (st == FG_OK)
         st = fg_buf_append_char(&scopes, '\0');

@@ -120,7 +120,7 @@ static bool duplicated(const struct authz_ctx *c)
 {
     static const char *const once[] = {"client_id", "redirect_uri", "response_type", "state",
                                        "aud", "scope", "code_challenge",
-                                       "code_challenge_method", "nonce"};
+                                       "code_challenge_method", "nonce", "launch"};
     for (size_t i = 0; i < sizeof once / sizeof once[0]; i++)
         if (authz_param_count(c, once[i]) > 1)
             return true;
@@ -158,7 +158,7 @@ enum fg_status authz_ensure_session(struct authz_ctx *c)
 }
 
 static enum fg_status store_request(struct authz_ctx *c, const struct smart_client *cl,
-                                    char *scopes)
+                                    char *scopes, const struct smart_launch *launch)
 {
     struct smart_authz_request r;
     memset(&r, 0, sizeof r);
@@ -173,6 +173,9 @@ static enum fg_status store_request(struct authz_ctx *c, const struct smart_clie
     r.state = pool_cstr(c, authz_param(c, "state"));
     r.scopes = scopes;
     r.nonce = nonce.len ? pool_cstr(c, nonce) : NULL;
+    r.launch_account = launch->account_id;
+    memcpy(r.patient_id, launch->patient_id, sizeof r.patient_id);
+    memcpy(r.encounter_id, launch->encounter_id, sizeof r.encounter_id);
     if (!r.redirect_uri || !r.state)
         return FG_ENOMEM;
     st = smart_authdb_authzreq_add(c->db, &r);
@@ -201,7 +204,11 @@ enum fg_status authz_start(struct authz_ctx *c)
         goto out;
     }
     char *scopes = NULL;
+    struct smart_launch launch;
+    memset(&launch, 0, sizeof launch);
     const char *error = app_error(c, cl.scopes, &scopes);
+    if (!error)
+        error = authz_launch_take(c, cl.client_id, scopes, &launch);
     char *state = pool_cstr(c, authz_param(c, "state"));
     char *uri = pool_cstr(c, redirect);
     if (!state || !uri) {
@@ -211,7 +218,7 @@ enum fg_status authz_start(struct authz_ctx *c)
     if (error)
         st = authz_redirect_app(c, uri, "error", error, state[0] ? state : NULL);
     else
-        st = store_request(c, &cl, scopes);
+        st = store_request(c, &cl, scopes, &launch);
 out:
     /* the outcome: 303 on to sign-in, 400 for a refused request (also when
      * the refusal is a redirect back to the app) */

@@ -18,7 +18,8 @@
 void fg_account_usage(FILE *out)
 {
     fprintf(out,
-            "usage: fhirgate account add --user NAME [--patient ID] --password-stdin\n"
+            "usage: fhirgate account add --user NAME [--patient ID | --practitioner ID]\n"
+            "           --password-stdin\n"
             "       fhirgate account proxy [add] --user NAME --patient ID\n"
             "                --kind parent|guardian|adult|court-guardian\n"
             "                [--start DATE] [--expires DATE]\n"
@@ -29,6 +30,8 @@ void fg_account_usage(FILE *out)
             "add: creates a portal account (user name 5-24 letters and digits; password of\n"
             "     at least 10 characters with an upper-case and a lower-case letter and a\n"
             "     digit or symbol, not containing the user name), read from standard input.\n"
+            "     --practitioner ID makes a practitioner account (EHR user; fhirUser\n"
+            "     Practitioner/ID; its user/ scopes reach every patient).\n"
             "proxy: lets the user act for another patient (court-guardian needs --court-order,\n"
             "       the court order's DocumentReference); what the proxy sees follows the\n"
             "       patient's age today (portal rules); list prints JSON lines of every\n"
@@ -46,10 +49,10 @@ static const char **slot_for(struct acc_opts *o, const char *name)
 {
     static const char *const names[] = {"--auth-db", "--now",         "--user", "--patient",
                                         "--kind",    "--expires",     "--start", "--days",
-                                        "--court-order"};
+                                        "--court-order", "--practitioner"};
     const char **slots[] = {&o->db,   &o->now,         &o->user,  &o->patient,
                             &o->kind, &o->expires,     &o->start, &o->days,
-                            &o->court_order};
+                            &o->court_order, &o->practitioner};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return slots[i];
@@ -153,9 +156,16 @@ static int account_add(const struct acc_opts *o)
     if (rc != 0)
         return rc;
     int64_t id = 0;
-    enum fg_status st = smart_authdb_account_add(
-        db, fg_str_c(o->user), hash, o->patient ? fg_str_c(o->patient) : FG_STR_NULL, &id);
-    if (st == FG_OK) {
+    enum fg_status st =
+        o->practitioner
+            ? smart_authdb_account_add_practitioner(db, fg_str_c(o->user), hash,
+                                                    fg_str_c(o->practitioner), &id)
+            : smart_authdb_account_add(db, fg_str_c(o->user), hash,
+                                       o->patient ? fg_str_c(o->patient) : FG_STR_NULL, &id);
+    if (st == FG_OK && o->practitioner) {
+        printf("account %s added (id %lld, practitioner %s)\n", o->user, (long long)id,
+               o->practitioner);
+    } else if (st == FG_OK) {
         printf("account %s added (id %lld, patient %s)\n", o->user, (long long)id,
                o->patient ? o->patient : "none");
     } else if (st == FG_ECONFLICT) {
@@ -188,6 +198,11 @@ int fg_cmd_account(int argc, char **argv)
     int rc = fg_account_parse_args(argc, argv, 2, &o);
     if (rc == 0 && (!o.user || o.positional)) {
         fprintf(stderr, "fhirgate account add: --user NAME is required (and nothing else)\n");
+        rc = ACC_USAGE;
+    }
+    if (rc == 0 && o.practitioner && (o.patient || !fg_is_fhir_id(fg_str_c(o.practitioner)))) {
+        fprintf(stderr, "fhirgate account add: --practitioner wants a FHIR id, and an account "
+                        "is a patient's or a practitioner's, not both\n");
         rc = ACC_USAGE;
     }
     return rc == 0 ? account_add(&o) : rc;

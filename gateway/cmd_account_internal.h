@@ -12,6 +12,7 @@
 
 struct acc_opts {
     const char *db, *now, *user, *patient, *kind, *expires, *start, *days, *court_order;
+    const char *practitioner; /* account add --practitioner ID: a practitioner account */
     const char *positional; /* the one argument without a flag (revoke ID), or NULL */
     bool password_stdin;
 };

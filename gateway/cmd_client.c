@@ -76,12 +76,13 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: fhirgate client add --name NAME --redirect-uri URI [--redirect-uri URI2]\n"
             "           --type public|confidential-symmetric|confidential-asymmetric\n"
-            "           [--jwks FILE | --jwks-uri URL] [--scope \"...\"]\n"
+            "           [--jwks FILE | --jwks-uri URL] [--scope \"...\"] [--launch-uri URL]\n"
             "       fhirgate client list\n"
             "       fhirgate client remove CLIENT_ID\n"
             "Manages the apps registered with the authorization server (--auth-db).\n"
             "`add` prints the client as JSON; a confidential-symmetric client's\n"
-            "client_secret is shown this once only.\n");
+            "client_secret is shown this once only. --launch-uri: where an EHR launch\n"
+            "opens the app (`fhirgate launch`, the portal's \"Open\" button).\n");
 }
 
 static char *read_file(const char *path)
@@ -134,6 +135,8 @@ static int client_add(struct fg_cmd_auth *c)
             spec.jwks_uri = v;
         else if (strcmp(a, "--scope") == 0)
             spec.scopes = v;
+        else if (strcmp(a, "--launch-uri") == 0)
+            spec.launch_uri = v;
         else if (strcmp(a, "--redirect-uri") == 0 && spec.n_redirect_uris < SMART_MAX_REDIRECT_URIS)
             uris[spec.n_redirect_uris++] = v;
         else {

@@ -89,7 +89,10 @@ static int issue(struct fg_auth *auth, struct smart_authdb *db, const struct tok
     const char *patient = o->patient ? o->patient : acc.patient_id;
     char user[FG_FHIR_USER_MAX];
     const char *own = acc.id ? acc.patient_id : patient;
-    int n = own[0] ? snprintf(user, sizeof user, "Patient/%s", own) : -1;
+    int n = acc.practitioner_id[0]
+                ? snprintf(user, sizeof user, "Practitioner/%s", acc.practitioner_id)
+            : own[0] ? snprintf(user, sizeof user, "Patient/%s", own)
+                     : -1;
     int rc = narrow(o->scope, cl.scopes, &scopes);
     if (rc != 0)
         fprintf(stderr, "fhirgate token issue: none of the scopes may be granted to this client\n");

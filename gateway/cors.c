@@ -6,6 +6,7 @@
 #include "../core/fg_limits.h"
 #include "../smart/authdb_clients.h"
 #include "auth.h"
+#include "auth_http.h"
 #include "server.h"
 
 #define ALLOW_HEADERS                                                                         \
@@ -17,7 +18,7 @@ static bool is_public(struct fg_str path)
 {
     return fg_str_starts_with(path, "/.well-known/") ||
            fg_str_starts_with(path, "/fhir/.well-known/") || fg_str_eq_c(path, "/fhir/metadata") ||
-           fg_str_eq_c(path, "/auth/jwks");
+           fg_str_eq_c(path, "/auth/jwks") || fg_str_eq_c(path, FG_AUTH_PATH_SMART_STYLE);
 }
 
 enum fg_cors_kind fg_cors_kind_for(struct fg_str path)

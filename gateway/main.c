@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmd_client.h"
 #include "cmd_import.h"
+#include "ehr_launch.h"
 #include "cmd_account.h"
 #include "cmd_keys.h"
 #include "cmd_seed.h"
@@ -22,6 +23,7 @@ static const struct fg_cli_command commands[] = {
     {"seed", fg_cmd_seed, "load the fixtures (synthetic patients) into the store, idempotently"},
     {"client", fg_cmd_client, "register, list or remove OAuth clients (apps)"},
     {"token", fg_cmd_token, "issue a token for a client (scripts and tests)"},
+    {"launch", fg_cmd_launch, "start an EHR launch of an app and print its launch URL"},
     {"keys", fg_cmd_keys, "list or rotate the authorization server's signing keys"},
     {"account", fg_cmd_account, "portal accounts: `account add` (sign-in user), `account proxy`"},
     {"import", fg_cmd_import, "import Apple Health / Google Fit exports for a patient"},

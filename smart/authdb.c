@@ -89,6 +89,28 @@ static const char schema_v2[] =
     " created_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX authz_requests_session ON authz_requests(session_digest);";
 
+/* Version 5: the EHR launch (authdb_launch.h): clients' launch_uri, practitioner
+ * accounts, launch contexts (digests only), the encounter of a grant and the
+ * launch an authorize request came from. Each column is added only when
+ * missing (like version 4's IF NOT EXISTS), so a partly migrated file opens. */
+static const struct {
+    const char *table, *column, *sql;
+} columns_v5[] = {
+    {"clients", "launch_uri", "ALTER TABLE clients ADD COLUMN launch_uri TEXT"},
+    {"accounts", "practitioner_id", "ALTER TABLE accounts ADD COLUMN practitioner_id TEXT"},
+    {"grants", "encounter_id", "ALTER TABLE grants ADD COLUMN encounter_id TEXT"},
+    {"authz_requests", "encounter_id",
+     "ALTER TABLE authz_requests ADD COLUMN encounter_id TEXT NOT NULL DEFAULT ''"},
+    {"authz_requests", "launch_account",
+     "ALTER TABLE authz_requests ADD COLUMN launch_account INTEGER NOT NULL DEFAULT 0"},
+};
+static const char schema_v5[] =
+    "CREATE TABLE IF NOT EXISTS launches("
+    " digest TEXT PRIMARY KEY, client_id TEXT NOT NULL, account_id INTEGER NOT NULL,"
+    " patient_id TEXT NOT NULL DEFAULT '', encounter_id TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " used_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+
 /* Version 3: sign-up activation codes (authdb_activation.h), digests only. */
 static const char schema_v3[] =
     "CREATE TABLE activation_codes("
@@ -217,6 +239,38 @@ static enum fg_status user_version(sqlite3 *db, int *out)
     return st;
 }
 
+static enum fg_status has_column(sqlite3 *db, const char *table, const char *column, bool *out)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &s,
+                           NULL) != SQLITE_OK)
+        return FG_EIO;
+    enum fg_status st = FG_ENOMEM;
+    if (sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC) == SQLITE_OK) {
+        int rc = sqlite3_step(s);
+        st = rc == SQLITE_ROW || rc == SQLITE_DONE ? FG_OK : authdb_step_error(rc);
+        *out = rc == SQLITE_ROW;
+    }
+    sqlite3_finalize(s);
+    return st;
+}
+
+static enum fg_status migrate_v5(sqlite3 *db, struct fg_error *err)
+{
+    enum fg_status st = FG_OK;
+    for (size_t i = 0; st == FG_OK && i < sizeof columns_v5 / sizeof columns_v5[0]; i++) {
+        bool present = false;
+        st = has_column(db, columns_v5[i].table, columns_v5[i].column, &present);
+        if (st != FG_OK)
+            return fg_error_set(err, st, NULL, "auth database: cannot read table %s",
+                                columns_v5[i].table);
+        if (!present)
+            st = exec_sql(db, columns_v5[i].sql, err);
+    }
+    return st == FG_OK ? exec_sql(db, schema_v5, err) : st;
+}
+
 /* Creates the tables in one transaction; a second process racing us waits
  * on the write lock and then sees the version already set. */
 static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
@@ -244,8 +298,10 @@ static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
         st = exec_sql(db, schema_v3, err);
     if (st == FG_OK && v <= 3)
         st = exec_sql(db, schema_v4, err);
+    if (st == FG_OK && v <= 4)
+        st = migrate_v5(db, err);
     if (st == FG_OK && v < SMART_AUTHDB_SCHEMA_VERSION)
-        st = exec_sql(db, "PRAGMA user_version = 4", err);
+        st = exec_sql(db, "PRAGMA user_version = 5", err);
 out:
     if (st == FG_OK)
         return exec_sql(db, "COMMIT", err);
@@ -420,6 +476,9 @@ enum fg_status smart_authdb_purge(struct smart_authdb *db, int64_t *deleted)
         st = purge_one(db, AUTHDB_PURGE_AUTHZREQ,
                        "DELETE FROM authz_requests WHERE created_at <= ?1",
                        now - SMART_AUTHZ_REQ_LIFETIME_S, &n);
+    if (st == FG_OK)
+        st = purge_one(db, AUTHDB_PURGE_LAUNCHES, "DELETE FROM launches WHERE expires_at <= ?1",
+                       now - 86400, &n);
     if (deleted)
         *deleted = n;
     return st;

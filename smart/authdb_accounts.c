@@ -5,24 +5,27 @@
 
 #include "authdb_internal.h"
 
-enum fg_status smart_authdb_account_add(struct smart_authdb *db, struct fg_str username,
-                                        const char *password_hash, struct fg_str patient_id,
-                                        int64_t *id)
+/* One INSERT for both kinds: a portal account (patient_id, may be empty) or
+ * a practitioner account (practitioner_id). */
+static enum fg_status add_account(struct smart_authdb *db, struct fg_str username,
+                                  const char *password_hash, struct fg_str patient_id,
+                                  struct fg_str practitioner_id, int64_t *id)
 {
     if (username.len == 0 || username.len > SMART_MAX_USERNAME || !password_hash ||
         !password_hash[0] || strlen(password_hash) >= SMART_PASSWORD_HASH_MAX ||
-        patient_id.len > SMART_MAX_PATIENT_ID)
+        patient_id.len > SMART_MAX_PATIENT_ID || practitioner_id.len > SMART_MAX_PATIENT_ID)
         return FG_EINVAL;
     sqlite3_stmt *s;
     enum fg_status st = authdb_stmt(db, AUTHDB_ACCOUNT_ADD,
                                     "INSERT INTO accounts(username, password_hash, patient_id,"
-                                    " created_at) VALUES (?1, ?2, ?3, ?4)",
+                                    " created_at, practitioner_id) VALUES (?1, ?2, ?3, ?4, ?5)",
                                     &s);
     if (st != FG_OK)
         return st;
     if (!authdb_bind_str(s, 1, username) || !authdb_bind_cstr(s, 2, password_hash) ||
         !authdb_bind_str(s, 3, patient_id.len ? patient_id : FG_STR_NULL) ||
-        !authdb_bind_i64(s, 4, authdb_now(db)))
+        !authdb_bind_i64(s, 4, authdb_now(db)) ||
+        !authdb_bind_str(s, 5, practitioner_id.len ? practitioner_id : FG_STR_NULL))
         return FG_ENOMEM;
     st = authdb_exec(s);
     if (st == FG_OK && id)
@@ -30,8 +33,26 @@ enum fg_status smart_authdb_account_add(struct smart_authdb *db, struct fg_str u
     return st;
 }
 
+enum fg_status smart_authdb_account_add(struct smart_authdb *db, struct fg_str username,
+                                        const char *password_hash, struct fg_str patient_id,
+                                        int64_t *id)
+{
+    return add_account(db, username, password_hash, patient_id, FG_STR_NULL, id);
+}
+
+enum fg_status smart_authdb_account_add_practitioner(struct smart_authdb *db,
+                                                     struct fg_str username,
+                                                     const char *password_hash,
+                                                     struct fg_str practitioner_id, int64_t *id)
+{
+    if (practitioner_id.len == 0 || !fg_is_fhir_id(practitioner_id))
+        return FG_EINVAL;
+    return add_account(db, username, password_hash, FG_STR_NULL, practitioner_id, id);
+}
+
 #define ACCOUNT_COLUMNS \
-    "id, username, password_hash, patient_id, failed_count, locked_until, created_at"
+    "id, username, password_hash, patient_id, failed_count, locked_until, created_at," \
+    " practitioner_id"
 
 static enum fg_status read_account(sqlite3_stmt *s, struct smart_account *out)
 {
@@ -47,6 +68,8 @@ static enum fg_status read_account(sqlite3_stmt *s, struct smart_account *out)
         st = authdb_col_copy(s, 2, out->password_hash, sizeof out->password_hash);
     if (st == FG_OK)
         st = authdb_col_copy(s, 3, out->patient_id, sizeof out->patient_id);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 7, out->practitioner_id, sizeof out->practitioner_id);
     return st;
 }
 

@@ -22,6 +22,10 @@ struct smart_account {
     char username[SMART_MAX_USERNAME + 1];
     char password_hash[SMART_PASSWORD_HASH_MAX];
     char patient_id[SMART_MAX_PATIENT_ID + 1]; /* "" when the account has no own record */
+    /* A practitioner account (clinician signing in to the EHR side):
+     * Practitioner/<this> is its fhirUser; "" for portal (patient) accounts.
+     * An account is one or the other, never both. */
+    char practitioner_id[SMART_MAX_PATIENT_ID + 1];
     int failed_count;
     int64_t locked_until; /* seconds; 0 = never locked */
     int64_t created_at;
@@ -41,6 +45,15 @@ struct smart_signin_state {
 enum fg_status smart_authdb_account_add(struct smart_authdb *db, struct fg_str username,
                                         const char *password_hash, struct fg_str patient_id,
                                         int64_t *id);
+
+/* Adds a practitioner account (no own record, fhirUser Practitioner/<id>);
+ * *id (may be NULL) receives its id. FG_EINVAL when practitioner_id is not
+ * a FHIR id or a field is empty or too long; FG_ECONFLICT when the name is
+ * taken. @test tests/unit/smart/authdb_launch_test.c */
+enum fg_status smart_authdb_account_add_practitioner(struct smart_authdb *db,
+                                                     struct fg_str username,
+                                                     const char *password_hash,
+                                                     struct fg_str practitioner_id, int64_t *id);
 
 /* Finds an account by user name (any letter case). FG_ENOTFOUND. */
 enum fg_status smart_authdb_account_get(struct smart_authdb *db, struct fg_str username,

@@ -28,6 +28,7 @@ static const struct {
     [SMART_AUDIT_SIGNIN] = {"signin", 'E'},
     [SMART_AUDIT_SIGNIN_FAILED] = {"signin-failed", 'E'},
     [SMART_AUDIT_LOCKOUT] = {"lockout", 'E'},
+    [SMART_AUDIT_LAUNCH] = {"launch", 'E'},
 };
 
 const char *smart_audit_kind_code(enum smart_audit_kind k)

@@ -44,6 +44,7 @@ enum smart_audit_kind {
     SMART_AUDIT_SIGNIN,
     SMART_AUDIT_SIGNIN_FAILED,
     SMART_AUDIT_LOCKOUT,
+    SMART_AUDIT_LAUNCH,    /* an EHR launch of an app was started (authdb_launch.h) */
     SMART_AUDIT_KIND_COUNT
 };
 

@@ -12,6 +12,7 @@ void smart_client_cleanup(struct smart_client *c)
     fg_free(c->jwks);
     fg_free(c->jwks_uri);
     fg_free(c->scopes);
+    fg_free(c->launch_uri);
     for (size_t i = 0; i < c->n_redirect_uris; i++)
         fg_free(c->redirect_uris[i]);
     memset(c, 0, sizeof *c);
@@ -88,7 +89,7 @@ enum fg_status smart_authdb_client_add(struct smart_authdb *db, const struct sma
     sqlite3_stmt *s;
     st = authdb_stmt(db, AUTHDB_CLIENT_ADD,
                      "INSERT INTO clients(client_id, name, type, secret_digest, jwks, jwks_uri,"
-                     " scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     " scopes, created_at, launch_uri) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                      &s);
     if (st != FG_OK)
         goto out;
@@ -96,7 +97,8 @@ enum fg_status smart_authdb_client_add(struct smart_authdb *db, const struct sma
         !authdb_bind_i64(s, 3, c->type) ||
         !authdb_bind_cstr(s, 4, c->secret_digest[0] ? c->secret_digest : NULL) ||
         !authdb_bind_cstr(s, 5, c->jwks) || !authdb_bind_cstr(s, 6, c->jwks_uri) ||
-        !authdb_bind_cstr(s, 7, c->scopes) || !authdb_bind_i64(s, 8, authdb_now(db))) {
+        !authdb_bind_cstr(s, 7, c->scopes) || !authdb_bind_i64(s, 8, authdb_now(db)) ||
+        !authdb_bind_cstr(s, 9, c->launch_uri)) {
         st = FG_ENOMEM;
         goto out;
     }
@@ -148,7 +150,7 @@ enum fg_status smart_authdb_client_get(struct smart_authdb *db, struct fg_str cl
     sqlite3_stmt *s;
     enum fg_status st = authdb_stmt(db, AUTHDB_CLIENT_GET,
                                     "SELECT client_id, name, type, secret_digest, jwks, jwks_uri,"
-                                    " scopes, created_at FROM clients WHERE client_id = ?1",
+                                    " scopes, created_at, launch_uri FROM clients WHERE client_id = ?1",
                                     &s);
     if (st != FG_OK)
         return st;
@@ -172,6 +174,8 @@ enum fg_status smart_authdb_client_get(struct smart_authdb *db, struct fg_str cl
         st = authdb_col_dup(s, 5, &out->jwks_uri);
     if (st == FG_OK)
         st = authdb_col_dup(s, 6, &out->scopes);
+    if (st == FG_OK)
+        st = authdb_col_dup(s, 8, &out->launch_uri);
     authdb_done(s);
     if (st == FG_OK)
         st = load_redirects(db, out);

@@ -32,6 +32,8 @@ struct smart_client {
     char *jwks;                          /* owned; asymmetric: inline JWKS JSON, or NULL */
     char *jwks_uri;                      /* owned; asymmetric: JWKS URL, or NULL */
     char *scopes;                        /* owned; the scopes this client may be granted */
+    char *launch_uri;                    /* owned; where the EHR launch opens the app
+                                            (?iss=&launch=), or NULL: no EHR launch */
     int64_t created_at;                  /* set by smart_authdb_client_add */
     char *redirect_uris[SMART_MAX_REDIRECT_URIS]; /* owned */
     size_t n_redirect_uris;

@@ -40,14 +40,16 @@ enum fg_status smart_authdb_grant_add(struct smart_authdb *db, struct smart_gran
     sqlite3_stmt *s;
     st = authdb_stmt(db, AUTHDB_GRANT_ADD,
                      "INSERT INTO grants(id, account_id, patient_id, client_id, scopes,"
-                     " granted_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     " granted_at, expires_at, encounter_id)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                      &s);
     if (st != FG_OK)
         return st;
     if (!authdb_bind_cstr(s, 1, id) || !authdb_bind_i64(s, 2, g->account_id) ||
         !authdb_bind_cstr(s, 3, g->patient_id[0] ? g->patient_id : NULL) ||
         !authdb_bind_cstr(s, 4, g->client_id) || !authdb_bind_cstr(s, 5, g->scopes) ||
-        !authdb_bind_i64(s, 6, now) || !authdb_bind_i64(s, 7, g->expires_at))
+        !authdb_bind_i64(s, 6, now) || !authdb_bind_i64(s, 7, g->expires_at) ||
+        !authdb_bind_cstr(s, 8, g->encounter_id[0] ? g->encounter_id : NULL))
         return FG_ENOMEM;
     st = authdb_exec(s);
     if (st == FG_OK) {
@@ -62,7 +64,7 @@ enum fg_status smart_authdb_grant_add(struct smart_authdb *db, struct smart_gran
 
 #define GRANT_COLUMNS \
     "id, account_id, patient_id, client_id, scopes, granted_at, last_used_at, expires_at," \
-    " revoked_at, revoked_by"
+    " revoked_at, revoked_by, encounter_id"
 
 static enum fg_status read_grant(sqlite3_stmt *s, struct smart_grant *g)
 {
@@ -81,6 +83,8 @@ static enum fg_status read_grant(sqlite3_stmt *s, struct smart_grant *g)
         st = authdb_col_dup(s, 4, &g->scopes);
     if (st == FG_OK)
         st = authdb_col_copy(s, 9, g->revoked_by, sizeof g->revoked_by);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 10, g->encounter_id, sizeof g->encounter_id);
     if (st != FG_OK)
         smart_grant_cleanup(g);
     return st;
@@ -258,8 +262,10 @@ enum fg_status smart_authdb_token_lookup(struct smart_authdb *db, struct fg_str 
     enum fg_status st = authdb_stmt(
         db, AUTHDB_TOKEN_LOOKUP,
         "SELECT t.kind, t.grant_id, t.scopes, t.issued_at, t.expires_at, t.revoked_at,"
-        " g.revoked_at, g.expires_at, g.last_used_at, g.client_id, g.patient_id, g.account_id"
-        " FROM tokens AS t JOIN grants AS g ON g.id = t.grant_id WHERE t.digest = ?1",
+        " g.revoked_at, g.expires_at, g.last_used_at, g.client_id, g.patient_id, g.account_id,"
+        " g.encounter_id, a.practitioner_id"
+        " FROM tokens AS t JOIN grants AS g ON g.id = t.grant_id"
+        " LEFT JOIN accounts AS a ON a.id = g.account_id WHERE t.digest = ?1",
         &s);
     if (st != FG_OK)
         return st;
@@ -285,6 +291,10 @@ enum fg_status smart_authdb_token_lookup(struct smart_authdb *db, struct fg_str 
         st = authdb_col_copy(s, 9, out->client_id, sizeof out->client_id);
     if (st == FG_OK)
         st = authdb_col_copy(s, 10, out->patient_id, sizeof out->patient_id);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 12, out->encounter_id, sizeof out->encounter_id);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 13, out->practitioner_id, sizeof out->practitioner_id);
     authdb_done(s);
     if (st != FG_OK) {
         smart_token_info_cleanup(out);

@@ -22,12 +22,14 @@
 
 #define SMART_GRANT_ID_SIZE 23 /* 16 random bytes, base64url, + NUL */
 #define SMART_MAX_REVOKED_BY 64
+#define SMART_MAX_ENCOUNTER_ID 64
 
 struct smart_grant {
     char id[SMART_GRANT_ID_SIZE];              /* set by smart_authdb_grant_add */
     int64_t account_id;                        /* the signed-in user (0 for none, e.g. backend) */
     char patient_id[SMART_MAX_PATIENT_ID + 1]; /* the patient the app may see ("" = none) */
     char client_id[SMART_MAX_CLIENT_ID + 1];
+    char encounter_id[SMART_MAX_ENCOUNTER_ID + 1]; /* EHR launch encounter ("" = none) */
     char *scopes;                              /* owned; the granted scope string */
     int64_t granted_at;                        /* set by smart_authdb_grant_add */
     int64_t last_used_at;
@@ -98,7 +100,10 @@ struct smart_token_info {
     int64_t token_revoked_at, grant_revoked_at, grant_expires_at, grant_last_used_at;
     char client_id[SMART_MAX_CLIENT_ID + 1];
     char patient_id[SMART_MAX_PATIENT_ID + 1];
+    char encounter_id[SMART_MAX_ENCOUNTER_ID + 1];   /* the grant's launch encounter, or "" */
     int64_t account_id;
+    char practitioner_id[SMART_MAX_PATIENT_ID + 1];  /* the account's, when it is a
+                                                        practitioner account; else "" */
 };
 
 void smart_token_info_cleanup(struct smart_token_info *info);

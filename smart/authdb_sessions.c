@@ -219,8 +219,9 @@ enum fg_status smart_authdb_authzreq_add(struct smart_authdb *db, struct smart_a
     sqlite3_stmt *s;
     st = authdb_stmt(db, AUTHDB_AUTHZREQ_ADD,
                      "INSERT INTO authz_requests(id, session_digest, client_id, redirect_uri,"
-                     " state, scopes, code_challenge, nonce, patient_id, created_at)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     " state, scopes, code_challenge, nonce, patient_id, created_at,"
+                     " launch_account, encounter_id)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                      &s);
     if (st != FG_OK)
         return st;
@@ -228,7 +229,8 @@ enum fg_status smart_authdb_authzreq_add(struct smart_authdb *db, struct smart_a
         !authdb_bind_cstr(s, 3, r->client_id) || !authdb_bind_cstr(s, 4, r->redirect_uri) ||
         !authdb_bind_cstr(s, 5, r->state) || !authdb_bind_cstr(s, 6, r->scopes) ||
         !authdb_bind_cstr(s, 7, r->code_challenge) || !authdb_bind_cstr(s, 8, r->nonce) ||
-        !authdb_bind_cstr(s, 9, r->patient_id) || !authdb_bind_i64(s, 10, r->created_at))
+        !authdb_bind_cstr(s, 9, r->patient_id) || !authdb_bind_i64(s, 10, r->created_at) ||
+        !authdb_bind_i64(s, 11, r->launch_account) || !authdb_bind_cstr(s, 12, r->encounter_id))
         return FG_ENOMEM;
     return authdb_exec(s);
 }
@@ -236,6 +238,7 @@ enum fg_status smart_authdb_authzreq_add(struct smart_authdb *db, struct smart_a
 static enum fg_status read_request(sqlite3_stmt *s, struct smart_authz_request *out)
 {
     out->created_at = sqlite3_column_int64(s, 9);
+    out->launch_account = sqlite3_column_int64(s, 10);
     enum fg_status st = authdb_col_copy(s, 0, out->id, sizeof out->id);
     if (st == FG_OK)
         st = authdb_col_copy(s, 1, out->session_digest, sizeof out->session_digest);
@@ -253,6 +256,8 @@ static enum fg_status read_request(sqlite3_stmt *s, struct smart_authz_request *
         st = authdb_col_dup(s, 7, &out->nonce);
     if (st == FG_OK)
         st = authdb_col_copy(s, 8, out->patient_id, sizeof out->patient_id);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 11, out->encounter_id, sizeof out->encounter_id);
     return st;
 }
 
@@ -265,7 +270,7 @@ enum fg_status smart_authdb_authzreq_get(struct smart_authdb *db, struct fg_str 
     enum fg_status st = authdb_stmt(
         db, AUTHDB_AUTHZREQ_GET,
         "SELECT id, session_digest, client_id, redirect_uri, state, scopes, code_challenge,"
-        " nonce, patient_id, created_at FROM authz_requests"
+        " nonce, patient_id, created_at, launch_account, encounter_id FROM authz_requests"
         " WHERE id = ?1 AND session_digest = ?2 AND created_at >= ?3",
         &s);
     if (st != FG_OK)

@@ -17,6 +17,7 @@
 #include "authdb.h"
 #include "authdb_accounts.h"
 #include "authdb_clients.h"
+#include "authdb_grants.h"
 #include "pkce.h"
 #include "token.h"
 
@@ -72,6 +73,11 @@ struct smart_authz_request {
     char code_challenge[SMART_PKCE_CHALLENGE_LEN + 1];
     char *nonce;                               /* may be NULL */
     char patient_id[SMART_MAX_PATIENT_ID + 1]; /* chosen patient, "" until chosen */
+    /* An EHR launch (authdb_launch.h): the user it was made for (0 = a
+     * standalone launch) and its encounter; patient_id is then the launch's
+     * patient, fixed ("" = no patient in context). */
+    int64_t launch_account;
+    char encounter_id[SMART_MAX_ENCOUNTER_ID + 1];
     int64_t created_at;
 };
 

@@ -76,6 +76,20 @@ void smart_access_set_fhir_user(struct smart_access *a, struct fg_str patient_id
         a->fhir_user_patient = patient_id;
 }
 
+enum fg_status smart_access_set_practitioner(struct smart_access *a, struct fg_str id)
+{
+    if (!id.len || id.len >= sizeof a->practitioner_id || !fg_is_fhir_id(id))
+        return FG_EINVAL;
+    memcpy(a->practitioner_id, id.ptr, id.len);
+    a->practitioner_id[id.len] = '\0';
+    return FG_OK;
+}
+
+const char *smart_access_practitioner_id(const struct smart_access *a)
+{
+    return a ? a->practitioner_id : "";
+}
+
 enum fg_status smart_access_add_user_patient(struct smart_access *a, struct fg_str patient_id)
 {
     for (size_t i = 0; i < a->n_user_patients; i++)
@@ -206,7 +220,9 @@ static bool grant_in(const struct smart_access *a, enum smart_context ctx, struc
     g->everywhere = ctx == SMART_CTX_SYSTEM;
     g->patients = NULL;
     g->n_patients = 0;
-    if (ctx == SMART_CTX_USER) {
+    if (ctx == SMART_CTX_USER && a->practitioner_id[0]) {
+        g->everywhere = true; /* a practitioner's user/ scopes reach every patient */
+    } else if (ctx == SMART_CTX_USER) {
         g->patients = a->user_patients;
         g->n_patients = a->n_user_patients;
     } else if (ctx == SMART_CTX_PATIENT && a->launch_patient.len) {
@@ -227,7 +243,8 @@ bool smart_policy_grant_for(const struct smart_access *a, char letter, struct fg
         if (!grant_in(a, order[i], type, letter, g))
             continue;
         /* Outside system/, only types the compartment model can confine. */
-        if (!g->everywhere && type.len && smart_policy_type_class(type) == SMART_TYPE_OTHER)
+        if (g->ctx != SMART_CTX_SYSTEM && type.len &&
+            smart_policy_type_class(type) == SMART_TYPE_OTHER)
             return false;
         return true;
     }

@@ -93,6 +93,10 @@ struct smart_access {
      * Patient type is granted for reading, even when the launch patient is
      * someone else (a proxy launch). Searches do not reach it. */
     struct fg_str fhir_user_patient;
+    /* The Practitioner id when the signed-in account is a practitioner
+     * account (EHR side); "" otherwise. A practitioner's user/ scopes reach
+     * every patient (see smart_access_set_practitioner). */
+    char practitioner_id[SMART_MAX_PATIENT_ID + 1];
     void *rule_state[SMART_POLICY_MAX_RULES];    /* per rule, from its prepare hook */
 };
 
@@ -116,6 +120,18 @@ enum fg_status smart_access_add_user_patient(struct smart_access *a, struct fg_s
 /* Sets a->fhir_user_patient (borrowed: must outlive a) if a holds the
  * `fhirUser` scope and id is a FHIR id; otherwise leaves it empty. */
 void smart_access_set_fhir_user(struct smart_access *a, struct fg_str patient_id);
+
+/* Marks a as a practitioner account's access (Practitioner/<id> is its
+ * fhirUser). Policy decision (documented in README "EHR launch"): the
+ * user/ scopes of a practitioner reach every patient's compartment, like a
+ * clinician's chart access in the EHR fhirgate fronts; patient/ scopes still
+ * reach only the launch patient; types outside the compartment model
+ * (SMART_TYPE_OTHER) stay system/-only. Portal rules do not apply to it
+ * (smart/portal_rule.c). FG_EINVAL when id is not a FHIR id (a unchanged).
+ * @test tests/unit/smart/policy_test.c */
+enum fg_status smart_access_set_practitioner(struct smart_access *a, struct fg_str id);
+/* The practitioner id, "" when a is not a practitioner's access (or NULL). */
+const char *smart_access_practitioner_id(const struct smart_access *a);
 
 /* Read-only accessors (what other modules use; NULL a gives empty/0). */
 enum smart_access_kind smart_access_kind(const struct smart_access *a);

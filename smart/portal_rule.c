@@ -63,6 +63,8 @@ static enum fg_status portal_prepare(void *arg, struct smart_access *a, struct f
     struct fg_str launch = fg_str_c(smart_access_patient_id(a));
     if (smart_access_account_id(a) == 0)
         return FG_OK; /* no signed-in person: not a portal access */
+    if (smart_access_practitioner_id(a)[0])
+        return FG_OK; /* a practitioner (EHR user), not a patient-portal user */
     s = fg_pool_alloc(pool, sizeof *s);
     f = fg_pool_alloc(pool, sizeof *f);
     if (!s || !f)

@@ -37,6 +37,27 @@ static void test_token_response(void)
     o = cJSON_ParseWithLength(b.data, b.len);
     CHECK(cJSON_GetObjectItem(o, "refresh_token") == NULL);
     CHECK(cJSON_GetObjectItem(o, "patient") == NULL);
+    CHECK(cJSON_GetObjectItem(o, "encounter") == NULL);
+    CHECK(cJSON_GetObjectItem(o, "need_patient_banner") == NULL);
+    CHECK(cJSON_GetObjectItem(o, "smart_style_url") == NULL);
+    cJSON_Delete(o);
+    /* An EHR launch: encounter, need_patient_banner (a boolean) and smart_style_url. */
+    fg_buf_reset(&b);
+    is.patient_id = "p1";
+    is.encounter_id = "e1";
+    is.style_url = "https://ehr.example/auth/smart-style.json";
+    CHECK_INT(fg_auth_token_response(&is, &b), FG_OK);
+    o = cJSON_ParseWithLength(b.data, b.len);
+    CHECK_STR(cJSON_GetObjectItem(o, "encounter")->valuestring, "e1");
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(o, "need_patient_banner")));
+    CHECK_STR(cJSON_GetObjectItem(o, "smart_style_url")->valuestring, is.style_url);
+    cJSON_Delete(o);
+    /* An empty encounter is left out. */
+    fg_buf_reset(&b);
+    is.encounter_id = "";
+    CHECK_INT(fg_auth_token_response(&is, &b), FG_OK);
+    o = cJSON_ParseWithLength(b.data, b.len);
+    CHECK(cJSON_GetObjectItem(o, "encounter") == NULL);
     cJSON_Delete(o);
     fg_buf_cleanup(&b);
 }

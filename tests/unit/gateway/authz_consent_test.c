@@ -72,11 +72,15 @@ static void test_specials_and_offline(void)
     struct fg_consent_list *l = malloc(sizeof *l);
     build("openid fhirUser profile launch/patient online_access launch launch/encounter "
           "https://example.org/x", FG_LANG_EN, l);
-    CHECK_INT(l->n, 5);
+    CHECK_INT(l->n, 7); /* the unknown URL scope is not offered */
     CHECK(!l->offline);
     CHECK_STR(l->items[0].scope, "openid");
     CHECK_STR(l->items[3].scope, "launch/patient");
     CHECK_STR(l->items[3].text, "Know which patient record you chose");
+    /* the EHR launch's context scopes are offered (and so can be granted) */
+    CHECK_STR(l->items[5].scope, "launch");
+    CHECK_STR(l->items[5].text, "Know the record (and visit) it was opened with");
+    CHECK_STR(l->items[6].scope, "launch/encounter");
     build("offline_access patient/AllergyIntolerance.rs", FG_LANG_ES, l);
     CHECK(l->offline);
     CHECK_STR(l->items[0].scope, "offline_access");

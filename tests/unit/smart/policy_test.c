@@ -625,7 +625,45 @@ static void test_rules_can_only_hide(void)
     fg_pool_free(&pool);
 }
 
+/* A practitioner's user/ scopes reach every patient; a portal user's only
+ * the patients it was given; patient/ scopes stay on the launch patient;
+ * types outside the compartment model stay system/-only. */
+static void test_practitioner_reach(void)
+{
+    struct smart_policy p;
+    smart_policy_init(&p);
+    struct smart_access pr, portal, pat;
+    make_access(&pr, "user/Observation.rs user/Patient.rs user/Library.rs", "", 9);
+    CHECK_INT(smart_access_set_practitioner(&pr, fg_str_c("dr 1")), FG_EINVAL);
+    CHECK_STR(smart_access_practitioner_id(&pr), "");
+    CHECK_INT(smart_access_set_practitioner(&pr, fg_str_c("dr-1")), FG_OK);
+    CHECK_STR(smart_access_practitioner_id(&pr), "dr-1");
+    CHECK_STR(smart_access_practitioner_id(NULL), "");
+    make_access(&portal, "user/Observation.rs user/Patient.rs", "", 8);
+    CHECK_INT(smart_access_add_user_patient(&portal, fg_str_c("amy")), FG_OK);
+    make_access(&pat, "patient/Observation.rs", "amy", 9);
+    CHECK_INT(smart_access_set_practitioner(&pat, fg_str_c("dr-1")), FG_OK);
+    CHECK(visible_of(&p, &pr, 'r', "Observation", "amy-vs", NULL));
+    CHECK(visible_of(&p, &pr, 's', "Observation", "dan-vs", NULL));
+    CHECK(visible_of(&p, &pr, 'r', "Patient", "dan", NULL));
+    CHECK(!visible_of(&p, &pr, 'r', "DocumentReference", "amy-note", NULL)); /* not granted */
+    CHECK(visible_of(&p, &portal, 'r', "Observation", "amy-vs", NULL));
+    CHECK(!visible_of(&p, &portal, 'r', "Observation", "dan-vs", NULL));
+    CHECK(visible_of(&p, &pat, 'r', "Observation", "amy-vs", NULL));
+    CHECK(!visible_of(&p, &pat, 'r', "Observation", "dan-vs", NULL));
+    struct fg_error err;
+    fg_error_clear(&err);
+    struct smart_policy_grant g;
+    CHECK_INT(smart_policy_authorize(&pr, 's', fg_str_c("Observation"), &g, &err), FG_OK);
+    CHECK(g.everywhere && g.ctx == SMART_CTX_USER);
+    CHECK_INT(smart_policy_authorize(&pr, 'r', fg_str_c("Library"), NULL, &err), FG_EFORBIDDEN);
+    CHECK_INT(smart_policy_authorize(&pr, 'u', fg_str_c("Observation"), NULL, &err), FG_EFORBIDDEN);
+    smart_access_cleanup(&pr);
+    smart_access_cleanup(&portal);
+    smart_access_cleanup(&pat);
+}
+
 TEST_MAIN(test_access_kind_and_accessors, test_type_classes, test_authorize_table,
           test_widest_context_decides, test_visible_table, test_fhir_user_read,
           test_filter_keeps_order_and_counts, test_narrow, test_check_write,
-          test_check_write_every_patient, test_rules_can_only_hide)
+          test_check_write_every_patient, test_rules_can_only_hide, test_practitioner_reach)
