@@ -265,6 +265,7 @@ struct fg_access_copy {
     char *user_patients[SMART_ACCESS_MAX_PATIENTS]; /* owned */
     size_t n_user_patients;
     char *fhir_user_patient; /* owned; NULL = none */
+    char practitioner_id[SMART_MAX_PATIENT_ID + 1]; /* "" = not a practitioner's access */
     char *owner;             /* owned */
 };
 
@@ -340,6 +341,7 @@ enum fg_status fg_access_copy_take(struct fg_req *req, struct fg_access_copy **o
         copy_field(c->user_name, sizeof c->user_name, a->user_name);
         copy_field(c->patient_id, sizeof c->patient_id, a->patient_id);
         copy_field(c->grant_id, sizeof c->grant_id, a->grant_id);
+        copy_field(c->practitioner_id, sizeof c->practitioner_id, smart_access_practitioner_id(a));
         c->account_id = a->account_id;
         c->expires_at = a->expires_at;
         c->scopes = dup_slice(fg_buf_str(&b));
@@ -382,6 +384,8 @@ enum fg_status fg_access_copy_restore(struct fg_req *req, const struct fg_access
                                          fg_str_c(c->user_name), fg_str_c(c->patient_id),
                                          fg_str_c(c->grant_id), fg_str_c(c->scopes),
                                          c->expires_at, &req->err);
+    if (st == FG_OK && c->practitioner_id[0])
+        st = smart_access_set_practitioner(a, fg_str_c(c->practitioner_id));
     for (size_t i = 0; st == FG_OK && i < c->n_user_patients; i++) {
         struct fg_str p = fg_pool_str(req->pool, fg_str_c(c->user_patients[i]));
         st = p.ptr ? smart_access_add_user_patient(a, p) : FG_ENOMEM;

@@ -422,6 +422,18 @@ describe('Bulk Data export', { concurrency: false }, () => {
     for (const k of confidential.filter((x) => /^(Condition|Encounter)\//.test(x))) assert.ok(all.has(k), `${k} exists`);
   });
 
+  it('a practitioner\'s user/ scopes export every patient, only the granted types', async () => {
+    const db = ['--auth-db', srv.authDbPath];
+    const add = await runCli(['account', 'add', ...db, '--user', 'drokafor', '--practitioner', 'pr-nora-okafor', '--password-stdin'], { input: 'Demo-pass-2026\n' });
+    assert.equal(add.code, 0, add.stderr);
+    const t = await srv.token({ scope: 'user/Patient.rs user/Immunization.rs', user: 'drokafor' });
+    const run = await exportAll('/fhir/Patient/$export', t);
+    assert.deepEqual(run.manifest.output.map((o) => o.type).sort(), ['Immunization', 'Patient']);
+    const got = await contents(run.manifest, t);
+    assert.deepEqual([...got.keys()].filter((k) => k.startsWith('Patient/')).map((k) => k.slice(8)).sort(), groupMembers);
+    assert.equal((await kickoff('/fhir/Patient/$export?_type=Condition', t)).status, 403);
+  });
+
   it('kick-offs and downloads are in the audit log', async () => {
     const run = await exportAll('/fhir/Patient/$export?_type=Patient', tokens.es);
     const d = await req(pathOf(run.manifest.output[0].url), tokens.es);
