@@ -151,7 +151,7 @@ static bool add_operations(cJSON **by_type, const char *base_url)
         int w = url ? snprintf(url, n, "%s/OperationDefinition/%s", base_url, op->id) : -1;
         bool ok = w > 0 && (size_t)w < n &&
                   cJSON_AddStringToObject(o, "name", op->code) &&
-                  cJSON_AddStringToObject(o, "definition", url);
+                  cJSON_AddStringToObject(o, "definition", op->canonical ? op->canonical : url);
         cJSON_free(url);
         if (!ok)
             return false;

@@ -44,8 +44,43 @@ static const char import_wearables[] =
     "{\"name\":\"reason\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"string\"},"
     "{\"name\":\"count\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"integer\"}]}]}";
 
+/* Patient $everything (gateway/rest_everything.c, fhir/everything.h): derived from the base
+ * definition, saying what this server does with each input. */
+static const char patient_everything[] =
+    "{\"resourceType\":\"OperationDefinition\",\"id\":\"Patient-everything\","
+    "\"version\":\"4.0.1\",\"name\":\"PatientEverything\","
+    "\"title\":\"Fetch Patient Record\",\"status\":\"active\",\"kind\":\"operation\","
+    "\"publisher\":\"fhirgate\","
+    "\"base\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\","
+    "\"description\":\"The patient's record as one paged searchset Bundle: the Patient, every "
+    "resource of the R4 Patient compartment, and the resources they reference (Practitioner, "
+    "Organization, Location, Medication, ...) and the Provenances that target them, as included "
+    "entries, each once per page. Only what the access token may search is returned: types it "
+    "does not grant are left out (not refused), granular scopes and portal rules filter as in "
+    "search. On the type (Patient/$everything): every patient the token reaches. Paging: "
+    "_count and next links (the store's search cursors, type by type).\","
+    "\"affectsState\":false,\"code\":\"everything\","
+    "\"resource\":[\"Patient\"],\"system\":false,\"type\":true,\"instance\":true,"
+    "\"parameter\":["
+    "{\"name\":\"start\",\"use\":\"in\",\"min\":0,\"max\":\"1\",\"type\":\"date\","
+    "\"documentation\":\"Care date from: applied to each type's clinical date (e.g. "
+    "Observation date, Condition onset-date, DocumentReference period); types without one are "
+    "not narrowed.\"},"
+    "{\"name\":\"end\",\"use\":\"in\",\"min\":0,\"max\":\"1\",\"type\":\"date\","
+    "\"documentation\":\"Care date to, as start.\"},"
+    "{\"name\":\"_since\",\"use\":\"in\",\"min\":0,\"max\":\"1\",\"type\":\"instant\","
+    "\"documentation\":\"Only resources last updated at or after this instant.\"},"
+    "{\"name\":\"_type\",\"use\":\"in\",\"min\":0,\"max\":\"*\",\"type\":\"code\","
+    "\"documentation\":\"Comma-separated resource types: only these are returned.\"},"
+    "{\"name\":\"_count\",\"use\":\"in\",\"min\":0,\"max\":\"1\",\"type\":\"integer\","
+    "\"documentation\":\"Matches per page (default 50, at most 1000).\"},"
+    "{\"name\":\"return\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"Bundle\","
+    "\"documentation\":\"A searchset Bundle.\"}]}";
+
 const struct fg_opdef fg_opdefs[] = {
-    {"import-wearables", "import-wearables", "Patient", import_wearables},
+    {"import-wearables", "import-wearables", "Patient", import_wearables, NULL},
+    {"Patient-everything", "everything", "Patient", patient_everything,
+     "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
 };
 const size_t fg_opdefs_count = sizeof fg_opdefs / sizeof fg_opdefs[0];
 

@@ -17,6 +17,8 @@ struct fg_opdef {
     const char *code;     /* "import-wearables": invoked as $<code> */
     const char *resource; /* "Patient" */
     const char *json;     /* the OperationDefinition without url (static text) */
+    const char *canonical; /* a standard operation's canonical url (the CapabilityStatement's
+                              definition); NULL: the served definition's own url */
 };
 
 extern const struct fg_opdef fg_opdefs[];

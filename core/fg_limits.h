@@ -34,6 +34,7 @@
 #define FG_CONNECTION_TIMEOUT_S 30                /* idle connection */
 #define FG_MAX_ORIGIN_BYTES 512                   /* CORS Origin header */
 #define FG_MAX_DOCREF_VALUES 32                   /* $docref type / profile values */
+#define FG_MAX_EVERYTHING_TYPES 64                /* $everything _type values */
 #define FG_SELFTEST_MAX_PAGES 20                  /* next links a self-test search follows */
 #define FG_SELFTEST_MAX_PATIENTS 32               /* fhirgate conformance --patient */
 #define FG_MAX_BULK_TYPES 160                     /* _type values of one $export */

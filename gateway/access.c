@@ -124,6 +124,28 @@ enum fg_status fg_access_authorize(struct fg_req *req, enum fg_interaction ia,
     return st;
 }
 
+enum fg_status fg_access_span_types(struct fg_req *req, struct fg_str patient,
+                                    const char *const *types, size_t n, bool *open)
+{
+    struct access_state *s = NULL;
+    enum fg_status st = state_of(req, &s);
+    bool any_granted = false, any_open = false;
+    for (size_t i = 0; st == FG_OK && i < n; i++) {
+        bool granted = false;
+        smart_policy_type_reach(&s->access, letter_of(FG_IA_SEARCH_TYPE), fg_str_c(types[i]),
+                                patient, &granted, &open[i]);
+        any_granted |= granted;
+        any_open |= open[i];
+    }
+    if (st != FG_OK || any_open)
+        return st;
+    if (patient.len && any_granted)
+        return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "Patient/%.*s is not known",
+                            (int)patient.len, patient.ptr);
+    return fg_error_set(&req->err, FG_EFORBIDDEN, NULL,
+                        "the access token grants search of none of these resource types");
+}
+
 enum fg_status fg_access_narrow_query(struct fg_req *req, struct fhir_query *q)
 {
     struct access_state *s = NULL;

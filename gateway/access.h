@@ -77,6 +77,17 @@ enum fg_status fg_access_filter_search(struct fg_req *req, const struct fhir_que
 enum fg_status fg_access_filter_history(struct fg_req *req, enum fg_interaction ia,
                                         struct fhir_history_result *h);
 
+/* For an operation that spans types (Patient/$everything): which of
+ * types[0..n) this request may search within patient's compartment
+ * (patient empty: wherever its grants reach), in open[0..n). Types not
+ * granted are left out, not refused (a refusal for one type would hide the
+ * rest). Refuses only when nothing is left: FG_ENOTFOUND (404, as a read
+ * would answer) when types are granted but none reaches the patient,
+ * FG_EFORBIDDEN (403) when none of them is granted. Authenticates on first
+ * use. @test tests/integration/everything.test.mjs */
+enum fg_status fg_access_span_types(struct fg_req *req, struct fg_str patient,
+                                    const char *const *types, size_t n, bool *open);
+
 /* May this request store `resource` (parsed, borrowed) of type/id with
  * interaction ia (create or update; NULL resource for delete)? Checks the
  * content, e.g. that a patient-scoped app writes only into its patient's

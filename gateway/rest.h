@@ -39,6 +39,8 @@ enum fg_status fg_rest_search_post(struct fg_req *req);
 enum fg_status fg_rest_bundle(struct fg_req *req);            /* rest_bundle.c */
 enum fg_status fg_rest_docref_get(struct fg_req *req);        /* rest_docref.c */
 enum fg_status fg_rest_docref_post(struct fg_req *req);
+enum fg_status fg_rest_everything_get(struct fg_req *req);    /* rest_everything.c */
+enum fg_status fg_rest_everything_post(struct fg_req *req);   /* (Parameters body) */
 enum fg_status fg_rest_unknown_type(struct fg_req *req);      /* rest_common.c */
 
 /* Runs a type-level search (authorize, parse, narrow, store, filter) and

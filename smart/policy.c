@@ -281,6 +281,16 @@ enum fg_status smart_policy_authorize(const struct smart_access *a, char interac
                         letter_name(interaction), (int)type.len, type.ptr);
 }
 
+void smart_policy_type_reach(const struct smart_access *a, char interaction, struct fg_str type,
+                             struct fg_str patient, bool *granted, bool *reached)
+{
+    struct smart_policy_grant g;
+    *granted = smart_policy_grant_for(a, interaction, type, &g);
+    *reached = *granted && (g.everywhere || !patient.len);
+    for (size_t i = 0; *granted && !*reached && i < g.n_patients; i++)
+        *reached = fg_str_eq(g.patients[i], patient);
+}
+
 /* ---- narrowing a search ---- */
 
 /* patient=Patient/a,Patient/b for a type confined by its patient parameter. */

@@ -262,6 +262,15 @@ enum fg_status smart_policy_authorize(const struct smart_access *a, char interac
                                       struct fg_str type, struct smart_policy_grant *g,
                                       struct fg_error *err);
 
+/* For operations that span types (Patient/$everything), which leave out
+ * what is not granted instead of refusing: does a grant `interaction` on
+ * type at all (*granted, as smart_policy_authorize), and does the deciding
+ * grant reach patient's compartment (*reached: system/ reaches everyone; an
+ * empty patient is reached whenever the type is granted)?
+ * @test tests/unit/smart/policy_test.c */
+void smart_policy_type_reach(const struct smart_access *a, char interaction, struct fg_str type,
+                             struct fg_str patient, bool *granted, bool *reached);
+
 /* Narrows a parsed search on q->type for a: confines it to the reached
  * compartments (fhir_query_restrict_compartment), adds the granular scopes
  * as store-side filters when they can be written as one parameter's OR

@@ -1,7 +1,8 @@
 // portal-rules.test.mjs - issue 7's table: for each viewer × patient × resource
 // class × access path (read, instance history, search, _revinclude, _include,
-// totals, bulk export), what a portal user's app sees through the FHIR API with real tokens,
-// on both sides of a birthday and of an adult proxy's 5-year expiry.
+// totals, $everything whole and paged, bulk export), what a portal user's app
+// sees through the FHIR API with real tokens, on both sides of a birthday and
+// of an adult proxy's 5-year expiry.
 //
 // The fixtures are loaded on LOAD; Nora turns 13 and Owen 18 that day. Two
 // servers share the record store and the auth database: one pinned a minute
@@ -214,7 +215,8 @@ describe('portal rules through the FHIR API', { concurrency: false }, () => {
 
       if (view === 'none') {
         it(`${label}: every request is refused (403), nothing leaks`, async () => {
-          for (const p of [`Patient/${v.patient}`, ...classes.map((c) => (c.readOnly ? c.ref : `${typeOf(c.ref)}?patient=${v.patient}`))]) {
+          for (const p of [`Patient/${v.patient}`, `Patient/${v.patient}/$everything`,
+            ...classes.map((c) => (c.readOnly ? c.ref : `${typeOf(c.ref)}?patient=${v.patient}`))]) {
             const r = await get(moment, p, token());
             assert.equal(r.status, 403, `${label}: ${p}: ${r.text.slice(0, 200)}`);
             assertNoLeak(r, p);
@@ -253,6 +255,27 @@ describe('portal rules through the FHIR API', { concurrency: false }, () => {
           }
           assertNoLeak(r, q);
         }
+      });
+
+      it(`${label}: $everything`, async () => {
+        const r = await get(moment, `Patient/${v.patient}/$everything?_count=1000`, token());
+        assert.equal(r.status, 200, `${label}: ${r.text.slice(0, 200)}`);
+        const got = refs(r.json);
+        for (const c of classes.filter((x) => !x.readOnly)) // Binary: reached by url, not in $everything
+          assert.equal(got.includes(c.ref), shows(view, c), `${label}: $everything and ${c.key} ${c.ref}`);
+        assertNoLeak(r, '$everything');
+        // paged: the same, a few at a time
+        const paged = [];
+        let page = await get(moment, `Patient/${v.patient}/$everything?_count=3`, token());
+        for (let i = 0; i < 200; i++) {
+          assert.equal(page.status, 200, page.text.slice(0, 200));
+          assertNoLeak(page, '$everything page');
+          paged.push(...refs(page.json, 'match'));
+          const next = page.json.link.find((l) => l.relation === 'next');
+          if (!next) break;
+          page = await srv[moment].request({ path: new URL(next.url).pathname + new URL(next.url).search, auth: token() });
+        }
+        assert.deepEqual(paged.sort(), refs(r.json, 'match').sort(), `${label}: $everything pages`);
       });
 
       it(`${label}: _revinclude and _include`, async () => {

@@ -242,6 +242,36 @@ static void test_widest_context_decides(void)
     smart_access_cleanup(&a);
 }
 
+/* For $everything: which types a token lets it search, and whose record. */
+static void test_type_reach(void)
+{
+    static const struct {
+        const char *scopes, *patient, *type, *asked;
+        bool granted, reached;
+    } rows[] = {
+        {"patient/*.rs", "amy", "Observation", "amy", true, true},
+        {"patient/*.rs", "amy", "Observation", "daniel", true, false},
+        {"patient/*.rs", "amy", "Device", "daniel", true, false},
+        {"patient/*.rs", "amy", "Observation", "", true, true},
+        {"patient/Observation.rs", "amy", "Condition", "amy", false, false},
+        {"patient/Observation.r", "amy", "Observation", "amy", false, false}, /* no search */
+        {"patient/*.rs", "", "Observation", "amy", false, false}, /* no launch patient */
+        {"system/*.rs", "", "Condition", "daniel", true, true},
+        {"patient/*.rs system/Condition.rs", "amy", "Condition", "daniel", true, true},
+        {"patient/*.rs", "amy", "Library", "amy", false, false}, /* outside the compartment model */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct smart_access a;
+        bool granted = true, reached = true;
+        make_access(&a, rows[i].scopes, rows[i].patient, 0);
+        smart_policy_type_reach(&a, 's', fg_str_c(rows[i].type), fg_str_c(rows[i].asked),
+                                &granted, &reached);
+        CHECK_INT(granted, rows[i].granted);
+        CHECK_INT(reached, rows[i].reached);
+        smart_access_cleanup(&a);
+    }
+}
+
 static bool visible_of(const struct smart_policy *p, const struct smart_access *a, char letter,
                        const char *type, const char *id, int *reads)
 {
@@ -666,4 +696,5 @@ static void test_practitioner_reach(void)
 TEST_MAIN(test_access_kind_and_accessors, test_type_classes, test_authorize_table,
           test_widest_context_decides, test_visible_table, test_fhir_user_read,
           test_filter_keeps_order_and_counts, test_narrow, test_check_write,
-          test_check_write_every_patient, test_rules_can_only_hide, test_practitioner_reach)
+          test_check_write_every_patient, test_rules_can_only_hide, test_practitioner_reach,
+          test_type_reach)
