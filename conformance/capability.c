@@ -10,6 +10,7 @@
 
 #include "../core/fg_clock.h"
 #include "../fhir/searchparam.h"
+#include "capability_bulk.h"
 #include "capability_uscore.h"
 
 bool fg_capability_param_declared(const struct fhir_searchparam *p)
@@ -239,6 +240,7 @@ static bool add_rest(cJSON *cs, const struct fg_capability_oauth *oauth, const c
                                        "application/json-patch+json); FHIRPath Patch is not "
                                        "supported. Conditional delete deletes a single match "
                                        "(several: 412).") != NULL;
+    ok = ok && fg_capability_bulk_rest(rest);
     return ok && add_codes(rest, "interaction", system_interactions,
                            sizeof system_interactions / sizeof system_interactions[0]);
 }
@@ -282,6 +284,7 @@ enum fg_status fg_capability_write(const struct fg_capability_info *info, struct
     char *text = NULL;
     cJSON *cs = cJSON_CreateObject();
     if (!cs || !add_header(cs, info) || !fg_capability_uscore_header(cs) ||
+        !fg_capability_bulk_header(cs) ||
         !add_rest(cs, info->oauth, info->base_url))
         goto out;
     text = cJSON_PrintUnformatted(cs);

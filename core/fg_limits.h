@@ -37,5 +37,14 @@
 #define FG_MAX_EVERYTHING_TYPES 64                /* $everything _type values */
 #define FG_SELFTEST_MAX_PAGES 20                  /* next links a self-test search follows */
 #define FG_SELFTEST_MAX_PATIENTS 32               /* fhirgate conformance --patient */
+#define FG_MAX_BULK_TYPES 160                     /* _type values of one $export */
+#define FG_MAX_BULK_PARAMS 32                     /* parameters of one $export kick-off */
+#define FG_MAX_BULK_JOBS 64                       /* export jobs kept (queued, running, done) */
+#define FG_MAX_BULK_JOBS_PER_CLIENT 4             /* unfinished export jobs per client (429) */
+#define FG_BULK_PAGE 500                          /* resources per store page in an export */
+#define FG_BULK_MEMBER_CHUNK 100                  /* Group members per compartment search */
+#define FG_MAX_BULK_MEMBERS 100000                /* members of one exported Group */
+#define FG_MAX_BULK_REFERENCED 100000             /* referenced resources one export adds */
+#define FG_BULK_FILE_TTL_S 3600                   /* [bulk_file_ttl] export files kept, s */
 
 #endif

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/fg_limits.h"
+#include "../core/fg_mem.h"
+
 #include "access_token.h"
 #include "rest.h"
 #include "server.h"
@@ -293,4 +296,159 @@ enum fg_status fg_access_check_write(struct fg_req *req, enum fg_interaction ia,
     struct smart_policy_lookup lk = lookup_of(req);
     return smart_policy_check_write(&req->srv->policy, &s->access, letter, type, resource, cur,
                                     &lk, req->pool, &req->err);
+}
+
+/* ---- work that outlives its request ---- */
+
+struct fg_access_copy {
+    char client_id[SMART_MAX_CLIENT_ID + 1];
+    int64_t account_id;
+    char user_name[SMART_MAX_USERNAME + 1];
+    char patient_id[SMART_MAX_PATIENT_ID + 1];
+    char grant_id[SMART_GRANT_ID_SIZE];
+    char *scopes; /* owned */
+    int64_t expires_at;
+    char *user_patients[SMART_ACCESS_MAX_PATIENTS]; /* owned */
+    size_t n_user_patients;
+    char *fhir_user_patient; /* owned; NULL = none */
+    char practitioner_id[SMART_MAX_PATIENT_ID + 1]; /* "" = not a practitioner's access */
+    char *owner;             /* owned */
+};
+
+void fg_access_copy_free(struct fg_access_copy **c)
+{
+    if (!c || !*c)
+        return;
+    fg_free((*c)->scopes);
+    for (size_t i = 0; i < (*c)->n_user_patients; i++)
+        fg_free((*c)->user_patients[i]);
+    fg_free((*c)->fhir_user_patient);
+    fg_free((*c)->owner);
+    fg_free(*c);
+    *c = NULL;
+}
+
+static char *dup_slice(struct fg_str s)
+{
+    char *p = fg_malloc(s.len + 1);
+    if (p) {
+        if (s.len)
+            memcpy(p, s.ptr, s.len);
+        p[s.len] = '\0';
+    }
+    return p;
+}
+
+static void copy_field(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* A backend service (no user, no patient) is its client: each of its
+ * client_credentials tokens has a grant of its own, and a long export
+ * outlives them. A user's or patient's access is also its grant: what a
+ * revoked or narrowed authorization started stays with it. */
+static char *owner_of(struct fg_pool *pool, const struct smart_access *a)
+{
+    bool backend = !smart_access_account_id(a) && !smart_access_patient_id(a)[0];
+    return fg_pool_printf(pool, "%s|%lld|%s|%s", smart_access_client_id(a),
+                          (long long)smart_access_account_id(a), smart_access_patient_id(a),
+                          backend ? "" : smart_access_grant_id(a));
+}
+
+enum fg_status fg_access_owner(struct fg_req *req, const char **owner)
+{
+    struct access_state *s = NULL;
+    enum fg_status st = state_of(req, &s);
+    if (st != FG_OK)
+        return st;
+    *owner = owner_of(req->pool, &s->access);
+    return *owner ? FG_OK : fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+}
+
+enum fg_status fg_access_copy_take(struct fg_req *req, struct fg_access_copy **out)
+{
+    struct access_state *s = NULL;
+    enum fg_status st = state_of(req, &s);
+    if (st != FG_OK)
+        return st;
+    const struct smart_access *a = &s->access;
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_SCOPE_BYTES * 4);
+    struct fg_access_copy *c = fg_malloc(sizeof *c);
+    const char *owner = owner_of(req->pool, a);
+    st = c && owner ? smart_scopes_write(&a->scopes, &b) : FG_ENOMEM;
+    if (c)
+        memset(c, 0, sizeof *c);
+    if (st == FG_OK) {
+        copy_field(c->client_id, sizeof c->client_id, a->client_id);
+        copy_field(c->user_name, sizeof c->user_name, a->user_name);
+        copy_field(c->patient_id, sizeof c->patient_id, a->patient_id);
+        copy_field(c->grant_id, sizeof c->grant_id, a->grant_id);
+        copy_field(c->practitioner_id, sizeof c->practitioner_id, smart_access_practitioner_id(a));
+        c->account_id = a->account_id;
+        c->expires_at = a->expires_at;
+        c->scopes = dup_slice(fg_buf_str(&b));
+        c->owner = dup_slice(fg_str_c(owner));
+        if (a->fhir_user_patient.len)
+            c->fhir_user_patient = dup_slice(a->fhir_user_patient);
+        for (size_t i = 0; i < a->n_user_patients && i < SMART_ACCESS_MAX_PATIENTS; i++) {
+            c->user_patients[i] = dup_slice(a->user_patients[i]);
+            c->n_user_patients = i + 1;
+            if (!c->user_patients[i])
+                st = FG_ENOMEM;
+        }
+        if (!c->scopes || !c->owner || (a->fhir_user_patient.len && !c->fhir_user_patient))
+            st = FG_ENOMEM;
+    }
+    fg_buf_cleanup(&b);
+    if (st != FG_OK) {
+        fg_access_copy_free(&c);
+        return fg_error_set(&req->err, st, NULL, "the access could not be copied");
+    }
+    *out = c;
+    return FG_OK;
+}
+
+const char *fg_access_copy_owner(const struct fg_access_copy *c)
+{
+    return c->owner;
+}
+
+enum fg_status fg_access_copy_restore(struct fg_req *req, const struct fg_access_copy *c)
+{
+    struct access_state *s = fg_pool_zalloc(req->pool, sizeof *s);
+    if (!s)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    smart_access_init(&s->access);
+    if (fg_pool_on_free(req->pool, free_state, s) != FG_OK)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    struct smart_access *a = &s->access;
+    enum fg_status st = smart_access_set(a, fg_str_c(c->client_id), c->account_id,
+                                         fg_str_c(c->user_name), fg_str_c(c->patient_id),
+                                         fg_str_c(c->grant_id), fg_str_c(c->scopes),
+                                         c->expires_at, &req->err);
+    if (st == FG_OK && c->practitioner_id[0])
+        st = smart_access_set_practitioner(a, fg_str_c(c->practitioner_id));
+    for (size_t i = 0; st == FG_OK && i < c->n_user_patients; i++) {
+        struct fg_str p = fg_pool_str(req->pool, fg_str_c(c->user_patients[i]));
+        st = p.ptr ? smart_access_add_user_patient(a, p) : FG_ENOMEM;
+    }
+    if (st == FG_OK && c->fhir_user_patient) {
+        struct fg_str p = fg_pool_str(req->pool, fg_str_c(c->fhir_user_patient));
+        if (!p.ptr)
+            st = FG_ENOMEM;
+        else
+            smart_access_set_fhir_user(a, p);
+    }
+    if (st == FG_OK)
+        st = smart_policy_prepare(&req->srv->policy, a, req->pool, &req->err);
+    if (st != FG_OK)
+        return req->err.status != FG_OK ? st
+                                        : fg_error_set(&req->err, st, NULL,
+                                                       "the access could not be rebuilt");
+    req->auth = a;
+    return FG_OK;
 }

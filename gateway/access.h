@@ -116,4 +116,31 @@ enum fg_status fg_access_portal_write(struct fg_req *req, int64_t account_id,
 enum fg_status fg_access_patient_app(const struct fg_req *req, struct fg_str *patient,
                                      struct fg_str *client_id);
 
+/* ---- work that outlives its request (bulk export jobs, gateway/bulk*.c) ----
+ * A kick-off copies the request's verified access; the job's worker later
+ * gives that access to a request of its own (a struct fg_req with srv and
+ * pool set, no connection) and then asks the functions above exactly as a
+ * handler would, so every decision stays with the policy. */
+struct fg_access_copy;
+
+/* Copies the request's access (authenticating first: 401 with req->err
+ * when there is no valid token). Caller owns *out, free with
+ * fg_access_copy_free. FG_ENOMEM. */
+enum fg_status fg_access_copy_take(struct fg_req *req, struct fg_access_copy **out);
+void fg_access_copy_free(struct fg_access_copy **c);
+
+/* Who owns work started with an access: client, account, patient and grant
+ * ("client|account|patient|grant"; no grant for a backend service, whose
+ * every token has a grant of its own). From a copy (borrowed from c), or of
+ * the request (authenticating first; borrowed from the request pool). */
+const char *fg_access_copy_owner(const struct fg_access_copy *c);
+enum fg_status fg_access_owner(struct fg_req *req, const char **owner);
+
+/* Gives req (a worker's request: srv and pool set, auth NULL) the access of
+ * c as it stands now: scopes and reach from the copy, the policy rules
+ * prepared again (with the server's clock and the auth db of today, so a
+ * birthday or a revoked proxy since the kick-off counts). A refusal of the
+ * rules fills req->err. */
+enum fg_status fg_access_copy_restore(struct fg_req *req, const struct fg_access_copy *c);
+
 #endif

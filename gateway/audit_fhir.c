@@ -179,7 +179,8 @@ static bool add_entities(cJSON *o, const struct smart_audit_row *r)
         cJSON *e = entity("1", "1", "Patient");
         ok = fg_json_put(ents, NULL, e) && add_ref(e, "Patient", r->patient_id);
     }
-    if (ok && r->kind == SMART_AUDIT_SEARCH) {
+    bool query = r->kind == SMART_AUDIT_SEARCH || (r->kind == SMART_AUDIT_OPERATION && r->query[0]);
+    if (ok && query) {
         cJSON *e = entity("2", "24", "Query");
         ok = fg_json_put(ents, NULL, e) && add_query(e, r);
     } else if (ok && r->res_type[0] && r->res_id[0]) {

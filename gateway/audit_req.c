@@ -258,6 +258,23 @@ void fg_audit_entry(struct fg_req *req, const struct fg_audit_what *w)
     fg_audit_record(req->srv->audit, &row);
 }
 
+void fg_audit_operation(struct fg_req *req, int status, struct fg_str type, struct fg_str id,
+                        const char *query)
+{
+    struct smart_audit_row row;
+    if (!req->srv->audit)
+        return;
+    memset(&row, 0, sizeof row);
+    row.kind = SMART_AUDIT_OPERATION;
+    row.status = status;
+    copy(row.res_type, sizeof row.res_type, type);
+    copy(row.res_id, sizeof row.res_id, id);
+    copy_c(row.query, sizeof row.query, query);
+    copy_c(row.request_id, sizeof row.request_id, req->request_id);
+    who_of(req, &row);
+    fg_audit_record(req->srv->audit, &row);
+}
+
 void fg_audit_auth_event(struct fg_req *req, enum smart_audit_kind kind, int status,
                          const struct fg_audit_who *who)
 {

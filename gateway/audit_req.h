@@ -37,6 +37,14 @@ struct fg_audit_what {
  * @test tests/integration/audit.test.mjs */
 void fg_audit_entry(struct fg_req *req, const struct fg_audit_what *w);
 
+/* An operation its handler records itself because the generic classification
+ * leaves its paths out (bulk export kick-off and file downloads): kind
+ * SMART_AUDIT_OPERATION, who from req->auth (else the bearer token), type
+ * and id of what it concerns (may be empty), query a short description
+ * without secrets (may be NULL). @test tests/integration/bulk-export.test.mjs */
+void fg_audit_operation(struct fg_req *req, int status, struct fg_str type, struct fg_str id,
+                        const char *query);
+
 /* An authorization event. Strings may be NULL; account_id 0 = none. */
 struct fg_audit_who {
     const char *client_id;

@@ -157,13 +157,14 @@ enum fg_status fg_auth_issue(struct fg_auth *a, struct smart_authdb *db, struct 
             return fg_error_set(err, st, NULL, "cannot store the refresh token");
     }
     char digest[SMART_DIGEST_SIZE];
+    int64_t life_s = is->lifetime_s > 0 ? is->lifetime_s : FG_ACCESS_TOKEN_LIFETIME_S;
     st = smart_token_new(is->access_token);
     if (st == FG_OK)
         st = add_token(db, is->grant_out, SMART_TOKEN_ACCESS, is->access_token, is->scopes,
-                       now + FG_ACCESS_TOKEN_LIFETIME_S, parent[0] ? parent : NULL, digest);
+                       now + life_s, parent[0] ? parent : NULL, digest);
     if (st != FG_OK)
         return fg_error_set(err, st, NULL, "cannot store the access token");
-    is->expires_in = FG_ACCESS_TOKEN_LIFETIME_S;
+    is->expires_in = life_s;
     if (is->fhir_user && fg_scope_has(is->scopes, "openid") &&
         fg_scope_has(is->scopes, "fhirUser")) {
         const struct fg_keyset *ks = fg_auth_keyset(a, db);

@@ -24,6 +24,7 @@
 #include "auth.h"
 
 #define FG_ACCESS_TOKEN_LIFETIME_S 3600
+#define FG_BACKEND_TOKEN_LIFETIME_S 300 /* client_credentials (Backend Services: SHOULD <= 300) */
 #define FG_REFRESH_OFFLINE_LIFETIME_S (100 * 86400)
 #define FG_REFRESH_ONLINE_LIFETIME_S (12 * 3600)
 #define FG_ID_TOKEN_LIFETIME_S 3600
@@ -47,6 +48,7 @@ struct fg_issue {
     const char *fhir_user;      /* the user's resource "Patient/123"; NULL = none */
     const char *nonce;          /* OpenID nonce; NULL = none */
     const char *grant_id;       /* existing grant; NULL or "" = create a new one */
+    int64_t lifetime_s;         /* access token lifetime; 0 = FG_ACCESS_TOKEN_LIFETIME_S */
     /* out */
     char grant_out[SMART_GRANT_ID_SIZE];
     char access_token[SMART_TOKEN_SIZE];

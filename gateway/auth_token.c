@@ -280,7 +280,8 @@ static enum fg_status grant_client_credentials(struct token_ctx *t)
                                    "request system/ scopes this client is registered for");
     if (smart_authdb_begin_write(t->db) != FG_OK)
         return fg_auth_oauth_error(t->req, 503, "temporarily_unavailable", "busy, retry");
-    struct fg_issue is = {.client_id = t->ca.client.client_id, .scopes = scopes};
+    struct fg_issue is = {.client_id = t->ca.client.client_id, .scopes = scopes,
+                          .lifetime_s = FG_BACKEND_TOKEN_LIFETIME_S};
     return issue_and_send(t, &is);
 }
 

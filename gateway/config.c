@@ -91,6 +91,10 @@ static const struct key_row key_rows[] = {
     STR_ROW("upstream_ca_file", upstream_ca_file, "PEM CA bundle for an https upstream"),
     STR_ROW("upstream_paging_key", upstream_paging_key,
             "secret sealing upstream paging links (share it across processes)"),
+    STR_ROW("bulk_dir", bulk_dir,
+            "bulk export files (default: the directory \"bulk\" beside the db file)"),
+    INT_ROW("bulk_file_ttl", bulk_file_ttl, 1, INT64_C(30) * 86400,
+            "seconds a finished bulk export's files are kept"),
 };
 #define N_KEYS (sizeof key_rows / sizeof key_rows[0])
 
@@ -128,6 +132,7 @@ void fg_config_defaults(struct fg_config *cfg)
     cfg->upstream_timeout_ms = 30000;
     cfg->upstream_connect_timeout_ms = 2000;
     cfg->upstream_retries = 1;
+    cfg->bulk_file_ttl = FG_BULK_FILE_TTL_S;
     struct smart_portal_settings portal;
     smart_portal_settings_default(&portal);
     cfg->own_account_min_age = portal.own_account_min_age;

@@ -18,7 +18,8 @@
  * upstream_connect_timeout_ms upstream_retries upstream_ca_file upstream_paging_key,
  * and the portal rules (portal-rules.md; smart/portal.h): own_account_min_age
  * teen_proxy_age adult_age adult_proxy_years release_delay_days
- * note_max_years activation_days portal_utc_offset release_delay_codes.
+ * note_max_years activation_days portal_utc_offset release_delay_codes,
+ * and bulk export: bulk_dir bulk_file_ttl.
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -87,6 +88,10 @@ struct fg_config {
     int64_t upstream_retries;
     char upstream_ca_file[FG_CONFIG_VALUE_MAX]; /* "" = the system's CA store */
     char upstream_paging_key[FG_CONFIG_VALUE_MAX]; /* "" = random per process */
+    /* Bulk export (gateway/bulk.h): where job files go ("" = "bulk" beside
+     * the db file) and how long a finished job's files are kept. */
+    char bulk_dir[FG_CONFIG_VALUE_MAX];
+    int64_t bulk_file_ttl;         /* seconds */
     char config_file[FG_CONFIG_VALUE_MAX]; /* the file that was read, or "" */
     bool base_url_derived;         /* base_url was built from bind and port */
 };

@@ -48,6 +48,9 @@ struct fg_resp {
     struct fg_str body;         /* pool-owned (or static) bytes */
     struct fg_header headers[FG_RESP_MAX_HEADERS];
     size_t n_headers;
+    int body_fd;                /* > 0: send this open file (body_fd_size bytes) instead of
+                                   body; the server closes it. Set last, when nothing can fail */
+    uint64_t body_fd_size;
 };
 
 struct fg_req {

@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
 
 #include "../core/fg_limits.h"
@@ -318,12 +319,20 @@ static enum MHD_Result respond(struct srv_req *sr)
     struct fg_resp *resp = &req->resp;
     /* The pool dies at completion, possibly before MHD is done with the
      * response object: MHD keeps its own copy of the body. */
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        resp->body.len, (void *)(resp->body.len ? resp->body.ptr : ""), MHD_RESPMEM_MUST_COPY);
+    size_t bytes = resp->body_fd > 0 ? (size_t)resp->body_fd_size : resp->body.len;
+    struct MHD_Response *r =
+        resp->body_fd > 0
+            ? MHD_create_response_from_fd(resp->body_fd_size, resp->body_fd)
+            : MHD_create_response_from_buffer(resp->body.len,
+                                              (void *)(resp->body.len ? resp->body.ptr : ""),
+                                              MHD_RESPMEM_MUST_COPY);
+    if (!r && resp->body_fd > 0)
+        close(resp->body_fd);
+    resp->body_fd = 0; /* MHD closes it with the response */
     if (!r)
         return MHD_NO;
     const char *ct = resp->content_type ? resp->content_type : FG_CT_FHIR_JSON;
-    if (resp->body.len || resp->content_type)
+    if (bytes || resp->content_type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
     for (size_t i = 0; i < resp->n_headers; i++) {
         if (MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value) != MHD_YES)
@@ -333,7 +342,7 @@ static enum MHD_Result respond(struct srv_req *sr)
                          2);
     }
     MHD_add_response_header(r, "X-Request-Id", req->request_id);
-    enum MHD_Result ret = queue(sr, r, resp->status, resp->body.len);
+    enum MHD_Result ret = queue(sr, r, resp->status, bytes);
     MHD_destroy_response(r);
     return ret;
 }

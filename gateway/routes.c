@@ -8,10 +8,21 @@
 #include "rest.h"
 #include "virtual.h"
 #include "rest_import.h"
+#include "bulk_http.h"
 
 const struct fg_route fg_routes[] = {
     {FG_GET, "/fhir/metadata", fg_rest_metadata},
     {FG_GET, "/fhir/_history", fg_rest_history_system},
+    /* Bulk Data export (bulk_http.h): literal segments, audited by their handlers. */
+    {FG_GET, "/fhir/$export", fg_bulk_kickoff_system},
+    {FG_POST, "/fhir/$export", fg_bulk_kickoff_system},
+    {FG_GET, "/fhir/Patient/$export", fg_bulk_kickoff_patient},
+    {FG_POST, "/fhir/Patient/$export", fg_bulk_kickoff_patient},
+    {FG_GET, "/fhir/Group/{any}/$export", fg_bulk_kickoff_group},
+    {FG_POST, "/fhir/Group/{any}/$export", fg_bulk_kickoff_group},
+    {FG_GET, "/bulk/jobs/{any}", fg_bulk_status_get},
+    {FG_DELETE, "/bulk/jobs/{any}", fg_bulk_status_delete},
+    {FG_GET, "/bulk/jobs/{any}/{any}", fg_bulk_download},
     {FG_POST, "/fhir", fg_rest_bundle},
     /* Generated from grants and the audit log (virtual.h): read and search only. */
     {FG_GET, "/fhir/Consent", fg_consent_search},

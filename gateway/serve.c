@@ -16,6 +16,7 @@
 #include "../fhir/store_upstream.h"
 #include "audit.h"
 #include "auth.h"
+#include "bulk.h"
 #include "cli.h"
 #include "config.h"
 #include "server.h"
@@ -115,6 +116,25 @@ static enum fg_status open_auth(struct fg_server *srv, char *msg, size_t msg_siz
     return st;
 }
 
+/* Bulk export jobs: bulk_dir, or "bulk" beside the db file. */
+static enum fg_status open_bulk(struct fg_server *srv, char *msg, size_t msg_size)
+{
+    char dir[FG_CONFIG_VALUE_MAX + 8];
+    const char *db = srv->cfg.db;
+    const char *slash = strrchr(db, '/');
+    int w = srv->cfg.bulk_dir[0] ? snprintf(dir, sizeof dir, "%s", srv->cfg.bulk_dir)
+            : slash ? snprintf(dir, sizeof dir, "%.*s/bulk", (int)(slash - db), db)
+                    : snprintf(dir, sizeof dir, "bulk");
+    struct fg_error err;
+    fg_error_clear(&err);
+    enum fg_status st = w < 0 || w >= (int)sizeof dir
+                            ? fg_error_set(&err, FG_ETOOBIG, NULL, "bulk_dir is too long")
+                            : fg_bulk_open(srv, dir, srv->cfg.bulk_file_ttl, &srv->bulk, &err);
+    if (st != FG_OK && snprintf(msg, msg_size, "bulk export: %s", err.diagnostics) < 0)
+        msg[0] = '\0';
+    return st;
+}
+
 int fg_cmd_serve(int argc, char **argv)
 {
     if (fg_cli_wants_help(argc, argv)) {
@@ -139,7 +159,7 @@ int fg_cmd_serve(int argc, char **argv)
         return 1;
     }
     if (open_store(&srv, msg, sizeof msg) != FG_OK || open_auth(&srv, msg, sizeof msg) != FG_OK ||
-        fg_server_start(&srv, msg, sizeof msg) != FG_OK) {
+        open_bulk(&srv, msg, sizeof msg) != FG_OK || fg_server_start(&srv, msg, sizeof msg) != FG_OK) {
         fprintf(stderr, "fhirgate serve: %s\n", msg);
         fg_server_cleanup(&srv);
         return 1;

@@ -20,6 +20,7 @@
 #include "access_external.h"
 #include "access_rules.h"
 #include "audit.h"
+#include "bulk.h"
 #include "auth.h"
 #include "auth_http.h"
 #include "cli.h"
@@ -296,6 +297,7 @@ void fg_server_cleanup(struct fg_server *srv)
     fg_free(srv->capability_json);
     srv->capability_json = NULL;
     pthread_mutex_destroy(&srv->capability_lock);
+    fg_bulk_close(&srv->bulk); /* its worker uses the store and the auth db */
     fg_audit_close(&srv->audit); /* after the last request: writes what is queued */
     fhir_store_close(&srv->store);
     fg_auth_close(&srv->auth);

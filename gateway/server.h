@@ -31,6 +31,7 @@ struct MHD_Response;
 struct fg_external;
 struct evp_md_st;
 struct fg_portal_births;
+struct fg_bulk;
 
 struct fg_server {
     struct fg_config cfg;            /* copied at init */
@@ -47,6 +48,9 @@ struct fg_server {
     struct fg_audit *audit;          /* owned; NULL = no audit log. Set after init (writes
                                         to the auth database), flushed and closed by
                                         fg_server_cleanup after the last request */
+    struct fg_bulk *bulk;            /* owned; NULL = no bulk export. Set after init (runs
+                                        jobs on the store), closed by fg_server_cleanup
+                                        before the store */
     struct smart_policy policy;      /* the authorization rules (fg_access_rules_register) */
     struct fg_external *verifier;    /* owned; external token verification, NULL = local */
     struct smart_portal_rule_cfg portal_rule; /* the portal rules' settings and sources

@@ -1,7 +1,8 @@
 // portal-rules.mjs - issue 7's table: for each viewer × patient × resource
 // class × access path (read, instance history, search, _revinclude, _include,
-// totals, $everything whole and paged), what a portal user's app sees through the FHIR API with real tokens,
-// on both sides of a birthday and of an adult proxy's 5-year expiry.
+// totals, $everything whole and paged, bulk export), what a portal user's app
+// sees through the FHIR API with real tokens, on both sides of a birthday and
+// of an adult proxy's 5-year expiry.
 //
 // The fixtures are loaded on LOAD; Nora turns 13 and Owen 18 that day. Two
 // servers share the record store and the auth database: one pinned a minute
@@ -201,6 +202,30 @@ export function portalRules({ upstream = false } = {}) {
             if (c.conf) assert.ok(!r.text.includes(`${c.ref}"`), `${label}: ${what} refers to ${c.ref}`);
           }
         };
+
+        // bulk export is tested against the embedded store (gateway/bulk*.c)
+        if (!upstream) it(`${label}: bulk export (Patient/$export)`, async () => {
+          const k = await srv[moment].request({ path: '/fhir/Patient/$export', auth: token(), headers: { Prefer: 'respond-async' } });
+          if (view === 'none') {
+            assert.equal(k.status, 403, `${label}: ${k.text.slice(0, 200)}`);
+            return;
+          }
+          assert.equal(k.status, 202, `${label}: ${k.text.slice(0, 200)}`);
+          const status = new URL(k.headers['content-location']).pathname;
+          let m;
+          for (let i = 0; i < 200 && m?.status !== 200; i++) {
+            if (i) await new Promise((res) => setTimeout(res, 50));
+            m = await srv[moment].request({ path: status, auth: token() });
+          }
+          assert.equal(m.status, 200, `${label}: ${m.text.slice(0, 200)}`);
+          let text = '';
+          for (const o of JSON.parse(m.text).output)
+            text += (await srv[moment].request({ path: new URL(o.url).pathname, auth: token() })).text;
+          const got = new Set(text.split('\n').filter((l) => l).map((l) => { const r = JSON.parse(l); return `${r.resourceType}/${r.id}`; }));
+          for (const c of classes.filter((x) => !x.readOnly))
+            assert.equal(got.has(c.ref), shows(view, c), `${label}: $export and ${c.key} ${c.ref}`);
+          assertNoLeak({ text }, '$export');
+        });
 
         if (view === 'none') {
           it(`${label}: every request is refused (403), nothing leaks`, async () => {

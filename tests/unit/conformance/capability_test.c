@@ -232,4 +232,45 @@ static void test_uscore(void)
     cJSON_Delete(cs);
 }
 
-TEST_MAIN(test_capability, test_security, test_uscore)
+/* The export operation named `name`'s definition on an entry, or "". */
+static const char *export_definition(const cJSON *entry)
+{
+    const cJSON *op;
+    cJSON_ArrayForEach(op, cJSON_GetObjectItem(entry, "operation"))
+    {
+        const cJSON *n = cJSON_GetObjectItem(op, "name");
+        if (cJSON_IsString(n) && strcmp(n->valuestring, "export") == 0)
+            return cJSON_GetObjectItem(op, "definition")->valuestring;
+    }
+    return "";
+}
+
+/* Bulk Data 2.0 (checklist B-4): instantiates, and export on the system,
+ * Patient and Group with the IG's OperationDefinitions. */
+static void test_bulk(void)
+{
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
+    struct fg_capability_info info = {"http://h:1/fhir", "9.9.9", 1795435200000000, NULL};
+    CHECK_INT(fg_capability_write(&info, &b), FG_OK);
+    cJSON *cs = cJSON_ParseWithLength(b.data, b.len);
+    fg_buf_cleanup(&b);
+    CHECK(cs != NULL);
+    if (!cs)
+        return;
+    CHECK(has_string(cJSON_GetObjectItem(cs, "instantiates"),
+                     "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"));
+    CHECK(has_string(cJSON_GetObjectItem(cs, "instantiates"),
+                     "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0"));
+    cJSON *rest = cJSON_GetArrayItem(cJSON_GetObjectItem(cs, "rest"), 0);
+    cJSON *res = cJSON_GetObjectItem(rest, "resource");
+    CHECK_STR(export_definition(rest), "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export");
+    CHECK_STR(export_definition(find_type(res, "Patient")),
+              "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export");
+    CHECK_STR(export_definition(find_type(res, "Group")),
+              "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
+    CHECK_STR(export_definition(find_type(res, "Observation")), "");
+    cJSON_Delete(cs);
+}
+
+TEST_MAIN(test_capability, test_security, test_uscore, test_bulk)

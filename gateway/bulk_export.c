@@ -1,0 +1,447 @@
+/* bulk_export.c - one export job's run: store searches through the policy
+ * seam, written out as one NDJSON file per resource type.
+ *
+ * The job's access is rebuilt on a request of its own (access.h
+ * fg_access_copy_restore); every page is then authorized, narrowed and
+ * filtered exactly as GET [base]/[type]?... would be (rest_search.c), so
+ * scopes, compartments, granular categories and the portal rules apply
+ * unchanged. Levels (export.html#endpoint---all-patients, #endpoint---group-of-patients):
+ *  - system: every type the access may search;
+ *  - Patient: the patient-compartment types, only resources in some
+ *    patient's compartment (for a patient or user token: the patients it
+ *    reaches);
+ *  - Group: the same, confined to the Group's member Patients.
+ * Patient and Group exports add the resources outside the compartment that
+ * exported resources refer to (Practitioner, Organization, Location,
+ * Medication, ...), each read through the policy like a read by id.
+ * `_since` is `_lastUpdated=gt`. There is no upper bound at the kick-off's
+ * transactionTime: a resource changed while the export runs may be in it
+ * and again in a later export `_since` that transactionTime (a repeat, never
+ * a loss, also when processes sharing the store disagree a little about
+ * the time).
+ * https://hl7.org/fhir/uv/bulkdata/STU2/export.html */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "../core/fg_clock.h"
+#include "../core/fg_mem.h"
+#include "../fhir/index.h"
+#include "../fhir/searchparam.h"
+#include "bulk_internal.h"
+#include "rest.h"
+#include "server.h"
+
+struct out_file {
+    const char *type;
+    FILE *f;
+    char tmp[1200], final[1200];
+    int64_t count;
+};
+
+struct run {
+    struct fg_server *srv;
+    struct bulk_job *job;
+    struct fg_pool *pool; /* the job's: the access lives here */
+    struct fg_req req;    /* the job's request */
+    char since[FG_INSTANT_MAX + 2];
+    char **refs; /* "Type/id" of resources outside the compartment, fg_malloc'ed */
+    size_t n_refs, cap_refs;
+    struct fg_error *err;
+};
+
+static bool wanted(const struct bulk_job *j, const char *type)
+{
+    if (!j->params.n_types)
+        return true;
+    for (size_t i = 0; i < j->params.n_types; i++)
+        if (strcmp(j->params.types[i], type) == 0)
+            return true;
+    return false;
+}
+
+/* A request of the job for one page: its own pool, the job's access. */
+static void page_req(const struct run *r, struct fg_pool *pool, struct fg_req *out)
+{
+    memset(out, 0, sizeof *out);
+    out->srv = r->srv;
+    out->pool = pool;
+    out->path = fg_str_c("/fhir");
+    out->auth = r->req.auth;
+    fg_error_clear(&out->err);
+}
+
+/* May the job's access search type at all? Asked quietly: a refusal only
+ * leaves the type out. */
+static bool granted(struct run *r, const char *type, enum fg_interaction ia)
+{
+    struct fg_req pr;
+    page_req(r, r->pool, &pr);
+    return fg_access_authorize(&pr, ia, fg_str_c(type), FG_STR_NULL) == FG_OK;
+}
+
+/* ---- files ---- */
+
+static enum fg_status file_open(struct run *r, struct out_file *o)
+{
+    if (o->f)
+        return FG_OK;
+    const char *dir = r->job->dir;
+    if (snprintf(o->tmp, sizeof o->tmp, "%s/.%s%s.part", dir, o->type, FG_BULK_FILE_SUFFIX) >=
+            (int)sizeof o->tmp ||
+        snprintf(o->final, sizeof o->final, "%s/%s%s", dir, o->type, FG_BULK_FILE_SUFFIX) >=
+            (int)sizeof o->final)
+        return fg_error_set(r->err, FG_ETOOBIG, NULL, "bulk_dir is too long a path");
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    o->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!o->f) {
+        if (fd >= 0)
+            close(fd);
+        return fg_error_set(r->err, FG_EIO, NULL, "cannot write the %s export file", o->type);
+    }
+    return FG_OK;
+}
+
+/* Completes a file: flushed, synced, renamed into view, listed. */
+static enum fg_status file_close(struct run *r, struct out_file *o)
+{
+    if (!o->f)
+        return FG_OK;
+    bool ok = fflush(o->f) == 0 && fsync(fileno(o->f)) == 0;
+    ok = fclose(o->f) == 0 && ok;
+    o->f = NULL;
+    ok = ok && rename(o->tmp, o->final) == 0;
+    struct bulk_job *j = r->job;
+    struct bulk_output *grown =
+        ok ? fg_realloc(j->outputs, (j->n_outputs + 1) * sizeof *j->outputs) : NULL;
+    if (!grown) {
+        unlink(o->tmp);
+        return fg_error_set(r->err, FG_EIO, NULL, "cannot complete the %s export file", o->type);
+    }
+    j->outputs = grown;
+    j->outputs[j->n_outputs++] = (struct bulk_output){o->type, o->count};
+    return FG_OK;
+}
+
+static void file_abandon(struct out_file *o)
+{
+    if (o->f) {
+        fclose(o->f);
+        o->f = NULL;
+        unlink(o->tmp);
+    }
+}
+
+/* One resource as one line (stored text is one line unless it was stored
+ * pretty-printed: then it is printed again). */
+static enum fg_status write_line(struct run *r, struct out_file *o, const struct fhir_resource *res)
+{
+    enum fg_status st = file_open(r, o);
+    if (st != FG_OK)
+        return st;
+    bool ok;
+    if (!memchr(res->json.ptr, '\n', res->json.len)) {
+        ok = fwrite(res->json.ptr, 1, res->json.len, o->f) == res->json.len;
+    } else {
+        cJSON *t = cJSON_ParseWithLength(res->json.ptr, res->json.len);
+        char *text = t ? cJSON_PrintUnformatted(t) : NULL;
+        ok = text && fputs(text, o->f) >= 0;
+        cJSON_free(text);
+        cJSON_Delete(t);
+    }
+    ok = ok && fputc('\n', o->f) != EOF;
+    if (!ok)
+        return fg_error_set(r->err, FG_EIO, NULL, "cannot write the %s export file", o->type);
+    o->count++;
+    return FG_OK;
+}
+
+/* ---- references out of the compartment ---- */
+
+static int cmp_refs(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts the references and drops repeats. */
+static void compact_refs(struct run *r)
+{
+    if (!r->n_refs)
+        return;
+    qsort(r->refs, r->n_refs, sizeof *r->refs, cmp_refs);
+    size_t k = 1;
+    for (size_t i = 1; i < r->n_refs; i++) {
+        if (strcmp(r->refs[i], r->refs[k - 1]) == 0)
+            fg_free(r->refs[i]);
+        else
+            r->refs[k++] = r->refs[i];
+    }
+    r->n_refs = k;
+}
+
+static enum fg_status add_ref(struct run *r, const char *ref)
+{
+    struct fg_str s = fg_str_c(ref), type, id;
+    const char *base = r->srv->cfg.base_url;
+    size_t bl = strlen(base);
+    if (s.len > bl + 1 && memcmp(s.ptr, base, bl) == 0 && s.ptr[bl] == '/')
+        s = fg_str_n(s.ptr + bl + 1, s.len - bl - 1);
+    if (!fg_str_split(s, '/', &type, &id) || !fg_is_fhir_id(id))
+        return FG_OK;
+    long ix = fhir_resource_type_index(type);
+    if (ix < 0 || fhir_compartment_type_in_patient(type) || !wanted(r->job, fhir_resource_types[ix]))
+        return FG_OK;
+    if (r->n_refs == r->cap_refs)
+        compact_refs(r); /* most references repeat (the same practitioners, organizations) */
+    if (r->n_refs >= FG_MAX_BULK_REFERENCED)
+        return FG_OK; /* the cap keeps memory bounded; the references stay in the resources */
+    if (r->n_refs * 4 >= r->cap_refs * 3) {
+        size_t cap = r->cap_refs ? r->cap_refs * 2 : 256;
+        char **grown = fg_realloc(r->refs, cap * sizeof *grown);
+        if (!grown)
+            return FG_ENOMEM;
+        r->refs = grown;
+        r->cap_refs = cap;
+    }
+    char *copy = fg_malloc(s.len + 1);
+    if (!copy)
+        return FG_ENOMEM;
+    memcpy(copy, s.ptr, s.len);
+    copy[s.len] = '\0';
+    r->refs[r->n_refs++] = copy;
+    return FG_OK;
+}
+
+static enum fg_status walk_refs(struct run *r, const cJSON *node, int depth)
+{
+    enum fg_status st = FG_OK;
+    for (const cJSON *c = node ? node->child : NULL; c && st == FG_OK && depth < 64; c = c->next) {
+        if (c->string && strcmp(c->string, "reference") == 0 && cJSON_IsString(c))
+            st = add_ref(r, c->valuestring);
+        else if (cJSON_IsObject(c) || cJSON_IsArray(c))
+            st = walk_refs(r, c, depth + 1);
+    }
+    return st;
+}
+
+static enum fg_status collect_refs(struct run *r, const struct fhir_resource *res)
+{
+    cJSON *t = cJSON_ParseWithLength(res->json.ptr, res->json.len);
+    enum fg_status st = t ? walk_refs(r, t, 0) : FG_OK;
+    cJSON_Delete(t);
+    return st == FG_OK ? FG_OK : fg_error_set(r->err, st, NULL, "out of memory");
+}
+
+/* ---- searches ---- */
+
+/* One page of type (confined to members when n_members > 0); *cursor (an
+ * fg_malloc'ed string or NULL) moves to the next page, NULL at the end. */
+static enum fg_status export_page(struct run *r, struct out_file *o, const struct fg_str *members,
+                                  size_t n_members, char **cursor)
+{
+    struct fg_pool *pool = fg_pool_new();
+    if (!pool)
+        return fg_error_set(r->err, FG_ENOMEM, NULL, "out of memory");
+    struct fg_req pr;
+    page_req(r, pool, &pr);
+    char count[16];
+    if (snprintf(count, sizeof count, "%d", FG_BULK_PAGE) >= (int)sizeof count)
+        count[0] = '\0';
+    struct fhir_kv pairs[5];
+    size_t n = 0;
+    pairs[n++] = (struct fhir_kv){fg_str_c("_count"), fg_str_c(count)};
+    if (r->since[0])
+        pairs[n++] = (struct fhir_kv){fg_str_c("_lastUpdated"), fg_str_c(r->since)};
+    if (*cursor)
+        pairs[n++] = (struct fhir_kv){fg_str_c("_cursor"), fg_str_c(*cursor)};
+    struct fhir_query q;
+    struct fhir_search_result res = {0};
+    memset(&q, 0, sizeof q);
+    struct fhir_store *store = NULL;
+    enum fg_status st = fg_rest_store(&pr, &store);
+    if (st == FG_OK)
+        st = fhir_search_parse(pool, fg_str_c(o->type), fg_str_c(r->srv->cfg.base_url), pairs, n,
+                               FHIR_HANDLING_LENIENT, &q, &pr.err);
+    if (st == FG_OK)
+        q.total = FHIR_TOTAL_NONE;
+    if (st == FG_OK && n_members)
+        st = fhir_query_restrict_compartment(pool, &q, members, n_members);
+    if (st == FG_OK)
+        st = fg_access_narrow_query(&pr, &q);
+    fg_free(*cursor);
+    *cursor = NULL;
+    if (st == FG_EFORBIDDEN) {
+        st = FG_OK; /* the access reaches none of these patients: nothing to add */
+        goto out;
+    }
+    if (st == FG_OK)
+        st = fhir_store_search(store, pool, &q, &res, &pr.err);
+    if (st == FG_OK)
+        st = fg_access_filter_search(&pr, &q, &res);
+    for (size_t i = 0; st == FG_OK && i < res.n_matches; i++) {
+        const struct fhir_resource *m = &res.matches[i];
+        if (r->job->level != FG_BULK_SYSTEM && !m->n_compartment)
+            continue; /* a patient-level export holds what belongs to patients */
+        st = write_line(r, o, m);
+        if (st == FG_OK && r->job->level != FG_BULK_SYSTEM)
+            st = collect_refs(r, m);
+    }
+    if (st == FG_OK && res.next_cursor.len) {
+        *cursor = fg_malloc(res.next_cursor.len + 1);
+        if (!*cursor)
+            st = FG_ENOMEM;
+        else {
+            memcpy(*cursor, res.next_cursor.ptr, res.next_cursor.len);
+            (*cursor)[res.next_cursor.len] = '\0';
+        }
+    }
+out:
+    if (st != FG_OK && r->err->status == FG_OK)
+        fg_error_set(r->err, st, NULL, "%s: %s", o->type,
+                     pr.err.diagnostics[0] ? pr.err.diagnostics : "the search failed");
+    fg_pool_free(&pool);
+    return st;
+}
+
+static bool cancelled(const struct run *r)
+{
+    return atomic_load(&r->job->cancel);
+}
+
+/* Every page of one type, for every chunk of members. */
+static enum fg_status export_type(struct run *r, const char *type)
+{
+    struct out_file o = {.type = type};
+    struct bulk_job *j = r->job;
+    enum fg_status st = FG_OK;
+    size_t step = j->level == FG_BULK_GROUP ? FG_BULK_MEMBER_CHUNK : 1;
+    size_t chunks = j->level == FG_BULK_GROUP ? (j->n_members + step - 1) / step : 1;
+    struct fg_str ids[FG_BULK_MEMBER_CHUNK];
+    for (size_t c = 0; st == FG_OK && c < chunks; c++) {
+        size_t n = 0;
+        for (size_t k = c * step; j->level == FG_BULK_GROUP && k < j->n_members && n < step; k++)
+            ids[n++] = fg_str_c(j->members[k]);
+        char *cursor = NULL;
+        do {
+            st = cancelled(r) ? FG_EBUSY : export_page(r, &o, ids, n, &cursor);
+        } while (st == FG_OK && cursor);
+        fg_free(cursor);
+    }
+    if (st == FG_OK)
+        st = file_close(r, &o);
+    file_abandon(&o);
+    return st;
+}
+
+/* The referenced resources, type by type (sorted), each read and shown
+ * only when the policy would show it to a read by id. */
+static enum fg_status export_referenced(struct run *r)
+{
+    compact_refs(r);
+    struct fhir_store *store = r->srv->store;
+    enum fg_status st = FG_OK;
+    size_t i = 0;
+    while (st == FG_OK && i < r->n_refs) {
+        struct fg_str type, id;
+        fg_str_split(fg_str_c(r->refs[i]), '/', &type, &id);
+        long ix = fhir_resource_type_index(type);
+        struct out_file o = {.type = fhir_resource_types[ix]};
+        bool ok = !cancelled(r) && granted(r, o.type, FG_IA_READ);
+        if (cancelled(r))
+            st = FG_EBUSY;
+        for (; st == FG_OK && i < r->n_refs && fg_str_split(fg_str_c(r->refs[i]), '/', &type, &id) &&
+               fg_str_eq_c(type, o.type);
+             i++) {
+            if (!ok)
+                continue;
+            struct fg_pool *pool = fg_pool_new();
+            struct fg_req pr;
+            struct fhir_resource res;
+            size_t n = 1;
+            page_req(r, pool, &pr);
+            enum fg_status rs = pool ? fhir_store_read(store, pool, type, id, &res, &pr.err)
+                                     : FG_ENOMEM;
+            if (rs == FG_OK)
+                st = fg_access_filter_result(&pr, FG_IA_READ, &res, &n);
+            else if (rs != FG_ENOTFOUND && rs != FG_EGONE)
+                st = rs;
+            if (st == FG_OK && rs == FG_OK && n)
+                st = write_line(r, &o, &res);
+            if (st != FG_OK && r->err->status == FG_OK)
+                fg_error_set(r->err, st, NULL, "%s/%.*s: %s", o.type, (int)id.len, id.ptr,
+                             pr.err.diagnostics);
+            fg_pool_free(&pool);
+        }
+        if (st == FG_OK)
+            st = file_close(r, &o);
+        file_abandon(&o);
+    }
+    return st;
+}
+
+static void progress(struct run *r, bulk_progress_fn *fn, void *arg, const char *type, size_t k,
+                     size_t n)
+{
+    char text[128];
+    if (snprintf(text, sizeof text, "%s (%zu of %zu types)", type, k, n) >= (int)sizeof text)
+        text[0] = '\0';
+    fn(arg, r->job, text);
+}
+
+static void run_cleanup(struct run *r)
+{
+    for (size_t i = 0; i < r->n_refs; i++)
+        fg_free(r->refs[i]);
+    fg_free(r->refs);
+    fg_pool_free(&r->pool);
+}
+
+enum fg_status fg_bulk_export_run(struct fg_server *srv, struct bulk_job *job,
+                                  bulk_progress_fn *fn, void *arg, struct fg_error *err)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.srv = srv;
+    r.job = job;
+    r.err = err;
+    r.pool = fg_pool_new();
+    const char *types[FG_MAX_BULK_TYPES > 200 ? FG_MAX_BULK_TYPES : 200];
+    size_t n_types = 0;
+    enum fg_status st = r.pool ? FG_OK : fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    if (st == FG_OK) {
+        page_req(&r, r.pool, &r.req);
+        r.req.auth = NULL;
+        st = fg_access_copy_restore(&r.req, job->access);
+        if (st != FG_OK)
+            fg_error_set(err, st, NULL, "%s", r.req.err.diagnostics);
+    }
+    char when[FG_INSTANT_MAX];
+    if (job->params.has_since) {
+        fg_clock_format_instant(job->params.since_us, when);
+        if (snprintf(r.since, sizeof r.since, "gt%s", when) >= (int)sizeof r.since)
+            r.since[0] = '\0';
+    }
+    for (size_t i = 0; st == FG_OK && i < fhir_resource_types_count; i++) {
+        const char *t = fhir_resource_types[i];
+        bool level_ok = job->level == FG_BULK_SYSTEM || fhir_compartment_type_in_patient(fg_str_c(t));
+        if (level_ok && wanted(job, t) && n_types < sizeof types / sizeof types[0] &&
+            granted(&r, t, FG_IA_SEARCH_TYPE))
+            types[n_types++] = t;
+    }
+    for (size_t i = 0; st == FG_OK && i < n_types; i++) {
+        progress(&r, fn, arg, types[i], i + 1, n_types);
+        st = export_type(&r, types[i]);
+    }
+    if (st == FG_OK && job->level != FG_BULK_SYSTEM) {
+        fn(arg, job, "referenced resources");
+        st = export_referenced(&r);
+    }
+    if (st == FG_EBUSY && cancelled(&r))
+        fg_error_set(err, st, NULL, "cancelled");
+    run_cleanup(&r);
+    return st;
+}
