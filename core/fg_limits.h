@@ -38,4 +38,11 @@
 #define FG_SELFTEST_MAX_PAGES 20                  /* next links a self-test search follows */
 #define FG_SELFTEST_MAX_PATIENTS 32               /* fhirgate conformance --patient */
 
+#define FG_MAX_TZ_NAME 128                        /* portal_time_zone, e.g. America/Chicago */
+#define FG_MAX_TZ_FILE_BYTES 65536u               /* a TZif file (Debian's largest: ~4 KiB) */
+#define FG_MAX_TZ_TRANSITIONS 4096u               /* transition times in a TZif file */
+#define FG_MAX_TZ_TYPES 256u                      /* local time types (one-byte indices) */
+#define FG_MAX_TZ_CHARS 1024u                     /* time zone designation bytes */
+#define FG_MAX_TZ_FOOTER 128u                     /* the POSIX TZ string footer */
+
 #endif
