@@ -33,6 +33,16 @@ enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb
                                       struct fg_pool *pool, int64_t account_id,
                                       struct fg_str patient_id);
 
+/* Loads srv->portal_tz from cfg.portal_time_zone (FG_TZ_DIR) when set and
+ * not loaded yet; nothing when unset. FG_EINVAL / FG_ENOTFOUND / FG_EIO /
+ * FG_ETOOBIG / FG_ENOMEM (fg_tz_load) with msg naming the zone.
+ * @test tests/integration/portal-tz.test.mjs */
+enum fg_status fg_portal_zone_load(struct fg_server *srv, char *msg, size_t msg_size);
+
+/* The server's portal settings: fg_config_portal plus the zone (borrowed
+ * from srv, which must outlive *out). */
+void fg_portal_settings(const struct fg_server *srv, struct smart_portal_settings *out);
+
 /* Fills srv->portal_rule (settings from srv->cfg, the server's clock, the
  * auth db and store as the source of facts) and registers the portal rule
  * into p. srv must outlive p; srv->auth and srv->store are read at request
