@@ -19,6 +19,18 @@ function init(args)
    math.randomseed(104729 * ((seed or 0) + 1))
 end
 
+-- BENCH_DELAY_MS (the "searchlat" row): each connection waits a random,
+-- exponentially distributed time of this mean after each answer before its
+-- next request (a user's think time), so the offered rate is about
+-- connections * 1000 / (BENCH_DELAY_MS + latency) requests/s: latency below
+-- saturation. Unset: back to back (the saturated "search" row).
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms and delay_ms > 0 then
+   function delay()
+      return math.floor(-delay_ms * math.log(1 - math.random()) + 0.5)
+   end
+end
+
 function request()
    return wrk.format("GET", "/fhir/Observation?patient=bp-" .. math.random(0, n - 1)
       .. "&category=vital-signs&date=ge" .. since)

@@ -46,7 +46,7 @@ static bool ins_of(int table, struct ins_table *t)
     case FHIR_PARAM_TOKEN: *t = (struct ins_table){SQ_INS_TOKEN, SQ_INSN_TOKEN, 5}; return true;
     case FHIR_PARAM_STRING: *t = (struct ins_table){SQ_INS_STRING, SQ_INSN_STRING, 4}; return true;
     case FHIR_PARAM_URI: *t = (struct ins_table){SQ_INS_URI, SQ_INSN_URI, 3}; return true;
-    case FHIR_PARAM_DATE: *t = (struct ins_table){SQ_INS_DATE, SQ_INSN_DATE, 5}; return true;
+    case FHIR_PARAM_DATE: *t = (struct ins_table){SQ_INS_DATE, SQ_INSN_DATE, 6}; return true;
     case FHIR_PARAM_NUMBER: *t = (struct ins_table){SQ_INS_NUMBER, SQ_INSN_NUMBER, 3}; return true;
     case FHIR_PARAM_QUANTITY:
         *t = (struct ins_table){SQ_INS_QUANTITY, SQ_INSN_QUANTITY, 5};
@@ -59,9 +59,10 @@ static bool ins_of(int table, struct ins_table *t)
 /* Binds one row at positions off + 1.. of an insert statement, in the
  * column order of the SQ_INS_* statements. e == NULL: a compartment row.
  * patient: the compartment row's patient, or the patient a date row is
- * filed under ("" for none; other types ignore it). */
+ * filed under ("" for none; other types ignore it); via: a date row's
+ * via column (sq_date_via). */
 static void bind_at(sqlite3_stmt *st, int off, int64_t rid, const struct fhir_index_entry *e,
-                    struct fg_str patient)
+                    struct fg_str patient, int64_t via)
 {
     if (!e) {
         sqlite3_bind_int64(st, off + 1, rid);
@@ -92,6 +93,7 @@ static void bind_at(sqlite3_stmt *st, int off, int64_t rid, const struct fhir_in
         sqlite3_bind_int64(st, off + 4, rid);
         sqlite3_bind_text(st, off + 5, patient.len ? patient.ptr : "", (int)patient.len,
                           SQLITE_STATIC);
+        sqlite3_bind_int64(st, off + 6, via);
         break;
     case FHIR_PARAM_NUMBER:
         sqlite3_bind_double(st, off + 2, e->number);
@@ -118,13 +120,13 @@ static void bind_at(sqlite3_stmt *st, int off, int64_t rid, const struct fhir_in
  * types that are not indexed and for _id/_lastUpdated (searched on res's
  * own columns). */
 static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e,
-                                struct fg_str patient)
+                                struct fg_str patient, int64_t via)
 {
     struct ins_table t;
     if (sq_param_on_res(e->def) || !ins_of((int)e->def->type, &t))
         return NULL;
     sqlite3_stmt *st = sq_stmt(c, t.one);
-    bind_at(st, 0, rid, e, patient);
+    bind_at(st, 0, rid, e, patient, via);
     return st;
 }
 
@@ -155,8 +157,9 @@ enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
         size_t copies = e[i].def->type == FHIR_PARAM_DATE && n_date_patients ? n_date_patients
                                                                               : 1;
         for (size_t k = 0; k < copies; k++) {
-            sqlite3_stmt *st =
-                bind_entry(c, rid, &e[i], n_date_patients ? date_patients[k] : none);
+            struct fg_str pat = n_date_patients ? date_patients[k] : none;
+            int64_t via = e[i].def->type == FHIR_PARAM_DATE ? sq_date_via(e, n, pat) : 0;
+            sqlite3_stmt *st = bind_entry(c, rid, &e[i], pat, via);
             if (!st)
                 continue;
             enum fg_status rc = sq_exec(c, st, err);
@@ -209,6 +212,7 @@ struct batch_row {
     int64_t rid;
     const struct fhir_index_entry *e;
     struct fg_str patient; /* compartment rows and date rows */
+    int64_t via;           /* date rows */
 };
 
 static int cmp_str(struct fg_str a, struct fg_str b)
@@ -281,16 +285,17 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
             if (redundant_text(job->entries, i) || sq_param_on_res(e->def))
                 continue;
             if (e->def->type != FHIR_PARAM_DATE) {
-                rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL};
+                rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL, 0};
                 continue;
             }
-            for (size_t k = 0; k < (job->n_date_patients ? job->n_date_patients : 1); k++)
-                rows[n++] = (struct batch_row){
-                    FHIR_PARAM_DATE, job->rid, e,
-                    job->n_date_patients ? job->date_patients[k] : none};
+            for (size_t k = 0; k < (job->n_date_patients ? job->n_date_patients : 1); k++) {
+                struct fg_str pat = job->n_date_patients ? job->date_patients[k] : none;
+                rows[n++] = (struct batch_row){FHIR_PARAM_DATE, job->rid, e, pat,
+                                               sq_date_via(job->entries, job->n_entries, pat)};
+            }
         }
         for (size_t i = 0; i < job->n_patients; i++)
-            rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i]};
+            rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i], 0};
     }
     /* Consecutive inserts then land on the same b-tree pages; a run of
      * one table goes SQ_INS_MANY rows per statement (one step, not one
@@ -310,12 +315,12 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
             sqlite3_stmt *st = sq_stmt(c, t.many);
             for (int k = 0; k < SQ_INS_MANY; k++)
                 bind_at(st, k * t.cols, rows[i + (size_t)k].rid, rows[i + (size_t)k].e,
-                        rows[i + (size_t)k].patient);
+                        rows[i + (size_t)k].patient, rows[i + (size_t)k].via);
             rc = sq_exec(c, st, err);
         }
         for (; i < j && rc == FG_OK; i++) {
             sqlite3_stmt *st = sq_stmt(c, t.one);
-            bind_at(st, 0, rows[i].rid, rows[i].e, rows[i].patient);
+            bind_at(st, 0, rows[i].rid, rows[i].e, rows[i].patient, rows[i].via);
             rc = sq_exec(c, st, err);
         }
     }

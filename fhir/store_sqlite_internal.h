@@ -232,6 +232,12 @@ struct sq_driver {
     /* Patient-first (param is a date): only these patients' date rows. */
     struct fg_str patients[SQ_DRIVER_MAX_PATIENTS];
     size_t n_patients;       /* 0: not patient-first */
+    /* When the patients come from a reference parameter (index ref_param
+     * in q->params) that has a bit in the date rows' via column
+     * (ref_mask != 0), that parameter is tested on the date row itself
+     * ("via & ref_mask") and is no separate filter. */
+    long ref_param;
+    int64_t ref_mask;
 };
 /* The patient-first date driver of q (store_sqlite_plan.c), when q names
  * its patients and has a date parameter; false otherwise. */
@@ -244,6 +250,14 @@ enum fg_status sq_date_patients(struct fg_pool *pool, struct fg_str type,
                                 const struct fhir_index_entry *e, size_t n,
                                 const struct fg_str *patients, size_t n_patients,
                                 const struct fg_str **out, size_t *n_out);
+/* The via bit of a reference parameter: its rank among the reference
+ * parameters of its resource type in the search-parameter table (rows of
+ * one type are contiguous), or -1 past 62 or for a definition not in the
+ * table (such a parameter keeps its idx_ref filter). */
+int sq_ref_bit(const struct fhir_searchparam *def);
+/* The via column of a date row filed under patient: the bits of the
+ * reference entries (rebased) that name Patient/patient. */
+int64_t sq_date_via(const struct fhir_index_entry *e, size_t n, struct fg_str patient);
 /* The target type of a reference search value: written, :Type, or the
  * parameter's only target; empty when open. */
 struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
@@ -255,11 +269,12 @@ void sq_sql_where(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
 
 /* The fast path: when q has a driver of its own type and no filter on
  * res's columns, the matching rids come from index rows alone (no res row
- * is read until a row is returned). sq_sql_fast_from appends
- * "<driver rids> r WHERE ... [AND r.rid <= snap] AND <other filters>",
- * where r.rid is the candidate rid. */
+ * is read until a row is returned). sq_sql_fast_select appends
+ * "SELECT [DISTINCT] r.rid FROM <driver table> r WHERE <driver>
+ * [AND r.rid <= snap] AND <other filters>" (count: "SELECT
+ * count([DISTINCT] r.rid) ..."), each rid once; r.rid is the candidate. */
 bool sq_sql_fast_ok(const struct fhir_query *q);
-void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap);
+void sq_sql_fast_select(struct sq_sql *g, const struct fhir_query *q, int64_t snap, bool count);
 
 /* Sort keys (store_sqlite_sql.c). */
 void sq_sql_sort_key(struct sq_sql *g, const struct fhir_sort *s, const char *a);

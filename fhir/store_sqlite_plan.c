@@ -69,11 +69,42 @@ static bool ref_implies_compartment(struct fg_str type, const struct fhir_search
     return true;
 }
 
-/* The Patient ids of a reference parameter whose every value names a
- * Patient of this server, or false. */
-static bool ref_patients(const struct fhir_query *q, const struct fhir_search_param *p,
-                         struct sq_driver *d)
+int sq_ref_bit(const struct fhir_searchparam *def)
 {
+    if (def < fhir_searchparams || def >= fhir_searchparams + fhir_searchparams_count ||
+        def->type != FHIR_PARAM_REFERENCE)
+        return -1;
+    int k = 0;
+    for (size_t i = (size_t)(def - fhir_searchparams); i-- > 0;) {
+        const char *r = fhir_searchparams[i].resource; /* one literal per type, usually */
+        if (r != def->resource && strcmp(r, def->resource) != 0)
+            break;
+        k += fhir_searchparams[i].type == FHIR_PARAM_REFERENCE;
+    }
+    return k < 63 ? k : -1;
+}
+
+int64_t sq_date_via(const struct fhir_index_entry *e, size_t n, struct fg_str patient)
+{
+    int64_t via = 0;
+    for (size_t i = 0; i < n && patient.len; i++) {
+        if (e[i].def->type != FHIR_PARAM_REFERENCE || e[i].ref_url.len ||
+            !fg_str_eq(e[i].ref_id, patient) || !fg_str_eq_c(e[i].ref_type, "Patient"))
+            continue;
+        int b = sq_ref_bit(e[i].def);
+        if (b >= 0)
+            via |= (int64_t)1 << b;
+    }
+    return via;
+}
+
+/* The Patient ids of a reference parameter (q->params[ix]) whose every
+ * value names a Patient of this server, or false. A date row under one of
+ * them with the parameter's via bit is a match of the parameter: the
+ * parameter names exactly that Patient. */
+static bool ref_patients(const struct fhir_query *q, size_t ix, struct sq_driver *d)
+{
+    const struct fhir_search_param *p = &q->params[ix];
     if (p->chain || p->def->type != FHIR_PARAM_REFERENCE || !p->n_values ||
         p->n_values > SQ_DRIVER_MAX_PATIENTS ||
         (p->modifier != FHIR_MOD_NONE &&
@@ -90,6 +121,9 @@ static bool ref_patients(const struct fhir_query *q, const struct fhir_search_pa
     for (size_t i = 0; i < p->n_values; i++)
         d->patients[i] = p->values[i].ref_id;
     d->n_patients = p->n_values;
+    int bit = sq_ref_bit(p->def);
+    d->ref_param = (long)ix;
+    d->ref_mask = bit >= 0 ? (int64_t)1 << bit : 0;
     return true;
 }
 
@@ -111,13 +145,15 @@ bool sq_patient_date_driver(const struct fhir_query *q, struct sq_driver *d)
     if (date < 0)
         return false;
     d->n_patients = 0;
+    d->ref_param = -1;
+    d->ref_mask = 0;
     if (q->n_compartment_patients && q->n_compartment_patients <= SQ_DRIVER_MAX_PATIENTS) {
         for (size_t i = 0; i < q->n_compartment_patients; i++)
             d->patients[i] = q->compartment_patients[i];
         d->n_patients = q->n_compartment_patients;
     } else {
         for (size_t i = 0; i < q->n_params && !d->n_patients; i++)
-            ref_patients(q, &q->params[i], d);
+            ref_patients(q, i, d);
     }
     if (!d->n_patients)
         return false;

@@ -23,7 +23,9 @@
  *       date is clustered patient-first, (pat, param, hi, lo, rid), one
  *       row per compartment patient ('' when none), plus (rid, param):
  *       within one patient a date range does narrow well (the US Core
- *       "patient=X&date=ge..." reads only its own rows).
+ *       "patient=X&date=ge..." reads only its own rows). Its column via
+ *       has a bit per reference parameter of the resource that names
+ *       Patient/pat (sq_ref_bit), so the reference is tested on the row.
  *   res_compartment(rid, patient): the patients whose compartment holds the
  *       resource (kept through a delete: history reads need them).
  *   meta(key, value): the search-parameter table's checksum and the cursor
@@ -92,6 +94,17 @@ static const char *const migrations[] = {
     " WITHOUT ROWID;"
     "CREATE INDEX idx_date_rid ON idx_date(rid, param);"
     "DELETE FROM meta WHERE key = 'searchparam_checksum';",
+    /* 2 -> 3: each date row says which reference parameters of its
+     * resource name the row's patient (via, a bit per parameter: see
+     * sq_ref_bit), so "patient=X&date=..." tests the reference on the
+     * date row itself instead of probing idx_ref once per candidate. The
+     * reindex at open fills it. */
+    "DROP TABLE idx_date;"
+    "CREATE TABLE idx_date(pat TEXT NOT NULL, param INTEGER NOT NULL, hi INTEGER NOT NULL,"
+    " lo INTEGER NOT NULL, rid INTEGER NOT NULL, via INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(pat, param, hi, lo, rid)) WITHOUT ROWID;"
+    "CREATE INDEX idx_date_rid ON idx_date(rid, param);"
+    "DELETE FROM meta WHERE key = 'searchparam_checksum';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -126,8 +139,8 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                      " VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_INS_STRING] = "INSERT OR IGNORE INTO idx_string(param, value, rid, raw)"
                       " VALUES(?1, ?2, ?3, ?4)",
-    [SQ_INS_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid, pat)"
-                    " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [SQ_INS_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid, pat, via)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [SQ_INS_NUMBER] = "INSERT OR IGNORE INTO idx_number(param, value, rid) VALUES(?1, ?2, ?3)",
     [SQ_INS_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity(param, value, system, code, rid)"
                         " VALUES(?1, ?2, ?3, ?4, ?5)",
@@ -140,8 +153,8 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
                       ROWS16("(?, ?, ?, ?, ?)"),
     [SQ_INSN_STRING] = "INSERT OR IGNORE INTO idx_string(param, value, rid, raw) VALUES"
                        ROWS16("(?, ?, ?, ?)"),
-    [SQ_INSN_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid, pat) VALUES"
-                     ROWS16("(?, ?, ?, ?, ?)"),
+    [SQ_INSN_DATE] = "INSERT OR IGNORE INTO idx_date(param, lo, hi, rid, pat, via) VALUES"
+                     ROWS16("(?, ?, ?, ?, ?, ?)"),
     [SQ_INSN_NUMBER] = "INSERT OR IGNORE INTO idx_number(param, value, rid) VALUES"
                        ROWS16("(?, ?, ?)"),
     [SQ_INSN_QUANTITY] = "INSERT OR IGNORE INTO idx_quantity(param, value, system, code, rid)"
@@ -238,7 +251,8 @@ static enum fg_status migrate(struct sq_conn *c, struct fg_error *err)
                             SCHEMA_VERSION);
     /* PRAGMA takes no parameters: the version is one of a fixed set of
      * statements, never formatted from data. */
-    static const char *const bump[] = {"PRAGMA user_version = 1", "PRAGMA user_version = 2"};
+    static const char *const bump[] = {"PRAGMA user_version = 1", "PRAGMA user_version = 2",
+                                       "PRAGMA user_version = 3"};
     _Static_assert(sizeof bump / sizeof bump[0] == SCHEMA_VERSION, "one bump per migration");
     for (; v < SCHEMA_VERSION && rc == FG_OK; v++) {
         rc = exec_sql(c, "BEGIN IMMEDIATE", err);

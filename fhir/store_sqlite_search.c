@@ -62,9 +62,8 @@ static void keyset(struct sq_sql *g, const struct fhir_query *q, const struct sq
 static void page_sql_fast(struct sq_sql *g, const struct fhir_query *q,
                           const struct sq_cursor *c, int64_t snap, bool backward, int limit)
 {
-    sq_sql_add(g, "SELECT r.rid, r.type, r.id, r.version, r.last_updated, r.json"
-                  " FROM (SELECT r.rid AS rid FROM ");
-    sq_sql_fast_from(g, q, snap);
+    sq_sql_add(g, "SELECT r.rid, r.type, r.id, r.version, r.last_updated, r.json FROM (");
+    sq_sql_fast_select(g, q, snap, false);
     if (c) {
         sq_sql_add(g, " AND ");
         keyset(g, q, c, 0);
@@ -112,8 +111,7 @@ static enum fg_status run_count(struct sq_conn *c, struct fg_pool *pool,
     enum fg_status rc;
     sq_sql_init(&g, pool, now_ms, err);
     if (sq_sql_fast_ok(q)) {
-        sq_sql_add(&g, "SELECT count(*) FROM ");
-        sq_sql_fast_from(&g, q, snap);
+        sq_sql_fast_select(&g, q, snap, true);
     } else {
         sq_sql_add(&g, "SELECT count(*) FROM res r WHERE ");
         sq_sql_where(&g, q, snap);
@@ -207,6 +205,95 @@ out:
     return rc;
 }
 
+/* Rows read per statement by read_rows: the rids go in as a fixed list of
+ * SQ_PAGE_CHUNK '?' (padded with rid 0, which no row has), so every chunk
+ * runs the same cached statement. */
+#define SQ_PAGE_CHUNK 64
+
+/* Appends patient to r's compartment (a pool array grown by doubling). */
+static enum fg_status comp_add(struct fg_pool *pool, struct fhir_resource *r, size_t *cap,
+                               struct fg_str patient)
+{
+    if (r->n_compartment == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 4;
+        struct fg_str *a = fg_pool_alloc(pool, ncap * sizeof *a);
+        if (!a)
+            return FG_ENOMEM;
+        if (r->n_compartment)
+            memcpy(a, r->compartment, r->n_compartment * sizeof *a);
+        r->compartment = a;
+        *cap = ncap;
+    }
+    r->compartment[r->n_compartment++] = patient;
+    return FG_OK;
+}
+
+/* Reads the live current rows of rids[0..n) (ascending, n <= SQ_PAGE_CHUNK)
+ * with their compartment patients in one statement: one result row per
+ * (resource, patient), in rid order. */
+static enum fg_status read_chunk(struct sq_conn *c, struct fg_pool *pool, const int64_t *rids,
+                                 size_t n, struct fhir_resource *rows, struct fg_error *err)
+{
+    struct sq_sql g;
+    sq_sql_init(&g, pool, 0, err);
+    sq_sql_add(&g, "SELECT r.rid, r.type, r.id, r.version, r.last_updated, r.json, c.patient"
+                   " FROM res r LEFT JOIN res_compartment c ON c.rid = r.rid"
+                   " WHERE r.deleted = 0 AND r.rid IN (");
+    for (size_t i = 0; i < SQ_PAGE_CHUNK; i++) {
+        sq_sql_add(&g, i ? ", " : "");
+        sq_sql_int(&g, i < n ? rids[i] : 0);
+    }
+    sq_sql_add(&g, ") ORDER BY r.rid");
+    enum fg_status rc = g.st;
+    sqlite3_stmt *st = rc == FG_OK ? sq_dyn_stmt(c, g.sql.data, g.sql.len, err) : NULL;
+    if (rc == FG_OK)
+        rc = st ? sq_sql_bind(&g, st) : FG_EIO;
+    size_t j = 0, found = 0, cap = 0;
+    struct fhir_resource *r = NULL;
+    int step = SQLITE_DONE;
+    while (rc == FG_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t rid = sqlite3_column_int64(st, 0);
+        if (!r || rids[j] != rid) {
+            while (j < n && rids[j] < rid)
+                j++;
+            if (j == n || rids[j] != rid)
+                continue; /* not asked for: cannot happen */
+            r = &rows[j];
+            memset(r, 0, sizeof *r);
+            r->type = sq_col_str(pool, st, 1);
+            r->id = sq_col_str(pool, st, 2);
+            r->version = sqlite3_column_int64(st, 3);
+            r->last_updated_us = sqlite3_column_int64(st, 4);
+            r->json = sq_col_str(pool, st, 5);
+            cap = 0;
+            found++;
+        }
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL &&
+            comp_add(pool, r, &cap, sq_col_str(pool, st, 6)) != FG_OK)
+            rc = fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    }
+    if (st)
+        sqlite3_reset(st);
+    if (rc == FG_OK && step != SQLITE_DONE)
+        rc = sq_fail(c, err, "search");
+    /* Index rows belong to live current rows only, in this snapshot. */
+    if (rc == FG_OK && found != n)
+        rc = fg_error_set(err, FG_EIO, NULL, "An indexed resource has no row");
+    sq_sql_cleanup(&g);
+    return rc;
+}
+
+/* read_chunk over any number of rids. */
+static enum fg_status read_rows(struct sq_conn *c, struct fg_pool *pool, const int64_t *rids,
+                                size_t n, struct fhir_resource *rows, struct fg_error *err)
+{
+    enum fg_status rc = FG_OK;
+    for (size_t at = 0; at < n && rc == FG_OK; at += SQ_PAGE_CHUNK)
+        rc = read_chunk(c, pool, rids + at, n - at < SQ_PAGE_CHUNK ? n - at : SQ_PAGE_CHUNK,
+                        rows + at, err);
+    return rc;
+}
+
 /* The first page and the total of an unsorted fast-path search from one
  * scan of the matching rids (instead of a count and a page query that
  * would both walk them): every rid counts, the first count + 1 are kept
@@ -218,8 +305,7 @@ static enum fg_status run_scan(struct sq_conn *c, struct fg_pool *pool,
     struct sq_sql g;
     size_t cap = (size_t)count + 1;
     sq_sql_init(&g, pool, now_ms, err);
-    sq_sql_add(&g, "SELECT r.rid FROM ");
-    sq_sql_fast_from(&g, q, 0);
+    sq_sql_fast_select(&g, q, 0, false);
     sq_sql_add(&g, " ORDER BY r.rid");
     enum fg_status rc = g.st;
     sqlite3_stmt *st = NULL;
@@ -246,13 +332,9 @@ static enum fg_status run_scan(struct sq_conn *c, struct fg_pool *pool,
     if (rc == FG_OK && step != SQLITE_DONE)
         rc = sq_fail(c, err, "search");
     *total = n;
-    /* Index rows belong to live current rows only, in this snapshot. */
-    for (size_t i = 0; rc == FG_OK && i < pg->n && i < (size_t)count; i++) {
-        bool found = false;
-        rc = sq_read_rid(c, pool, pg->rids[i], &pg->rows[i], &found, err);
-        if (rc == FG_OK && !found)
-            rc = fg_error_set(err, FG_EIO, NULL, "An indexed resource has no row");
-    }
+    if (rc == FG_OK)
+        rc = read_rows(c, pool, pg->rids, pg->n < (size_t)count ? pg->n : (size_t)count,
+                       pg->rows, err);
 out:
     sq_sql_cleanup(&g);
     return rc;

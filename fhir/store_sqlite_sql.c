@@ -509,6 +509,31 @@ static void compartment_cond(struct sq_sql *g, const struct fhir_query *q, const
     sq_sql_add(g, as_driver ? ")" : "))");
 }
 
+/* The driver's conditions on its index rows (alias x). */
+static void driver_cond(struct sq_sql *g, const struct fhir_search_param *p,
+                        const struct sq_driver *d, const char *x)
+{
+    sq_sql_add(g, x);
+    if (d->n_patients) {
+        sq_sql_add(g, ".pat IN (");
+        for (size_t i = 0; i < d->n_patients; i++) {
+            sq_sql_add(g, i ? ", " : "");
+            sq_sql_text(g, d->patients[i]);
+        }
+        col(g, ") AND ", x);
+    }
+    sq_sql_add(g, ".param = ");
+    sq_sql_int(g, p->def->id);
+    if (d->n_patients && d->ref_mask) {
+        col(g, " AND (", x);
+        sq_sql_add(g, ".via & ");
+        sq_sql_int(g, d->ref_mask);
+        sq_sql_add(g, ") != 0");
+    }
+    sq_sql_add(g, " AND ");
+    values_or(g, p, x);
+}
+
 static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p,
                        const struct sq_driver *d)
 {
@@ -522,19 +547,8 @@ static void driver_sql(struct sq_sql *g, const struct fhir_search_param *p,
     sq_sql_add(g, ".rid FROM ");
     sq_sql_add(g, table_of(p->def->type));
     col(g, " ", x);
-    col(g, " WHERE ", x);
-    if (d->n_patients) {
-        sq_sql_add(g, ".pat IN (");
-        for (size_t i = 0; i < d->n_patients; i++) {
-            sq_sql_add(g, i ? ", " : "");
-            sq_sql_text(g, d->patients[i]);
-        }
-        col(g, ") AND ", x);
-    }
-    sq_sql_add(g, ".param = ");
-    sq_sql_int(g, p->def->id);
-    sq_sql_add(g, " AND ");
-    values_or(g, p, x);
+    sq_sql_add(g, " WHERE ");
+    driver_cond(g, p, d, x);
 }
 
 /* The best driver of q: patient-first dates when q names its patients,
@@ -547,6 +561,8 @@ static void pick_driver(const struct fhir_query *q, struct sq_driver *d)
     int best = 0;
     d->param = -2;
     d->n_patients = 0;
+    d->ref_param = -1;
+    d->ref_mask = 0;
     for (size_t i = 0; i < q->n_params; i++) {
         int r = driver_rank(&q->params[i]);
         if (r > best) {
@@ -591,10 +607,12 @@ static void other_filters(struct sq_sql *g, const struct fhir_query *q,
                           const struct sq_driver *d, const char *a)
 {
     long driver = d->param;
+    /* A reference the driver's date rows test by their via bit. */
+    long on_driver = d->ref_mask ? d->ref_param : -1;
     g->scope = q;
     for (int rank = 0; rank < FILTER_RANKS; rank++) {
         for (size_t i = 0; i < q->n_params; i++) {
-            if ((long)i == driver || filter_rank(&q->params[i]) != rank)
+            if ((long)i == driver || (long)i == on_driver || filter_rank(&q->params[i]) != rank)
                 continue;
             sq_sql_add(g, " AND ");
             param_cond(g, &q->params[i], a);
@@ -669,24 +687,24 @@ static bool driver_unique(const struct fhir_search_param *p)
            v->has_system && v->system.len && v->code.len;
 }
 
-void sq_sql_fast_from(struct sq_sql *g, const struct fhir_query *q, int64_t snap)
+void sq_sql_fast_select(struct sq_sql *g, const struct fhir_query *q, int64_t snap, bool count)
 {
     struct sq_driver d;
     pick_driver(q, &d);
     const struct fhir_search_param *p = &q->params[d.param];
-    if (!d.n_patients && driver_unique(p)) {
-        /* The driver's own index rows, equal on every key column but rid,
-         * come in rid order: a LIMIT stops early, no sort, no DISTINCT. */
-        sq_sql_add(g, table_of(p->def->type));
-        sq_sql_add(g, " r WHERE r.param = ");
-        sq_sql_int(g, p->def->id);
-        sq_sql_add(g, " AND ");
-        values_or(g, p, "r");
-    } else {
-        sq_sql_add(g, "(SELECT DISTINCT d.rid AS rid FROM (");
-        driver_sql(g, p, &d);
-        sq_sql_add(g, ") d) r WHERE 1");
-    }
+    /* The driver's own index rows, equal on every key column but rid,
+     * come in rid order: a LIMIT stops early, no sort, no DISTINCT.
+     * Otherwise a rid may have several rows (values, patients): DISTINCT,
+     * on the rows themselves (one temporary b-tree that also gives the
+     * rid order, where a DISTINCT subquery sorted twice). */
+    bool unique = !d.n_patients && driver_unique(p);
+    if (count)
+        sq_sql_add(g, unique ? "SELECT count(*) FROM " : "SELECT count(DISTINCT r.rid) FROM ");
+    else
+        sq_sql_add(g, unique ? "SELECT r.rid FROM " : "SELECT DISTINCT r.rid FROM ");
+    sq_sql_add(g, table_of(p->def->type));
+    sq_sql_add(g, " r WHERE ");
+    driver_cond(g, p, &d, "r");
     if (snap > 0) {
         sq_sql_add(g, " AND r.rid <= ");
         sq_sql_int(g, snap);

@@ -14,6 +14,10 @@
 # Environment (defaults in brackets):
 #   BENCH_OBS [1000000]  BENCH_PATIENTS [1000]  BENCH_BUNDLE [1000]  BENCH_LOADERS [2]
 #   BENCH_SECONDS [15]   BENCH_WARMUP [3]  BENCH_THREADS [2]  BENCH_CONNECTIONS [32]
+#   BENCH_LAT_RATE [500]  BENCH_LAT_CONNECTIONS [8]  the "searchlat" row: the
+#                        search's latency below saturation, this many
+#                        requests/s offered by this many connections (each
+#                        waits a random think time between its requests)
 #   BENCH_SINCE [2025-01-01]   the search's date=ge value (data spans 2016 .. 2025)
 #   BENCH_ONLY  [all]    comma-separated scenario keys to run (bare is always run)
 #   BENCH_URL   [unset]  benchmark a server that is already running at this
@@ -53,6 +57,8 @@ BENCH_SECONDS=${BENCH_SECONDS:-15}
 BENCH_WARMUP=${BENCH_WARMUP:-3}
 BENCH_THREADS=${BENCH_THREADS:-2}
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-32}
+BENCH_LAT_CONNECTIONS=${BENCH_LAT_CONNECTIONS:-8}
+BENCH_LAT_RATE=${BENCH_LAT_RATE:-500}
 BENCH_SINCE=${BENCH_SINCE:-2025-01-01}
 BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_URL=${BENCH_URL:-}
@@ -79,6 +85,8 @@ need_int BENCH_SECONDS "$BENCH_SECONDS" 1
 need_int BENCH_WARMUP "$BENCH_WARMUP" 0
 need_int BENCH_THREADS "$BENCH_THREADS" 1
 need_int BENCH_CONNECTIONS "$BENCH_CONNECTIONS" 1
+need_int BENCH_LAT_CONNECTIONS "$BENCH_LAT_CONNECTIONS" 1
+need_int BENCH_LAT_RATE "$BENCH_LAT_RATE" 1
 need_int BENCH_LOAD "$BENCH_LOAD" 0
 [[ $BENCH_SINCE =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || die "BENCH_SINCE must be YYYY-MM-DD"
 [ "$BENCH_CONNECTIONS" -ge "$BENCH_THREADS" ] || die "BENCH_CONNECTIONS must be >= BENCH_THREADS"
@@ -107,6 +115,7 @@ scenarios=(
     "readauth|Observation/{id}, Bearer token (system/*.cruds)|bench/read_auth.lua|/fhir/Observation"
     "revoking|Observation/{id}, Bearer token, ${BENCH_REVOKE_HZ:-100} revocations/s elsewhere|bench/read_auth.lua|/fhir/Observation"
     "search|Observation?patient=&category=vital-signs&date=ge$BENCH_SINCE|bench/search.lua|/fhir/Observation"
+    "searchlat|the same search, $BENCH_LAT_RATE/s offered by $BENCH_LAT_CONNECTIONS connections|bench/search.lua|/fhir/Observation"
     "portalrd|Observation/{id} of bp-0, portal account token (self)|bench/read_portal.lua|/fhir/Observation"
     "portalsr|the search of bp-0, portal account token (self)|bench/search_portal.lua|/fhir/Observation"
 )
@@ -336,6 +345,22 @@ setup_portalsr() {
     sanity_auth="Authorization: Bearer $BENCH_PORTAL_TOKEN"
 }
 
+# "searchlat": issue 2's search latency target measured below saturation.
+# At BENCH_CONNECTIONS (32) back to back on the 2 cores wrk shares, a
+# request mostly waits in the queue (Little's law: latency ~ connections /
+# req/s), so the "search" row's p99 is a throughput figure. This row offers
+# a fixed load instead: BENCH_LAT_CONNECTIONS connections, each waiting a
+# random think time (search.lua, BENCH_DELAY_MS) so that together they ask
+# about BENCH_LAT_RATE searches/s; the table shows the rate reached. Both
+# rows are printed; bench/README.md ("Reading the numbers") says why.
+# shellcheck disable=SC2317 # called by run_scenarios
+setup_searchlat() {
+    wrk_t=1
+    wrk_c=$BENCH_LAT_CONNECTIONS
+    export BENCH_DELAY_MS=$((1000 * BENCH_LAT_CONNECTIONS / BENCH_LAT_RATE))
+    [ "$BENCH_DELAY_MS" -ge 1 ] || BENCH_DELAY_MS=1
+}
+
 # --- scenarios --------------------------------------------------------------
 # Checks one request of each kind answers 200 before measuring it.
 sanity() { # key path
@@ -350,7 +375,7 @@ sanity() { # key path
     case $1 in
     read | readauth | revoking) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
         problem "$1: GET $2 is not an Observation" ;;
-    search)
+    search | searchlat)
         if ! grep -q '"searchset"' "$tmp/sanity.json" || ! grep -q '"entry"' "$tmp/sanity.json"; then
             problem "$1: GET $2 is not a searchset with entries"
         fi
@@ -419,23 +444,27 @@ run_scenarios() {
         case $key in
         read) sample=/_bench/read/Observation/bo-$((BENCH_OBS - 1)) ;;
         readauth | revoking) sample=/fhir/Observation/bo-$((BENCH_OBS - 1)) ;;
-        search) sample="/fhir/Observation?patient=bp-0&category=vital-signs&date=ge2016-01-01" ;;
+        search | searchlat) sample="/fhir/Observation?patient=bp-0&category=vital-signs&date=ge2016-01-01" ;;
         *) sample=$path ;;
         esac
         sanity_args=()
         sanity_auth=""
+        wrk_t=$BENCH_THREADS
+        wrk_c=$BENCH_CONNECTIONS
+        unset BENCH_DELAY_MS
         # Optional per-scenario preparation: setup_<key> may export what its
         # wrk script reads (a token), set `sample` (the path checked before
-        # measuring) and `sanity_args` (extra curl arguments for that check).
+        # measuring), `sanity_args` (extra curl arguments for that check)
+        # and `wrk_t`/`wrk_c` (its own wrk threads and connections).
         if declare -F "setup_$key" >/dev/null; then "setup_$key"; fi
         sanity "$key" "$sample" || true
         out=$outdir/wrk-$key.txt
         if [ "$BENCH_WARMUP" -gt 0 ]; then
-            run_child wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_WARMUP}s" \
+            run_child wrk -t"$wrk_t" -c"$wrk_c" -d"${BENCH_WARMUP}s" \
                 -s "$script" "$base$path" >/dev/null 2>&1 || true
         fi
-        echo "bench: $key: wrk -t$BENCH_THREADS -c$BENCH_CONNECTIONS -d${BENCH_SECONDS}s --latency $base$path"
-        if ! run_child wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_SECONDS}s" \
+        echo "bench: $key: wrk -t$wrk_t -c$wrk_c -d${BENCH_SECONDS}s --latency $base$path"
+        if ! run_child wrk -t"$wrk_t" -c"$wrk_c" -d"${BENCH_SECONDS}s" \
             --timeout "${BENCH_TIMEOUT_S}s" --latency -s "$script" "$base$path" >"$out" 2>&1; then
             problem "$key: wrk failed: $(tail -n 3 "$out")"
             continue
@@ -487,20 +516,31 @@ print_targets() {
     if [ -n "${rps[bare]:-}" ] && [ -n "${rps[read]:-}" ] && [ "${bad[read]}" -eq 0 ]; then
         read_ratio=$(awk -v a="${rps[read]}" -v b="${rps[bare]}" 'BEGIN { printf "%.1f", 100 * a / b }')
     fi
-    if [ -n "${p99[search]:-}" ] && [ "${bad[search]}" -eq 0 ]; then
-        search_p99=$(printf '%.2f' "${p99[search]}")
+    # The latency target is read below saturation (searchlat); the
+    # saturated row's p99 is printed beside it, never left out.
+    local lat_key=searchlat sat_shown=""
+    [ -n "${p99[searchlat]:-}" ] || lat_key=search
+    if [ -n "${p99[$lat_key]:-}" ] && [ "${bad[$lat_key]}" -eq 0 ]; then
+        search_p99=$(printf '%.2f' "${p99[$lat_key]}")
         # wrk leaves timed-out requests out of its percentiles.
         search_shown="$search_p99 ms"
-        if [ "${tmo[search]}" -gt 0 ]; then
+        if [ "${tmo[$lat_key]}" -gt 0 ]; then
             search_p99=$((BENCH_TIMEOUT_S * 1000))
             search_shown=">= $search_p99 ms"
         fi
     fi
+    if [ -n "${p99[search]:-}" ]; then
+        sat_shown="at $BENCH_CONNECTIONS connections: $(printf '%.2f' "${p99[search]}") ms, ${rps[search]} req/s"
+        [ "${tmo[search]}" -eq 0 ] || sat_shown="at $BENCH_CONNECTIONS connections: ${tmo[search]} timeouts"
+    fi
     echo "targets (issue 2; defined at 1,000 patients and 1,000,000 Observations)"
     printf '  %-44s %-14s %s\n' "read by id >= 60 % of bare req/s" \
         "${read_ratio:+$read_ratio %}" "$(verdict 'v >= 60' "$read_ratio")"
-    printf '  %-44s %-14s %s\n' "US Core search p99 <= 5 ms" \
+    local lat_label="US Core search p99 <= 5 ms (at ${rps[searchlat]:-?}/s)"
+    [ "$lat_key" = searchlat ] || lat_label="US Core search p99 <= 5 ms ($BENCH_CONNECTIONS conn.)"
+    printf '  %-44s %-14s %s\n' "$lat_label" \
         "$search_shown" "$(verdict 'v <= 5' "$search_p99")"
+    [ -z "$sat_shown" ] || printf '  %-44s %s\n' "  (saturated, the search row)" "$sat_shown"
     printf '  %-44s %-14s %s\n' "load >= 20,000 resources/s" \
         "${load_rate:+$load_rate /s}" "$(verdict 'v >= 20000' "$load_rate")"
     local portal_ratio=""

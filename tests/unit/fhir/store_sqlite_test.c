@@ -313,7 +313,7 @@ static void test_reopen_and_reindex(void)
     sqlite3_stmt *st = NULL;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-    CHECK_INT(sqlite3_column_int(st, 0), 2);
+    CHECK_INT(sqlite3_column_int(st, 0), 3);
     sqlite3_finalize(st);
     sqlite3_close(db);
     st_reopen(&t);
@@ -380,7 +380,7 @@ static void test_migrate_v1_dates(void)
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
     CHECK_INT(sqlite3_column_int(st, 0), 3); /* o1, o2 and o5 */
     CHECK_INT(sqlite3_column_int(st, 1), 1);
-    CHECK_INT(sqlite3_column_int(st, 2), 2);
+    CHECK_INT(sqlite3_column_int(st, 2), 3);
     sqlite3_finalize(st);
     sqlite3_close(db);
     st_reopen(&t);
