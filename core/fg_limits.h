@@ -47,4 +47,11 @@
 #define FG_MAX_BULK_REFERENCED 100000             /* referenced resources one export adds */
 #define FG_BULK_FILE_TTL_S 3600                   /* [bulk_file_ttl] export files kept, s */
 
+#define FG_MAX_TZ_NAME 128                        /* portal_time_zone, e.g. America/Chicago */
+#define FG_MAX_TZ_FILE_BYTES 65536u               /* a TZif file (Debian's largest: ~4 KiB) */
+#define FG_MAX_TZ_TRANSITIONS 4096u               /* transition times in a TZif file */
+#define FG_MAX_TZ_TYPES 256u                      /* local time types (one-byte indices) */
+#define FG_MAX_TZ_CHARS 1024u                     /* time zone designation bytes */
+#define FG_MAX_TZ_FOOTER 128u                     /* the POSIX TZ string footer */
+
 #endif

@@ -18,7 +18,8 @@ struct fg_server;
 /* Registers the server's rules into srv->policy (initialized) from
  * srv->cfg. Rules may keep srv as their arg (borrowed for the server's
  * life): the store and auth database (srv->store, srv->auth) are opened
- * after this call, so read them at request time. FG_ETOOBIG / FG_EINVAL
+ * after this call, so read them at request time. Loads the portal's time
+ * zone first (fg_portal_zone_load). FG_ETOOBIG / FG_EINVAL / FG_ENOTFOUND
  * with msg on a bad configuration. */
 enum fg_status fg_access_rules_register(struct fg_server *srv, char *msg, size_t msg_size);
 

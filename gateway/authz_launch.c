@@ -65,7 +65,7 @@ static bool patient_ok(struct authz_ctx *c, const struct smart_authz_request *r)
 {
     struct fg_server *srv = c->req->srv;
     struct fg_portal_env env = {&srv->cfg, fg_clock_now_us(&srv->clock), srv->store,
-                                srv->portal_births};
+                                srv->portal_births, srv->portal_tz};
     return fg_ehr_launch_may_open(c->db, c->req->pool, &env, c->session.account_id,
                                   r->patient_id) == FG_OK;
 }

@@ -13,6 +13,7 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_str.h"
 #include "audit.h"
+#include "../core/fg_tz.h"
 #include "../smart/portal.h"
 #include "cors.h"
 
@@ -61,6 +62,9 @@ static const struct key_row key_rows[] = {
     INT_ROW("activation_days", activation_days, 1, 365, "sign-up activation code validity, days"),
     INT_ROW("portal_utc_offset", portal_utc_offset, -840, 840,
             "minutes east of UTC of the portal's calendar day (ages, birthdays)"),
+    STR_ROW("portal_time_zone", portal_time_zone,
+            "IANA time zone of the portal's calendar day, e.g. America/Chicago (from "
+            "/usr/share/zoneinfo; follows daylight saving time; excludes portal_utc_offset)"),
     STR_ROW("release_delay_codes", release_delay_codes,
             "delayed-release result codes: system|code or code, comma-separated"),
     STR_ROW("auth_mode", auth_mode, "where /fhir tokens are verified: local, jwks, introspection"),
@@ -191,6 +195,8 @@ static enum fg_status set_row(struct fg_config *cfg, const struct key_row *row, 
         return FG_EINVAL;
     }
     *(int64_t *)(void *)(base + row->offset) = v;
+    if (row->offset == offsetof(struct fg_config, portal_utc_offset))
+        cfg->portal_utc_offset_set = true; /* even to 0: it conflicts with portal_time_zone */
     return FG_OK;
 }
 
@@ -396,8 +402,32 @@ enum fg_status fg_config_derive_base_url(struct fg_config *cfg, int64_t port)
     return FG_OK;
 }
 
+/* portal_time_zone: a name that can only be a file under the zoneinfo
+ * directory (the file itself is read when the server starts), and never
+ * together with portal_utc_offset: which of the two decides "today" would
+ * be a guess, so a deployment must say. */
+static enum fg_status check_portal_zone(const struct fg_config *cfg, char *msg, size_t msg_size)
+{
+    if (cfg->portal_time_zone[0] == '\0')
+        return FG_OK;
+    if (!fg_tz_name_ok(fg_str_c(cfg->portal_time_zone))) {
+        set_msg(msg, msg_size,
+                "portal_time_zone: \"%s\" is not a time zone name like America/Chicago%s",
+                cfg->portal_time_zone, "");
+        return FG_EINVAL;
+    }
+    if (cfg->portal_utc_offset_set) {
+        set_msg(msg, msg_size, "portal_time_zone and portal_utc_offset are both set: "
+                "give one%s%s", "", "");
+        return FG_EINVAL;
+    }
+    return FG_OK;
+}
+
 enum fg_status fg_config_finish(struct fg_config *cfg, char *msg, size_t msg_size)
 {
+    if (check_portal_zone(cfg, msg, msg_size) != FG_OK)
+        return FG_EINVAL;
     if (cfg->threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->threads = n < 1 ? 1 : n > 256 ? 256 : n;

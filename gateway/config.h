@@ -18,7 +18,8 @@
  * upstream_connect_timeout_ms upstream_retries upstream_ca_file upstream_paging_key,
  * and the portal rules (portal-rules.md; smart/portal.h): own_account_min_age
  * teen_proxy_age adult_age adult_proxy_years release_delay_days
- * note_max_years activation_days portal_utc_offset release_delay_codes,
+ * note_max_years activation_days portal_utc_offset portal_time_zone
+ * release_delay_codes,
  * and bulk export: bulk_dir bulk_file_ttl.
  */
 #ifndef FG_CONFIG_H
@@ -29,6 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../core/fg_limits.h"
 #include "../core/fg_status.h"
 
 #define FG_CONFIG_VALUE_MAX 1024   /* longest string setting (paths, URLs) */
@@ -63,6 +65,9 @@ struct fg_config {
     int64_t note_max_years;        /* 3 */
     int64_t activation_days;       /* 14 */
     int64_t portal_utc_offset;     /* minutes east of UTC for "today" (0) */
+    bool portal_utc_offset_set;    /* portal_utc_offset was given (file, env or flag) */
+    char portal_time_zone[FG_MAX_TZ_NAME + 1]; /* IANA name; "" = portal_utc_offset. Set
+                                                  both and fg_config_finish refuses */
     char release_delay_codes[FG_CONFIG_VALUE_MAX]; /* "system|code,..." */
     /* Where /fhir bearer tokens are verified (gateway/access_external.h):
      * "local" (this server's tokens), "jwks" or "introspection". */
@@ -132,7 +137,8 @@ enum fg_status fg_config_flag(struct fg_config *cfg, int argc, char **argv, int 
 /* Fills derived values: threads = online cores when 0; base_url =
  * "http(s)://<bind>:<port>/fhir" when unset (IPv6 in brackets); strips a
  * trailing '/' from base_url. FG_EINVAL when only one of tls_cert/tls_key
- * is set. */
+ * is set, or portal_time_zone is not a zone name (fg_tz_name_ok) or is set
+ * together with portal_utc_offset. */
 enum fg_status fg_config_finish(struct fg_config *cfg, char *msg, size_t msg_size);
 
 /* (Re)builds base_url from scheme, bind and the given port (the server

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/fg_tz.h"
 #include "../fhir/store_sqlite.h"
 #include "cli.h"
 #include "cmd_client.h"
@@ -164,8 +165,20 @@ static int check_access(struct fg_cmd_auth *c, const struct smart_account *acc, 
         return 1;
     }
     struct fg_pool *pool = fg_pool_new();
-    struct fg_portal_env env = {&c->cfg, fg_clock_now_us(&c->clock), store, NULL};
-    enum fg_status st = pool ? fg_ehr_launch_may_open(c->db, pool, &env, acc->id, patient) : FG_ENOMEM;
+    struct fg_tz *tz = NULL; /* the portal's day, as the server takes it */
+    enum fg_status st = c->cfg.portal_time_zone[0]
+                            ? fg_tz_load(FG_TZ_DIR, fg_str_c(c->cfg.portal_time_zone), &tz)
+                            : FG_OK;
+    if (st != FG_OK) {
+        fprintf(stderr, "fhirgate launch: portal_time_zone \"%s\": %s\n",
+                c->cfg.portal_time_zone, fg_status_name(st));
+        fg_pool_free(&pool);
+        fhir_store_close(&store);
+        return 1;
+    }
+    struct fg_portal_env env = {&c->cfg, fg_clock_now_us(&c->clock), store, NULL, tz};
+    st = pool ? fg_ehr_launch_may_open(c->db, pool, &env, acc->id, patient) : FG_ENOMEM;
+    fg_tz_free(&tz);
     fg_pool_free(&pool);
     fhir_store_close(&store);
     if (st == FG_EFORBIDDEN)

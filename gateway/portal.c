@@ -1,6 +1,9 @@
 /* portal.c - facts for the portal rules from the auth db and the store (see portal.h). */
 #include "portal.h"
 
+#include <stdio.h>
+
+#include "../core/fg_tz.h"
 #include "../smart/authdb_portalcache.h"
 #include "auth.h"
 #include "config.h"
@@ -17,6 +20,29 @@ enum fg_status fg_portal_facts(struct smart_authdb *db, int64_t account_id,
     return smart_authdb_portal_facts(db, account_id, out);
 }
 
+enum fg_status fg_portal_zone_load(struct fg_server *srv, char *msg, size_t msg_size)
+{
+    const char *name = srv->cfg.portal_time_zone;
+    if (name[0] == '\0' || srv->portal_tz)
+        return FG_OK;
+    enum fg_status st = fg_tz_load(FG_TZ_DIR, fg_str_c(name), &srv->portal_tz);
+    if (st == FG_OK || !msg || !msg_size)
+        return st;
+    const char *why = st == FG_ENOTFOUND ? "no such zone in " FG_TZ_DIR
+                      : st == FG_EINVAL  ? "not a valid zone name or TZif (v2+) file"
+                                         : fg_status_name(st);
+    /* a cut message is still a message: only a failed format is blanked */
+    if (snprintf(msg, msg_size, "portal_time_zone \"%s\": %s", name, why) < 0)
+        msg[0] = '\0';
+    return st;
+}
+
+void fg_portal_settings(const struct fg_server *srv, struct smart_portal_settings *out)
+{
+    fg_config_portal(&srv->cfg, out);
+    out->tz = srv->portal_tz;
+}
+
 enum smart_portal_view fg_portal_view_env(const struct fg_portal_env *env, struct smart_authdb *db,
                                           struct fg_pool *pool, int64_t account_id,
                                           struct fg_str patient_id)
@@ -28,6 +54,7 @@ enum smart_portal_view fg_portal_view_env(const struct fg_portal_env *env, struc
         fg_portal_births_get(env->births, env->store, pool, patient_id, &birth) != FG_OK)
         return SMART_VIEW_NONE;
     fg_config_portal(env->cfg, &s);
+    s.tz = env->tz;
     return smart_portal_view_of(&s, env->now_us, f, patient_id, birth);
 }
 
@@ -36,7 +63,7 @@ enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb
                                       struct fg_str patient_id)
 {
     struct fg_portal_env env = {&srv->cfg, fg_clock_now_us(&srv->clock), srv->store,
-                                srv->portal_births};
+                                srv->portal_births, srv->portal_tz};
     return fg_portal_view_env(&env, db, pool, account_id, patient_id);
 }
 
@@ -61,7 +88,7 @@ enum fg_status fg_portal_rule_register(struct fg_server *srv, struct smart_polic
 {
     struct smart_portal_rule_cfg *cfg = &srv->portal_rule;
     struct smart_policy_rule rule;
-    fg_config_portal(&srv->cfg, &cfg->settings);
+    fg_portal_settings(srv, &cfg->settings);
     if (!srv->portal_births) {
         srv->portal_births = fg_portal_births_new();
         if (!srv->portal_births)

@@ -33,14 +33,26 @@ enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb
                                       struct fg_pool *pool, int64_t account_id,
                                       struct fg_str patient_id);
 
+/* Loads srv->portal_tz from cfg.portal_time_zone (FG_TZ_DIR) when set and
+ * not loaded yet; nothing when unset. FG_EINVAL / FG_ENOTFOUND / FG_EIO /
+ * FG_ETOOBIG / FG_ENOMEM (fg_tz_load) with msg naming the zone.
+ * @test tests/integration/portal-tz.test.mjs */
+enum fg_status fg_portal_zone_load(struct fg_server *srv, char *msg, size_t msg_size);
+
+/* The server's portal settings: fg_config_portal plus the zone (borrowed
+ * from srv, which must outlive *out). */
+void fg_portal_settings(const struct fg_server *srv, struct smart_portal_settings *out);
+
 /* What a view is derived from, for callers without a running server
  * (`fhirgate launch`): the portal settings of cfg, the time, the store the
- * birthDates come from, and their cache (NULL = read every time). */
+ * birthDates come from, their cache (NULL = read every time), and the
+ * loaded portal_time_zone (fg_tz_load; NULL when cfg sets none). */
 struct fg_portal_env {
     const struct fg_config *cfg;
     int64_t now_us;
     struct fhir_store *store;
     struct fg_portal_births *births;
+    const struct fg_tz *tz; /* borrowed: the portal_time_zone zone; NULL = cfg's fixed offset */
 };
 
 /* fg_portal_view with its parts given; fg_portal_view is this with the

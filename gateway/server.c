@@ -14,6 +14,7 @@
 
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
+#include "../core/fg_tz.h"
 #include "../conformance/capability.h"
 #include <openssl/evp.h>
 
@@ -99,6 +100,7 @@ enum fg_status fg_server_init(struct fg_server *srv, const struct fg_config *cfg
         if (srv->access_file)
             fclose(srv->access_file);
         srv->access_file = NULL;
+        fg_tz_free(&srv->portal_tz);
     }
     return st;
 }
@@ -303,6 +305,7 @@ void fg_server_cleanup(struct fg_server *srv)
     fg_auth_close(&srv->auth);
     fg_external_free(&srv->verifier);
     fg_portal_births_free(&srv->portal_births);
+    fg_tz_free(&srv->portal_tz);
     EVP_MD_free(srv->sha256);
     srv->sha256 = NULL;
     if (srv->bench_resp)

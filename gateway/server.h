@@ -32,6 +32,7 @@ struct fg_external;
 struct evp_md_st;
 struct fg_portal_births;
 struct fg_bulk;
+struct fg_tz;
 
 struct fg_server {
     struct fg_config cfg;            /* copied at init */
@@ -57,6 +58,9 @@ struct fg_server {
                                                  (gateway/portal.c), borrowed by the policy */
     struct fg_portal_births *portal_births; /* owned: birthDates cached for the portal
                                                rules (gateway/portal_births.h) */
+    struct fg_tz *portal_tz;         /* owned: the portal's time zone (portal_time_zone,
+                                        core/fg_tz.h), loaded by fg_access_rules_register and
+                                        immutable after; NULL = fixed portal_utc_offset */
     struct evp_md_st *sha256;        /* owned: SHA-256 fetched once for token digests
                                         (smart_token_digest_md); NULL = fetch per use */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */

@@ -100,7 +100,7 @@ static enum fg_status create_account(struct authz_ctx *c, const char *hash, enum
     struct fg_str birth = FG_STR_NULL, code = authz_param(c, "code");
     int64_t id = 0;
     int age = 0;
-    fg_config_portal(&c->req->srv->cfg, &s);
+    fg_portal_settings(c->req->srv, &s);
     *notice = FG_MSG_COUNT;
     *status = 400;
     enum fg_status st = smart_authdb_begin_write(c->db);

@@ -7,7 +7,7 @@ mode=${1:-build}
 
 build_pkgs="build-essential pkg-config libmicrohttpd-dev libcjson-dev libssl-dev
 libcurl4-openssl-dev libsqlite3-dev liboauth2-dev libcjose-dev libjansson-dev
-libexpat1-dev libzip-dev sqlite3"
+libexpat1-dev libzip-dev sqlite3 tzdata"
 test_pkgs="clang libclang-rt-14-dev wrk chromium curl time"
 
 pkgs=$build_pkgs

@@ -57,7 +57,9 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 int64_t smart_portal_today(const struct smart_portal_settings *s, int64_t now_us)
 {
-    return floor_div(now_us + (int64_t)s->utc_offset_min * 60 * 1000000, US_PER_DAY);
+    int64_t now_s = floor_div(now_us, 1000000);
+    int64_t off_s = s->tz ? fg_tz_offset(s->tz, now_s) : (int64_t)s->utc_offset_min * 60;
+    return floor_div(now_s + off_s, 86400);
 }
 
 enum fg_status smart_portal_age(struct fg_str birth_date, int64_t today, int *age)
@@ -319,8 +321,7 @@ bool smart_portal_old_note(const struct smart_portal_settings *s, int64_t now_us
     if (m == 2 && d == 29)
         d = 28;
     int64_t cutoff_day = fg_days_from_civil(y - s->note_max_years, m, d);
-    int64_t cutoff_ms = (cutoff_day * 86400 - (int64_t)s->utc_offset_min * 60) * 1000;
-    return when_ms < cutoff_ms;
+    return smart_portal_today(s, when_ms * 1000) < cutoff_day;
 }
 
 enum smart_portal_hide smart_portal_check(const struct smart_portal_settings *s, int64_t now_us,

@@ -8,9 +8,12 @@
  * is portal_access.h; the policy module calls that.
  *
  * Decisions written down here:
- * - "Today" is the calendar day at the deployment's fixed UTC offset
- *   (setting portal_utc_offset, minutes; default 0 = UTC). A birthday
- *   starts at local midnight.
+ * - "Today" is the calendar day in the deployment's time zone (setting
+ *   portal_time_zone, an IANA name such as America/Chicago, read from the
+ *   tz database by core/fg_tz.h, so daylight saving time is followed), or
+ *   else at a fixed UTC offset (setting portal_utc_offset, minutes;
+ *   default 0 = UTC). A birthday starts at local midnight. The local day
+ *   of any instant (a note's date too) comes from smart_portal_today.
  * - A 29 February birthday falls on 1 March in common years (the person
  *   has not completed the year until 28 February has ended).
  * - A partial birthDate ("2013", "2013-05") is taken at its earliest day,
@@ -56,6 +59,7 @@
 
 #include "../core/fg_status.h"
 #include "../core/fg_str.h"
+#include "../core/fg_tz.h"
 #include "authdb_accounts.h"
 
 /* meta.tag system|code that marks a delayed-release result as released. */
@@ -72,7 +76,9 @@ struct smart_portal_settings {
     int release_delay_days;  /* [release_delay_days] 4 */
     int note_max_years;      /* [note_max_years] 3 */
     int activation_days;     /* [activation_days] 14 */
-    int utc_offset_min;      /* [portal_utc_offset] 0 */
+    int utc_offset_min;      /* [portal_utc_offset] 0; used when tz is NULL */
+    const struct fg_tz *tz;  /* [portal_time_zone] borrowed (immutable, shared by threads);
+                                NULL = the fixed utc_offset_min */
     char release_codes[SMART_PORTAL_CODES_MAX]; /* [release_delay_codes] */
 };
 
@@ -89,7 +95,10 @@ enum smart_portal_view {
 /* "none", "limited", "full", "self". */
 const char *smart_portal_view_name(enum smart_portal_view v);
 
-/* The local calendar day (days since 1970-01-01) of now_us at the settings' offset. */
+/* The local calendar day (days since 1970-01-01) of the instant now_us in
+ * the settings' zone (tz), else at their fixed offset. Every age, birthday
+ * and note-age decision takes its day from here.
+ * @test tests/unit/smart/portal_test.c */
 int64_t smart_portal_today(const struct smart_portal_settings *s, int64_t now_us);
 
 /* Age in whole years on local day `today` of a FHIR birthDate (YYYY,

@@ -249,5 +249,56 @@ static void test_portal_settings(void)
     CHECK_STR(s.release_codes, "http://loinc.org|1-8");
 }
 
+/* portal_time_zone from the file, the environment and a flag; a bad name or
+ * a zone together with portal_utc_offset (from anywhere, even 0) refused. */
+static void test_portal_time_zone(void)
+{
+    static const struct {
+        const char *file, *env, *flag_key, *flag_value;
+        enum fg_status st;
+        const char *want; /* the zone, or a part of the message */
+    } rows[] = {
+        {"portal_time_zone = America/Chicago\n", NULL, NULL, NULL, FG_OK, "America/Chicago"},
+        {NULL, "FHIRGATE_PORTAL_TIME_ZONE=Europe/London", NULL, NULL, FG_OK, "Europe/London"},
+        {NULL, NULL, "--portal-time-zone", "Australia/Lord_Howe", FG_OK, "Australia/Lord_Howe"},
+        {"portal_time_zone = UTC\n", NULL, "--portal-time-zone", "America/Chicago", FG_OK,
+         "America/Chicago"},
+        {NULL, NULL, "--portal-time-zone", "../etc/passwd", FG_EINVAL, "not a time zone name"},
+        {NULL, NULL, "--portal-time-zone", "/etc/localtime", FG_EINVAL, "not a time zone name"},
+        {"portal_utc_offset = -360\n", NULL, "--portal-time-zone", "America/Chicago", FG_EINVAL,
+         "both set"},
+        {"portal_time_zone = America/Chicago\n", "FHIRGATE_PORTAL_UTC_OFFSET=0", NULL, NULL,
+         FG_EINVAL, "both set"},
+        {"portal_utc_offset = -360\n", NULL, NULL, NULL, FG_OK, ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char path[64] = "";
+        char *argv[6] = {"serve"};
+        int argc = 1;
+        char *env[2] = {(char *)rows[i].env, NULL};
+        if (rows[i].file) {
+            write_file(path, sizeof path, rows[i].file);
+            argv[argc++] = "--config";
+            argv[argc++] = path;
+        }
+        if (rows[i].flag_key) {
+            argv[argc++] = (char *)rows[i].flag_key;
+            argv[argc++] = (char *)rows[i].flag_value;
+        }
+        struct fg_config c;
+        msg[0] = '\0';
+        enum fg_status st = fg_config_load(&c, argc, argv, env, msg, sizeof msg);
+        if (st != rows[i].st)
+            fprintf(stderr, "  row %zu: %s\n", i, msg);
+        CHECK_INT(st, rows[i].st);
+        if (st == FG_OK)
+            CHECK_STR(c.portal_time_zone, rows[i].want);
+        else
+            CHECK(strstr(msg, rows[i].want) != NULL);
+        if (path[0])
+            unlink(path);
+    }
+}
+
 TEST_MAIN(test_defaults, test_precedence, test_bad_values, test_file_errors, test_upstream_keys,
-          test_flag_passthrough, test_ipv6_base_url, test_portal_settings)
+          test_flag_passthrough, test_ipv6_base_url, test_portal_settings, test_portal_time_zone)

@@ -3,6 +3,7 @@
 #include "../test.h"
 
 #include "core/fg_clock.h"
+#include "core/fg_tz.h"
 #include "smart/portal.h"
 
 static int64_t at(const char *when)
@@ -347,4 +348,85 @@ static void test_narrow_strings(void)
     CHECK_INT(n, 10);
 }
 
-TEST_MAIN(test_age, test_view, test_view_of, test_resources, test_needs_content, test_settings, test_narrow_strings)
+/* "Today" in a tz-database zone follows daylight saving time. Expected
+ * dates from `TZ=<zone> date -d <instant> +%F` (glibc), not from this code. */
+static void test_today_zone(void)
+{
+    static const struct {
+        const char *zone, *instant, *local_day;
+    } rows[] = {
+        {"America/Chicago", "2026-11-24T05:59:59Z", "2026-11-23"}, /* CST, -6 h */
+        {"America/Chicago", "2026-11-24T06:00:00Z", "2026-11-24"},
+        {"America/Chicago", "2026-07-04T04:59:59Z", "2026-07-03"}, /* CDT, -5 h */
+        {"America/Chicago", "2026-07-04T05:00:00Z", "2026-07-04"},
+        {"Australia/Lord_Howe", "2026-01-01T12:59:59Z", "2026-01-01"}, /* +11 h */
+        {"Australia/Lord_Howe", "2026-01-01T13:00:00Z", "2026-01-02"},
+        {"Australia/Lord_Howe", "2026-06-30T13:29:59Z", "2026-06-30"}, /* +10:30 */
+        {"Australia/Lord_Howe", "2026-06-30T13:30:00Z", "2026-07-01"},
+    };
+    struct smart_portal_settings s;
+    smart_portal_settings_default(&s);
+    s.utc_offset_min = 600; /* ignored once a zone is set */
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_tz *tz = NULL;
+        CHECK_INT(fg_tz_load(FG_TZ_DIR, fg_str_c(rows[i].zone), &tz), FG_OK);
+        s.tz = tz;
+        char day[11];
+        fg_clock_format_date(smart_portal_today(&s, at(rows[i].instant)) * 86400 * 1000000, day);
+        if (strcmp(day, rows[i].local_day) != 0)
+            fprintf(stderr, "  row %zu: %s in %s\n", i, rows[i].instant, rows[i].zone);
+        CHECK_STR(day, rows[i].local_day);
+        fg_tz_free(&tz);
+    }
+}
+
+/* A birthday in July (CDT) starts at 05:00Z: a fixed -6 h offset would be
+ * an hour late; the same birthday in January (CST) starts at 06:00Z. */
+static void test_birthday_dst(void)
+{
+    static const struct {
+        const char *birth, *now;
+        int age;
+        enum smart_portal_view parent;
+    } rows[] = {
+        {"2013-07-04", "2026-07-04T04:59:59Z", 12, SMART_VIEW_FULL},
+        {"2013-07-04", "2026-07-04T05:00:00Z", 13, SMART_VIEW_LIMITED},
+        {"2008-01-15", "2026-01-15T05:59:59Z", 17, SMART_VIEW_LIMITED},
+        {"2008-01-15", "2026-01-15T06:00:00Z", 18, SMART_VIEW_NONE},
+    };
+    struct smart_portal_settings s;
+    struct fg_tz *tz = NULL;
+    smart_portal_settings_default(&s);
+    CHECK_INT(fg_tz_load(FG_TZ_DIR, fg_str_c("America/Chicago"), &tz), FG_OK);
+    s.tz = tz;
+    struct smart_proxy p;
+    memset(&p, 0, sizeof p);
+    p.kind = SMART_PROXY_PARENT;
+    p.start_at = at("2013-07-05") / 1000000;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int age = -1;
+        int64_t now = at(rows[i].now);
+        CHECK_INT(smart_portal_age(fg_str_c(rows[i].birth), smart_portal_today(&s, now), &age),
+                  FG_OK);
+        CHECK_INT(age, rows[i].age);
+        CHECK_INT(smart_portal_view_for(&s, now, fg_str_c(rows[i].birth), false, &p),
+                  rows[i].parent);
+    }
+    /* an old note: its own date is also taken as a Chicago day */
+    cJSON *doc = cJSON_Parse(
+        "{\"resourceType\":\"DocumentReference\",\"date\":\"2023-07-04T04:00:00Z\","
+        "\"category\":[{\"coding\":[{\"system\":\"http://hl7.org/fhir/us/core/CodeSystem/"
+        "us-core-documentreference-category\",\"code\":\"clinical-note\"}]}]}");
+    CHECK(doc != NULL);
+    CHECK(!smart_portal_old_note(&s, at("2026-07-04T04:59:59Z"), doc)); /* cutoff 2023-07-03 */
+    CHECK(smart_portal_old_note(&s, at("2026-07-04T05:00:00Z"), doc)); /* note day 07-03 < 07-04 */
+    s.tz = NULL;
+    s.utc_offset_min = -360; /* the fixed offset is an hour behind in July */
+    CHECK(!smart_portal_old_note(&s, at("2026-07-04T05:00:00Z"), doc));
+    cJSON_Delete(doc);
+    fg_tz_free(&tz);
+}
+
+TEST_MAIN(test_age, test_view, test_view_of, test_resources, test_needs_content, test_settings,
+          test_narrow_strings,
+          test_today_zone, test_birthday_dst)
