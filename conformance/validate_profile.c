@@ -12,6 +12,9 @@
 struct seg {
     const char *p; /* into the rule id */
     size_t len;
+    size_t name_len;   /* the element name, before any ":slice" */
+    const char *colon; /* the ':' of "name:slice", or NULL */
+    bool choice;       /* the name ends in "[x]" */
 };
 
 struct rule_ctx {
@@ -20,8 +23,9 @@ struct rule_ctx {
     const struct fg_vrule *rule;
     struct seg segs[MAX_SEGS];
     int nsegs;
-    cJSON *fixed;   /* parsed rule->fixed, or NULL */
-    cJSON *pattern; /* parsed rule->pattern, or NULL */
+    cJSON *fixed;   /* parsed rule->fixed once a value is checked, or NULL */
+    cJSON *pattern; /* parsed rule->pattern once a value is checked, or NULL */
+    bool parsed;    /* fixed and pattern have been parsed */
     bool count_only; /* Must Support coverage: only count what is there */
     int found;       /* matches of the last segment, when count_only */
 };
@@ -71,7 +75,10 @@ static int split_id(const char *id, struct seg *segs)
     const char *p = id;
     while (*p && n < MAX_SEGS) {
         size_t len = strcspn(p, ".");
-        segs[n++] = (struct seg){p, len};
+        const char *colon = memchr(p, ':', len);
+        size_t name_len = colon ? (size_t)(colon - p) : len;
+        bool choice = name_len > 3 && strncmp(p + name_len - 3, "[x]", 3) == 0;
+        segs[n++] = (struct seg){p, len, name_len, colon, choice};
         p += len;
         if (*p == '.')
             p++;
@@ -92,17 +99,17 @@ static const struct fg_vrule *rule_by_id(const struct fg_vprofile *prof, const c
  * valueXxx key; for "value[x]:valueQuantity" exactly valueQuantity. */
 static bool key_matches(const struct seg *s, const char *key)
 {
-    const char *colon = memchr(s->p, ':', s->len);
-    size_t name_len = colon ? (size_t)(colon - s->p) : s->len;
-    if (name_len > 3 && strncmp(s->p + name_len - 3, "[x]", 3) == 0) {
-        if (colon) {
+    size_t name_len = s->name_len;
+    if (s->choice) {
+        if (s->colon) {
             size_t sl = s->len - name_len - 1;
-            return strlen(key) == sl && strncmp(key, colon + 1, sl) == 0;
+            return strncmp(key, s->colon + 1, sl) == 0 && key[sl] == '\0';
         }
-        return strncmp(key, s->p, name_len - 3) == 0 && key[name_len - 3] >= 'A' &&
-               key[name_len - 3] <= 'Z';
+        return key[0] == s->p[0] && strncmp(key, s->p, name_len - 3) == 0 &&
+               key[name_len - 3] >= 'A' && key[name_len - 3] <= 'Z';
     }
-    return strlen(key) == name_len && strncmp(key, s->p, name_len) == 0;
+    return (name_len == 0 || key[0] == s->p[0]) && strncmp(key, s->p, name_len) == 0 &&
+           key[name_len] == '\0';
 }
 
 /* For a slice segment ("category:VSCat"), the parsed match pattern of the
@@ -162,6 +169,13 @@ static void check_types(struct rule_ctx *rc, const char *key)
 static void check_value(struct rule_ctx *rc, const char *key, const cJSON *v)
 {
     const struct fg_vrule *r = rc->rule;
+    if (!rc->parsed) { /* most rules never reach a value: parse on first use */
+        rc->parsed = true;
+        if (r->fixed)
+            rc->fixed = cJSON_Parse(r->fixed);
+        if (r->pattern)
+            rc->pattern = cJSON_Parse(r->pattern);
+    }
     check_types(rc, key);
     if (rc->fixed && !cJSON_Compare(v, rc->fixed, true)) {
         if (cJSON_IsString(v) && cJSON_IsString(rc->fixed))
@@ -220,8 +234,24 @@ static void walk(struct rule_ctx *rc, int i, const cJSON *node);
 
 /* Visits the members of node that segment i selects; at the last segment
  * checks them, else descends. */
+/* Is some member of node (or its "_key") selected by segment s? */
+static bool any_member(const struct seg *s, const cJSON *node)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, node) {
+        const char *k = m->string[0] == '_' ? m->string + 1 : m->string;
+        if (key_matches(s, k))
+            return true;
+    }
+    return false;
+}
+
 static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
 {
+    bool leaf0 = i == rc->nsegs - 1;
+    /* nothing there: only a leaf's minimum can still be broken */
+    if ((!leaf0 || rc->count_only || rc->rule->min == 0) && !any_member(&rc->segs[i], node))
+        return;
     bool is_slice, unknown;
     int vs_slice;
     cJSON *match = slice_match(rc, i, &is_slice, &unknown, &vs_slice);
@@ -314,10 +344,6 @@ static void apply_rules(struct fg_vctx *ctx, const struct fg_vprofile *prof, con
         rc.nsegs = split_id(r->id, rc.segs);
         if (rc.nsegs < 2)
             continue;
-        if (r->fixed)
-            rc.fixed = cJSON_Parse(r->fixed);
-        if (r->pattern)
-            rc.pattern = cJSON_Parse(r->pattern);
         walk(&rc, 1, root);
         if (r->flags & FG_VRULE_CLOSED)
             check_closed(ctx, prof, r, root);
