@@ -17,8 +17,19 @@ struct seg {
     bool choice;       /* the name ends in "[x]" */
 };
 
+#define SLICE_CACHE 16
+
+/* Parsed slice_match patterns of the slices one profile run has met, so
+ * that each is parsed once per run, not once per rule under the slice. */
+struct slice_cache {
+    const struct fg_vrule *rule[SLICE_CACHE];
+    cJSON *match[SLICE_CACHE];
+    int n;
+};
+
 struct rule_ctx {
     struct fg_vctx *v;
+    struct slice_cache *cache; /* NULL: parse every time */
     const struct fg_vprofile *prof;
     const struct fg_vrule *rule;
     struct seg segs[MAX_SEGS];
@@ -112,13 +123,41 @@ static bool key_matches(const struct seg *s, const char *key)
            key[name_len] == '\0';
 }
 
+/* sr's parsed slice_match; *owned when the caller must free it (not kept in
+ * the cache). */
+static cJSON *parse_slice(struct slice_cache *c, const struct fg_vrule *sr, bool *owned)
+{
+    *owned = false;
+    if (c)
+        for (int i = 0; i < c->n; i++)
+            if (c->rule[i] == sr)
+                return c->match[i];
+    cJSON *m = cJSON_Parse(sr->slice_match);
+    if (m && c && c->n < SLICE_CACHE) {
+        c->rule[c->n] = sr;
+        c->match[c->n++] = m;
+    } else {
+        *owned = true;
+    }
+    return m;
+}
+
+static void slice_cache_free(struct slice_cache *c)
+{
+    for (int i = 0; i < c->n; i++)
+        cJSON_Delete(c->match[i]);
+    c->n = 0;
+}
+
 /* For a slice segment ("category:VSCat"), the parsed match pattern of the
  * slice; *vs_slice >= 0 instead when members are recognised by a required
  * binding (pattern discriminator over a bound slice: category:us-core);
- * *unknown when the slice cannot be recognised. Caller frees. */
+ * *unknown when the slice cannot be recognised. Caller frees it when
+ * *owned. */
 static cJSON *slice_match(const struct rule_ctx *rc, int seg_index, bool *is_slice, bool *unknown,
-                          int *vs_slice)
+                          int *vs_slice, bool *owned)
 {
+    *owned = false;
     *vs_slice = -1;
     const struct seg *s = &rc->segs[seg_index];
     const char *colon = memchr(s->p, ':', s->len);
@@ -129,7 +168,7 @@ static cJSON *slice_match(const struct rule_ctx *rc, int seg_index, bool *is_sli
     *is_slice = true;
     size_t len = (size_t)(s->p + s->len - rc->rule->id);
     const struct fg_vrule *sr = rule_by_id(rc->prof, rc->rule->id, len);
-    cJSON *m = sr && sr->slice_match ? cJSON_Parse(sr->slice_match) : NULL;
+    cJSON *m = sr && sr->slice_match ? parse_slice(rc->cache, sr, owned) : NULL;
     if (!m && sr && !sr->slice_match && sr->binding >= 0 &&
         (size_t)sr->binding < fg_vvaluesets_len && fg_vvaluesets[sr->binding].enumerable)
         *vs_slice = sr->binding;
@@ -254,7 +293,8 @@ static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
         return;
     bool is_slice, unknown;
     int vs_slice;
-    cJSON *match = slice_match(rc, i, &is_slice, &unknown, &vs_slice);
+    bool owned;
+    cJSON *match = slice_match(rc, i, &is_slice, &unknown, &vs_slice, &owned);
     if (unknown)
         return; /* a slice we cannot recognise: its rules are not checked */
     bool leaf = i == rc->nsegs - 1;
@@ -291,7 +331,8 @@ static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
     }
     if (leaf && !rc->count_only)
         check_count(rc, count, &rc->segs[i], is_slice);
-    cJSON_Delete(match);
+    if (owned)
+        cJSON_Delete(match);
 }
 
 static void walk(struct rule_ctx *rc, int i, const cJSON *node)
@@ -300,8 +341,8 @@ static void walk(struct rule_ctx *rc, int i, const cJSON *node)
 }
 
 /* Closed slicing: every member must belong to one of the slices. */
-static void check_closed(struct fg_vctx *v, const struct fg_vprofile *prof, const struct fg_vrule *r,
-                         const cJSON *resource)
+static void check_closed(struct fg_vctx *v, struct slice_cache *cache, const struct fg_vprofile *prof,
+                         const struct fg_vrule *r, const cJSON *resource)
 {
     /* only top-level sliced elements ("Type.element") are closed in US Core */
     const char *dot = strchr(r->id, '.');
@@ -318,9 +359,11 @@ static void check_closed(struct fg_vctx *v, const struct fg_vprofile *prof, cons
             if (strncmp(s->id, r->id, idlen) != 0 || s->id[idlen] != ':' || strchr(s->id + idlen, '.') ||
                 !s->slice_match)
                 continue;
-            cJSON *m = cJSON_Parse(s->slice_match);
+            bool owned;
+            cJSON *m = parse_slice(cache, s, &owned);
             in_some = m && fg_vjson_contains(it, m);
-            cJSON_Delete(m);
+            if (owned)
+                cJSON_Delete(m);
         }
         if (!in_some) {
             size_t old = fg_vexpr_push_key(v, dot + 1);
@@ -338,18 +381,20 @@ static void check_closed(struct fg_vctx *v, const struct fg_vprofile *prof, cons
  * extension definition); the expression stack points at root. */
 static void apply_rules(struct fg_vctx *ctx, const struct fg_vprofile *prof, const cJSON *root)
 {
+    struct slice_cache cache = {.n = 0};
     for (size_t i = 0; i < prof->n_rules && !ctx->oom; i++) {
         const struct fg_vrule *r = &prof->rules[i];
-        struct rule_ctx rc = {.v = ctx, .prof = prof, .rule = r};
+        struct rule_ctx rc = {.v = ctx, .cache = &cache, .prof = prof, .rule = r};
         rc.nsegs = split_id(r->id, rc.segs);
         if (rc.nsegs < 2)
             continue;
         walk(&rc, 1, root);
         if (r->flags & FG_VRULE_CLOSED)
-            check_closed(ctx, prof, r, root);
+            check_closed(ctx, &cache, prof, r, root);
         cJSON_Delete(rc.fixed);
         cJSON_Delete(rc.pattern);
     }
+    slice_cache_free(&cache);
 }
 
 void fg_vprofile_apply(struct fg_vctx *ctx, const struct fg_vprofile *prof, const cJSON *resource)
