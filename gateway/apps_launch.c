@@ -110,7 +110,7 @@ enum fg_status apps_open(struct apps_view *v)
     char *cl_id = fg_pool_strdup(c->req->pool, cl.client_id);
     struct fg_buf url;
     fg_buf_init(&url, 8192);
-    enum fg_status st = pid ? fg_ehr_launch_url(c->db, &cl, v->account_id, pid, NULL,
+    enum fg_status st = pid ? fg_ehr_launch_url(c->db, &cl, v->account_id, pid, NULL, NULL,
                                                 fg_req_base_url(c->req), &url)
                             : FG_ENOMEM;
     char *loc = st == FG_OK ? fg_pool_strndup(c->req->pool, url.data, url.len) : NULL;

@@ -71,8 +71,27 @@ enum fg_status fg_client_type_parse(const char *s, enum smart_client_type *out)
     return FG_EINVAL;
 }
 
+/* An operator-chosen client_id: RFC 3986 unreserved characters only (it
+ * travels unescaped in query strings and launch URIs). */
+static bool client_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > SMART_MAX_CLIENT_ID)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = id[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '~' || ch == '-'))
+            return false;
+    }
+    return true;
+}
+
 static enum fg_status check_spec(const struct fg_client_spec *s, struct fg_error *err)
 {
+    if (s->client_id && !client_id_ok(s->client_id))
+        return fg_error_set(err, FG_EINVAL, "client_id",
+                            "a client_id is 1 to %d of A-Z a-z 0-9 . _ ~ -", SMART_MAX_CLIENT_ID);
     if (s->n_redirect_uris == 0 || s->n_redirect_uris > SMART_MAX_REDIRECT_URIS)
         return fg_error_set(err, FG_EINVAL, "redirect_uris", "give 1 to %d redirect URIs",
                             SMART_MAX_REDIRECT_URIS);
@@ -127,8 +146,11 @@ enum fg_status fg_client_create(struct smart_authdb *db, const struct fg_client_
     if (st != FG_OK)
         return st;
     uint8_t raw[16];
-    if (smart_random_bytes(raw, sizeof raw) != FG_OK ||
-        smart_b64url_encode(raw, sizeof raw, out->client_id, sizeof out->client_id, NULL) != FG_OK)
+    if (spec->client_id)
+        memcpy(out->client_id, spec->client_id, strlen(spec->client_id) + 1);
+    else if (smart_random_bytes(raw, sizeof raw) != FG_OK ||
+             smart_b64url_encode(raw, sizeof raw, out->client_id, sizeof out->client_id, NULL) !=
+                 FG_OK)
         return fg_error_set(err, FG_EIO, NULL, "cannot generate a client_id");
     out->type = spec->type;
     bool asym = spec->type == SMART_CLIENT_CONFIDENTIAL_ASYMMETRIC;

@@ -31,16 +31,19 @@ struct fg_client_spec {
     const char *scopes;    /* NULL = the defaults */
     const char *launch_uri; /* EHR launch URL (OIDC registration's initiate_login_uri), or
                                NULL; same rules as a redirect URI */
+    const char *client_id;  /* the operator's choice (`client add --client-id`), or NULL =
+                               random; 1 to SMART_MAX_CLIENT_ID of A-Z a-z 0-9 . _ ~ - */
 };
 
 /* True when uri is an acceptable redirect URI (see above).
  * @test tests/unit/gateway/auth_clients_test.c */
 bool fg_redirect_uri_ok(const char *uri);
 
-/* Validates spec, generates the client_id (and for symmetric clients the
- * secret, written to secret_out; "" otherwise) and stores it; *out receives
- * the stored client (caller cleans up). FG_EINVAL with err naming the
- * field (err->expression = "redirect_uris" for a bad redirect URI).
+/* Validates spec, generates the client_id unless spec gives one (and for
+ * symmetric clients the secret, written to secret_out; "" otherwise) and
+ * stores it; *out receives the stored client (caller cleans up). FG_EINVAL
+ * with err naming the field (err->expression = "redirect_uris" for a bad
+ * redirect URI); FG_ECONFLICT when the given client_id exists.
  * @test tests/integration/smart-clients.test.mjs */
 enum fg_status fg_client_create(struct smart_authdb *db, const struct fg_client_spec *spec,
                                 struct smart_client *out, char secret_out[SMART_TOKEN_SIZE],

@@ -81,6 +81,7 @@ static bool add_active(struct fg_req *req, struct smart_authdb *db, cJSON *o,
            (!info->patient_id[0] || cJSON_AddStringToObject(o, "patient", info->patient_id)) &&
            (!info->encounter_id[0] ||
             cJSON_AddStringToObject(o, "encounter", info->encounter_id)) &&
+           fg_auth_add_fhir_context(o, info->fhir_context) &&
            (!user || cJSON_AddStringToObject(o, "fhirUser", user));
 }
 

@@ -175,6 +175,30 @@ enum fg_status fg_auth_issue(struct fg_auth *a, struct smart_authdb *db, struct 
     return FG_OK;
 }
 
+bool fg_auth_add_fhir_context(cJSON *o, const char *refs)
+{
+    if (!refs || !refs[0])
+        return true;
+    cJSON *arr = cJSON_AddArrayToObject(o, "fhirContext");
+    bool ok = arr != NULL;
+    for (const char *p = refs; ok && *p;) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char ref[SMART_MAX_FHIR_CONTEXT + 1];
+        cJSON *item = cJSON_CreateObject();
+        ok = item && n < sizeof ref && cJSON_AddItemToArray(arr, item);
+        if (!ok) {
+            cJSON_Delete(item);
+            break;
+        }
+        memcpy(ref, p, n);
+        ref[n] = '\0';
+        ok = cJSON_AddStringToObject(item, "reference", ref) != NULL;
+        p += n + (end != NULL);
+    }
+    return ok;
+}
+
 enum fg_status fg_auth_token_response(const struct fg_issue *is, struct fg_buf *out)
 {
     cJSON *o = cJSON_CreateObject();
@@ -188,6 +212,7 @@ enum fg_status fg_auth_token_response(const struct fg_issue *is, struct fg_buf *
                cJSON_AddStringToObject(o, "patient", is->patient_id)) &&
               (!is->encounter_id || !is->encounter_id[0] ||
                cJSON_AddStringToObject(o, "encounter", is->encounter_id)) &&
+              fg_auth_add_fhir_context(o, is->fhir_context) &&
               (!is->style_url || (cJSON_AddTrueToObject(o, "need_patient_banner") &&
                                   cJSON_AddStringToObject(o, "smart_style_url", is->style_url))) &&
               (!is->id_token || cJSON_AddStringToObject(o, "id_token", is->id_token));

@@ -37,6 +37,9 @@ struct fg_issue {
     const char *grant_scopes;   /* the grant's / refresh token's scopes; NULL = scopes */
     const char *patient_id;     /* launch patient; NULL or "" = none */
     const char *encounter_id;   /* EHR launch encounter; NULL or "" = none */
+    const char *fhir_context;   /* EHR launch's further context, "Type/id ..." (the grant's,
+                                   smart_fhir_context_ok); NULL or "" = none. Not stored
+                                   by a new grant */
     const char *style_url;      /* EHR launch (the `launch` scope granted): the absolute
                                    smart_style_url; the response then also says
                                    need_patient_banner. NULL = a standalone launch */
@@ -77,9 +80,15 @@ const char *fg_auth_fhir_user(struct smart_authdb *db, struct fg_pool *pool, int
 enum fg_status fg_auth_issue(struct fg_auth *a, struct smart_authdb *db, struct fg_issue *is,
                              struct fg_error *err);
 
+/* Adds "fhirContext" (SMART 2.2: [{"reference": "Type/id"}, ...]) to o for
+ * the space-separated references refs; nothing when refs is NULL or "".
+ * False on no memory. Shared by the token response and introspection. */
+struct cJSON;
+bool fg_auth_add_fhir_context(struct cJSON *o, const char *refs);
+
 /* Appends the token response JSON for is: access_token, token_type Bearer,
  * expires_in (a number), scope (exactly is->scopes), refresh_token,
- * patient, encounter and id_token when present; for an EHR launch
+ * patient, encounter, fhirContext and id_token when present; for an EHR launch
  * (style_url set) need_patient_banner true and smart_style_url. @test tests/unit/gateway/auth_issue_test.c */
 enum fg_status fg_auth_token_response(const struct fg_issue *is, struct fg_buf *out);
 

@@ -318,6 +318,7 @@ static enum fg_status issue_code(struct authz_ctx *c, const struct smart_authz_r
     g.account_id = c->session.account_id;
     memcpy(g.patient_id, r->patient_id, sizeof g.patient_id);
     memcpy(g.encounter_id, r->encounter_id, sizeof g.encounter_id);
+    memcpy(g.fhir_context, r->fhir_context, sizeof g.fhir_context);
     memcpy(g.client_id, r->client_id, sizeof g.client_id);
     g.scopes = (char *)scopes;
     enum fg_status st = smart_authdb_begin_write(c->db);

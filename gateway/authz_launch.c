@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "auth_issue.h"
+#include "ehr_launch.h"
+#include "server.h"
 
 /* scopes without the word (in place; the string is canonical, space-separated). */
 static void drop_word(char *scopes, const char *word)
@@ -57,26 +59,15 @@ const char *authz_launch_take(struct authz_ctx *c, const char *client_id, char *
                : "server_error";
 }
 
-/* May the signed-in account open the launch's patient? A practitioner
- * account may open any patient (the policy's rule for practitioners,
- * smart/policy.h smart_access_set_practitioner); a portal account the
- * patients the picker would offer it. */
+/* May the signed-in account open the launch's patient? The launchers'
+ * rule (ehr_launch.h), checked again now: a proxy may have ended since. */
 static bool patient_ok(struct authz_ctx *c, const struct smart_authz_request *r)
 {
-    struct smart_account acc;
-    if (!r->patient_id[0])
-        return true;
-    if (smart_authdb_account_get_by_id(c->db, c->session.account_id, &acc) != FG_OK)
-        return false;
-    OPENSSL_cleanse(acc.password_hash, sizeof acc.password_hash);
-    if (acc.practitioner_id[0])
-        return true;
-    struct authz_patient pts[FG_AUTHZ_MAX_PATIENTS];
-    size_t n = authz_patients_for(c, pts);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(pts[i].id, r->patient_id) == 0)
-            return true;
-    return false;
+    struct fg_server *srv = c->req->srv;
+    struct fg_portal_env env = {&srv->cfg, fg_clock_now_us(&srv->clock), srv->store,
+                                srv->portal_births};
+    return fg_ehr_launch_may_open(c->db, c->req->pool, &env, c->session.account_id,
+                                  r->patient_id) == FG_OK;
 }
 
 bool authz_launch_ready(struct authz_ctx *c, const struct smart_authz_request *r)

@@ -176,6 +176,7 @@ static enum fg_status store_request(struct authz_ctx *c, const struct smart_clie
     r.launch_account = launch->account_id;
     memcpy(r.patient_id, launch->patient_id, sizeof r.patient_id);
     memcpy(r.encounter_id, launch->encounter_id, sizeof r.encounter_id);
+    memcpy(r.fhir_context, launch->fhir_context, sizeof r.fhir_context);
     if (!r.redirect_uri || !r.state)
         return FG_ENOMEM;
     st = smart_authdb_authzreq_add(c->db, &r);

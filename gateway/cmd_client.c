@@ -14,6 +14,7 @@
 extern char **environ;
 
 #define JWKS_FILE_MAX (64 * 1024)
+#define CLIENT_EXISTS 3 /* exit code of `client add --client-id` for a taken id */
 
 static void make_parent_dir(const char *path)
 {
@@ -77,12 +78,15 @@ static void usage(FILE *out)
             "usage: fhirgate client add --name NAME --redirect-uri URI [--redirect-uri URI2]\n"
             "           --type public|confidential-symmetric|confidential-asymmetric\n"
             "           [--jwks FILE | --jwks-uri URL] [--scope \"...\"] [--launch-uri URL]\n"
+            "           [--client-id ID]\n"
             "       fhirgate client list\n"
             "       fhirgate client remove CLIENT_ID\n"
             "Manages the apps registered with the authorization server (--auth-db).\n"
             "`add` prints the client as JSON; a confidential-symmetric client's\n"
             "client_secret is shown this once only. --launch-uri: where an EHR launch\n"
-            "opens the app (`fhirgate launch`, the portal's \"Open\" button).\n");
+            "opens the app (`fhirgate launch`, the portal's \"Open\" button).\n"
+            "--client-id: choose the id (A-Z a-z 0-9 . _ ~ -) instead of a random one;\n"
+            "exit 3 when it is taken.\n");
 }
 
 static char *read_file(const char *path)
@@ -137,6 +141,8 @@ static int client_add(struct fg_cmd_auth *c)
             spec.scopes = v;
         else if (strcmp(a, "--launch-uri") == 0)
             spec.launch_uri = v;
+        else if (strcmp(a, "--client-id") == 0)
+            spec.client_id = v;
         else if (strcmp(a, "--redirect-uri") == 0 && spec.n_redirect_uris < SMART_MAX_REDIRECT_URIS)
             uris[spec.n_redirect_uris++] = v;
         else {
@@ -167,7 +173,7 @@ static int client_add(struct fg_cmd_auth *c)
     fg_free(jwks);
     if (st != FG_OK) {
         fprintf(stderr, "fhirgate client add: %s\n", err.diagnostics);
-        return st == FG_EINVAL ? FG_CLI_USAGE : 1;
+        return st == FG_EINVAL ? FG_CLI_USAGE : st == FG_ECONFLICT ? CLIENT_EXISTS : 1;
     }
     int rc = fg_cmd_print_json(fg_client_json(&cl, secret));
     OPENSSL_cleanse(secret, sizeof secret);

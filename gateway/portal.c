@@ -17,18 +17,27 @@ enum fg_status fg_portal_facts(struct smart_authdb *db, int64_t account_id,
     return smart_authdb_portal_facts(db, account_id, out);
 }
 
-enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb *db,
-                                      struct fg_pool *pool, int64_t account_id,
-                                      struct fg_str patient_id)
+enum smart_portal_view fg_portal_view_env(const struct fg_portal_env *env, struct smart_authdb *db,
+                                          struct fg_pool *pool, int64_t account_id,
+                                          struct fg_str patient_id)
 {
     struct smart_portal_settings s;
     struct smart_portal_facts *f = fg_pool_alloc(pool, sizeof *f);
     struct fg_str birth;
-    if (!f || fg_portal_facts(db, account_id, f) != FG_OK ||
-        fg_portal_birth_date(srv, pool, patient_id, &birth) != FG_OK)
+    if (!f || !env->store || fg_portal_facts(db, account_id, f) != FG_OK ||
+        fg_portal_births_get(env->births, env->store, pool, patient_id, &birth) != FG_OK)
         return SMART_VIEW_NONE;
-    fg_config_portal(&srv->cfg, &s);
-    return smart_portal_view_of(&s, fg_clock_now_us(&srv->clock), f, patient_id, birth);
+    fg_config_portal(env->cfg, &s);
+    return smart_portal_view_of(&s, env->now_us, f, patient_id, birth);
+}
+
+enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb *db,
+                                      struct fg_pool *pool, int64_t account_id,
+                                      struct fg_str patient_id)
+{
+    struct fg_portal_env env = {&srv->cfg, fg_clock_now_us(&srv->clock), srv->store,
+                                srv->portal_births};
+    return fg_portal_view_env(&env, db, pool, account_id, patient_id);
 }
 
 static enum fg_status source_facts(void *arg, int64_t account_id, struct smart_portal_facts *out)

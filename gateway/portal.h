@@ -33,6 +33,23 @@ enum smart_portal_view fg_portal_view(struct fg_server *srv, struct smart_authdb
                                       struct fg_pool *pool, int64_t account_id,
                                       struct fg_str patient_id);
 
+/* What a view is derived from, for callers without a running server
+ * (`fhirgate launch`): the portal settings of cfg, the time, the store the
+ * birthDates come from, and their cache (NULL = read every time). */
+struct fg_portal_env {
+    const struct fg_config *cfg;
+    int64_t now_us;
+    struct fhir_store *store;
+    struct fg_portal_births *births;
+};
+
+/* fg_portal_view with its parts given; fg_portal_view is this with the
+ * server's. SMART_VIEW_NONE on any failure.
+ * @test tests/integration/smart-ehr-launch.test.mjs */
+enum smart_portal_view fg_portal_view_env(const struct fg_portal_env *env, struct smart_authdb *db,
+                                          struct fg_pool *pool, int64_t account_id,
+                                          struct fg_str patient_id);
+
 /* Fills srv->portal_rule (settings from srv->cfg, the server's clock, the
  * auth db and store as the source of facts) and registers the portal rule
  * into p. srv must outlive p; srv->auth and srv->store are read at request

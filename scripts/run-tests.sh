@@ -8,7 +8,13 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 total_passed=0
 total_failed=0
-logdir=build/test-logs
+# `make BUILD=build-x test` keeps a second checkout's builds apart: the
+# normal build goes to $BUILD, the sanitizer build to $BUILD-san, fuzzing
+# to $BUILD-fuzz (defaults build, build-san, build-fuzz).
+base=${BUILD:-build}
+if [ "$base" = build ]; then san=build-san; fuzz=build-fuzz; else san=$base-san; fuzz=$base-fuzz; fi
+unset BUILD MAKEFLAGS MFLAGS
+logdir=$base/test-logs
 mkdir -p "$logdir"
 
 suite() {
@@ -36,7 +42,8 @@ suite() {
 }
 
 build_all() {
-    make -s -j"$jobs" build && make -s -j"$jobs" SANITIZER=address,undefined build
+    make -s -j"$jobs" BUILD="$base" build &&
+        make -s -j"$jobs" BUILD="$san" SANITIZER=address,undefined build
 }
 
 echo "== build (normal and ASan+UBSan)"
@@ -50,18 +57,18 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 suite style scripts/check-style.sh
-suite unit make -s -j"$jobs" SANITIZER=address,undefined unit
+suite unit make -s -j"$jobs" BUILD="$san" SANITIZER=address,undefined unit
 if command -v node >/dev/null 2>&1; then
     suite fixtures node scripts/check-fixtures.mjs
 fi
 if [ -d tests/integration ] && ls tests/integration/*.mjs >/dev/null 2>&1; then
-    suite integration scripts/run-integration.sh build-san/fhirgate
+    suite integration scripts/run-integration.sh "$san/fhirgate"
 fi
 if [ -f tests/fuzz/fuzz.mk ]; then
-    suite fuzz-replay scripts/run-fuzz-replay.sh
+    suite fuzz-replay env FUZZ_BUILD="$fuzz" scripts/run-fuzz-replay.sh
 fi
 if [ -x scripts/run-e2e.sh ]; then
-    suite e2e scripts/run-e2e.sh
+    suite e2e scripts/run-e2e.sh "$san/fhirgate"
 fi
 
 echo

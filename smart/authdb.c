@@ -93,9 +93,10 @@ static const char schema_v2[] =
  * accounts, launch contexts (digests only), the encounter of a grant and the
  * launch an authorize request came from. Each column is added only when
  * missing (like version 4's IF NOT EXISTS), so a partly migrated file opens. */
-static const struct {
+struct authdb_column {
     const char *table, *column, *sql;
-} columns_v5[] = {
+};
+static const struct authdb_column columns_v5[] = {
     {"clients", "launch_uri", "ALTER TABLE clients ADD COLUMN launch_uri TEXT"},
     {"accounts", "practitioner_id", "ALTER TABLE accounts ADD COLUMN practitioner_id TEXT"},
     {"grants", "encounter_id", "ALTER TABLE grants ADD COLUMN encounter_id TEXT"},
@@ -110,6 +111,16 @@ static const char schema_v5[] =
     " patient_id TEXT NOT NULL DEFAULT '', encounter_id TEXT NOT NULL DEFAULT '',"
     " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
     " used_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+
+/* Version 6: an EHR launch's further context (fhirContext) on the launch,
+ * the authorize request and the grant. */
+static const struct authdb_column columns_v6[] = {
+    {"launches", "fhir_context",
+     "ALTER TABLE launches ADD COLUMN fhir_context TEXT NOT NULL DEFAULT ''"},
+    {"authz_requests", "fhir_context",
+     "ALTER TABLE authz_requests ADD COLUMN fhir_context TEXT NOT NULL DEFAULT ''"},
+    {"grants", "fhir_context", "ALTER TABLE grants ADD COLUMN fhir_context TEXT NOT NULL DEFAULT ''"},
+};
 
 /* Version 3: sign-up activation codes (authdb_activation.h), digests only. */
 static const char schema_v3[] =
@@ -256,18 +267,26 @@ static enum fg_status has_column(sqlite3 *db, const char *table, const char *col
     return st;
 }
 
-static enum fg_status migrate_v5(sqlite3 *db, struct fg_error *err)
+/* Adds each missing column of cols[0..n) (so a partly migrated file opens). */
+static enum fg_status add_columns(sqlite3 *db, const struct authdb_column *cols, size_t n,
+                                  struct fg_error *err)
 {
     enum fg_status st = FG_OK;
-    for (size_t i = 0; st == FG_OK && i < sizeof columns_v5 / sizeof columns_v5[0]; i++) {
+    for (size_t i = 0; st == FG_OK && i < n; i++) {
         bool present = false;
-        st = has_column(db, columns_v5[i].table, columns_v5[i].column, &present);
+        st = has_column(db, cols[i].table, cols[i].column, &present);
         if (st != FG_OK)
             return fg_error_set(err, st, NULL, "auth database: cannot read table %s",
-                                columns_v5[i].table);
+                                cols[i].table);
         if (!present)
-            st = exec_sql(db, columns_v5[i].sql, err);
+            st = exec_sql(db, cols[i].sql, err);
     }
+    return st;
+}
+
+static enum fg_status migrate_v5(sqlite3 *db, struct fg_error *err)
+{
+    enum fg_status st = add_columns(db, columns_v5, sizeof columns_v5 / sizeof columns_v5[0], err);
     return st == FG_OK ? exec_sql(db, schema_v5, err) : st;
 }
 
@@ -300,8 +319,10 @@ static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
         st = exec_sql(db, schema_v4, err);
     if (st == FG_OK && v <= 4)
         st = migrate_v5(db, err);
+    if (st == FG_OK && v <= 5)
+        st = add_columns(db, columns_v6, sizeof columns_v6 / sizeof columns_v6[0], err);
     if (st == FG_OK && v < SMART_AUTHDB_SCHEMA_VERSION)
-        st = exec_sql(db, "PRAGMA user_version = 5", err);
+        st = exec_sql(db, "PRAGMA user_version = 6", err);
 out:
     if (st == FG_OK)
         return exec_sql(db, "COMMIT", err);

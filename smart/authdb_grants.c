@@ -40,8 +40,8 @@ enum fg_status smart_authdb_grant_add(struct smart_authdb *db, struct smart_gran
     sqlite3_stmt *s;
     st = authdb_stmt(db, AUTHDB_GRANT_ADD,
                      "INSERT INTO grants(id, account_id, patient_id, client_id, scopes,"
-                     " granted_at, expires_at, encounter_id)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     " granted_at, expires_at, encounter_id, fhir_context)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                      &s);
     if (st != FG_OK)
         return st;
@@ -49,7 +49,8 @@ enum fg_status smart_authdb_grant_add(struct smart_authdb *db, struct smart_gran
         !authdb_bind_cstr(s, 3, g->patient_id[0] ? g->patient_id : NULL) ||
         !authdb_bind_cstr(s, 4, g->client_id) || !authdb_bind_cstr(s, 5, g->scopes) ||
         !authdb_bind_i64(s, 6, now) || !authdb_bind_i64(s, 7, g->expires_at) ||
-        !authdb_bind_cstr(s, 8, g->encounter_id[0] ? g->encounter_id : NULL))
+        !authdb_bind_cstr(s, 8, g->encounter_id[0] ? g->encounter_id : NULL) ||
+        !authdb_bind_cstr(s, 9, g->fhir_context))
         return FG_ENOMEM;
     st = authdb_exec(s);
     if (st == FG_OK) {
@@ -64,7 +65,7 @@ enum fg_status smart_authdb_grant_add(struct smart_authdb *db, struct smart_gran
 
 #define GRANT_COLUMNS \
     "id, account_id, patient_id, client_id, scopes, granted_at, last_used_at, expires_at," \
-    " revoked_at, revoked_by, encounter_id"
+    " revoked_at, revoked_by, encounter_id, fhir_context"
 
 static enum fg_status read_grant(sqlite3_stmt *s, struct smart_grant *g)
 {
@@ -85,6 +86,8 @@ static enum fg_status read_grant(sqlite3_stmt *s, struct smart_grant *g)
         st = authdb_col_copy(s, 9, g->revoked_by, sizeof g->revoked_by);
     if (st == FG_OK)
         st = authdb_col_copy(s, 10, g->encounter_id, sizeof g->encounter_id);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 11, g->fhir_context, sizeof g->fhir_context);
     if (st != FG_OK)
         smart_grant_cleanup(g);
     return st;
@@ -263,7 +266,7 @@ enum fg_status smart_authdb_token_lookup(struct smart_authdb *db, struct fg_str 
         db, AUTHDB_TOKEN_LOOKUP,
         "SELECT t.kind, t.grant_id, t.scopes, t.issued_at, t.expires_at, t.revoked_at,"
         " g.revoked_at, g.expires_at, g.last_used_at, g.client_id, g.patient_id, g.account_id,"
-        " g.encounter_id, a.practitioner_id"
+        " g.encounter_id, a.practitioner_id, g.fhir_context"
         " FROM tokens AS t JOIN grants AS g ON g.id = t.grant_id"
         " LEFT JOIN accounts AS a ON a.id = g.account_id WHERE t.digest = ?1",
         &s);
@@ -295,6 +298,8 @@ enum fg_status smart_authdb_token_lookup(struct smart_authdb *db, struct fg_str 
         st = authdb_col_copy(s, 12, out->encounter_id, sizeof out->encounter_id);
     if (st == FG_OK)
         st = authdb_col_copy(s, 13, out->practitioner_id, sizeof out->practitioner_id);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 14, out->fhir_context, sizeof out->fhir_context);
     authdb_done(s);
     if (st != FG_OK) {
         smart_token_info_cleanup(out);

@@ -23,6 +23,11 @@
 #define SMART_GRANT_ID_SIZE 23 /* 16 random bytes, base64url, + NUL */
 #define SMART_MAX_REVOKED_BY 64
 #define SMART_MAX_ENCOUNTER_ID 64
+/* An EHR launch's further context (SMART 2.2 fhirContext): up to
+ * SMART_MAX_FHIR_CONTEXT_REFS relative references "Type/id", space-separated
+ * (smart_fhir_context_ok). */
+#define SMART_MAX_FHIR_CONTEXT_REFS 4
+#define SMART_MAX_FHIR_CONTEXT (SMART_MAX_FHIR_CONTEXT_REFS * 130)
 
 struct smart_grant {
     char id[SMART_GRANT_ID_SIZE];              /* set by smart_authdb_grant_add */
@@ -30,6 +35,7 @@ struct smart_grant {
     char patient_id[SMART_MAX_PATIENT_ID + 1]; /* the patient the app may see ("" = none) */
     char client_id[SMART_MAX_CLIENT_ID + 1];
     char encounter_id[SMART_MAX_ENCOUNTER_ID + 1]; /* EHR launch encounter ("" = none) */
+    char fhir_context[SMART_MAX_FHIR_CONTEXT + 1]; /* EHR launch fhirContext ("" = none) */
     char *scopes;                              /* owned; the granted scope string */
     int64_t granted_at;                        /* set by smart_authdb_grant_add */
     int64_t last_used_at;
@@ -101,6 +107,7 @@ struct smart_token_info {
     char client_id[SMART_MAX_CLIENT_ID + 1];
     char patient_id[SMART_MAX_PATIENT_ID + 1];
     char encounter_id[SMART_MAX_ENCOUNTER_ID + 1];   /* the grant's launch encounter, or "" */
+    char fhir_context[SMART_MAX_FHIR_CONTEXT + 1];   /* the grant's fhirContext, or "" */
     int64_t account_id;
     char practitioner_id[SMART_MAX_PATIENT_ID + 1];  /* the account's, when it is a
                                                         practitioner account; else "" */

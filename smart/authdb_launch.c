@@ -14,13 +14,50 @@ static bool id_ok(const char *s, size_t max, bool required)
     return n <= max && fg_is_fhir_id(fg_str_n(s, n));
 }
 
+/* One "Type/id" of length n at s. */
+static bool ref_ok(const char *s, size_t n)
+{
+    const char *slash = memchr(s, '/', n);
+    if (!slash || slash == s || slash - s > 64 || !(s[0] >= 'A' && s[0] <= 'Z'))
+        return false;
+    size_t tl = (size_t)(slash - s);
+    for (size_t i = 1; i < tl; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
+            return false;
+    if ((tl == 7 && memcmp(s, "Patient", 7) == 0) || (tl == 9 && memcmp(s, "Encounter", 9) == 0))
+        return false;
+    return fg_is_fhir_id(fg_str_n(slash + 1, n - tl - 1));
+}
+
+bool smart_fhir_context_ok(const char *s)
+{
+    size_t total = strnlen(s, SMART_MAX_FHIR_CONTEXT + 1), n_refs = 0;
+    if (total > SMART_MAX_FHIR_CONTEXT)
+        return false;
+    const char *refs[SMART_MAX_FHIR_CONTEXT_REFS];
+    size_t lens[SMART_MAX_FHIR_CONTEXT_REFS];
+    for (const char *p = s; *p;) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n_refs == SMART_MAX_FHIR_CONTEXT_REFS || !ref_ok(p, n) || (end && !end[1]))
+            return false;
+        for (size_t i = 0; i < n_refs; i++)
+            if (lens[i] == n && memcmp(refs[i], p, n) == 0)
+                return false;
+        refs[n_refs] = p;
+        lens[n_refs++] = n;
+        p += n + (end != NULL);
+    }
+    return true;
+}
+
 enum fg_status smart_authdb_launch_create(struct smart_authdb *db, struct smart_launch *l,
                                           char id_out[SMART_TOKEN_SIZE])
 {
     if (!l->client_id[0] || l->account_id <= 0 ||
         !id_ok(l->patient_id, SMART_MAX_PATIENT_ID, false) ||
         !id_ok(l->encounter_id, SMART_MAX_ENCOUNTER_ID, false) ||
-        (l->encounter_id[0] && !l->patient_id[0]))
+        (l->encounter_id[0] && !l->patient_id[0]) || !smart_fhir_context_ok(l->fhir_context))
         return FG_EINVAL;
     char id[SMART_TOKEN_SIZE], digest[SMART_DIGEST_SIZE];
     enum fg_status st = smart_token_new(id);
@@ -32,13 +69,14 @@ enum fg_status smart_authdb_launch_create(struct smart_authdb *db, struct smart_
     sqlite3_stmt *s;
     st = authdb_stmt(db, AUTHDB_LAUNCH_ADD,
                      "INSERT INTO launches(digest, client_id, account_id, patient_id,"
-                     " encounter_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     " encounter_id, created_at, expires_at, fhir_context)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                      &s);
     if (st == FG_OK &&
         (!authdb_bind_cstr(s, 1, digest) || !authdb_bind_cstr(s, 2, l->client_id) ||
          !authdb_bind_i64(s, 3, l->account_id) || !authdb_bind_cstr(s, 4, l->patient_id) ||
          !authdb_bind_cstr(s, 5, l->encounter_id) || !authdb_bind_i64(s, 6, l->created_at) ||
-         !authdb_bind_i64(s, 7, l->expires_at)))
+         !authdb_bind_i64(s, 7, l->expires_at) || !authdb_bind_cstr(s, 8, l->fhir_context)))
         st = FG_ENOMEM;
     if (st == FG_OK)
         st = authdb_exec(s);
@@ -48,7 +86,9 @@ enum fg_status smart_authdb_launch_create(struct smart_authdb *db, struct smart_
     return st;
 }
 
-#define LAUNCH_COLUMNS "client_id, account_id, patient_id, encounter_id, created_at, expires_at, used_at"
+#define LAUNCH_COLUMNS                                                                           \
+    "client_id, account_id, patient_id, encounter_id, created_at, expires_at, used_at,"          \
+    " fhir_context"
 
 static enum fg_status read_launch(sqlite3_stmt *s, struct smart_launch *out, int64_t *used_at)
 {
@@ -61,6 +101,8 @@ static enum fg_status read_launch(sqlite3_stmt *s, struct smart_launch *out, int
         st = authdb_col_copy(s, 2, out->patient_id, sizeof out->patient_id);
     if (st == FG_OK)
         st = authdb_col_copy(s, 3, out->encounter_id, sizeof out->encounter_id);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 7, out->fhir_context, sizeof out->fhir_context);
     return st;
 }
 

@@ -25,13 +25,23 @@ struct smart_launch {
     int64_t account_id;                            /* the user the launch is for (> 0) */
     char patient_id[SMART_MAX_PATIENT_ID + 1];     /* "" = no patient in context */
     char encounter_id[SMART_MAX_ENCOUNTER_ID + 1]; /* "" = no encounter in context */
+    char fhir_context[SMART_MAX_FHIR_CONTEXT + 1]; /* further resources in context ("" =
+                                                      none): smart_fhir_context_ok */
     int64_t created_at, expires_at;                /* set by smart_authdb_launch_create */
 };
+
+/* True when s is "" or 1 to SMART_MAX_FHIR_CONTEXT_REFS relative references
+ * "Type/id" separated by single spaces: Type a FHIR resource type name
+ * (A-Z then letters), id a FHIR id, no duplicates; never Patient or
+ * Encounter, which the launch carries as its patient and encounter (SMART
+ * 2.2 allows them in fhirContext only with a role other than "launch").
+ * @test tests/unit/smart/authdb_launch_test.c */
+bool smart_fhir_context_ok(const char *s);
 
 /* Stores l (created_at = now, expires_at = now + SMART_LAUNCH_LIFETIME_S)
  * under a fresh random id written to id_out (give it to the app, never log
  * it). FG_EINVAL without a client or account, with an encounter but no
- * patient, or with ids that are not FHIR ids. FG_EIO when the random
+ * patient, with ids that are not FHIR ids or a bad fhir_context. FG_EIO when the random
  * generator fails. @test tests/unit/smart/authdb_launch_test.c */
 enum fg_status smart_authdb_launch_create(struct smart_authdb *db, struct smart_launch *l,
                                           char id_out[SMART_TOKEN_SIZE]);

@@ -220,8 +220,8 @@ enum fg_status smart_authdb_authzreq_add(struct smart_authdb *db, struct smart_a
     st = authdb_stmt(db, AUTHDB_AUTHZREQ_ADD,
                      "INSERT INTO authz_requests(id, session_digest, client_id, redirect_uri,"
                      " state, scopes, code_challenge, nonce, patient_id, created_at,"
-                     " launch_account, encounter_id)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     " launch_account, encounter_id, fhir_context)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                      &s);
     if (st != FG_OK)
         return st;
@@ -230,7 +230,8 @@ enum fg_status smart_authdb_authzreq_add(struct smart_authdb *db, struct smart_a
         !authdb_bind_cstr(s, 5, r->state) || !authdb_bind_cstr(s, 6, r->scopes) ||
         !authdb_bind_cstr(s, 7, r->code_challenge) || !authdb_bind_cstr(s, 8, r->nonce) ||
         !authdb_bind_cstr(s, 9, r->patient_id) || !authdb_bind_i64(s, 10, r->created_at) ||
-        !authdb_bind_i64(s, 11, r->launch_account) || !authdb_bind_cstr(s, 12, r->encounter_id))
+        !authdb_bind_i64(s, 11, r->launch_account) || !authdb_bind_cstr(s, 12, r->encounter_id) ||
+        !authdb_bind_cstr(s, 13, r->fhir_context))
         return FG_ENOMEM;
     return authdb_exec(s);
 }
@@ -258,6 +259,8 @@ static enum fg_status read_request(sqlite3_stmt *s, struct smart_authz_request *
         st = authdb_col_copy(s, 8, out->patient_id, sizeof out->patient_id);
     if (st == FG_OK)
         st = authdb_col_copy(s, 11, out->encounter_id, sizeof out->encounter_id);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 12, out->fhir_context, sizeof out->fhir_context);
     return st;
 }
 
@@ -270,7 +273,8 @@ enum fg_status smart_authdb_authzreq_get(struct smart_authdb *db, struct fg_str 
     enum fg_status st = authdb_stmt(
         db, AUTHDB_AUTHZREQ_GET,
         "SELECT id, session_digest, client_id, redirect_uri, state, scopes, code_challenge,"
-        " nonce, patient_id, created_at, launch_account, encounter_id FROM authz_requests"
+        " nonce, patient_id, created_at, launch_account, encounter_id, fhir_context"
+        " FROM authz_requests"
         " WHERE id = ?1 AND session_digest = ?2 AND created_at >= ?3",
         &s);
     if (st != FG_OK)

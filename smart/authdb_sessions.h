@@ -78,6 +78,7 @@ struct smart_authz_request {
      * patient, fixed ("" = no patient in context). */
     int64_t launch_account;
     char encounter_id[SMART_MAX_ENCOUNTER_ID + 1];
+    char fhir_context[SMART_MAX_FHIR_CONTEXT + 1]; /* the launch's fhirContext, or "" */
     int64_t created_at;
 };
 

@@ -1,14 +1,23 @@
-// demo.js - the fhirgate demo app: a SMART App Launch 2.2 standalone patient
-// launch as a public client (PKCE S256), then three FHIR reads.
+// demo.js - the fhirgate demo app: a SMART App Launch 2.2 public client
+// (PKCE S256), launched standalone or by the EHR, then three FHIR reads.
 //
-// Open it as /demo/?client_id=ID (`make run` registers the app and prints the
-// URL); ?iss=FHIR_BASE launches against another server (default: this
-// origin's /fhir). The redirect URI is this page's own address (origin +
-// path), so it must be registered exactly so. Plain browser JavaScript (no
-// build step, no library): fetch, WebCrypto and sessionStorage.
+// Standalone: open it as /demo/?client_id=ID (`make run` registers the app
+// and prints the URL); ?iss=FHIR_BASE launches against another server
+// (default: this origin's /fhir). EHR launch: the EHR (fhirgate's portal or
+// `fhirgate launch`) opens the registered launch URI,
+// /demo/?client_id=ID&iss=FHIR_BASE&launch=ID; the page then goes straight
+// to authorization with the `launch` parameter and scope (the patient comes
+// from the launch, not a picker). Only this origin's /fhir or the server the
+// page was last opened for standalone is trusted as iss: a launch from
+// anywhere else is refused (the app would hand its sign-in to that server).
+// The redirect URI is this page's own address (origin + path), so it must be
+// registered exactly so. Plain browser JavaScript (no build step, no
+// library): fetch, WebCrypto and sessionStorage.
 'use strict';
 
-const SCOPE = 'launch/patient openid fhirUser patient/Patient.rs patient/Condition.rs patient/Observation.rs';
+const DATA_SCOPES = 'openid fhirUser patient/Patient.rs patient/Condition.rs patient/Observation.rs';
+const SCOPE = `launch/patient ${DATA_SCOPES}`;
+const EHR_SCOPE = `launch ${DATA_SCOPES}`;
 const STORE = 'fhirgate-demo';
 const VITALS = 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
 
@@ -46,8 +55,10 @@ async function getJson(url, token) {
   return { status: r.status, body };
 }
 
-/* Discovery, PKCE, state; then off to the authorization server. */
-async function launch(clientId, iss) {
+/* Discovery, PKCE, state; then off to the authorization server. With
+ * ehrLaunch (the EHR's launch id) the request carries it and the `launch`
+ * scope. */
+async function launch(clientId, iss, ehrLaunch) {
   status('Finding the authorization server…');
   const conf = await fetch(`${iss}/.well-known/smart-configuration`, { headers: { Accept: 'application/json' } });
   if (!conf.ok) throw new Error(`discovery failed (${conf.status})`);
@@ -60,9 +71,11 @@ async function launch(clientId, iss) {
     clientId, iss, state, verifier, tokenEndpoint: smart.token_endpoint, redirectUri: redirectUri(),
   }));
   const q = new URLSearchParams({
-    response_type: 'code', client_id: clientId, redirect_uri: redirectUri(), scope: SCOPE,
+    response_type: 'code', client_id: clientId, redirect_uri: redirectUri(),
+    scope: ehrLaunch ? EHR_SCOPE : SCOPE,
     state, aud: iss, code_challenge: await s256(verifier), code_challenge_method: 'S256',
   });
+  if (ehrLaunch) q.set('launch', ehrLaunch);
   location.assign(`${smart.authorization_endpoint}?${q}`);
 }
 
@@ -141,6 +154,14 @@ function entries(bundle, type) {
   return ((bundle && bundle.entry) || []).map((e) => e.resource).filter((r) => r && r.resourceType === type);
 }
 
+/* What the token response says about the launch, in words. */
+function launchContext(token) {
+  if (!(token.scope || '').split(' ').includes('launch')) return 'Standalone launch.';
+  const refs = [token.encounter && `Encounter/${token.encounter}`,
+    ...(token.fhirContext || []).map((c) => c.reference)].filter(Boolean);
+  return `Launched by the EHR${refs.length ? ` in the context of ${[...new Set(refs)].join(', ')}` : ''}.`;
+}
+
 async function show(iss, token) {
   status('Reading the record…');
   const t = token.access_token;
@@ -181,6 +202,7 @@ async function show(iss, token) {
     if (!latest.size) tbody.append(row(['None recorded.', '', '']));
   }
   $('granted').textContent = token.scope || '';
+  $('context').textContent = launchContext(token);
   $('record').hidden = false;
   status('');
 }
@@ -193,11 +215,20 @@ async function main() {
     return;
   }
   const clientId = params.get('client_id') || localStorage.getItem(`${STORE}-client`);
-  const iss = params.get('iss') || localStorage.getItem(`${STORE}-iss`) || `${location.origin}/fhir`;
+  const savedIss = localStorage.getItem(`${STORE}-iss`);
   if (!clientId) {
     status('Open this page with ?client_id=… (`make run` registers the demo app and prints the address).', true);
     return;
   }
+  if (params.has('launch')) { // EHR launch: no button, straight to authorization
+    const iss = params.get('iss') || '';
+    if (![`${location.origin}/fhir`, savedIss].includes(iss))
+      throw new Error(`EHR launch from an unknown server (${iss || 'no iss'}): not started`);
+    localStorage.setItem(`${STORE}-client`, clientId);
+    await launch(clientId, iss, params.get('launch'));
+    return;
+  }
+  const iss = params.get('iss') || savedIss || `${location.origin}/fhir`;
   localStorage.setItem(`${STORE}-client`, clientId);
   localStorage.setItem(`${STORE}-iss`, iss);
   $('start').hidden = false;

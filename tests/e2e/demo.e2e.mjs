@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { launchBrowser, signIn, pickPatient, deny } from './lib/portal.mjs';
-import { startFixture, PASSWORD } from './lib/app.mjs';
+import { startFixture, cli, PASSWORD } from './lib/app.mjs';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/patients');
 
@@ -78,6 +78,44 @@ describe('the /demo app in chromium', () => {
       }
       const granted = (await page.locator('#granted').textContent()).split(' ');
       assert.ok(granted.includes('patient/Condition.rs') && granted.includes('patient/Observation.rs'), granted.join(' '));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('EHR launch: `fhirgate launch` for a practitioner opens the demo, which authorizes with launch= and shows the chart', async () => {
+    const adb = ['--auth-db', fx.srv.authDbPath];
+    const demoUri = `${fx.srv.base}/demo/`;
+    cli(['client', 'add', ...adb, '--client-id', 'demo-ehr', '--name', 'fhirgate demo (EHR)', '--type', 'public',
+      '--redirect-uri', demoUri, '--launch-uri', `${demoUri}?client_id=demo-ehr`]);
+    cli(['account', 'add', ...adb, '--user', 'drokafor', '--practitioner', 'pr-nora-okafor', '--password-stdin'], `${PASSWORD}\n`);
+    const url = cli(['launch', ...adb, '--db', fx.srv.dbPath, '--base-url', fx.srv.fhirBase, '--client', 'demo-ehr',
+      '--user', 'drokafor', '--patient', 'amy', '--encounter', 'amy-enc-6']).trim();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url); // no button: the page goes straight to /auth/authorize
+      await signIn(page, 'drokafor', PASSWORD);
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await page.locator('#record').waitFor({ state: 'visible', timeout: 15000 });
+      assert.deepEqual(errors, []);
+      assert.equal(await page.locator('#patient-name').textContent(), expected('amy').name);
+      assert.match(await page.locator('#context').textContent(), /Launched by the EHR in the context of Encounter\/amy-enc-6/);
+      assert.ok((await page.locator('#granted').textContent()).split(' ').includes('launch'));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('EHR launch from an unknown iss is refused by the demo page', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${fx.srv.base}/demo/?client_id=x&iss=${encodeURIComponent('https://evil.example/fhir')}&launch=abc`);
+      await assert.doesNotReject(page.getByText(/EHR launch from an unknown server/).waitFor());
+      assert.equal(new URL(page.url()).origin, fx.srv.base, 'the page stayed');
     } finally {
       await context.close();
     }

@@ -53,7 +53,7 @@ describe('EHR launch', () => {
   const api = (tok, path) => srv.request({ path, headers: { Authorization: `Bearer ${tok}` } });
   /** `fhirgate launch` → the launch URL, checked, and its launch id. */
   const launchUrl = async (args) => {
-    const out = (await cli(['launch', '--client', app.client_id, '--base-url', srv.fhirBase, ...args])).trim();
+    const out = (await cli(['launch', '--client', app.client_id, '--base-url', srv.fhirBase, '--db', srv.dbPath, ...args])).trim();
     const u = new URL(out);
     assert.equal(`${u.origin}${u.pathname}`, LAUNCH_URI);
     assert.equal(u.searchParams.get('iss'), srv.fhirBase);
@@ -162,11 +162,14 @@ describe('EHR launch', () => {
     assert.equal((await api(body.access_token, '/fhir/Observation?patient=amy')).status, 403, 'only Patient was granted');
   });
 
-  it('encounter context: a practitioner launch with --encounter returns it in the token, introspection and refresh', async () => {
-    const launch = await launchUrl(['--user', 'drruiz', '--patient', 'amy', '--encounter', 'enc-1']);
+  it('encounter and fhirContext: a practitioner launch with --encounter and --context returns them in the token, introspection and refresh', async () => {
+    const CONTEXT = [{ reference: 'ServiceRequest/sr-1' }, { reference: 'Task/t-1' }];
+    const launch = await launchUrl(['--user', 'drruiz', '--patient', 'amy', '--encounter', 'enc-1',
+      '--context', 'ServiceRequest/sr-1', '--context', 'Task/t-1']);
     const { body } = await ehrLaunch(launch, 'drruiz', PRACT_SCOPE);
     assert.equal(body.patient, 'amy');
     assert.equal(body.encounter, 'enc-1');
+    assert.deepEqual(body.fhirContext, CONTEXT, 'SMART 2.2 fhirContext: objects with a relative reference');
     assert.equal(body.need_patient_banner, true);
     assert.equal((await api(body.access_token, '/fhir/Encounter/enc-1')).status, 200);
     const intro = await srv.request({
@@ -180,11 +183,25 @@ describe('EHR launch', () => {
     assert.equal(intro.json.active, true);
     assert.equal(intro.json.patient, 'amy');
     assert.equal(intro.json.encounter, 'enc-1');
+    assert.deepEqual(intro.json.fhirContext, CONTEXT);
     assert.match(intro.json.fhirUser, /\/Practitioner\/dr-ruiz$/);
     const refreshed = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: app.client_id });
     assert.equal(refreshed.status, 200, refreshed.text);
     assert.equal(refreshed.json.patient, 'amy');
     assert.equal(refreshed.json.encounter, 'enc-1');
+    assert.deepEqual(refreshed.json.fhirContext, CONTEXT);
+    // a launch without --context has no fhirContext; Patient/Encounter never go in it
+    const plainLaunch = await launchUrl(['--user', 'drruiz', '--patient', 'amy', '--encounter', 'enc-1']);
+    const { body: noCtx } = await ehrLaunch(plainLaunch, 'drruiz', PRACT_SCOPE);
+    assert.equal(noCtx.encounter, 'enc-1');
+    assert.equal(noCtx.fhirContext, undefined);
+    for (const bad of [['--context', 'Patient/amy'], ['--context', 'Encounter/enc-1'], ['--context', 'sr-1'],
+      ['--context', 'Task/t1', '--context', 'Task/t1']]) {
+      const r = await runCli(['launch', '--client', app.client_id, '--auth-db', srv.authDbPath, '--user', 'drruiz',
+        '--patient', 'amy', ...bad]);
+      assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /--context/);
+    }
   });
 
   it('practitioner: user/ scopes reach every patient but only the granted types; fhirUser is the Practitioner', async () => {
@@ -264,15 +281,37 @@ describe('EHR launch', () => {
     const consent = await b.go(asAmy.location);
     assert.equal(consent.status, 200);
     assert.ok(await allow(b, consent, N9_SCOPE, state));
-    // a portal user launched for a record they may not open
-    const notHers = await launchUrl(['--user', 'amyshaw', '--patient', 'daniel']);
+    // a launch for a record the user could open when it was made, but no
+    // longer can when the app comes back (the proxy ended): /authorize refuses
+    const px = await cli(['account', 'proxy', 'add', '--user', 'amyshaw', '--patient', 'daniel', '--kind', 'adult']);
+    const pxId = px.match(/proxy (\d+) added/)[1];
+    const wasHers = await launchUrl(['--user', 'amyshaw', '--patient', 'daniel']);
+    await cli(['account', 'proxy', 'revoke', pxId]);
     const b2 = browser(srv.base);
-    const start = await authorize(b2, { launch: notHers });
+    const start = await authorize(b2, { launch: wasHers });
     const p2 = await b2.go(start.r.location);
     const s2 = await signin(b2, p2, 'amyshaw');
     const denied = await b2.go(s2.location);
     assert.equal(denied.status, 403);
     assert.match(denied.text, /may not open this record/);
+  });
+
+  it('fhirgate launch refuses a portal user for a record they may not open (exit 4), by the same rule', async () => {
+    const run = (args) => runCli(['launch', '--client', app.client_id, '--base-url', srv.fhirBase,
+      '--auth-db', srv.authDbPath, '--db', srv.dbPath, ...args]);
+    const refused = await run(['--user', 'amyshaw', '--patient', 'daniel']);
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.equal(refused.stdout, '', 'no launch URL');
+    assert.match(refused.stderr, /user "amyshaw" may not open patient "daniel"/);
+    assert.equal((await run(['--user', 'amyshaw', '--patient', 'nobody'])).code, 4, 'an unknown record neither');
+    assert.equal((await run(['--user', 'amyshaw', '--patient', 'amy'])).code, 0, 'her own record');
+    assert.equal((await run(['--user', 'drruiz', '--patient', 'daniel'])).code, 0, 'a practitioner: any patient');
+    // a proxy in force opens the record; the same proxy not yet started does not
+    const later = await cli(['account', 'proxy', 'add', '--user', 'danielshaw', '--patient', 'amy', '--kind', 'adult', '--start', '2099-01-01']);
+    assert.match(later, /proxy \d+ added/);
+    assert.equal((await run(['--user', 'danielshaw', '--patient', 'amy'])).code, 4, 'a pending proxy');
+    await cli(['account', 'proxy', 'add', '--user', 'danielshaw', '--patient', 'amy', '--kind', 'adult']);
+    assert.equal((await run(['--user', 'danielshaw', '--patient', 'amy'])).code, 0, 'a proxy in force');
   });
 
   it('portal: "Open" on the linked-apps page launches the app for the signed-in user (English and Spanish)', async () => {
@@ -312,6 +351,18 @@ describe('EHR launch', () => {
     assert.equal(t.json.need_patient_banner, true);
   });
 
+  it('client add --client-id: the operator chooses the id (unreserved characters); a taken one is exit 3', async () => {
+    const add = (id) => runCli(['client', 'add', '--auth-db', srv.authDbPath, '--client-id', id, '--name', 'Chosen',
+      '--type', 'public', '--redirect-uri', REDIRECT, '--launch-uri', `${LAUNCH_URI}?client_id=${id}`]);
+    const ok = await add('chart-app.v2');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).client_id, 'chart-app.v2');
+    assert.equal((await add('chart-app.v2')).code, 3);
+    for (const bad of ['', 'a b', 'a/b', 'a?b', 'x'.repeat(200)]) assert.equal((await add(bad)).code, 2, `"${bad}"`);
+    const url = (await cli(['launch', '--client', 'chart-app.v2', '--user', 'drruiz', '--base-url', srv.fhirBase])).trim();
+    assert.ok(url.startsWith(`${LAUNCH_URI}?client_id=chart-app.v2&iss=`), url);
+  });
+
   it('dynamic registration takes initiate_login_uri as the launch URI (https, or http on localhost)', async () => {
     const reg = (body) => srv.request({
       method: 'POST', path: '/auth/register', auth: false, body: JSON.stringify(body),
@@ -326,7 +377,7 @@ describe('EHR launch', () => {
     assert.equal(bad.status, 400, bad.text);
     assert.equal(bad.json.error, 'invalid_client_metadata');
     const launched = await runCli(['launch', '--client', ok.json.client_id, '--user', 'amyshaw', '--patient', 'amy',
-      '--auth-db', srv.authDbPath, '--base-url', srv.fhirBase]);
+      '--auth-db', srv.authDbPath, '--db', srv.dbPath, '--base-url', srv.fhirBase]);
     assert.equal(launched.code, 0, launched.stderr);
     assert.match(launched.stdout, /^https:\/\/reg\.example\/launch\?iss=/);
   });

@@ -51,7 +51,22 @@ static void test_token_response(void)
     CHECK_STR(cJSON_GetObjectItem(o, "encounter")->valuestring, "e1");
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(o, "need_patient_banner")));
     CHECK_STR(cJSON_GetObjectItem(o, "smart_style_url")->valuestring, is.style_url);
+    CHECK(cJSON_GetObjectItem(o, "fhirContext") == NULL);
     cJSON_Delete(o);
+    /* fhirContext: one object with a relative reference per context resource */
+    fg_buf_reset(&b);
+    is.fhir_context = "ServiceRequest/sr-1 Task/t1";
+    CHECK_INT(fg_auth_token_response(&is, &b), FG_OK);
+    o = cJSON_ParseWithLength(b.data, b.len);
+    const cJSON *ctx = cJSON_GetObjectItem(o, "fhirContext");
+    CHECK(cJSON_IsArray(ctx) && cJSON_GetArraySize(ctx) == 2);
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(ctx, 0), "reference")->valuestring,
+              "ServiceRequest/sr-1");
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(ctx, 1), "reference")->valuestring,
+              "Task/t1");
+    CHECK(cJSON_GetArraySize(cJSON_GetArrayItem(ctx, 1)) == 1); /* no role: "launch" */
+    cJSON_Delete(o);
+    is.fhir_context = "";
     /* An empty encounter is left out. */
     fg_buf_reset(&b);
     is.encounter_id = "";

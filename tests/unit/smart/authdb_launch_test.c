@@ -1,7 +1,8 @@
 /* authdb_launch_test.c - EHR launch contexts: what a launch may hold, single
  * use, expiry, another client's launch, malformed ids; the grant's encounter
- * and the practitioner account reaching the token lookup; the v4 → v5
- * migration keeping existing rows. */
+ * and the practitioner account reaching the token lookup; the further
+ * context (fhirContext) from launch to token lookup; the v4 → v5 and v5 → v6
+ * migrations keeping existing rows. */
 #include "../test.h"
 
 #include <string.h>
@@ -96,6 +97,50 @@ static void test_consume(void)
 }
 
 /* The practitioner account and the grant's encounter reach the token lookup. */
+static void test_fhir_context_ok(void)
+{
+    static const struct {
+        const char *s;
+        bool ok;
+    } rows[] = {
+        {"", true},
+        {"ServiceRequest/sr-1", true},
+        {"ServiceRequest/sr-1 DiagnosticReport/dr.2 Location/loc-1 Task/t1", true},
+        {"ServiceRequest/sr-1 DiagnosticReport/d1 Location/l1 Task/t1 Goal/g1", false}, /* 5 */
+        {"ServiceRequest/sr-1 ServiceRequest/sr-1", false}, /* a repeat */
+        {"Patient/amy", false},                             /* goes in `patient` */
+        {"Encounter/enc-1", false},                         /* goes in `encounter` */
+        {"serviceRequest/sr-1", false},                     /* not a type name */
+        {"Service-Request/sr-1", false},
+        {"ServiceRequest/", false},
+        {"/sr-1", false},
+        {"ServiceRequest/sr 1", false},
+        {"ServiceRequest/sr_1", false}, /* not a FHIR id */
+        {"ServiceRequest/sr-1 ", false}, /* trailing space */
+        {" ServiceRequest/sr-1", false},
+        {"ServiceRequest/sr-1  Task/t1", false},
+        {"http://x.example/fhir/ServiceRequest/sr-1", false}, /* relative only */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (smart_fhir_context_ok(rows[i].s) != rows[i].ok)
+            fprintf(stderr, "row %zu: \"%s\"\n", i, rows[i].s);
+        CHECK(smart_fhir_context_ok(rows[i].s) == rows[i].ok);
+    }
+    /* the launch refuses a bad one, keeps a good one for its consumer */
+    struct env e;
+    env_open(&e);
+    struct smart_launch l, got;
+    char lid[SMART_TOKEN_SIZE];
+    fill(&l, "app", 7, "amy", "enc-1");
+    snprintf(l.fhir_context, sizeof l.fhir_context, "%s", "Patient/amy");
+    CHECK_INT(smart_authdb_launch_create(e.db, &l, lid), FG_EINVAL);
+    snprintf(l.fhir_context, sizeof l.fhir_context, "%s", "ServiceRequest/sr-1 Task/t1");
+    CHECK_INT(smart_authdb_launch_create(e.db, &l, lid), FG_OK);
+    CHECK_INT(smart_authdb_launch_consume(e.db, fg_str_c(lid), fg_str_c("app"), &got), FG_OK);
+    CHECK_STR(got.fhir_context, "ServiceRequest/sr-1 Task/t1");
+    env_close(&e);
+}
+
 static void test_practitioner_and_encounter(void)
 {
     struct env e;
@@ -124,12 +169,14 @@ static void test_practitioner_and_encounter(void)
     memcpy(g.client_id, "app", 4);
     memcpy(g.patient_id, "amy", 4);
     memcpy(g.encounter_id, "enc-1", 6);
+    memcpy(g.fhir_context, "ServiceRequest/sr-1", 20);
     g.account_id = pr;
     g.scopes = "launch user/Patient.rs";
     CHECK_INT(smart_authdb_grant_add(e.db, &g), FG_OK);
     struct smart_grant back;
     CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(g.id), &back), FG_OK);
     CHECK_STR(back.encounter_id, "enc-1");
+    CHECK_STR(back.fhir_context, "ServiceRequest/sr-1");
     smart_grant_cleanup(&back);
     char digest[SMART_DIGEST_SIZE];
     add_token(e.db, g.id, SMART_TOKEN_ACCESS, T0 + 3600, NULL, digest);
@@ -138,6 +185,7 @@ static void test_practitioner_and_encounter(void)
     CHECK(info.active);
     CHECK_STR(info.practitioner_id, "dr-ruiz");
     CHECK_STR(info.encounter_id, "enc-1");
+    CHECK_STR(info.fhir_context, "ServiceRequest/sr-1");
     CHECK_STR(info.patient_id, "amy");
     smart_token_info_cleanup(&info);
     /* a portal account's grant: no practitioner, no encounter */
@@ -147,6 +195,7 @@ static void test_practitioner_and_encounter(void)
     CHECK_INT(smart_authdb_token_lookup(e.db, fg_str_c(digest), &info), FG_OK);
     CHECK_STR(info.practitioner_id, "");
     CHECK_STR(info.encounter_id, "");
+    CHECK_STR(info.fhir_context, "");
     smart_token_info_cleanup(&info);
     env_close(&e);
 }
@@ -186,4 +235,42 @@ static void test_migrate_v4(void)
     env_close(&e);
 }
 
-TEST_MAIN(test_create_checks, test_consume, test_practitioner_and_encounter, test_migrate_v4)
+/* A version-5 file (before fhirContext) gets the three columns, rows kept. */
+static void test_migrate_v5(void)
+{
+    struct env e;
+    env_open(&e);
+    int64_t id = 0;
+    CHECK_INT(smart_authdb_account_add(e.db, fg_str_c("amyshaw"), "hash", fg_str_c("amy"), &id),
+              FG_OK);
+    char gid[SMART_GRANT_ID_SIZE];
+    add_grant(e.db, "app", "amy", id, gid);
+    smart_authdb_close(&e.db);
+    sqlite3 *raw = NULL;
+    CHECK(sqlite3_open(e.path, &raw) == SQLITE_OK);
+    CHECK(sqlite3_exec(raw,
+                       "ALTER TABLE launches DROP COLUMN fhir_context;"
+                       " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
+                       " ALTER TABLE grants DROP COLUMN fhir_context; PRAGMA user_version = 5;",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+    struct fg_error err;
+    fg_error_clear(&err);
+    CHECK_INT(smart_authdb_open(e.path, &e.clock, NULL, &e.db, &err), FG_OK);
+    struct smart_grant g;
+    CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(gid), &g), FG_OK);
+    CHECK_STR(g.patient_id, "amy");
+    CHECK_STR(g.fhir_context, "");
+    smart_grant_cleanup(&g);
+    struct smart_launch l, got;
+    char lid[SMART_TOKEN_SIZE];
+    fill(&l, "app", id, "amy", "");
+    snprintf(l.fhir_context, sizeof l.fhir_context, "%s", "Task/t1");
+    CHECK_INT(smart_authdb_launch_create(e.db, &l, lid), FG_OK);
+    CHECK_INT(smart_authdb_launch_consume(e.db, fg_str_c(lid), fg_str_c("app"), &got), FG_OK);
+    CHECK_STR(got.fhir_context, "Task/t1");
+    env_close(&e);
+}
+
+TEST_MAIN(test_create_checks, test_consume, test_fhir_context_ok, test_practitioner_and_encounter,
+          test_migrate_v4, test_migrate_v5)
