@@ -88,23 +88,39 @@ void fg_vissue(struct fg_vctx *ctx, enum fg_vseverity sev, const char *code, con
 
 size_t fg_vexpr_push_key(struct fg_vctx *ctx, const char *key)
 {
-    size_t old = ctx->expr_len;
-    int n = snprintf(ctx->expr + old, sizeof ctx->expr - old, ".%s", key);
-    if (n < 0 || (size_t)n >= sizeof ctx->expr - old)
+    /* on the hot path (every member visited): no printf */
+    size_t old = ctx->expr_len, klen = strlen(key);
+    if (klen + 2 > sizeof ctx->expr - old) {
         ctx->expr[old] = '\0'; /* too deep to name: keep the prefix */
-    else
-        ctx->expr_len += (size_t)n;
+        return old;
+    }
+    ctx->expr[old] = '.';
+    memcpy(ctx->expr + old + 1, key, klen + 1);
+    ctx->expr_len += klen + 1;
     return old;
 }
 
 size_t fg_vexpr_push_index(struct fg_vctx *ctx, int i)
 {
     size_t old = ctx->expr_len;
-    int n = snprintf(ctx->expr + old, sizeof ctx->expr - old, "[%d]", i);
-    if (n < 0 || (size_t)n >= sizeof ctx->expr - old)
+    char digits[16];
+    size_t nd = 0;
+    unsigned u = i < 0 ? 0u : (unsigned)i;
+    do {
+        digits[nd++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u && nd < sizeof digits);
+    if (nd + 3 > sizeof ctx->expr - old) {
         ctx->expr[old] = '\0';
-    else
-        ctx->expr_len += (size_t)n;
+        return old;
+    }
+    char *w = ctx->expr + old;
+    *w++ = '[';
+    while (nd)
+        *w++ = digits[--nd];
+    *w++ = ']';
+    *w = '\0';
+    ctx->expr_len = (size_t)(w - ctx->expr);
     return old;
 }
 
@@ -118,6 +134,19 @@ void fg_vexpr_pop(struct fg_vctx *ctx, size_t len)
 
 const struct fg_vbase_type *fg_vbase_find(const char *name)
 {
+    /* the generated table is sorted by name: binary search first; the linear
+     * scan below keeps the answer right should an entry be out of order */
+    size_t lo = 0, hi = fg_vbase_types_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(fg_vbase_types[mid].name, name);
+        if (c == 0)
+            return &fg_vbase_types[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     for (size_t i = 0; i < fg_vbase_types_len; i++)
         if (strcmp(fg_vbase_types[i].name, name) == 0)
             return &fg_vbase_types[i];

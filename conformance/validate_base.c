@@ -12,22 +12,61 @@
 static void walk_object(struct fg_vctx *ctx, const struct fg_vbase_type *t, const char *path,
                         const cJSON *obj);
 
-/* The element of t whose path is path + "." + key, resolving choice keys
- * (valueQuantity -> value[x] of type Quantity). *type / *type_len: the one
- * type of the value, or the element's types when it has several. */
-static const struct fg_vbase_elem *find_child(const struct fg_vbase_type *t, const char *path,
-                                              const char *key, const char **type, size_t *type_len)
+#define KIDS_ON_STACK 64
+
+/* The elements of t that are direct children of path ("path.name"), found in
+ * one pass over t per object, so that each member is then looked up among
+ * the children only. */
+struct kids {
+    const struct fg_vbase_elem **e;
+    size_t n;
+    size_t plen; /* strlen(path): a child's name is at e[i]->path + plen + 1 */
+};
+
+static bool is_kid(const struct fg_vbase_elem *e, const char *path, size_t plen)
 {
-    size_t plen = strlen(path), klen = strlen(key);
+    return strncmp(e->path, path, plen) == 0 && e->path[plen] == '.' &&
+           !strchr(e->path + plen + 1, '.');
+}
+
+/* Fills k with the children of path; uses stack (KIDS_ON_STACK entries) when
+ * they fit, else the pool. false when out of memory. */
+static bool find_kids(struct fg_vctx *ctx, const struct fg_vbase_type *t, const char *path,
+                      const struct fg_vbase_elem **stack, struct kids *k)
+{
+    k->plen = strlen(path);
+    k->n = 0;
+    k->e = stack;
     for (size_t i = 0; i < t->n_elems; i++) {
-        const struct fg_vbase_elem *e = &t->elems[i];
-        const char *p = e->path;
-        if (strncmp(p, path, plen) != 0 || p[plen] != '.')
+        if (!is_kid(&t->elems[i], path, k->plen))
             continue;
-        const char *name = p + plen + 1;
+        if (k->n == KIDS_ON_STACK && k->e == stack) {
+            const struct fg_vbase_elem **big = fg_pool_alloc(ctx->pool, t->n_elems * sizeof *big);
+            if (!big) {
+                ctx->oom = FG_ENOMEM;
+                return false;
+            }
+            memcpy(big, stack, k->n * sizeof *big);
+            k->e = big;
+        }
+        k->e[k->n++] = &t->elems[i];
+    }
+    return true;
+}
+
+/* The child whose name is key, resolving choice keys (valueQuantity ->
+ * value[x] of type Quantity). *type / *type_len: the one type of the value,
+ * or the element's types when it has several. */
+static const struct fg_vbase_elem *find_child(const struct kids *k, const char *key,
+                                              const char **type, size_t *type_len)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < k->n; i++) {
+        const struct fg_vbase_elem *e = k->e[i];
+        const char *name = e->path + k->plen + 1;
+        if (name[0] != key[0])
+            continue;
         size_t nlen = strlen(name);
-        if (strchr(name, '.'))
-            continue;
         if (nlen == klen && memcmp(name, key, klen) == 0) {
             *type = e->types;
             *type_len = strcspn(e->types, " ");
@@ -143,14 +182,14 @@ static void check_primitive_extras(struct fg_vctx *ctx, const cJSON *v)
     }
 }
 
-static void check_member(struct fg_vctx *ctx, const struct fg_vbase_type *t, const char *path,
+static void check_member(struct fg_vctx *ctx, const struct fg_vbase_type *t, const struct kids *k,
                          const cJSON *m)
 {
     const char *key = m->string;
     const char *type = NULL;
     size_t type_len = 0;
     bool extras = key[0] == '_';
-    const struct fg_vbase_elem *e = find_child(t, path, extras ? key + 1 : key, &type, &type_len);
+    const struct fg_vbase_elem *e = find_child(k, extras ? key + 1 : key, &type, &type_len);
     size_t old = fg_vexpr_push_key(ctx, key);
     if (!e) {
         fg_vissue(ctx, FG_VSEV_ERROR, "structure", NULL, "Unknown element '%s' (not in the %s definition)",
@@ -212,16 +251,13 @@ static int count_present(const cJSON *obj, const char *name)
     return n;
 }
 
-static void check_required(struct fg_vctx *ctx, const struct fg_vbase_type *t, const char *path,
-                           const cJSON *obj)
+static void check_required(struct fg_vctx *ctx, const struct kids *k, const cJSON *obj)
 {
-    size_t plen = strlen(path);
-    for (size_t i = 0; i < t->n_elems; i++) {
-        const struct fg_vbase_elem *e = &t->elems[i];
-        if (e->min == 0 || strncmp(e->path, path, plen) != 0 || e->path[plen] != '.' ||
-            strchr(e->path + plen + 1, '.'))
+    for (size_t i = 0; i < k->n; i++) {
+        const struct fg_vbase_elem *e = k->e[i];
+        if (e->min == 0)
             continue;
-        const char *name = e->path + plen + 1;
+        const char *name = e->path + k->plen + 1;
         int n = count_present(obj, name);
         if (n < e->min) {
             size_t nl = strlen(name);
@@ -247,13 +283,17 @@ static void walk_object(struct fg_vctx *ctx, const struct fg_vbase_type *t, cons
     bool root = t->kind == FG_VKIND_RESOURCE && strcmp(path, t->name) == 0;
     if (cJSON_GetArraySize(obj) == 0)
         fg_vissue(ctx, FG_VSEV_ERROR, "structure", NULL, "Objects must not be empty");
-    const cJSON *m;
-    cJSON_ArrayForEach(m, obj) {
-        if (root && strcmp(m->string, "resourceType") == 0)
-            continue;
-        check_member(ctx, t, path, m);
+    const struct fg_vbase_elem *stack[KIDS_ON_STACK];
+    struct kids k;
+    if (find_kids(ctx, t, path, stack, &k)) {
+        const cJSON *m;
+        cJSON_ArrayForEach(m, obj) {
+            if (root && strcmp(m->string, "resourceType") == 0)
+                continue;
+            check_member(ctx, t, &k, m);
+        }
+        check_required(ctx, &k, obj);
     }
-    check_required(ctx, t, path, obj);
     ctx->depth--;
 }
 

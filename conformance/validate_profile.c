@@ -12,16 +12,31 @@
 struct seg {
     const char *p; /* into the rule id */
     size_t len;
+    size_t name_len;   /* the element name, before any ":slice" */
+    const char *colon; /* the ':' of "name:slice", or NULL */
+    bool choice;       /* the name ends in "[x]" */
+};
+
+#define SLICE_CACHE 16
+
+/* Parsed slice_match patterns of the slices one profile run has met, so
+ * that each is parsed once per run, not once per rule under the slice. */
+struct slice_cache {
+    const struct fg_vrule *rule[SLICE_CACHE];
+    cJSON *match[SLICE_CACHE];
+    int n;
 };
 
 struct rule_ctx {
     struct fg_vctx *v;
+    struct slice_cache *cache; /* NULL: parse every time */
     const struct fg_vprofile *prof;
     const struct fg_vrule *rule;
     struct seg segs[MAX_SEGS];
     int nsegs;
-    cJSON *fixed;   /* parsed rule->fixed, or NULL */
-    cJSON *pattern; /* parsed rule->pattern, or NULL */
+    cJSON *fixed;   /* parsed rule->fixed once a value is checked, or NULL */
+    cJSON *pattern; /* parsed rule->pattern once a value is checked, or NULL */
+    bool parsed;    /* fixed and pattern have been parsed */
     bool count_only; /* Must Support coverage: only count what is there */
     int found;       /* matches of the last segment, when count_only */
 };
@@ -71,7 +86,10 @@ static int split_id(const char *id, struct seg *segs)
     const char *p = id;
     while (*p && n < MAX_SEGS) {
         size_t len = strcspn(p, ".");
-        segs[n++] = (struct seg){p, len};
+        const char *colon = memchr(p, ':', len);
+        size_t name_len = colon ? (size_t)(colon - p) : len;
+        bool choice = name_len > 3 && strncmp(p + name_len - 3, "[x]", 3) == 0;
+        segs[n++] = (struct seg){p, len, name_len, colon, choice};
         p += len;
         if (*p == '.')
             p++;
@@ -92,26 +110,54 @@ static const struct fg_vrule *rule_by_id(const struct fg_vprofile *prof, const c
  * valueXxx key; for "value[x]:valueQuantity" exactly valueQuantity. */
 static bool key_matches(const struct seg *s, const char *key)
 {
-    const char *colon = memchr(s->p, ':', s->len);
-    size_t name_len = colon ? (size_t)(colon - s->p) : s->len;
-    if (name_len > 3 && strncmp(s->p + name_len - 3, "[x]", 3) == 0) {
-        if (colon) {
+    size_t name_len = s->name_len;
+    if (s->choice) {
+        if (s->colon) {
             size_t sl = s->len - name_len - 1;
-            return strlen(key) == sl && strncmp(key, colon + 1, sl) == 0;
+            return strncmp(key, s->colon + 1, sl) == 0 && key[sl] == '\0';
         }
-        return strncmp(key, s->p, name_len - 3) == 0 && key[name_len - 3] >= 'A' &&
-               key[name_len - 3] <= 'Z';
+        return key[0] == s->p[0] && strncmp(key, s->p, name_len - 3) == 0 &&
+               key[name_len - 3] >= 'A' && key[name_len - 3] <= 'Z';
     }
-    return strlen(key) == name_len && strncmp(key, s->p, name_len) == 0;
+    return (name_len == 0 || key[0] == s->p[0]) && strncmp(key, s->p, name_len) == 0 &&
+           key[name_len] == '\0';
+}
+
+/* sr's parsed slice_match; *owned when the caller must free it (not kept in
+ * the cache). */
+static cJSON *parse_slice(struct slice_cache *c, const struct fg_vrule *sr, bool *owned)
+{
+    *owned = false;
+    if (c)
+        for (int i = 0; i < c->n; i++)
+            if (c->rule[i] == sr)
+                return c->match[i];
+    cJSON *m = cJSON_Parse(sr->slice_match);
+    if (m && c && c->n < SLICE_CACHE) {
+        c->rule[c->n] = sr;
+        c->match[c->n++] = m;
+    } else {
+        *owned = true;
+    }
+    return m;
+}
+
+static void slice_cache_free(struct slice_cache *c)
+{
+    for (int i = 0; i < c->n; i++)
+        cJSON_Delete(c->match[i]);
+    c->n = 0;
 }
 
 /* For a slice segment ("category:VSCat"), the parsed match pattern of the
  * slice; *vs_slice >= 0 instead when members are recognised by a required
  * binding (pattern discriminator over a bound slice: category:us-core);
- * *unknown when the slice cannot be recognised. Caller frees. */
+ * *unknown when the slice cannot be recognised. Caller frees it when
+ * *owned. */
 static cJSON *slice_match(const struct rule_ctx *rc, int seg_index, bool *is_slice, bool *unknown,
-                          int *vs_slice)
+                          int *vs_slice, bool *owned)
 {
+    *owned = false;
     *vs_slice = -1;
     const struct seg *s = &rc->segs[seg_index];
     const char *colon = memchr(s->p, ':', s->len);
@@ -122,7 +168,7 @@ static cJSON *slice_match(const struct rule_ctx *rc, int seg_index, bool *is_sli
     *is_slice = true;
     size_t len = (size_t)(s->p + s->len - rc->rule->id);
     const struct fg_vrule *sr = rule_by_id(rc->prof, rc->rule->id, len);
-    cJSON *m = sr && sr->slice_match ? cJSON_Parse(sr->slice_match) : NULL;
+    cJSON *m = sr && sr->slice_match ? parse_slice(rc->cache, sr, owned) : NULL;
     if (!m && sr && !sr->slice_match && sr->binding >= 0 &&
         (size_t)sr->binding < fg_vvaluesets_len && fg_vvaluesets[sr->binding].enumerable)
         *vs_slice = sr->binding;
@@ -162,6 +208,13 @@ static void check_types(struct rule_ctx *rc, const char *key)
 static void check_value(struct rule_ctx *rc, const char *key, const cJSON *v)
 {
     const struct fg_vrule *r = rc->rule;
+    if (!rc->parsed) { /* most rules never reach a value: parse on first use */
+        rc->parsed = true;
+        if (r->fixed)
+            rc->fixed = cJSON_Parse(r->fixed);
+        if (r->pattern)
+            rc->pattern = cJSON_Parse(r->pattern);
+    }
     check_types(rc, key);
     if (rc->fixed && !cJSON_Compare(v, rc->fixed, true)) {
         if (cJSON_IsString(v) && cJSON_IsString(rc->fixed))
@@ -220,11 +273,28 @@ static void walk(struct rule_ctx *rc, int i, const cJSON *node);
 
 /* Visits the members of node that segment i selects; at the last segment
  * checks them, else descends. */
+/* Is some member of node (or its "_key") selected by segment s? */
+static bool any_member(const struct seg *s, const cJSON *node)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, node) {
+        const char *k = m->string[0] == '_' ? m->string + 1 : m->string;
+        if (key_matches(s, k))
+            return true;
+    }
+    return false;
+}
+
 static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
 {
+    bool leaf0 = i == rc->nsegs - 1;
+    /* nothing there: only a leaf's minimum can still be broken */
+    if ((!leaf0 || rc->count_only || rc->rule->min == 0) && !any_member(&rc->segs[i], node))
+        return;
     bool is_slice, unknown;
     int vs_slice;
-    cJSON *match = slice_match(rc, i, &is_slice, &unknown, &vs_slice);
+    bool owned;
+    cJSON *match = slice_match(rc, i, &is_slice, &unknown, &vs_slice, &owned);
     if (unknown)
         return; /* a slice we cannot recognise: its rules are not checked */
     bool leaf = i == rc->nsegs - 1;
@@ -261,7 +331,8 @@ static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
     }
     if (leaf && !rc->count_only)
         check_count(rc, count, &rc->segs[i], is_slice);
-    cJSON_Delete(match);
+    if (owned)
+        cJSON_Delete(match);
 }
 
 static void walk(struct rule_ctx *rc, int i, const cJSON *node)
@@ -270,8 +341,8 @@ static void walk(struct rule_ctx *rc, int i, const cJSON *node)
 }
 
 /* Closed slicing: every member must belong to one of the slices. */
-static void check_closed(struct fg_vctx *v, const struct fg_vprofile *prof, const struct fg_vrule *r,
-                         const cJSON *resource)
+static void check_closed(struct fg_vctx *v, struct slice_cache *cache, const struct fg_vprofile *prof,
+                         const struct fg_vrule *r, const cJSON *resource)
 {
     /* only top-level sliced elements ("Type.element") are closed in US Core */
     const char *dot = strchr(r->id, '.');
@@ -288,9 +359,11 @@ static void check_closed(struct fg_vctx *v, const struct fg_vprofile *prof, cons
             if (strncmp(s->id, r->id, idlen) != 0 || s->id[idlen] != ':' || strchr(s->id + idlen, '.') ||
                 !s->slice_match)
                 continue;
-            cJSON *m = cJSON_Parse(s->slice_match);
+            bool owned;
+            cJSON *m = parse_slice(cache, s, &owned);
             in_some = m && fg_vjson_contains(it, m);
-            cJSON_Delete(m);
+            if (owned)
+                cJSON_Delete(m);
         }
         if (!in_some) {
             size_t old = fg_vexpr_push_key(v, dot + 1);
@@ -308,22 +381,20 @@ static void check_closed(struct fg_vctx *v, const struct fg_vprofile *prof, cons
  * extension definition); the expression stack points at root. */
 static void apply_rules(struct fg_vctx *ctx, const struct fg_vprofile *prof, const cJSON *root)
 {
+    struct slice_cache cache = {.n = 0};
     for (size_t i = 0; i < prof->n_rules && !ctx->oom; i++) {
         const struct fg_vrule *r = &prof->rules[i];
-        struct rule_ctx rc = {.v = ctx, .prof = prof, .rule = r};
+        struct rule_ctx rc = {.v = ctx, .cache = &cache, .prof = prof, .rule = r};
         rc.nsegs = split_id(r->id, rc.segs);
         if (rc.nsegs < 2)
             continue;
-        if (r->fixed)
-            rc.fixed = cJSON_Parse(r->fixed);
-        if (r->pattern)
-            rc.pattern = cJSON_Parse(r->pattern);
         walk(&rc, 1, root);
         if (r->flags & FG_VRULE_CLOSED)
-            check_closed(ctx, prof, r, root);
+            check_closed(ctx, &cache, prof, r, root);
         cJSON_Delete(rc.fixed);
         cJSON_Delete(rc.pattern);
     }
+    slice_cache_free(&cache);
 }
 
 void fg_vprofile_apply(struct fg_vctx *ctx, const struct fg_vprofile *prof, const cJSON *resource)

@@ -243,8 +243,12 @@ static const struct prim prims[] = {
 
 static const struct prim *find_prim(const char *type, size_t len)
 {
+    /* every primitive's name starts lower-case, every complex type's upper-case */
+    if (len == 0 || type[0] < 'a' || type[0] > 'z')
+        return NULL;
     for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
-        if (strlen(prims[i].name) == len && strncmp(prims[i].name, type, len) == 0)
+        if (prims[i].name[0] == type[0] && strncmp(prims[i].name, type, len) == 0 &&
+            prims[i].name[len] == '\0')
             return &prims[i];
     return NULL;
 }
