@@ -111,8 +111,14 @@ static int issue(struct fg_auth *auth, struct smart_authdb *db, const struct tok
         fprintf(stderr, "fhirgate token issue: %s\n", err.diagnostics[0] ? err.diagnostics : "database error");
         rc = 1;
     }
-    if (rc == 0 && fg_auth_token_response(&is, &out) == FG_OK)
-        printf("%.*s\n", (int)out.len, out.data);
+    if (rc == 0 && fg_auth_token_response(&is, &out) != FG_OK) {
+        fprintf(stderr, "fhirgate token issue: out of memory writing the token\n");
+        rc = 1;
+    }
+    if (rc == 0 && (printf("%.*s\n", (int)out.len, out.data) < 0 || fflush(stdout) != 0)) {
+        fprintf(stderr, "fhirgate token issue: cannot write the token to standard output\n");
+        rc = 1;
+    }
     fg_issue_cleanup(&is);
     fg_buf_cleanup(&scopes);
     fg_buf_cleanup(&out);

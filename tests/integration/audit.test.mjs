@@ -19,9 +19,16 @@ const requestId = (ev) => ev.entity.find((e) => e.type?.system === REQUEST_ID_TY
 const patientOf = (ev) => ev.entity.find((e) => e.type?.code === '1')?.what.reference;
 const resourceOf = (ev) => ev.entity.find((e) => e.role?.code === '4')?.what.reference;
 const queryOf = (ev) => ev.entity.find((e) => e.role?.code === '24')?.description;
+// Writes are checked against the US Core profile their type or code implies.
+const patient = (id, birthDate) => ({
+  resourceType: 'Patient', id, birthDate, gender: 'unknown',
+  identifier: [{ system: 'urn:fhirgate:test', value: id }], name: [{ family: 'Audit', given: [id] }],
+});
 const obs = (patient, value) => ({
   resourceType: 'Observation', status: 'final',
+  category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
   code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+  effectiveDateTime: '2026-11-01T08:00:00Z',
   subject: { reference: `Patient/${patient}` },
   valueQuantity: { value, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
 });
@@ -39,7 +46,7 @@ describe('audit: Bundle entries, export, retention', () => {
     s = await startServer({ now: NOW });
     for (const id of ['ann', 'ben']) {
       const r = await s.request({ method: 'PUT', path: `/fhir/Patient/${id}`, headers: json,
-        body: JSON.stringify({ resourceType: 'Patient', id, birthDate: '1970-01-01' }) });
+        body: JSON.stringify(patient(id, '1970-01-01')) });
       assert.ok(r.status === 200 || r.status === 201, r.text);
     }
     const batch = await s.request({ method: 'POST', path: '/fhir', headers: json, body: JSON.stringify({
@@ -47,7 +54,7 @@ describe('audit: Bundle entries, export, retention', () => {
         { request: { method: 'GET', url: 'Patient/ann' } },
         { request: { method: 'GET', url: 'Observation?patient=ben&code=29463-7' } },
         { request: { method: 'POST', url: 'Observation' }, resource: obs('ben', 70) },
-        { request: { method: 'PUT', url: 'Patient/ben' }, resource: { resourceType: 'Patient', id: 'ben', birthDate: '1970-01-02' } },
+        { request: { method: 'PUT', url: 'Patient/ben' }, resource: patient('ben', '1970-01-02') },
         { request: { method: 'DELETE', url: 'Observation/never-was' } },
         { request: { method: 'GET', url: 'Patient/nobody' } },
         { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Patient' } },

@@ -182,7 +182,7 @@ describe('/auth/wearables for a proxy', () => {
     server = await startServer({ now: NOW });
     for (const [id, birthDate] of [['pat', '1985-02-01'], ['kid', '2020-05-01'], ['teen', '2011-03-01'], ['other', '2019-01-01']]) {
       const r = await server.request({ method: 'PUT', path: `/fhir/Patient/${id}`, headers: { 'Content-Type': 'application/fhir+json' },
-        body: JSON.stringify({ resourceType: 'Patient', id, birthDate, name: [{ family: 'Lee', given: [id] }] }) });
+        body: JSON.stringify({ resourceType: 'Patient', id, birthDate, gender: 'unknown', identifier: [{ system: 'urn:fhirgate:test', value: id }], name: [{ family: 'Lee', given: [id] }] }) });
       assert.ok(r.status === 200 || r.status === 201, r.text);
     }
     const env = {};
