@@ -116,20 +116,6 @@ static void bind_at(sqlite3_stmt *st, int off, int64_t rid, const struct fhir_in
     }
 }
 
-/* Binds one entry to its table's one-row insert statement; NULL for
- * types that are not indexed and for _id/_lastUpdated (searched on res's
- * own columns). */
-static sqlite3_stmt *bind_entry(struct sq_conn *c, int64_t rid, const struct fhir_index_entry *e,
-                                struct fg_str patient, int64_t via)
-{
-    struct ins_table t;
-    if (sq_param_on_res(e->def) || !ins_of((int)e->def->type, &t))
-        return NULL;
-    sqlite3_stmt *st = sq_stmt(c, t.one);
-    bind_at(st, 0, rid, e, patient, via);
-    return st;
-}
-
 /* A token entry with only a text (CodeableConcept.text) adds nothing when
  * an earlier entry of the same parameter carries the same text (the
  * coding's display): skipped, it saves two b-tree inserts. */
@@ -141,41 +127,6 @@ static bool redundant_text(const struct fhir_index_entry *e, size_t i)
         if (fg_str_eq(e[k].text, e[i].text))
             return true;
     return false;
-}
-
-enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
-                               const struct fhir_index_entry *e, size_t n,
-                               const struct fg_str *patients, size_t n_patients,
-                               const struct fg_str *date_patients, size_t n_date_patients,
-                               struct fg_error *err)
-{
-    static const struct fg_str none = {"", 0};
-    for (size_t i = 0; i < n; i++) {
-        if (redundant_text(e, i))
-            continue;
-        /* A date row per compartment patient (one, "", without any). */
-        size_t copies = e[i].def->type == FHIR_PARAM_DATE && n_date_patients ? n_date_patients
-                                                                              : 1;
-        for (size_t k = 0; k < copies; k++) {
-            struct fg_str pat = n_date_patients ? date_patients[k] : none;
-            int64_t via = e[i].def->type == FHIR_PARAM_DATE ? sq_date_via(e, n, pat) : 0;
-            sqlite3_stmt *st = bind_entry(c, rid, &e[i], pat, via);
-            if (!st)
-                continue;
-            enum fg_status rc = sq_exec(c, st, err);
-            if (rc != FG_OK)
-                return rc;
-        }
-    }
-    for (size_t i = 0; i < n_patients; i++) {
-        sqlite3_stmt *st = sq_stmt(c, SQ_INS_COMP);
-        sqlite3_bind_int64(st, 1, rid);
-        sq_bind_str(st, 2, patients[i]);
-        enum fg_status rc = sq_exec(c, st, err);
-        if (rc != FG_OK)
-            return rc;
-    }
-    return FG_OK;
 }
 
 bool sq_param_on_res(const struct fhir_searchparam *def)

@@ -172,14 +172,6 @@ void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_
 bool sq_param_on_res(const struct fhir_searchparam *def);
 enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
                                struct fg_error *err);
-/* patients: compartment rows; date_patients (sq_date_patients): the
- * patients date rows are filed under. */
-enum fg_status sq_index_insert(struct sq_conn *c, int64_t rid,
-                               const struct fhir_index_entry *e, size_t n,
-                               const struct fg_str *patients, size_t n_patients,
-                               const struct fg_str *date_patients, size_t n_date_patients,
-                               struct fg_error *err);
-
 /* The index rows of several resources written in one transaction,
  * sorted by each table's key before inserting (locality: a bulk load
  * touches each b-tree page once instead of once per resource). */

@@ -330,7 +330,8 @@ static enum fg_status reindex_one(const struct sq_store *s, struct sq_conn *c, i
     size_t n_dpats = 0;
     if (sq_date_patients(pool, type, e, n, pats, n_pats, &dpats, &n_dpats) != FG_OK)
         goto out;
-    rc = sq_index_insert(c, rid, e, n, pats, n_pats, dpats, n_dpats, err);
+    struct sq_index_job job = {rid, e, n, pats, n_pats, dpats, n_dpats};
+    rc = sq_index_insert_batch(c, pool, &job, 1, err);
 out:
     if (rc == FG_ENOMEM)
         fg_error_set(err, FG_ENOMEM, NULL, "Out of memory during reindex");
