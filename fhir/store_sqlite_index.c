@@ -231,6 +231,8 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
     size_t n = 0;
     for (size_t j = 0; j < n_jobs; j++) {
         const struct sq_index_job *job = &jobs[j];
+        size_t n_pats = job->n_date_patients ? job->n_date_patients : 1;
+        size_t first_date = SIZE_MAX; /* rows of the first date entry: their via */
         for (size_t i = 0; i < job->n_entries; i++) {
             const struct fhir_index_entry *e = &job->entries[i];
             if (redundant_text(job->entries, i) || sq_param_on_res(e->def))
@@ -239,11 +241,17 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
                 rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL, 0};
                 continue;
             }
-            for (size_t k = 0; k < (job->n_date_patients ? job->n_date_patients : 1); k++) {
+            /* via depends on the patient only: computed for the first date
+             * entry, copied for the others. */
+            for (size_t k = 0; k < n_pats; k++) {
                 struct fg_str pat = job->n_date_patients ? job->date_patients[k] : none;
-                rows[n++] = (struct batch_row){FHIR_PARAM_DATE, job->rid, e, pat,
-                                               sq_date_via(job->entries, job->n_entries, pat)};
+                int64_t via = first_date == SIZE_MAX
+                                  ? sq_date_via(job->entries, job->n_entries, pat)
+                                  : rows[first_date + k].via;
+                rows[n++] = (struct batch_row){FHIR_PARAM_DATE, job->rid, e, pat, via};
             }
+            if (first_date == SIZE_MAX)
+                first_date = n - n_pats;
         }
         for (size_t i = 0; i < job->n_patients; i++)
             rows[n++] = (struct batch_row){-1, job->rid, NULL, job->patients[i], 0};
