@@ -54,6 +54,17 @@ enum fg_status sq_exec(struct sq_conn *c, sqlite3_stmt *st, struct fg_error *err
     return sq_fail(c, err, "exec");
 }
 
+enum fg_status sq_read_begin(struct sq_conn *c, struct fg_error *err)
+{
+    return c->in_bulk ? FG_OK : sq_exec(c, sq_stmt(c, SQ_BEGIN_READ), err);
+}
+
+void sq_read_end(struct sq_conn *c)
+{
+    if (!c->in_bulk)
+        sq_exec(c, sq_stmt(c, SQ_COMMIT), NULL);
+}
+
 sqlite3_stmt *sq_dyn_stmt(struct sq_conn *c, const char *sql, size_t len, struct fg_error *err)
 {
     struct sq_dyn *victim = &c->dyn[0];

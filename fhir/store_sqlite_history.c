@@ -162,11 +162,10 @@ enum fg_status sq_history(struct fhir_store *store, struct fg_pool *pool, struct
     struct sq_conn *c = sq_conn_get(s);
     struct fhir_history_result res = {0};
     /* Reads run in one read transaction so the total and the rows agree. */
-    enum fg_status rc = c->in_bulk ? FG_OK : sq_exec(c, sq_stmt(c, SQ_BEGIN_READ), err);
+    enum fg_status rc = sq_read_begin(c, err);
     if (rc == FG_OK) {
         rc = history_conn(c, pool, type, id, q, &res, err);
-        if (!c->in_bulk)
-            sq_exec(c, sq_stmt(c, SQ_COMMIT), NULL);
+        sq_read_end(c);
     }
     if (rc == FG_OK)
         *out = res;

@@ -129,6 +129,10 @@ enum fg_status sq_bulk_end(struct fhir_store *store, bool commit, struct fg_erro
 
 /* The fixed statement k, reset and with bindings cleared. */
 sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_stmt k);
+/* A read transaction on c: one snapshot for several statements (inside
+ * the bulk transaction, which already is one, both do nothing). */
+enum fg_status sq_read_begin(struct sq_conn *c, struct fg_error *err);
+void sq_read_end(struct sq_conn *c);
 /* A cached dynamic statement for sql (prepared on first use). NULL on
  * error, with err filled. */
 sqlite3_stmt *sq_dyn_stmt(struct sq_conn *c, const char *sql, size_t len, struct fg_error *err);

@@ -451,14 +451,10 @@ enum fg_status sq_search(struct fhir_store *store, struct fg_pool *pool,
     struct sq_store *s = (struct sq_store *)store;
     struct sq_conn *c = sq_conn_get(s);
     struct fhir_search_result res = {0};
-    enum fg_status rc = FG_OK;
-    /* One read transaction (the bulk transaction already is one). */
-    if (!c->in_bulk && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        rc = sq_fail(c, err, "search");
+    enum fg_status rc = sq_read_begin(c, err);
     if (rc == FG_OK) {
         rc = search_conn(s, c, pool, q, &res, err);
-        if (!c->in_bulk)
-            sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+        sq_read_end(c);
     }
     if (rc == FG_OK)
         *out = res;

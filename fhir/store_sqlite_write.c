@@ -178,13 +178,12 @@ static enum fg_status prepare_all(const struct sq_store *s, struct sq_conn *c,
     size_t lookups = 0;
     for (size_t i = 0; i < n; i++)
         lookups += writes[i].kind == FHIR_WRITE_UPDATE;
-    bool in_txn =
-        own_txn && lookups > 1 && sq_exec(c, sq_stmt(c, SQ_BEGIN_READ), NULL) == FG_OK;
+    bool in_txn = own_txn && lookups > 1 && sq_read_begin(c, NULL) == FG_OK;
     enum fg_status rc = FG_OK;
     for (size_t i = 0; i < n && rc == FG_OK; i++)
         rc = prepare_one(s, c, pool, &writes[i], now_us, &preps[i], err);
     if (in_txn)
-        sq_exec(c, sq_stmt(c, SQ_COMMIT), NULL);
+        sq_read_end(c);
     return rc;
 }
 
