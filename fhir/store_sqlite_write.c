@@ -489,25 +489,24 @@ enum fg_status sq_write(struct fhir_store *store, struct fg_pool *pool,
         rc = fg_error_set(err, FG_EIO, NULL, "an earlier write of this bulk transaction failed");
         goto out;
     }
-    /* Conditional targets are found under the lock, before preparing
-     * (the id goes into the JSON); plain writes prepare without it. */
+    /* Plain writes prepare before taking the lock; conditional targets
+     * are found under it, before preparing (the id goes into the JSON). */
     bool cond = any_conditional(writes, n);
-    for (int phase = 0; phase < 2 && rc == FG_OK; phase++) {
-        if (phase == (cond ? 1 : 0)) {
-            rc = prepare_all(s, c, pool, writes, n, now_us, !cond && !c->in_bulk, preps, err);
-            continue;
-        }
-        /* Inside the bulk transaction (whose thread holds write_mu) a write
-         * joins it; a failure spoils the whole of it (no savepoint: its
-         * journal would hold every page a batch touches, in memory). */
-        locked = !c->in_bulk;
-        if (locked) {
-            pthread_mutex_lock(&s->write_mu);
-            rc = sq_exec(c, sq_stmt(c, SQ_BEGIN), err);
-            in_txn = rc == FG_OK;
-        }
-        if (rc == FG_OK && cond)
-            rc = resolve_conditional(s, c, pool, writes, n, &writes, err);
+    if (!cond)
+        rc = prepare_all(s, c, pool, writes, n, now_us, true, preps, err);
+    /* Inside the bulk transaction (whose thread holds write_mu) a write
+     * joins it; a failure spoils the whole of it (no savepoint: its
+     * journal would hold every page a batch touches, in memory). */
+    if (rc == FG_OK && !c->in_bulk) {
+        pthread_mutex_lock(&s->write_mu);
+        locked = true;
+        rc = sq_exec(c, sq_stmt(c, SQ_BEGIN), err);
+        in_txn = rc == FG_OK;
+    }
+    if (rc == FG_OK && cond) {
+        rc = resolve_conditional(s, c, pool, writes, n, &writes, err);
+        if (rc == FG_OK)
+            rc = prepare_all(s, c, pool, writes, n, now_us, false, preps, err);
     }
     if (rc != FG_OK)
         goto out;
