@@ -139,6 +139,18 @@ struct page {
     size_t n;
 };
 
+/* Room for cap rows in pg (pool-owned). */
+static enum fg_status page_alloc(struct fg_pool *pool, struct page *pg, size_t cap,
+                                 struct fg_error *err)
+{
+    pg->rows = fg_pool_zalloc(pool, cap * sizeof *pg->rows);
+    pg->rids = fg_pool_zalloc(pool, cap * sizeof *pg->rids);
+    pg->keys = fg_pool_zalloc(pool, cap * sizeof *pg->keys);
+    if (!pg->rows || !pg->rids || !pg->keys)
+        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    return FG_OK;
+}
+
 static void read_keys(struct fg_pool *pool, sqlite3_stmt *st, size_t nk, struct sq_key *keys)
 {
     for (size_t i = 0; i < nk; i++) {
@@ -172,19 +184,13 @@ static enum fg_status run_page(struct sq_conn *c, struct fg_pool *pool,
     sqlite3_stmt *st = NULL;
     if (rc != FG_OK)
         goto out;
-    pg->rows = fg_pool_zalloc(pool, cap * sizeof *pg->rows);
-    pg->rids = fg_pool_zalloc(pool, cap * sizeof *pg->rids);
-    pg->keys = fg_pool_zalloc(pool, cap * sizeof *pg->keys);
-    if (!pg->rows || !pg->rids || !pg->keys) {
-        rc = fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    rc = page_alloc(pool, pg, cap, err);
+    if (rc != FG_OK)
         goto out;
-    }
     st = sq_dyn_stmt(c, g.sql.data, g.sql.len, err);
-    if (!st) {
-        rc = FG_EIO;
+    rc = st ? sq_sql_bind(&g, st) : FG_EIO;
+    if (rc != FG_OK)
         goto out;
-    }
-    sq_sql_bind(&g, st);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW && pg->n < cap) {
         struct fhir_resource *r = &pg->rows[pg->n];
@@ -311,13 +317,9 @@ static enum fg_status run_scan(struct sq_conn *c, struct fg_pool *pool,
     sqlite3_stmt *st = NULL;
     if (rc != FG_OK)
         goto out;
-    pg->rows = fg_pool_zalloc(pool, cap * sizeof *pg->rows);
-    pg->rids = fg_pool_zalloc(pool, cap * sizeof *pg->rids);
-    pg->keys = fg_pool_zalloc(pool, cap * sizeof *pg->keys);
-    if (!pg->rows || !pg->rids || !pg->keys) {
-        rc = fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
+    rc = page_alloc(pool, pg, cap, err);
+    if (rc != FG_OK)
         goto out;
-    }
     st = sq_dyn_stmt(c, g.sql.data, g.sql.len, err);
     rc = st ? sq_sql_bind(&g, st) : FG_EIO;
     int step = SQLITE_DONE;
