@@ -48,6 +48,7 @@
 #include "../core/fg_mem.h"
 #include "searchparam.h"
 
+/* Migration v -> v + 1, each ending by setting user_version to v + 1. */
 static const char *const migrations[] = {
     /* 0 -> 1 */
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;"
@@ -82,7 +83,8 @@ static const char *const migrations[] = {
     "CREATE INDEX idx_uri_rid ON idx_uri(rid, param);"
     "CREATE TABLE res_compartment(rid INTEGER NOT NULL, patient TEXT NOT NULL,"
     " PRIMARY KEY(rid, patient)) WITHOUT ROWID;"
-    "CREATE INDEX res_compartment_patient ON res_compartment(patient, rid);",
+    "CREATE INDEX res_compartment_patient ON res_compartment(patient, rid);"
+    "PRAGMA user_version = 1;",
     /* 1 -> 2: date rows patient-first, one per patient (compartment, plus
      * references rebased from our own URL): a patient's dates in a range
      * are one b-tree range scan, so "patient=X&date=ge..." reads only the
@@ -93,18 +95,16 @@ static const char *const migrations[] = {
     " lo INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(pat, param, hi, lo, rid))"
     " WITHOUT ROWID;"
     "CREATE INDEX idx_date_rid ON idx_date(rid, param);"
-    "DELETE FROM meta WHERE key = 'searchparam_checksum';",
+    "DELETE FROM meta WHERE key = 'searchparam_checksum';"
+    "PRAGMA user_version = 2;",
     /* 2 -> 3: each date row says which reference parameters of its
      * resource name the row's patient (via, a bit per parameter: see
      * sq_ref_bit), so "patient=X&date=..." tests the reference on the
      * date row itself instead of probing idx_ref once per candidate. The
-     * reindex at open fills it. */
-    "DROP TABLE idx_date;"
-    "CREATE TABLE idx_date(pat TEXT NOT NULL, param INTEGER NOT NULL, hi INTEGER NOT NULL,"
-    " lo INTEGER NOT NULL, rid INTEGER NOT NULL, via INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY(pat, param, hi, lo, rid)) WITHOUT ROWID;"
-    "CREATE INDEX idx_date_rid ON idx_date(rid, param);"
-    "DELETE FROM meta WHERE key = 'searchparam_checksum';",
+     * reindex at open (every index row is rewritten) fills it. */
+    "ALTER TABLE idx_date ADD COLUMN via INTEGER NOT NULL DEFAULT 0;"
+    "DELETE FROM meta WHERE key = 'searchparam_checksum';"
+    "PRAGMA user_version = 3;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -249,18 +249,13 @@ static enum fg_status migrate(struct sq_conn *c, struct fg_error *err)
         return fg_error_set(err, FG_EIO, NULL,
                             "The store has schema version %d; this build knows up to %d", v,
                             SCHEMA_VERSION);
-    /* PRAGMA takes no parameters: the version is one of a fixed set of
-     * statements, never formatted from data. */
-    static const char *const bump[] = {"PRAGMA user_version = 1", "PRAGMA user_version = 2",
-                                       "PRAGMA user_version = 3"};
-    _Static_assert(sizeof bump / sizeof bump[0] == SCHEMA_VERSION, "one bump per migration");
+    /* Each migration ends by setting its version (PRAGMA takes no
+     * parameters: the number is part of the fixed text). */
     for (; v < SCHEMA_VERSION && rc == FG_OK; v++) {
         rc = exec_sql(c, "BEGIN IMMEDIATE", err);
         if (rc != FG_OK)
             return rc;
         rc = exec_sql(c, migrations[v], err);
-        if (rc == FG_OK)
-            rc = exec_sql(c, bump[v], err);
         if (rc == FG_OK)
             rc = exec_sql(c, "COMMIT", err);
         if (rc != FG_OK)
