@@ -149,8 +149,17 @@ static enum fg_status history_conn(struct sq_conn *c, struct fg_pool *pool, stru
     if (rc != FG_OK)
         return rc;
     finish_page(q, count, out);
-    for (size_t i = 0; i < out->n_versions && rc == FG_OK; i++)
-        rc = sq_compartment_by_id(c, pool, &out->versions[i], err);
+    /* Versions of one resource share its compartment: an instance
+     * history looks it up once per page, not once per version. */
+    for (size_t i = 0; i < out->n_versions && rc == FG_OK; i++) {
+        struct fhir_resource *r = &out->versions[i], *prev = i ? r - 1 : NULL;
+        if (prev && fg_str_eq(prev->type, r->type) && fg_str_eq(prev->id, r->id)) {
+            r->compartment = prev->compartment;
+            r->n_compartment = prev->n_compartment;
+        } else {
+            rc = sq_compartment_by_id(c, pool, r, err);
+        }
+    }
     return rc;
 }
 

@@ -125,8 +125,11 @@ static void test_history(void)
     if (h.n_versions == 4) {
         CHECK(h.versions[0].version == 4 && h.versions[0].deleted);
         CHECK(h.versions[3].version == 1 && !h.versions[3].deleted);
-        CHECK_INT(h.versions[1].n_compartment, 1);
     }
+    /* Every version carries the resource's compartment (the Patient's own). */
+    for (size_t i = 0; i < h.n_versions; i++)
+        CHECK(h.versions[i].n_compartment == 1 &&
+              fg_str_eq(h.versions[i].compartment[0], fg_str_c("h1")));
     /* _since (v3 at now-2s, the delete at now) and count. */
     int64_t since = t.clock.pinned_us - 2000000;
     CHECK_INT(fhir_store_history(t.store, t.pool, fg_str_c("Patient"), fg_str_c("h1"), since, 10,
@@ -146,6 +149,9 @@ static void test_history(void)
     CHECK_INT(h.n_versions, 5);
     for (size_t i = 1; i < h.n_versions; i++)
         CHECK(h.versions[i - 1].last_updated_us >= h.versions[i].last_updated_us);
+    for (size_t i = 0; i < h.n_versions; i++)
+        CHECK(h.versions[i].n_compartment == 1 &&
+              fg_str_eq(h.versions[i].compartment[0], h.versions[i].id));
     if (h.n_versions == 5)
         CHECK_SLICE(h.versions[0].id, "h1");
     CHECK_INT(fhir_store_history(t.store, t.pool, fg_str_c("Patient"), fg_str_c("zz"), 0, 10, &h,
