@@ -2,8 +2,10 @@
  * (fhir_store_bulk_begin / _end, store.h): what makes an import all or
  * nothing.
  *
- * begin takes the in-process writer mutex and a connection, runs BEGIN
- * IMMEDIATE on it and records the calling thread as its owner; from then
+ * begin takes a connection and then the in-process writer mutex (the
+ * order sq_write takes them in: the other order deadlocks when writers
+ * hold every connection while they wait for the mutex), runs BEGIN
+ * IMMEDIATE on the connection and records the calling thread as its owner; from then
  * on sq_conn_get hands that thread this connection for every read and
  * write (so a batch sees what earlier batches wrote), and sq_write runs
  * each write inside it instead of a transaction of its own. A write that
@@ -27,8 +29,8 @@ enum fg_status sq_bulk_begin(struct fhir_store *store, struct fg_error *err)
     pthread_mutex_unlock(&s->mu);
     if (mine)
         return fg_error_set(err, FG_EINVAL, NULL, "a bulk transaction is already open");
-    pthread_mutex_lock(&s->write_mu);
     struct sq_conn *c = sq_conn_get(s);
+    pthread_mutex_lock(&s->write_mu);
     enum fg_status rc = sq_exec(c, sq_stmt(c, SQ_BEGIN), err);
     if (rc != FG_OK) {
         sq_conn_put(s, c);

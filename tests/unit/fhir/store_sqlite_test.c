@@ -6,6 +6,9 @@
 #include "store_test_util.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+
+#include "fhir/store_sqlite_internal.h"
 
 static void test_crud_versions(void)
 {
@@ -581,5 +584,71 @@ static void test_bulk_transaction(void)
     st_close(&t);
 }
 
-TEST_MAIN(test_bulk_transaction, test_change_marker, test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
+/* A thread of test_bulk_begin_lock_order: a bulk transaction begun and
+ * committed, or one plain write. */
+struct lock_worker {
+    struct st_ctx *t;
+    bool bulk;
+    atomic_int done;
+    enum fg_status rc;
+};
+
+static void *lock_work(void *arg)
+{
+    struct lock_worker *w = arg;
+    struct fg_pool *pool = fg_pool_new();
+    struct fg_error err;
+    fg_error_clear(&err);
+    if (w->bulk) {
+        w->rc = fhir_store_bulk_begin(w->t->store, &err);
+        if (w->rc == FG_OK)
+            w->rc = fhir_store_bulk_end(w->t->store, true, &err);
+    } else {
+        struct fhir_write wr = {.kind = FHIR_WRITE_CREATE, .type = fg_str_c("Patient"),
+                                .resource = cJSON_Parse("{\"resourceType\":\"Patient\"}")};
+        struct fhir_write_result res;
+        w->rc = fhir_store_write(w->t->store, pool, &wr, 1, &res, &err);
+        cJSON_Delete(wr.resource);
+    }
+    fg_pool_free(&pool);
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+/* A bulk transaction that begins while writers hold every pooled
+ * connection and wait for the writer mutex must not deadlock: begin
+ * takes its connection before the mutex, as a write does. The test holds
+ * the writer mutex while the bulk and then two writers (the store has two
+ * connections) queue, one after the other. */
+static void test_bulk_begin_lock_order(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    struct sq_store *s = (struct sq_store *)t.store;
+    struct lock_worker w[3] = {{&t, true, 0, FG_EIO}, {&t, false, 0, FG_EIO},
+                               {&t, false, 0, FG_EIO}};
+    pthread_t th[3];
+    pthread_mutex_lock(&s->write_mu);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(pthread_create(&th[i], NULL, lock_work, &w[i]), 0);
+        usleep(100 * 1000); /* queued before the next one starts */
+    }
+    pthread_mutex_unlock(&s->write_mu);
+    int done = 0;
+    for (int ms = 0; ms < 10000 && done < 3; ms += 10) {
+        usleep(10 * 1000);
+        done = atomic_load(&w[0].done) + atomic_load(&w[1].done) + atomic_load(&w[2].done);
+    }
+    CHECK_INT(done, 3);
+    if (done < 3)
+        return; /* deadlocked: the threads can be neither joined nor the store closed */
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_INT(w[i].rc, FG_OK);
+    }
+    CHECK_INT(st_count(&t, "Patient", ""), 2);
+    st_close(&t);
+}
+
+TEST_MAIN(test_bulk_transaction, test_bulk_begin_lock_order, test_change_marker, test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
           test_if_none_exist, test_reopen_and_reindex, test_migrate_v1_dates, test_insert_speed)
