@@ -140,8 +140,10 @@ static bool insert_at(cJSON *arr, int index, cJSON *v)
     return true;
 }
 
-/* Puts v (owned; freed on failure) where l points: add semantics. */
-static enum fg_status put(struct patch_ctx *x, const struct loc *l, cJSON *v)
+/* Puts v (owned; freed on failure) where l points: add semantics, or
+ * with replace, in place of the array item there (add would insert
+ * before it). */
+static enum fg_status put(struct patch_ctx *x, const struct loc *l, cJSON *v, bool replace)
 {
     size_t n = count_nodes(v);
     if (n > FG_MAX_PATCH_NODES - x->nodes) {
@@ -158,6 +160,8 @@ static enum fg_status put(struct patch_ctx *x, const struct loc *l, cJSON *v)
     if (cJSON_IsObject(l->parent))
         ok = l->target ? cJSON_ReplaceItemInObjectCaseSensitive(l->parent, l->key, v)
                        : cJSON_AddItemToObject(l->parent, l->key, v);
+    else if (replace && l->target)
+        ok = cJSON_ReplaceItemInArray(l->parent, l->index, v);
     else if (l->index < cJSON_GetArraySize(l->parent))
         ok = insert_at(l->parent, l->index, v);
     else
@@ -224,7 +228,7 @@ static enum fg_status op_move_copy(struct patch_ctx *x, const char *path, const 
         cJSON_Delete(v);
         return st;
     }
-    return put(x, &dst, v);
+    return put(x, &dst, v, false);
 }
 
 static enum fg_status op_value(struct patch_ctx *x, const char *op, const char *path,
@@ -244,16 +248,7 @@ static enum fg_status op_value(struct patch_ctx *x, const char *op, const char *
     cJSON *v = cJSON_Duplicate(value, true);
     if (!v)
         return fg_error_set(x->err, FG_ENOMEM, NULL, "Out of memory");
-    if (strcmp(op, "replace") == 0 && l.parent && cJSON_IsArray(l.parent)) {
-        /* Replace in place (put would insert before it). */
-        x->nodes += count_nodes(v);
-        if (!cJSON_ReplaceItemInArray(l.parent, l.index, v)) {
-            cJSON_Delete(v);
-            return fg_error_set(x->err, FG_ENOMEM, NULL, "Out of memory");
-        }
-        return FG_OK;
-    }
-    return put(x, &l, v);
+    return put(x, &l, v, strcmp(op, "replace") == 0);
 }
 
 static enum fg_status apply_op(struct patch_ctx *x, const cJSON *o)

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/fg_limits.h"
 #include "fhir/jsonpatch.h"
 
 static const struct {
@@ -123,6 +124,24 @@ static void test_growth_capped(void)
     CHECK_INT(fhir_jsonpatch_apply(pool, &doc, patch, &err), FG_ETOOBIG);
     cJSON_Delete(doc);
     cJSON_Delete(patch);
+    /* A replace is capped too, in an array as in an object. */
+    static const char *const paths[] = {"/a/0", "/b"};
+    for (size_t i = 0; i < 2; i++) {
+        fg_error_clear(&err);
+        doc = cJSON_Parse("{\"a\":[1],\"b\":2}");
+        cJSON *big = cJSON_CreateArray();
+        for (unsigned k = 0; k < FG_MAX_PATCH_NODES; k++)
+            cJSON_AddItemToArray(big, cJSON_CreateNumber(k));
+        cJSON *op = cJSON_CreateObject();
+        cJSON_AddStringToObject(op, "op", "replace");
+        cJSON_AddStringToObject(op, "path", paths[i]);
+        cJSON_AddItemToObject(op, "value", big);
+        patch = cJSON_CreateArray();
+        cJSON_AddItemToArray(patch, op);
+        CHECK_INT(fhir_jsonpatch_apply(pool, &doc, patch, &err), FG_ETOOBIG);
+        cJSON_Delete(doc);
+        cJSON_Delete(patch);
+    }
     fg_pool_free(&pool);
 }
 
