@@ -205,7 +205,9 @@ enum fg_status fhir_search_write_query(const struct fhir_query *q, struct fg_buf
 /* The query as another FHIR server should run it (upstream mode): like
  * fhir_search_write_query, but with the policy parameters (a dropped one
  * would widen access), without _summary and _elements (the gateway applies
- * them to full resources, which policy needs), and with _count always.
+ * them to full resources, which policy needs), and with _count always;
+ * a patient parameter defined on a reference restricted to Patient goes
+ * as that reference, _include=* as one _include per reference parameter.
  * The compartment restriction is not written (the caller maps it). */
 enum fg_status fhir_search_write_upstream_query(const struct fhir_query *q, struct fg_buf *buf);
 
