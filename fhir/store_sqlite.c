@@ -71,7 +71,7 @@ sqlite3_stmt *sq_dyn_stmt(struct sq_conn *c, const char *sql, size_t len, struct
     c->tick++;
     for (size_t i = 0; i < SQ_DYN_CACHE; i++) {
         struct sq_dyn *d = &c->dyn[i];
-        if (d->sql && strlen(d->sql) == len && memcmp(d->sql, sql, len) == 0) {
+        if (d->sql && d->len == len && memcmp(d->sql, sql, len) == 0) {
             d->used = c->tick;
             sqlite3_reset(d->st);
             sqlite3_clear_bindings(d->st);
@@ -95,6 +95,7 @@ sqlite3_stmt *sq_dyn_stmt(struct sq_conn *c, const char *sql, size_t len, struct
     sqlite3_finalize(victim->st);
     fg_free(victim->sql);
     victim->sql = copy;
+    victim->len = len;
     victim->st = st;
     victim->used = c->tick;
     return st;

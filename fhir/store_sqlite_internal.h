@@ -85,6 +85,7 @@ enum sq_stmt {
 
 struct sq_dyn {
     char *sql;          /* owned (fg_malloc) */
+    size_t len;         /* strlen(sql) */
     sqlite3_stmt *st;   /* owned */
     uint64_t used;      /* LRU tick */
 };
