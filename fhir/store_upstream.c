@@ -144,7 +144,7 @@ static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool,
     struct up_bundle b;
     struct fg_buf path;
     struct fg_str bound, state = FG_STR_NULL;
-    fg_buf_init(&path, FG_MAX_URL_BYTES + UP_MAX_CURSOR + 64);
+    fg_buf_init(&path, FG_MAX_URL_BYTES + FG_MAX_UPSTREAM_CURSOR + 64);
     memset(&r, 0, sizeof r);
     enum fg_status st = history_path(type, id, q, &path);
     if (st != FG_OK) {
@@ -257,14 +257,14 @@ static enum fg_status append_all(struct fg_pool *pool, struct fhir_resource **ds
 /* The matches that reach q's patients only through the type's other
  * compartment parameters (legs 1..), each leg read to its end, every
  * match of an earlier leg dropped, plus their includes. Bounded by
- * UP_MAX_LEG_PAGES pages a leg and UP_MAX_EXTRAS matches: past that the
+ * FG_MAX_UPSTREAM_LEG_PAGES pages a leg and FG_MAX_UPSTREAM_EXTRAS matches: past that the
  * search is refused (FG_ENOTSUP) rather than answered short. */
 static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
                                      const struct fhir_query *q, struct up_bundle *extra,
                                      struct fg_error *err)
 {
-    const char *legs[UP_MAX_LEGS];
-    size_t n_legs = up_compartment_legs(q->type, legs, UP_MAX_LEGS), cap_m = 0, cap_i = 0;
+    const char *legs[FG_MAX_UPSTREAM_LEGS];
+    size_t n_legs = up_compartment_legs(q->type, legs, FG_MAX_UPSTREAM_LEGS), cap_m = 0, cap_i = 0;
     memset(extra, 0, sizeof *extra);
     struct fhir_query lq = *q;
     lq.count = FG_MAX_COUNT;
@@ -275,7 +275,7 @@ static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
         for (int page = 0; st == FG_OK; page++) {
             struct up_bundle b;
             bool empty = false;
-            if (page == UP_MAX_LEG_PAGES || extra->n_matches > UP_MAX_EXTRAS)
+            if (page == FG_MAX_UPSTREAM_LEG_PAGES || extra->n_matches > FG_MAX_UPSTREAM_EXTRAS)
                 return fg_error_set(err, FG_ENOTSUP, NULL,
                                     "too many %.*s resources reach the patient through %s for "
                                     "the upstream FHIR server to be searched by it",

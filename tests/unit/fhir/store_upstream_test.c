@@ -70,7 +70,7 @@ static void test_cursor_check(void)
         CHECK_INT(up_cursor_check(fg_str_c("Observation"), fg_str_c(rows[i].cursor), &err),
                   rows[i].want);
     }
-    char big[UP_MAX_CURSOR + 8];
+    char big[FG_MAX_UPSTREAM_CURSOR + 8];
     memset(big, 'a', sizeof big);
     memcpy(big, "_x=", 3);
     struct fg_error err;
@@ -444,9 +444,9 @@ static void test_compartment_legs(void)
         {"NoSuchType", ""},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        const char *legs[UP_MAX_LEGS];
+        const char *legs[FG_MAX_UPSTREAM_LEGS];
         char got[256] = "";
-        size_t n = up_compartment_legs(fg_str_c(rows[i].type), legs, UP_MAX_LEGS), len = 0;
+        size_t n = up_compartment_legs(fg_str_c(rows[i].type), legs, FG_MAX_UPSTREAM_LEGS), len = 0;
         for (size_t k = 0; k < n; k++) {
             int w = snprintf(got + len, sizeof got - len, "%s%s", k ? " " : "", legs[k]);
             CHECK(w > 0 && (size_t)w < sizeof got - len);
