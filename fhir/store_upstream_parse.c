@@ -198,6 +198,10 @@ static enum fg_status read_links(struct fg_pool *pool, struct fg_str upstream_ba
         const char *url = member_string(link, "url");
         if (!rel || !url)
             continue;
+        if (strlen(url) > FG_MAX_UPSTREAM_LINK_BYTES)
+            return fg_error_set(err, FG_EUPSTREAM, NULL,
+                                "the upstream FHIR server sent a Bundle link longer than %u bytes",
+                                FG_MAX_UPSTREAM_LINK_BYTES);
         if (strcmp(rel, "self") == 0)
             out->self = fg_str_c(url);
         struct fg_str *dst = strcmp(rel, "next") == 0 ? &out->next

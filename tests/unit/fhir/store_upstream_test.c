@@ -162,6 +162,26 @@ static void test_bundle_refused(void)
         CHECK(strstr(err.diagnostics, "upstream FHIR server") != NULL);
         fg_pool_free(&pool);
     }
+    /* A self link past the limit (it is scanned once per filter sent). */
+    struct fg_buf long_self;
+    fg_buf_init(&long_self, 2 * FG_MAX_UPSTREAM_LINK_BYTES);
+    CHECK_INT(fg_buf_append_c(&long_self, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\","
+                                          "\"link\":[{\"relation\":\"self\",\"url\":\"" UP_BASE
+                                          "/Observation?code="),
+              FG_OK);
+    for (size_t i = 0; i <= FG_MAX_UPSTREAM_LINK_BYTES; i++)
+        CHECK_INT(fg_buf_append_char(&long_self, 'x'), FG_OK);
+    CHECK_INT(fg_buf_append_c(&long_self, "\"}]}"), FG_OK);
+    struct fg_pool *pool = fg_pool_new();
+    struct fg_error err;
+    struct up_bundle b;
+    fg_error_clear(&err);
+    CHECK_INT(up_bundle_parse(pool, fg_str_c(UP_BASE), fg_str_c("Observation"),
+                              fg_buf_str(&long_self), "searchset", &b, &err),
+              FG_EUPSTREAM);
+    CHECK(strstr(err.diagnostics, "link longer than") != NULL);
+    fg_pool_free(&pool);
+    fg_buf_cleanup(&long_self);
 }
 
 static void test_history_delete(void)
