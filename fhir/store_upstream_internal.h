@@ -170,16 +170,6 @@ enum fg_status up_write(struct fhir_store *store, struct fg_pool *pool,
 
 /* ---- queries (store_upstream_query.c) ---- */
 
-/* The upstream request path of a search: "<Type>?<query>&_count=N[&cursor]".
- * Filters (client and policy ones), sorts and includes are sent; the
- * compartment restriction becomes the type's subject/patient parameter
- * (or _id for Patient); _summary and _elements are applied by the gateway
- * on the full resources instead. *empty is set when the restriction
- * leaves nothing to ask (a type outside the patient compartment).
- * @test tests/unit/fhir/store_upstream_test.c */
-enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, struct fg_str *out,
-                              bool *empty, struct fg_error *err);
-
 /* The compartment parameters of type, the one sent first ("leg 0":
  * subject, else patient, else beneficiary, else the first listed; `_id`
  * for Patient), then the others in CompartmentDefinition order, into
@@ -187,8 +177,15 @@ enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, 
  * @test tests/unit/fhir/store_upstream_test.c */
 size_t up_compartment_legs(struct fg_str type, const char **legs, size_t max);
 
-/* up_search_path for compartment leg `leg` (see up_compartment_legs);
- * *empty also when the type has no such leg. */
+/* The upstream request path of a search on compartment leg `leg` (see
+ * up_compartment_legs; 0 without a compartment restriction):
+ * "<Type>?<query>&_count=N[&cursor]". Filters (client and policy ones),
+ * sorts and includes are sent; the compartment restriction becomes a
+ * reference search on the leg's parameter (or _id for Patient);
+ * _summary and _elements are applied by the gateway on the full resources
+ * instead. *empty is set when the restriction leaves nothing to ask (a
+ * type outside the patient compartment, or without such a leg).
+ * @test tests/unit/fhir/store_upstream_test.c */
 enum fg_status up_search_leg_path(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
                                   struct fg_str *out, bool *empty, struct fg_error *err);
 

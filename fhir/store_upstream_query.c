@@ -78,12 +78,6 @@ static enum fg_status write_compartment(const struct fhir_query *q, size_t leg, 
     return st;
 }
 
-enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, struct fg_str *out,
-                              bool *empty, struct fg_error *err)
-{
-    return up_search_leg_path(pool, q, 0, out, empty, err);
-}
-
 enum fg_status up_search_leg_path(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
                                   struct fg_str *out, bool *empty, struct fg_error *err)
 {

@@ -231,7 +231,7 @@ static void check_path(const char *type, const char *query, const char *patient,
         CHECK_INT(fhir_query_add_policy_param(pool, &q, fg_str_c(policy_name),
                                               fg_str_c(policy_value), &err),
                   FG_OK);
-    CHECK_INT(up_search_path(pool, &q, &out, &empty, &err), FG_OK);
+    CHECK_INT(up_search_leg_path(pool, &q, 0, &out, &empty, &err), FG_OK);
     CHECK_INT(empty, want_empty);
     if (!want_empty)
         CHECK_SLICE(out, want);
@@ -304,7 +304,7 @@ static void test_search_path_bad_cursor(void)
     q.count = 10;
     q.cursor = fg_str_c("subject=Patient%2Fmax");
     fg_error_clear(&err);
-    CHECK_INT(up_search_path(pool, &q, &out, &empty, &err), FG_EINVAL);
+    CHECK_INT(up_search_leg_path(pool, &q, 0, &out, &empty, &err), FG_EINVAL);
     CHECK_STR(err.expression, "_cursor");
     fg_pool_free(&pool);
 }
