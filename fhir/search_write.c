@@ -307,15 +307,18 @@ static enum fg_status write_include_expanded(struct fg_buf *buf, struct fg_str t
     return st;
 }
 
-/* The filters, sorts and includes; policy parameters too when with_policy. */
-static enum fg_status write_core(const struct fhir_query *q, struct fg_buf *buf, bool with_policy,
+/* The filters, sorts and includes. For the upstream server (upstream):
+ * policy parameters too, `patient` sent as its subject parameter and
+ * `_include=*` spelled out (see patient_as_subject, write_include_expanded);
+ * for the client's links: as the client can write them again. */
+static enum fg_status write_core(const struct fhir_query *q, struct fg_buf *buf, bool upstream,
                                  bool *first)
 {
     enum fg_status st = FG_OK;
     for (size_t i = 0; st == FG_OK && i < q->n_params; i++) {
-        if (q->params[i].from_policy && !with_policy)
+        if (q->params[i].from_policy && !upstream)
             continue;
-        const char *subject = with_policy ? patient_as_subject(q->type, &q->params[i]) : NULL;
+        const char *subject = upstream ? patient_as_subject(q->type, &q->params[i]) : NULL;
         st = sep(buf, first);
         if (st == FG_OK)
             st = subject ? write_as_subject(buf, subject, &q->params[i])
@@ -325,7 +328,7 @@ static enum fg_status write_core(const struct fhir_query *q, struct fg_buf *buf,
         st = write_sorts(buf, q, first);
     for (size_t i = 0; st == FG_OK && i < q->n_includes; i++) {
         const struct fhir_include *inc = &q->includes[i];
-        if (with_policy && inc->wildcard && !inc->iterate && !inc->reverse) {
+        if (upstream && inc->wildcard && !inc->iterate && !inc->reverse) {
             st = write_include_expanded(buf, q->type, inc, first);
             continue;
         }
