@@ -54,4 +54,12 @@
 #define FG_MAX_TZ_CHARS 1024u                     /* time zone designation bytes */
 #define FG_MAX_TZ_FOOTER 128u                     /* the POSIX TZ string footer */
 
+#define FG_MAX_UPSTREAM_RESPONSE_BYTES (64u * 1024u * 1024u) /* one upstream FHIR answer */
+#define FG_MAX_UPSTREAM_HEADER_VALUE 1024         /* upstream ETag, Location kept */
+#define FG_MAX_UPSTREAM_LINK_BYTES 65536u         /* one Bundle link url from the upstream */
+#define FG_MAX_UPSTREAM_CURSOR 1024               /* upstream paging state in _cursor / _page */
+#define FG_MAX_UPSTREAM_LEGS 8                    /* compartment parameters of one type */
+#define FG_MAX_UPSTREAM_LEG_PAGES 10              /* pages read from one secondary leg */
+#define FG_MAX_UPSTREAM_EXTRAS 1000               /* matches only secondary legs find */
+
 #endif

@@ -307,9 +307,10 @@ static enum fg_status write_include_expanded(struct fg_buf *buf, struct fg_str t
     return st;
 }
 
-/* The filters, sorts and includes. upstream: the form for another server
- * (fhir_search_write_upstream_query): policy parameters kept, patient as
- * its subject parameter, _include=* expanded. */
+/* The filters, sorts and includes. For the upstream server (upstream):
+ * policy parameters too, `patient` sent as its subject parameter and
+ * `_include=*` spelled out (see patient_as_subject, write_include_expanded);
+ * for the client's links: as the client can write them again. */
 static enum fg_status write_core(const struct fhir_query *q, struct fg_buf *buf, bool upstream,
                                  bool *first)
 {

@@ -144,7 +144,7 @@ static enum fg_status up_history(struct fhir_store *store, struct fg_pool *pool,
     struct up_bundle b;
     struct fg_buf path;
     struct fg_str bound, state = FG_STR_NULL;
-    fg_buf_init(&path, FG_MAX_URL_BYTES + UP_MAX_CURSOR + 64);
+    fg_buf_init(&path, FG_MAX_URL_BYTES + FG_MAX_UPSTREAM_CURSOR + 64);
     memset(&r, 0, sizeof r);
     enum fg_status st = history_path(type, id, q, &path);
     if (st != FG_OK) {
@@ -254,17 +254,26 @@ static enum fg_status append_all(struct fg_pool *pool, struct fhir_resource **ds
     return FG_OK;
 }
 
+static enum fg_status too_many(const struct fhir_query *q, const char *leg, struct fg_error *err)
+{
+    return fg_error_set(err, FG_ENOTSUP, NULL,
+                        "too many %.*s resources reach the patient through %s for the upstream "
+                        "FHIR server to be searched by it",
+                        (int)q->type.len, q->type.ptr, leg);
+}
+
 /* The matches that reach q's patients only through the type's other
  * compartment parameters (legs 1..), each leg read to its end, every
  * match of an earlier leg dropped, plus their includes. Bounded by
- * UP_MAX_LEG_PAGES pages a leg and UP_MAX_EXTRAS matches: past that the
- * search is refused (FG_ENOTSUP) rather than answered short. */
+ * FG_MAX_UPSTREAM_LEG_PAGES pages a leg and FG_MAX_UPSTREAM_EXTRAS
+ * matches: past that the search is refused (FG_ENOTSUP) rather than
+ * answered short. */
 static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
                                      const struct fhir_query *q, struct up_bundle *extra,
                                      struct fg_error *err)
 {
-    const char *legs[UP_MAX_LEGS];
-    size_t n_legs = up_compartment_legs(q->type, legs, UP_MAX_LEGS), cap_m = 0, cap_i = 0;
+    const char *legs[FG_MAX_UPSTREAM_LEGS];
+    size_t n_legs = up_compartment_legs(q->type, legs, FG_MAX_UPSTREAM_LEGS), cap_m = 0, cap_i = 0;
     memset(extra, 0, sizeof *extra);
     struct fhir_query lq = *q;
     lq.count = FG_MAX_COUNT;
@@ -275,11 +284,8 @@ static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
         for (int page = 0; st == FG_OK; page++) {
             struct up_bundle b;
             bool empty = false;
-            if (page == UP_MAX_LEG_PAGES || extra->n_matches > UP_MAX_EXTRAS)
-                return fg_error_set(err, FG_ENOTSUP, NULL,
-                                    "too many %.*s resources reach the patient through %s for "
-                                    "the upstream FHIR server to be searched by it",
-                                    (int)q->type.len, q->type.ptr, legs[leg]);
+            if (page == FG_MAX_UPSTREAM_LEG_PAGES)
+                return too_many(q, legs[leg], err);
             st = leg_page(s, pool, &lq, leg, &b, &empty, err);
             if (st != FG_OK || empty)
                 break;
@@ -295,12 +301,43 @@ static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
                                 b.n_included);
             if (st != FG_OK)
                 return fg_error_set(err, st, NULL, "out of memory");
+            if (extra->n_matches > FG_MAX_UPSTREAM_EXTRAS)
+                return too_many(q, legs[leg], err);
             if (!b.next.len)
                 break;
             lq.cursor = b.next;
         }
     }
     return st;
+}
+
+/* How many matches the secondary legs found, as a page counted them, rides
+ * in the positions it seals: "<count>!<upstream state>" (up_link_state
+ * never makes a state that starts so: '!' is no name byte). A later page
+ * that only needs the count for its total takes it from there instead of
+ * reading every secondary leg again. Returns the count and leaves *state
+ * the upstream's own; -1 (state untouched) when the position has none. */
+static int64_t take_count(struct fg_str *state)
+{
+    size_t i = 0;
+    int64_t n = -1;
+    while (i < state->len && i < 6 && state->ptr[i] >= '0' && state->ptr[i] <= '9')
+        i++;
+    if (!i || i >= state->len || state->ptr[i] != '!' ||
+        fg_parse_i64(fg_str_n(state->ptr, i), 0, FG_MAX_UPSTREAM_EXTRAS, &n) != FG_OK)
+        return -1;
+    *state = fg_str_n(state->ptr + i + 1, state->len - i - 1);
+    return n;
+}
+
+/* state with the count in front (see take_count); state as it is when
+ * there is no count, no state, or no room. */
+static struct fg_str with_count(struct fg_pool *pool, struct fg_str state, int64_t n)
+{
+    if (n < 0 || !state.len)
+        return state;
+    char *p = fg_pool_printf(pool, "%" PRId64 "!%.*s", n, (int)state.len, state.ptr);
+    return p && strlen(p) <= FG_MAX_UPSTREAM_CURSOR ? fg_str_c(p) : state;
 }
 
 /* Keeps only the matches in the query's compartment (the upstream was
@@ -331,9 +368,11 @@ static enum fg_status search_bound(struct fg_pool *pool, const struct fhir_query
 }
 
 /* A search: leg 0 pages as the upstream pages it; the matches found only
- * through the other compartment parameters are read on every page (they
- * count in the total) and listed after leg 0's last page. A sorted search
- * with such matches is refused: their order among leg 0's is not known. */
+ * through the other compartment parameters are listed after leg 0's last
+ * page and count in the total. They are read when the page needs them:
+ * on leg 0's last page, for a total the positions given out do not carry
+ * yet (see take_count), and for a sorted search, which is refused when
+ * there are any (their order among leg 0's is not known). */
 static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
                                 const struct fhir_query *q, struct fhir_search_result *out,
                                 struct fg_error *err)
@@ -342,6 +381,7 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
     struct up_bundle b, extra;
     struct fhir_query pq = *q; /* q with the upstream state its _cursor holds */
     struct fg_str bound;
+    int64_t n_extra = -1; /* secondary matches; -1: not known */
     bool empty = false;
     memset(out, 0, sizeof *out);
     memset(&extra, 0, sizeof extra);
@@ -349,8 +389,10 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
     enum fg_status st = up_check_chains(q, err);
     if (st == FG_OK)
         st = search_bound(pool, &pq, &bound, &empty, err);
-    if (st == FG_OK && q->cursor.len && !empty)
+    if (st == FG_OK && q->cursor.len && !empty) {
         st = up_page_open(s, "search", bound, q->cursor, "_cursor", &pq.cursor, err);
+        n_extra = take_count(&pq.cursor);
+    }
     if (st == FG_OK && !empty)
         st = leg_page(s, pool, &pq, 0, &b, &empty, err);
     if (st != FG_OK)
@@ -359,22 +401,27 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
         out->total = q->total == FHIR_TOTAL_NONE ? -1 : 0;
         return FG_OK;
     }
-    if (q->n_compartment_patients)
+    /* A total that counted what is not shown would reveal it. */
+    if (keep_reached(pool, q, &b) || q->total == FHIR_TOTAL_NONE)
+        b.total = -1;
+    bool last = !b.next.len && pq.count > 0;
+    if (!q->n_compartment_patients)
+        n_extra = 0;
+    else if (last || q->n_sorts || (b.total >= 0 && n_extra < 0)) {
         st = secondary_legs(s, pool, q, &extra, err);
-    if (st != FG_OK)
-        return st;
+        if (st != FG_OK)
+            return st;
+        n_extra = (int64_t)extra.n_matches;
+    }
     if (extra.n_matches && q->n_sorts)
         return fg_error_set(err, FG_ENOTSUP, "_sort",
                             "_sort is not supported in upstream mode when %.*s resources reach "
                             "the patient through more than one reference",
                             (int)q->type.len, q->type.ptr);
-    /* A total that counted what is not shown would reveal it. */
-    if (keep_reached(pool, q, &b) || q->total == FHIR_TOTAL_NONE)
-        b.total = -1;
     if (b.total >= 0)
-        b.total += (int64_t)extra.n_matches;
+        b.total += n_extra;
     size_t cap_m = b.n_matches, cap_i = b.n_included;
-    if (!b.next.len && pq.count > 0 && extra.n_matches &&
+    if (last && extra.n_matches &&
         (append_all(pool, &b.matches, &b.n_matches, &cap_m, extra.matches, extra.n_matches) !=
              FG_OK ||
          append_all(pool, &b.included, &b.n_included, &cap_i, extra.included, extra.n_included) !=
@@ -385,6 +432,10 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
     out->included = b.included;
     out->n_included = b.n_included;
     out->total = b.total;
+    if (q->n_compartment_patients) {
+        b.next = with_count(pool, b.next, n_extra);
+        b.prev = with_count(pool, b.prev, n_extra);
+    }
     out->next_cursor = up_page_seal(pool, s, "search", bound, b.next);
     out->prev_cursor = up_page_seal(pool, s, "search", bound, b.prev);
     out->self_cursor = q->cursor;

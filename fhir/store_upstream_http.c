@@ -231,7 +231,7 @@ enum fg_status up_http(struct up_store *s, const char *method, struct fg_str pat
     bool is_get = strcmp(method, "GET") == 0, token_retried = false, force_token = false;
     int64_t deadline = fg_clock_mono_us() + (int64_t)s->timeout_ms * 1000;
     memset(resp, 0, sizeof *resp);
-    fg_buf_init(&resp->body, UP_MAX_RESPONSE_BYTES);
+    fg_buf_init(&resp->body, FG_MAX_UPSTREAM_RESPONSE_BYTES);
     if (!pool) {
         fg_error_set(err, rc, NULL, "out of memory");
         goto out;

@@ -9,17 +9,11 @@
 #include <cJSON.h>
 
 #include "../core/fg_buf.h"
+#include "../core/fg_limits.h"
 #include "../core/fg_pool.h"
 #include "search.h"
 #include "store.h"
 #include "store_upstream.h"
-
-#define UP_MAX_RESPONSE_BYTES (64u * 1024u * 1024u) /* one upstream answer */
-#define UP_MAX_HEADER_VALUE 1024                    /* ETag, Location kept */
-#define UP_MAX_CURSOR 1024                          /* paging state carried in _cursor */
-#define UP_MAX_LEGS 8       /* compartment parameters of one type (Coverage: 4) */
-#define UP_MAX_LEG_PAGES 10 /* pages read from one secondary leg per search */
-#define UP_MAX_EXTRAS 1000  /* matches found only through secondary legs */
 
 /* The gateway's own credentials for the upstream (never an app's). */
 struct up_token {
@@ -48,8 +42,8 @@ struct up_store {
 struct up_response {
     long status;        /* HTTP status */
     struct fg_buf body; /* caller cleans up (up_response_cleanup) */
-    char etag[UP_MAX_HEADER_VALUE];
-    char location[UP_MAX_HEADER_VALUE];
+    char etag[FG_MAX_UPSTREAM_HEADER_VALUE];
+    char location[FG_MAX_UPSTREAM_HEADER_VALUE];
 };
 
 void up_response_cleanup(struct up_response *r);
@@ -135,12 +129,12 @@ enum fg_status up_bundle_parse(struct fg_pool *pool, struct fg_str upstream_base
  * upstream base. The result is a query string ("_offset=20",
  * "_getpages=x&_getpagesoffset=20"), pool-owned; empty when the link has no
  * state or is not on the upstream. FG_EUPSTREAM for a link with bad
- * escapes or one over UP_MAX_CURSOR bytes. */
+ * escapes or one over FG_MAX_UPSTREAM_CURSOR bytes. */
 enum fg_status up_link_state(struct fg_pool *pool, struct fg_str upstream_base, struct fg_str type,
                              struct fg_str link, struct fg_str *out, struct fg_error *err);
 
 /* Checks a client's _cursor (state made by up_link_state, echoed back):
- * a query string of at most UP_MAX_CURSOR bytes whose names are paging
+ * a query string of at most FG_MAX_UPSTREAM_CURSOR bytes whose names are paging
  * names (start with '_', not one the gateway sends itself) and whose
  * values are plain. FG_EINVAL otherwise. */
 enum fg_status up_cursor_check(struct fg_str type, struct fg_str cursor, struct fg_error *err);
@@ -157,7 +151,7 @@ enum fg_status up_paging_key_init(struct up_store *s, const char *secret, struct
 /* "<state>~<mac>" in pool: state (an upstream paging state) bound to kind
  * ("search", "history") and the request the gateway rebuilds for the page
  * (bound). The empty slice for an empty state (no such page), one over
- * UP_MAX_CURSOR bytes (up_link_state makes none) or no memory.
+ * FG_MAX_UPSTREAM_CURSOR bytes (up_link_state makes none) or no memory.
  * @test tests/unit/fhir/store_upstream_test.c */
 struct fg_str up_page_seal(struct fg_pool *pool, const struct up_store *s, const char *kind,
                            struct fg_str bound, struct fg_str state);
@@ -176,16 +170,6 @@ enum fg_status up_write(struct fhir_store *store, struct fg_pool *pool,
 
 /* ---- queries (store_upstream_query.c) ---- */
 
-/* The upstream request path of a search: "<Type>?<query>&_count=N[&cursor]".
- * Filters (client and policy ones), sorts and includes are sent; the
- * compartment restriction becomes the type's subject/patient parameter
- * (or _id for Patient); _summary and _elements are applied by the gateway
- * on the full resources instead. *empty is set when the restriction
- * leaves nothing to ask (a type outside the patient compartment).
- * @test tests/unit/fhir/store_upstream_test.c */
-enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, struct fg_str *out,
-                              bool *empty, struct fg_error *err);
-
 /* The compartment parameters of type, the one sent first ("leg 0":
  * subject, else patient, else beneficiary, else the first listed; `_id`
  * for Patient), then the others in CompartmentDefinition order, into
@@ -193,8 +177,15 @@ enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, 
  * @test tests/unit/fhir/store_upstream_test.c */
 size_t up_compartment_legs(struct fg_str type, const char **legs, size_t max);
 
-/* up_search_path for compartment leg `leg` (see up_compartment_legs);
- * *empty also when the type has no such leg. */
+/* The upstream request path of a search on compartment leg `leg` (see
+ * up_compartment_legs; 0 without a compartment restriction):
+ * "<Type>?<query>&_count=N[&cursor]". Filters (client and policy ones),
+ * sorts and includes are sent; the compartment restriction becomes a
+ * reference search on the leg's parameter (or _id for Patient);
+ * _summary and _elements are applied by the gateway on the full resources
+ * instead. *empty is set when the restriction leaves nothing to ask (a
+ * type outside the patient compartment, or without such a leg).
+ * @test tests/unit/fhir/store_upstream_test.c */
 enum fg_status up_search_leg_path(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
                                   struct fg_str *out, bool *empty, struct fg_error *err);
 

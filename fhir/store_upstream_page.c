@@ -47,7 +47,7 @@ static bool mac_hex(const struct up_store *s, const char *kind, struct fg_str bo
     unsigned char full[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     struct fg_buf msg;
-    fg_buf_init(&msg, 2 * FG_MAX_URL_BYTES * 4 + UP_MAX_CURSOR + 64);
+    fg_buf_init(&msg, 2 * FG_MAX_URL_BYTES * 4 + FG_MAX_UPSTREAM_CURSOR + 64);
     bool ok = fg_buf_append_c(&msg, kind) == FG_OK && fg_buf_append_char(&msg, '\n') == FG_OK &&
               fg_buf_append_str(&msg, bound) == FG_OK && fg_buf_append_char(&msg, '\n') == FG_OK &&
               fg_buf_append_str(&msg, state) == FG_OK;
@@ -68,7 +68,7 @@ struct fg_str up_page_seal(struct fg_pool *pool, const struct up_store *s, const
                            struct fg_str bound, struct fg_str state)
 {
     char hex[2 * MAC_LEN + 1];
-    if (!state.len || state.len > UP_MAX_CURSOR || !mac_hex(s, kind, bound, state, hex))
+    if (!state.len || state.len > FG_MAX_UPSTREAM_CURSOR || !mac_hex(s, kind, bound, state, hex))
         return FG_STR_NULL;
     char *out = fg_pool_alloc(pool, state.len + 1 + 2 * MAC_LEN + 1);
     if (!out)
@@ -87,7 +87,7 @@ enum fg_status up_page_open(const struct up_store *s, const char *kind, struct f
     size_t at = sealed.len;
     while (at > 0 && sealed.ptr[at - 1] != '~')
         at--;
-    bool ok = at > 1 && sealed.len - at == 2 * MAC_LEN && at - 1 <= UP_MAX_CURSOR;
+    bool ok = at > 1 && sealed.len - at == 2 * MAC_LEN && at - 1 <= FG_MAX_UPSTREAM_CURSOR;
     struct fg_str st = ok ? fg_str_n(sealed.ptr, at - 1) : FG_STR_NULL;
     ok = ok && mac_hex(s, kind, bound, st, want) &&
          CRYPTO_memcmp(want, sealed.ptr + at, 2 * MAC_LEN) == 0;

@@ -198,6 +198,10 @@ static enum fg_status read_links(struct fg_pool *pool, struct fg_str upstream_ba
         const char *url = member_string(link, "url");
         if (!rel || !url)
             continue;
+        if (strlen(url) > FG_MAX_UPSTREAM_LINK_BYTES)
+            return fg_error_set(err, FG_EUPSTREAM, NULL,
+                                "the upstream FHIR server sent a Bundle link longer than %u bytes",
+                                FG_MAX_UPSTREAM_LINK_BYTES);
         if (strcmp(rel, "self") == 0)
             out->self = fg_str_c(url);
         struct fg_str *dst = strcmp(rel, "next") == 0 ? &out->next
@@ -320,7 +324,7 @@ enum fg_status up_link_state(struct fg_pool *pool, struct fg_str upstream_base, 
 {
     struct fg_buf b;
     struct fg_str path, query, pair, name, value;
-    fg_buf_init(&b, UP_MAX_CURSOR);
+    fg_buf_init(&b, FG_MAX_UPSTREAM_CURSOR);
     *out = FG_STR_NULL;
     /* Only a link on the upstream base says anything about its paging. */
     if (link.len <= upstream_base.len ||
@@ -367,7 +371,7 @@ enum fg_status up_link_state(struct fg_pool *pool, struct fg_str upstream_base, 
 enum fg_status up_cursor_check(struct fg_str type, struct fg_str cursor, struct fg_error *err)
 {
     struct fg_str rest = cursor, pair, name, value;
-    bool ok = cursor.len <= UP_MAX_CURSOR &&
+    bool ok = cursor.len <= FG_MAX_UPSTREAM_CURSOR &&
               (!cursor.len || (cursor.ptr[0] != '&' && cursor.ptr[cursor.len - 1] != '&'));
     while (ok && rest.len) {
         fg_str_split(rest, '&', &pair, &rest);

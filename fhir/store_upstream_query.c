@@ -58,8 +58,8 @@ size_t up_compartment_legs(struct fg_str type, const char **legs, size_t max)
 static enum fg_status write_compartment(const struct fhir_query *q, size_t leg, struct fg_buf *b,
                                         bool *empty)
 {
-    const char *legs[UP_MAX_LEGS];
-    size_t n = up_compartment_legs(q->type, legs, UP_MAX_LEGS);
+    const char *legs[FG_MAX_UPSTREAM_LEGS];
+    size_t n = up_compartment_legs(q->type, legs, FG_MAX_UPSTREAM_LEGS);
     const char *param = leg < n ? legs[leg] : NULL;
     if (!param) {
         *empty = true;
@@ -76,12 +76,6 @@ static enum fg_status write_compartment(const struct fhir_query *q, size_t leg, 
             st = fg_buf_append_url_encoded(b, q->compartment_patients[i]);
     }
     return st;
-}
-
-enum fg_status up_search_path(struct fg_pool *pool, const struct fhir_query *q, struct fg_str *out,
-                              bool *empty, struct fg_error *err)
-{
-    return up_search_leg_path(pool, q, 0, out, empty, err);
 }
 
 enum fg_status up_search_leg_path(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
@@ -136,8 +130,8 @@ static bool entries_of(struct fg_pool *pool, const struct fhir_resource *r,
 bool up_found_by_earlier_leg(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
                              const struct fhir_resource *r)
 {
-    const char *legs[UP_MAX_LEGS];
-    size_t n = up_compartment_legs(q->type, legs, UP_MAX_LEGS);
+    const char *legs[FG_MAX_UPSTREAM_LEGS];
+    size_t n = up_compartment_legs(q->type, legs, FG_MAX_UPSTREAM_LEGS);
     if (leg == 0 || leg > n)
         return false;
     struct fhir_index_entry *e = NULL;

@@ -32,7 +32,7 @@ static void check_state(struct fg_str type, struct fg_str state)
 {
     struct fg_error err;
     fg_error_clear(&err);
-    FUZZ_CHECK(state.len <= UP_MAX_CURSOR);
+    FUZZ_CHECK(state.len <= FG_MAX_UPSTREAM_CURSOR);
     FUZZ_CHECK(up_cursor_check(type, state, &err) == FG_OK);
 }
 

@@ -168,6 +168,13 @@ describe('upstream mode: policy in front', { concurrency: false }, () => {
       if (all.json.total !== undefined) assert.equal(all.json.total, want.length);
       const paged = (await pages(`${gw.fhirBase}/Observation?_count=40`, tok.own)).flatMap((r) => r.json.entry ?? []).map((e) => e.resource.id);
       assert.deepEqual(paged.sort(), want, 'paging lists it once, after the subject pages');
+      await up.reset();
+      const small = await pages(`${gw.fhirBase}/Observation?_count=4`, tok.own);
+      assert.ok(small.length > 3, `${small.length} pages`);
+      assert.deepEqual(small.flatMap((r) => r.json.entry ?? []).map((e) => e.resource.id).sort(), want, 'small pages list it once too');
+      for (const r of small) assert.equal(r.json.total, want.length, 'every page counts it');
+      const performer = (await up.requests()).filter((q) => q.url.startsWith('/fhir/Observation?') && q.url.includes('performer='));
+      assert.equal(performer.length, 2, `the performer leg is read on the first page (the total) and the last (its matches), not on every page: ${performer.map((q) => q.url)}`);
       assert.equal((await get(`Observation/${id}`, tok.own)).status, 200);
       const sorted = await get('Observation?_sort=-date', tok.own);
       assert.equal(sorted.status, 400, sorted.text.slice(0, 300));

@@ -70,7 +70,7 @@ static void test_cursor_check(void)
         CHECK_INT(up_cursor_check(fg_str_c("Observation"), fg_str_c(rows[i].cursor), &err),
                   rows[i].want);
     }
-    char big[UP_MAX_CURSOR + 8];
+    char big[FG_MAX_UPSTREAM_CURSOR + 8];
     memset(big, 'a', sizeof big);
     memcpy(big, "_x=", 3);
     struct fg_error err;
@@ -162,6 +162,26 @@ static void test_bundle_refused(void)
         CHECK(strstr(err.diagnostics, "upstream FHIR server") != NULL);
         fg_pool_free(&pool);
     }
+    /* A self link past the limit (it is scanned once per filter sent). */
+    struct fg_buf long_self;
+    fg_buf_init(&long_self, 2 * FG_MAX_UPSTREAM_LINK_BYTES);
+    CHECK_INT(fg_buf_append_c(&long_self, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\","
+                                          "\"link\":[{\"relation\":\"self\",\"url\":\"" UP_BASE
+                                          "/Observation?code="),
+              FG_OK);
+    for (size_t i = 0; i <= FG_MAX_UPSTREAM_LINK_BYTES; i++)
+        CHECK_INT(fg_buf_append_char(&long_self, 'x'), FG_OK);
+    CHECK_INT(fg_buf_append_c(&long_self, "\"}]}"), FG_OK);
+    struct fg_pool *pool = fg_pool_new();
+    struct fg_error err;
+    struct up_bundle b;
+    fg_error_clear(&err);
+    CHECK_INT(up_bundle_parse(pool, fg_str_c(UP_BASE), fg_str_c("Observation"),
+                              fg_buf_str(&long_self), "searchset", &b, &err),
+              FG_EUPSTREAM);
+    CHECK(strstr(err.diagnostics, "link longer than") != NULL);
+    fg_pool_free(&pool);
+    fg_buf_cleanup(&long_self);
 }
 
 static void test_history_delete(void)
@@ -211,7 +231,7 @@ static void check_path(const char *type, const char *query, const char *patient,
         CHECK_INT(fhir_query_add_policy_param(pool, &q, fg_str_c(policy_name),
                                               fg_str_c(policy_value), &err),
                   FG_OK);
-    CHECK_INT(up_search_path(pool, &q, &out, &empty, &err), FG_OK);
+    CHECK_INT(up_search_leg_path(pool, &q, 0, &out, &empty, &err), FG_OK);
     CHECK_INT(empty, want_empty);
     if (!want_empty)
         CHECK_SLICE(out, want);
@@ -284,7 +304,7 @@ static void test_search_path_bad_cursor(void)
     q.count = 10;
     q.cursor = fg_str_c("subject=Patient%2Fmax");
     fg_error_clear(&err);
-    CHECK_INT(up_search_path(pool, &q, &out, &empty, &err), FG_EINVAL);
+    CHECK_INT(up_search_leg_path(pool, &q, 0, &out, &empty, &err), FG_EINVAL);
     CHECK_STR(err.expression, "_cursor");
     fg_pool_free(&pool);
 }
@@ -444,9 +464,9 @@ static void test_compartment_legs(void)
         {"NoSuchType", ""},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        const char *legs[UP_MAX_LEGS];
+        const char *legs[FG_MAX_UPSTREAM_LEGS];
         char got[256] = "";
-        size_t n = up_compartment_legs(fg_str_c(rows[i].type), legs, UP_MAX_LEGS), len = 0;
+        size_t n = up_compartment_legs(fg_str_c(rows[i].type), legs, FG_MAX_UPSTREAM_LEGS), len = 0;
         for (size_t k = 0; k < n; k++) {
             int w = snprintf(got + len, sizeof got - len, "%s%s", k ? " " : "", legs[k]);
             CHECK(w > 0 && (size_t)w < sizeof got - len);
