@@ -12,7 +12,6 @@
 #include "audit.h"
 #include "audit_req.h"
 #include "auth.h"
-#include "authz_csrf.h"
 #include "server.h"
 
 #define FORM_MAX_PAIRS 64
@@ -165,8 +164,7 @@ static enum fg_status handle(struct fg_req *req, bool post, apps_step step)
     if (answered)
         return begun;
     enum fg_status st;
-    if (post && (!c.have_session || authz_param_count(&c, "csrf") != 1 ||
-                 !fg_authz_csrf_ok(c.session.csrf, authz_param(&c, "csrf"))))
+    if (post && !authz_csrf_ok(&c))
         st = authz_page_error(&c, 403, FG_MSG_ERR_CSRF);
     else
         st = step(&c, post);
