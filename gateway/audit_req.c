@@ -10,6 +10,7 @@
 #include "../smart/authdb_tokcache.h"
 #include "../smart/policy.h"
 #include "../smart/token.h"
+#include "access_token.h"
 #include "audit.h"
 #include "auth.h"
 #include "server.h"
@@ -122,12 +123,14 @@ bool fg_audit_classify(const struct fg_req *req, enum smart_audit_kind *out)
  * Attribution only; whether the request was allowed is policy's business. */
 static void who_from_bearer(struct fg_req *req, struct smart_audit_row *row)
 {
-    const char *h = fg_req_header(req, "Authorization");
     struct fg_auth *auth = req->srv->auth;
-    if (!h || !auth || strncasecmp(h, "Bearer ", 7) != 0)
+    struct fg_str token;
+    bool present;
+    if (!auth || fg_access_bearer(fg_req_header(req, "Authorization"), &token, &present) != FG_OK ||
+        !present)
         return;
     char digest[SMART_DIGEST_SIZE];
-    smart_token_digest(fg_str_trim(fg_str_c(h + 7)), digest);
+    smart_token_digest(token, digest);
     struct smart_authdb *db = fg_auth_acquire(auth);
     const struct smart_token_info *info = NULL;
     if (smart_authdb_token_check(db, fg_str_c(digest), &info) == FG_OK) {
