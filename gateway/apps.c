@@ -12,7 +12,6 @@
 #include "audit.h"
 #include "audit_req.h"
 #include "auth.h"
-#include "authz_csrf.h"
 #include "server.h"
 
 #define FORM_MAX_PAIRS 64
@@ -88,6 +87,29 @@ static enum fg_status do_revoke(struct apps_view *v)
     return st;
 }
 
+/* Revokes proxy p and the grants it gave apps for v's own record, in one
+ * transaction: never a removed proxy whose apps keep their access. */
+static enum fg_status remove_proxy(struct apps_view *v, const struct smart_proxy *p)
+{
+    struct smart_authdb *db = v->c->db;
+    char by[SMART_MAX_REVOKED_BY + 1];
+    int k = snprintf(by, sizeof by, "proxy-removed:user:%lld", (long long)v->account_id);
+    if (k < 0 || (size_t)k >= sizeof by)
+        return FG_EIO;
+    enum fg_status st = smart_authdb_begin_write(db);
+    if (st != FG_OK)
+        return st;
+    st = smart_authdb_proxy_revoke(db, p->id);
+    if (st == FG_OK)
+        st = smart_authdb_grants_revoke_for(db, p->account_id, fg_str_c(v->pts[0].id),
+                                            fg_str_c(by), NULL);
+    if (st == FG_OK)
+        st = smart_authdb_commit(db);
+    if (st != FG_OK)
+        smart_authdb_rollback(db);
+    return st;
+}
+
 /* An adult proxy on the user's own record: removed, and the grants that
  * proxy gave apps for this record revoked with it. */
 static enum fg_status do_revoke_proxy(struct apps_view *v)
@@ -106,13 +128,7 @@ static enum fg_status do_revoke_proxy(struct apps_view *v)
             continue;
         if (px[i].kind != SMART_PROXY_ADULT && px[i].kind != SMART_PROXY_COURT_GUARDIAN)
             break;
-        char by[SMART_MAX_REVOKED_BY + 1];
-        int k = snprintf(by, sizeof by, "proxy-removed:user:%lld", (long long)v->account_id);
-        enum fg_status st =
-            k > 0 && (size_t)k < sizeof by ? smart_authdb_proxy_revoke(c->db, id) : FG_EIO;
-        if (st == FG_OK)
-            st = smart_authdb_grants_revoke_for(c->db, px[i].account_id, fg_str_c(v->pts[0].id),
-                                                fg_str_c(by), NULL);
+        enum fg_status st = remove_proxy(v, &px[i]);
         struct fg_audit_who who = {.account_id = v->account_id, .patient_id = v->pts[0].id};
         fg_audit_auth_event(c->req, SMART_AUDIT_REVOKE, st == FG_OK ? 200 : 500, &who);
         return st == FG_OK ? see_other(c, "?done=proxy")
@@ -148,8 +164,7 @@ static enum fg_status handle(struct fg_req *req, bool post, apps_step step)
     if (answered)
         return begun;
     enum fg_status st;
-    if (post && (!c.have_session || authz_param_count(&c, "csrf") != 1 ||
-                 !fg_authz_csrf_ok(c.session.csrf, authz_param(&c, "csrf"))))
+    if (post && !authz_csrf_ok(&c))
         st = authz_page_error(&c, 403, FG_MSG_ERR_CSRF);
     else
         st = step(&c, post);

@@ -2,11 +2,11 @@
  * list the user's grants, revoke one. Bearer tokens only (RFC 6750). */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../core/fg_clock.h"
 #include "../smart/authdb_tokcache.h"
 #include "../smart/scope.h"
+#include "access_token.h"
 #include "apps.h"
 #include "audit.h"
 #include "auth.h"
@@ -48,11 +48,13 @@ static bool scope_ok(const char *scopes, char perm)
 static enum fg_status authenticate(struct api_ctx *a, char perm)
 {
     struct fg_req *req = a->c.req;
-    const char *h = fg_req_header(req, "Authorization");
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+    struct fg_str token;
+    bool present;
+    if (fg_access_bearer(fg_req_header(req, "Authorization"), &token, &present) != FG_OK ||
+        !present)
         return refuse(req, 401, "invalid_request", "a bearer token is required");
     char digest[SMART_DIGEST_SIZE];
-    smart_token_digest(fg_str_trim(fg_str_c(h + 7)), digest);
+    smart_token_digest(token, digest);
     const struct smart_token_info *info = NULL;
     if (smart_authdb_token_check(a->c.db, fg_str_c(digest), &info) != FG_OK || !info->active ||
         info->kind != SMART_TOKEN_ACCESS || info->account_id == 0)

@@ -5,14 +5,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "../fhir/date.h"
-#include "../fhir/store.h"
 #include "../smart/authdb_accounts.h"
 #include "../smart/authdb_audit.h"
 #include "../smart/authdb_clients.h"
 #include "apps.h"
 #include "authz_consent.h"
 #include "authz_html.h"
+#include "consent_fhir.h"
 #include "server.h"
 
 #define MAX_TYPES 64 /* record types counted per app */
@@ -253,8 +252,7 @@ struct grant_walk {
 static enum fg_status grant_item(void *arg, const struct smart_grant *g)
 {
     struct grant_walk *w = arg;
-    int64_t now = fg_clock_now_s(smart_authdb_clock(w->c->db));
-    bool active = g->revoked_at == 0 && (g->expires_at == 0 || g->expires_at > now);
+    bool active = fg_grant_active(g, fg_clock_now_s(smart_authdb_clock(w->c->db)));
     if (w->revoked_pass) {
         if (!g->revoked_at)
             return FG_OK;
@@ -305,25 +303,6 @@ static enum fg_status patient_section(struct apps_view *v, struct fg_buf *b,
 
 /* ---- who can see my record ---- */
 
-/* The age of a patient from the record store's birthDate; -1 when unknown. */
-static int patient_age(struct authz_ctx *c, const char *id)
-{
-    struct fhir_resource res;
-    struct fg_error err;
-    int age = -1;
-    if (!c->req->srv->store ||
-        fhir_store_read(c->req->srv->store, c->req->pool, fg_str_c("Patient"), fg_str_c(id), &res,
-                        &err) != FG_OK)
-        return -1;
-    cJSON *doc = cJSON_ParseWithLength(res.json.ptr, res.json.len);
-    cJSON *bd = cJSON_GetObjectItemCaseSensitive(doc, "birthDate");
-    if (cJSON_IsString(bd) && fhir_age_years(fg_str_c(bd->valuestring),
-                                             fg_clock_now_us(&c->req->srv->clock), &age) != FG_OK)
-        age = -1;
-    cJSON_Delete(doc);
-    return age;
-}
-
 static enum fg_msg proxy_kind(enum smart_proxy_kind k)
 {
     switch (k) {
@@ -373,10 +352,9 @@ static enum fg_status proxy_item(struct authz_ctx *c, struct fg_buf *b, const st
 static enum fg_status proxies_section(struct apps_view *v, struct fg_buf *b)
 {
     struct authz_ctx *c = v->c;
+    /* the own record is listed (apps_view_load) only while its portal view
+     * is not NONE: never under own_account_min_age (13) */
     if (v->n == 0 || !v->pts[0].self)
-        return FG_OK;
-    int age = patient_age(c, v->pts[0].id);
-    if (age >= 0 && age < 13)
         return FG_OK;
     struct smart_proxy px[FG_AUTHZ_MAX_PATIENTS];
     size_t n = 0;

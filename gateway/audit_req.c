@@ -10,6 +10,7 @@
 #include "../smart/authdb_tokcache.h"
 #include "../smart/policy.h"
 #include "../smart/token.h"
+#include "access_token.h"
 #include "audit.h"
 #include "auth.h"
 #include "server.h"
@@ -122,12 +123,14 @@ bool fg_audit_classify(const struct fg_req *req, enum smart_audit_kind *out)
  * Attribution only; whether the request was allowed is policy's business. */
 static void who_from_bearer(struct fg_req *req, struct smart_audit_row *row)
 {
-    const char *h = fg_req_header(req, "Authorization");
     struct fg_auth *auth = req->srv->auth;
-    if (!h || !auth || strncasecmp(h, "Bearer ", 7) != 0)
+    struct fg_str token;
+    bool present;
+    if (!auth || fg_access_bearer(fg_req_header(req, "Authorization"), &token, &present) != FG_OK ||
+        !present)
         return;
     char digest[SMART_DIGEST_SIZE];
-    smart_token_digest(fg_str_trim(fg_str_c(h + 7)), digest);
+    smart_token_digest(token, digest);
     struct smart_authdb *db = fg_auth_acquire(auth);
     const struct smart_token_info *info = NULL;
     if (smart_authdb_token_check(db, fg_str_c(digest), &info) == FG_OK) {
@@ -149,21 +152,54 @@ static void who_from_access(const struct smart_access *a, struct smart_audit_row
     row->account_id = smart_access_account_id(a);
 }
 
-/* A patient the request names when the token does not: Patient/{id} or
- * patient= / subject=Patient/ in a search. */
-static void patient_from_request(const struct fg_req *req, struct smart_audit_row *row)
+/* The patient a patient= or subject= value names: a FHIR id, "Patient/"
+ * stripped; empty for anything else (a list, another type, a longer id,
+ * which a row could only hold cut, naming another patient). */
+static struct fg_str patient_value(struct fg_str v)
 {
-    if (fg_str_eq_c(req->route_type, "Patient") && req->route_id.len) {
-        copy(row->patient_id, sizeof row->patient_id, req->route_id);
-        return;
+    if (fg_str_starts_with(v, "Patient/"))
+        v = fg_str_n(v.ptr + 8, v.len - 8);
+    return fg_is_fhir_id(v) ? v : FG_STR_NULL;
+}
+
+/* The first patient= or subject= of the pairs that names one patient. */
+static struct fg_str pairs_patient(const struct fhir_kv *pairs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!fg_str_eq_c(pairs[i].name, "patient") && !fg_str_eq_c(pairs[i].name, "subject"))
+            continue;
+        struct fg_str v = patient_value(pairs[i].value);
+        if (v.len)
+            return v;
     }
-    struct fg_str p = fg_req_query(req, "patient");
-    if (!p.ptr)
-        p = fg_req_query(req, "subject");
-    if (p.ptr && fg_str_starts_with(p, "Patient/"))
-        p = fg_str_n(p.ptr + 8, p.len - 8);
-    if (p.ptr && p.len && !memchr(p.ptr, ',', p.len) && !memchr(p.ptr, '/', p.len))
-        copy(row->patient_id, sizeof row->patient_id, p);
+    return FG_STR_NULL;
+}
+
+/* pairs_patient of a raw query string (a form body or a Bundle entry's URL query). */
+static struct fg_str query_patient(struct fg_pool *pool, struct fg_str raw)
+{
+    struct fhir_kv *pairs = NULL;
+    size_t n = 0;
+    struct fg_error err;
+    fg_error_clear(&err);
+    if (!raw.len || fhir_form_parse(pool, raw, FG_MAX_SEARCH_PARAMS * 2, &pairs, &n, &err) != FG_OK)
+        return FG_STR_NULL;
+    return pairs_patient(pairs, n);
+}
+
+/* A patient the request names when the token does not: Patient/{id}, or
+ * patient= / subject= of the query (of the form body of a POST search). */
+static void patient_from_request(const struct fg_req *req, enum smart_audit_kind kind,
+                                 struct smart_audit_row *row)
+{
+    struct fg_str p;
+    if (fg_str_eq_c(req->route_type, "Patient") && req->route_id.len)
+        p = req->route_id;
+    else if (kind == SMART_AUDIT_SEARCH && req->method == FG_POST)
+        p = query_patient(req->pool, fg_buf_str(&req->body));
+    else
+        p = pairs_patient(req->query, req->n_query);
+    copy(row->patient_id, sizeof row->patient_id, p);
 }
 
 /* The id a create assigned: from the Location header ".../Type/id/_history/n". */
@@ -208,30 +244,8 @@ void fg_audit_request(struct fg_req *req, int status)
     copy_c(row.request_id, sizeof row.request_id, req->request_id);
     who_of(req, &row);
     if (!row.patient_id[0])
-        patient_from_request(req, &row);
+        patient_from_request(req, kind, &row);
     fg_audit_record(req->srv->audit, &row);
-}
-
-/* patient= or subject= (Patient/ stripped) of a raw query string, when it
- * names one patient. */
-static struct fg_str query_patient(struct fg_pool *pool, struct fg_str raw)
-{
-    struct fhir_kv *pairs = NULL;
-    size_t n = 0;
-    struct fg_error err;
-    fg_error_clear(&err);
-    if (!raw.len || fhir_form_parse(pool, raw, FG_MAX_SEARCH_PARAMS * 2, &pairs, &n, &err) != FG_OK)
-        return FG_STR_NULL;
-    for (size_t i = 0; i < n; i++) {
-        struct fg_str v = pairs[i].value;
-        if (!fg_str_eq_c(pairs[i].name, "patient") && !fg_str_eq_c(pairs[i].name, "subject"))
-            continue;
-        if (fg_str_starts_with(v, "Patient/"))
-            v = fg_str_n(v.ptr + 8, v.len - 8);
-        if (fg_is_fhir_id(v))
-            return v;
-    }
-    return FG_STR_NULL;
 }
 
 void fg_audit_entry(struct fg_req *req, const struct fg_audit_what *w)

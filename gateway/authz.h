@@ -62,6 +62,9 @@ enum fg_status authz_signin_check(struct authz_ctx *c, enum fg_msg *notice);
 /* authz_request.c */
 struct fg_str authz_param(const struct authz_ctx *c, const char *name);
 size_t authz_param_count(const struct authz_ctx *c, const char *name);
+/* The CSRF check of a form POST (authz_csrf.h): a browser session and
+ * exactly one "csrf" field, equal to the session's token. */
+bool authz_csrf_ok(const struct authz_ctx *c);
 /* Validates a new authorize request and answers it (redirect to the
  * request's page, an error redirect to the app, or an error page). */
 enum fg_status authz_start(struct authz_ctx *c);

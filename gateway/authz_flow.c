@@ -15,7 +15,6 @@
 #include "audit_req.h"
 #include "auth.h"
 #include "authz_consent.h"
-#include "authz_csrf.h"
 #include "portal.h"
 #include "server.h"
 
@@ -409,8 +408,7 @@ static enum fg_status do_action(struct authz_ctx *c, struct smart_authz_request 
 static enum fg_status continue_request(struct authz_ctx *c, bool post)
 {
     struct smart_authz_request r;
-    if (post && (!c->have_session || authz_param_count(c, "csrf") != 1 ||
-                 !fg_authz_csrf_ok(c->session.csrf, authz_param(c, "csrf"))))
+    if (post && !authz_csrf_ok(c))
         return authz_page_error(c, 403, FG_MSG_ERR_CSRF);
     if (!c->have_session || smart_authdb_authzreq_get(c->db, authz_param(c, "req"),
                                                       fg_str_c(c->session.digest), &r) != FG_OK)

@@ -11,6 +11,7 @@
 #include "../smart/pkce.h"
 #include "audit_req.h"
 #include "auth.h"
+#include "authz_csrf.h"
 #include "server.h"
 
 struct fg_str authz_param(const struct authz_ctx *c, const char *name)
@@ -27,6 +28,12 @@ size_t authz_param_count(const struct authz_ctx *c, const char *name)
     for (size_t i = 0; i < c->n_params; i++)
         n += fg_str_eq_c(c->params[i].name, name);
     return n;
+}
+
+bool authz_csrf_ok(const struct authz_ctx *c)
+{
+    return c->have_session && authz_param_count(c, "csrf") == 1 &&
+           fg_authz_csrf_ok(c->session.csrf, authz_param(c, "csrf"));
 }
 
 enum fg_status authz_see_other(struct authz_ctx *c, const char *location)

@@ -114,6 +114,8 @@ struct consent_walk {
     struct fg_virtual_set set;
     struct fg_str status; /* status= filter, empty = any */
     size_t limit;
+    int64_t now_s;
+    bool full; /* limit reached: the walk was stopped */
 };
 
 static enum fg_status add_grant(struct consent_walk *w, const struct smart_grant *g)
@@ -128,13 +130,11 @@ static enum fg_status add_grant(struct consent_walk *w, const struct smart_grant
         name = cl.name;
     if (have_acc)
         user = acc.username;
-    int64_t now = fg_clock_now_s(&w->req->srv->clock);
     cJSON *json = NULL;
-    enum fg_status st = fg_consent_resource_build(g, name, user, now, &json);
+    enum fg_status st = fg_consent_resource_build(g, name, user, w->now_s, &json);
     char id[SMART_GRANT_ID_SIZE];
     fg_consent_id_from_grant(g->id, id, sizeof id);
-    const char *status = fg_grant_active(g, now) ? "active" : "inactive";
-    if (st == FG_OK && (!w->status.len || fg_str_eq_c(w->status, status)))
+    if (st == FG_OK)
         st = fg_virtual_add(w->req, &w->set, "Consent", id, g->revoked_at ? 2 : 1,
                             (g->revoked_at ? g->revoked_at : g->granted_at) * 1000000,
                             g->patient_id, json);
@@ -146,11 +146,19 @@ static enum fg_status add_grant(struct consent_walk *w, const struct smart_grant
     return st;
 }
 
+/* Grants past the status filter, until limit (the walk then stops: a
+ * grant is rendered, with its client and account looked up, only when it
+ * is shown). */
 static enum fg_status walk_one(void *arg, const struct smart_grant *g)
 {
     struct consent_walk *w = arg;
-    if (w->set.n >= w->limit)
+    const char *status = fg_grant_active(g, w->now_s) ? "active" : "inactive";
+    if (w->status.len && !fg_str_eq_c(w->status, status))
         return FG_OK;
+    if (w->set.n >= w->limit) {
+        w->full = true;
+        return FG_ETOOBIG;
+    }
     return add_grant(w, g);
 }
 
@@ -170,17 +178,20 @@ enum fg_status fg_consent_read(struct fg_req *req)
     if (st != FG_OK)
         return st;
     char gid[SMART_GRANT_ID_SIZE];
-    fg_grant_id_from_consent(req->route_id, gid, sizeof gid);
-    struct consent_walk w = {.req = req, .limit = 1};
+    struct consent_walk w = {.req = req, .limit = 1, .now_s = fg_clock_now_s(&req->srv->clock)};
     struct smart_grant g;
-    w.db = fg_auth_acquire(req->srv->auth);
-    st = smart_authdb_grant_get(w.db, fg_str_c(gid), &g);
-    if (st == FG_OK) {
-        st = add_grant(&w, &g);
-        smart_grant_cleanup(&g);
+    st = FG_ENOTFOUND; /* a longer id is no grant's: not looked up cut */
+    if (req->route_id.len < sizeof gid) {
+        fg_grant_id_from_consent(req->route_id, gid, sizeof gid);
+        w.db = fg_auth_acquire(req->srv->auth);
+        st = smart_authdb_grant_get(w.db, fg_str_c(gid), &g);
+        if (st == FG_OK) {
+            st = add_grant(&w, &g);
+            smart_grant_cleanup(&g);
+        }
+        fg_auth_release(req->srv->auth, w.db);
     }
-    fg_auth_release(req->srv->auth, w.db);
-    if (st == FG_ENOTFOUND || req->route_id.len >= SMART_GRANT_ID_SIZE)
+    if (st == FG_ENOTFOUND)
         return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "Consent/%.*s is not known",
                             (int)req->route_id.len, req->route_id.ptr);
     if (st != FG_OK)
@@ -205,11 +216,15 @@ enum fg_status fg_consent_search(struct fg_req *req)
     int64_t limit = FG_DEFAULT_COUNT;
     if (count.ptr && fg_parse_i64(count, 0, FG_MAX_COUNT, &limit) != FG_OK)
         return fg_error_set(&req->err, FG_EINVAL, "_count", "_count must be 0 to %d", FG_MAX_COUNT);
-    struct consent_walk w = {
-        .req = req, .status = fg_req_query(req, "status"), .limit = (size_t)limit};
+    struct consent_walk w = {.req = req,
+                             .status = fg_req_query(req, "status"),
+                             .limit = (size_t)limit,
+                             .now_s = fg_clock_now_s(&req->srv->clock)};
     w.db = fg_auth_acquire(req->srv->auth);
     st = smart_authdb_grants_for_patient(w.db, patient, walk_one, &w);
     fg_auth_release(req->srv->auth, w.db);
+    if (st == FG_ETOOBIG && w.full)
+        st = FG_OK;
     if (st != FG_OK)
         return req->err.status ? st : fg_error_set(&req->err, st, NULL, "cannot list the grants");
     return fg_virtual_send_search(req, "Consent", &w.set, FG_STR_NULL);

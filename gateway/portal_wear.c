@@ -371,8 +371,7 @@ static enum fg_status post_action(struct authz_ctx *c)
 {
     struct fg_str action = authz_param(c, "action");
     struct chosen ch;
-    if (authz_param_count(c, "csrf") != 1 ||
-        !fg_authz_csrf_ok(c->session.csrf, authz_param(c, "csrf")))
+    if (!authz_csrf_ok(c))
         return authz_page_error(c, 403, FG_MSG_ERR_CSRF);
     if (fg_str_eq_c(action, "signin")) {
         enum fg_msg bad;

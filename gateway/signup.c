@@ -9,7 +9,6 @@
 #include "../smart/password.h"
 #include "auth.h"
 #include "authz.h"
-#include "authz_csrf.h"
 #include "authz_html.h"
 #include "config.h"
 #include "portal.h"
@@ -147,8 +146,7 @@ static enum fg_status do_post(struct authz_ctx *c)
                   pw2 = authz_param(c, "password2");
     enum fg_msg notice = FG_MSG_COUNT;
     int status = 400;
-    if (!c->have_session || authz_param_count(c, "csrf") != 1 ||
-        !fg_authz_csrf_ok(c->session.csrf, authz_param(c, "csrf")))
+    if (!authz_csrf_ok(c))
         return authz_page_error(c, 403, FG_MSG_ERR_CSRF);
     enum smart_rule r = smart_username_check(&rules, user);
     if (r == SMART_RULE_OK)

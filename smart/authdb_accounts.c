@@ -6,14 +6,15 @@
 #include "authdb_internal.h"
 
 /* One INSERT for both kinds: a portal account (patient_id, may be empty) or
- * a practitioner account (practitioner_id). */
+ * a practitioner account (practitioner_id); either id, when given, a FHIR id. */
 static enum fg_status add_account(struct smart_authdb *db, struct fg_str username,
                                   const char *password_hash, struct fg_str patient_id,
                                   struct fg_str practitioner_id, int64_t *id)
 {
     if (username.len == 0 || username.len > SMART_MAX_USERNAME || !password_hash ||
         !password_hash[0] || strlen(password_hash) >= SMART_PASSWORD_HASH_MAX ||
-        patient_id.len > SMART_MAX_PATIENT_ID || practitioner_id.len > SMART_MAX_PATIENT_ID)
+        (patient_id.len && !fg_is_fhir_id(patient_id)) ||
+        (practitioner_id.len && !fg_is_fhir_id(practitioner_id)))
         return FG_EINVAL;
     sqlite3_stmt *s;
     enum fg_status st = authdb_stmt(db, AUTHDB_ACCOUNT_ADD,
@@ -45,7 +46,7 @@ enum fg_status smart_authdb_account_add_practitioner(struct smart_authdb *db,
                                                      const char *password_hash,
                                                      struct fg_str practitioner_id, int64_t *id)
 {
-    if (practitioner_id.len == 0 || !fg_is_fhir_id(practitioner_id))
+    if (practitioner_id.len == 0)
         return FG_EINVAL;
     return add_account(db, username, password_hash, FG_STR_NULL, practitioner_id, id);
 }

@@ -40,8 +40,8 @@ struct smart_signin_state {
 /* Adds an account; *id (may be NULL) receives its id. The user name and
  * hash are not re-validated here (smart_username_check / smart_password_hash
  * come first). FG_ECONFLICT when the name exists in any letter case,
- * FG_EINVAL when a field is empty or too long.
- * @test tests/unit/smart/authdb_test.c */
+ * FG_EINVAL when a field is empty or too long, or patient_id is given and
+ * not a FHIR id. @test tests/unit/smart/authdb_test.c */
 enum fg_status smart_authdb_account_add(struct smart_authdb *db, struct fg_str username,
                                         const char *password_hash, struct fg_str patient_id,
                                         int64_t *id);

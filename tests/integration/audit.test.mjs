@@ -116,6 +116,21 @@ describe('audit: Bundle entries, export, retention', () => {
     assert.equal(read.status, 404);
   });
 
+  it('a search names its patient only by a whole id (query or POST form body)', async () => {
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    const long = 'a'.repeat(70); // longer than an id: a row could only hold it cut
+    const sent = [
+      await s.request({ path: `/fhir/Observation?patient=${long}` }),
+      await s.request({ path: '/fhir/Observation?subject=Patient/ben' }),
+      await s.request({ method: 'POST', path: '/fhir/Observation/_search', headers: form, body: 'patient=ann' }),
+    ].map((r) => r.headers['x-request-id']);
+    const all = await events(s, 'date=ge2026-01-01');
+    const of = (id) => all.find((e) => requestId(e) === id && subtype(e) === 'search-type');
+    assert.equal(patientOf(of(sent[0])), undefined);
+    assert.equal(patientOf(of(sent[1])), 'Patient/ben');
+    assert.equal(patientOf(of(sent[2])), 'Patient/ann');
+  });
+
   it('audit export: NDJSON AuditEvents, oldest first, --patient and --since', async () => {
     await events(s, 'patient=ann'); // a reader flushes the writer's queue
     const db = ['--auth-db', s.authDbPath];

@@ -197,6 +197,11 @@ describe('linked apps: grants, revocation across processes, pages, Consent, Audi
     assert.ok(read.json.provision.period.end);
     const active = (await b.request({ path: '/fhir/Consent?patient=amy&status=active' })).json;
     assert.ok(active.entry.every((e) => e.resource.status === 'active'));
+    const first = (await b.request({ path: '/fhir/Consent?patient=amy&_count=1' })).json;
+    assert.deepEqual(first.entry.map((e) => e.resource.id), [bundle.entry[0].resource.id]);
+    const inactive = (await b.request({ path: '/fhir/Consent?patient=amy&status=inactive&_count=1' })).json;
+    assert.deepEqual(inactive.entry.map((e) => e.resource.id), [byClient.get(app1.client_id).id]);
+    assert.equal((await b.request({ path: `/fhir/Consent/${'a'.repeat(80)}` })).status, 404);
     assert.equal((await b.request({ path: '/fhir/Consent?patient=nobody' })).json.total, 0);
     assert.equal((await b.request({ path: '/fhir/Consent/nope' })).status, 404);
     assert.equal((await b.request({ path: '/fhir/Consent' })).status, 400);

@@ -202,6 +202,8 @@ static void test_accounts_and_lockout(void)
     CHECK_INT(smart_authdb_account_add(e.db, fg_str_c("danielshaw"), "h", FG_STR_NULL, &other),
               FG_OK);
     CHECK_INT(smart_authdb_account_add(e.db, FG_STR_NULL, "h", FG_STR_NULL, NULL), FG_EINVAL);
+    CHECK_INT(smart_authdb_account_add(e.db, fg_str_c("maryshaw"), "h", fg_str_c("mary shaw"), NULL),
+              FG_EINVAL); /* not a FHIR id: no Patient could ever be this account's record */
     struct smart_account a;
     CHECK_INT(smart_authdb_account_get(e.db, fg_str_c("AMYSHAW"), &a), FG_OK);
     CHECK_INT(a.id, amy);
