@@ -373,9 +373,9 @@ sanity() { # key path
         return 1
     fi
     case $1 in
-    read | readauth | revoking) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
+    read | readauth | revoking | portalrd) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
         problem "$1: GET $2 is not an Observation" ;;
-    search | searchlat)
+    search | searchlat | portalsr)
         if ! grep -q '"searchset"' "$tmp/sanity.json" || ! grep -q '"entry"' "$tmp/sanity.json"; then
             problem "$1: GET $2 is not a searchset with entries"
         fi
@@ -493,11 +493,24 @@ search_matches=""
 if wanted search; then search_matches=$(search_totals); fi
 
 # --- report -------------------------------------------------------------------
+percent() { # a b -> 100 * a / b, one decimal
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'
+}
+
 ratio() { # key -> percent of bare, or "-"
     if [ -n "${rps[bare]:-}" ] && [ -n "${rps[$1]:-}" ]; then
-        awk -v a="${rps[$1]}" -v b="${rps[bare]}" 'BEGIN { printf "%.1f%%", 100 * a / b }'
+        echo "$(percent "${rps[$1]}" "${rps[bare]}")%"
     else
         echo "-"
+    fi
+}
+
+# A target's ratio: req/s of row KEY in percent of row BASE, or nothing when
+# either row is missing or had error responses (it measured the wrong thing).
+target_ratio() { # key base
+    if [ -n "${rps[$1]:-}" ] && [ -n "${rps[$2]:-}" ] && [ "${bad[$1]}" -eq 0 ] &&
+        [ "${bad[$2]}" -eq 0 ]; then
+        percent "${rps[$1]}" "${rps[$2]}"
     fi
 }
 
@@ -508,14 +521,12 @@ verdict() { # awk condition over v -> PASS/MISS ("n/a" without a value)
 
 print_targets() {
     # A scenario with error responses measured the wrong thing: no verdict.
-    local read_ratio="" search_p99="" search_shown="" auth_ratio=""
-    if [ -n "${rps[read]:-}" ] && [ -n "${rps[readauth]:-}" ] && [ "${bad[readauth]}" -eq 0 ] &&
-        [ "${bad[read]}" -eq 0 ]; then
-        auth_ratio=$(awk -v a="${rps[readauth]}" -v b="${rps[read]}" 'BEGIN { printf "%.1f", 100 * a / b }')
-    fi
-    if [ -n "${rps[bare]:-}" ] && [ -n "${rps[read]:-}" ] && [ "${bad[read]}" -eq 0 ]; then
-        read_ratio=$(awk -v a="${rps[read]}" -v b="${rps[bare]}" 'BEGIN { printf "%.1f", 100 * a / b }')
-    fi
+    local search_p99="" search_shown=""
+    local read_ratio auth_ratio portal_ratio revoke_ratio
+    read_ratio=$(target_ratio read bare)
+    auth_ratio=$(target_ratio readauth read)
+    portal_ratio=$(target_ratio portalrd read)
+    revoke_ratio=$(target_ratio revoking readauth)
     # The latency target is read below saturation (searchlat); the
     # saturated row's p99 is printed beside it, never left out.
     local lat_key=searchlat sat_shown=""
@@ -543,21 +554,11 @@ print_targets() {
     [ -z "$sat_shown" ] || printf '  %-44s %s\n' "  (saturated, the search row)" "$sat_shown"
     printf '  %-44s %-14s %s\n' "load >= 20,000 resources/s" \
         "${load_rate:+$load_rate /s}" "$(verdict 'v >= 20000' "$load_rate")"
-    local portal_ratio=""
-    if [ -n "${rps[read]:-}" ] && [ -n "${rps[portalrd]:-}" ] && [ "${bad[portalrd]}" -eq 0 ] &&
-        [ "${bad[read]}" -eq 0 ]; then
-        portal_ratio=$(awk -v a="${rps[portalrd]}" -v b="${rps[read]}" 'BEGIN { printf "%.1f", 100 * a / b }')
-    fi
     echo "targets (issue 3)"
     printf '  %-44s %-14s %s\n' "authenticated read >= 85 % of unauth. read" \
         "${auth_ratio:+$auth_ratio %}" "$(verdict 'v >= 85' "$auth_ratio")"
     printf '  %-44s %-14s %s\n' "portal account read >= 85 % of unauth. read" \
         "${portal_ratio:+$portal_ratio %}" "$(verdict 'v >= 85' "$portal_ratio")"
-    local revoke_ratio=""
-    if [ -n "${rps[readauth]:-}" ] && [ -n "${rps[revoking]:-}" ] && [ "${bad[revoking]}" -eq 0 ] &&
-        [ "${bad[readauth]}" -eq 0 ]; then
-        revoke_ratio=$(awk -v a="${rps[revoking]}" -v b="${rps[readauth]}" 'BEGIN { printf "%.1f", 100 * a / b }')
-    fi
     echo "targets (issue 5)"
     printf '  %-44s %-14s %s\n' "auth. read, $BENCH_REVOKE_HZ revocations/s: >= 95 %" \
         "${revoke_ratio:+$revoke_ratio %}" "$(verdict 'v >= 95' "$revoke_ratio")"
