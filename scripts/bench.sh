@@ -116,6 +116,7 @@ scenarios=(
     "revoking|Observation/{id}, Bearer token, ${BENCH_REVOKE_HZ:-100} revocations/s elsewhere|bench/read_auth.lua|/fhir/Observation"
     "search|Observation?patient=&category=vital-signs&date=ge$BENCH_SINCE|bench/search.lua|/fhir/Observation"
     "searchlat|the same search, $BENCH_LAT_RATE/s offered by $BENCH_LAT_CONNECTIONS connections|bench/search.lua|/fhir/Observation"
+    "readp0|Observation/{id} of bp-0, no authorization (/_bench/read)|bench/read_p0.lua|/_bench/read/Observation"
     "portalrd|Observation/{id} of bp-0, portal account token (self)|bench/read_portal.lua|/fhir/Observation"
     "portalsr|the search of bp-0, portal account token (self)|bench/search_portal.lua|/fhir/Observation"
 )
@@ -311,6 +312,12 @@ fi
 # Every request with it derives the portal view: the account and its proxies,
 # bp-0's birthDate, today. bp-0's Observations are bo-0 .. with the grouped
 # layout, every BENCH_PATIENTS-th id from bo-0 with the interleaved one.
+# "readp0" reads the same ids without authorization: the portal read's
+# baseline (a few thousand rows read again and again stay in the caches that
+# the "read" row's million do not, so "read" would flatter the portal row).
+export BENCH_PORTAL_OBS=$(((BENCH_OBS + BENCH_PATIENTS - 1) / BENCH_PATIENTS))
+export BENCH_PORTAL_STRIDE=1
+[ "$BENCH_LAYOUT" != interleaved ] || BENCH_PORTAL_STRIDE=$BENCH_PATIENTS
 portal_token=""
 mint_portal_token() {
     [ -z "$portal_token" ] || return 0
@@ -330,9 +337,10 @@ mint_portal_token() {
         grep -o '"access_token":"[^"]*"' | cut -d'"' -f4)
     [ -n "$portal_token" ] || { problem "portal: cannot mint the account's token"; return 1; }
     export BENCH_PORTAL_TOKEN=$portal_token
-    export BENCH_PORTAL_OBS=$(((BENCH_OBS + BENCH_PATIENTS - 1) / BENCH_PATIENTS))
-    export BENCH_PORTAL_STRIDE=1
-    [ "$BENCH_LAYOUT" != interleaved ] || BENCH_PORTAL_STRIDE=$BENCH_PATIENTS
+}
+# shellcheck disable=SC2317 # called by run_scenarios
+setup_readp0() {
+    sample=/_bench/read/Observation/bo-$(((BENCH_PORTAL_OBS - 1) * BENCH_PORTAL_STRIDE))
 }
 setup_portalrd() {
     mint_portal_token || return 0
@@ -373,7 +381,7 @@ sanity() { # key path
         return 1
     fi
     case $1 in
-    read | readauth | revoking | portalrd) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
+    read | readauth | revoking | readp0 | portalrd) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
         problem "$1: GET $2 is not an Observation" ;;
     search | searchlat | portalsr)
         if ! grep -q '"searchset"' "$tmp/sanity.json" || ! grep -q '"entry"' "$tmp/sanity.json"; then
@@ -525,7 +533,7 @@ print_targets() {
     local read_ratio auth_ratio portal_ratio revoke_ratio
     read_ratio=$(target_ratio read bare)
     auth_ratio=$(target_ratio readauth read)
-    portal_ratio=$(target_ratio portalrd read)
+    portal_ratio=$(target_ratio portalrd readp0)
     revoke_ratio=$(target_ratio revoking readauth)
     # The latency target is read below saturation (searchlat); the
     # saturated row's p99 is printed beside it, never left out.
@@ -557,7 +565,7 @@ print_targets() {
     echo "targets (issue 3)"
     printf '  %-44s %-14s %s\n' "authenticated read >= 85 % of unauth. read" \
         "${auth_ratio:+$auth_ratio %}" "$(verdict 'v >= 85' "$auth_ratio")"
-    printf '  %-44s %-14s %s\n' "portal account read >= 85 % of unauth. read" \
+    printf '  %-44s %-14s %s\n' "portal read >= 85 % of unauth. (same ids)" \
         "${portal_ratio:+$portal_ratio %}" "$(verdict 'v >= 85' "$portal_ratio")"
     echo "targets (issue 5)"
     printf '  %-44s %-14s %s\n' "auth. read, $BENCH_REVOKE_HZ revocations/s: >= 95 %" \
