@@ -91,7 +91,8 @@ fuzz:
 check-style:
 	@scripts/check-style.sh
 
+# The builds `make BUILD=x test` makes: x, x-san, x-fuzz (build, build-san, build-fuzz by default).
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf $(BUILD) $(BUILD)-san $(BUILD)-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -71,7 +71,6 @@ gateway() { # name upstream-url: starts a gateway; sets gw_url_<name>
     port=$(sed -n 's/.*"listening".*"port":\([0-9]*\).*/\1/p' "$tmp/gw-$1.log" | head -n 1)
     printf -v "gw_url_$1" 'http://127.0.0.1:%s' "$port"
 }
-gw_pids=()
 gateway medplum "$up"
 gateway static "http://127.0.0.1:$st_port/fhir"
 client=$("$B/fhirgate" client add --auth-db "$tmp/auth.db" --name bench --type public \
@@ -100,6 +99,12 @@ run() { # name url [header]
     local pace=()
     [ "$PACE_MS" = 0 ] || pace=(-s "$tmp/pace.lua")
     wrk -t1 -c1 -d"${SECONDS_RUN}s" --latency "${pace[@]}" "${@:3}" "$2" >"$tmp/$1.txt"
+    # Latencies of error answers are not the read's: such a run measured nothing.
+    if grep -qE '^ *(Non-2xx or 3xx responses|Socket errors):' "$tmp/$1.txt"; then
+        echo "bench-upstream: $1 ($2) had errors:"
+        grep -E '^ *(Non-2xx or 3xx responses|Socket errors):' "$tmp/$1.txt"
+        exit 1
+    fi
 }
 report() { # upstream-name
     local d="$tmp/$1-direct.txt" g="$tmp/$1-gateway.txt"

@@ -116,6 +116,7 @@ scenarios=(
     "revoking|Observation/{id}, Bearer token, ${BENCH_REVOKE_HZ:-100} revocations/s elsewhere|bench/read_auth.lua|/fhir/Observation"
     "search|Observation?patient=&category=vital-signs&date=ge$BENCH_SINCE|bench/search.lua|/fhir/Observation"
     "searchlat|the same search, $BENCH_LAT_RATE/s offered by $BENCH_LAT_CONNECTIONS connections|bench/search.lua|/fhir/Observation"
+    "readp0|Observation/{id} of bp-0, no authorization (/_bench/read)|bench/read_p0.lua|/_bench/read/Observation"
     "portalrd|Observation/{id} of bp-0, portal account token (self)|bench/read_portal.lua|/fhir/Observation"
     "portalsr|the search of bp-0, portal account token (self)|bench/search_portal.lua|/fhir/Observation"
 )
@@ -311,6 +312,12 @@ fi
 # Every request with it derives the portal view: the account and its proxies,
 # bp-0's birthDate, today. bp-0's Observations are bo-0 .. with the grouped
 # layout, every BENCH_PATIENTS-th id from bo-0 with the interleaved one.
+# "readp0" reads the same ids without authorization: the portal read's
+# baseline (a few thousand rows read again and again stay in the caches that
+# the "read" row's million do not, so "read" would flatter the portal row).
+export BENCH_PORTAL_OBS=$(((BENCH_OBS + BENCH_PATIENTS - 1) / BENCH_PATIENTS))
+export BENCH_PORTAL_STRIDE=1
+[ "$BENCH_LAYOUT" != interleaved ] || BENCH_PORTAL_STRIDE=$BENCH_PATIENTS
 portal_token=""
 mint_portal_token() {
     [ -z "$portal_token" ] || return 0
@@ -330,9 +337,10 @@ mint_portal_token() {
         grep -o '"access_token":"[^"]*"' | cut -d'"' -f4)
     [ -n "$portal_token" ] || { problem "portal: cannot mint the account's token"; return 1; }
     export BENCH_PORTAL_TOKEN=$portal_token
-    export BENCH_PORTAL_OBS=$(((BENCH_OBS + BENCH_PATIENTS - 1) / BENCH_PATIENTS))
-    export BENCH_PORTAL_STRIDE=1
-    [ "$BENCH_LAYOUT" != interleaved ] || BENCH_PORTAL_STRIDE=$BENCH_PATIENTS
+}
+# shellcheck disable=SC2317 # called by run_scenarios
+setup_readp0() {
+    sample=/_bench/read/Observation/bo-$(((BENCH_PORTAL_OBS - 1) * BENCH_PORTAL_STRIDE))
 }
 setup_portalrd() {
     mint_portal_token || return 0
@@ -373,9 +381,9 @@ sanity() { # key path
         return 1
     fi
     case $1 in
-    read | readauth | revoking) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
+    read | readauth | revoking | readp0 | portalrd) grep -q '"resourceType": *"Observation"' "$tmp/sanity.json" ||
         problem "$1: GET $2 is not an Observation" ;;
-    search | searchlat)
+    search | searchlat | portalsr)
         if ! grep -q '"searchset"' "$tmp/sanity.json" || ! grep -q '"entry"' "$tmp/sanity.json"; then
             problem "$1: GET $2 is not a searchset with entries"
         fi
@@ -493,11 +501,24 @@ search_matches=""
 if wanted search; then search_matches=$(search_totals); fi
 
 # --- report -------------------------------------------------------------------
+percent() { # a b -> 100 * a / b, one decimal
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'
+}
+
 ratio() { # key -> percent of bare, or "-"
     if [ -n "${rps[bare]:-}" ] && [ -n "${rps[$1]:-}" ]; then
-        awk -v a="${rps[$1]}" -v b="${rps[bare]}" 'BEGIN { printf "%.1f%%", 100 * a / b }'
+        echo "$(percent "${rps[$1]}" "${rps[bare]}")%"
     else
         echo "-"
+    fi
+}
+
+# A target's ratio: req/s of row KEY in percent of row BASE, or nothing when
+# either row is missing or had error responses (it measured the wrong thing).
+target_ratio() { # key base
+    if [ -n "${rps[$1]:-}" ] && [ -n "${rps[$2]:-}" ] && [ "${bad[$1]}" -eq 0 ] &&
+        [ "${bad[$2]}" -eq 0 ]; then
+        percent "${rps[$1]}" "${rps[$2]}"
     fi
 }
 
@@ -508,14 +529,12 @@ verdict() { # awk condition over v -> PASS/MISS ("n/a" without a value)
 
 print_targets() {
     # A scenario with error responses measured the wrong thing: no verdict.
-    local read_ratio="" search_p99="" search_shown="" auth_ratio=""
-    if [ -n "${rps[read]:-}" ] && [ -n "${rps[readauth]:-}" ] && [ "${bad[readauth]}" -eq 0 ] &&
-        [ "${bad[read]}" -eq 0 ]; then
-        auth_ratio=$(awk -v a="${rps[readauth]}" -v b="${rps[read]}" 'BEGIN { printf "%.1f", 100 * a / b }')
-    fi
-    if [ -n "${rps[bare]:-}" ] && [ -n "${rps[read]:-}" ] && [ "${bad[read]}" -eq 0 ]; then
-        read_ratio=$(awk -v a="${rps[read]}" -v b="${rps[bare]}" 'BEGIN { printf "%.1f", 100 * a / b }')
-    fi
+    local search_p99="" search_shown=""
+    local read_ratio auth_ratio portal_ratio revoke_ratio
+    read_ratio=$(target_ratio read bare)
+    auth_ratio=$(target_ratio readauth read)
+    portal_ratio=$(target_ratio portalrd readp0)
+    revoke_ratio=$(target_ratio revoking readauth)
     # The latency target is read below saturation (searchlat); the
     # saturated row's p99 is printed beside it, never left out.
     local lat_key=searchlat sat_shown=""
@@ -543,21 +562,11 @@ print_targets() {
     [ -z "$sat_shown" ] || printf '  %-44s %s\n' "  (saturated, the search row)" "$sat_shown"
     printf '  %-44s %-14s %s\n' "load >= 20,000 resources/s" \
         "${load_rate:+$load_rate /s}" "$(verdict 'v >= 20000' "$load_rate")"
-    local portal_ratio=""
-    if [ -n "${rps[read]:-}" ] && [ -n "${rps[portalrd]:-}" ] && [ "${bad[portalrd]}" -eq 0 ] &&
-        [ "${bad[read]}" -eq 0 ]; then
-        portal_ratio=$(awk -v a="${rps[portalrd]}" -v b="${rps[read]}" 'BEGIN { printf "%.1f", 100 * a / b }')
-    fi
     echo "targets (issue 3)"
     printf '  %-44s %-14s %s\n' "authenticated read >= 85 % of unauth. read" \
         "${auth_ratio:+$auth_ratio %}" "$(verdict 'v >= 85' "$auth_ratio")"
-    printf '  %-44s %-14s %s\n' "portal account read >= 85 % of unauth. read" \
+    printf '  %-44s %-14s %s\n' "portal read >= 85 % of unauth. (same ids)" \
         "${portal_ratio:+$portal_ratio %}" "$(verdict 'v >= 85' "$portal_ratio")"
-    local revoke_ratio=""
-    if [ -n "${rps[readauth]:-}" ] && [ -n "${rps[revoking]:-}" ] && [ "${bad[revoking]}" -eq 0 ] &&
-        [ "${bad[readauth]}" -eq 0 ]; then
-        revoke_ratio=$(awk -v a="${rps[revoking]}" -v b="${rps[readauth]}" 'BEGIN { printf "%.1f", 100 * a / b }')
-    fi
     echo "targets (issue 5)"
     printf '  %-44s %-14s %s\n' "auth. read, $BENCH_REVOKE_HZ revocations/s: >= 95 %" \
         "${revoke_ratio:+$revoke_ratio %}" "$(verdict 'v >= 95' "$revoke_ratio")"

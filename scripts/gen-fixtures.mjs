@@ -55,15 +55,16 @@ function clean(dir) {
     } catch { /* not there yet */ }
 }
 
+const records = [amy, ...family, ...birthdays];
 const counts = {};
 clean(join(root, 'shared'));
-for (const f of sharedBundles()) {
+for (const f of sharedBundles(records.map((pt) => pt.patient.id))) {
     const prov = provenance(`prov-shared-${f.name.replace(/^\d+-/, '')}`, f.resources,
         { author: ref('Practitioner', 'pr-nora-okafor'), org: 'riverside-clinic' });
     write(join(root, 'shared'), f.name, bundle(`shared-${f.name}`, [...f.resources, prov]));
     counts.shared = (counts.shared || 0) + f.resources.length + 1;
 }
-for (const pt of [amy, ...family, ...birthdays]) {
+for (const pt of records) {
     const dir = join(root, 'patients', pt.patient.id);
     clean(dir);
     for (const f of pt.files) {

@@ -2,13 +2,15 @@
 # Installs the Debian 12 packages fhirgate builds and tests with.
 # As root it runs apt-get; otherwise it prints the one command to run.
 # Usage: scripts/install-deps.sh [build|test]   (test adds wrk, chromium, node tooling)
+# build is also what `make run` needs (scripts/run.sh waits for the server with curl).
 set -eu
 mode=${1:-build}
 
 build_pkgs="build-essential pkg-config libmicrohttpd-dev libcjson-dev libssl-dev
 libcurl4-openssl-dev libsqlite3-dev liboauth2-dev libcjose-dev libjansson-dev
-libexpat1-dev libzip-dev sqlite3 tzdata"
-test_pkgs="clang libclang-rt-14-dev wrk chromium curl time"
+libexpat1-dev libzip-dev sqlite3 tzdata curl"
+# openssl: the TLS integration tests make their certificates with the openssl command.
+test_pkgs="clang libclang-rt-14-dev wrk chromium openssl time"
 
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$build_pkgs $test_pkgs"

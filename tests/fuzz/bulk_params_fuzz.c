@@ -12,6 +12,7 @@
 #include "fhir/searchparam.h"
 #include "gateway/bulk_params.h"
 #include "fuzz.h"
+#include "fuzz_pairs.h"
 
 static void check(const struct fhir_kv *kv, size_t n, bool lenient)
 {
@@ -52,14 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON_Delete(j);
 
     struct fhir_kv q[FG_MAX_BULK_PARAMS + 2];
-    n = 0;
-    struct fg_str rest = all, item, name, value;
-    while (rest.len && n < sizeof q / sizeof q[0]) {
-        fg_str_split(rest, '&', &item, &rest);
-        if (!fg_str_split(item, '=', &name, &value))
-            value = FG_STR_NULL;
-        q[n++] = (struct fhir_kv){name, value};
-    }
+    n = fuzz_split_pairs(data, size, q, sizeof q / sizeof q[0]);
     check(q, n, size & 2);
     fg_pool_free(&pool);
     return 0;

@@ -11,6 +11,7 @@
 #include "core/fg_pool.h"
 #include "fhir/docref.h"
 #include "fuzz.h"
+#include "fuzz_pairs.h"
 
 static void check_accepted(struct fg_pool *pool, const struct fhir_docref_params *p)
 {
@@ -39,14 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON_Delete(j);
 
     struct fhir_kv kv[16];
-    size_t n = 0;
-    struct fg_str rest = fg_str_n((const char *)data, size), item, name, value;
-    while (rest.len && n < 16) {
-        fg_str_split(rest, '&', &item, &rest);
-        if (!fg_str_split(item, '=', &name, &value))
-            value = FG_STR_NULL;
-        kv[n++] = (struct fhir_kv){name, value};
-    }
+    size_t n = fuzz_split_pairs(data, size, kv, sizeof kv / sizeof kv[0]);
     fg_error_clear(&err);
     if (fhir_docref_from_pairs(kv, n, size & 2, &p, &err) == FG_OK)
         check_accepted(pool, &p);

@@ -14,6 +14,7 @@
 #include "fhir/everything.h"
 #include "fhir/searchparam.h"
 #include "fuzz.h"
+#include "fuzz_pairs.h"
 
 static bool same(const struct fhir_everything_params *a, const struct fhir_everything_params *b)
 {
@@ -78,14 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON_Delete(j);
 
     struct fhir_kv kv[16];
-    size_t n = 0;
-    struct fg_str rest = fg_str_n((const char *)data, size), item, name, value;
-    while (rest.len && n < 16) {
-        fg_str_split(rest, '&', &item, &rest);
-        if (!fg_str_split(item, '=', &name, &value))
-            value = FG_STR_NULL;
-        kv[n++] = (struct fhir_kv){name, value};
-    }
+    size_t n = fuzz_split_pairs(data, size, kv, sizeof kv / sizeof kv[0]);
     fg_error_clear(&err);
     if (fhir_everything_from_pairs(kv, n, size & 2, &p, &err) == FG_OK)
         check_accepted(pool, &p);

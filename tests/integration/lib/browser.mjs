@@ -26,7 +26,7 @@ export function browser(base, { lang } = {}) {
   };
 }
 
-/** The hidden inputs of the first form in html (or of every form: all=true gives a list). */
+/** The hidden inputs of html's forms, by name (forms() keeps the forms apart). */
 export function hidden(html) {
   const out = {};
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]] = m[2];

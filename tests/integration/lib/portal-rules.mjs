@@ -21,13 +21,12 @@
 // the records the table names.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { binaryPath, runCli, startServer } from './server.mjs';
+import { runCli, startServer } from './server.mjs';
 import { fixtureSubset, startUpstream } from '../../upstream/lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -120,11 +119,10 @@ const refs = (bundle, mode) => (bundle.entry ?? [])
   .filter((e) => !mode || e.search?.mode === mode)
   .map((e) => `${e.resource.resourceType}/${e.resource.id}`);
 
-function cli(args, input) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
-  const r = spawnSync(binaryPath(), args, { input: input ?? '', env, encoding: 'utf8', timeout: 30000 });
-  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+/** Runs the CLI (server.mjs's runCli); it must succeed. Resolves its stdout. */
+async function cli(args, input) {
+  const r = await runCli(args, { input, timeoutMs: 30000 });
+  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
 
@@ -147,16 +145,16 @@ export function portalRules({ upstream = false } = {}) {
       assert.equal(seeded.code, 0, seeded.stderr);
       const a = ['--auth-db', authDb];
       for (const [user, patient] of [['danielshaw', 'daniel'], ['amysample', 'amy'], ['maxsample', 'max'], ['norasample', 'nora']])
-        cli(['account', 'add', ...a, '--now', '2026-01-01', '--user', user, '--patient', patient, '--password-stdin'], `${PASSWORD}\n`);
+        await cli(['account', 'add', ...a, '--now', '2026-01-01', '--user', user, '--patient', patient, '--password-stdin'], `${PASSWORD}\n`);
       for (const p of ['lily', 'max', 'nora', 'owen'])
-        cli(['account', 'proxy', 'add', ...a, '--now', '2026-01-01', '--user', 'danielshaw', '--patient', p, '--kind', 'parent']);
+        await cli(['account', 'proxy', 'add', ...a, '--now', '2026-01-01', '--user', 'danielshaw', '--patient', p, '--kind', 'parent']);
       // an adult proxy started exactly 5 years before the load day: it expires at midnight
-      cli(['account', 'proxy', 'add', ...a, '--now', '2021-11-23', '--start', '2021-11-23', '--user', 'amysample',
+      await cli(['account', 'proxy', 'add', ...a, '--now', '2021-11-23', '--start', '2021-11-23', '--user', 'amysample',
         '--patient', 'daniel', '--kind', 'adult']);
       const store = upstream ? { args: target } : { db };
       srv.before = await startServer({ ...store, authDb, now: MOMENTS.before });
       srv.after = await startServer({ ...store, authDb, now: MOMENTS.after });
-      const app = JSON.parse(cli(['client', 'add', ...a, '--name', 'Family app', '--redirect-uri', 'https://app.example/cb',
+      const app = JSON.parse(await cli(['client', 'add', ...a, '--name', 'Family app', '--redirect-uri', 'https://app.example/cb',
         '--type', 'public', '--scope', SCOPE]));
       for (const v of VIEWS) {
         const t = await srv.before.tokenResponse({ client: app.client_id, user: v.user, patient: v.patient, scope: SCOPE, now: ISSUE });

@@ -42,18 +42,25 @@ static const cJSON *find_param(const cJSON *params, const char *name)
     return NULL;
 }
 
-static void test_capability(void)
+/* The statement info describes, parsed; NULL (a failed check) when it does
+ * not write or parse. The caller deletes it. */
+static cJSON *written(const struct fg_capability_info *info)
 {
     struct fg_buf b;
     fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
-    struct fg_capability_info info = {"http://h:1/fhir", "9.9.9", 1795435200000000, NULL};
-    CHECK_INT(fg_capability_write(&info, &b), FG_OK);
+    CHECK_INT(fg_capability_write(info, &b), FG_OK);
     cJSON *cs = cJSON_ParseWithLength(b.data, b.len);
+    fg_buf_cleanup(&b);
     CHECK(cs != NULL);
-    if (!cs) {
-        fg_buf_cleanup(&b);
+    return cs;
+}
+
+static void test_capability(void)
+{
+    struct fg_capability_info info = {"http://h:1/fhir", "9.9.9", 1795435200000000, NULL};
+    cJSON *cs = written(&info);
+    if (!cs)
         return;
-    }
     CHECK_STR(cJSON_GetObjectItem(cs, "resourceType")->valuestring, "CapabilityStatement");
     CHECK_STR(cJSON_GetObjectItem(cs, "fhirVersion")->valuestring, "4.0.1");
     CHECK_STR(cJSON_GetObjectItem(cs, "status")->valuestring, "active");
@@ -101,20 +108,18 @@ static void test_capability(void)
     cJSON *sys = cJSON_GetObjectItem(rest, "interaction");
     CHECK_INT(cJSON_GetArraySize(sys), 3);
     cJSON_Delete(cs);
-    fg_buf_cleanup(&b);
 }
 
 /* With OAuth URLs the first rest entry carries the SMART security block;
  * NULL members are left out of the oauth-uris extension. */
 static void test_security(void)
 {
-    struct fg_buf b;
-    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
     struct fg_capability_oauth o = {"https://h/auth/authorize", "https://h/auth/token", NULL,
                                     NULL, "https://h/auth/introspect", NULL};
     struct fg_capability_info info = {"https://h/fhir", "9.9.9", 1795435200000000, &o};
-    CHECK_INT(fg_capability_write(&info, &b), FG_OK);
-    cJSON *cs = cJSON_ParseWithLength(b.data, b.len);
+    cJSON *cs = written(&info);
+    if (!cs)
+        return;
     cJSON *rest = cJSON_GetArrayItem(cJSON_GetObjectItem(cs, "rest"), 0);
     cJSON *sec = cJSON_GetObjectItem(rest, "security");
     CHECK(sec != NULL);
@@ -130,7 +135,6 @@ static void test_security(void)
     CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(inner, 1), "valueUri")->valuestring,
               "https://h/auth/token");
     cJSON_Delete(cs);
-    fg_buf_cleanup(&b);
 }
 
 /* The value of the capabilitystatement-expectation extension of obj, or "". */
@@ -173,13 +177,8 @@ static const char *combo(const cJSON *res, const char *const *params, size_t n)
 /* US Core 7.0.0 server declarations (checklist C-2, U-1). */
 static void test_uscore(void)
 {
-    struct fg_buf b;
-    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
     struct fg_capability_info info = {"http://h:1/fhir", "9.9.9", 1795435200000000, NULL};
-    CHECK_INT(fg_capability_write(&info, &b), FG_OK);
-    cJSON *cs = cJSON_ParseWithLength(b.data, b.len);
-    fg_buf_cleanup(&b);
-    CHECK(cs != NULL);
+    cJSON *cs = written(&info);
     if (!cs)
         return;
     CHECK(has_string(cJSON_GetObjectItem(cs, "instantiates"),
@@ -249,13 +248,8 @@ static const char *export_definition(const cJSON *entry)
  * Patient and Group with the IG's OperationDefinitions. */
 static void test_bulk(void)
 {
-    struct fg_buf b;
-    fg_buf_init(&b, FG_MAX_RESPONSE_BYTES);
     struct fg_capability_info info = {"http://h:1/fhir", "9.9.9", 1795435200000000, NULL};
-    CHECK_INT(fg_capability_write(&info, &b), FG_OK);
-    cJSON *cs = cJSON_ParseWithLength(b.data, b.len);
-    fg_buf_cleanup(&b);
-    CHECK(cs != NULL);
+    cJSON *cs = written(&info);
     if (!cs)
         return;
     CHECK(has_string(cJSON_GetObjectItem(cs, "instantiates"),
