@@ -211,9 +211,11 @@ static void test_migrate_v4(void)
     smart_authdb_close(&e.db);
     sqlite3 *raw = NULL;
     CHECK(sqlite3_open(e.path, &raw) == SQLITE_OK);
-    /* undo version 5 by hand: what a version-4 file looked like */
+    /* undo versions 5 and 6 by hand: what a version-4 file looked like */
     CHECK(sqlite3_exec(raw,
                        "DROP TABLE launches; ALTER TABLE clients DROP COLUMN launch_uri;"
+                       " ALTER TABLE grants DROP COLUMN fhir_context;"
+                       " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
                        " ALTER TABLE accounts DROP COLUMN practitioner_id;"
                        " ALTER TABLE grants DROP COLUMN encounter_id;"
                        " ALTER TABLE authz_requests DROP COLUMN encounter_id;"
