@@ -1,47 +1,23 @@
 // launch.mjs - drive the SMART standalone launch over plain HTTP (no
-// browser): a cookie-jar "browser", the hidden fields and scope checkboxes
-// of the pages, and launch() = authorize (GET or POST) -> sign-in ->
-// [picker] -> consent -> code.
+// browser): the cookie-jar "browser" and hidden fields of lib/browser.mjs
+// (re-exported), the scope checkboxes and patient radios of the pages, PKCE,
+// and launch() = authorize (GET or POST) -> sign-in -> [picker] -> consent -> code.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
+import { browser, hidden } from './browser.mjs';
+
+export { browser, hidden };
 export const PASSWORD = 'Demo-pass-2026';
 
-/** A cookie jar + fetch that never follows redirects. */
-export function browser(base) {
-  const jar = new Map();
-  return {
-    jar,
-    async go(url, { method = 'GET', form } = {}) {
-      const headers = { accept: 'text/html' };
-      if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      let body;
-      if (form) {
-        headers['content-type'] = 'application/x-www-form-urlencoded';
-        body = new URLSearchParams(form).toString();
-      }
-      const res = await fetch(new URL(url, base), { method, headers, body, redirect: 'manual' });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const i = pair.indexOf('=');
-        jar.set(pair.slice(0, i), pair.slice(i + 1));
-      }
-      return { status: res.status, location: res.headers.get('location'), text: await res.text() };
-    },
-  };
-}
-
-/** The hidden fields of a page's form. */
-export function hidden(html) {
-  const out = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]] = m[2];
-  return out;
-}
 export const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<')
   .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 /** The scope values of the consent page's checkboxes. */
 export const checkboxes = (html) => [...html.matchAll(/<input type="checkbox" name="scope" id="s\d+" value="([^"]*)"/g)]
   .map((m) => unescape(m[1]));
+/** The patient ids the picker page offers. */
+export const radios = (html) => [...html.matchAll(/<input type="radio" name="patient" id="p\d+" value="([^"]*)"/g)]
+  .map((m) => m[1]);
 
 export function pkce() {
   const verifier = crypto.randomBytes(48).toString('base64url');

@@ -21,13 +21,12 @@
 // the records the table names.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { binaryPath, runCli, startServer } from './server.mjs';
+import { runCli, startServer, cliSync } from './server.mjs';
 import { fixtureSubset, startUpstream } from '../../upstream/lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -120,13 +119,7 @@ const refs = (bundle, mode) => (bundle.entry ?? [])
   .filter((e) => !mode || e.search?.mode === mode)
   .map((e) => `${e.resource.resourceType}/${e.resource.id}`);
 
-function cli(args, input) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
-  const r = spawnSync(binaryPath(), args, { input: input ?? '', env, encoding: 'utf8', timeout: 30000 });
-  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const cli = (args, input) => cliSync(args, { input });
 
 /** Declares the portal-rules table against the embedded store or, with upstream, an upstream FHIR server. */
 export function portalRules({ upstream = false } = {}) {
