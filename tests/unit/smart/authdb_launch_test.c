@@ -187,6 +187,7 @@ static void test_practitioner_and_encounter(void)
     CHECK_STR(info.encounter_id, "enc-1");
     CHECK_STR(info.fhir_context, "ServiceRequest/sr-1");
     CHECK_STR(info.patient_id, "amy");
+    CHECK_STR(info.account_patient_id, ""); /* a practitioner has no Patient of their own */
     smart_token_info_cleanup(&info);
     /* a portal account's grant: no practitioner, no encounter */
     char gid[SMART_GRANT_ID_SIZE];
@@ -194,6 +195,7 @@ static void test_practitioner_and_encounter(void)
     add_token(e.db, gid, SMART_TOKEN_ACCESS, T0 + 3600, NULL, digest);
     CHECK_INT(smart_authdb_token_lookup(e.db, fg_str_c(digest), &info), FG_OK);
     CHECK_STR(info.practitioner_id, "");
+    CHECK_STR(info.account_patient_id, "amy");
     CHECK_STR(info.encounter_id, "");
     CHECK_STR(info.fhir_context, "");
     smart_token_info_cleanup(&info);
