@@ -63,11 +63,10 @@ enum fg_status fg_access_challenge(struct fg_req *req, const char *error_code,
                                           "(Authorization: Bearer ...)");
 }
 
-/* The signed-in user's own Patient (the fhirUser its token names), and
- * for user/ scopes the user's name and the patients they reach: the
- * account's own record, then the proxies in force. */
+/* For user/ scopes: the signed-in user's name and the patients they reach:
+ * the account's own record, then the proxies in force. */
 static enum fg_status add_user(struct fg_req *req, struct smart_authdb *db,
-                               struct smart_access *a, bool user_scope)
+                               struct smart_access *a)
 {
     struct smart_account acc;
     enum fg_status st = smart_authdb_account_get_by_id(db, a->account_id, &acc);
@@ -75,14 +74,6 @@ static enum fg_status add_user(struct fg_req *req, struct smart_authdb *db,
         return FG_OK; /* the grant outlived the account: no user/ reach */
     if (st != FG_OK)
         return st;
-    if (acc.patient_id[0]) {
-        struct fg_str own = fg_pool_str(req->pool, fg_str_c(acc.patient_id));
-        if (!own.ptr)
-            return FG_ENOMEM;
-        smart_access_set_fhir_user(a, own);
-    }
-    if (!user_scope)
-        return FG_OK;
     size_t n = strnlen(acc.username, sizeof acc.username);
     memcpy(a->user_name, acc.username, n);
     a->user_name[n] = '\0';
@@ -142,14 +133,20 @@ static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
                               fg_str_c(info->scopes ? info->scopes : ""), info->expires_at, &perr);
         if (st == FG_OK && info->practitioner_id[0])
             st = smart_access_set_practitioner(a, fg_str_c(info->practitioner_id));
+        if (st == FG_OK && info->account_patient_id[0] &&
+            (smart_scopes_has(&a->scopes, SMART_SCOPE_FHIRUSER) || has_user_scope(&a->scopes))) {
+            /* the fhirUser's own Patient comes with the (cached) token row */
+            struct fg_str own = fg_pool_str(req->pool, fg_str_c(info->account_patient_id));
+            if (own.ptr)
+                smart_access_set_fhir_user(a, own);
+            else
+                st = FG_ENOMEM;
+        }
     }
-    /* The account costs a query, its proxies another: only user/ scopes
-     * need both (patient/ scopes reach the launch patient alone), the
-     * fhirUser scope needs the account's own Patient. */
-    bool user_scope = st == FG_OK && has_user_scope(&a->scopes);
-    if (st == FG_OK && a->account_id > 0 &&
-        (user_scope || smart_scopes_has(&a->scopes, SMART_SCOPE_FHIRUSER)))
-        st = add_user(req, db, a, user_scope);
+    /* The account's name and proxies cost two queries: only user/ scopes
+     * need them (patient/ scopes reach the launch patient alone). */
+    if (st == FG_OK && a->account_id > 0 && has_user_scope(&a->scopes))
+        st = add_user(req, db, a);
     fg_auth_release(req->srv->auth, db);
     if (st == FG_EINVAL)
         return fg_access_challenge(req, "invalid_token", "the access token's scopes are invalid");

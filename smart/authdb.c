@@ -65,18 +65,6 @@ static const char schema_v1[] =
 
 /* Version 2: browser sessions at /auth and pending authorize requests
  * (authdb_sessions.h). Only the digest of a session id is stored. */
-/* Version 4: the audit log (authdb_audit.h); seq is the AuditEvent id. */
-static const char schema_v4[] =
-    "CREATE TABLE IF NOT EXISTS audit("
-    " seq INTEGER PRIMARY KEY, at_us INTEGER NOT NULL, kind INTEGER NOT NULL,"
-    " status INTEGER NOT NULL, client_id TEXT, account_id INTEGER NOT NULL DEFAULT 0,"
-    " username TEXT, patient_id TEXT, grant_id TEXT, res_type TEXT, res_id TEXT,"
-    " query TEXT, request_id TEXT);"
-    "CREATE INDEX IF NOT EXISTS audit_patient ON audit(patient_id, seq)"
-    " WHERE patient_id IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS audit_grant ON audit(grant_id, seq)"
-    " WHERE grant_id IS NOT NULL;";
-
 static const char schema_v2[] =
     "CREATE TABLE sessions("
     " digest TEXT PRIMARY KEY, account_id INTEGER NOT NULL DEFAULT 0,"
@@ -89,24 +77,33 @@ static const char schema_v2[] =
     " created_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX authz_requests_session ON authz_requests(session_digest);";
 
+/* Version 3: sign-up activation codes (authdb_activation.h), digests only. */
+static const char schema_v3[] =
+    "CREATE TABLE activation_codes("
+    " digest TEXT PRIMARY KEY, patient_id TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0,"
+    " account_id INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+
+/* Version 4: the audit log (authdb_audit.h); seq is the AuditEvent id. */
+static const char schema_v4[] =
+    "CREATE TABLE audit("
+    " seq INTEGER PRIMARY KEY, at_us INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    " status INTEGER NOT NULL, client_id TEXT, account_id INTEGER NOT NULL DEFAULT 0,"
+    " username TEXT, patient_id TEXT, grant_id TEXT, res_type TEXT, res_id TEXT,"
+    " query TEXT, request_id TEXT);"
+    "CREATE INDEX audit_patient ON audit(patient_id, seq) WHERE patient_id IS NOT NULL;"
+    "CREATE INDEX audit_grant ON audit(grant_id, seq) WHERE grant_id IS NOT NULL;";
+
 /* Version 5: the EHR launch (authdb_launch.h): clients' launch_uri, practitioner
  * accounts, launch contexts (digests only), the encounter of a grant and the
- * launch an authorize request came from. Each column is added only when
- * missing (like version 4's IF NOT EXISTS), so a partly migrated file opens. */
-struct authdb_column {
-    const char *table, *column, *sql;
-};
-static const struct authdb_column columns_v5[] = {
-    {"clients", "launch_uri", "ALTER TABLE clients ADD COLUMN launch_uri TEXT"},
-    {"accounts", "practitioner_id", "ALTER TABLE accounts ADD COLUMN practitioner_id TEXT"},
-    {"grants", "encounter_id", "ALTER TABLE grants ADD COLUMN encounter_id TEXT"},
-    {"authz_requests", "encounter_id",
-     "ALTER TABLE authz_requests ADD COLUMN encounter_id TEXT NOT NULL DEFAULT ''"},
-    {"authz_requests", "launch_account",
-     "ALTER TABLE authz_requests ADD COLUMN launch_account INTEGER NOT NULL DEFAULT 0"},
-};
+ * launch an authorize request came from. */
 static const char schema_v5[] =
-    "CREATE TABLE IF NOT EXISTS launches("
+    "ALTER TABLE clients ADD COLUMN launch_uri TEXT;"
+    "ALTER TABLE accounts ADD COLUMN practitioner_id TEXT;"
+    "ALTER TABLE grants ADD COLUMN encounter_id TEXT;"
+    "ALTER TABLE authz_requests ADD COLUMN encounter_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE authz_requests ADD COLUMN launch_account INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE launches("
     " digest TEXT PRIMARY KEY, client_id TEXT NOT NULL, account_id INTEGER NOT NULL,"
     " patient_id TEXT NOT NULL DEFAULT '', encounter_id TEXT NOT NULL DEFAULT '',"
     " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
@@ -114,20 +111,17 @@ static const char schema_v5[] =
 
 /* Version 6: an EHR launch's further context (fhirContext) on the launch,
  * the authorize request and the grant. */
-static const struct authdb_column columns_v6[] = {
-    {"launches", "fhir_context",
-     "ALTER TABLE launches ADD COLUMN fhir_context TEXT NOT NULL DEFAULT ''"},
-    {"authz_requests", "fhir_context",
-     "ALTER TABLE authz_requests ADD COLUMN fhir_context TEXT NOT NULL DEFAULT ''"},
-    {"grants", "fhir_context", "ALTER TABLE grants ADD COLUMN fhir_context TEXT NOT NULL DEFAULT ''"},
-};
+static const char schema_v6[] =
+    "ALTER TABLE launches ADD COLUMN fhir_context TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE authz_requests ADD COLUMN fhir_context TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE grants ADD COLUMN fhir_context TEXT NOT NULL DEFAULT '';";
 
-/* Version 3: sign-up activation codes (authdb_activation.h), digests only. */
-static const char schema_v3[] =
-    "CREATE TABLE activation_codes("
-    " digest TEXT PRIMARY KEY, patient_id TEXT NOT NULL, created_at INTEGER NOT NULL,"
-    " expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0,"
-    " account_id INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+/* Each version's SQL, in order: a file at version v runs schemas[v..]. One
+ * transaction covers them all, so a file is never partly migrated. */
+static const char *const schemas[] = {schema_v1, schema_v2, schema_v3,
+                                      schema_v4, schema_v5, schema_v6};
+_Static_assert(sizeof schemas / sizeof schemas[0] == SMART_AUTHDB_SCHEMA_VERSION,
+               "one schema string per auth database version");
 
 int64_t authdb_now(const struct smart_authdb *db)
 {
@@ -272,46 +266,6 @@ static enum fg_status user_version(sqlite3 *db, int *out)
     return st;
 }
 
-static enum fg_status has_column(sqlite3 *db, const char *table, const char *column, bool *out)
-{
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &s,
-                           NULL) != SQLITE_OK)
-        return FG_EIO;
-    enum fg_status st = FG_ENOMEM;
-    if (sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC) == SQLITE_OK) {
-        int rc = sqlite3_step(s);
-        st = rc == SQLITE_ROW || rc == SQLITE_DONE ? FG_OK : authdb_step_error(rc);
-        *out = rc == SQLITE_ROW;
-    }
-    sqlite3_finalize(s);
-    return st;
-}
-
-/* Adds each missing column of cols[0..n) (so a partly migrated file opens). */
-static enum fg_status add_columns(sqlite3 *db, const struct authdb_column *cols, size_t n,
-                                  struct fg_error *err)
-{
-    enum fg_status st = FG_OK;
-    for (size_t i = 0; st == FG_OK && i < n; i++) {
-        bool present = false;
-        st = has_column(db, cols[i].table, cols[i].column, &present);
-        if (st != FG_OK)
-            return fg_error_set(err, st, NULL, "auth database: cannot read table %s",
-                                cols[i].table);
-        if (!present)
-            st = exec_sql(db, cols[i].sql, err);
-    }
-    return st;
-}
-
-static enum fg_status migrate_v5(sqlite3 *db, struct fg_error *err)
-{
-    enum fg_status st = add_columns(db, columns_v5, sizeof columns_v5 / sizeof columns_v5[0], err);
-    return st == FG_OK ? exec_sql(db, schema_v5, err) : st;
-}
-
 /* Creates the tables in one transaction; a second process racing us waits
  * on the write lock and then sees the version already set. */
 static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
@@ -331,20 +285,14 @@ static enum fg_status migrate(sqlite3 *db, struct fg_error *err)
                           SMART_AUTHDB_SCHEMA_VERSION);
         goto out;
     }
-    if (v == 0)
-        st = exec_sql(db, schema_v1, err);
-    if (st == FG_OK && v <= 1)
-        st = exec_sql(db, schema_v2, err);
-    if (st == FG_OK && v <= 2)
-        st = exec_sql(db, schema_v3, err);
-    if (st == FG_OK && v <= 3)
-        st = exec_sql(db, schema_v4, err);
-    if (st == FG_OK && v <= 4)
-        st = migrate_v5(db, err);
-    if (st == FG_OK && v <= 5)
-        st = add_columns(db, columns_v6, sizeof columns_v6 / sizeof columns_v6[0], err);
-    if (st == FG_OK && v < SMART_AUTHDB_SCHEMA_VERSION)
-        st = exec_sql(db, "PRAGMA user_version = 6", err);
+    for (int i = v; st == FG_OK && i < SMART_AUTHDB_SCHEMA_VERSION; i++)
+        st = exec_sql(db, schemas[i], err);
+    if (st == FG_OK && v < SMART_AUTHDB_SCHEMA_VERSION) {
+        char pragma[48];
+        int n = snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+                         SMART_AUTHDB_SCHEMA_VERSION);
+        st = n > 0 && (size_t)n < sizeof pragma ? exec_sql(db, pragma, err) : FG_EIO;
+    }
 out:
     if (st == FG_OK)
         return exec_sql(db, "COMMIT", err);

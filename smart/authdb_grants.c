@@ -259,13 +259,14 @@ enum fg_status smart_authdb_token_lookup(struct smart_authdb *db, struct fg_str 
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s;
-    /* The hot path of every API request: two primary-key lookups in one
-     * statement, no cache, so a revocation anywhere counts at once. */
+    /* A miss of every API request's token cache (authdb_tokcache.c): three
+     * primary-key lookups in one statement. An account's patient_id and
+     * practitioner_id never change, so the cached row stays right. */
     enum fg_status st = authdb_stmt(
         db, AUTHDB_TOKEN_LOOKUP,
         "SELECT t.kind, t.grant_id, t.scopes, t.issued_at, t.expires_at, t.revoked_at,"
         " g.revoked_at, g.expires_at, g.last_used_at, g.client_id, g.patient_id, g.account_id,"
-        " g.encounter_id, a.practitioner_id, g.fhir_context"
+        " g.encounter_id, a.practitioner_id, g.fhir_context, a.patient_id"
         " FROM tokens AS t JOIN grants AS g ON g.id = t.grant_id"
         " LEFT JOIN accounts AS a ON a.id = g.account_id WHERE t.digest = ?1",
         &s);
@@ -299,6 +300,8 @@ enum fg_status smart_authdb_token_lookup(struct smart_authdb *db, struct fg_str 
         st = authdb_col_copy(s, 13, out->practitioner_id, sizeof out->practitioner_id);
     if (st == FG_OK)
         st = authdb_col_copy(s, 14, out->fhir_context, sizeof out->fhir_context);
+    if (st == FG_OK)
+        st = authdb_col_copy(s, 15, out->account_patient_id, sizeof out->account_patient_id);
     authdb_done(s);
     if (st != FG_OK) {
         smart_token_info_cleanup(out);

@@ -111,6 +111,8 @@ struct smart_token_info {
     int64_t account_id;
     char practitioner_id[SMART_MAX_PATIENT_ID + 1];  /* the account's, when it is a
                                                         practitioner account; else "" */
+    char account_patient_id[SMART_MAX_PATIENT_ID + 1]; /* the account's own Patient (its
+                                                          fhirUser), or "" */
 };
 
 void smart_token_info_cleanup(struct smart_token_info *info);

@@ -6,13 +6,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { binaryPath, runCli, startServer } from './lib/server.mjs';
+import { browser, hidden, pkce } from './lib/launch.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixturesDir = path.join(here, '..', '..', 'fixtures');
@@ -25,29 +25,7 @@ function cli(args) {
   return spawnSync(binaryPath(), args, { env, encoding: 'utf8', timeout: 30000 });
 }
 
-/** A browser: cookie jar + fetch without following redirects. */
-function browser(base, lang = 'en-US,en;q=0.9') {
-  const jar = new Map();
-  return {
-    async go(url, { method = 'GET', form } = {}) {
-      const headers = { 'accept-language': lang, accept: 'text/html' };
-      if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      let body;
-      if (form) {
-        headers['content-type'] = 'application/x-www-form-urlencoded';
-        body = new URLSearchParams(form).toString();
-      }
-      const res = await fetch(new URL(url, base), { method, headers, body, redirect: 'manual' });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const i = pair.indexOf('=');
-        jar.set(pair.slice(0, i), pair.slice(i + 1));
-      }
-      return { status: res.status, headers: res.headers, location: res.headers.get('location'), text: await res.text() };
-    },
-  };
-}
-const csrfOf = (html) => html.match(/<input type="hidden" name="csrf" value="([^"]*)">/)?.[1];
+const csrfOf = (html) => hidden(html).csrf;
 
 describe('/account/signup', { concurrency: false }, () => {
   let dir, before13, after13;
@@ -94,7 +72,7 @@ describe('/account/signup', { concurrency: false }, () => {
     assert.ok(csrfOf(en.text));
     for (const name of ['code', 'username', 'password', 'password2']) assert.match(en.text, new RegExp(`name="${name}"`));
     assert.match(en.text, /Create your account/);
-    const es = await browser(after13.base, 'es-MX,es;q=0.9').go('/account/signup');
+    const es = await browser(after13.base, { lang: 'es-MX,es;q=0.9' }).go('/account/signup');
     assert.match(es.text, /Cree su cuenta/);
     assert.match(es.text, /Código de activación/);
     assert.match(es.text, /<html lang="es"/);
@@ -187,16 +165,14 @@ describe('/account/signup', { concurrency: false }, () => {
   it('the new account signs in at /auth/authorize and is offered its own record', async () => {
     const app = JSON.parse(cli(['client', 'add', '--auth-db', after13.authDbPath, '--name', 'Signup app',
       '--redirect-uri', 'https://app.example/cb', '--type', 'public', '--scope', 'launch/patient patient/*.rs']).stdout);
-    const verifier = crypto.randomBytes(32).toString('base64url');
-    const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+    const { challenge } = pkce();
     const q = new URLSearchParams({ response_type: 'code', client_id: app.client_id, redirect_uri: 'https://app.example/cb',
       scope: 'launch/patient patient/*.rs', state: 's1', aud: after13.fhirBase, code_challenge: challenge, code_challenge_method: 'S256' });
     const b = browser(after13.base);
     const start = await b.go(`/auth/authorize?${q}`);
     assert.equal(start.status, 303, start.text.slice(0, 300));
     const page = await b.go(start.location);
-    const req = page.text.match(/name="req" value="([^"]+)"/)[1];
-    const signin = await b.go('/auth/authorize', { method: 'POST', form: { req, csrf: csrfOf(page.text), action: 'signin', username: 'norasignup', password: PASSWORD } });
+    const signin = await b.go('/auth/authorize', { method: 'POST', form: { ...hidden(page.text), action: 'signin', username: 'norasignup', password: PASSWORD } });
     assert.equal(signin.status, 303, signin.text.slice(0, 300));
     const consent = await b.go(signin.location);
     assert.equal(consent.status, 200);

@@ -6,65 +6,20 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 
-import { startServer, binaryPath } from './lib/server.mjs';
+import { startServer, binaryPath, cliSync } from './lib/server.mjs';
+import { browser, checkboxes, hidden, pkce, radios, unescape, PASSWORD } from './lib/launch.mjs';
 
 const REDIRECT = 'https://app.example/callback';
-const PASSWORD = 'Demo-pass-2026';
 const LAB = 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
 
-function cli(args, input) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
-  const r = spawnSync(binaryPath(), args, { input: input ?? '', env, encoding: 'utf8' });
-  assert.ok(r.status === 0 || r.status === 3, `${args.join(' ')}: ${r.stderr}`);
-}
+const cli = (args, input) => cliSync(args, { input, ok: [0, 3] });
 
-
-/** A browser: cookie jar + fetch without following redirects. */
-function browser(base, lang) {
-  const jar = new Map();
-  return {
-    jar,
-    async go(url, { method = 'GET', form } = {}) {
-      const headers = { 'accept-language': lang ?? 'en-US,en;q=0.9', accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
-      if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      let body;
-      if (form) {
-        headers['content-type'] = 'application/x-www-form-urlencoded';
-        body = new URLSearchParams(form).toString();
-      }
-      const res = await fetch(new URL(url, base), { method, headers, body, redirect: 'manual' });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const i = pair.indexOf('=');
-        jar.set(pair.slice(0, i), pair.slice(i + 1));
-      }
-      return { status: res.status, location: res.headers.get('location'), headers: res.headers, text: await res.text() };
-    },
-  };
-}
-
-/** The hidden fields of the page's form. */
-function hidden(html) {
-  const out = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]] = m[2];
-  return out;
-}
-const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-function checkboxes(html) {
-  return [...html.matchAll(/<input type="checkbox" name="scope" id="s\d+" value="([^"]*)"/g)].map((m) => unescape(m[1]));
-}
-function radios(html) {
-  return [...html.matchAll(/<input type="radio" name="patient" id="p\d+" value="([^"]*)"/g)].map((m) => m[1]);
-}
 
 describe('/auth/authorize', () => {
   let srv;
   let clientId;
-  const verifier = crypto.randomBytes(32).toString('base64url');
-  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const { verifier, challenge } = pkce();
   const params = (over = {}) => {
     const p = {
       response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'st-123&x',
@@ -265,7 +220,7 @@ describe('/auth/authorize', () => {
   });
 
   it('Spanish pages from Accept-Language, and a switch link kept in the session', async () => {
-    const b = browser(srv.base, 'es-MX,es;q=0.9');
+    const b = browser(srv.base, { lang: 'es-MX,es;q=0.9' });
     const start = await b.go(params());
     const page = await b.go(start.location);
     assert.match(page.text, /<html lang="es">/);

@@ -6,23 +6,16 @@
 // client (N-4) and a wrong redirect_uri.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 
-import { startServer, binaryPath } from './lib/server.mjs';
+import { startServer, cliSync } from './lib/server.mjs';
 import { browser, checkboxes, hidden } from './lib/launch.mjs';
 
 const REDIRECT = 'https://app.example/callback';
 const PASSWORD = 'Demo-pass-2026';
 const SCOPE = 'launch/patient openid fhirUser offline_access patient/Patient.rs patient/Observation.rs';
 
-function cli(args, input) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
-  const r = spawnSync(binaryPath(), args, { input: input ?? '', env, encoding: 'utf8' });
-  assert.ok(r.status === 0 || r.status === 3, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const cli = (args, input) => cliSync(args, { input, ok: [0, 3] });
 
 describe('standalone patient launch', () => {
   let srv, pub, conf;

@@ -5,50 +5,17 @@
 // gateway's own requests, never the app's token.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 
-import { startServer, runCli, binaryPath } from './lib/server.mjs';
+import { startServer, runCli, cliSync } from './lib/server.mjs';
 import { startUpstream, fixtureSubset } from '../upstream/lib.mjs';
+import { browser, hidden, pkce, PASSWORD } from './lib/launch.mjs';
 
 const NOW = '2026-11-23';
 const REDIRECT = 'https://app.example/callback';
-const PASSWORD = 'Demo-pass-2026';
 const SCOPE = 'launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs';
 
-function cli(args, input) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FHIRGATE_')) env[k] = v;
-  const r = spawnSync(binaryPath(), args, { input: input ?? '', env, encoding: 'utf8' });
-  assert.ok(r.status === 0 || r.status === 3, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** A cookie-keeping client that does not follow redirects. */
-function browser(base) {
-  const jar = new Map();
-  return async (url, { method = 'GET', form } = {}) => {
-    const headers = { accept: 'text/html' };
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body;
-    if (form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(form).toString();
-    }
-    const res = await fetch(new URL(url, base), { method, headers, body, redirect: 'manual' });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair.indexOf('=');
-      jar.set(pair.slice(0, i), pair.slice(i + 1));
-    }
-    return { status: res.status, location: res.headers.get('location'), text: await res.text() };
-  };
-}
-function hidden(html) {
-  const out = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]] = m[2];
-  return out;
-}
+const cli = (args, input) => cliSync(args, { input, ok: [0, 3] });
 
 describe('upstream mode: SMART standalone launch', () => {
   let up;
@@ -72,14 +39,13 @@ describe('upstream mode: SMART standalone launch', () => {
   });
 
   it('launches, and the token reads the upstream record through the gateway', async () => {
-    const verifier = crypto.randomBytes(48).toString('base64url');
-    const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+    const { verifier, challenge } = pkce();
     const state = crypto.randomUUID();
     const q = new URLSearchParams({
       response_type: 'code', client_id: app.client_id, redirect_uri: REDIRECT, state,
       aud: gw.fhirBase, scope: SCOPE, code_challenge: challenge, code_challenge_method: 'S256',
     });
-    const go = browser(gw.base);
+    const { go } = browser(gw.base);
     const start = await go(`/auth/authorize?${q}`);
     assert.equal(start.status, 303, start.text);
     const page = await go(start.location);

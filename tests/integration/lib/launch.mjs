@@ -1,22 +1,23 @@
 // launch.mjs - drive the SMART standalone launch over plain HTTP (no
-// browser): the consent page's scope checkboxes, PKCE, and launch() =
-// authorize (GET or POST) -> sign-in -> [picker] -> consent -> code.
+// browser): the cookie-jar "browser" and hidden fields of lib/browser.mjs
+// (re-exported), the scope checkboxes and patient radios of the pages, PKCE,
+// and launch() = authorize (GET or POST) -> sign-in -> [picker] -> consent -> code.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
 import { browser, hidden } from './browser.mjs';
 
-export const PASSWORD = 'Demo-pass-2026';
-
-// The cookie-keeping client and the hidden-field reader are browser.mjs's;
-// re-exported for the tests that take everything from here.
 export { browser, hidden };
+export const PASSWORD = 'Demo-pass-2026';
 
 export const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<')
   .replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 /** The scope values of the consent page's checkboxes. */
 export const checkboxes = (html) => [...html.matchAll(/<input type="checkbox" name="scope" id="s\d+" value="([^"]*)"/g)]
   .map((m) => unescape(m[1]));
+/** The patient ids the picker page offers. */
+export const radios = (html) => [...html.matchAll(/<input type="radio" name="patient" id="p\d+" value="([^"]*)"/g)]
+  .map((m) => m[1]);
 
 export function pkce() {
   const verifier = crypto.randomBytes(48).toString('base64url');

@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { runCli, startServer } from './server.mjs';
+import { runCli, startServer, cliSync } from './server.mjs';
 import { fixtureSubset, startUpstream } from '../../upstream/lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -119,12 +119,7 @@ const refs = (bundle, mode) => (bundle.entry ?? [])
   .filter((e) => !mode || e.search?.mode === mode)
   .map((e) => `${e.resource.resourceType}/${e.resource.id}`);
 
-/** Runs the CLI (server.mjs's runCli); it must succeed. Resolves its stdout. */
-async function cli(args, input) {
-  const r = await runCli(args, { input, timeoutMs: 30000 });
-  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const cli = (args, input) => cliSync(args, { input });
 
 /** Declares the portal-rules table against the embedded store or, with upstream, an upstream FHIR server. */
 export function portalRules({ upstream = false } = {}) {
@@ -145,16 +140,16 @@ export function portalRules({ upstream = false } = {}) {
       assert.equal(seeded.code, 0, seeded.stderr);
       const a = ['--auth-db', authDb];
       for (const [user, patient] of [['danielshaw', 'daniel'], ['amysample', 'amy'], ['maxsample', 'max'], ['norasample', 'nora']])
-        await cli(['account', 'add', ...a, '--now', '2026-01-01', '--user', user, '--patient', patient, '--password-stdin'], `${PASSWORD}\n`);
+        cli(['account', 'add', ...a, '--now', '2026-01-01', '--user', user, '--patient', patient, '--password-stdin'], `${PASSWORD}\n`);
       for (const p of ['lily', 'max', 'nora', 'owen'])
-        await cli(['account', 'proxy', 'add', ...a, '--now', '2026-01-01', '--user', 'danielshaw', '--patient', p, '--kind', 'parent']);
+        cli(['account', 'proxy', 'add', ...a, '--now', '2026-01-01', '--user', 'danielshaw', '--patient', p, '--kind', 'parent']);
       // an adult proxy started exactly 5 years before the load day: it expires at midnight
-      await cli(['account', 'proxy', 'add', ...a, '--now', '2021-11-23', '--start', '2021-11-23', '--user', 'amysample',
+      cli(['account', 'proxy', 'add', ...a, '--now', '2021-11-23', '--start', '2021-11-23', '--user', 'amysample',
         '--patient', 'daniel', '--kind', 'adult']);
       const store = upstream ? { args: target } : { db };
       srv.before = await startServer({ ...store, authDb, now: MOMENTS.before });
       srv.after = await startServer({ ...store, authDb, now: MOMENTS.after });
-      const app = JSON.parse(await cli(['client', 'add', ...a, '--name', 'Family app', '--redirect-uri', 'https://app.example/cb',
+      const app = JSON.parse(cli(['client', 'add', ...a, '--name', 'Family app', '--redirect-uri', 'https://app.example/cb',
         '--type', 'public', '--scope', SCOPE]));
       for (const v of VIEWS) {
         const t = await srv.before.tokenResponse({ client: app.client_id, user: v.user, patient: v.patient, scope: SCOPE, now: ISSUE });

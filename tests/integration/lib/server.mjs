@@ -12,7 +12,8 @@
 // `auth: false` sends no Authorization header, `auth: '<token>'` sends that
 // token, and an explicit Authorization header always wins.
 // server.token({scope, patient, user, client}) mints another token.
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -187,6 +188,13 @@ export function withAuth(r, defaultToken) {
     if (token) headers.Authorization = `Bearer ${token}`;
   }
   return { ...rest, headers };
+}
+
+/** runCli for set-up steps, synchronously: input goes to stdin; asserts the exit code is one of ok; returns stdout. */
+export function cliSync(args, { input = '', ok = [0], timeoutMs = 30000 } = {}) {
+  const r = spawnSync(binaryPath(), args, { input, env: cleanEnv({}), encoding: 'utf8', timeout: timeoutMs });
+  assert.ok(ok.includes(r.status), `${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Runs the binary with arguments (no server); input (optional) goes to stdin; resolves {code, stdout, stderr}. */

@@ -187,6 +187,7 @@ static void test_practitioner_and_encounter(void)
     CHECK_STR(info.encounter_id, "enc-1");
     CHECK_STR(info.fhir_context, "ServiceRequest/sr-1");
     CHECK_STR(info.patient_id, "amy");
+    CHECK_STR(info.account_patient_id, ""); /* a practitioner has no Patient of their own */
     smart_token_info_cleanup(&info);
     /* a portal account's grant: no practitioner, no encounter */
     char gid[SMART_GRANT_ID_SIZE];
@@ -194,6 +195,7 @@ static void test_practitioner_and_encounter(void)
     add_token(e.db, gid, SMART_TOKEN_ACCESS, T0 + 3600, NULL, digest);
     CHECK_INT(smart_authdb_token_lookup(e.db, fg_str_c(digest), &info), FG_OK);
     CHECK_STR(info.practitioner_id, "");
+    CHECK_STR(info.account_patient_id, "amy");
     CHECK_STR(info.encounter_id, "");
     CHECK_STR(info.fhir_context, "");
     smart_token_info_cleanup(&info);
@@ -211,9 +213,11 @@ static void test_migrate_v4(void)
     smart_authdb_close(&e.db);
     sqlite3 *raw = NULL;
     CHECK(sqlite3_open(e.path, &raw) == SQLITE_OK);
-    /* undo version 5 by hand: what a version-4 file looked like */
+    /* undo versions 5 and 6 by hand: what a version-4 file looked like */
     CHECK(sqlite3_exec(raw,
                        "DROP TABLE launches; ALTER TABLE clients DROP COLUMN launch_uri;"
+                       " ALTER TABLE grants DROP COLUMN fhir_context;"
+                       " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
                        " ALTER TABLE accounts DROP COLUMN practitioner_id;"
                        " ALTER TABLE grants DROP COLUMN encounter_id;"
                        " ALTER TABLE authz_requests DROP COLUMN encounter_id;"

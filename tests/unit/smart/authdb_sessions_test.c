@@ -144,7 +144,13 @@ static void test_migrate_v1(void)
     sqlite3 *raw = NULL;
     CHECK(sqlite3_open(e.path, &raw) == SQLITE_OK);
     CHECK(sqlite3_exec(raw,
+                       /* undo versions 2 to 6 by hand: what a version-1 file looked like */
                        "DROP TABLE sessions; DROP TABLE authz_requests; DROP TABLE activation_codes;"
+                       " DROP TABLE audit; DROP TABLE launches;"
+                       " ALTER TABLE clients DROP COLUMN launch_uri;"
+                       " ALTER TABLE accounts DROP COLUMN practitioner_id;"
+                       " ALTER TABLE grants DROP COLUMN encounter_id;"
+                       " ALTER TABLE grants DROP COLUMN fhir_context;"
                        " PRAGMA user_version = 1;"
                        "INSERT INTO accounts(username, password_hash, created_at)"
                        " VALUES ('keepme', 'x', 1);",
