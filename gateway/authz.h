@@ -49,16 +49,6 @@ struct authz_patient {
     bool self;
 };
 
-/* authz_flow.c; also used by the other pages behind the same sign-in (portal_wear.c) */
-/* Reads the fg_sid cookie's session (c->have_session, c->session). */
-void authz_load_session(struct authz_ctx *c);
-/* The page language: session, then Accept-Language, then "lang=" (saved in the session). */
-void authz_pick_lang(struct authz_ctx *c);
-/* Checks the form's username and password (failures counted, lockout); on success the session
- * is replaced by a fresh one signed in (c->session_id: set it with authz_set_cookie).
- * FG_OK; FG_EFORBIDDEN with *notice FG_MSG_BAD_CREDENTIALS or FG_MSG_LOCKED; FG_EIO. */
-enum fg_status authz_signin_check(struct authz_ctx *c, enum fg_msg *notice);
-
 /* authz_request.c */
 struct fg_str authz_param(const struct authz_ctx *c, const char *name);
 size_t authz_param_count(const struct authz_ctx *c, const char *name);
@@ -79,14 +69,11 @@ enum fg_status authz_ensure_session(struct authz_ctx *c);
 enum fg_status authz_set_cookie(struct authz_ctx *c);
 enum fg_status authz_set_cookie_path(struct authz_ctx *c, const char *path);
 
-/* authz_flow.c: the session named by the cookie (c->have_session), and the
- * page language (Accept-Language < the session's < "lang="). */
-void authz_load_session(struct authz_ctx *c);
-void authz_pick_lang(struct authz_ctx *c);
-
 /* authz_flow.c: the session cookie, the page language, sign-in (shared
- * with the linked-apps pages, apps.h). */
+ * with the linked-apps, wearables and sign-up pages). */
+/* Reads the fg_sid cookie's session (c->have_session, c->session). */
 void authz_load_session(struct authz_ctx *c);
+/* The page language: Accept-Language < the session's < "lang=" (saved in the session). */
 void authz_pick_lang(struct authz_ctx *c);
 /* Checks the form's username and password under the lockout rules and
  * audits the outcome. FG_MSG_COUNT on success (*account_id set), else the

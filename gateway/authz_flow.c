@@ -239,23 +239,6 @@ enum fg_status authz_signin_rotate(struct authz_ctx *c, int64_t account_id)
     return st == FG_OK ? authz_set_cookie(c) : st;
 }
 
-enum fg_status authz_signin_check(struct authz_ctx *c, enum fg_msg *notice)
-{
-    int64_t account_id = 0;
-    *notice = authz_signin_verify(c, NULL, &account_id);
-    if (*notice == FG_MSG_ERR_INTERNAL)
-        return FG_EIO;
-    if (*notice != FG_MSG_COUNT)
-        return FG_EFORBIDDEN;
-    /* a new session id at sign-in (no fixation); its requests move with it */
-    char old[SMART_DIGEST_SIZE];
-    memcpy(old, c->session.digest, sizeof old);
-    return smart_authdb_session_rotate(c->db, fg_str_c(old), account_id, c->session_id,
-                                       &c->session) == FG_OK
-               ? FG_OK
-               : FG_EIO;
-}
-
 static enum fg_status do_signin(struct authz_ctx *c, struct smart_authz_request *r)
 {
     int64_t account_id = 0;

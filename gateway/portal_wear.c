@@ -374,14 +374,15 @@ static enum fg_status post_action(struct authz_ctx *c)
     if (!authz_csrf_ok(c))
         return authz_page_error(c, 403, FG_MSG_ERR_CSRF);
     if (fg_str_eq_c(action, "signin")) {
-        enum fg_msg bad;
-        enum fg_status st = authz_signin_check(c, &bad);
-        if (st == FG_EFORBIDDEN)
-            return page_signin(c, bad);
-        if (st != FG_OK)
+        int64_t account_id = 0;
+        enum fg_msg bad = authz_signin_verify(c, NULL, &account_id);
+        if (bad == FG_MSG_ERR_INTERNAL)
             return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
-        st = authz_see_other(c, FG_PORTAL_WEAR_PATH);
-        return st == FG_OK ? authz_set_cookie(c) : st;
+        if (bad != FG_MSG_COUNT)
+            return page_signin(c, bad);
+        if (authz_signin_rotate(c, account_id) != FG_OK)
+            return authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
+        return authz_see_other(c, FG_PORTAL_WEAR_PATH);
     }
     if (fg_str_eq_c(action, "signout")) {
         smart_authdb_session_delete(c->db, fg_str_c(c->session.digest));
