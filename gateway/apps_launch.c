@@ -18,34 +18,19 @@
 
 #define APPS_MAX_LAUNCHABLE 32
 
-struct id_list {
-    char ids[APPS_MAX_LAUNCHABLE][SMART_MAX_CLIENT_ID + 1];
-    size_t n;
-};
-
-static enum fg_status collect(void *arg, struct fg_str id)
-{
-    struct id_list *l = arg;
-    if (l->n < APPS_MAX_LAUNCHABLE && id.len <= SMART_MAX_CLIENT_ID) {
-        memcpy(l->ids[l->n], id.ptr, id.len);
-        l->ids[l->n++][id.len] = '\0';
-    }
-    return FG_OK;
-}
-
-static enum fg_status app_form(struct apps_view *v, struct fg_buf *b, const struct smart_client *cl,
-                               size_t k)
+static enum fg_status app_form(struct apps_view *v, struct fg_buf *b, const char *client_id,
+                               const char *name, size_t k)
 {
     struct authz_ctx *c = v->c;
     enum fg_status st = fg_buf_append_c(b, "<section class=\"app launch\"><h3>");
     if (st == FG_OK)
-        st = fg_html_escape(b, fg_str_c(cl->name ? cl->name : cl->client_id));
+        st = fg_html_escape(b, fg_str_c(name));
     if (st == FG_OK)
         st = fg_buf_printf(b, "</h3><form method=\"post\" action=\"%s\">", FG_APPS_PATH);
     if (st == FG_OK)
         st = fg_html_hidden(b, "csrf", c->session.csrf);
     if (st == FG_OK)
-        st = fg_html_hidden(b, "client", cl->client_id);
+        st = fg_html_hidden(b, "client", client_id);
     if (st == FG_OK)
         st = fg_buf_printf(b, "<label for=\"open%zu\">%s</label><select id=\"open%zu\" "
                               "name=\"patient\">",
@@ -68,32 +53,35 @@ static enum fg_status app_form(struct apps_view *v, struct fg_buf *b, const stru
     return st;
 }
 
+struct open_list {
+    struct apps_view *v;
+    struct fg_buf *b;
+    size_t shown;
+};
+
+static enum fg_status open_form(void *arg, const char *client_id, const char *name)
+{
+    struct open_list *o = arg;
+    if (o->shown == APPS_MAX_LAUNCHABLE)
+        return FG_OK;
+    struct authz_ctx *c = o->v->c;
+    enum fg_status st = FG_OK;
+    if (o->shown == 0)
+        st = fg_buf_printf(o->b, "<h2 id=\"open\">%s</h2><p>%s</p>",
+                           fg_i18n(c->lang, FG_MSG_APPS_OPEN_TITLE),
+                           fg_i18n(c->lang, FG_MSG_APPS_OPEN_INTRO));
+    if (st == FG_OK)
+        st = app_form(o->v, o->b, client_id, name, o->shown);
+    o->shown++;
+    return st;
+}
+
+/* The apps with a launch URI only, straight from one query (any number of
+ * other clients may be registered). */
 enum fg_status apps_open_section(struct apps_view *v, struct fg_buf *b)
 {
-    struct authz_ctx *c = v->c;
-    struct id_list *l = fg_pool_alloc(c->req->pool, sizeof *l);
-    if (!l)
-        return FG_ENOMEM;
-    l->n = 0;
-    if (v->n == 0 || smart_authdb_client_ids(c->db, collect, l) != FG_OK)
-        return FG_OK;
-    size_t shown = 0;
-    enum fg_status st = FG_OK;
-    for (size_t i = 0; i < l->n && st == FG_OK; i++) {
-        struct smart_client cl;
-        if (smart_authdb_client_get(c->db, fg_str_c(l->ids[i]), &cl) != FG_OK)
-            continue;
-        if (cl.launch_uri && cl.launch_uri[0]) {
-            if (shown++ == 0)
-                st = fg_buf_printf(b, "<h2 id=\"open\">%s</h2><p>%s</p>",
-                                   fg_i18n(c->lang, FG_MSG_APPS_OPEN_TITLE),
-                                   fg_i18n(c->lang, FG_MSG_APPS_OPEN_INTRO));
-            if (st == FG_OK)
-                st = app_form(v, b, &cl, i);
-        }
-        smart_client_cleanup(&cl);
-    }
-    return st;
+    struct open_list o = {v, b, 0};
+    return v->n ? smart_authdb_launch_clients(v->c->db, open_form, &o) : FG_OK;
 }
 
 enum fg_status apps_open(struct apps_view *v)

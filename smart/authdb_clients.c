@@ -336,3 +336,30 @@ enum fg_status smart_authdb_client_ids(struct smart_authdb *db, smart_client_id_
     authdb_done(s);
     return st;
 }
+
+struct launch_walk {
+    smart_launch_client_fn fn;
+    void *arg;
+};
+
+static enum fg_status launch_client_row(void *arg, sqlite3_stmt *s)
+{
+    const struct launch_walk *w = arg;
+    const char *id = (const char *)sqlite3_column_text(s, 0);
+    const char *name = (const char *)sqlite3_column_text(s, 1);
+    return id ? w->fn(w->arg, id, name ? name : id) : FG_ENOMEM;
+}
+
+enum fg_status smart_authdb_launch_clients(struct smart_authdb *db, smart_launch_client_fn fn,
+                                           void *arg)
+{
+    sqlite3_stmt *s;
+    enum fg_status st = authdb_stmt(db, AUTHDB_CLIENT_LAUNCHABLE,
+                                    "SELECT client_id, name FROM clients WHERE launch_uri <> ''"
+                                    " ORDER BY created_at, client_id",
+                                    &s);
+    if (st != FG_OK)
+        return st;
+    struct launch_walk w = {fn, arg};
+    return authdb_step_rows(s, launch_client_row, &w);
+}

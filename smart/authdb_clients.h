@@ -84,4 +84,13 @@ enum fg_status smart_authdb_client_delete(struct smart_authdb *db, struct fg_str
 typedef enum fg_status (*smart_client_id_fn)(void *arg, struct fg_str client_id);
 enum fg_status smart_authdb_client_ids(struct smart_authdb *db, smart_client_id_fn fn, void *arg);
 
+/* Calls fn with the client_id and name of each client that has a launch URI
+ * (an EHR launch can open it), oldest first, under the same rules as
+ * smart_authdb_client_ids (both strings valid during the call only).
+ * @test tests/unit/smart/authdb_test.c */
+typedef enum fg_status (*smart_launch_client_fn)(void *arg, const char *client_id,
+                                                 const char *name);
+enum fg_status smart_authdb_launch_clients(struct smart_authdb *db, smart_launch_client_fn fn,
+                                           void *arg);
+
 #endif

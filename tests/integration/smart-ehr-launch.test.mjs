@@ -398,4 +398,21 @@ describe('EHR launch', () => {
     assert.equal(t.json.need_patient_banner, undefined);
     assert.equal(t.json.patient, 'amy');
   });
+
+  it('portal: "Open" offers an app registered after 32 other clients (the list is of launchable apps, not the first 32 clients)', async () => {
+    // ids that sort before (fillers) and after (the app) any other, whatever the clock
+    for (let i = 0; i < 33; i++)
+      await cli(['client', 'add', '--client-id', `-filler-${String(i).padStart(2, '0')}`, '--name', `Filler ${i}`,
+        '--type', 'public', '--redirect-uri', REDIRECT]);
+    await cli(['client', 'add', '--client-id', '~late-launch-app', '--name', 'Late Launch App', '--type', 'public',
+      '--redirect-uri', REDIRECT, '--launch-uri', 'https://late.example/launch']);
+    const b = browser(srv.base);
+    const first = await b.go('/auth/apps');
+    const signed = await b.go('/auth/apps', { method: 'POST', form: { ...hidden(first.text), action: 'signin', username: 'amyshaw', password: PASSWORD } });
+    assert.equal(signed.status, 303, signed.text);
+    const apps = await b.go('/auth/apps');
+    assert.match(apps.text, /Late Launch App<\/h3><form/);
+    assert.match(apps.text, /Chart App<\/h3><form/);
+    assert.doesNotMatch(apps.text, /Filler \d+<\/h3><form/, 'no launch URI, no Open button');
+  });
 });

@@ -75,6 +75,15 @@ static void free_client(struct smart_client *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Appends "id=name;" to the string arg. */
+static enum fg_status list_launchable(void *arg, const char *client_id, const char *name)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    int w = snprintf(out + n, 128 - n, "%s=%s;", client_id, name);
+    return w > 0 && (size_t)w < 128 - n ? FG_OK : FG_ETOOBIG;
+}
+
 static void test_clients(void)
 {
     struct env e;
@@ -171,6 +180,17 @@ static void test_clients(void)
                   FG_OK);
         CHECK_INT(ok, secrets[i].ok);
     }
+    /* only clients with a launch URI are launchable */
+    struct smart_client launchable;
+    make_client(&launchable, "launch-app", SMART_CLIENT_PUBLIC);
+    launchable.launch_uri = strdup("https://app.example/launch");
+    CHECK_INT(smart_authdb_client_add(e.db, &launchable, &err), FG_OK);
+    free(launchable.launch_uri);
+    free_client(&launchable);
+    char listed[128] = "";
+    CHECK_INT(smart_authdb_launch_clients(e.db, list_launchable, listed), FG_OK);
+    CHECK_STR(listed, "launch-app=Demo app;");
+
     char g[SMART_GRANT_ID_SIZE], tok[SMART_DIGEST_SIZE];
     add_grant(e.db, "public-app", "amy", 1, g);
     add_token(e.db, g, SMART_TOKEN_ACCESS, T0 + 3600, NULL, tok);
