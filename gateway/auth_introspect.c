@@ -63,12 +63,12 @@ static enum fg_status caller_ok(struct fg_req *req, const struct fg_auth_form *f
     return FG_OK;
 }
 
-static bool add_active(struct fg_req *req, struct smart_authdb *db, cJSON *o,
-                       const struct smart_token_info *info)
+static bool add_active(struct fg_req *req, cJSON *o, const struct smart_token_info *info)
 {
     char sub[FG_SUBJECT_MAX];
     fg_auth_subject(info->account_id, info->patient_id, info->client_id, sub);
-    const char *rel = fg_auth_fhir_user(db, req->pool, info->account_id, info->patient_id);
+    const char *rel = fg_auth_fhir_user(req->pool, info->account_id, info->practitioner_id,
+                                        info->account_patient_id, info->patient_id);
     const char *user = rel ? fg_pool_printf(req->pool, "%s/%s", fg_req_base_url(req), rel) : NULL;
     return cJSON_AddTrueToObject(o, "active") &&
            cJSON_AddStringToObject(o, "scope", info->scopes ? info->scopes : "") &&
@@ -96,7 +96,7 @@ static enum fg_status introspect(struct fg_req *req, struct smart_authdb *db, st
         active = smart_authdb_token_lookup(db, fg_str_c(digest), &info) == FG_OK && info.active;
     }
     cJSON *o = cJSON_CreateObject();
-    bool ok = o && (active ? add_active(req, db, o, &info) : cJSON_AddFalseToObject(o, "active") != NULL);
+    bool ok = o && (active ? add_active(req, o, &info) : cJSON_AddFalseToObject(o, "active") != NULL);
     smart_token_info_cleanup(&info);
     if (!ok) {
         cJSON_Delete(o);

@@ -49,17 +49,16 @@ void fg_auth_subject(int64_t account_id, const char *patient_id, const char *cli
         out[0] = '\0';
 }
 
-const char *fg_auth_fhir_user(struct smart_authdb *db, struct fg_pool *pool, int64_t account_id,
+const char *fg_auth_fhir_user(struct fg_pool *pool, int64_t account_id,
+                              const char *practitioner_id, const char *own_patient_id,
                               const char *patient_id)
 {
     if (account_id > 0) {
-        struct smart_account acc;
-        if (smart_authdb_account_get_by_id(db, account_id, &acc) != FG_OK)
-            return NULL;
-        OPENSSL_cleanse(acc.password_hash, sizeof acc.password_hash);
-        if (acc.practitioner_id[0])
-            return fg_pool_printf(pool, "Practitioner/%s", acc.practitioner_id);
-        return acc.patient_id[0] ? fg_pool_printf(pool, "Patient/%s", acc.patient_id) : NULL;
+        if (practitioner_id && practitioner_id[0])
+            return fg_pool_printf(pool, "Practitioner/%s", practitioner_id);
+        return own_patient_id && own_patient_id[0]
+                   ? fg_pool_printf(pool, "Patient/%s", own_patient_id)
+                   : NULL;
     }
     if (patient_id && patient_id[0])
         return fg_pool_printf(pool, "Patient/%s", patient_id);

@@ -70,10 +70,13 @@ void fg_auth_subject(int64_t account_id, const char *patient_id, const char *cli
                      char out[FG_SUBJECT_MAX]);
 
 /* The user's FHIR resource for the id_token's fhirUser and introspection,
- * relative ("Practitioner/<id>" for a practitioner account, "Patient/<id>"
- * for a portal account with its own record; without an account, the
- * patient_id's Patient), pool-owned; NULL when there is none. */
-const char *fg_auth_fhir_user(struct smart_authdb *db, struct fg_pool *pool, int64_t account_id,
+ * relative, pool-owned; NULL when there is none. With an account (> 0):
+ * "Practitioner/<practitioner_id>" for a practitioner account, else
+ * "Patient/<own_patient_id>" when the account has its own record (both as
+ * the accounts row and the token row, smart_token_info, carry them);
+ * without an account, the launch patient_id's Patient. */
+const char *fg_auth_fhir_user(struct fg_pool *pool, int64_t account_id,
+                              const char *practitioner_id, const char *own_patient_id,
                               const char *patient_id);
 
 /* Creates the grant when needed, the refresh token (when granted) and the

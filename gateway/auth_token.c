@@ -7,11 +7,13 @@
  * narrow and never widen), client_credentials (confidential asymmetric
  * clients, system/ scopes). Errors are RFC 6749 §5.2 JSON.
  */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
+#include "../smart/authdb_accounts.h"
 #include "../smart/authdb_codes.h"
 #include "../smart/pkce.h"
 #include "../smart/scope.h"
@@ -57,10 +59,18 @@ static enum fg_status send_tokens(struct token_ctx *t, struct fg_issue *is)
     return FG_OK;
 }
 
-/* The user's FHIR resource for the id_token (pool-owned). */
-static const char *fhir_user_of(struct token_ctx *t, int64_t account_id, const char *patient_id)
+/* The user's FHIR resource for the id_token of a code exchange (pool-owned):
+ * the signed-in account's, read here (a refresh has it in the token row). */
+static const char *code_fhir_user(struct token_ctx *t, const struct smart_code *c)
 {
-    return fg_auth_fhir_user(t->db, t->req->pool, account_id, patient_id);
+    struct smart_account acc;
+    memset(&acc, 0, sizeof acc);
+    if (c->account_id > 0 && smart_authdb_account_get_by_id(t->db, c->account_id, &acc) != FG_OK)
+        return NULL;
+    const char *user = fg_auth_fhir_user(t->req->pool, c->account_id, acc.practitioner_id,
+                                         acc.patient_id, c->patient_id);
+    OPENSSL_cleanse(&acc, sizeof acc);
+    return user;
 }
 
 /* An EHR launch's grant (the `launch` scope was granted): the smart_style_url. */
@@ -157,7 +167,7 @@ static enum fg_status grant_code(struct token_ctx *t)
         .fhir_context = g.fhir_context,
         .style_url = style_url_of(t, c.scopes),
         .account_id = c.account_id,
-        .fhir_user = fhir_user_of(t, c.account_id, c.patient_id),
+        .fhir_user = code_fhir_user(t, &c),
         .nonce = c.nonce,
         .grant_id = c.grant_id,
     };
@@ -239,7 +249,8 @@ static enum fg_status grant_refresh(struct token_ctx *t)
         .encounter_id = info.encounter_id,
         .fhir_context = info.fhir_context,
         .account_id = info.account_id,
-        .fhir_user = fhir_user_of(t, info.account_id, info.patient_id),
+        .fhir_user = fg_auth_fhir_user(t->req->pool, info.account_id, info.practitioner_id,
+                                       info.account_patient_id, info.patient_id),
         .grant_id = info.grant_id,
     };
     st = issue_and_send(t, &is);

@@ -190,6 +190,7 @@ describe('EHR launch', () => {
     assert.equal(refreshed.json.patient, 'amy');
     assert.equal(refreshed.json.encounter, 'enc-1');
     assert.deepEqual(refreshed.json.fhirContext, CONTEXT);
+    assert.match(decodeJwt(refreshed.json.id_token).fhirUser, /\/Practitioner\/dr-ruiz$/, 'the refresh id_token names the same user');
     // a launch without --context has no fhirContext; Patient/Encounter never go in it
     const plainLaunch = await launchUrl(['--user', 'drruiz', '--patient', 'amy', '--encounter', 'enc-1']);
     const { body: noCtx } = await ehrLaunch(plainLaunch, 'drruiz', PRACT_SCOPE);

@@ -144,4 +144,34 @@ static void test_jwks_cache_lifetime(void)
         CHECK_INT(fg_jwks_cache_lifetime(fg_str_c(rows[i].cc)), rows[i].want);
 }
 
-TEST_MAIN(test_jwks_cache_lifetime, test_token_response, test_scope_has, test_subject, test_redirect_uris)
+/* fhirUser: the account's Practitioner, else its own Patient; without an account the launch patient. */
+static void test_fhir_user(void)
+{
+    static const struct {
+        int64_t account;
+        const char *practitioner, *own, *patient, *want; /* want NULL = none */
+    } rows[] = {
+        {7, "dr-ruiz", "", "amy", "Practitioner/dr-ruiz"},
+        {7, "dr-ruiz", "amy", "", "Practitioner/dr-ruiz"},
+        {7, "", "amy", "daniel", "Patient/amy"},
+        {7, "", "", "daniel", NULL},
+        {7, NULL, NULL, NULL, NULL},
+        {0, "dr-ruiz", "amy", "daniel", "Patient/daniel"},
+        {0, "", "", "", NULL},
+        {0, NULL, NULL, NULL, NULL},
+    };
+    struct fg_pool *pool = fg_pool_new();
+    CHECK(pool != NULL);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *got = fg_auth_fhir_user(pool, rows[i].account, rows[i].practitioner,
+                                            rows[i].own, rows[i].patient);
+        if (rows[i].want)
+            CHECK_STR(got ? got : "(none)", rows[i].want);
+        else
+            CHECK(got == NULL);
+    }
+    fg_pool_free(&pool);
+}
+
+TEST_MAIN(test_jwks_cache_lifetime, test_token_response, test_scope_has, test_subject, test_redirect_uris,
+          test_fhir_user)
