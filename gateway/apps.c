@@ -163,15 +163,9 @@ static enum fg_status handle(struct fg_req *req, bool post, apps_step step)
     enum fg_status begun = authz_ctx_begin(&c, req, post, FORM_MAX_PAIRS, &answered);
     if (answered)
         return begun;
-    enum fg_status st;
     if (post && !authz_csrf_ok(&c))
-        st = authz_page_error(&c, 403, FG_MSG_ERR_CSRF);
-    else
-        st = step(&c, post);
-    fg_auth_release(req->srv->auth, c.db);
-    if (st != FG_OK && req->resp.status == 0)
-        st = authz_page_error(&c, 500, FG_MSG_ERR_INTERNAL);
-    return st;
+        return authz_ctx_end(&c, authz_page_error(&c, 403, FG_MSG_ERR_CSRF));
+    return authz_ctx_end(&c, step(&c, post));
 }
 
 static enum fg_status main_step(struct authz_ctx *c, bool post)

@@ -124,6 +124,10 @@ enum fg_status authz_page_error(struct authz_ctx *c, int status, enum fg_msg msg
  * 400 page). */
 enum fg_status authz_ctx_begin(struct authz_ctx *c, struct fg_req *req, bool post,
                                size_t max_pairs, bool *answered);
+/* Ends what authz_ctx_begin set up: gives the auth database connection back
+ * and, when st failed before anything was answered, answers the 500 page.
+ * Returns the request's status. */
+enum fg_status authz_ctx_end(struct authz_ctx *c, enum fg_status st);
 enum fg_status authz_page_signin(struct authz_ctx *c, const struct smart_authz_request *r,
                                  const char *client_name, enum fg_msg notice);
 enum fg_status authz_page_picker(struct authz_ctx *c, const struct smart_authz_request *r,

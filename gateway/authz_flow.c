@@ -85,6 +85,15 @@ enum fg_status authz_ctx_begin(struct authz_ctx *c, struct fg_req *req, bool pos
     return FG_OK;
 }
 
+enum fg_status authz_ctx_end(struct authz_ctx *c, enum fg_status st)
+{
+    fg_auth_release(c->req->srv->auth, c->db);
+    c->db = NULL;
+    if (st != FG_OK && c->req->resp.status == 0)
+        st = authz_page_error(c, 500, FG_MSG_ERR_INTERNAL);
+    return st;
+}
+
 const char *authz_client_name(struct authz_ctx *c, const char *client_id)
 {
     struct smart_client cl;
@@ -408,16 +417,8 @@ static enum fg_status handle(struct fg_req *req, bool post)
     enum fg_status begun = authz_ctx_begin(&c, req, post, FORM_MAX_PAIRS, &answered);
     if (answered)
         return begun;
-    enum fg_status st;
-    if (authz_param(&c, "client_id").ptr || !authz_param(&c, "req").ptr)
-        st = authz_start(&c);
-    else
-        st = continue_request(&c, post);
-    fg_auth_release(req->srv->auth, c.db);
-    if (st != FG_OK && req->resp.status == 0) {
-        st = authz_page_error(&c, 500, FG_MSG_ERR_INTERNAL);
-    }
-    return st;
+    bool start = authz_param(&c, "client_id").ptr || !authz_param(&c, "req").ptr;
+    return authz_ctx_end(&c, start ? authz_start(&c) : continue_request(&c, post));
 }
 
 enum fg_status fg_authz_get(struct fg_req *req)
