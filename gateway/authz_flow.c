@@ -263,11 +263,11 @@ static enum fg_status do_signin(struct authz_ctx *c, struct smart_authz_request 
 
 static enum fg_status do_pick(struct authz_ctx *c, struct smart_authz_request *r)
 {
+    if (r->launch_account)
+        return show_step(c, r); /* the launch fixed the patient */
     struct authz_patient pts[FG_AUTHZ_MAX_PATIENTS];
     size_t n = authz_patients_for(c, pts);
     struct fg_str chosen = authz_param(c, "patient");
-    if (r->launch_account)
-        return show_step(c, r); /* the launch fixed the patient */
     for (size_t i = 0; i < n; i++)
         if (fg_str_eq_c(chosen, pts[i].id)) {
             if (smart_authdb_authzreq_set_patient(c->db, fg_str_c(r->id), chosen) != FG_OK)
