@@ -87,21 +87,19 @@ static int issue(struct fg_auth *auth, struct smart_authdb *db, const struct tok
     fg_buf_init(&scopes, FG_MAX_SCOPE_BYTES * 2);
     fg_buf_init(&out, 64 * 1024);
     const char *patient = o->patient ? o->patient : acc.patient_id;
-    char user[FG_FHIR_USER_MAX];
-    const char *own = acc.id ? acc.patient_id : patient;
-    int n = acc.practitioner_id[0]
-                ? snprintf(user, sizeof user, "Practitioner/%s", acc.practitioner_id)
-            : own[0] ? snprintf(user, sizeof user, "Patient/%s", own)
-                     : -1;
-    int rc = narrow(o->scope, cl.scopes, &scopes);
+    struct fg_pool *pool = fg_pool_new();
+    int rc = pool ? narrow(o->scope, cl.scopes, &scopes) : 1;
     if (rc != 0)
-        fprintf(stderr, "fhirgate token issue: none of the scopes may be granted to this client\n");
+        fprintf(stderr, "fhirgate token issue: %s\n",
+                pool ? "none of the scopes may be granted to this client" : "out of memory");
     struct fg_issue is = {
         .client_id = cl.client_id,
         .scopes = scopes.data,
         .patient_id = patient,
         .account_id = acc.id,
-        .fhir_user = n > 0 && (size_t)n < sizeof user ? user : NULL,
+        .fhir_user = pool ? fg_auth_fhir_user(pool, acc.id, acc.practitioner_id, acc.patient_id,
+                                              patient)
+                          : NULL,
     };
     struct fg_error err;
     fg_error_clear(&err);
@@ -120,6 +118,7 @@ static int issue(struct fg_auth *auth, struct smart_authdb *db, const struct tok
         rc = 1;
     }
     fg_issue_cleanup(&is);
+    fg_pool_free(&pool);
     fg_buf_cleanup(&scopes);
     fg_buf_cleanup(&out);
     smart_client_cleanup(&cl);
