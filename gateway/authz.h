@@ -24,6 +24,7 @@
 #define FG_AUTHZ_COOKIE "fg_sid"
 #define FG_AUTHZ_PATH "/auth/authorize"
 #define FG_AUTHZ_MAX_STATE 1024
+#define FG_AUTHZ_MAX_NONCE 1024 /* stored with the request and the code, echoed in the id_token */
 #define FG_AUTHZ_MAX_PATIENTS 32
 
 /* Route handlers (gateway/routes.c). @test tests/integration/smart-authorize.test.mjs */

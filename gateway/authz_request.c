@@ -140,7 +140,8 @@ static const char *app_error(struct authz_ctx *c, const char *client_scopes, cha
     struct fg_str state = authz_param(c, "state");
     if (!fg_str_eq_c(authz_param(c, "response_type"), "code"))
         return "unsupported_response_type";
-    if (duplicated(c) || state.len == 0 || state.len > FG_AUTHZ_MAX_STATE)
+    if (duplicated(c) || state.len == 0 || state.len > FG_AUTHZ_MAX_STATE ||
+        authz_param(c, "nonce").len > FG_AUTHZ_MAX_NONCE)
         return "invalid_request";
     if (!aud_ok(c, authz_param(c, "aud")))
         return "invalid_request";

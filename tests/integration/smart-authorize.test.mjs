@@ -74,13 +74,14 @@ describe('/auth/authorize', () => {
     }
   });
 
-  it('bad aud, missing or plain PKCE, bad response_type, no state, bad scope: error redirect without a code', async () => {
+  it('bad aud, missing or plain PKCE, a nonce over 1024 characters, bad response_type, no state, bad scope: error redirect without a code', async () => {
     const b = browser(srv.base);
     for (const [over, error] of [
       [{ aud: 'https://inferno.healthit.gov/invalid_aud' }, 'invalid_request'],
       [{ aud: undefined }, 'invalid_request'],
       [{ code_challenge: undefined, code_challenge_method: undefined }, 'invalid_request'],
       [{ code_challenge_method: 'plain', code_challenge: verifier }, 'invalid_request'],
+      [{ nonce: 'n'.repeat(1025) }, 'invalid_request'],
       [{ response_type: 'token' }, 'unsupported_response_type'],
       [{ scope: 'patient/Observation.rx' }, 'invalid_scope'],
     ]) {
