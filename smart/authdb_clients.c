@@ -24,8 +24,12 @@ static enum fg_status check_client(const struct smart_client *c, struct fg_error
     if (id_len == 0 || id_len > SMART_MAX_CLIENT_ID)
         return fg_error_set(err, FG_EINVAL, "client_id", "client_id must be 1 to %d characters",
                             SMART_MAX_CLIENT_ID);
-    if (!c->name || !c->name[0])
-        return fg_error_set(err, FG_EINVAL, "client_name", "the client needs a name");
+    if (!c->name || !c->name[0] || strlen(c->name) > SMART_MAX_CLIENT_NAME_BYTES)
+        return fg_error_set(err, FG_EINVAL, "client_name", "the client needs a name of 1 to %d bytes",
+                            SMART_MAX_CLIENT_NAME_BYTES);
+    if (c->jwks_uri && strlen(c->jwks_uri) > SMART_MAX_REDIRECT_URI_BYTES)
+        return fg_error_set(err, FG_EINVAL, "jwks_uri", "jwks_uri is at most %d bytes",
+                            SMART_MAX_REDIRECT_URI_BYTES);
     if (!c->scopes)
         return fg_error_set(err, FG_EINVAL, "scope", "the client needs its allowed scopes");
     if (c->n_redirect_uris == 0 || c->n_redirect_uris > SMART_MAX_REDIRECT_URIS)

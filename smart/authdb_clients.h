@@ -17,6 +17,7 @@
 #define SMART_MAX_CLIENT_ID 128
 #define SMART_MAX_REDIRECT_URIS 16
 #define SMART_MAX_REDIRECT_URI_BYTES 2048
+#define SMART_MAX_CLIENT_NAME_BYTES 256 /* shown on the consent and linked-apps pages */
 
 enum smart_client_type {
     SMART_CLIENT_PUBLIC = 0,

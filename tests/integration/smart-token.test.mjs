@@ -99,6 +99,14 @@ describe('SMART authorization server endpoints', () => {
       assert.equal(e.status, 400, JSON.stringify(uris));
       assert.equal(e.json.error, 'invalid_redirect_uri');
     }
+    // metadata the pages show or the server fetches has a length limit
+    for (const over of [{ client_name: 'n'.repeat(257) },
+      { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `https://a.example/${'j'.repeat(2048)}` }]) {
+      const e = await reg({ redirect_uris: ['https://a.example/cb'], ...over });
+      assert.equal(e.status, 400, Object.keys(over).join());
+      assert.equal(e.json.error, 'invalid_client_metadata');
+    }
+    assert.equal((await reg({ redirect_uris: ['https://a.example/cb'], client_name: 'n'.repeat(256) })).status, 201);
     const h = await reg({ redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://127.0.0.1:1/jwks' });
     assert.equal(h.status, 400, 'no plain-http jwks_uri by open registration');
     assert.equal(h.json.error, 'invalid_client_metadata');
