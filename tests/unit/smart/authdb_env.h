@@ -53,6 +53,26 @@ static inline void env_close(struct env *e)
     rmdir(e->dir);
 }
 
+/* Closes e->db, runs sql on the file directly (e.g. undoing later schema
+ * versions to make an older file), then opens it again (migrating it). */
+static inline void env_reopen_after(struct env *e, const char *sql)
+{
+    smart_authdb_close(&e->db);
+    sqlite3 *raw = NULL;
+    CHECK(sqlite3_open(e->path, &raw) == SQLITE_OK);
+    char *msg = NULL;
+    CHECK(sqlite3_exec(raw, sql, NULL, NULL, &msg) == SQLITE_OK);
+    if (msg)
+        fprintf(stderr, "  sql: %s\n", msg);
+    sqlite3_free(msg);
+    sqlite3_close(raw);
+    struct fg_error err;
+    fg_error_clear(&err);
+    CHECK_INT(smart_authdb_open(e->path, &e->clock, NULL, &e->db, &err), FG_OK);
+    if (!e->db)
+        fprintf(stderr, "  open: %s\n", err.diagnostics);
+}
+
 /* A grant for client/patient with the given scopes; returns its id in id. */
 static inline void add_grant(struct smart_authdb *db, const char *client, const char *patient,
                       int64_t account, char id[SMART_GRANT_ID_SIZE])

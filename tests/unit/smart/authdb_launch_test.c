@@ -210,24 +210,15 @@ static void test_migrate_v4(void)
     int64_t id = 0;
     CHECK_INT(smart_authdb_account_add(e.db, fg_str_c("amyshaw"), "hash", fg_str_c("amy"), &id),
               FG_OK);
-    smart_authdb_close(&e.db);
-    sqlite3 *raw = NULL;
-    CHECK(sqlite3_open(e.path, &raw) == SQLITE_OK);
     /* undo versions 5 and 6 by hand: what a version-4 file looked like */
-    CHECK(sqlite3_exec(raw,
-                       "DROP TABLE launches; ALTER TABLE clients DROP COLUMN launch_uri;"
-                       " ALTER TABLE grants DROP COLUMN fhir_context;"
-                       " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
-                       " ALTER TABLE accounts DROP COLUMN practitioner_id;"
-                       " ALTER TABLE grants DROP COLUMN encounter_id;"
-                       " ALTER TABLE authz_requests DROP COLUMN encounter_id;"
-                       " ALTER TABLE authz_requests DROP COLUMN launch_account;"
-                       " PRAGMA user_version = 4;",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(raw);
-    struct fg_error err;
-    fg_error_clear(&err);
-    CHECK_INT(smart_authdb_open(e.path, &e.clock, NULL, &e.db, &err), FG_OK);
+    env_reopen_after(&e, "DROP TABLE launches; ALTER TABLE clients DROP COLUMN launch_uri;"
+                         " ALTER TABLE grants DROP COLUMN fhir_context;"
+                         " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
+                         " ALTER TABLE accounts DROP COLUMN practitioner_id;"
+                         " ALTER TABLE grants DROP COLUMN encounter_id;"
+                         " ALTER TABLE authz_requests DROP COLUMN encounter_id;"
+                         " ALTER TABLE authz_requests DROP COLUMN launch_account;"
+                         " PRAGMA user_version = 4;");
     struct smart_account acc;
     CHECK_INT(smart_authdb_account_get_by_id(e.db, id, &acc), FG_OK);
     CHECK_STR(acc.patient_id, "amy");
@@ -249,18 +240,9 @@ static void test_migrate_v5(void)
               FG_OK);
     char gid[SMART_GRANT_ID_SIZE];
     add_grant(e.db, "app", "amy", id, gid);
-    smart_authdb_close(&e.db);
-    sqlite3 *raw = NULL;
-    CHECK(sqlite3_open(e.path, &raw) == SQLITE_OK);
-    CHECK(sqlite3_exec(raw,
-                       "ALTER TABLE launches DROP COLUMN fhir_context;"
-                       " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
-                       " ALTER TABLE grants DROP COLUMN fhir_context; PRAGMA user_version = 5;",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(raw);
-    struct fg_error err;
-    fg_error_clear(&err);
-    CHECK_INT(smart_authdb_open(e.path, &e.clock, NULL, &e.db, &err), FG_OK);
+    env_reopen_after(&e, "ALTER TABLE launches DROP COLUMN fhir_context;"
+                         " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
+                         " ALTER TABLE grants DROP COLUMN fhir_context; PRAGMA user_version = 5;");
     struct smart_grant g;
     CHECK_INT(smart_authdb_grant_get(e.db, fg_str_c(gid), &g), FG_OK);
     CHECK_STR(g.patient_id, "amy");

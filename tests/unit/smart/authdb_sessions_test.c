@@ -140,23 +140,16 @@ static void test_migrate_v1(void)
 {
     struct env e;
     env_open(&e);
-    smart_authdb_close(&e.db);
-    sqlite3 *raw = NULL;
-    CHECK(sqlite3_open(e.path, &raw) == SQLITE_OK);
-    CHECK(sqlite3_exec(raw,
-                       /* undo versions 2 to 6 by hand: what a version-1 file looked like */
-                       "DROP TABLE sessions; DROP TABLE authz_requests; DROP TABLE activation_codes;"
-                       " DROP TABLE audit; DROP TABLE launches;"
-                       " ALTER TABLE clients DROP COLUMN launch_uri;"
-                       " ALTER TABLE accounts DROP COLUMN practitioner_id;"
-                       " ALTER TABLE grants DROP COLUMN encounter_id;"
-                       " ALTER TABLE grants DROP COLUMN fhir_context;"
-                       " PRAGMA user_version = 1;"
-                       "INSERT INTO accounts(username, password_hash, created_at)"
-                       " VALUES ('keepme', 'x', 1);",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(raw);
-    CHECK_INT(smart_authdb_open(e.path, &e.clock, NULL, &e.db, NULL), FG_OK);
+    /* undo versions 2 to 6 by hand: what a version-1 file looked like */
+    env_reopen_after(&e, "DROP TABLE sessions; DROP TABLE authz_requests;"
+                         " DROP TABLE activation_codes; DROP TABLE audit; DROP TABLE launches;"
+                         " ALTER TABLE clients DROP COLUMN launch_uri;"
+                         " ALTER TABLE accounts DROP COLUMN practitioner_id;"
+                         " ALTER TABLE grants DROP COLUMN encounter_id;"
+                         " ALTER TABLE grants DROP COLUMN fhir_context;"
+                         " PRAGMA user_version = 1;"
+                         "INSERT INTO accounts(username, password_hash, created_at)"
+                         " VALUES ('keepme', 'x', 1);");
     char id[SMART_TOKEN_SIZE];
     CHECK_INT(smart_authdb_session_create(e.db, FG_STR_NULL, id, NULL), FG_OK);
     struct smart_account a;
