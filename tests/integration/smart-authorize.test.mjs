@@ -74,7 +74,7 @@ describe('/auth/authorize', () => {
     }
   });
 
-  it('bad aud, missing or plain PKCE, a nonce over 1024 characters, bad response_type, no state, bad scope: error redirect without a code', async () => {
+  it('bad aud, missing or plain PKCE, bad response_type, no state, bad scope: error redirect without a code', async () => {
     const b = browser(srv.base);
     for (const [over, error] of [
       [{ aud: 'https://inferno.healthit.gov/invalid_aud' }, 'invalid_request'],
