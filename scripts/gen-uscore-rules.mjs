@@ -358,7 +358,7 @@ function valueSetFact(el) {
 const NEVER_IMPLIED = new Set(['us-core-implantable-device']);
 
 function implied(sd, rules) {
-  if (NEVER_IMPLIED.has(sd.id)) return { code: null, category: null, score: -1 };
+  if (NEVER_IMPLIED.has(sd.id)) return { code: [], category: [], score: -1 };
   const els = sd.snapshot.element;
   const byId = new Map(els.map((e) => [e.id, e]));
   const codeEl = byId.get(`${sd.type}.code`);
@@ -394,11 +394,31 @@ function implied(sd, rules) {
     cats.push(optional);
     score += 1;
   }
-  return {
-    code: codes.length ? JSON.stringify(codes) : null,
-    category: cats.length ? JSON.stringify(cats) : null,
-    score,
+  return { code: codes, category: cats, score };
+}
+
+// A fact as a row of struct fg_vfact: a value set index, or the one coding
+// (system and code) a pattern or slice names; any other shape is not one
+// the matcher knows.
+function factRow(f) {
+  if (typeof f.$vs === 'number') return `{NULL, NULL, ${f.$vs}}`;
+  const c = Array.isArray(f.coding) && f.coding.length === 1 ? f.coding[0] : null;
+  if (Object.keys(f).length !== 1 || !c || Object.keys(c).sort().join() !== 'code,system')
+    throw new Error(`implied fact of an unknown shape: ${JSON.stringify(f)}`);
+  return `{${cstr(c.system)}, ${cstr(c.code)}, -1}`;
+}
+
+// The static fact arrays of one profile and the row fields naming them.
+function factArrays(sd, imp) {
+  const lines = [];
+  const field = (what, facts) => {
+    if (!facts.length) return 'NULL, 0';
+    const name = `${what}_${ident(sd.id)}`;
+    lines.push(`static const struct fg_vfact ${name}[] = {${facts.map(factRow).join(', ')}};`);
+    return `${name}, ${facts.length}`;
   };
+  const fields = `${field('imply_code', imp.code)}, ${field('imply_category', imp.category)}`;
+  return { lines, fields, score: imp.score };
 }
 
 // ---- C output ----------------------------------------------------------------------------
@@ -444,7 +464,9 @@ for (const name of typeNames) {
   });
 }
 
-const ruleGroups = profileRules.map(({ sd, rules }) => {
+// implied() registers the value sets it names after those of every binding
+for (const pr of profileRules) pr.facts = factArrays(pr.sd, implied(pr.sd, pr.rules));
+const ruleGroups = profileRules.map(({ sd, rules, facts }) => {
   const lines = [`static const struct fg_vrule rules_${ident(sd.id)}[] = {`];
   for (const r of rules) {
     lines.push(
@@ -452,16 +474,15 @@ const ruleGroups = profileRules.map(({ sd, rules }) => {
         `${cstr(r.targets)}, ${cstr(r.fixed)}, ${cstr(r.pattern)}, ${cstr(r.sliceMatch)}, ${r.binding}, ${r.flags}},`
     );
   }
-  lines.push('};');
+  lines.push('};', ...facts.lines);
   return { label: sd.id, lines };
 });
-const profileRows = profileRules.map(({ sd, rules }) => {
-  const imp = implied(sd, rules);
+const profileRows = profileRules.map(({ sd, facts }) => {
   return {
     label: null,
     lines: [
       `    {${cstr(sd.url)}, ${cstr(sd.version)}, ${cstr(sd.type)}, ${cstr(sd.id)}, rules_${ident(sd.id)}, ` +
-        `sizeof rules_${ident(sd.id)} / sizeof rules_${ident(sd.id)}[0], ${cstr(imp.code)}, ${cstr(imp.category)}, ${imp.score}},`,
+        `sizeof rules_${ident(sd.id)} / sizeof rules_${ident(sd.id)}[0], ${facts.fields}, ${facts.score}},`,
     ],
   };
 });
