@@ -463,6 +463,17 @@ static void test_tables(void)
             }
             CHECK(r->binding < (int)fg_vvaluesets_len);
         }
+        /* the facts that imply it: a coding, or a value set that exists */
+        const struct fg_vfact *facts[] = {p->imply_code, p->imply_category};
+        size_t counts[] = {p->n_imply_code, p->n_imply_category};
+        for (size_t t = 0; t < 2; t++) {
+            CHECK((facts[t] == NULL) == (counts[t] == 0));
+            for (size_t k = 0; k < counts[t]; k++) {
+                const struct fg_vfact *f = &facts[t][k];
+                CHECK(f->vs >= 0 ? (size_t)f->vs < fg_vvaluesets_len && !f->system
+                                 : f->system && f->code);
+            }
+        }
     }
     for (size_t i = 0; i < fg_vvaluesets_len; i++)
         for (size_t k = 1; k < fg_vvaluesets[i].n_codes; k++)
