@@ -475,6 +475,13 @@ static void test_tables(void)
             }
         }
     }
+    /* fg_vbase_find searches the base types by name: sorted in strcmp order */
+    for (size_t i = 0; i < fg_vbase_types_len; i++) {
+        CHECK(i == 0 || strcmp(fg_vbase_types[i - 1].name, fg_vbase_types[i].name) < 0);
+        CHECK(fg_vbase_find(fg_vbase_types[i].name) == &fg_vbase_types[i]);
+    }
+    CHECK(fg_vbase_find("Observatio") == NULL);
+    CHECK(fg_vbase_find("Zzz") == NULL);
     for (size_t i = 0; i < fg_vvaluesets_len; i++)
         for (size_t k = 1; k < fg_vvaluesets[i].n_codes; k++)
             CHECK(strcmp(fg_vvaluesets[i].codes[k - 1], fg_vvaluesets[i].codes[k]) < 0);
