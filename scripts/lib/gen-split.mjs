@@ -98,8 +98,18 @@ export function writeFiles(outRoot, files) {
   }
 }
 
-/* The --out DIR argument (the repository root by default). */
+/* The value after the command-line option name, or dflt. */
+export function argValue(name, dflt) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
+}
+
+/* The --out-root DIR argument (the repository root by default). */
 export function outRoot(root) {
-  const i = process.argv.indexOf('--out-root');
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : root;
+  return argValue('--out-root', root);
+}
+
+/* The command-line arguments that are neither options (--x) nor an option's value. */
+export function positionalArgs() {
+  return process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] || '').startsWith('--'));
 }
