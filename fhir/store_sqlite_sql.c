@@ -240,21 +240,6 @@ static void quantity_value(struct sq_sql *g, const struct fhir_search_value *v, 
     }
 }
 
-/* The target type of a reference value: written, from :Type, or the
- * parameter's only target type ("patient" targets Patient only). */
-struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
-                             const struct fhir_search_value *v)
-{
-    if (v->ref_type.len)
-        return v->ref_type;
-    if (p->modifier == FHIR_MOD_TYPE)
-        return p->modifier_type;
-    const char *t = p->def->targets;
-    if (t && *t && !strchr(t, ' '))
-        return fg_str_c(t);
-    return FG_STR_NULL;
-}
-
 static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
                       const struct fhir_search_value *v, const char *x)
 {
@@ -268,7 +253,7 @@ static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
     sq_sql_add(g, x);
     sq_sql_add(g, ".tid = ");
     sq_sql_text(g, v->ref_id);
-    struct fg_str type = sq_ref_type_of(p, v);
+    struct fg_str type = fhir_search_ref_type(p, v);
     if (type.len) {
         col(g, " AND ", x);
         sq_sql_add(g, ".ttype = ");
@@ -682,7 +667,7 @@ static bool driver_unique(const struct fhir_search_param *p)
         return false;
     const struct fhir_search_value *v = &p->values[0];
     if (p->def->type == FHIR_PARAM_REFERENCE)
-        return !v->ref_url.len && sq_ref_type_of(p, v).len && v->ref_id.len;
+        return !v->ref_url.len && fhir_search_ref_type(p, v).len && v->ref_id.len;
     return p->def->type == FHIR_PARAM_TOKEN && p->modifier == FHIR_MOD_NONE &&
            v->has_system && v->system.len && v->code.len;
 }
