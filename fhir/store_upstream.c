@@ -291,8 +291,7 @@ static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
                 break;
             size_t k = 0;
             for (size_t i = 0; i < b.n_matches; i++)
-                if (up_in_compartment(q, &b.matches[i]) &&
-                    up_chains_reached(pool, q, &b.matches[i]) &&
+                if (up_match_holds(s, pool, q, &b.matches[i]) &&
                     !up_found_by_earlier_leg(pool, q, leg, &b.matches[i]))
                     b.matches[k++] = b.matches[i];
             st = append_all(pool, &extra->matches, &extra->n_matches, &cap_m, b.matches, k);
@@ -340,14 +339,15 @@ static struct fg_str with_count(struct fg_pool *pool, struct fg_str state, int64
     return p && strlen(p) <= FG_MAX_UPSTREAM_CURSOR ? fg_str_c(p) : state;
 }
 
-/* Keeps only the matches in the query's compartment (the upstream was
- * asked for them; this makes sure) whose chains tested only reached
- * patients. Returns how many were dropped. */
-static size_t keep_reached(struct fg_pool *pool, const struct fhir_query *q, struct up_bundle *b)
+/* Keeps only the matches that hold (up_match_holds: the query's
+ * compartment, chains that reached only its patients, its filters as the
+ * gateway evaluates them). Returns how many were dropped. */
+static size_t keep_holding(const struct up_store *s, struct fg_pool *pool,
+                           const struct fhir_query *q, struct up_bundle *b)
 {
     size_t k = 0;
     for (size_t i = 0; i < b->n_matches; i++)
-        if (up_in_compartment(q, &b->matches[i]) && up_chains_reached(pool, q, &b->matches[i]))
+        if (up_match_holds(s, pool, q, &b->matches[i]))
             b->matches[k++] = b->matches[i];
     size_t dropped = b->n_matches - k;
     b->n_matches = k;
@@ -402,7 +402,7 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
         return FG_OK;
     }
     /* A total that counted what is not shown would reveal it. */
-    if (keep_reached(pool, q, &b) || q->total == FHIR_TOTAL_NONE)
+    if (keep_holding(s, pool, q, &b) || q->total == FHIR_TOTAL_NONE)
         b.total = -1;
     bool last = !b.next.len && pq.count > 0;
     if (!q->n_compartment_patients)

@@ -197,15 +197,19 @@ bool up_found_by_earlier_leg(struct fg_pool *pool, const struct fhir_query *q, s
 
 /* A chained parameter lets the upstream test resources the gateway never
  * sees. Under a compartment restriction, a first hop to Patient is checked
- * afterwards (up_chains_reached); a hop to any other type in the patient
+ * afterwards (up_match_holds); a hop to any other type in the patient
  * compartment cannot be, and is FG_ENOTSUP naming the type. */
 enum fg_status up_check_chains(const struct fhir_query *q, struct fg_error *err);
 
-/* Under a compartment restriction: does every Patient that r's chained
- * parameters reference belong to q's patients? (A match another patient's
- * record made would tell the client something about that record.) */
-bool up_chains_reached(struct fg_pool *pool, const struct fhir_query *q,
-                       const struct fhir_resource *r);
+/* Is r, a match the upstream returned, one to show? It must be in the
+ * compartment of one of q's patients (when q has that restriction), every
+ * Patient its chained parameters reference must be one of them (a match
+ * another patient's record made would tell the client something about
+ * that record), and it must satisfy q's filters as this gateway evaluates
+ * them (fhir/match.h): another server's matching differs in places, and
+ * what it matched wrongly is not handed out. */
+bool up_match_holds(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
+                    const struct fhir_resource *r);
 
 /* Did the upstream use every filter it was sent? A server's self link
  * names the parameters it used (search.html#conformance): a filter sent in

@@ -19,6 +19,7 @@
 
 #include "../core/fg_limits.h"
 #include "index.h"
+#include "match.h"
 #include "searchparam.h"
 #include "store_upstream_internal.h"
 
@@ -183,18 +184,19 @@ enum fg_status up_check_chains(const struct fhir_query *q, struct fg_error *err)
     return FG_OK;
 }
 
-bool up_chains_reached(struct fg_pool *pool, const struct fhir_query *q,
-                       const struct fhir_resource *r)
+static bool has_chain(const struct fhir_query *q)
 {
-    bool chained = false;
-    for (size_t i = 0; i < q->n_params && !chained; i++)
-        chained = q->params[i].chain != NULL;
-    if (!q->n_compartment_patients || !chained)
-        return true;
-    struct fhir_index_entry *e = NULL;
-    size_t n_e = 0;
-    if (!entries_of(pool, r, &e, &n_e))
-        return false;
+    for (size_t i = 0; i < q->n_params; i++)
+        if (q->params[i].chain)
+            return true;
+    return false;
+}
+
+/* Does every Patient that r's chained parameters (entries e) reference
+ * belong to q's patients? */
+static bool chains_reached(const struct fhir_query *q, const struct fhir_index_entry *e,
+                           size_t n_e)
+{
     for (size_t i = 0; i < q->n_params; i++) {
         const struct fhir_search_param *p = &q->params[i];
         if (!p->chain)
@@ -210,4 +212,24 @@ bool up_chains_reached(struct fg_pool *pool, const struct fhir_query *q,
         }
     }
     return true;
+}
+
+bool up_match_holds(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
+                    const struct fhir_resource *r)
+{
+    if (!up_in_compartment(q, r))
+        return false;
+    bool chains = q->n_compartment_patients && has_chain(q);
+    if (!chains && !fhir_match_evaluable(q))
+        return true;
+    struct fhir_index_entry *e = NULL;
+    size_t n_e = 0;
+    bool match = false;
+    if (!entries_of(pool, r, &e, &n_e))
+        return false;
+    fhir_index_rebase(fg_str_c(s->base_url), e, n_e);
+    if (chains && !chains_reached(q, e, n_e))
+        return false;
+    int64_t now_ms = fg_clock_now_us(s->base.clock) / 1000;
+    return fhir_match_filters(pool, q, r, e, n_e, now_ms, &match) == FG_OK && match;
 }

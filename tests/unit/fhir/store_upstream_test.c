@@ -546,8 +546,30 @@ static void test_chains(void)
         .type = FG_STR_LIT("Coverage"),
         .json = FG_STR_LIT("{\"resourceType\":\"Coverage\",\"id\":\"d\",\"beneficiary\":"
                            "{\"reference\":\"Patient/amy\"}}")};
-    CHECK(!up_chains_reached(pool, &q, &daniels));
-    CHECK(up_chains_reached(pool, &q, &own));
+    struct fg_str amy_and_daniel[] = {FG_STR_LIT("amy"), FG_STR_LIT("daniel")};
+    daniels.compartment = amy_and_daniel;
+    daniels.n_compartment = 2;
+    own.compartment = &amy;
+    own.n_compartment = 1;
+    struct fg_clock clock = {.pinned_us = 1795435200000000LL};
+    struct up_store us = {.base = {.clock = &clock}, .base_url = ""};
+    CHECK(!up_match_holds(&us, pool, &q, &daniels));
+    CHECK(up_match_holds(&us, pool, &q, &own));
+    /* The filters beside the chain are the gateway's to evaluate too. */
+    CHECK_INT(fhir_form_parse(pool, fg_str_c("beneficiary:Patient.name=Daniel&status=active"), 64,
+                              &pairs, &n, &err),
+              FG_OK);
+    CHECK_INT(fhir_search_parse(pool, fg_str_c("Coverage"), fg_str_c("http://gw/fhir"), pairs, n,
+                                FHIR_HANDLING_STRICT, &q, &err),
+              FG_OK);
+    CHECK_INT(fhir_query_restrict_compartment(pool, &q, &amy, 1), FG_OK);
+    CHECK(!up_match_holds(&us, pool, &q, &own));
+    own.json = FG_STR_LIT("{\"resourceType\":\"Coverage\",\"id\":\"d\",\"status\":\"active\","
+                          "\"beneficiary\":{\"reference\":\"Patient/amy\"}}");
+    CHECK(up_match_holds(&us, pool, &q, &own));
+    /* Outside the compartment: never, whatever the filters. */
+    own.n_compartment = 0;
+    CHECK(!up_match_holds(&us, pool, &q, &own));
     fg_pool_free(&pool);
 }
 
