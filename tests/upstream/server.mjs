@@ -16,6 +16,7 @@
 // (failNext: that many answer 503; ignoreParam: searches drop that parameter
 // and say so in their self link; mismatchParam: searches drop it but their
 // self link still names it, as a server that matches it wrongly would),
+// "failTransaction":N (the Nth transaction Bundle from now answers 500),
 // POST /_test/reset (clears the log).
 // Histories are paged by _count with _offset links (pageHistory).
 import http from 'node:http';
@@ -41,7 +42,7 @@ const client = arg('--client');
 const tokenTtl = Number(arg('--token-ttl') ?? 3600);
 const issued = new Map(); // token -> expiry (ms)
 const log = [];
-const mode = { delayMs: 0, garbage: false, body: null, status: 0, failNext: 0, ignoreParam: '', mismatchParam: '' };
+const mode = { delayMs: 0, garbage: false, body: null, status: 0, failNext: 0, ignoreParam: '', mismatchParam: '', failTransaction: 0 };
 const router = new FhirRouter();
 const repo = new MemoryRepository();
 let base = '';
@@ -97,6 +98,9 @@ async function fhir(req, body, res, url) {
   if (mode.garbage) return send(res, 200, '{"resourceType": "Bundle", "entry": [ {"resource": ', 'application/fhir+json');
   if (typeof mode.body === 'string') return send(res, 200, mode.body, 'application/fhir+json');
   if (mode.status) return send(res, mode.status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'internal stack trace at repo.js:42' }] });
+  if (mode.failTransaction > 0 && req.method === 'POST' && /^\/fhir\/?$/.test(url.pathname) && /"type"\s*:\s*"transaction"/.test(body ?? '')) {
+    if (--mode.failTransaction === 0) return send(res, 500, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'internal stack trace at repo.js:42' }] });
+  }
   if (!authorized(req)) return send(res, 401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
   // A server that ignores a parameter says so only by leaving it out of
   // the self link (search.html#conformance): ignoreParam simulates one.
