@@ -291,7 +291,7 @@ static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
                 break;
             size_t k = 0;
             for (size_t i = 0; i < b.n_matches; i++)
-                if (up_match_holds(s, pool, q, &b.matches[i]) &&
+                if (up_match_holds(s, pool, q, &b.matches[i], b.included, b.n_included) &&
                     !up_found_by_earlier_leg(pool, q, leg, &b.matches[i]))
                     b.matches[k++] = b.matches[i];
             st = append_all(pool, &extra->matches, &extra->n_matches, &cap_m, b.matches, k);
@@ -347,7 +347,7 @@ static size_t keep_holding(const struct up_store *s, struct fg_pool *pool,
 {
     size_t k = 0;
     for (size_t i = 0; i < b->n_matches; i++)
-        if (up_match_holds(s, pool, q, &b->matches[i]))
+        if (up_match_holds(s, pool, q, &b->matches[i], b->included, b->n_included))
             b->matches[k++] = b->matches[i];
     size_t dropped = b->n_matches - k;
     b->n_matches = k;
@@ -379,16 +379,22 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
 {
     struct up_store *s = UP(store);
     struct up_bundle b, extra;
-    struct fhir_query pq = *q; /* q with the upstream state its _cursor holds */
+    struct fhir_query cq; /* q plus the includes its chains need (up_chain_includes) */
+    struct fhir_query pq; /* cq with the upstream state its _cursor holds */
     struct fg_str bound;
     int64_t n_extra = -1; /* secondary matches; -1: not known */
-    bool empty = false;
+    bool empty = false, gateway_includes = false;
     memset(out, 0, sizeof *out);
     memset(&extra, 0, sizeof extra);
-    pq.cursor = FG_STR_NULL;
     enum fg_status st = up_check_chains(q, err);
-    if (st == FG_OK)
-        st = search_bound(pool, &pq, &bound, &empty, err);
+    if (st == FG_OK && up_chain_includes(pool, q, &cq, &gateway_includes) != FG_OK)
+        st = fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    if (st != FG_OK)
+        return st;
+    q = &cq;
+    pq = cq;
+    pq.cursor = FG_STR_NULL;
+    st = search_bound(pool, &pq, &bound, &empty, err);
     if (st == FG_OK && q->cursor.len && !empty) {
         st = up_page_open(s, "search", bound, q->cursor, "_cursor", &pq.cursor, err);
         n_extra = take_count(&pq.cursor);
@@ -429,8 +435,9 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     out->matches = b.matches;
     out->n_matches = b.n_matches;
-    out->included = b.included;
-    out->n_included = b.n_included;
+    /* Targets included only to check chains are not the client's to see. */
+    out->included = gateway_includes ? NULL : b.included;
+    out->n_included = gateway_includes ? 0 : b.n_included;
     out->total = b.total;
     if (q->n_compartment_patients) {
         b.next = with_count(pool, b.next, n_extra);
