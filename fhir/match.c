@@ -6,25 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-#define DAY_MS 86400000LL
-
-/* Code comparison of the store's NOCASE columns: ASCII case folded. */
-static bool ascii_ieq(struct fg_str a, struct fg_str b)
-{
-    if (a.len != b.len)
-        return false;
-    for (size_t i = 0; i < a.len; i++) {
-        unsigned char x = (unsigned char)a.ptr[i], y = (unsigned char)b.ptr[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
 /* LIKE '%needle%' on normalized (already lower-case) text. */
 static bool contains(struct fg_str hay, struct fg_str needle)
 {
@@ -39,15 +20,6 @@ static bool contains(struct fg_str hay, struct fg_str needle)
 static bool starts_with(struct fg_str s, struct fg_str prefix)
 {
     return s.len >= prefix.len && (prefix.len == 0 || memcmp(s.ptr, prefix.ptr, prefix.len) == 0);
-}
-
-static int64_t clamp_add(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
 }
 
 /* The resource's range [lo, hi] against the value's range r by prefix. */
@@ -65,10 +37,8 @@ static bool date_ok(enum fhir_prefix pf, struct fhir_date_range r, int64_t lo, i
     case FHIR_PREFIX_SA: return lo > r.hi;
     case FHIR_PREFIX_EB: return hi < r.lo;
     case FHIR_PREFIX_AP: {
-        int64_t mid = r.lo / 2 + r.hi / 2;
-        int64_t d = now_ms > mid ? now_ms - mid : mid - now_ms;
-        int64_t w = d / 10 > DAY_MS ? d / 10 : DAY_MS;
-        return lo <= clamp_add(r.hi, w) && hi >= clamp_add(r.lo, -w);
+        struct fhir_date_range a = fhir_date_ap_range(r, now_ms);
+        return lo <= a.hi && hi >= a.lo;
     }
     }
     return false;
@@ -97,9 +67,9 @@ static bool token_ok(const struct fhir_search_value *v, const struct fhir_index_
 {
     if (m == FHIR_MOD_TEXT)
         return contains(e->text, norm);
-    if (!v->has_system)
-        return ascii_ieq(e->code, v->code);
-    return fg_str_eq(e->system, v->system) && (!v->code.len || ascii_ieq(e->code, v->code));
+    if (!v->has_system) /* codes: the store's NOCASE columns (ASCII case folded) */
+        return fg_str_ieq(e->code, v->code);
+    return fg_str_eq(e->system, v->system) && (!v->code.len || fg_str_ieq(e->code, v->code));
 }
 
 static bool string_ok(const struct fhir_search_value *v, const struct fhir_index_entry *e,
