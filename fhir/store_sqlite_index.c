@@ -137,22 +137,7 @@ bool sq_param_on_res(const struct fhir_searchparam *def)
 
 void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_t n)
 {
-    size_t blen = s->base_url ? strlen(s->base_url) : 0;
-    while (blen && s->base_url[blen - 1] == '/')
-        blen--;
-    for (size_t i = 0; blen && i < n; i++) {
-        struct fg_str u = e[i].ref_url, type, id;
-        if (e[i].def->type != FHIR_PARAM_REFERENCE || u.len <= blen + 1 ||
-            memcmp(u.ptr, s->base_url, blen) != 0 || u.ptr[blen] != '/')
-            continue;
-        struct fg_str rest = {u.ptr + blen + 1, u.len - blen - 1};
-        if (!fg_str_split(rest, '/', &type, &id) || !fhir_resource_type_known(type) ||
-            !fg_is_fhir_id(id))
-            continue;
-        e[i].ref_type = type;
-        e[i].ref_id = id;
-        e[i].ref_url = (struct fg_str){"", 0};
-    }
+    fhir_index_rebase(fg_str_c(s->base_url ? s->base_url : ""), e, n);
 }
 
 /* ---- batched inserts ---- */

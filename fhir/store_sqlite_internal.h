@@ -277,10 +277,6 @@ int sq_ref_bit(const struct fhir_searchparam *def);
 /* The via column of a date row filed under patient: the bits of the
  * reference entries (rebased) that name Patient/patient. */
 int64_t sq_date_via(const struct fhir_index_entry *e, size_t n, struct fg_str patient);
-/* The target type of a reference search value: written, :Type, or the
- * parameter's only target; empty when open. */
-struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
-                             const struct fhir_search_value *v);
 
 /* Appends the whole WHERE body for the top-level query on alias r:
  * driver, type, not deleted, snapshot (when snap > 0), filters. */

@@ -36,8 +36,6 @@
 
 #include "../core/fg_mem.h"
 
-#define DAY_MS 86400000LL
-
 /* ---- values ---- */
 
 /* p followed by 0xFF: the exclusive upper end of all strings starting with
@@ -141,15 +139,6 @@ static void uri_value(struct sq_sql *g, const struct fhir_search_value *v, const
     }
 }
 
-static int64_t clamp_add(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
-
 /* lo/hi: SQL expressions of the resource's range. */
 static void date_value(struct sq_sql *g, enum fhir_prefix pf, struct fhir_date_range r,
                        const char *lo, const char *hi)
@@ -174,14 +163,12 @@ static void date_value(struct sq_sql *g, enum fhir_prefix pf, struct fhir_date_r
     case FHIR_PREFIX_SA: col(g, lo, " > "); sq_sql_int(g, r.hi); return;
     case FHIR_PREFIX_EB: col(g, hi, " < "); sq_sql_int(g, r.lo); return;
     case FHIR_PREFIX_AP: {
-        int64_t mid = r.lo / 2 + r.hi / 2;
-        int64_t d = g->now_ms > mid ? g->now_ms - mid : mid - g->now_ms;
-        int64_t w = d / 10 > DAY_MS ? d / 10 : DAY_MS;
+        struct fhir_date_range a = fhir_date_ap_range(r, g->now_ms);
         col(g, lo, " <= ");
-        sq_sql_int(g, clamp_add(r.hi, w));
+        sq_sql_int(g, a.hi);
         col(g, " AND ", hi);
         sq_sql_add(g, " >= ");
-        sq_sql_int(g, clamp_add(r.lo, -w));
+        sq_sql_int(g, a.lo);
         return;
     }
     }
@@ -240,21 +227,6 @@ static void quantity_value(struct sq_sql *g, const struct fhir_search_value *v, 
     }
 }
 
-/* The target type of a reference value: written, from :Type, or the
- * parameter's only target type ("patient" targets Patient only). */
-struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
-                             const struct fhir_search_value *v)
-{
-    if (v->ref_type.len)
-        return v->ref_type;
-    if (p->modifier == FHIR_MOD_TYPE)
-        return p->modifier_type;
-    const char *t = p->def->targets;
-    if (t && *t && !strchr(t, ' '))
-        return fg_str_c(t);
-    return FG_STR_NULL;
-}
-
 static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
                       const struct fhir_search_value *v, const char *x)
 {
@@ -268,7 +240,7 @@ static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
     sq_sql_add(g, x);
     sq_sql_add(g, ".tid = ");
     sq_sql_text(g, v->ref_id);
-    struct fg_str type = sq_ref_type_of(p, v);
+    struct fg_str type = fhir_search_ref_type(p, v);
     if (type.len) {
         col(g, " AND ", x);
         sq_sql_add(g, ".ttype = ");
@@ -682,7 +654,7 @@ static bool driver_unique(const struct fhir_search_param *p)
         return false;
     const struct fhir_search_value *v = &p->values[0];
     if (p->def->type == FHIR_PARAM_REFERENCE)
-        return !v->ref_url.len && sq_ref_type_of(p, v).len && v->ref_id.len;
+        return !v->ref_url.len && fhir_search_ref_type(p, v).len && v->ref_id.len;
     return p->def->type == FHIR_PARAM_TOKEN && p->modifier == FHIR_MOD_NONE &&
            v->has_system && v->system.len && v->code.len;
 }
