@@ -87,6 +87,34 @@ const struct fhir_searchparam *fhir_searchparam_find(struct fg_str type, struct 
     return find_own(FG_STR_LIT("Resource"), code);
 }
 
+bool fhir_searchparam_union_of(const struct fhir_searchparam *def,
+                               const struct fhir_searchparam *parts[2])
+{
+    static const char combo[] = "combo-", component[] = "component-";
+    if (strncmp(def->code, combo, sizeof combo - 1) != 0)
+        return false;
+    const char *x = def->code + sizeof combo - 1;
+    char comp[64]; /* "component-" + x: the table's codes are far shorter */
+    size_t lx = strlen(x);
+    if (sizeof component - 1 + lx > sizeof comp)
+        return false;
+    memcpy(comp, component, sizeof component - 1);
+    memcpy(comp + sizeof component - 1, x, lx);
+    struct fg_str type = fg_str_c(def->resource);
+    const struct fhir_searchparam *a = find_own(type, fg_str_n(x, lx));
+    const struct fhir_searchparam *b = find_own(type, fg_str_n(comp, sizeof component - 1 + lx));
+    if (!a || !b || a->type != def->type || b->type != def->type)
+        return false;
+    size_t la = strlen(a->paths), lb = strlen(b->paths);
+    if (!la || !lb || strlen(def->paths) != la + 1 + lb ||
+        memcmp(def->paths, a->paths, la) != 0 || def->paths[la] != '|' ||
+        memcmp(def->paths + la + 1, b->paths, lb) != 0)
+        return false;
+    parts[0] = a;
+    parts[1] = b;
+    return true;
+}
+
 /* Cursor layout: [0, n_own) own rows, then DomainResource rows, then
  * Resource rows; common rows shadowed by an own row are skipped. */
 const struct fhir_searchparam *fhir_searchparam_next(struct fg_str type, size_t *cursor)

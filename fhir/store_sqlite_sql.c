@@ -336,6 +336,26 @@ static void res_col(struct sq_sql *g, const char *a, const char *name)
     sq_sql_add(g, name);
 }
 
+/* "<x>.param = id", or for a union parameter "<x>.param IN (id, part,
+ * part)": its own rows (written before unions got none) and its parts'. */
+static void param_is(struct sq_sql *g, const char *x, const struct fhir_searchparam *def)
+{
+    const struct fhir_searchparam *parts[2];
+    sq_sql_add(g, x);
+    if (!fhir_searchparam_union_of(def, parts)) {
+        sq_sql_add(g, ".param = ");
+        sq_sql_int(g, def->id);
+        return;
+    }
+    sq_sql_add(g, ".param IN (");
+    sq_sql_int(g, def->id);
+    sq_sql_add(g, ", ");
+    sq_sql_int(g, parts[0]->id);
+    sq_sql_add(g, ", ");
+    sq_sql_int(g, parts[1]->id);
+    sq_sql_add(g, ")");
+}
+
 /* _id and _lastUpdated: on the res row itself. */
 static void res_param(struct sq_sql *g, const struct fhir_search_param *p, const char *a)
 {
@@ -433,8 +453,7 @@ static void exists_open(struct sq_sql *g, const struct fhir_search_param *p, con
     col(g, " WHERE ", x);
     sq_sql_add(g, ".rid = ");
     res_col(g, a, ".rid AND ");
-    col(g, x, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
 }
 
 /* One parameter as a boolean expression on the res alias a. */
@@ -513,17 +532,15 @@ static void compartment_cond(struct sq_sql *g, const struct fhir_query *q, const
 static void driver_cond(struct sq_sql *g, const struct fhir_search_param *p,
                         const struct sq_driver *d, const char *x)
 {
-    sq_sql_add(g, x);
     if (d->n_patients) {
-        sq_sql_add(g, ".pat IN (");
+        col(g, x, ".pat IN (");
         for (size_t i = 0; i < d->n_patients; i++) {
             sq_sql_add(g, i ? ", " : "");
             sq_sql_text(g, d->patients[i]);
         }
-        col(g, ") AND ", x);
+        sq_sql_add(g, ") AND ");
     }
-    sq_sql_add(g, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
     if (d->n_patients && d->ref_mask) {
         col(g, " AND (", x);
         sq_sql_add(g, ".via & ");
@@ -678,8 +695,8 @@ bool sq_sql_fast_ok(const struct fhir_query *q)
  * system|code token), so no DISTINCT is needed. */
 static bool driver_unique(const struct fhir_search_param *p)
 {
-    if (p->n_values != 1)
-        return false;
+    if (p->n_values != 1 || !sq_param_has_rows(p->def))
+        return false; /* a union's rows come from three parameters */
     const struct fhir_search_value *v = &p->values[0];
     if (p->def->type == FHIR_PARAM_REFERENCE)
         return !v->ref_url.len && sq_ref_type_of(p, v).len && v->ref_id.len;
@@ -743,7 +760,7 @@ void sq_sql_sort_key(struct sq_sql *g, const struct fhir_sort *s, const char *a)
     sq_sql_add(g, " FROM ");
     sq_sql_add(g, table);
     sq_sql_add(g, " s WHERE s.rid = ");
-    res_col(g, a, ".rid AND s.param = ");
-    sq_sql_int(g, s->def->id);
+    res_col(g, a, ".rid AND ");
+    param_is(g, "s", s->def);
     sq_sql_add(g, s->descending ? "), -1e308)" : "), X'FF')");
 }
