@@ -204,9 +204,12 @@ static size_t scan_json(struct fg_str body, const char **why)
                 *why = "unescaped control character in a string";
                 return i;
             }
-            if (c == '"')
+            if (c == '"') {
                 in_string = false;
-            else if (c == '\\' && i + 1 < body.len && p[i + 1] >= 0x20 && p[i + 1] < 0x80)
+                i++;
+                continue;
+            }
+            if (c == '\\' && i + 1 < body.len && p[i + 1] >= 0x20 && p[i + 1] < 0x80)
                 i++; /* the escaped character: ASCII, never a control */
             i++;
             while (i < body.len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
