@@ -7,8 +7,10 @@
  * res_compartment. Duplicates (the same coding twice) collapse through
  * INSERT OR IGNORE. A parameter that is the union of two others
  * (fhir_searchparam_union_of: Observation's combo-code is code plus
- * component-code) gets no rows of its own: every one would repeat a row of
- * a part, and its search reads the parts' rows (store_sqlite_sql.c). A
+ * component-code) or a restriction of another to one target type
+ * (fhir_searchparam_restriction_of: patient is subject@Patient) gets no
+ * rows of its own: every one would repeat a row of the other parameters,
+ * and its search reads theirs (store_sqlite_sql.c, _include). A
  * batch sorts its rows by each table's key and inserts them SQ_INS_MANY
  * per statement.
  * http://hl7.org/fhir/R4/search.html#ptypes
@@ -135,8 +137,10 @@ static bool redundant_text(const struct fhir_index_entry *e, size_t i)
 
 bool sq_param_has_rows(const struct fhir_searchparam *def)
 {
-    const struct fhir_searchparam *parts[2];
-    return !fhir_searchparam_union_of(def, parts);
+    const struct fhir_searchparam *other[2];
+    struct fg_str target;
+    return !fhir_searchparam_union_of(def, other) &&
+           !fhir_searchparam_restriction_of(def, &other[0], &target);
 }
 
 bool sq_param_on_res(const struct fhir_searchparam *def)

@@ -175,9 +175,10 @@ void sq_searchparam_checksum(char out[17]);
 void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_t n);
 /* True for _id and _lastUpdated: searched on res's columns, not indexed. */
 bool sq_param_on_res(const struct fhir_searchparam *def);
-/* False for a union of two parameters (fhir_searchparam_union_of): no rows
- * of its own are written; a search reads its own (a database written
- * before kept them) and its parts' rows. */
+/* False for a union of two parameters (fhir_searchparam_union_of) or a
+ * restriction of one to a target type (fhir_searchparam_restriction_of):
+ * no rows of its own are written; a search reads its own (a store written
+ * before has them until its one reindex) and those of the others. */
 bool sq_param_has_rows(const struct fhir_searchparam *def);
 enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
                                struct fg_error *err);

@@ -336,24 +336,37 @@ static void res_col(struct sq_sql *g, const char *a, const char *name)
     sq_sql_add(g, name);
 }
 
-/* "<x>.param = id", or for a union parameter "<x>.param IN (id, part,
- * part)": its own rows (written before unions got none) and its parts'. */
+/* Which rows are def's: "<x>.param = id"; for a parameter without rows of
+ * its own (sq_param_has_rows) its own id (rows a store wrote before) and
+ * the rows it is read through: a union's parts "<x>.param IN (id, part,
+ * part)", a restriction's base "(<x>.param IN (id, base) AND <x>.ttype =
+ * 'T')". */
 static void param_is(struct sq_sql *g, const char *x, const struct fhir_searchparam *def)
 {
-    const struct fhir_searchparam *parts[2];
-    sq_sql_add(g, x);
-    if (!fhir_searchparam_union_of(def, parts)) {
-        sq_sql_add(g, ".param = ");
+    const struct fhir_searchparam *parts[2], *base;
+    struct fg_str target;
+    if (fhir_searchparam_union_of(def, parts)) {
+        col(g, x, ".param IN (");
         sq_sql_int(g, def->id);
-        return;
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, parts[0]->id);
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, parts[1]->id);
+        sq_sql_add(g, ")");
+    } else if (fhir_searchparam_restriction_of(def, &base, &target)) {
+        col(g, "(", x);
+        sq_sql_add(g, ".param IN (");
+        sq_sql_int(g, def->id);
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, base->id);
+        col(g, ") AND ", x);
+        sq_sql_add(g, ".ttype = ");
+        sq_sql_text(g, target);
+        sq_sql_add(g, ")");
+    } else {
+        col(g, x, ".param = ");
+        sq_sql_int(g, def->id);
     }
-    sq_sql_add(g, ".param IN (");
-    sq_sql_int(g, def->id);
-    sq_sql_add(g, ", ");
-    sq_sql_int(g, parts[0]->id);
-    sq_sql_add(g, ", ");
-    sq_sql_int(g, parts[1]->id);
-    sq_sql_add(g, ")");
 }
 
 /* _id and _lastUpdated: on the res row itself. */
@@ -430,8 +443,7 @@ static void chain_cond(struct sq_sql *g, const struct fhir_search_param *p, cons
     col(g, ".tid WHERE ", x);
     sq_sql_add(g, ".rid = ");
     res_col(g, a, ".rid AND ");
-    col(g, x, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
     if (p->chain->target_type.len) {
         col(g, " AND ", x);
         sq_sql_add(g, ".ttype = ");

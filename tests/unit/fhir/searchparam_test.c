@@ -350,6 +350,42 @@ static void test_union_of(void)
     }
 }
 
+/* The restrictions: X@T beside a parameter of path X is X's references
+ * to T. */
+static void test_restriction_of(void)
+{
+    static const struct {
+        const char *type, *code, *base, *target; /* base NULL: not a restriction */
+    } rows[] = {
+        {"Observation", "patient", "subject", "Patient"},
+        {"Encounter", "patient", "subject", "Patient"},
+        {"Condition", "patient", "subject", "Patient"},
+        {"DiagnosticReport", "patient", "subject", "Patient"},
+        {"AuditEvent", "patient", NULL, NULL},   /* two alternatives */
+        {"Observation", "subject", NULL, NULL},
+        {"Observation", "performer", NULL, NULL},
+        {"Observation", "code", NULL, NULL},
+        {"AllergyIntolerance", "patient", NULL, NULL}, /* path patient: no @ */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const struct fhir_searchparam *def = fhir_searchparam_find(sl(rows[i].type),
+                                                                   sl(rows[i].code));
+        CHECK(def != NULL);
+        if (!def)
+            continue;
+        const struct fhir_searchparam *base = NULL;
+        struct fg_str target = FG_STR_NULL;
+        bool is = fhir_searchparam_restriction_of(def, &base, &target);
+        CHECK_INT(is, rows[i].base != NULL);
+        if (!is || !rows[i].base)
+            continue;
+        CHECK_STR(base->code, rows[i].base);
+        CHECK_STR(base->resource, rows[i].type);
+        CHECK(fg_str_eq_c(target, rows[i].target));
+    }
+}
+
 TEST_MAIN(test_find_table, test_find_bad_bytes, test_ids_and_order, test_rows_sane,
           test_compiled_segments, test_next_iterates_own_then_common, test_resource_types,
-          test_type_infos, test_type_names, test_union_of)
+          test_type_infos, test_type_names, test_union_of,
+          test_restriction_of)

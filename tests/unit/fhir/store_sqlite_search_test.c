@@ -342,6 +342,49 @@ static void test_include(void)
     st_close(&t);
 }
 
+/* patient (subject@Patient) beside subject: the store keeps only the
+ * subject rows and reads patient through them (target type Patient). Every
+ * way of reading a reference parameter answers as before. */
+static void test_restricted_reference(void)
+{
+    static const struct row more[] = {
+        OBS("o7", "\"subject\":{\"reference\":\"Group/p1\"}"),
+        OBS("o8", "\"code\":{\"text\":\"none\"}"),
+        {"Group", "p1", "{\"resourceType\":\"Group\",\"type\":\"person\",\"actual\":true}"},
+        {"Encounter", "e1", "{\"resourceType\":\"Encounter\",\"status\":\"finished\","
+                            "\"class\":{\"code\":\"AMB\"},\"subject\":{\"reference\":\"Patient/p2\"}}"},
+    };
+    static const struct qcase cases[] = {
+        {"Observation", "patient=p1", "o1,o2"},
+        {"Observation", "patient=Group/p1", ""},
+        {"Observation", "subject=Group/p1", "o7"},
+        {"Observation", "subject=p1", "o1,o2,o7"},
+        {"Observation", "patient=http://other.org/fhir/Patient/9", "o4"},
+        {"Observation", "patient:missing=true", "o5,o7,o8"},
+        {"Observation", "patient:missing=false", "o1,o2,o3,o4"},
+        {"Observation", "patient:Patient.name=smith", "o3"},
+        {"Observation", "patient.general-practitioner:Practitioner.name=house", "o1,o2"},
+        {"Observation", "_sort=patient,_id", "o4,o1,o2,o3,o5,o7,o8"},
+        {"Observation", "_sort=-patient,_id", "o3,o1,o2,o4,o5,o7,o8"},
+        {"Observation", "_id=o1,o7&_include=Observation:patient", "o1,o7|Patient/p1"},
+        {"Observation", "_id=o7&_include=Observation:subject", "o7|Group/p1"},
+        {"Observation", "_id=o3&_include=Observation:patient:Patient", "o3|Patient/p2"},
+        {"Patient", "_id=p1&_revinclude=Observation:patient", "p1|Observation/o1,Observation/o2"},
+        {"Group", "_id=p1&_revinclude=Observation:patient", "p1"},
+        {"Group", "_id=p1&_revinclude=Observation:subject", "p1|Observation/o7"},
+        {"Patient", "_id=p2&_revinclude=Encounter:patient&_revinclude=Observation:patient",
+         "p2|Encounter/e1,Observation/o3"},
+        {"Encounter", "patient=p2", "e1"},
+        {"Encounter", "patient.name=smith", "e1"},
+    };
+    struct st_ctx t;
+    st_open(&t);
+    load(&t, world, sizeof world / sizeof world[0]);
+    load(&t, more, sizeof more / sizeof more[0]);
+    run_cases(&t, cases, sizeof cases / sizeof cases[0]);
+    st_close(&t);
+}
+
 static void test_compartment_and_summary(void)
 {
     struct st_ctx t;
@@ -532,4 +575,4 @@ static void test_cursor_tampering(void)
 }
 
 TEST_MAIN(test_token, test_union_params, test_string_uri, test_date, test_number_quantity, test_reference_chain,
-          test_include, test_compartment_and_summary, test_paging, test_cursor_tampering)
+          test_include, test_restricted_reference, test_compartment_and_summary, test_paging, test_cursor_tampering)

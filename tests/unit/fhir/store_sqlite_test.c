@@ -650,9 +650,10 @@ static void test_bulk_begin_lock_order(void)
     st_close(&t);
 }
 
-/* A union parameter (combo-code = code or component-code) gets no index
- * rows of its own. A store written before keeps its rows searchable (no
- * duplicates), and its next open reindexes once and drops them. */
+/* A union parameter (combo-code = code or component-code) and a
+ * restriction (patient = subject@Patient) get no index rows of their own.
+ * A store written before keeps its rows searchable (no duplicates), and
+ * its next open reindexes once and drops them. */
 static int64_t sql_int(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
@@ -672,13 +673,16 @@ static void test_union_rows(void)
         fhir_searchparam_find(fg_str_c("Observation"), fg_str_c("combo-code"));
     const struct fhir_searchparam *cqty =
         fhir_searchparam_find(fg_str_c("Observation"), fg_str_c("combo-value-quantity"));
-    CHECK(combo && cqty);
-    if (!combo || !cqty)
+    const struct fhir_searchparam *patient =
+        fhir_searchparam_find(fg_str_c("Observation"), fg_str_c("patient"));
+    CHECK(combo && cqty && patient);
+    if (!combo || !cqty || !patient)
         return;
     struct st_ctx t;
     st_open(&t);
     CHECK_INT(st_put(&t, "Observation", "bp",
-                     "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                     "\"subject\":{\"reference\":\"Patient/u1\"},\"code\":{\"coding\":"
                      "[{\"system\":\"http://loinc.org\",\"code\":\"85354-9\"}]},\"component\":["
                      "{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]},"
                      "\"valueQuantity\":{\"value\":120,\"system\":\"http://unitsofmeasure.org\","
@@ -690,13 +694,16 @@ static void test_union_rows(void)
              " (SELECT count(*) FROM idx_quantity WHERE param = %d)", combo->id, cqty->id);
     CHECK_INT(sql_int(t.path, sql), 0);
     CHECK_INT(sql_int(t.path, "SELECT count(*) FROM idx_token"), 3); /* code, component, status */
+    /* patient (subject@Patient): the subject row alone */
+    CHECK_INT(sql_int(t.path, "SELECT count(*) FROM idx_ref"), 1);
     /* The rows an older store wrote for the unions. */
     char old[512];
     snprintf(old, sizeof old,
              "INSERT INTO idx_token SELECT %d, code, system, rid, text FROM idx_token"
              " WHERE param != %d AND code != 'final';"
-             "INSERT INTO idx_quantity SELECT %d, value, system, code, rid FROM idx_quantity;",
-             combo->id, combo->id, cqty->id);
+             "INSERT INTO idx_quantity SELECT %d, value, system, code, rid FROM idx_quantity;"
+             "INSERT INTO idx_ref SELECT %d, tid, ttype, url, rid FROM idx_ref;",
+             combo->id, combo->id, cqty->id, patient->id);
     sqlite3 *db = NULL;
     CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
     CHECK_INT(sqlite3_exec(db, old, NULL, NULL, NULL), SQLITE_OK);
@@ -706,6 +713,7 @@ static void test_union_rows(void)
     CHECK_INT(st_count(&t, "Observation", "combo-code=8480-6"), 1);
     CHECK_INT(st_count(&t, "Observation", "combo-code=85354-9,8480-6"), 1);
     CHECK_INT(st_count(&t, "Observation", "combo-value-quantity=120"), 1);
+    CHECK_INT(st_count(&t, "Observation", "patient=u1"), 1);
     /* The parameter table's checksum of an older store differs: reindexed. */
     fhir_store_close(&t.store);
     CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
@@ -716,8 +724,10 @@ static void test_union_rows(void)
     st_reopen(&t);
     CHECK_INT(st_count(&t, "Observation", "combo-code=8480-6"), 1);
     CHECK_INT(st_count(&t, "Observation", "combo-value-quantity=120"), 1);
+    CHECK_INT(st_count(&t, "Observation", "patient=u1"), 1);
     fhir_store_close(&t.store);
     CHECK_INT(sql_int(t.path, sql), 0);
+    CHECK_INT(sql_int(t.path, "SELECT count(*) FROM idx_ref"), 1);
     st_reopen(&t);
     st_close(&t);
 }
