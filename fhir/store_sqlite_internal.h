@@ -99,6 +99,7 @@ struct sq_conn {
     bool busy;
     bool in_bulk;     /* holds the bulk transaction (store_sqlite_bulk.c): no BEGIN/COMMIT of its own */
     bool bulk_failed; /* a write inside it failed: it can only be rolled back */
+    struct fg_buf json; /* scratch: a resource's text before its pool copy (store_sqlite_write.c) */
 };
 
 struct sq_store {
