@@ -308,6 +308,39 @@ static void res_col(struct sq_sql *g, const char *a, const char *name)
     sq_sql_add(g, name);
 }
 
+/* Which rows are def's: "<x>.param = id"; for a parameter without rows of
+ * its own (sq_param_has_rows) its own id (rows a store wrote before) and
+ * the rows it is read through: a union's parts "<x>.param IN (id, part,
+ * part)", a restriction's base "(<x>.param IN (id, base) AND <x>.ttype =
+ * 'T')". */
+static void param_is(struct sq_sql *g, const char *x, const struct fhir_searchparam *def)
+{
+    const struct fhir_searchparam *parts[2], *base;
+    struct fg_str target;
+    if (fhir_searchparam_union_of(def, parts)) {
+        col(g, x, ".param IN (");
+        sq_sql_int(g, def->id);
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, parts[0]->id);
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, parts[1]->id);
+        sq_sql_add(g, ")");
+    } else if (fhir_searchparam_restriction_of(def, &base, &target)) {
+        col(g, "(", x);
+        sq_sql_add(g, ".param IN (");
+        sq_sql_int(g, def->id);
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, base->id);
+        col(g, ") AND ", x);
+        sq_sql_add(g, ".ttype = ");
+        sq_sql_text(g, target);
+        sq_sql_add(g, ")");
+    } else {
+        col(g, x, ".param = ");
+        sq_sql_int(g, def->id);
+    }
+}
+
 /* _id and _lastUpdated: on the res row itself. */
 static void res_param(struct sq_sql *g, const struct fhir_search_param *p, const char *a)
 {
@@ -382,8 +415,7 @@ static void chain_cond(struct sq_sql *g, const struct fhir_search_param *p, cons
     col(g, ".tid WHERE ", x);
     sq_sql_add(g, ".rid = ");
     res_col(g, a, ".rid AND ");
-    col(g, x, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
     if (p->chain->target_type.len) {
         col(g, " AND ", x);
         sq_sql_add(g, ".ttype = ");
@@ -405,8 +437,7 @@ static void exists_open(struct sq_sql *g, const struct fhir_search_param *p, con
     col(g, " WHERE ", x);
     sq_sql_add(g, ".rid = ");
     res_col(g, a, ".rid AND ");
-    col(g, x, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
 }
 
 /* One parameter as a boolean expression on the res alias a. */
@@ -485,17 +516,15 @@ static void compartment_cond(struct sq_sql *g, const struct fhir_query *q, const
 static void driver_cond(struct sq_sql *g, const struct fhir_search_param *p,
                         const struct sq_driver *d, const char *x)
 {
-    sq_sql_add(g, x);
     if (d->n_patients) {
-        sq_sql_add(g, ".pat IN (");
+        col(g, x, ".pat IN (");
         for (size_t i = 0; i < d->n_patients; i++) {
             sq_sql_add(g, i ? ", " : "");
             sq_sql_text(g, d->patients[i]);
         }
-        col(g, ") AND ", x);
+        sq_sql_add(g, ") AND ");
     }
-    sq_sql_add(g, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
     if (d->n_patients && d->ref_mask) {
         col(g, " AND (", x);
         sq_sql_add(g, ".via & ");
@@ -650,8 +679,8 @@ bool sq_sql_fast_ok(const struct fhir_query *q)
  * system|code token), so no DISTINCT is needed. */
 static bool driver_unique(const struct fhir_search_param *p)
 {
-    if (p->n_values != 1)
-        return false;
+    if (p->n_values != 1 || !sq_param_has_rows(p->def))
+        return false; /* a union's rows come from three parameters */
     const struct fhir_search_value *v = &p->values[0];
     if (p->def->type == FHIR_PARAM_REFERENCE)
         return !v->ref_url.len && fhir_search_ref_type(p, v).len && v->ref_id.len;
@@ -715,7 +744,7 @@ void sq_sql_sort_key(struct sq_sql *g, const struct fhir_sort *s, const char *a)
     sq_sql_add(g, " FROM ");
     sq_sql_add(g, table);
     sq_sql_add(g, " s WHERE s.rid = ");
-    res_col(g, a, ".rid AND s.param = ");
-    sq_sql_int(g, s->def->id);
+    res_col(g, a, ".rid AND ");
+    param_is(g, "s", s->def);
     sq_sql_add(g, s->descending ? "), -1e308)" : "), X'FF')");
 }
