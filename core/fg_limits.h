@@ -13,6 +13,7 @@
 #define FG_MAX_ROUTES 128                         /* routes of one table (gateway/router.h) */
 #define FG_MAX_HEADER_BYTES 16384u                /* all headers (MHD memory limit) */
 #define FG_MAX_JSON_DEPTH 64                      /* nesting in a resource */
+#define FG_MAX_JSON_PRINT_DEPTH 1000              /* nesting fhir_json_print writes (built trees) */
 #define FG_MAX_SEARCH_PARAMS 64                   /* parameters in one search */
 #define FG_MAX_SEARCH_VALUES 128                  /* comma-separated values in total */
 #define FG_MAX_CHAIN_DEPTH 2                      /* subject:Patient.name */

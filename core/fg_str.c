@@ -27,16 +27,20 @@ bool fg_str_eq_c(struct fg_str a, const char *b)
     return fg_str_eq(a, fg_str_c(b));
 }
 
-bool fg_str_ieq_c(struct fg_str a, const char *b)
+bool fg_str_ieq(struct fg_str a, struct fg_str b)
 {
-    size_t n = strlen(b);
-    if (n != a.len)
+    if (a.len != b.len)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        if (tolower((unsigned char)a.ptr[i]) != tolower((unsigned char)b[i]))
+    for (size_t i = 0; i < a.len; i++) {
+        if (tolower((unsigned char)a.ptr[i]) != tolower((unsigned char)b.ptr[i]))
             return false;
     }
     return true;
+}
+
+bool fg_str_ieq_c(struct fg_str a, const char *b)
+{
+    return fg_str_ieq(a, fg_str_c(b));
 }
 
 bool fg_str_starts_with(struct fg_str s, const char *prefix)

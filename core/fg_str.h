@@ -29,6 +29,8 @@ bool fg_str_eq(struct fg_str a, struct fg_str b);
 bool fg_str_eq_c(struct fg_str a, const char *b);
 /* ASCII case-insensitive comparison. */
 bool fg_str_ieq_c(struct fg_str a, const char *b);
+/* Equal with ASCII letters compared case-insensitively. */
+bool fg_str_ieq(struct fg_str a, struct fg_str b);
 bool fg_str_starts_with(struct fg_str s, const char *prefix);
 bool fg_str_ends_with(struct fg_str s, const char *suffix);
 

@@ -207,3 +207,22 @@ enum fg_status fhir_age_years(struct fg_str birth_date, int64_t now_us, int *age
     *age = (int)years;
     return FG_OK;
 }
+
+static int64_t clamp_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+struct fhir_date_range fhir_date_ap_range(struct fhir_date_range r, int64_t now_ms)
+{
+    int64_t mid = r.lo / 2 + r.hi / 2;
+    int64_t d = now_ms > mid ? now_ms - mid : mid - now_ms;
+    int64_t w = d / 10 > MS_PER_DAY ? d / 10 : MS_PER_DAY;
+    r.lo = clamp_add(r.lo, -w);
+    r.hi = clamp_add(r.hi, w);
+    return r;
+}

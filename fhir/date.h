@@ -39,6 +39,11 @@ struct fhir_date_range {
  * on failure *out is untouched. @test tests/unit/fhir/date_test.c */
 enum fg_status fhir_date_parse(struct fg_str s, struct fhir_date_range *out);
 
+/* The range a search value r covers under the `ap` prefix: widened on both
+ * sides by 10% of its distance from now (at least a day), saturating
+ * (search.html#prefix leaves "approximately" to the server). */
+struct fhir_date_range fhir_date_ap_range(struct fhir_date_range r, int64_t now_ms);
+
 /* Years between birth date (YYYY-MM-DD) and the day of now_us (UTC): the
  * age in whole years. FG_EINVAL on a bad birth date. */
 enum fg_status fhir_age_years(struct fg_str birth_date, int64_t now_us, int *age);

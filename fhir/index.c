@@ -280,3 +280,23 @@ bool fhir_compartment_type_in_patient(struct fg_str type)
     long ix = fhir_resource_type_index(type);
     return ix >= 0 && fhir_type_infos[ix].in_patient_compartment;
 }
+
+void fhir_index_rebase(struct fg_str base_url, struct fhir_index_entry *e, size_t n)
+{
+    size_t blen = base_url.len;
+    while (blen && base_url.ptr[blen - 1] == '/')
+        blen--;
+    for (size_t i = 0; blen && i < n; i++) {
+        struct fg_str u = e[i].ref_url, type, id;
+        if (e[i].def->type != FHIR_PARAM_REFERENCE || u.len <= blen + 1 ||
+            memcmp(u.ptr, base_url.ptr, blen) != 0 || u.ptr[blen] != '/')
+            continue;
+        struct fg_str rest = {u.ptr + blen + 1, u.len - blen - 1};
+        if (!fg_str_split(rest, '/', &type, &id) || !fhir_resource_type_known(type) ||
+            !fg_is_fhir_id(id))
+            continue;
+        e[i].ref_type = type;
+        e[i].ref_id = id;
+        e[i].ref_url = (struct fg_str){"", 0};
+    }
+}

@@ -54,6 +54,11 @@ struct fhir_index_entry {
 enum fg_status fhir_index_extract(struct fg_pool *pool, const cJSON *resource, struct fg_str type,
                                   struct fhir_index_entry **entries, size_t *n_entries);
 
+/* References written as absolute URLs on base_url (this server's FHIR
+ * base; empty: none) become type + id, so they match relative searches:
+ * "http://host/fhir/Patient/1" -> Patient/1. Other entries are untouched. */
+void fhir_index_rebase(struct fg_str base_url, struct fhir_index_entry *e, size_t n);
+
 /* The patient ids whose compartment holds the resource, by the R4 Patient
  * CompartmentDefinition (a Patient is in its own). Pool-owned array (the
  * ids borrow from `resource`); duplicates removed. Only relative

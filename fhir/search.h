@@ -211,6 +211,12 @@ enum fg_status fhir_search_write_query(const struct fhir_query *q, struct fg_buf
  * The compartment restriction is not written (the caller maps it). */
 enum fg_status fhir_search_write_upstream_query(const struct fhir_query *q, struct fg_buf *buf);
 
+/* The target type of a reference search value: as written ("Patient/1"),
+ * from a :Type modifier, or the parameter's only target type ("patient"
+ * targets Patient only); empty when open. */
+struct fg_str fhir_search_ref_type(const struct fhir_search_param *p,
+                                   const struct fhir_search_value *v);
+
 /* Adds a policy restriction: the query may only match resources in the
  * compartment of one of the given patients. Pool-owned copy. A second call
  * narrows to the intersection with the first. FG_EINVAL for n == 0 or an

@@ -467,3 +467,16 @@ enum fg_status fhir_search_values_parse(struct fg_pool *pool, struct fg_str base
     p->n_values = n;
     return FG_OK;
 }
+
+struct fg_str fhir_search_ref_type(const struct fhir_search_param *p,
+                                   const struct fhir_search_value *v)
+{
+    if (v->ref_type.len)
+        return v->ref_type;
+    if (p->modifier == FHIR_MOD_TYPE)
+        return p->modifier_type;
+    const char *t = p->def->targets;
+    if (t && *t && !strchr(t, ' '))
+        return fg_str_c(t);
+    return FG_STR_NULL;
+}

@@ -87,6 +87,82 @@ const struct fhir_searchparam *fhir_searchparam_find(struct fg_str type, struct 
     return find_own(FG_STR_LIT("Resource"), code);
 }
 
+bool fhir_searchparam_union_of(const struct fhir_searchparam *def,
+                               const struct fhir_searchparam *parts[2])
+{
+    static const char combo[] = "combo-", component[] = "component-";
+    if (strncmp(def->code, combo, sizeof combo - 1) != 0)
+        return false;
+    const char *x = def->code + sizeof combo - 1;
+    char comp[64]; /* "component-" + x: the table's codes are far shorter */
+    size_t lx = strlen(x);
+    if (sizeof component - 1 + lx > sizeof comp)
+        return false;
+    memcpy(comp, component, sizeof component - 1);
+    memcpy(comp + sizeof component - 1, x, lx);
+    struct fg_str type = fg_str_c(def->resource);
+    const struct fhir_searchparam *a = find_own(type, fg_str_n(x, lx));
+    const struct fhir_searchparam *b = find_own(type, fg_str_n(comp, sizeof component - 1 + lx));
+    if (!a || !b || a->type != def->type || b->type != def->type)
+        return false;
+    size_t la = strlen(a->paths), lb = strlen(b->paths);
+    if (!la || !lb || strlen(def->paths) != la + 1 + lb ||
+        memcmp(def->paths, a->paths, la) != 0 || def->paths[la] != '|' ||
+        memcmp(def->paths + la + 1, b->paths, lb) != 0)
+        return false;
+    parts[0] = a;
+    parts[1] = b;
+    return true;
+}
+
+/* True when segs a and b accept the same members with the same filters;
+ * b may add a reference type filter when may_restrict. */
+static bool same_seg(const struct fhir_path_seg *a, const struct fhir_path_seg *b,
+                     bool may_restrict)
+{
+    if (a->n_keys != b->n_keys || a->ref_type || (b->ref_type && !may_restrict) ||
+        (a->where_key == NULL) != (b->where_key == NULL) ||
+        (a->where_key && (strcmp(a->where_key, b->where_key) != 0 ||
+                          strcmp(a->where_value, b->where_value) != 0)))
+        return false;
+    for (size_t k = 0; k < a->n_keys; k++)
+        if (a->keys[k].type != b->keys[k].type || strcmp(a->keys[k].name, b->keys[k].name) != 0 ||
+            (b->ref_type && a->keys[k].type != FHIR_DT_REFERENCE))
+            return false;
+    return true;
+}
+
+bool fhir_searchparam_restriction_of(const struct fhir_searchparam *def,
+                                     const struct fhir_searchparam **base, struct fg_str *target)
+{
+    if (def->type != FHIR_PARAM_REFERENCE || def->n_compiled != 1)
+        return false;
+    const struct fhir_path *dp = &def->compiled[0];
+    if (!dp->n_segs || !dp->segs[dp->n_segs - 1].ref_type)
+        return false;
+    const char *at = strchr(def->paths, '@');
+    if (!at)
+        return false;
+    size_t first, end, xlen = (size_t)(at - def->paths);
+    type_range(fg_str_c(def->resource), &first, &end);
+    for (size_t i = first; i < end; i++) {
+        const struct fhir_searchparam *b = &fhir_searchparams[i];
+        if (b == def || b->type != FHIR_PARAM_REFERENCE || b->n_compiled != 1 ||
+            strlen(b->paths) != xlen || memcmp(b->paths, def->paths, xlen) != 0 ||
+            b->compiled[0].n_segs != dp->n_segs)
+            continue;
+        bool same = true;
+        for (size_t k = 0; k < dp->n_segs && same; k++)
+            same = same_seg(&b->compiled[0].segs[k], &dp->segs[k], k + 1 == dp->n_segs);
+        if (!same)
+            continue;
+        *base = b;
+        *target = fg_str_c(dp->segs[dp->n_segs - 1].ref_type);
+        return true;
+    }
+    return false;
+}
+
 /* Cursor layout: [0, n_own) own rows, then DomainResource rows, then
  * Resource rows; common rows shadowed by an own row are skipped. */
 const struct fhir_searchparam *fhir_searchparam_next(struct fg_str type, size_t *cursor)

@@ -116,6 +116,22 @@ extern const size_t fhir_searchparams_count;
  * Returns a pointer into the static table, or NULL. */
 const struct fhir_searchparam *fhir_searchparam_find(struct fg_str type, struct fg_str code);
 
+/* A parameter "combo-X" whose paths are exactly X's paths, "|", then
+ * component-X's paths (Observation's combo-code, combo-value-quantity, ...)
+ * matches exactly what X or component-X matches: returns true and sets
+ * parts[0] = X, parts[1] = component-X (same resource and type); false for
+ * every other parameter. The pointers are into the static table. */
+bool fhir_searchparam_union_of(const struct fhir_searchparam *def,
+                               const struct fhir_searchparam *parts[2]);
+
+/* A reference parameter whose one path is another parameter's path with
+ * "@T" on its last step (Observation's patient = subject@Patient, beside
+ * subject = subject) matches exactly the references of that parameter
+ * whose target type is T: returns true, *base = that parameter (same
+ * resource) and *target = T; false for every other parameter. */
+bool fhir_searchparam_restriction_of(const struct fhir_searchparam *def,
+                                     const struct fhir_searchparam **base, struct fg_str *target);
+
 /* Every parameter of `type` (own rows, then the common ones), in table
  * order: iterate with *cursor starting at 0; returns NULL at the end. */
 const struct fhir_searchparam *fhir_searchparam_next(struct fg_str type, size_t *cursor);

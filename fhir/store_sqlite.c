@@ -198,6 +198,7 @@ static void conn_close(struct sq_conn *c)
     for (size_t i = 0; i < SQ_STMT_COUNT; i++)
         sqlite3_finalize(c->st[i]);
     sqlite3_close(c->db);
+    fg_buf_cleanup(&c->json);
     memset(c, 0, sizeof *c);
 }
 
@@ -208,6 +209,8 @@ static enum fg_status conn_open(struct sq_conn *c, const char *path, int busy_ms
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
         "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA mmap_size=17179869184;"
         "PRAGMA wal_autocheckpoint=16384; PRAGMA journal_size_limit=67108864;";
+    /* the largest body, plus room for what the store adds (id, meta) */
+    fg_buf_init(&c->json, 2u * FG_MAX_BODY_BYTES);
     int rc = sqlite3_open_v2(path, &c->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              NULL);

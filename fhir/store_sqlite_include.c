@@ -16,11 +16,24 @@
 
 static const char inc_sql[] =
     "SELECT t.rid FROM idx_ref x JOIN res t ON t.type = x.ttype AND t.id = x.tid"
-    " WHERE x.rid = ?1 AND (?2 = 0 OR x.param = ?2) AND (?3 = '' OR x.ttype = ?3)"
-    " AND t.deleted = 0";
+    " WHERE x.rid = ?1 AND (?2 = 0 OR x.param = ?2 OR (x.param = ?4 AND x.ttype = ?5))"
+    " AND (?3 = '' OR x.ttype = ?3) AND t.deleted = 0";
 static const char rev_sql[] =
     "SELECT x.rid FROM idx_ref x JOIN res t ON t.rid = x.rid"
-    " WHERE x.param = ?1 AND x.tid = ?2 AND x.ttype = ?3 AND t.type = ?4 AND t.deleted = 0";
+    " WHERE x.param IN (?1, ?5) AND x.tid = ?2 AND x.ttype = ?3 AND t.type = ?4"
+    " AND t.deleted = 0";
+
+/* A parameter without rows of its own (sq_param_has_rows) is read through
+ * another's: patient (subject@Patient) through subject's rows whose target
+ * type is Patient. *base_id = -1 (no row has it) for every other one. */
+static void read_through(const struct fhir_searchparam *def, int *base_id, struct fg_str *target)
+{
+    const struct fhir_searchparam *base;
+    *base_id = -1;
+    *target = FG_STR_NULL;
+    if (def && fhir_searchparam_restriction_of(def, &base, target))
+        *base_id = base->id;
+}
 
 struct rid_set {
     int64_t *slots; /* 0 = empty */
@@ -96,14 +109,19 @@ static enum fg_status drain(struct inc_state *st, sqlite3_stmt *stmt)
 }
 
 static enum fg_status forward(struct inc_state *st, const struct fhir_include *inc, int64_t rid,
-                              int param)
+                              const struct fhir_searchparam *def)
 {
     sqlite3_stmt *stmt = sq_dyn_stmt(st->c, inc_sql, sizeof inc_sql - 1, st->err);
     if (!stmt)
         return FG_EIO;
+    int base_id;
+    struct fg_str target;
+    read_through(def, &base_id, &target);
     sqlite3_bind_int64(stmt, 1, rid);
-    sqlite3_bind_int(stmt, 2, param);
+    sqlite3_bind_int(stmt, 2, def ? def->id : 0);
     sq_bind_str(stmt, 3, inc->target_type);
+    sqlite3_bind_int(stmt, 4, base_id);
+    sq_bind_str(stmt, 5, target);
     return drain(st, stmt);
 }
 
@@ -115,10 +133,15 @@ static enum fg_status reverse(struct inc_state *st, const struct fhir_include *i
     sqlite3_stmt *stmt = sq_dyn_stmt(st->c, rev_sql, sizeof rev_sql - 1, st->err);
     if (!stmt)
         return FG_EIO;
+    int base_id;
+    struct fg_str target;
+    read_through(def, &base_id, &target);
     sqlite3_bind_int(stmt, 1, def->id);
     sq_bind_str(stmt, 2, r->id);
     sq_bind_str(stmt, 3, r->type);
     sq_bind_str(stmt, 4, inc->source_type);
+    /* the base's rows are def's only where they name the target type */
+    sqlite3_bind_int(stmt, 5, fg_str_eq(target, r->type) ? base_id : -1);
     return drain(st, stmt);
 }
 
@@ -129,7 +152,7 @@ static enum fg_status apply(struct inc_state *st, const struct fhir_include *inc
     if (!inc->reverse) {
         if (inc->source_type.len && !fg_str_eq(inc->source_type, r->type))
             return FG_OK;
-        return forward(st, inc, rid, inc->wildcard || !inc->def ? 0 : inc->def->id);
+        return forward(st, inc, rid, inc->wildcard ? NULL : inc->def);
     }
     if (!inc->wildcard && inc->def)
         return reverse(st, inc, inc->def, r);

@@ -5,8 +5,14 @@
  * rid (a date entry one row per patient it is filed under, see
  * sq_date_patients); the patients of its compartment go to
  * res_compartment. Duplicates (the same coding twice) collapse through
- * INSERT OR IGNORE. A batch sorts its rows by each table's key and
- * inserts them SQ_INS_MANY per statement.
+ * INSERT OR IGNORE. A parameter that is the union of two others
+ * (fhir_searchparam_union_of: Observation's combo-code is code plus
+ * component-code) or a restriction of another to one target type
+ * (fhir_searchparam_restriction_of: patient is subject@Patient) gets no
+ * rows of its own: every one would repeat a row of the other parameters,
+ * and its search reads theirs (store_sqlite_sql.c, _include). A
+ * batch sorts its rows by each table's key and inserts them SQ_INS_MANY
+ * per statement.
  * http://hl7.org/fhir/R4/search.html#ptypes
  */
 #include "store_sqlite_internal.h"
@@ -129,6 +135,14 @@ static bool redundant_text(const struct fhir_index_entry *e, size_t i)
     return false;
 }
 
+bool sq_param_has_rows(const struct fhir_searchparam *def)
+{
+    const struct fhir_searchparam *other[2];
+    struct fg_str target;
+    return !fhir_searchparam_union_of(def, other) &&
+           !fhir_searchparam_restriction_of(def, &other[0], &target);
+}
+
 bool sq_param_on_res(const struct fhir_searchparam *def)
 {
     return def->code[0] == '_' && (strcmp(def->code, "_id") == 0 ||
@@ -137,22 +151,7 @@ bool sq_param_on_res(const struct fhir_searchparam *def)
 
 void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_t n)
 {
-    size_t blen = s->base_url ? strlen(s->base_url) : 0;
-    while (blen && s->base_url[blen - 1] == '/')
-        blen--;
-    for (size_t i = 0; blen && i < n; i++) {
-        struct fg_str u = e[i].ref_url, type, id;
-        if (e[i].def->type != FHIR_PARAM_REFERENCE || u.len <= blen + 1 ||
-            memcmp(u.ptr, s->base_url, blen) != 0 || u.ptr[blen] != '/')
-            continue;
-        struct fg_str rest = {u.ptr + blen + 1, u.len - blen - 1};
-        if (!fg_str_split(rest, '/', &type, &id) || !fhir_resource_type_known(type) ||
-            !fg_is_fhir_id(id))
-            continue;
-        e[i].ref_type = type;
-        e[i].ref_id = id;
-        e[i].ref_url = (struct fg_str){"", 0};
-    }
+    fhir_index_rebase(fg_str_c(s->base_url ? s->base_url : ""), e, n);
 }
 
 /* ---- batched inserts ---- */
@@ -235,7 +234,8 @@ enum fg_status sq_index_insert_batch(struct sq_conn *c, struct fg_pool *pool,
         size_t first_date = SIZE_MAX; /* rows of the first date entry: their via */
         for (size_t i = 0; i < job->n_entries; i++) {
             const struct fhir_index_entry *e = &job->entries[i];
-            if (redundant_text(job->entries, i) || sq_param_on_res(e->def))
+            if (redundant_text(job->entries, i) || sq_param_on_res(e->def) ||
+                !sq_param_has_rows(e->def))
                 continue;
             if (e->def->type != FHIR_PARAM_DATE) {
                 rows[n++] = (struct batch_row){(int)e->def->type, job->rid, e, FG_STR_NULL, 0};

@@ -101,6 +101,7 @@ struct sq_conn {
     bool busy;
     bool in_bulk;     /* holds the bulk transaction (store_sqlite_bulk.c): no BEGIN/COMMIT of its own */
     bool bulk_failed; /* a write inside it failed: it can only be rolled back */
+    struct fg_buf json; /* scratch: a resource's text before its pool copy (store_sqlite_write.c) */
 };
 
 struct sq_store {
@@ -184,6 +185,11 @@ void sq_searchparam_checksum(char out[17]);
 void sq_index_rebase(const struct sq_store *s, struct fhir_index_entry *e, size_t n);
 /* True for _id and _lastUpdated: searched on res's columns, not indexed. */
 bool sq_param_on_res(const struct fhir_searchparam *def);
+/* False for a union of two parameters (fhir_searchparam_union_of) or a
+ * restriction of one to a target type (fhir_searchparam_restriction_of):
+ * no rows of its own are written; a search reads its own (a store written
+ * before has them until its one reindex) and those of the others. */
+bool sq_param_has_rows(const struct fhir_searchparam *def);
 enum fg_status sq_index_delete(struct sq_conn *c, int64_t rid, bool with_compartment,
                                struct fg_error *err);
 /* The index rows of several resources written in one transaction,
@@ -277,10 +283,6 @@ int sq_ref_bit(const struct fhir_searchparam *def);
 /* The via column of a date row filed under patient: the bits of the
  * reference entries (rebased) that name Patient/patient. */
 int64_t sq_date_via(const struct fhir_index_entry *e, size_t n, struct fg_str patient);
-/* The target type of a reference search value: written, :Type, or the
- * parameter's only target; empty when open. */
-struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
-                             const struct fhir_search_value *v);
 
 /* Appends the whole WHERE body for the top-level query on alias r:
  * driver, type, not deleted, snapshot (when snap > 0), filters. */

@@ -112,7 +112,7 @@ static bool ref_patients(const struct fhir_query *q, size_t ix, struct sq_driver
         return false;
     for (size_t i = 0; i < p->n_values; i++) {
         const struct fhir_search_value *v = &p->values[i];
-        struct fg_str t = sq_ref_type_of(p, v);
+        struct fg_str t = fhir_search_ref_type(p, v);
         if (v->ref_url.len || !v->ref_id.len || !fg_str_eq_c(t, "Patient"))
             return false;
     }

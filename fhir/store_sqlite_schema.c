@@ -235,6 +235,9 @@ void sq_searchparam_checksum(char out[17])
         }
         h = (h ^ (uint64_t)p->type) * 1099511628211ULL;
         h = (h ^ (uint64_t)(unsigned)p->id) * 1099511628211ULL;
+        /* a union parameter's rows are no longer written: a store that
+         * has them is reindexed once (which drops them) */
+        h = (h ^ (uint64_t)sq_param_has_rows(p)) * 1099511628211ULL;
     }
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 16; i++)

@@ -36,8 +36,6 @@
 
 #include "../core/fg_mem.h"
 
-#define DAY_MS 86400000LL
-
 /* ---- values ---- */
 
 /* p followed by 0xFF: the exclusive upper end of all strings starting with
@@ -141,15 +139,6 @@ static void uri_value(struct sq_sql *g, const struct fhir_search_value *v, const
     }
 }
 
-static int64_t clamp_add(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
-
 /* lo/hi: SQL expressions of the resource's range. */
 static void date_value(struct sq_sql *g, enum fhir_prefix pf, struct fhir_date_range r,
                        const char *lo, const char *hi)
@@ -174,14 +163,12 @@ static void date_value(struct sq_sql *g, enum fhir_prefix pf, struct fhir_date_r
     case FHIR_PREFIX_SA: col(g, lo, " > "); sq_sql_int(g, r.hi); return;
     case FHIR_PREFIX_EB: col(g, hi, " < "); sq_sql_int(g, r.lo); return;
     case FHIR_PREFIX_AP: {
-        int64_t mid = r.lo / 2 + r.hi / 2;
-        int64_t d = g->now_ms > mid ? g->now_ms - mid : mid - g->now_ms;
-        int64_t w = d / 10 > DAY_MS ? d / 10 : DAY_MS;
+        struct fhir_date_range a = fhir_date_ap_range(r, g->now_ms);
         col(g, lo, " <= ");
-        sq_sql_int(g, clamp_add(r.hi, w));
+        sq_sql_int(g, a.hi);
         col(g, " AND ", hi);
         sq_sql_add(g, " >= ");
-        sq_sql_int(g, clamp_add(r.lo, -w));
+        sq_sql_int(g, a.lo);
         return;
     }
     }
@@ -240,21 +227,6 @@ static void quantity_value(struct sq_sql *g, const struct fhir_search_value *v, 
     }
 }
 
-/* The target type of a reference value: written, from :Type, or the
- * parameter's only target type ("patient" targets Patient only). */
-struct fg_str sq_ref_type_of(const struct fhir_search_param *p,
-                             const struct fhir_search_value *v)
-{
-    if (v->ref_type.len)
-        return v->ref_type;
-    if (p->modifier == FHIR_MOD_TYPE)
-        return p->modifier_type;
-    const char *t = p->def->targets;
-    if (t && *t && !strchr(t, ' '))
-        return fg_str_c(t);
-    return FG_STR_NULL;
-}
-
 static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
                       const struct fhir_search_value *v, const char *x)
 {
@@ -268,7 +240,7 @@ static void ref_value(struct sq_sql *g, const struct fhir_search_param *p,
     sq_sql_add(g, x);
     sq_sql_add(g, ".tid = ");
     sq_sql_text(g, v->ref_id);
-    struct fg_str type = sq_ref_type_of(p, v);
+    struct fg_str type = fhir_search_ref_type(p, v);
     if (type.len) {
         col(g, " AND ", x);
         sq_sql_add(g, ".ttype = ");
@@ -334,6 +306,39 @@ static void res_col(struct sq_sql *g, const char *a, const char *name)
 {
     sq_sql_add(g, a);
     sq_sql_add(g, name);
+}
+
+/* Which rows are def's: "<x>.param = id"; for a parameter without rows of
+ * its own (sq_param_has_rows) its own id (rows a store wrote before) and
+ * the rows it is read through: a union's parts "<x>.param IN (id, part,
+ * part)", a restriction's base "(<x>.param IN (id, base) AND <x>.ttype =
+ * 'T')". */
+static void param_is(struct sq_sql *g, const char *x, const struct fhir_searchparam *def)
+{
+    const struct fhir_searchparam *parts[2], *base;
+    struct fg_str target;
+    if (fhir_searchparam_union_of(def, parts)) {
+        col(g, x, ".param IN (");
+        sq_sql_int(g, def->id);
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, parts[0]->id);
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, parts[1]->id);
+        sq_sql_add(g, ")");
+    } else if (fhir_searchparam_restriction_of(def, &base, &target)) {
+        col(g, "(", x);
+        sq_sql_add(g, ".param IN (");
+        sq_sql_int(g, def->id);
+        sq_sql_add(g, ", ");
+        sq_sql_int(g, base->id);
+        col(g, ") AND ", x);
+        sq_sql_add(g, ".ttype = ");
+        sq_sql_text(g, target);
+        sq_sql_add(g, ")");
+    } else {
+        col(g, x, ".param = ");
+        sq_sql_int(g, def->id);
+    }
 }
 
 /* _id and _lastUpdated: on the res row itself. */
@@ -410,8 +415,7 @@ static void chain_cond(struct sq_sql *g, const struct fhir_search_param *p, cons
     col(g, ".tid WHERE ", x);
     sq_sql_add(g, ".rid = ");
     res_col(g, a, ".rid AND ");
-    col(g, x, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
     if (p->chain->target_type.len) {
         col(g, " AND ", x);
         sq_sql_add(g, ".ttype = ");
@@ -433,8 +437,7 @@ static void exists_open(struct sq_sql *g, const struct fhir_search_param *p, con
     col(g, " WHERE ", x);
     sq_sql_add(g, ".rid = ");
     res_col(g, a, ".rid AND ");
-    col(g, x, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
 }
 
 /* One parameter as a boolean expression on the res alias a. */
@@ -513,17 +516,15 @@ static void compartment_cond(struct sq_sql *g, const struct fhir_query *q, const
 static void driver_cond(struct sq_sql *g, const struct fhir_search_param *p,
                         const struct sq_driver *d, const char *x)
 {
-    sq_sql_add(g, x);
     if (d->n_patients) {
-        sq_sql_add(g, ".pat IN (");
+        col(g, x, ".pat IN (");
         for (size_t i = 0; i < d->n_patients; i++) {
             sq_sql_add(g, i ? ", " : "");
             sq_sql_text(g, d->patients[i]);
         }
-        col(g, ") AND ", x);
+        sq_sql_add(g, ") AND ");
     }
-    sq_sql_add(g, ".param = ");
-    sq_sql_int(g, p->def->id);
+    param_is(g, x, p->def);
     if (d->n_patients && d->ref_mask) {
         col(g, " AND (", x);
         sq_sql_add(g, ".via & ");
@@ -678,11 +679,11 @@ bool sq_sql_fast_ok(const struct fhir_query *q)
  * system|code token), so no DISTINCT is needed. */
 static bool driver_unique(const struct fhir_search_param *p)
 {
-    if (p->n_values != 1)
-        return false;
+    if (p->n_values != 1 || !sq_param_has_rows(p->def))
+        return false; /* a union's rows come from three parameters */
     const struct fhir_search_value *v = &p->values[0];
     if (p->def->type == FHIR_PARAM_REFERENCE)
-        return !v->ref_url.len && sq_ref_type_of(p, v).len && v->ref_id.len;
+        return !v->ref_url.len && fhir_search_ref_type(p, v).len && v->ref_id.len;
     return p->def->type == FHIR_PARAM_TOKEN && p->modifier == FHIR_MOD_NONE &&
            v->has_system && v->system.len && v->code.len;
 }
@@ -743,7 +744,7 @@ void sq_sql_sort_key(struct sq_sql *g, const struct fhir_sort *s, const char *a)
     sq_sql_add(g, " FROM ");
     sq_sql_add(g, table);
     sq_sql_add(g, " s WHERE s.rid = ");
-    res_col(g, a, ".rid AND s.param = ");
-    sq_sql_int(g, s->def->id);
+    res_col(g, a, ".rid AND ");
+    param_is(g, "s", s->def);
     sq_sql_add(g, s->descending ? "), -1e308)" : "), X'FF')");
 }

@@ -22,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "../core/fg_mem.h"
+#include "json_print.h"
 
 /* What the lock-free phase prepared for one write. */
 struct prep {
@@ -98,14 +99,18 @@ static enum fg_status set_meta(cJSON *res, int64_t version, int64_t now_us,
     return FG_OK;
 }
 
-static enum fg_status print_json(struct fg_pool *pool, const cJSON *res, struct fg_str *out,
-                                 struct fg_error *err)
+/* The stored text: fhir_json_print into buf (the connection's scratch,
+ * reused), then one copy into the pool. */
+static enum fg_status print_json(struct fg_pool *pool, struct fg_buf *buf, const cJSON *res,
+                                 struct fg_str *out, struct fg_error *err)
 {
-    char *txt = cJSON_PrintUnformatted(res);
-    if (!txt)
-        return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
-    *out = fg_pool_str(pool, fg_str_c(txt));
-    cJSON_free(txt);
+    fg_buf_reset(buf);
+    enum fg_status st = fhir_json_print(res, buf);
+    if (st != FG_OK)
+        return fg_error_set(err, st, NULL, st == FG_ENOMEM ? "Out of memory"
+                                           : st == FG_ETOOBIG ? "The resource is too large to store"
+                                                              : "The resource cannot be written as JSON");
+    *out = fg_pool_str(pool, fg_buf_str(buf));
     return out->ptr ? FG_OK : fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
 }
 
@@ -163,7 +168,7 @@ static enum fg_status prepare_one(const struct sq_store *s, struct sq_conn *c,
     if (sq_date_patients(pool, w->type, p->entries, p->n_entries, p->patients, p->n_patients,
                          &p->date_patients, &p->n_date_patients) != FG_OK)
         return fg_error_set(err, FG_ENOMEM, NULL, "Out of memory");
-    return print_json(pool, w->resource, &p->json, err);
+    return print_json(pool, &c->json, w->resource, &p->json, err);
 }
 
 /* Prepares every write. Updates predict their version with a lookup each:
@@ -361,7 +366,7 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
     if (version != p->version) {
         rc = set_meta(w->resource, version, now_us, err);
         if (rc == FG_OK)
-            rc = print_json(pool, w->resource, &p->json, err);
+            rc = print_json(pool, &c->json, w->resource, &p->json, err);
         if (rc != FG_OK)
             return rc;
         p->version = version;

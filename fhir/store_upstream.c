@@ -291,8 +291,7 @@ static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
                 break;
             size_t k = 0;
             for (size_t i = 0; i < b.n_matches; i++)
-                if (up_in_compartment(q, &b.matches[i]) &&
-                    up_chains_reached(pool, q, &b.matches[i]) &&
+                if (up_match_holds(s, pool, q, &b.matches[i], b.included, b.n_included) &&
                     !up_found_by_earlier_leg(pool, q, leg, &b.matches[i]))
                     b.matches[k++] = b.matches[i];
             st = append_all(pool, &extra->matches, &extra->n_matches, &cap_m, b.matches, k);
@@ -340,14 +339,15 @@ static struct fg_str with_count(struct fg_pool *pool, struct fg_str state, int64
     return p && strlen(p) <= FG_MAX_UPSTREAM_CURSOR ? fg_str_c(p) : state;
 }
 
-/* Keeps only the matches in the query's compartment (the upstream was
- * asked for them; this makes sure) whose chains tested only reached
- * patients. Returns how many were dropped. */
-static size_t keep_reached(struct fg_pool *pool, const struct fhir_query *q, struct up_bundle *b)
+/* Keeps only the matches that hold (up_match_holds: the query's
+ * compartment, chains that reached only its patients, its filters as the
+ * gateway evaluates them). Returns how many were dropped. */
+static size_t keep_holding(const struct up_store *s, struct fg_pool *pool,
+                           const struct fhir_query *q, struct up_bundle *b)
 {
     size_t k = 0;
     for (size_t i = 0; i < b->n_matches; i++)
-        if (up_in_compartment(q, &b->matches[i]) && up_chains_reached(pool, q, &b->matches[i]))
+        if (up_match_holds(s, pool, q, &b->matches[i], b->included, b->n_included))
             b->matches[k++] = b->matches[i];
     size_t dropped = b->n_matches - k;
     b->n_matches = k;
@@ -379,16 +379,22 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
 {
     struct up_store *s = UP(store);
     struct up_bundle b, extra;
-    struct fhir_query pq = *q; /* q with the upstream state its _cursor holds */
+    struct fhir_query cq; /* q plus the includes its chains need (up_chain_includes) */
+    struct fhir_query pq; /* cq with the upstream state its _cursor holds */
     struct fg_str bound;
     int64_t n_extra = -1; /* secondary matches; -1: not known */
-    bool empty = false;
+    bool empty = false, gateway_includes = false;
     memset(out, 0, sizeof *out);
     memset(&extra, 0, sizeof extra);
-    pq.cursor = FG_STR_NULL;
     enum fg_status st = up_check_chains(q, err);
-    if (st == FG_OK)
-        st = search_bound(pool, &pq, &bound, &empty, err);
+    if (st == FG_OK && up_chain_includes(pool, q, &cq, &gateway_includes) != FG_OK)
+        st = fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    if (st != FG_OK)
+        return st;
+    q = &cq;
+    pq = cq;
+    pq.cursor = FG_STR_NULL;
+    st = search_bound(pool, &pq, &bound, &empty, err);
     if (st == FG_OK && q->cursor.len && !empty) {
         st = up_page_open(s, "search", bound, q->cursor, "_cursor", &pq.cursor, err);
         n_extra = take_count(&pq.cursor);
@@ -402,7 +408,7 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
         return FG_OK;
     }
     /* A total that counted what is not shown would reveal it. */
-    if (keep_reached(pool, q, &b) || q->total == FHIR_TOTAL_NONE)
+    if (keep_holding(s, pool, q, &b) || q->total == FHIR_TOTAL_NONE)
         b.total = -1;
     bool last = !b.next.len && pq.count > 0;
     if (!q->n_compartment_patients)
@@ -429,8 +435,9 @@ static enum fg_status up_search(struct fhir_store *store, struct fg_pool *pool,
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     out->matches = b.matches;
     out->n_matches = b.n_matches;
-    out->included = b.included;
-    out->n_included = b.n_included;
+    /* Targets included only to check chains are not the client's to see. */
+    out->included = gateway_includes ? NULL : b.included;
+    out->n_included = gateway_includes ? 0 : b.n_included;
     out->total = b.total;
     if (q->n_compartment_patients) {
         b.next = with_count(pool, b.next, n_extra);

@@ -197,15 +197,33 @@ bool up_found_by_earlier_leg(struct fg_pool *pool, const struct fhir_query *q, s
 
 /* A chained parameter lets the upstream test resources the gateway never
  * sees. Under a compartment restriction, a first hop to Patient is checked
- * afterwards (up_chains_reached); a hop to any other type in the patient
- * compartment cannot be, and is FG_ENOTSUP naming the type. */
+ * on each match (up_match_holds), a first hop to another patient-compartment
+ * type through the targets the upstream includes (up_chain_includes; not
+ * together with a client's _include/_revinclude); a later hop to a
+ * patient-compartment type cannot be checked: FG_ENOTSUP naming the type. */
 enum fg_status up_check_chains(const struct fhir_query *q, struct fg_error *err);
 
-/* Under a compartment restriction: does every Patient that r's chained
- * parameters reference belong to q's patients? (A match another patient's
- * record made would tell the client something about that record.) */
-bool up_chains_reached(struct fg_pool *pool, const struct fhir_query *q,
-                       const struct fhir_resource *r);
+/* Is r, a match the upstream returned, one to show? It must be in the
+ * compartment of one of q's patients (when q has that restriction), every
+ * Patient its chained parameters reference must be one of them (a match
+ * another patient's record made would tell the client something about
+ * that record; a chain's first hop to another patient-compartment type
+ * is checked on the targets, which must be among `included` (up_chain_includes
+ * asked for them) and in q's compartments or in none), and it must satisfy q's filters as this gateway evaluates
+ * them (fhir/match.h): another server's matching differs in places, and
+ * what it matched wrongly is not handed out. */
+bool up_match_holds(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
+                    const struct fhir_resource *r, const struct fhir_resource *included,
+                    size_t n_included);
+
+/* q with one _include per chained parameter whose first hop goes to a
+ * patient-compartment type other than Patient (under a compartment
+ * restriction), so the upstream returns the targets it tested and
+ * up_match_holds can check whose they are; *added tells whether any was
+ * added (the included resources are then the gateway's, not the client's).
+ * *out shares q's arrays otherwise. FG_ENOMEM only. */
+enum fg_status up_chain_includes(struct fg_pool *pool, const struct fhir_query *q,
+                                 struct fhir_query *out, bool *added);
 
 /* Did the upstream use every filter it was sent? A server's self link
  * names the parameters it used (search.html#conformance): a filter sent in

@@ -19,6 +19,7 @@
 
 #include "../core/fg_limits.h"
 #include "index.h"
+#include "match.h"
 #include "searchparam.h"
 #include "store_upstream_internal.h"
 
@@ -163,51 +164,144 @@ static bool entries_of(struct fg_pool *pool, const struct fhir_resource *r,
            fhir_index_extract(pool, j, r->type, e, n) == FG_OK;
 }
 
+/* A first hop to a type in the patient compartment other than Patient
+ * (encounter:Encounter.status=...): checked through the targets, which the
+ * upstream is asked to include (up_chain_includes). */
+static bool hop_checked_by_include(const struct fhir_search_param *p)
+{
+    struct fg_str t = p->chain ? p->chain->target_type : FG_STR_NULL;
+    return p->chain && !fg_str_eq_c(t, "Patient") && fhir_compartment_type_in_patient(t);
+}
+
 enum fg_status up_check_chains(const struct fhir_query *q, struct fg_error *err)
 {
     if (!q->n_compartment_patients)
         return FG_OK;
     for (size_t i = 0; i < q->n_params; i++) {
         const struct fhir_search_param *p = &q->params[i];
+        if (hop_checked_by_include(p) && q->n_includes)
+            return fg_error_set(err, FG_ENOTSUP, "_include",
+                                "in upstream mode a chained search through %.*s resources "
+                                "cannot be combined with _include or _revinclude under "
+                                "patient-scoped access",
+                                (int)p->chain->target_type.len, p->chain->target_type.ptr);
         for (int hop = 0; p->chain; hop++, p = p->chain->inner) {
             struct fg_str t = p->chain->target_type;
-            if ((hop == 0 && fg_str_eq_c(t, "Patient")) || !fhir_compartment_type_in_patient(t))
+            if (hop == 0 || !fhir_compartment_type_in_patient(t))
                 continue;
             return fg_error_set(err, FG_ENOTSUP, NULL,
-                                "in upstream mode a chained search through %.*s resources is "
-                                "not supported with patient-scoped access (the gateway cannot "
-                                "check whose records the upstream tested)",
+                                "in upstream mode a chained search that reaches %.*s resources "
+                                "after the first step is not supported with patient-scoped "
+                                "access (the gateway cannot check whose records the upstream "
+                                "tested)",
                                 (int)t.len, t.ptr);
         }
     }
     return FG_OK;
 }
 
-bool up_chains_reached(struct fg_pool *pool, const struct fhir_query *q,
-                       const struct fhir_resource *r)
+enum fg_status up_chain_includes(struct fg_pool *pool, const struct fhir_query *q,
+                                 struct fhir_query *out, bool *added)
 {
-    bool chained = false;
-    for (size_t i = 0; i < q->n_params && !chained; i++)
-        chained = q->params[i].chain != NULL;
-    if (!q->n_compartment_patients || !chained)
-        return true;
-    struct fhir_index_entry *e = NULL;
-    size_t n_e = 0;
-    if (!entries_of(pool, r, &e, &n_e))
-        return false;
+    size_t k = 0;
+    *out = *q;
+    *added = false;
+    if (!q->n_compartment_patients)
+        return FG_OK;
+    for (size_t i = 0; i < q->n_params; i++)
+        k += hop_checked_by_include(&q->params[i]);
+    if (!k)
+        return FG_OK;
+    struct fhir_include *inc = fg_pool_zalloc(pool, (q->n_includes + k) * sizeof *inc);
+    if (!inc)
+        return FG_ENOMEM;
+    if (q->n_includes)
+        memcpy(inc, q->includes, q->n_includes * sizeof *inc);
+    k = q->n_includes;
+    for (size_t i = 0; i < q->n_params; i++) {
+        const struct fhir_search_param *p = &q->params[i];
+        if (hop_checked_by_include(p))
+            inc[k++] = (struct fhir_include){.source_type = q->type,
+                                             .def = p->def,
+                                             .target_type = p->chain->target_type};
+    }
+    out->includes = inc;
+    out->n_includes = k;
+    *added = true;
+    return FG_OK;
+}
+
+static bool has_chain(const struct fhir_query *q)
+{
+    for (size_t i = 0; i < q->n_params; i++)
+        if (q->params[i].chain)
+            return true;
+    return false;
+}
+
+static bool in_compartment_or_none(const struct fhir_query *q, const struct fhir_resource *t)
+{
+    return t->n_compartment == 0 || up_in_compartment(q, t);
+}
+
+/* Is the target type/id among the included resources, and in q's
+ * compartments or in none? */
+static bool target_reached(const struct fhir_query *q, struct fg_str type, struct fg_str id,
+                           const struct fhir_resource *inc, size_t n_inc)
+{
+    for (size_t i = 0; i < n_inc; i++)
+        if (fg_str_eq(inc[i].type, type) && fg_str_eq(inc[i].id, id))
+            return in_compartment_or_none(q, &inc[i]);
+    return false; /* not shown to the gateway: fail closed */
+}
+
+/* Does every resource r's chained parameters (entries e) reference stay
+ * within q's patients? A Patient must be one of them; a target of another
+ * patient-compartment type must have come back included and be in their
+ * compartments or in none. */
+static bool chains_reached(const struct fhir_query *q, const struct fhir_index_entry *e,
+                           size_t n_e, const struct fhir_resource *inc, size_t n_inc)
+{
     for (size_t i = 0; i < q->n_params; i++) {
         const struct fhir_search_param *p = &q->params[i];
         if (!p->chain)
             continue;
+        bool by_include = hop_checked_by_include(p);
         for (size_t k = 0; k < n_e; k++) {
-            if (e[k].def != p->def || !fg_str_eq_c(e[k].ref_type, "Patient"))
+            if (e[k].def != p->def || e[k].ref_url.len)
                 continue;
-            bool reached = false;
-            for (size_t j = 0; j < q->n_compartment_patients && !reached; j++)
-                reached = fg_str_eq(e[k].ref_id, q->compartment_patients[j]);
+            bool reached = true;
+            if (by_include && fg_str_eq(e[k].ref_type, p->chain->target_type)) {
+                reached = target_reached(q, e[k].ref_type, e[k].ref_id, inc, n_inc);
+            } else if (fg_str_eq_c(e[k].ref_type, "Patient")) {
+                reached = false;
+                for (size_t j = 0; j < q->n_compartment_patients && !reached; j++)
+                    reached = fg_str_eq(e[k].ref_id, q->compartment_patients[j]);
+            }
             if (!reached)
                 return false;
         }
     }
     return true;
+}
+
+bool up_match_holds(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
+                    const struct fhir_resource *r, const struct fhir_resource *included,
+                    size_t n_included)
+{
+    if (!up_in_compartment(q, r))
+        return false;
+    bool chains = q->n_compartment_patients && has_chain(q);
+    if (!chains && !fhir_match_evaluable(q))
+        return true;
+    struct fhir_index_entry *e = NULL;
+    size_t n_e = 0;
+    bool match = false;
+    if (!entries_of(pool, r, &e, &n_e))
+        return false;
+    fhir_index_rebase(fg_str_c(s->base_url), e, n_e);
+    if (chains && !chains_reached(q, e, n_e, included, n_included))
+        return false;
+    int64_t now_ms = fg_clock_now_us(s->base.clock) / 1000;
+    return fhir_match_filters(pool, q, r, e, n_e, now_ms, &match) == FG_OK && match;
 }

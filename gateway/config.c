@@ -43,6 +43,8 @@ static const struct key_row key_rows[] = {
     INT_ROW("max_body_bytes", max_body_bytes, 1, INT64_C(1) << 32, "request body limit in bytes"),
     INT_ROW("import_max_upload_bytes", import_max_upload_bytes, 1, INT64_C(1) << 40,
             "wearable export upload limit in bytes ($import-wearables; spooled to disk)"),
+    INT_ROW("import_batch", import_batch, 0, FG_MAX_BUNDLE_ENTRIES - 1,
+            "Observations per transaction of a $import-wearables import (0 = 1000)"),
     STR_ROW("tls_cert", tls_cert, "PEM certificate file (enables HTTPS)"),
     STR_ROW("tls_key", tls_key, "PEM private key file"),
     STR_ROW("access_log", access_log, "access log file, '-' = stdout, 'off' = none"),

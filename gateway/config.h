@@ -8,7 +8,8 @@
  * `--flag=value`). Every key has one row in config.c's table, so adding a
  * setting is a row. Numbers go through fg_parse_i64 with the row's range.
  *
- * Keys: port bind db base_url threads max_body_bytes import_max_upload_bytes tls_cert tls_key
+ * Keys: port bind db base_url threads max_body_bytes import_max_upload_bytes import_batch
+ * tls_cert tls_key
  * access_log now max_connections connection_timeout auth_db auth_mode
  * auth_jwks_uri auth_introspection_url auth_introspection_client_id
  * auth_introspection_client_secret auth_audience auth_issuer bench_endpoints cors_origins
@@ -46,6 +47,7 @@ struct fg_config {
     int64_t threads;               /* worker threads; 0 until finish (= cores) */
     int64_t max_body_bytes;        /* request body limit (413 past it) */
     int64_t import_max_upload_bytes; /* $import-wearables upload limit (spooled to disk) */
+    int64_t import_batch;          /* Observations per import transaction; 0 = the default */
     int64_t audit_retention_days;  /* audit rows older than this are pruned; 0 = kept forever */
     char tls_cert[FG_CONFIG_VALUE_MAX]; /* PEM file; "" = plain HTTP */
     char tls_key[FG_CONFIG_VALUE_MAX];

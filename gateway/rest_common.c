@@ -177,33 +177,46 @@ void fg_rest_http_date(int64_t t_us, char out[FG_HTTP_DATE_MAX])
 
 
 /* Finds the first byte that is not UTF-8 or nests deeper than the limit.
- * Returns its offset, or body.len when there is none; *why says which. */
+ * Returns its offset, or body.len when there is none; *why says which.
+ * Every request body passes here, so ASCII bytes are handled inline and a
+ * run of plain string characters is skipped in a tight loop; only a lead
+ * byte >= 0x80 goes to fg_utf8_seq_len. */
 static size_t scan_json(struct fg_str body, const char **why)
 {
     const unsigned char *p = (const unsigned char *)body.ptr;
     int depth = 0;
-    bool in_string = false, escaped = false;
+    bool in_string = false;
     for (size_t i = 0; i < body.len;) {
-        size_t n = fg_utf8_seq_len(p + i, body.len - i);
-        if (n == 0) {
-            *why = "invalid UTF-8";
-            return i;
-        }
         unsigned char c = p[i];
-        if (in_string && c < 0x20) {
-            /* RFC 8259: control characters in strings must be escaped
-             * (cJSON would take them). */
-            *why = "unescaped control character in a string";
-            return i;
+        if (c >= 0x80) {
+            size_t n = fg_utf8_seq_len(p + i, body.len - i);
+            if (n == 0) {
+                *why = "invalid UTF-8";
+                return i;
+            }
+            i += n;
+            continue;
         }
         if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
+            if (c < 0x20) {
+                /* RFC 8259: control characters in strings must be escaped
+                 * (cJSON would take them). */
+                *why = "unescaped control character in a string";
+                return i;
+            }
+            if (c == '"') {
                 in_string = false;
-        } else if (c == '"') {
+                i++;
+                continue;
+            }
+            if (c == '\\' && i + 1 < body.len && p[i + 1] >= 0x20 && p[i + 1] < 0x80)
+                i++; /* the escaped character: ASCII, never a control */
+            i++;
+            while (i < body.len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+                i++;
+            continue;
+        }
+        if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
             if (++depth > FG_MAX_JSON_DEPTH) {
@@ -213,7 +226,7 @@ static size_t scan_json(struct fg_str body, const char **why)
         } else if (c == '}' || c == ']') {
             depth--;
         }
-        i += n;
+        i++;
     }
     return body.len;
 }

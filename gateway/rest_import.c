@@ -162,6 +162,7 @@ enum fg_status fg_rest_import_wearables(struct fg_req *req)
         .store = store,
         .agent = &agent,
         .opts = {.patient = req->route_id, .issued_us = fg_clock_now_us(&req->srv->clock)},
+        .batch = (size_t)req->srv->cfg.import_batch,
         .admit = admit,
         .admit_ctx = req,
     };

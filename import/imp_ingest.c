@@ -108,6 +108,25 @@ static enum fg_status write_pass(const struct imp_ingest *in, struct fhir_store 
     return rc;
 }
 
+/* A store without a bulk transaction (upstream mode) commits batch by
+ * batch: an import that fails midway says what stays. */
+static void note_partial(const struct imp_store_counts *c, struct fg_error *err)
+{
+    char note[FG_ERROR_DIAG_MAX];
+    int k = snprintf(note, sizeof note,
+                     "%s. The import stopped there: each batch is its own transaction at the "
+                     "upstream FHIR server; the %llu written before (%llu Observations) stay, "
+                     "and whether part of the failed batch stays is the upstream's transaction "
+                     "semantics. Importing the same file again adds only what is missing",
+                     err->diagnostics, (unsigned long long)c->batches,
+                     (unsigned long long)(c->created + c->replaced));
+    if (k < 0)
+        return;
+    size_t n = (size_t)k < sizeof note ? (size_t)k : sizeof note - 1;
+    memcpy(err->diagnostics, note, n);
+    err->diagnostics[n] = '\0';
+}
+
 /* Pass 2 as one bulk transaction of the store: committed when it all went well, else rolled
  * back (and the counts say nothing stayed). */
 static enum fg_status write_all_or_nothing(const struct imp_ingest *in, struct fhir_store *store,
@@ -129,6 +148,8 @@ static enum fg_status write_all_or_nothing(const struct imp_ingest *in, struct f
         fhir_store_bulk_end(store, false, NULL);
     if (bulk && rc != FG_OK)
         c->created = c->replaced = c->existing = c->batches = 0;
+    else if (rc != FG_OK && rc != FG_ENOMEM)
+        note_partial(c, err);
     return rc;
 }
 

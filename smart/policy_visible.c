@@ -59,18 +59,7 @@ static bool token_value_matches(struct fg_str v, const struct fhir_index_entry *
     }
     if (has_sys && code.len == 0)
         return true;
-    if (code.len != e->code.len || code.len == 0)
-        return false;
-    for (size_t i = 0; i < code.len; i++) {
-        unsigned char x = (unsigned char)code.ptr[i], y = (unsigned char)e->code.ptr[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
+    return code.len && fg_str_ieq(code, e->code);
 }
 
 static enum fg_status item_entries(struct smart_policy_item *it, struct fg_pool *pool)

@@ -66,6 +66,10 @@ describe('upstream mode: policy in front', { concurrency: false }, () => {
     return out;
   }
 
+  /** "Type/id" of a searchset's matches. */
+  const ids = (r) => (r.json?.entry ?? []).filter((e) => e.search?.mode !== 'include')
+    .map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+
   const noMax = (r, label) => {
     for (const e of r.json?.entry ?? []) {
       const k = `${e.resource?.resourceType}/${e.resource?.id}`;
@@ -187,5 +191,48 @@ describe('upstream mode: policy in front', { concurrency: false }, () => {
     // without it, the sorted search is answered again (in the upstream's order)
     const sorted = await get('Observation?_sort=-date&_count=5', tok.own);
     assert.equal(sorted.status, 200, sorted.text.slice(0, 300));
+  });
+  it('a chain through another patient-record type is checked on the targets the upstream tested', async (t) => {
+    if (unenforced(t)) return;
+    // An Observation of amy's that names max's Encounter (an operator's mistake).
+    const planted = {
+      resourceType: 'Observation', id: 'amy-obs-names-max-enc', status: 'final',
+      code: { text: 'a note that names the wrong visit' },
+      subject: { reference: 'Patient/amy' }, encounter: { reference: 'Encounter/max-enc-std' },
+    };
+    const w = await gw.request({ method: 'PUT', path: `/fhir/Observation/${planted.id}`, headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(planted) });
+    assert.ok(w.status === 200 || w.status === 201, w.text.slice(0, 300));
+    const direct = async (q) => ((await up.get(`/fhir/${q}`)).json.entry ?? []).map((e) => e.resource.id).sort();
+    // The upstream itself finds the planted one through max's Encounter...
+    assert.deepEqual(await direct('Observation?subject=Patient/amy&encounter:Encounter._id=max-enc-std'), [planted.id]);
+    // amy's token may see the Observation itself...
+    const read = await get(`Observation/${planted.id}`, tok.own);
+    assert.equal(read.status, 200, read.text.slice(0, 300));
+    assert.deepEqual(ids(await get('Observation?encounter=Encounter/max-enc-std', tok.own)), [`Observation/${planted.id}`]);
+    // ...but not find it through max's Encounter (that would test max's record).
+    const probe = await get('Observation?encounter:Encounter._id=max-enc-std', tok.own);
+    assert.equal(probe.status, 200, probe.text.slice(0, 300));
+    assert.deepEqual(ids(probe), []);
+    // Through her own Encounters the chain works, and the Encounters
+    // included to check it are not handed out.
+    const own = await get('Observation?encounter:Encounter._id=amy-enc-1&_count=1000', tok.own);
+    assert.equal(own.status, 200, own.text.slice(0, 300));
+    const want = await direct('Observation?encounter=Encounter/amy-enc-1&_count=1000');
+    assert.ok(want.length > 0);
+    assert.deepEqual(ids(own).sort(), want.map((id) => `Observation/${id}`));
+    assert.ok(!(own.json.entry ?? []).some((e) => e.search?.mode === 'include'));
+    const all = await get('Observation?encounter:Encounter.status=finished&_count=1000', tok.own);
+    assert.equal(all.status, 200, all.text.slice(0, 300));
+    assert.ok(ids(all).length > want.length);
+    assert.ok(!ids(all).includes(`Observation/${planted.id}`));
+    // A later hop into a patient record cannot be checked: said plainly.
+    const deep = await get('Observation?encounter:Encounter.subject:Patient.name=Max', tok.own);
+    assert.equal(deep.status, 400, deep.text.slice(0, 300));
+    assert.equal(deep.json.issue[0].code, 'not-supported');
+    assert.match(deep.json.issue[0].diagnostics, /after the first step/);
+    const withInclude = await get('Observation?encounter:Encounter.status=finished&_include=Observation:subject', tok.own);
+    assert.equal(withInclude.status, 400);
+    assert.equal(withInclude.json.issue[0].code, 'not-supported');
+    await gw.request({ method: 'DELETE', path: `/fhir/Observation/${planted.id}` });
   });
 });

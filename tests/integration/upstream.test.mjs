@@ -351,6 +351,35 @@ describe('upstream mode: failures', () => {
     assert.equal(ok.status, 200);
   });
 
+  it('drops the matches the upstream got wrong, leaving total out, and keeps the right ones', async () => {
+    const q = 'Observation?subject=Patient/amy&category=vital-signs&_count=1000';
+    const want = (await up.get(`/fhir/${q}`)).json.entry.map((e) => e.resource.id).sort();
+    await up.mode({ mismatchParam: 'category' });
+    try {
+      // The upstream now answers as if category were not there, and says it used it.
+      const wrong = (await up.get(`/fhir/${q}`)).json;
+      assert.ok(wrong.entry.length > want.length, `${wrong.entry.length} vs ${want.length}`);
+      assert.ok(wrong.link.find((l) => l.relation === 'self').url.includes('category='));
+      const r = await gw.request({ path: `/fhir/${q}` });
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+      assert.deepEqual(r.json.entry.map((e) => e.resource.id).sort(), want);
+      for (const e of r.json.entry) {
+        const codes = e.resource.category.flatMap((c) => c.coding.map((x) => x.code));
+        assert.ok(codes.includes('vital-signs'), JSON.stringify(codes));
+      }
+      assert.equal(r.json.total, undefined);
+      // Paged: every page holds only true matches, together exactly the right ones.
+      const pages = await allPages(gw, `${gw.fhirBase}/Observation?subject=Patient/amy&category=vital-signs&_count=10`);
+      assert.ok(pages.length > 1);
+      assert.deepEqual(pages.flatMap((p) => (p.entry ?? []).map((e) => e.resource.id)).sort(), want);
+    } finally {
+      await up.mode({ mismatchParam: '' });
+    }
+    // A right answer keeps its total.
+    const ok = await gw.request({ path: `/fhir/${q}` });
+    assert.equal(ok.json.total, want.length);
+  });
+
   it('maps an upstream that is down to 502', async () => {
     await up.stop();
     const r = await gw.request({ path: '/fhir/Patient/amy' });

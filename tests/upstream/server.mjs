@@ -11,10 +11,13 @@
 // On start it prints one JSON line {"event":"listening","port":N} to stdout.
 // Test controls (no authentication): GET /_test/requests (recorded request
 // lines and headers, newest last), POST /_test/mode {"delayMs":N,"garbage":bool,
-// "status":N,"failNext":N,"ignoreParam":name,"body":text} applied to later /fhir
-// requests (body: answer 200 with that text)
+// "status":N,"failNext":N,"ignoreParam":name,"mismatchParam":name,"body":text}
+// applied to later /fhir requests (body: answer 200 with that text)
 // (failNext: that many answer 503; ignoreParam: searches drop that parameter
-// and say so in their self link), POST /_test/reset (clears the log).
+// and say so in their self link; mismatchParam: searches drop it but their
+// self link still names it, as a server that matches it wrongly would),
+// "failTransaction":N (the Nth transaction Bundle from now answers 500),
+// POST /_test/reset (clears the log).
 // Histories are paged by _count with _offset links (pageHistory).
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -39,7 +42,7 @@ const client = arg('--client');
 const tokenTtl = Number(arg('--token-ttl') ?? 3600);
 const issued = new Map(); // token -> expiry (ms)
 const log = [];
-const mode = { delayMs: 0, garbage: false, body: null, status: 0, failNext: 0, ignoreParam: '' };
+const mode = { delayMs: 0, garbage: false, body: null, status: 0, failNext: 0, ignoreParam: '', mismatchParam: '', failTransaction: 0 };
 const router = new FhirRouter();
 const repo = new MemoryRepository();
 let base = '';
@@ -95,11 +98,17 @@ async function fhir(req, body, res, url) {
   if (mode.garbage) return send(res, 200, '{"resourceType": "Bundle", "entry": [ {"resource": ', 'application/fhir+json');
   if (typeof mode.body === 'string') return send(res, 200, mode.body, 'application/fhir+json');
   if (mode.status) return send(res, mode.status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'internal stack trace at repo.js:42' }] });
+  if (mode.failTransaction > 0 && req.method === 'POST' && /^\/fhir\/?$/.test(url.pathname) && /"type"\s*:\s*"transaction"/.test(body ?? '')) {
+    if (--mode.failTransaction === 0) return send(res, 500, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'internal stack trace at repo.js:42' }] });
+  }
   if (!authorized(req)) return send(res, 401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
   // A server that ignores a parameter says so only by leaving it out of
   // the self link (search.html#conformance): ignoreParam simulates one.
   const ignoring = mode.ignoreParam && req.method === 'GET' && url.searchParams.has(mode.ignoreParam);
   if (ignoring) url.searchParams.delete(mode.ignoreParam);
+  const asked = `${base}${url.pathname}${url.search}`;
+  const mismatching = mode.mismatchParam && req.method === 'GET' && url.searchParams.has(mode.mismatchParam);
+  if (mismatching) url.searchParams.delete(mode.mismatchParam);
   const query = {};
   for (const [k, v] of url.searchParams) {
     if (query[k] === undefined) query[k] = v;
@@ -118,6 +127,7 @@ async function fhir(req, body, res, url) {
   const status = getStatus(outcome);
   const out = resource ?? outcome;
   if (ignoring && out.resourceType === 'Bundle') out.link = [{ relation: 'self', url: `${base}${url.pathname}${url.search}` }];
+  if (mismatching && out.resourceType === 'Bundle') out.link = [{ relation: 'self', url: asked }];
   if (url.pathname.endsWith('/_history') && out.resourceType === 'Bundle') pageHistory(out, url);
   const headers = { 'Content-Type': 'application/fhir+json' };
   if (resource?.meta?.versionId) headers.ETag = `W/"${resource.meta.versionId}"`;

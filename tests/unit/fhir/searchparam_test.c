@@ -312,6 +312,80 @@ static void test_type_names(void)
     CHECK_STR(fhir_param_type_name(FHIR_PARAM_SPECIAL), "special");
 }
 
+/* The union parameters: combo-X is X or component-X, and only where the
+ * table's paths say exactly that. */
+static void test_union_of(void)
+{
+    static const struct {
+        const char *type, *code, *part0, *part1; /* part0 NULL: not a union */
+    } rows[] = {
+        {"Observation", "combo-code", "code", "component-code"},
+        {"Observation", "combo-value-quantity", "value-quantity", "component-value-quantity"},
+        {"Observation", "combo-value-concept", "value-concept", "component-value-concept"},
+        {"Observation", "combo-data-absent-reason", "data-absent-reason",
+         "component-data-absent-reason"},
+        {"Observation", "combo-code-value-quantity", NULL, NULL}, /* composite */
+        {"Observation", "code", NULL, NULL},
+        {"Observation", "component-code", NULL, NULL},
+        {"Observation", "value-string", NULL, NULL},
+        {"Patient", "name", NULL, NULL},
+        {"InsurancePlan", "name", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const struct fhir_searchparam *def = fhir_searchparam_find(sl(rows[i].type),
+                                                                   sl(rows[i].code));
+        CHECK(def != NULL);
+        if (!def)
+            continue;
+        const struct fhir_searchparam *parts[2] = {NULL, NULL};
+        bool is = fhir_searchparam_union_of(def, parts);
+        CHECK_INT(is, rows[i].part0 != NULL);
+        if (!is || !rows[i].part0)
+            continue;
+        CHECK_STR(parts[0]->code, rows[i].part0);
+        CHECK_STR(parts[1]->code, rows[i].part1);
+        CHECK_STR(parts[0]->resource, rows[i].type);
+        CHECK_INT(parts[0]->type, def->type);
+        CHECK_INT(parts[1]->type, def->type);
+    }
+}
+
+/* The restrictions: X@T beside a parameter of path X is X's references
+ * to T. */
+static void test_restriction_of(void)
+{
+    static const struct {
+        const char *type, *code, *base, *target; /* base NULL: not a restriction */
+    } rows[] = {
+        {"Observation", "patient", "subject", "Patient"},
+        {"Encounter", "patient", "subject", "Patient"},
+        {"Condition", "patient", "subject", "Patient"},
+        {"DiagnosticReport", "patient", "subject", "Patient"},
+        {"AuditEvent", "patient", NULL, NULL},   /* two alternatives */
+        {"Observation", "subject", NULL, NULL},
+        {"Observation", "performer", NULL, NULL},
+        {"Observation", "code", NULL, NULL},
+        {"AllergyIntolerance", "patient", NULL, NULL}, /* path patient: no @ */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const struct fhir_searchparam *def = fhir_searchparam_find(sl(rows[i].type),
+                                                                   sl(rows[i].code));
+        CHECK(def != NULL);
+        if (!def)
+            continue;
+        const struct fhir_searchparam *base = NULL;
+        struct fg_str target = FG_STR_NULL;
+        bool is = fhir_searchparam_restriction_of(def, &base, &target);
+        CHECK_INT(is, rows[i].base != NULL);
+        if (!is || !rows[i].base)
+            continue;
+        CHECK_STR(base->code, rows[i].base);
+        CHECK_STR(base->resource, rows[i].type);
+        CHECK(fg_str_eq_c(target, rows[i].target));
+    }
+}
+
 TEST_MAIN(test_find_table, test_find_bad_bytes, test_ids_and_order, test_rows_sane,
           test_compiled_segments, test_next_iterates_own_then_common, test_resource_types,
-          test_type_infos, test_type_names)
+          test_type_infos, test_type_names, test_union_of,
+          test_restriction_of)

@@ -75,6 +75,62 @@ static void test_token(void)
     st_close(&t);
 }
 
+/* combo-code, combo-value-quantity, combo-value-concept: a union of X
+ * and component-X (the store writes no rows of its own for them and
+ * searches the parts' rows): every modifier, sort and :missing answer as
+ * for a parameter with its own rows. */
+#define MMHG(v) "{\"value\":" #v ",\"unit\":\"mm[Hg]\",\"system\":\"http://unitsofmeasure.org\"," \
+               "\"code\":\"mm[Hg]\"}"
+#define LOINC(c, d) "{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"" c "\"," \
+                    "\"display\":\"" d "\"}]}"
+static void test_union_params(void)
+{
+    static const struct row rows[] = {
+        OBS("u1", "\"code\":" LOINC("85354-9", "Blood pressure") ",\"component\":["
+                  "{\"code\":" LOINC("8480-6", "Systolic") ",\"valueQuantity\":" MMHG(120) "},"
+                  "{\"code\":" LOINC("8462-4", "Diastolic") ",\"valueQuantity\":" MMHG(80) "}]"),
+        OBS("u2", "\"code\":" LOINC("8480-6", "Systolic") ",\"valueQuantity\":" MMHG(135)),
+        OBS("u3", "\"code\":" LOINC("8867-4", "Heart rate") ",\"valueQuantity\":" MMHG(70)),
+        OBS("u4", "\"code\":" LOINC("72166-2", "Smoking") ",\"valueCodeableConcept\":"
+                  LOINC("LA18976-3", "Current every day smoker")),
+        {"Observation", "u5", "{\"resourceType\":\"Observation\"}"},
+    };
+    static const struct qcase cases[] = {
+        {"Observation", "combo-code=8480-6", "u1,u2"},
+        {"Observation", "combo-code=http://loinc.org|8462-4", "u1"},
+        {"Observation", "combo-code=85354-9", "u1"},
+        {"Observation", "combo-code=8867-4,8462-4", "u1,u3"},
+        {"Observation", "combo-code:not=8480-6", "u3,u4,u5"},
+        {"Observation", "combo-code:text=systolic", "u1,u2"},
+        {"Observation", "combo-code:missing=true", "u5"},
+        {"Observation", "combo-code:missing=false", "u1,u2,u3,u4"},
+        {"Observation", "combo-code=8480-6&status=final", "u1,u2"},
+        {"Observation", "combo-code=8480-6&code=8480-6", "u2"},
+        {"Observation", "combo-value-quantity=gt100", "u1,u2"},
+        {"Observation", "combo-value-quantity=80", "u1"},
+        {"Observation", "combo-value-quantity=lt75", "u3"},
+        {"Observation", "combo-value-quantity:missing=true", "u4,u5"},
+        {"Observation", "combo-value-concept=LA18976-3", "u4"},
+        {"Observation", "combo-value-concept:missing=false", "u4"},
+        {"Observation", "_sort=combo-code,_id", "u4,u1,u2,u3,u5"},
+        {"Observation", "_sort=-combo-code,_id", "u3,u1,u2,u4,u5"},
+        {"Observation", "_sort=combo-value-quantity,_id", "u3,u1,u2,u4,u5"},
+        {"Observation", "_sort=-combo-value-quantity,_id", "u2,u1,u3,u4,u5"},
+    };
+    struct st_ctx t;
+    st_open(&t);
+    load(&t, rows, sizeof rows / sizeof rows[0]);
+    run_cases(&t, cases, sizeof cases / sizeof cases[0]);
+    CHECK_INT(st_count(&t, "Observation", "combo-code=8480-6"), 2);
+    /* An update replaces the parts' rows: the union follows. */
+    CHECK_INT(st_put(&t, "Observation", "u2",
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":"
+                     LOINC("8867-4", "Heart rate") "}"), FG_OK);
+    CHECK_STR(st_ids(&t, "Observation", "combo-code=8480-6"), "u1");
+    CHECK_STR(st_ids(&t, "Observation", "combo-code=8867-4"), "u2,u3");
+    st_close(&t);
+}
+
 #define PAT(id, extra) {"Patient", id, "{\"resourceType\":\"Patient\"," extra "}"}
 
 static void test_string_uri(void)
@@ -286,6 +342,49 @@ static void test_include(void)
     st_close(&t);
 }
 
+/* patient (subject@Patient) beside subject: the store keeps only the
+ * subject rows and reads patient through them (target type Patient). Every
+ * way of reading a reference parameter answers as before. */
+static void test_restricted_reference(void)
+{
+    static const struct row more[] = {
+        OBS("o7", "\"subject\":{\"reference\":\"Group/p1\"}"),
+        OBS("o8", "\"code\":{\"text\":\"none\"}"),
+        {"Group", "p1", "{\"resourceType\":\"Group\",\"type\":\"person\",\"actual\":true}"},
+        {"Encounter", "e1", "{\"resourceType\":\"Encounter\",\"status\":\"finished\","
+                            "\"class\":{\"code\":\"AMB\"},\"subject\":{\"reference\":\"Patient/p2\"}}"},
+    };
+    static const struct qcase cases[] = {
+        {"Observation", "patient=p1", "o1,o2"},
+        {"Observation", "patient=Group/p1", ""},
+        {"Observation", "subject=Group/p1", "o7"},
+        {"Observation", "subject=p1", "o1,o2,o7"},
+        {"Observation", "patient=http://other.org/fhir/Patient/9", "o4"},
+        {"Observation", "patient:missing=true", "o5,o7,o8"},
+        {"Observation", "patient:missing=false", "o1,o2,o3,o4"},
+        {"Observation", "patient:Patient.name=smith", "o3"},
+        {"Observation", "patient.general-practitioner:Practitioner.name=house", "o1,o2"},
+        {"Observation", "_sort=patient,_id", "o4,o1,o2,o3,o5,o7,o8"},
+        {"Observation", "_sort=-patient,_id", "o3,o1,o2,o4,o5,o7,o8"},
+        {"Observation", "_id=o1,o7&_include=Observation:patient", "o1,o7|Patient/p1"},
+        {"Observation", "_id=o7&_include=Observation:subject", "o7|Group/p1"},
+        {"Observation", "_id=o3&_include=Observation:patient:Patient", "o3|Patient/p2"},
+        {"Patient", "_id=p1&_revinclude=Observation:patient", "p1|Observation/o1,Observation/o2"},
+        {"Group", "_id=p1&_revinclude=Observation:patient", "p1"},
+        {"Group", "_id=p1&_revinclude=Observation:subject", "p1|Observation/o7"},
+        {"Patient", "_id=p2&_revinclude=Encounter:patient&_revinclude=Observation:patient",
+         "p2|Encounter/e1,Observation/o3"},
+        {"Encounter", "patient=p2", "e1"},
+        {"Encounter", "patient.name=smith", "e1"},
+    };
+    struct st_ctx t;
+    st_open(&t);
+    load(&t, world, sizeof world / sizeof world[0]);
+    load(&t, more, sizeof more / sizeof more[0]);
+    run_cases(&t, cases, sizeof cases / sizeof cases[0]);
+    st_close(&t);
+}
+
 static void test_compartment_and_summary(void)
 {
     struct st_ctx t;
@@ -475,5 +574,5 @@ static void test_cursor_tampering(void)
     st_close(&t);
 }
 
-TEST_MAIN(test_token, test_string_uri, test_date, test_number_quantity, test_reference_chain,
-          test_include, test_compartment_and_summary, test_paging, test_cursor_tampering)
+TEST_MAIN(test_token, test_union_params, test_string_uri, test_date, test_number_quantity, test_reference_chain,
+          test_include, test_restricted_reference, test_compartment_and_summary, test_paging, test_cursor_tampering)

@@ -651,5 +651,87 @@ static void test_bulk_begin_lock_order(void)
     st_close(&t);
 }
 
+/* A union parameter (combo-code = code or component-code) and a
+ * restriction (patient = subject@Patient) get no index rows of their own.
+ * A store written before keeps its rows searchable (no duplicates), and
+ * its next open reindexes once and drops them. */
+static int64_t sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void test_union_rows(void)
+{
+    const struct fhir_searchparam *combo =
+        fhir_searchparam_find(fg_str_c("Observation"), fg_str_c("combo-code"));
+    const struct fhir_searchparam *cqty =
+        fhir_searchparam_find(fg_str_c("Observation"), fg_str_c("combo-value-quantity"));
+    const struct fhir_searchparam *patient =
+        fhir_searchparam_find(fg_str_c("Observation"), fg_str_c("patient"));
+    CHECK(combo && cqty && patient);
+    if (!combo || !cqty || !patient)
+        return;
+    struct st_ctx t;
+    st_open(&t);
+    CHECK_INT(st_put(&t, "Observation", "bp",
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                     "\"subject\":{\"reference\":\"Patient/u1\"},\"code\":{\"coding\":"
+                     "[{\"system\":\"http://loinc.org\",\"code\":\"85354-9\"}]},\"component\":["
+                     "{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]},"
+                     "\"valueQuantity\":{\"value\":120,\"system\":\"http://unitsofmeasure.org\","
+                     "\"code\":\"mm[Hg]\"}}]}"),
+              FG_OK);
+    fhir_store_close(&t.store);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM idx_token WHERE param = %d) +"
+             " (SELECT count(*) FROM idx_quantity WHERE param = %d)", combo->id, cqty->id);
+    CHECK_INT(sql_int(t.path, sql), 0);
+    CHECK_INT(sql_int(t.path, "SELECT count(*) FROM idx_token"), 3); /* code, component, status */
+    /* patient (subject@Patient): the subject row alone */
+    CHECK_INT(sql_int(t.path, "SELECT count(*) FROM idx_ref"), 1);
+    /* The rows an older store wrote for the unions. */
+    char old[512];
+    snprintf(old, sizeof old,
+             "INSERT INTO idx_token SELECT %d, code, system, rid, text FROM idx_token"
+             " WHERE param != %d AND code != 'final';"
+             "INSERT INTO idx_quantity SELECT %d, value, system, code, rid FROM idx_quantity;"
+             "INSERT INTO idx_ref SELECT %d, tid, ttype, url, rid FROM idx_ref;",
+             combo->id, combo->id, cqty->id, patient->id);
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, old, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_INT(sql_int(t.path, sql), 3);
+    st_reopen(&t);
+    CHECK_INT(st_count(&t, "Observation", "combo-code=8480-6"), 1);
+    CHECK_INT(st_count(&t, "Observation", "combo-code=85354-9,8480-6"), 1);
+    CHECK_INT(st_count(&t, "Observation", "combo-value-quantity=120"), 1);
+    CHECK_INT(st_count(&t, "Observation", "patient=u1"), 1);
+    /* The parameter table's checksum of an older store differs: reindexed. */
+    fhir_store_close(&t.store);
+    CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "UPDATE meta SET value = 'older' WHERE key = 'searchparam_checksum'",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    st_reopen(&t);
+    CHECK_INT(st_count(&t, "Observation", "combo-code=8480-6"), 1);
+    CHECK_INT(st_count(&t, "Observation", "combo-value-quantity=120"), 1);
+    CHECK_INT(st_count(&t, "Observation", "patient=u1"), 1);
+    fhir_store_close(&t.store);
+    CHECK_INT(sql_int(t.path, sql), 0);
+    CHECK_INT(sql_int(t.path, "SELECT count(*) FROM idx_ref"), 1);
+    st_reopen(&t);
+    st_close(&t);
+}
+
 TEST_MAIN(test_bulk_transaction, test_bulk_begin_lock_order, test_change_marker, test_crud_versions, test_concurrent_threads, test_history, test_transaction_all_or_nothing, test_if_match,
-          test_if_none_exist, test_reopen_and_reindex, test_migrate_v1_dates, test_insert_speed)
+          test_if_none_exist, test_reopen_and_reindex, test_migrate_v1_dates, test_union_rows, test_insert_speed)

@@ -516,7 +516,11 @@ static void test_chains(void)
         enum fg_status want;
     } rows[] = {
         {"Coverage", "beneficiary:Patient.name=Daniel", FG_OK},
-        {"Observation", "encounter:Encounter.status=finished", FG_ENOTSUP},
+        {"Observation", "encounter:Encounter.status=finished", FG_OK},
+        {"Observation", "encounter:Encounter.status=finished&_include=Observation:subject",
+         FG_ENOTSUP},
+        {"Observation", "encounter:Encounter.subject:Patient.name=x", FG_ENOTSUP},
+        {"Observation", "subject:Patient.link:Patient.name=x", FG_ENOTSUP},
         {"Observation", "performer:Practitioner.name=Nora", FG_OK},
         {"Observation", "subject:Patient.organization:Organization.name=x", FG_OK},
     };
@@ -546,8 +550,72 @@ static void test_chains(void)
         .type = FG_STR_LIT("Coverage"),
         .json = FG_STR_LIT("{\"resourceType\":\"Coverage\",\"id\":\"d\",\"beneficiary\":"
                            "{\"reference\":\"Patient/amy\"}}")};
-    CHECK(!up_chains_reached(pool, &q, &daniels));
-    CHECK(up_chains_reached(pool, &q, &own));
+    struct fg_str amy_and_daniel[] = {FG_STR_LIT("amy"), FG_STR_LIT("daniel")};
+    daniels.compartment = amy_and_daniel;
+    daniels.n_compartment = 2;
+    own.compartment = &amy;
+    own.n_compartment = 1;
+    struct fg_clock clock = {.pinned_us = 1795435200000000LL};
+    struct up_store us = {.base = {.clock = &clock}, .base_url = ""};
+    CHECK(!up_match_holds(&us, pool, &q, &daniels, NULL, 0));
+    CHECK(up_match_holds(&us, pool, &q, &own, NULL, 0));
+    /* The filters beside the chain are the gateway's to evaluate too. */
+    CHECK_INT(fhir_form_parse(pool, fg_str_c("beneficiary:Patient.name=Daniel&status=active"), 64,
+                              &pairs, &n, &err),
+              FG_OK);
+    CHECK_INT(fhir_search_parse(pool, fg_str_c("Coverage"), fg_str_c("http://gw/fhir"), pairs, n,
+                                FHIR_HANDLING_STRICT, &q, &err),
+              FG_OK);
+    CHECK_INT(fhir_query_restrict_compartment(pool, &q, &amy, 1), FG_OK);
+    CHECK(!up_match_holds(&us, pool, &q, &own, NULL, 0));
+    own.json = FG_STR_LIT("{\"resourceType\":\"Coverage\",\"id\":\"d\",\"status\":\"active\","
+                          "\"beneficiary\":{\"reference\":\"Patient/amy\"}}");
+    CHECK(up_match_holds(&us, pool, &q, &own, NULL, 0));
+    /* Outside the compartment: never, whatever the filters. */
+    own.n_compartment = 0;
+    CHECK(!up_match_holds(&us, pool, &q, &own, NULL, 0));
+
+    /* A first hop to an Encounter: the upstream is asked to include the
+     * targets, and a match holds only when its Encounter came back and is
+     * amy's (or nobody's). */
+    CHECK_INT(fhir_form_parse(pool, fg_str_c("encounter:Encounter.status=finished"), 64, &pairs,
+                              &n, &err),
+              FG_OK);
+    CHECK_INT(fhir_search_parse(pool, fg_str_c("Observation"), fg_str_c("http://gw/fhir"), pairs,
+                                n, FHIR_HANDLING_STRICT, &q, &err),
+              FG_OK);
+    struct fhir_query cq;
+    bool added = true;
+    CHECK_INT(up_chain_includes(pool, &q, &cq, &added), FG_OK);
+    CHECK(!added); /* no compartment: nothing to check */
+    CHECK_INT(fhir_query_restrict_compartment(pool, &q, &amy, 1), FG_OK);
+    CHECK_INT(up_chain_includes(pool, &q, &cq, &added), FG_OK);
+    CHECK(added);
+    CHECK_INT(cq.n_includes, 1);
+    if (cq.n_includes == 1) {
+        CHECK_STR(cq.includes[0].def->code, "encounter");
+        CHECK_SLICE(cq.includes[0].target_type, "Encounter");
+    }
+    struct fhir_resource obs = {
+        .type = FG_STR_LIT("Observation"),
+        .id = FG_STR_LIT("o"),
+        .compartment = &amy,
+        .n_compartment = 1,
+        .json = FG_STR_LIT("{\"resourceType\":\"Observation\",\"id\":\"o\",\"subject\":"
+                           "{\"reference\":\"Patient/amy\"},\"encounter\":{\"reference\":"
+                           "\"Encounter/e1\"}}")};
+    struct fg_str daniel = FG_STR_LIT("daniel");
+    struct fhir_resource enc = {.type = FG_STR_LIT("Encounter"), .id = FG_STR_LIT("e1"),
+                                .compartment = &daniel, .n_compartment = 1};
+    struct fhir_resource other = {.type = FG_STR_LIT("Encounter"), .id = FG_STR_LIT("e2"),
+                                  .compartment = &amy, .n_compartment = 1};
+    CHECK(!up_match_holds(&us, pool, &cq, &obs, NULL, 0));   /* target not shown */
+    CHECK(!up_match_holds(&us, pool, &cq, &obs, &other, 1)); /* another target */
+    CHECK(!up_match_holds(&us, pool, &cq, &obs, &enc, 1));   /* daniel's Encounter */
+    enc.compartment = &amy;
+    CHECK(up_match_holds(&us, pool, &cq, &obs, &enc, 1));
+    enc.n_compartment = 0;
+    CHECK(up_match_holds(&us, pool, &cq, &obs, &enc, 1)); /* in no compartment */
     fg_pool_free(&pool);
 }
 
