@@ -330,13 +330,7 @@ void fg_access_copy_free(struct fg_access_copy **c)
 
 static char *dup_slice(struct fg_str s)
 {
-    char *p = fg_malloc(s.len + 1);
-    if (p) {
-        if (s.len)
-            memcpy(p, s.ptr, s.len);
-        p[s.len] = '\0';
-    }
-    return p;
+    return fg_strndup(s.ptr, s.len);
 }
 
 static void copy_field(char *dst, size_t size, const char *src)

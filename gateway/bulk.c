@@ -39,15 +39,6 @@ struct fg_bulk {
     int64_t last_scan_us;
 };
 
-static char *dup_c(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = fg_malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 /* Copies src into dst (size bytes), cut when too long. */
 static void copy_text(char *dst, size_t size, const char *src)
 {
@@ -175,7 +166,7 @@ static char *build_manifest(const char *base, const struct bulk_job *j)
         ok = add_output(out, base, j, &j->outputs[i]);
     char *text = ok ? cJSON_PrintUnformatted(m) : NULL;
     cJSON_Delete(m);
-    char *copy = text ? dup_c(text) : NULL;
+    char *copy = text ? fg_strdup(text) : NULL;
     cJSON_free(text);
     return copy;
 }
@@ -379,7 +370,7 @@ enum fg_status fg_bulk_open(struct fg_server *srv, const char *dir, int64_t ttl_
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     memset(b, 0, sizeof *b);
     b->srv = srv;
-    b->dir = dup_c(dir);
+    b->dir = fg_strdup(dir);
     b->ttl_us = ttl_s * INT64_C(1000000);
     pthread_mutex_init(&b->lock, NULL);
     pthread_cond_init(&b->wake, NULL);
@@ -440,7 +431,7 @@ static struct bulk_job *job_new(struct fg_bulk *b, const struct fg_bulk_spec *sp
     }
     j->level = spec->level;
     j->params = spec->params;
-    j->request_url = dup_c(spec->request_url);
+    j->request_url = fg_strdup(spec->request_url);
     j->dir = join_path(b->dir, j->id);
     j->transaction_us = fg_clock_now_us(&b->srv->clock);
     bool ok = j->request_url && j->dir;
@@ -448,13 +439,10 @@ static struct bulk_job *job_new(struct fg_bulk *b, const struct fg_bulk_spec *sp
         j->members = fg_malloc(spec->n_members * sizeof *j->members);
         ok = j->members != NULL;
         for (size_t i = 0; ok && i < spec->n_members; i++) {
-            j->members[i] = fg_malloc(spec->members[i].len + 1);
+            j->members[i] = fg_strndup(spec->members[i].ptr, spec->members[i].len);
             ok = j->members[i] != NULL;
-            if (ok) {
-                memcpy(j->members[i], spec->members[i].ptr, spec->members[i].len);
-                j->members[i][spec->members[i].len] = '\0';
+            if (ok)
                 j->n_members = i + 1;
-            }
         }
     }
     if (!ok) {
@@ -470,7 +458,7 @@ enum fg_status fg_bulk_submit(struct fg_bulk *b, const struct fg_bulk_spec *spec
                               char id[FG_BULK_JOB_ID_LEN + 1], struct fg_error *err)
 {
     struct bulk_job *j = job_new(b, spec);
-    char *owner = j ? dup_c(fg_access_copy_owner(access)) : NULL;
+    char *owner = j ? fg_strdup(fg_access_copy_owner(access)) : NULL;
     if (!j || !owner) {
         fg_access_copy_free(&access);
         job_free(j);
