@@ -204,6 +204,30 @@ static void write_job_file(const struct bulk_job *j)
     fg_free(final);
 }
 
+/* The parsed job.json in job directory dir (caller owns, cJSON_Delete), or
+ * NULL when it is missing, unreadable, past FG_MAX_BULK_JOB_FILE or not
+ * JSON. Read whole: its manifest holds a URL per output. */
+static cJSON *load_job_file(const char *dir)
+{
+    char *path = join_path(dir, BULK_JOB_FILE);
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    fg_free(path);
+    if (!f)
+        return NULL;
+    struct fg_buf text;
+    fg_buf_init(&text, FG_MAX_BULK_JOB_FILE);
+    char chunk[4096];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ok = fg_buf_append(&text, chunk, n) == FG_OK;
+    ok = ok && !ferror(f) && text.len;
+    fclose(f);
+    cJSON *j = ok ? cJSON_ParseWithLength(fg_buf_str(&text).ptr, text.len) : NULL;
+    fg_buf_cleanup(&text);
+    return j;
+}
+
 static void json_free(void *p)
 {
     cJSON_Delete(p);
@@ -214,21 +238,14 @@ static void json_free(void *p)
 static enum fg_status read_job_file(struct fg_bulk *b, struct fg_str id, const char *owner,
                                     struct fg_pool *pool, cJSON **out)
 {
-    char name[FG_BULK_JOB_ID_LEN + sizeof "/" BULK_JOB_FILE];
-    if (!fg_bulk_job_id_ok(id) ||
-        snprintf(name, sizeof name, "%.*s/%s", (int)id.len, id.ptr, BULK_JOB_FILE) >=
-            (int)sizeof name)
+    char name[FG_BULK_JOB_ID_LEN + 1];
+    if (!fg_bulk_job_id_ok(id))
         return FG_ENOTFOUND;
-    char *path = join_path(b->dir, name);
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    fg_free(path);
-    if (!f)
-        return FG_ENOTFOUND;
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_ParseWithLength(buf, n);
+    memcpy(name, id.ptr, id.len);
+    name[id.len] = '\0';
+    char *dir = join_path(b->dir, name);
+    cJSON *j = dir ? load_job_file(dir) : NULL;
+    fg_free(dir);
     const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "owner");
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_us");
     if (!cJSON_IsString(own) || strcmp(own->valuestring, owner) != 0 || !cJSON_IsNumber(exp) ||
@@ -275,19 +292,11 @@ static void expire(struct fg_bulk *b)
         if (!fg_bulk_job_id_ok(id) || find_job(b, id))
             continue;
         char *jd = join_path(b->dir, e->d_name);
-        char *jf = jd ? join_path(jd, BULK_JOB_FILE) : NULL;
-        FILE *f = jf ? fopen(jf, "rb") : NULL;
-        char buf[65536];
-        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[n] = '\0';
-        cJSON *j = f ? cJSON_ParseWithLength(buf, n) : NULL;
+        cJSON *j = jd ? load_job_file(jd) : NULL;
         const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_us");
         if (cJSON_IsNumber(exp) && exp->valuedouble <= (double)now)
             remove_dir(jd);
         cJSON_Delete(j);
-        fg_free(jf);
         fg_free(jd);
     }
     if (d)
