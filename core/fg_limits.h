@@ -47,6 +47,7 @@
 #define FG_BULK_MEMBER_CHUNK 100                  /* Group members per compartment search */
 #define FG_MAX_BULK_MEMBERS 100000                /* members of one exported Group */
 #define FG_MAX_BULK_REFERENCED 100000             /* referenced resources one export adds */
+#define FG_MAX_BULK_JOB_FILE (1u << 20)           /* a finished job's job.json (its manifest) */
 #define FG_BULK_FILE_TTL_S 3600                   /* [bulk_file_ttl] export files kept, s */
 
 #define FG_MAX_TZ_NAME 128                        /* portal_time_zone, e.g. America/Chicago */

@@ -54,7 +54,8 @@ char *fg_strndup(const char *s, size_t len)
     char *copy = fg_malloc(len + 1);
     if (!copy)
         return NULL;
-    memcpy(copy, s, len);
+    if (len) /* s may be NULL for an empty slice */
+        memcpy(copy, s, len);
     copy[len] = '\0';
     return copy;
 }

@@ -16,7 +16,8 @@ void *fg_calloc(size_t count, size_t size);
 void *fg_realloc(void *p, size_t n);
 void fg_free(void *p);
 
-/* Returns a NUL-terminated copy of s[0..len); caller owns, free with fg_free. */
+/* Returns a NUL-terminated copy of s[0..len) (s may be NULL when len is 0);
+ * caller owns, free with fg_free. */
 char *fg_strndup(const char *s, size_t len);
 /* Returns a copy of the NUL-terminated s; caller owns, free with fg_free. */
 char *fg_strdup(const char *s);

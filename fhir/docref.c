@@ -10,11 +10,7 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
 #include "date.h"
-
-static bool is_ignored(struct fg_str name)
-{
-    return fg_str_eq_c(name, "_format") || fg_str_eq_c(name, "_pretty");
-}
+#include "opparams.h"
 
 static enum fg_status add_list(struct fg_str *list, size_t *n, struct fg_str v, const char *name,
                                struct fg_error *err)
@@ -23,17 +19,6 @@ static enum fg_status add_list(struct fg_str *list, size_t *n, struct fg_str v, 
         return fg_error_set(err, FG_EINVAL, name, "at most %d %s values", FG_MAX_DOCREF_VALUES,
                             name);
     list[(*n)++] = v;
-    return FG_OK;
-}
-
-static enum fg_status set_once(struct fg_str *slot, struct fg_str v, const char *name,
-                               struct fg_error *err)
-{
-    if (slot->len)
-        return fg_error_set(err, FG_EINVAL, name, "%s may be given once", name);
-    if (!v.len)
-        return fg_error_set(err, FG_EINVAL, name, "%s is empty", name);
-    *slot = v;
     return FG_OK;
 }
 
@@ -61,14 +46,14 @@ static enum fg_status take_pair(struct fhir_docref_params *o, struct fg_str name
                                 bool strict, struct fg_error *err)
 {
     if (fg_str_eq_c(name, "patient")) {
-        enum fg_status st = set_once(&o->patient, v, "patient", err);
+        enum fg_status st = fhir_opparams_once(&o->patient, v, "patient", err);
         if (st == FG_OK && !fg_is_fhir_id(v))
             st = fg_error_set(err, FG_EINVAL, "patient", "patient must be a resource id");
         return st;
     }
     if (fg_str_eq_c(name, "start") || fg_str_eq_c(name, "end")) {
         const char *n = name.ptr[0] == 's' ? "start" : "end";
-        enum fg_status st = set_once(n[0] == 's' ? &o->start : &o->end, v, n, err);
+        enum fg_status st = fhir_opparams_once(n[0] == 's' ? &o->start : &o->end, v, n, err);
         return st == FG_OK ? check_date(v, n, err) : st;
     }
     if (fg_str_eq_c(name, "type")) {
@@ -86,7 +71,7 @@ static enum fg_status take_pair(struct fhir_docref_params *o, struct fg_str name
         o->on_demand = v.ptr[0] == 't';
         return FG_OK;
     }
-    if (strict && !is_ignored(name))
+    if (strict && !fhir_opparams_ignored(name))
         return fg_error_set(err, FG_EINVAL, "parameter", "$docref has no parameter %.*s",
                             (int)(name.len > 64 ? 64 : name.len), name.ptr);
     return FG_OK;
@@ -150,31 +135,29 @@ static enum fg_status parameter_value(struct fg_pool *pool, const cJSON *p, stru
     return FG_OK;
 }
 
+struct parameters_walk {
+    struct fg_pool *pool;
+    struct fhir_docref_params *out;
+    bool strict;
+};
+
+static enum fg_status take_parameter(void *arg, struct fg_str name, const cJSON *p,
+                                     struct fg_error *err)
+{
+    struct parameters_walk *w = arg;
+    struct fg_str v;
+    enum fg_status st = parameter_value(w->pool, p, &v, err);
+    return st == FG_OK ? take_pair(w->out, name, v, w->strict, err) : st;
+}
+
 enum fg_status fhir_docref_from_parameters(struct fg_pool *pool, const cJSON *parameters,
                                            bool strict, struct fhir_docref_params *out,
                                            struct fg_error *err)
 {
+    struct parameters_walk w = {pool, out, strict};
     memset(out, 0, sizeof *out);
-    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(parameters, "resourceType");
-    if (!cJSON_IsString(rt) || strcmp(rt->valuestring, "Parameters") != 0)
-        return fg_error_set(err, FG_EINVAL, "resourceType", "the body must be a Parameters resource");
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(parameters, "parameter");
-    if (list && !cJSON_IsArray(list))
-        return fg_error_set(err, FG_EINVAL, "Parameters.parameter", "parameter must be an array");
-    const cJSON *p;
-    cJSON_ArrayForEach(p, list) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "name");
-        if (!cJSON_IsString(name))
-            return fg_error_set(err, FG_EINVAL, "Parameters.parameter.name",
-                                "every parameter needs a name");
-        struct fg_str v;
-        enum fg_status st = parameter_value(pool, p, &v, err);
-        if (st == FG_OK)
-            st = take_pair(out, fg_str_c(name->valuestring), v, strict, err);
-        if (st != FG_OK)
-            return st;
-    }
-    return finish(out, err);
+    enum fg_status st = fhir_opparams_each(parameters, take_parameter, &w, err);
+    return st == FG_OK ? finish(out, err) : st;
 }
 
 /* Appends v with the search escapes (\, \| \$ \\) of search.html#escaping. */

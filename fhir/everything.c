@@ -8,6 +8,7 @@
 #include "../core/fg_buf.h"
 #include "date.h"
 #include "index.h"
+#include "opparams.h"
 #include "searchparam.h"
 
 /* Care dates whose search parameter is not `date` (or whose `date` is not
@@ -35,27 +36,11 @@ const char *fhir_everything_date_param(struct fg_str type)
                                                                                      : NULL;
 }
 
-static bool is_ignored(struct fg_str name)
-{
-    return fg_str_eq_c(name, "_format") || fg_str_eq_c(name, "_pretty");
-}
-
-static enum fg_status set_once(struct fg_str *slot, struct fg_str v, const char *name,
-                               struct fg_error *err)
-{
-    if (slot->len)
-        return fg_error_set(err, FG_EINVAL, name, "%s may be given once", name);
-    if (!v.len)
-        return fg_error_set(err, FG_EINVAL, name, "%s is empty", name);
-    *slot = v;
-    return FG_OK;
-}
-
 static enum fg_status take_date(struct fg_str *slot, struct fg_str v, const char *name,
                                 bool instant, struct fg_error *err)
 {
     struct fhir_date_range r;
-    enum fg_status st = set_once(slot, v, name, err);
+    enum fg_status st = fhir_opparams_once(slot, v, name, err);
     if (st != FG_OK)
         return st;
     if (fhir_date_parse(v, &r) != FG_OK || (instant && r.precision < FHIR_PREC_SECOND))
@@ -139,7 +124,7 @@ static enum fg_status take_pair(struct fhir_everything_params *o, struct parse_s
         return take_count(o, v, &ps->count_seen, err);
     if (fg_str_eq_c(name, "_cursor"))
         return take_cursor(o, v, err);
-    if (strict && !is_ignored(name))
+    if (strict && !fhir_opparams_ignored(name))
         return fg_error_set(err, FG_EINVAL, "parameter", "$everything has no parameter %.*s",
                             (int)(name.len > 64 ? 64 : name.len), name.ptr);
     return FG_OK;
@@ -203,36 +188,32 @@ static enum fg_status parameter_value(struct fg_pool *pool, const cJSON *p, stru
     return FG_OK;
 }
 
+struct parameters_walk {
+    struct fg_pool *pool;
+    struct fhir_everything_params *out;
+    struct parse_state ps;
+    bool strict;
+};
+
+static enum fg_status take_parameter(void *arg, struct fg_str name, const cJSON *p,
+                                     struct fg_error *err)
+{
+    struct parameters_walk *w = arg;
+    if (fg_str_eq_c(name, "_cursor")) /* a position of a GET next link, not an input */
+        return fg_error_set(err, FG_EINVAL, "_cursor", "_cursor is not an operation input");
+    struct fg_str v;
+    enum fg_status st = parameter_value(w->pool, p, &v, err);
+    return st == FG_OK ? take_pair(w->out, &w->ps, name, v, w->strict, err) : st;
+}
+
 enum fg_status fhir_everything_from_parameters(struct fg_pool *pool, const cJSON *parameters,
                                                bool strict, struct fhir_everything_params *out,
                                                struct fg_error *err)
 {
-    struct parse_state ps = {false};
+    struct parameters_walk w = {pool, out, {false}, strict};
     memset(out, 0, sizeof *out);
-    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(parameters, "resourceType");
-    if (!cJSON_IsString(rt) || strcmp(rt->valuestring, "Parameters") != 0)
-        return fg_error_set(err, FG_EINVAL, "resourceType",
-                            "the body must be a Parameters resource");
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(parameters, "parameter");
-    if (list && !cJSON_IsArray(list))
-        return fg_error_set(err, FG_EINVAL, "Parameters.parameter", "parameter must be an array");
-    const cJSON *p;
-    cJSON_ArrayForEach(p, list) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "name");
-        if (!cJSON_IsString(name))
-            return fg_error_set(err, FG_EINVAL, "Parameters.parameter.name",
-                                "every parameter needs a name");
-        struct fg_str n = fg_str_c(name->valuestring);
-        if (fg_str_eq_c(n, "_cursor")) /* a position of a GET next link, not an input */
-            return fg_error_set(err, FG_EINVAL, "_cursor", "_cursor is not an operation input");
-        struct fg_str v;
-        enum fg_status st = parameter_value(pool, p, &v, err);
-        if (st == FG_OK)
-            st = take_pair(out, &ps, n, v, strict, err);
-        if (st != FG_OK)
-            return st;
-    }
-    return finish(out, err);
+    enum fg_status st = fhir_opparams_each(parameters, take_parameter, &w, err);
+    return st == FG_OK ? finish(out, err) : st;
 }
 
 static bool named(const struct fhir_everything_params *p, struct fg_str type)

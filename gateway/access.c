@@ -46,6 +46,19 @@ static void free_state(void *arg)
     smart_access_cleanup(&((struct access_state *)arg)->access);
 }
 
+/* A new, empty state in the request's pool (cleaned up with it). */
+static enum fg_status new_state(struct fg_req *req, struct access_state **out)
+{
+    struct access_state *s = fg_pool_zalloc(req->pool, sizeof *s);
+    if (!s)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    smart_access_init(&s->access);
+    if (fg_pool_on_free(req->pool, free_state, s) != FG_OK)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    *out = s;
+    return FG_OK;
+}
+
 /* The request's state, authenticating on first use. */
 static enum fg_status state_of(struct fg_req *req, struct access_state **out)
 {
@@ -54,13 +67,10 @@ static enum fg_status state_of(struct fg_req *req, struct access_state **out)
         *out = (struct access_state *)(void *)(uintptr_t)req->auth;
         return FG_OK;
     }
-    struct access_state *s = fg_pool_zalloc(req->pool, sizeof *s);
-    if (!s)
-        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
-    smart_access_init(&s->access);
-    if (fg_pool_on_free(req->pool, free_state, s) != FG_OK)
-        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
-    enum fg_status st = fg_access_token_verify(req, &s->access);
+    struct access_state *s = NULL;
+    enum fg_status st = new_state(req, &s);
+    if (st == FG_OK)
+        st = fg_access_token_verify(req, &s->access);
     if (st != FG_OK)
         return st;
     req->auth = &s->access;
@@ -330,13 +340,7 @@ void fg_access_copy_free(struct fg_access_copy **c)
 
 static char *dup_slice(struct fg_str s)
 {
-    char *p = fg_malloc(s.len + 1);
-    if (p) {
-        if (s.len)
-            memcpy(p, s.ptr, s.len);
-        p[s.len] = '\0';
-    }
-    return p;
+    return fg_strndup(s.ptr, s.len);
 }
 
 static void copy_field(char *dst, size_t size, const char *src)
@@ -419,14 +423,12 @@ const char *fg_access_copy_owner(const struct fg_access_copy *c)
 
 enum fg_status fg_access_copy_restore(struct fg_req *req, const struct fg_access_copy *c)
 {
-    struct access_state *s = fg_pool_zalloc(req->pool, sizeof *s);
-    if (!s)
-        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
-    smart_access_init(&s->access);
-    if (fg_pool_on_free(req->pool, free_state, s) != FG_OK)
-        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    struct access_state *s = NULL;
+    enum fg_status st = new_state(req, &s);
+    if (st != FG_OK)
+        return st;
     struct smart_access *a = &s->access;
-    enum fg_status st = smart_access_set(a, fg_str_c(c->client_id), c->account_id,
+    st = smart_access_set(a, fg_str_c(c->client_id), c->account_id,
                                          fg_str_c(c->user_name), fg_str_c(c->patient_id),
                                          fg_str_c(c->grant_id), fg_str_c(c->scopes),
                                          c->expires_at, &req->err);

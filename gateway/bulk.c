@@ -39,15 +39,6 @@ struct fg_bulk {
     int64_t last_scan_us;
 };
 
-static char *dup_c(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = fg_malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 /* Copies src into dst (size bytes), cut when too long. */
 static void copy_text(char *dst, size_t size, const char *src)
 {
@@ -175,7 +166,7 @@ static char *build_manifest(const char *base, const struct bulk_job *j)
         ok = add_output(out, base, j, &j->outputs[i]);
     char *text = ok ? cJSON_PrintUnformatted(m) : NULL;
     cJSON_Delete(m);
-    char *copy = text ? dup_c(text) : NULL;
+    char *copy = text ? fg_strdup(text) : NULL;
     cJSON_free(text);
     return copy;
 }
@@ -213,6 +204,30 @@ static void write_job_file(const struct bulk_job *j)
     fg_free(final);
 }
 
+/* The parsed job.json in job directory dir (caller owns, cJSON_Delete), or
+ * NULL when it is missing, unreadable, past FG_MAX_BULK_JOB_FILE or not
+ * JSON. Read whole: its manifest holds a URL per output. */
+static cJSON *load_job_file(const char *dir)
+{
+    char *path = join_path(dir, BULK_JOB_FILE);
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    fg_free(path);
+    if (!f)
+        return NULL;
+    struct fg_buf text;
+    fg_buf_init(&text, FG_MAX_BULK_JOB_FILE);
+    char chunk[4096];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ok = fg_buf_append(&text, chunk, n) == FG_OK;
+    ok = ok && !ferror(f) && text.len;
+    fclose(f);
+    cJSON *j = ok ? cJSON_ParseWithLength(fg_buf_str(&text).ptr, text.len) : NULL;
+    fg_buf_cleanup(&text);
+    return j;
+}
+
 static void json_free(void *p)
 {
     cJSON_Delete(p);
@@ -223,21 +238,14 @@ static void json_free(void *p)
 static enum fg_status read_job_file(struct fg_bulk *b, struct fg_str id, const char *owner,
                                     struct fg_pool *pool, cJSON **out)
 {
-    char name[FG_BULK_JOB_ID_LEN + sizeof "/" BULK_JOB_FILE];
-    if (!fg_bulk_job_id_ok(id) ||
-        snprintf(name, sizeof name, "%.*s/%s", (int)id.len, id.ptr, BULK_JOB_FILE) >=
-            (int)sizeof name)
+    char name[FG_BULK_JOB_ID_LEN + 1];
+    if (!fg_bulk_job_id_ok(id))
         return FG_ENOTFOUND;
-    char *path = join_path(b->dir, name);
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    fg_free(path);
-    if (!f)
-        return FG_ENOTFOUND;
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_ParseWithLength(buf, n);
+    memcpy(name, id.ptr, id.len);
+    name[id.len] = '\0';
+    char *dir = join_path(b->dir, name);
+    cJSON *j = dir ? load_job_file(dir) : NULL;
+    fg_free(dir);
     const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "owner");
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_us");
     if (!cJSON_IsString(own) || strcmp(own->valuestring, owner) != 0 || !cJSON_IsNumber(exp) ||
@@ -284,19 +292,11 @@ static void expire(struct fg_bulk *b)
         if (!fg_bulk_job_id_ok(id) || find_job(b, id))
             continue;
         char *jd = join_path(b->dir, e->d_name);
-        char *jf = jd ? join_path(jd, BULK_JOB_FILE) : NULL;
-        FILE *f = jf ? fopen(jf, "rb") : NULL;
-        char buf[65536];
-        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[n] = '\0';
-        cJSON *j = f ? cJSON_ParseWithLength(buf, n) : NULL;
+        cJSON *j = jd ? load_job_file(jd) : NULL;
         const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_us");
         if (cJSON_IsNumber(exp) && exp->valuedouble <= (double)now)
             remove_dir(jd);
         cJSON_Delete(j);
-        fg_free(jf);
         fg_free(jd);
     }
     if (d)
@@ -379,7 +379,7 @@ enum fg_status fg_bulk_open(struct fg_server *srv, const char *dir, int64_t ttl_
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     memset(b, 0, sizeof *b);
     b->srv = srv;
-    b->dir = dup_c(dir);
+    b->dir = fg_strdup(dir);
     b->ttl_us = ttl_s * INT64_C(1000000);
     pthread_mutex_init(&b->lock, NULL);
     pthread_cond_init(&b->wake, NULL);
@@ -440,7 +440,7 @@ static struct bulk_job *job_new(struct fg_bulk *b, const struct fg_bulk_spec *sp
     }
     j->level = spec->level;
     j->params = spec->params;
-    j->request_url = dup_c(spec->request_url);
+    j->request_url = fg_strdup(spec->request_url);
     j->dir = join_path(b->dir, j->id);
     j->transaction_us = fg_clock_now_us(&b->srv->clock);
     bool ok = j->request_url && j->dir;
@@ -448,13 +448,10 @@ static struct bulk_job *job_new(struct fg_bulk *b, const struct fg_bulk_spec *sp
         j->members = fg_malloc(spec->n_members * sizeof *j->members);
         ok = j->members != NULL;
         for (size_t i = 0; ok && i < spec->n_members; i++) {
-            j->members[i] = fg_malloc(spec->members[i].len + 1);
+            j->members[i] = fg_strndup(spec->members[i].ptr, spec->members[i].len);
             ok = j->members[i] != NULL;
-            if (ok) {
-                memcpy(j->members[i], spec->members[i].ptr, spec->members[i].len);
-                j->members[i][spec->members[i].len] = '\0';
+            if (ok)
                 j->n_members = i + 1;
-            }
         }
     }
     if (!ok) {
@@ -470,7 +467,7 @@ enum fg_status fg_bulk_submit(struct fg_bulk *b, const struct fg_bulk_spec *spec
                               char id[FG_BULK_JOB_ID_LEN + 1], struct fg_error *err)
 {
     struct bulk_job *j = job_new(b, spec);
-    char *owner = j ? dup_c(fg_access_copy_owner(access)) : NULL;
+    char *owner = j ? fg_strdup(fg_access_copy_owner(access)) : NULL;
     if (!j || !owner) {
         fg_access_copy_free(&access);
         job_free(j);

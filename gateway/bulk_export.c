@@ -207,11 +207,9 @@ static enum fg_status add_ref(struct run *r, const char *ref)
         r->refs = grown;
         r->cap_refs = cap;
     }
-    char *copy = fg_malloc(s.len + 1);
+    char *copy = fg_strndup(s.ptr, s.len);
     if (!copy)
         return FG_ENOMEM;
-    memcpy(copy, s.ptr, s.len);
-    copy[s.len] = '\0';
     r->refs[r->n_refs++] = copy;
     return FG_OK;
 }
@@ -291,13 +289,9 @@ static enum fg_status export_page(struct run *r, struct out_file *o, const struc
             st = collect_refs(r, m);
     }
     if (st == FG_OK && res.next_cursor.len) {
-        *cursor = fg_malloc(res.next_cursor.len + 1);
+        *cursor = fg_strndup(res.next_cursor.ptr, res.next_cursor.len);
         if (!*cursor)
             st = FG_ENOMEM;
-        else {
-            memcpy(*cursor, res.next_cursor.ptr, res.next_cursor.len);
-            (*cursor)[res.next_cursor.len] = '\0';
-        }
     }
 out:
     if (st != FG_OK && r->err->status == FG_OK)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../fhir/date.h"
+#include "../fhir/opparams.h"
 #include "../fhir/searchparam.h"
 
 /* ---- Prefer ---- */
@@ -178,40 +179,45 @@ static struct fg_str primitive_value(const cJSON *param, bool *found)
     return FG_STR_NULL;
 }
 
+struct parameters_walk {
+    struct fhir_kv *kv;
+    size_t n;
+};
+
+static enum fg_status take_parameter(void *arg, struct fg_str name, const cJSON *p,
+                                     struct fg_error *err)
+{
+    struct parameters_walk *w = arg;
+    bool found = false;
+    if (!name.len)
+        return fg_error_set(err, FG_EINVAL, "Parameters.parameter.name",
+                            "parameter %zu has no name", w->n);
+    struct fg_str value = primitive_value(p, &found);
+    if (!found && !cJSON_GetObjectItemCaseSensitive(p, "resource") &&
+        !cJSON_GetObjectItemCaseSensitive(p, "part"))
+        return fg_error_set(err, FG_EINVAL, "Parameters.parameter.value[x]",
+                            "parameter %.*s has no value", (int)(name.len > 64 ? 64 : name.len),
+                            name.ptr);
+    w->kv[w->n++] = (struct fhir_kv){name, value};
+    return FG_OK;
+}
+
 enum fg_status fg_bulk_params_from_parameters(struct fg_pool *pool, const cJSON *params,
                                               struct fhir_kv **pairs, size_t *n,
                                               struct fg_error *err)
 {
-    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(params, "resourceType");
-    if (!cJSON_IsObject(params) || !cJSON_IsString(rt) ||
-        strcmp(rt->valuestring, "Parameters") != 0)
-        return fg_error_set(err, FG_EINVAL, "resourceType",
-                            "a POST $export takes a Parameters resource");
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(params, "parameter");
-    if (list && !cJSON_IsArray(list))
-        return fg_error_set(err, FG_EINVAL, "Parameters.parameter", "parameter must be an array");
-    int count = list ? cJSON_GetArraySize(list) : 0;
+    int count = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(params, "parameter"));
     if (count > FG_MAX_BULK_PARAMS)
         return fg_error_set_http(err, FG_EINVAL, 400, "too-costly", "Parameters.parameter",
                                  "more than %d $export parameters", FG_MAX_BULK_PARAMS);
-    struct fhir_kv *kv = fg_pool_zalloc(pool, (size_t)(count > 0 ? count : 1) * sizeof *kv);
-    if (!kv)
+    struct parameters_walk w = {fg_pool_zalloc(pool, (size_t)(count > 0 ? count : 1) * sizeof *w.kv),
+                                0};
+    if (!w.kv)
         return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
-    size_t k = 0;
-    for (const cJSON *p = list ? list->child : NULL; p; p = p->next, k++) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "name");
-        if (!cJSON_IsObject(p) || !cJSON_IsString(name) || !name->valuestring[0])
-            return fg_error_set(err, FG_EINVAL, "Parameters.parameter.name",
-                                "parameter %zu has no name", k);
-        bool found = false;
-        kv[k].name = fg_str_c(name->valuestring);
-        kv[k].value = primitive_value(p, &found);
-        if (!found && !cJSON_GetObjectItemCaseSensitive(p, "resource") &&
-            !cJSON_GetObjectItemCaseSensitive(p, "part"))
-            return fg_error_set(err, FG_EINVAL, "Parameters.parameter.value[x]",
-                                "parameter %s has no value", name->valuestring);
-    }
-    *pairs = kv;
-    *n = k;
+    enum fg_status st = fhir_opparams_each(params, take_parameter, &w, err);
+    if (st != FG_OK)
+        return st;
+    *pairs = w.kv;
+    *n = w.n;
     return FG_OK;
 }
