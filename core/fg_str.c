@@ -55,6 +55,15 @@ bool fg_str_ends_with(struct fg_str s, const char *suffix)
     return s.len >= n && memcmp(s.ptr + s.len - n, suffix, n) == 0;
 }
 
+bool fg_str_contains(struct fg_str s, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= s.len; i++)
+        if (memcmp(s.ptr + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
 bool fg_str_split(struct fg_str s, char c, struct fg_str *head, struct fg_str *tail)
 {
     const char *hit = s.len ? memchr(s.ptr, c, s.len) : NULL;

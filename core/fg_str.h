@@ -33,6 +33,8 @@ bool fg_str_ieq_c(struct fg_str a, const char *b);
 bool fg_str_ieq(struct fg_str a, struct fg_str b);
 bool fg_str_starts_with(struct fg_str s, const char *prefix);
 bool fg_str_ends_with(struct fg_str s, const char *suffix);
+/* Does needle occur in s (an empty needle always does)? */
+bool fg_str_contains(struct fg_str s, const char *needle);
 
 /* Splits s at the first byte c: *head is before it, *tail after it.
  * Returns false (head = s, tail empty) when c does not occur. */

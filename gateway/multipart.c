@@ -69,8 +69,9 @@ enum fg_status fg_mp_init(struct fg_mp *m, struct fg_str content_type,
     return FG_OK;
 }
 
-/* The value of param (name or filename) in a Content-Disposition line, quoted. */
-static bool disposition_param(struct fg_str line, const char *param, char *out, size_t cap)
+/* The quoted value of param (name or filename) in a Content-Disposition line, borrowed from
+ * line. */
+static bool disposition_param(struct fg_str line, const char *param, struct fg_str *out)
 {
     size_t plen = strlen(param);
     for (size_t i = 0; i + plen + 2 <= line.len; i++) {
@@ -81,10 +82,9 @@ static bool disposition_param(struct fg_str line, const char *param, char *out, 
         size_t s = i + plen + 2, e = s;
         while (e < line.len && line.ptr[e] != '"')
             e++;
-        if (e == line.len || e - s >= cap)
+        if (e == line.len)
             return false;
-        memcpy(out, line.ptr + s, e - s);
-        out[e - s] = '\0';
+        *out = fg_str_n(line.ptr + s, e - s);
         return true;
     }
     return false;
@@ -93,7 +93,8 @@ static bool disposition_param(struct fg_str line, const char *param, char *out, 
 static enum fg_status headers_done(struct fg_mp *m, struct fg_error *err)
 {
     struct fg_str rest = fg_str_n(m->headers, m->nheaders - 4), line;
-    char name[FG_MP_MAX_NAME], file[FG_MP_MAX_NAME * 4];
+    char name[FG_MP_MAX_NAME];
+    struct fg_str nv = FG_STR_NULL, fv;
     bool have = false, is_file = false;
     while (rest.len) {
         bool more = fg_str_split(rest, '\n', &line, &rest);
@@ -107,10 +108,16 @@ static enum fg_status headers_done(struct fg_mp *m, struct fg_error *err)
         hval = fg_str_trim(hval);
         if (!fg_str_starts_with(hval, "form-data"))
             break;
-        have = disposition_param(hval, "name", name, sizeof name);
-        is_file = disposition_param(hval, "filename", file, sizeof file);
+        have = disposition_param(hval, "name", &nv);
+        /* the file name itself is not used: only its presence, however long it is */
+        is_file = disposition_param(hval, "filename", &fv);
     }
-    if (!have || !name[0])
+    have = have && nv.len > 0 && nv.len < sizeof name;
+    if (have) {
+        memcpy(name, nv.ptr, nv.len);
+        name[nv.len] = '\0';
+    }
+    if (!have)
         return fg_error_set(err, FG_EINVAL, NULL,
                             "a multipart part has no Content-Disposition: form-data; name=\"...\"");
     if (++m->parts > FG_MP_MAX_PARTS)

@@ -122,12 +122,21 @@ static enum fg_status write_begin(struct fg_req *req, enum fg_interaction ia, st
     return st;
 }
 
-/* What every update checks before its write: the US Core profiles the content claims, then
- * the policy's decision on the content (and the version it replaces). */
-static enum fg_status update_checks(struct fg_req *req, struct fg_str id, const cJSON *res)
+/* What every update (PUT, conditional PUT, PATCH) checks before its write: the US Core
+ * profiles the content claims, the policy's decision on the content (and the version it
+ * replaces), and for a patient's app the rule of wear_write.h (only its own Observations, only
+ * to entered-in-error; an id not known yet, as in a conditional update, is refused: apps
+ * create with POST). */
+static enum fg_status update_checks(struct fg_req *req, struct fhir_store *store, struct fg_str id,
+                                    const cJSON *res)
 {
+    struct imp_app app;
     enum fg_status st = fg_write_validate_req(req, res);
-    return st == FG_OK ? fg_access_check_write(req, FG_IA_UPDATE, req->route_type, id, res) : st;
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_UPDATE, req->route_type, id, res);
+    if (st == FG_OK && fg_wear_app(req, req->route_type, &app))
+        st = fg_wear_check_update(req, store, &app, id, res, &req->err);
+    return st;
 }
 
 enum fg_status fg_rest_create(struct fg_req *req)
@@ -228,10 +237,7 @@ enum fg_status fg_rest_update(struct fg_req *req)
     if (st == FG_OK)
         st = check_body_id(req, res);
     if (st == FG_OK)
-        st = update_checks(req, req->route_id, res);
-    struct imp_app app;
-    if (st == FG_OK && fg_wear_app(req, req->route_type, &app))
-        st = fg_wear_check_update(req, store, &app, req->route_id, res, &req->err);
+        st = update_checks(req, store, req->route_id, res);
     if (st != FG_OK)
         return st;
     w.resource = res;
@@ -300,7 +306,7 @@ enum fg_status fg_rest_update_conditional(struct fg_req *req)
     if (st == FG_OK)
         st = url_condition(req, "conditional update", &cond);
     if (st == FG_OK)
-        st = update_checks(req, FG_STR_NULL, res);
+        st = update_checks(req, store, FG_STR_NULL, res);
     if (st != FG_OK)
         return st;
     w.resource = res;
@@ -411,7 +417,7 @@ enum fg_status fg_rest_patch(struct fg_req *req)
     if (st == FG_OK)
         st = check_patched(req, *held);
     if (st == FG_OK)
-        st = update_checks(req, req->route_id, *held);
+        st = update_checks(req, store, req->route_id, *held);
     if (st != FG_OK)
         return st;
     /* Written only over the version patched: a concurrent change is 412. */

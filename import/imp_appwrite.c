@@ -258,15 +258,22 @@ enum fg_status imp_appwrite_prepare(cJSON *obs, const struct imp_app *app, struc
     return rc;
 }
 
-/* A copy without the elements an entered-in-error update may change. */
+/* A copy without the elements an entered-in-error update may change: status, the narrative,
+ * the id and what the store sets in meta (versionId, lastUpdated). The rest of meta (the
+ * patient-supplied tag, source, security labels) stays as stored. */
 static cJSON *without_mutable(const cJSON *o)
 {
     cJSON *c = cJSON_Duplicate(o, true);
     if (!c)
         return NULL;
-    static const char *const drop[] = {"status", "meta", "text", "id"};
+    static const char *const drop[] = {"status", "text", "id"};
     for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
         cJSON_DeleteItemFromObjectCaseSensitive(c, drop[i]);
+    cJSON *meta = obj_item(c, "meta");
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "versionId");
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "lastUpdated");
+    if (cJSON_IsObject(meta) && !meta->child)
+        cJSON_DeleteItemFromObjectCaseSensitive(c, "meta");
     return c;
 }
 

@@ -368,22 +368,12 @@ static enum fg_status parse_points(struct gfit_parser *st)
 
 /* ---- file level ---- */
 
-static bool contains(struct fg_str s, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= s.len; i++) {
-        if (memcmp(s.ptr + i, needle, n) == 0)
-            return true;
-    }
-    return false;
-}
-
 static const char *stream_skip_reason(struct fg_str s)
 {
     if (fg_str_starts_with(s, "raw:"))
         return "raw stream: Google's merged stream holds the same points";
     if (fg_str_starts_with(s, "derived:") &&
-        (contains(s, ":merge") || contains(s, ":resting_heart_rate")))
+        (fg_str_contains(s, ":merge") || fg_str_contains(s, ":resting_heart_rate")))
         return NULL;
     return "derived stream other than Google's merged one";
 }

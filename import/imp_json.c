@@ -166,12 +166,40 @@ static enum fg_status utf8_tail(struct imp_json_lex *lx, int c)
     return FG_OK;
 }
 
+/* Hot path: takes the run of buffered bytes that a string holds as they are (printable ASCII
+ * but '"' and '\\') in one append, instead of byte by byte. No newline can be among them. */
+static enum fg_status plain_run(struct imp_json_lex *lx)
+{
+    size_t start = lx->pos, i = start;
+    while (i < lx->len && lx->buf[i] >= 0x20 && lx->buf[i] < 0x80 && lx->buf[i] != '"' &&
+           lx->buf[i] != '\\')
+        i++;
+    if (i == start)
+        return FG_OK;
+    lx->pos = i;
+    enum fg_status rc = fg_buf_append(&lx->text, lx->buf + start, i - start);
+    return rc == FG_ETOOBIG ? (imp_json_error(lx, "token too long"), FG_ETOOBIG) : rc;
+}
+
+/* The same for the buffered digits of a number, from the one just peeked. */
+static enum fg_status digit_run(struct imp_json_lex *lx)
+{
+    size_t start = lx->pos, i = start;
+    while (i < lx->len && lx->buf[i] >= '0' && lx->buf[i] <= '9')
+        i++;
+    lx->pos = i;
+    enum fg_status rc = fg_buf_append(&lx->text, lx->buf + start, i - start);
+    return rc == FG_ETOOBIG ? (imp_json_error(lx, "token too long"), FG_ETOOBIG) : rc;
+}
+
 static enum fg_status lex_string(struct imp_json_lex *lx)
 {
     static const char esc_in[] = "\"\\/bfnrt", esc_out[] = "\"\\/\b\f\n\r\t";
     for (;;) {
         int c;
-        enum fg_status rc = get(lx, &c);
+        enum fg_status rc = plain_run(lx);
+        if (rc == FG_OK)
+            rc = get(lx, &c);
         if (rc != FG_OK)
             return rc;
         if (c < 0)
@@ -231,6 +259,10 @@ static enum fg_status lex_number(struct imp_json_lex *lx, int first)
             if (state == 0)
                 state = c == '0' ? 2 : 1;
             need_digit = false;
+            if (state != 2 || frac || expo) { /* not a leading zero: the whole run at once */
+                rc = digit_run(lx);
+                continue;
+            }
         } else if (c == '.' && !frac && !expo && !need_digit) {
             frac = need_digit = true;
         } else if (!exp_mark) {
@@ -265,6 +297,10 @@ enum fg_status imp_json_next(struct imp_json_lex *lx, enum imp_json_tok *tok)
     int c;
     enum fg_status rc;
     do {
+        /* blanks in the buffer skipped in place (the hot path), then one byte through get */
+        while (lx->pos < lx->len && (lx->buf[lx->pos] == ' ' || lx->buf[lx->pos] == '\t' ||
+                                     lx->buf[lx->pos] == '\n' || lx->buf[lx->pos] == '\r'))
+            lx->line += lx->buf[lx->pos++] == '\n';
         rc = get(lx, &c);
         if (rc != FG_OK)
             return rc;

@@ -171,20 +171,10 @@ enum fg_status imp_map_apple(struct fg_str type, struct fg_str unit, const struc
                         (int)(type.len > 96 ? 96 : type.len), type.ptr);
 }
 
-static bool str_contains(struct fg_str s, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= s.len; i++) {
-        if (memcmp(s.ptr + i, needle, n) == 0)
-            return true;
-    }
-    return false;
-}
-
 enum fg_status imp_map_gfit(struct fg_str type, struct fg_str stream,
                             const struct imp_map_row **out)
 {
-    if (fg_str_eq_c(type, gfit_resting_hr.type) && str_contains(stream, ":resting_heart_rate")) {
+    if (fg_str_eq_c(type, gfit_resting_hr.type) && fg_str_contains(stream, ":resting_heart_rate")) {
         *out = &gfit_resting_hr;
         return FG_OK;
     }

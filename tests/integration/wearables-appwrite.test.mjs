@@ -143,4 +143,34 @@ describe('app writes of patient-supplied Observations', () => {
       assert.equal(r.status, 403);
     }
   });
+
+  it('holds PATCH and conditional update to the same rule as PUT', async (t) => {
+    if (needsTokens(t)) return;
+    const patch = (id, ops) => server.request({
+      method: 'PATCH', path: `/fhir/Observation/${id}`, body: JSON.stringify(ops),
+      headers: { 'Content-Type': 'application/json-patch+json', Authorization: `Bearer ${auth}` },
+    });
+    const clinician = await server.request({ path: '/fhir/Observation?patient=amy&code=8867-4&_tag:not=patient-supplied&_count=1' });
+    const theirs = clinician.json.entry?.[0]?.resource;
+    assert.ok(theirs, 'the seed has a clinician heart rate for amy');
+    const p1 = await patch(theirs.id, [{ op: 'replace', path: '/valueQuantity/value', value: 40 }]);
+    assert.equal(p1.status, 403, p1.text);
+    const kept = await server.request({ path: `/fhir/Observation/${theirs.id}` });
+    assert.equal(kept.json.valueQuantity.value, theirs.valueQuantity.value);
+    assert.equal(kept.json.meta.versionId, theirs.meta.versionId);
+
+    const mine = (await json('POST', '/fhir/Observation', heartRate({ valueQuantity: { value: 64, unit: '/min' } }))).json;
+    const p2 = await patch(mine.id, [{ op: 'replace', path: '/valueQuantity/value', value: 65 }]);
+    assert.equal(p2.status, 422, p2.text);
+    const p3 = await patch(mine.id, [{ op: 'replace', path: '/status', value: 'entered-in-error' }]);
+    assert.equal(p3.status, 200, p3.text);
+    assert.equal(p3.json.status, 'entered-in-error');
+
+    const ident = { system: 'https://cuff.example/readings', value: 'cond-put-1' };
+    const cu = await json('PUT', `/fhir/Observation?identifier=${encodeURIComponent(`${ident.system}|${ident.value}`)}`,
+      heartRate({ identifier: [ident], valueQuantity: { value: 70, unit: '/min', system: UCUM, code: '/min' } }));
+    assert.equal(cu.status, 403, cu.text);
+    const none = await server.request({ path: `/fhir/Observation?identifier=${encodeURIComponent(`${ident.system}|${ident.value}`)}` });
+    assert.equal(none.json.entry?.length ?? 0, 0);
+  });
 });

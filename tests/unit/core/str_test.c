@@ -77,6 +77,11 @@ static void test_split_and_ids(void)
     CHECK_SLICE(t, "code");
     CHECK(!fg_str_split(fg_str_c("code"), '|', &h, &t));
     CHECK_SLICE(h, "code");
+    CHECK(fg_str_contains(fg_str_c("derived:com.google.heart_rate.bpm:merged"), ":merge"));
+    CHECK(fg_str_contains(fg_str_n("ab:merge", 8), ":merge"));
+    CHECK(!fg_str_contains(fg_str_n("ab:merge", 7), ":merge")); /* past the slice's end */
+    CHECK(!fg_str_contains(fg_str_c(":merg"), ":merge"));
+    CHECK(fg_str_contains(fg_str_c(""), ""));
     CHECK(fg_is_fhir_id(fg_str_c("amy")));
     CHECK(fg_is_fhir_id(fg_str_c("a-1.B")));
     CHECK(!fg_is_fhir_id(fg_str_c("")));

@@ -98,4 +98,23 @@ static void test_refusals(void)
     }
 }
 
-TEST_MAIN(test_every_chunking, test_refusals)
+/* A file part is a file whatever the length of its name (a browser sends the name as it is; a
+ * long UTF-8 name is several hundred bytes). */
+static void test_long_file_name(void)
+{
+    struct fg_buf b;
+    struct got g;
+    struct fg_error err;
+    fg_buf_init(&b, 8192);
+    CHECK_INT(fg_buf_append_c(&b, B "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""), FG_OK);
+    for (int i = 0; i < 150; i++)
+        CHECK_INT(fg_buf_append_c(&b, "\xe6\x97\xa5"), FG_OK); /* 450 bytes of a CJK name */
+    CHECK_INT(fg_buf_append_c(&b, ".zip\"\r\n\r\nPK\r\n" B "--\r\n"), FG_OK);
+    fg_error_clear(&err);
+    CHECK_INT(run(b.data, b.len, b.len, &g, &err), FG_OK);
+    CHECK_SLICE(fg_buf_str(&g.out), "file|file:PK;");
+    fg_buf_cleanup(&g.out);
+    fg_buf_cleanup(&b);
+}
+
+TEST_MAIN(test_every_chunking, test_refusals, test_long_file_name)

@@ -196,6 +196,27 @@ static void test_entered_in_error(void)
     struct imp_app other = {FG_STR_LIT("amy"), FG_STR_LIT("another-app")};
     fg_error_clear(&err);
     CHECK_INT(imp_appwrite_check_update(stored, upd, &other, &err), FG_EFORBIDDEN);
+    /* what the store sets in meta may differ; the patient-supplied tag, source and security
+     * labels may not (nor may meta go) */
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(upd, "meta");
+    cJSON_AddStringToObject(meta, "versionId", "7");
+    cJSON_AddStringToObject(meta, "lastUpdated", "2026-11-23T00:00:00Z");
+    fg_error_clear(&err);
+    CHECK_INT(imp_appwrite_check_update(stored, upd, &app, &err), FG_OK);
+    static const char *const meta_edits[] = {"tag", "source", "security", NULL};
+    for (size_t i = 0; i < sizeof meta_edits / sizeof meta_edits[0]; i++) {
+        cJSON *x = cJSON_Duplicate(upd, true);
+        cJSON *xm = cJSON_GetObjectItemCaseSensitive(x, "meta");
+        if (!meta_edits[i])
+            cJSON_DeleteItemFromObjectCaseSensitive(x, "meta");
+        else if (strcmp(meta_edits[i], "security") == 0)
+            cJSON_AddItemToObject(xm, "security", cJSON_CreateArray());
+        else
+            cJSON_DeleteItemFromObjectCaseSensitive(xm, meta_edits[i]);
+        fg_error_clear(&err);
+        CHECK_INT(imp_appwrite_check_update(stored, x, &app, &err), FG_EUNPROC);
+        cJSON_Delete(x);
+    }
     cJSON_ReplaceItemInObjectCaseSensitive(upd, "effectiveDateTime",
                                            cJSON_CreateString("2026-11-21T08:15:00Z"));
     fg_error_clear(&err);

@@ -218,6 +218,71 @@ static void test_takeout_rest_form_and_bom(void)
     collect_free(c);
 }
 
+/* A source handing out at most `step` bytes per read: every token and blank run of a document
+ * then crosses reads, as tokens cross the lexer's 64 KiB chunks in a large file. */
+struct trickle {
+    const char *data;
+    size_t len, pos, step;
+};
+
+static enum fg_status trickle_read(struct imp_src *src, void *buf, size_t cap, size_t *got,
+                                   struct fg_error *err)
+{
+    struct trickle *t = src->impl;
+    size_t n = t->len - t->pos;
+    (void)err;
+    n = n < t->step ? n : t->step;
+    n = n < cap ? n : cap;
+    memcpy(buf, t->data + t->pos, n);
+    t->pos += n;
+    *got = n;
+    return FG_OK;
+}
+
+static void test_takeout_split_reads(void)
+{
+    /* escapes, UTF-8, a fraction with a leading zero, an exponent, blank runs and newlines */
+    static const char doc[] =
+        "{\"Data Source\" :\n  \"derived:com.google.weight:com.google.android.gms:merge_weight\",\n"
+        "\"note\": \"caf\\u00e9 \xc3\xa9\\n\\\"q\\\"\", \"n\": [0.5, -12e2, 0, 10],\n"
+        "\"Data Points\": [\r\n {\"fitValue\": [{\"value\": {\"fpVal\": 72.125}}],\n"
+        "  \"originDataSourceId\": \"raw:com.google.weight:com.example.scale:Caf\\u00e9 \xc3\xa9\",\n"
+        "  \"dataTypeName\": \"com.google.weight\", \"startTimeNanos\": 1738156690340000001,\n"
+        "  \"endTimeNanos\": \"1738156690340000001\"}\n]}\n";
+    struct collect *whole = collect_new(true);
+    struct imp_report r;
+    struct fg_error err;
+    fg_error_clear(&err);
+    CHECK_INT(imp_gfit_parse_mem(doc, sizeof doc - 1, &opts_p9, collect_cb, whole, &r, &err), FG_OK);
+    CHECK_INT(whole->n, 1);
+    const cJSON *q =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(whole->keep, 0), "valueQuantity");
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(q, "value")) == 72.125);
+    CHECK_STR(jstr(cJSON_GetArrayItem(whole->keep, 0), "effectiveDateTime"),
+              "2025-01-29T13:18:10.340000001Z");
+    for (size_t step = 1; step <= 13; step++) {
+        struct collect *c = collect_new(false);
+        struct trickle t = {doc, sizeof doc - 1, 0, step};
+        struct imp_src src = {trickle_read, sizeof doc - 1, &t};
+        fg_error_clear(&err);
+        CHECK_INT(imp_gfit_parse_src(&src, &opts_p9, collect_cb, c, &r, &err), FG_OK);
+        CHECK_INT(c->n, 1);
+        if (c->n == 1 && whole->n == 1)
+            CHECK_STR(c->items[0].key, whole->items[0].key);
+        collect_free(c);
+    }
+    /* an error's line survives split reads too */
+    static const char bad[] = "{\"Data Source\":\n\n\"x\",\n\"n\": 012}";
+    for (size_t step = 1; step <= 5; step++) {
+        struct trickle t = {bad, sizeof bad - 1, 0, step};
+        struct imp_src src = {trickle_read, sizeof bad - 1, &t};
+        fg_error_clear(&err);
+        CHECK_INT(imp_gfit_parse_src(&src, &opts_p9, collect_cb, NULL, &r, &err), FG_EINVAL);
+        CHECK(strstr(err.diagnostics, "line 4: leading zero") != NULL);
+    }
+    collect_free(whole);
+}
+
 static void test_rest_datasources_listing(void)
 {
     struct imp_report r;
@@ -369,6 +434,7 @@ static void test_alloc_failures(void)
 }
 
 TEST_MAIN(test_takeout_files, test_takeout_values_and_nanos, test_merged_vs_raw,
-          test_takeout_errors, test_takeout_rest_form_and_bom, test_rest_datasources_listing,
+          test_takeout_errors, test_takeout_rest_form_and_bom, test_takeout_split_reads,
+          test_rest_datasources_listing,
           test_csv_sample, test_csv_inline, test_csv_day_identity, test_csv_errors,
           test_alloc_failures)
