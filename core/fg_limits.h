@@ -13,6 +13,8 @@
 #define FG_MAX_HEADER_BYTES 16384u                /* all headers (MHD memory limit) */
 #define FG_MAX_JSON_DEPTH 64                      /* nesting in a resource */
 #define FG_MAX_SEARCH_PARAMS 64                   /* parameters in one search */
+#define FG_COND_PATCH_PAGE 20                     /* matches read per page by a conditional PATCH */
+#define FG_MAX_COND_PATCH_PAGES 10                /* pages it reads past hidden matches (then 400) */
 #define FG_MAX_SEARCH_VALUES 128                  /* comma-separated values in total */
 #define FG_MAX_CHAIN_DEPTH 2                      /* subject:Patient.name */
 #define FG_MAX_INCLUDES 16                        /* _include + _revinclude */
