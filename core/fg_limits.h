@@ -40,7 +40,10 @@
 #define FG_SELFTEST_MAX_PAGES 20                  /* next links a self-test search follows */
 #define FG_SELFTEST_MAX_PATIENTS 32               /* fhirgate conformance --patient */
 #define FG_MAX_BULK_TYPES 160                     /* _type values of one $export */
-#define FG_MAX_BULK_PARAMS 32                     /* parameters of one $export kick-off */
+#define FG_MAX_BULK_PATIENTS 1000                 /* `patient` values of one $export */
+#define FG_MAX_BULK_TYPE_FILTERS 32               /* `_typeFilter` values of one $export */
+#define FG_MAX_BULK_ELEMENTS 64                   /* `_elements` names of one $export */
+#define FG_MAX_BULK_PARAMS (FG_MAX_BULK_PATIENTS + 64) /* parameters of one $export kick-off */
 #define FG_MAX_BULK_JOBS 64                       /* export jobs kept (queued, running, done) */
 #define FG_MAX_BULK_JOBS_PER_CLIENT 4             /* unfinished export jobs per client (429) */
 #define FG_BULK_PAGE 500                          /* resources per store page in an export */
