@@ -46,9 +46,10 @@ struct out_file {
     size_t n_elements;
 };
 
-/* The ids one type's file holds so far, when several _typeFilter searches
- * (ORed) could each find a resource: ids[0..n_sorted) sorted, then the
- * ones the current search added. fg_malloc'ed strings. */
+/* A set of fg_malloc'ed strings: ids[0..n_sorted) sorted, then the ones
+ * added since. Used for the references out of the compartment, and for
+ * the ids one type's file holds when several _typeFilter searches (ORed)
+ * could each find a resource. */
 struct id_set {
     char **ids;
     size_t n, n_sorted, cap;
@@ -60,8 +61,7 @@ struct run {
     struct fg_pool *pool; /* the job's: the access lives here */
     struct fg_req req;    /* the job's request */
     char since[FG_INSTANT_MAX + 2];
-    char **refs; /* "Type/id" of resources outside the compartment, fg_malloc'ed */
-    size_t n_refs, cap_refs;
+    struct id_set refs; /* "Type/id" of resources outside the compartment */
     struct fg_error *err;
 };
 
@@ -174,27 +174,96 @@ static enum fg_status write_line(struct run *r, struct out_file *o, const struct
     return FG_OK;
 }
 
-/* ---- references out of the compartment ---- */
+/* ---- sets of fg_malloc'ed strings ---- */
 
-static int cmp_refs(const void *a, const void *b)
+static int cmp_ids(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* strcmp of a C string with a slice. */
+static int cmp_id(const char *a, struct fg_str b)
+{
+    int c = strncmp(a, b.ptr, b.len);
+    return c ? c : (a[b.len] != '\0');
+}
+
+/* Is id among ids[0..n_sorted)? */
+static bool ids_has(const struct id_set *s, struct fg_str id)
+{
+    size_t lo = 0, hi = s->n_sorted;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_id(s->ids[mid], id);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* Doubles the room. */
+static enum fg_status ids_grow(struct id_set *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 256;
+    char **grown = fg_realloc(s->ids, cap * sizeof *grown);
+    if (!grown)
+        return FG_ENOMEM;
+    s->ids = grown;
+    s->cap = cap;
+    return FG_OK;
+}
+
+/* Appends a copy of id (unsorted). */
+static enum fg_status ids_add(struct id_set *s, struct fg_str id)
+{
+    if (s->n == s->cap && ids_grow(s) != FG_OK)
+        return FG_ENOMEM;
+    char *copy = fg_malloc(id.len + 1);
+    if (!copy)
+        return FG_ENOMEM;
+    memcpy(copy, id.ptr, id.len);
+    copy[id.len] = '\0';
+    s->ids[s->n++] = copy;
+    return FG_OK;
+}
+
+/* Sorts everything (what was added counts as seen from now on). */
+static void ids_seal(struct id_set *s)
+{
+    if (s->n)
+        qsort(s->ids, s->n, sizeof *s->ids, cmp_ids);
+    s->n_sorted = s->n;
+}
+
+static void ids_free(struct id_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        fg_free(s->ids[i]);
+    fg_free(s->ids);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- references out of the compartment ---- */
+
 /* Sorts the references and drops repeats. */
 static void compact_refs(struct run *r)
 {
-    if (!r->n_refs)
+    struct id_set *s = &r->refs;
+    if (!s->n)
         return;
-    qsort(r->refs, r->n_refs, sizeof *r->refs, cmp_refs);
+    ids_seal(s);
     size_t k = 1;
-    for (size_t i = 1; i < r->n_refs; i++) {
-        if (strcmp(r->refs[i], r->refs[k - 1]) == 0)
-            fg_free(r->refs[i]);
+    for (size_t i = 1; i < s->n; i++) {
+        if (strcmp(s->ids[i], s->ids[k - 1]) == 0)
+            fg_free(s->ids[i]);
         else
-            r->refs[k++] = r->refs[i];
+            s->ids[k++] = s->ids[i];
     }
-    r->n_refs = k;
+    s->n = s->n_sorted = k;
 }
 
 static enum fg_status add_ref(struct run *r, const char *ref)
@@ -209,25 +278,13 @@ static enum fg_status add_ref(struct run *r, const char *ref)
     long ix = fhir_resource_type_index(type);
     if (ix < 0 || fhir_compartment_type_in_patient(type) || !wanted(r->job, fhir_resource_types[ix]))
         return FG_OK;
-    if (r->n_refs == r->cap_refs)
+    if (r->refs.n == r->refs.cap)
         compact_refs(r); /* most references repeat (the same practitioners, organizations) */
-    if (r->n_refs >= FG_MAX_BULK_REFERENCED)
+    if (r->refs.n >= FG_MAX_BULK_REFERENCED)
         return FG_OK; /* the cap keeps memory bounded; the references stay in the resources */
-    if (r->n_refs * 4 >= r->cap_refs * 3) {
-        size_t cap = r->cap_refs ? r->cap_refs * 2 : 256;
-        char **grown = fg_realloc(r->refs, cap * sizeof *grown);
-        if (!grown)
-            return FG_ENOMEM;
-        r->refs = grown;
-        r->cap_refs = cap;
-    }
-    char *copy = fg_malloc(s.len + 1);
-    if (!copy)
-        return FG_ENOMEM;
-    memcpy(copy, s.ptr, s.len);
-    copy[s.len] = '\0';
-    r->refs[r->n_refs++] = copy;
-    return FG_OK;
+    if (r->refs.n * 4 >= r->refs.cap * 3 && ids_grow(&r->refs) != FG_OK)
+        return FG_ENOMEM; /* grown before full: compaction then pays off */
+    return ids_add(&r->refs, s);
 }
 
 static enum fg_status walk_refs(struct run *r, const cJSON *node, int depth)
@@ -248,72 +305,6 @@ static enum fg_status collect_refs(struct run *r, const struct fhir_resource *re
     enum fg_status st = t ? walk_refs(r, t, 0) : FG_OK;
     cJSON_Delete(t);
     return st == FG_OK ? FG_OK : fg_error_set(r->err, st, NULL, "out of memory");
-}
-
-/* ---- resources several _typeFilter searches find ---- */
-
-static int cmp_ids(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* strcmp of a C string with a slice. */
-static int cmp_id(const char *a, struct fg_str b)
-{
-    int c = strncmp(a, b.ptr, b.len);
-    return c ? c : (a[b.len] != '\0');
-}
-
-/* Was id written by an earlier search of the type? */
-static bool ids_has(const struct id_set *s, struct fg_str id)
-{
-    size_t lo = 0, hi = s->n_sorted;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmp_id(s->ids[mid], id);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
-}
-
-static enum fg_status ids_add(struct id_set *s, struct fg_str id)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        char **grown = fg_realloc(s->ids, cap * sizeof *grown);
-        if (!grown)
-            return FG_ENOMEM;
-        s->ids = grown;
-        s->cap = cap;
-    }
-    char *copy = fg_malloc(id.len + 1);
-    if (!copy)
-        return FG_ENOMEM;
-    memcpy(copy, id.ptr, id.len);
-    copy[id.len] = '\0';
-    s->ids[s->n++] = copy;
-    return FG_OK;
-}
-
-/* A search is done: what it added counts for the next one. */
-static void ids_seal(struct id_set *s)
-{
-    if (s->n)
-        qsort(s->ids, s->n, sizeof *s->ids, cmp_ids);
-    s->n_sorted = s->n;
-}
-
-static void ids_free(struct id_set *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        fg_free(s->ids[i]);
-    fg_free(s->ids);
-    memset(s, 0, sizeof *s);
 }
 
 /* ---- searches ---- */
@@ -495,16 +486,17 @@ static enum fg_status export_referenced(struct run *r)
     struct fhir_store *store = r->srv->store;
     enum fg_status st = FG_OK;
     size_t i = 0;
-    while (st == FG_OK && i < r->n_refs) {
+    while (st == FG_OK && i < r->refs.n) {
         struct fg_str type, id;
-        fg_str_split(fg_str_c(r->refs[i]), '/', &type, &id);
+        fg_str_split(fg_str_c(r->refs.ids[i]), '/', &type, &id);
         long ix = fhir_resource_type_index(type);
         struct out_file o = {.type = fhir_resource_types[ix]};
         fg_bulk_params_elements_for(&r->job->params, o.type, o.elements, &o.n_elements);
         bool ok = !cancelled(r) && granted(r, o.type, FG_IA_READ);
         if (cancelled(r))
             st = FG_EBUSY;
-        for (; st == FG_OK && i < r->n_refs && fg_str_split(fg_str_c(r->refs[i]), '/', &type, &id) &&
+        for (; st == FG_OK && i < r->refs.n &&
+               fg_str_split(fg_str_c(r->refs.ids[i]), '/', &type, &id) &&
                fg_str_eq_c(type, o.type);
              i++) {
             if (!ok)
@@ -545,9 +537,7 @@ static void progress(struct run *r, bulk_progress_fn *fn, void *arg, const char 
 
 static void run_cleanup(struct run *r)
 {
-    for (size_t i = 0; i < r->n_refs; i++)
-        fg_free(r->refs[i]);
-    fg_free(r->refs);
+    ids_free(&r->refs);
     fg_pool_free(&r->pool);
 }
 

@@ -45,15 +45,23 @@ static bool unsupported_known(struct fg_str name)
 /* A value cut for a diagnostic. */
 #define SHOWN(v) (int)((v).len > 64 ? 64 : (v).len), (v).ptr ? (v).ptr : ""
 
+/* The next non-empty item of a comma-separated list. */
+static bool next_word(struct fg_str *rest, struct fg_str *word)
+{
+    while (rest->len) {
+        fg_str_split(*rest, ',', word, rest);
+        *word = fg_str_trim(*word);
+        if (word->len)
+            return true;
+    }
+    return false;
+}
+
 static enum fg_status add_types(struct fg_str value, struct fg_bulk_params *p,
                                 struct fg_error *err)
 {
     struct fg_str rest = value, word;
-    while (rest.len) {
-        fg_str_split(rest, ',', &word, &rest);
-        word = fg_str_trim(word);
-        if (!word.len)
-            continue;
+    while (next_word(&rest, &word)) {
         long ix = fhir_resource_type_index(word);
         if (ix < 0)
             return fg_error_set(err, FG_EINVAL, "_type",
@@ -133,13 +141,33 @@ static bool result_param(struct fg_str name)
     return false;
 }
 
-/* Grows a pool array of elem-size items by one slot; NULL on no memory. */
+/* Room for one more item in a pool array of n elem-size items: its
+ * capacity is 4, then doubles (n == 0 or a power of two from 4 on is
+ * full). arr itself, or a bigger copy; NULL on no memory. */
 static void *grow(struct fg_pool *pool, void *arr, size_t n, size_t elem)
 {
-    void *bigger = fg_pool_alloc(pool, (n + 1) * elem);
+    if (n && (n < 4 || (n & (n - 1)) != 0))
+        return arr;
+    void *bigger = fg_pool_alloc(pool, (n ? 2 * n : 4) * elem);
     if (bigger && n)
         memcpy(bigger, arr, n * elem);
     return bigger;
+}
+
+/* Appends v to the pool array *arr of *n values of parameter name, at
+ * most max (then 400 too-costly). */
+static enum fg_status append(struct fg_pool *pool, struct fg_str **arr, size_t *n, size_t max,
+                             const char *name, struct fg_str v, struct fg_error *err)
+{
+    if (*n >= max)
+        return fg_error_set_http(err, FG_EINVAL, 400, "too-costly", name,
+                                 "%s: more than %zu values", name, max);
+    struct fg_str *bigger = grow(pool, *arr, *n, sizeof *bigger);
+    if (!bigger)
+        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    bigger[(*n)++] = v;
+    *arr = bigger;
+    return FG_OK;
 }
 
 /* "Type?query": the search parser checks the query as a search of Type. */
@@ -204,11 +232,7 @@ static enum fg_status add_elements(struct fg_pool *pool, struct fg_str value,
                                    struct fg_bulk_params *p, struct fg_error *err)
 {
     struct fg_str rest = value, word;
-    while (rest.len) {
-        fg_str_split(rest, ',', &word, &rest);
-        word = fg_str_trim(word);
-        if (!word.len)
-            continue;
+    while (next_word(&rest, &word)) {
         struct fg_str type, name;
         bool typed = fg_str_split(word, '.', &type, &name);
         if (!typed)
@@ -218,14 +242,10 @@ static enum fg_status add_elements(struct fg_pool *pool, struct fg_str value,
                                 "_elements: \"%.*s\" is not an element name (name or "
                                 "Type.name, top-level elements only)",
                                 SHOWN(word));
-        if (p->n_elements >= FG_MAX_BULK_ELEMENTS)
-            return fg_error_set_http(err, FG_EINVAL, 400, "too-costly", "_elements",
-                                     "_elements: more than %d names", FG_MAX_BULK_ELEMENTS);
-        struct fg_str *e = grow(pool, p->elements, p->n_elements, sizeof *e);
-        if (!e)
-            return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
-        e[p->n_elements++] = word;
-        p->elements = e;
+        enum fg_status st = append(pool, &p->elements, &p->n_elements, FG_MAX_BULK_ELEMENTS,
+                                   "_elements", word, err);
+        if (st != FG_OK)
+            return st;
     }
     return FG_OK;
 }
@@ -247,15 +267,7 @@ static enum fg_status add_patient(struct fg_pool *pool, struct fg_str base, stru
     for (size_t i = 0; i < p->n_patients; i++)
         if (fg_str_eq(p->patients[i], id))
             return FG_OK;
-    if (p->n_patients >= FG_MAX_BULK_PATIENTS)
-        return fg_error_set_http(err, FG_EINVAL, 400, "too-costly", "patient",
-                                 "more than %d patient values", FG_MAX_BULK_PATIENTS);
-    struct fg_str *ids = grow(pool, p->patients, p->n_patients, sizeof *ids);
-    if (!ids)
-        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
-    ids[p->n_patients++] = id;
-    p->patients = ids;
-    return FG_OK;
+    return append(pool, &p->patients, &p->n_patients, FG_MAX_BULK_PATIENTS, "patient", id, err);
 }
 
 static bool type_listed(const struct fg_bulk_params *p, const char *type)

@@ -224,6 +224,24 @@ static void test_limits(void)
               FG_EINVAL);
     CHECK_STR(err.expression, "_typeFilter");
     CHECK_STR(fg_error_issue_code(&err), "too-costly");
+    /* many patients: each kept once, in order, through the array's growth */
+    static struct fhir_kv many[FG_MAX_BULK_PATIENTS + 1];
+    for (size_t i = 0; i <= FG_MAX_BULK_PATIENTS; i++)
+        many[i] = (struct fhir_kv){fg_str_c("patient"),
+                                   fg_str_c(fg_pool_printf(pool, "Patient/p%zu", i))};
+    fg_error_clear(&err);
+    CHECK_INT(fg_bulk_params_parse(pool, FG_STR_NULL, many, FG_MAX_BULK_PATIENTS, false, &p, &err),
+              FG_OK);
+    CHECK_INT(p.n_patients, FG_MAX_BULK_PATIENTS);
+    bool in_order = true;
+    for (size_t i = 0; i < p.n_patients; i++)
+        in_order &= fg_str_eq_c(p.patients[i], fg_pool_printf(pool, "p%zu", i));
+    CHECK(in_order);
+    fg_error_clear(&err);
+    CHECK_INT(fg_bulk_params_parse(pool, FG_STR_NULL, many, FG_MAX_BULK_PATIENTS + 1, false, &p,
+                                   &err),
+              FG_EINVAL);
+    CHECK_STR(err.expression, "patient");
     fg_pool_free(&pool);
 }
 
