@@ -148,12 +148,10 @@ static bool add_operations(cJSON **by_type, const char *base_url)
             cJSON_Delete(o);
             return false;
         }
-        size_t n = strlen(base_url) + strlen(op->id) + sizeof "/OperationDefinition/";
-        char *url = cJSON_malloc(n);
-        int w = url ? snprintf(url, n, "%s/OperationDefinition/%s", base_url, op->id) : -1;
-        bool ok = w > 0 && (size_t)w < n &&
-                  cJSON_AddStringToObject(o, "name", op->code) &&
-                  cJSON_AddStringToObject(o, "definition", op->canonical ? op->canonical : url);
+        char *url = op->canonical ? NULL : fg_opdef_url(op, base_url);
+        const char *definition = op->canonical ? op->canonical : url;
+        bool ok = definition && cJSON_AddStringToObject(o, "name", op->code) &&
+                  cJSON_AddStringToObject(o, "definition", definition);
         cJSON_free(url);
         if (!ok)
             return false;

@@ -1,6 +1,7 @@
 /* opdef.c - the server's OperationDefinitions (see opdef.h). */
 #include "opdef.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -95,23 +96,29 @@ const struct fg_opdef *fg_opdef_find(const char *id, size_t len)
     return NULL;
 }
 
+char *fg_opdef_url(const struct fg_opdef *op, const char *base_url)
+{
+    size_t n = strlen(base_url) + sizeof "/OperationDefinition/" + strlen(op->id);
+    char *url = cJSON_malloc(n);
+    int w = url ? snprintf(url, n, "%s/OperationDefinition/%s", base_url, op->id) : -1;
+    if (w < 0 || (size_t)w >= n) {
+        cJSON_free(url);
+        return NULL;
+    }
+    return url;
+}
+
 enum fg_status fg_opdef_write(const struct fg_opdef *op, const char *base_url, struct fg_buf *out)
 {
     enum fg_status st = FG_ENOMEM;
     char *text = NULL, *url = NULL;
-    size_t n = strlen(base_url) + strlen(op->id) + sizeof "/OperationDefinition/";
     cJSON *od = cJSON_Parse(op->json);
     if (od && cJSON_HasObjectItem(od, "url")) { /* a published definition (US Core's $docref) */
         st = fg_buf_append_c(out, op->json);
         goto out;
     }
-    url = od ? cJSON_malloc(n) : NULL;
-    if (!url)
-        goto out;
-    memcpy(url, base_url, strlen(base_url));
-    memcpy(url + strlen(base_url), "/OperationDefinition/", sizeof "/OperationDefinition/" - 1);
-    memcpy(url + n - 1 - strlen(op->id), op->id, strlen(op->id) + 1);
-    if (!cJSON_AddStringToObject(od, "url", url))
+    url = od ? fg_opdef_url(op, base_url) : NULL;
+    if (!url || !cJSON_AddStringToObject(od, "url", url))
         goto out;
     text = cJSON_PrintUnformatted(od);
     if (text)

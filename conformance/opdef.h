@@ -32,6 +32,10 @@ extern const size_t fg_opdefs_count;
 /* The operation with this id, or NULL. */
 const struct fg_opdef *fg_opdef_find(const char *id, size_t len);
 
+/* The url of an OperationDefinition served here: base_url + "/OperationDefinition/" + id,
+ * from cJSON_malloc (the caller cJSON_free()s it); NULL when out of memory. */
+char *fg_opdef_url(const struct fg_opdef *op, const char *base_url);
+
 /* Appends the OperationDefinition of op to out: one without a url gets base_url +
  * "/OperationDefinition/" + id, a published one (with its url) is sent as it is.
  * FG_ENOMEM / FG_ETOOBIG. */

@@ -74,6 +74,15 @@ struct fg_vrule {
     unsigned char flags;     /* FG_VRULE_* */
 };
 
+/* A fact that recognises a resource of a profile (fg_vprofile.imply_code /
+ * imply_category): a CodeableConcept with a coding of this system and code,
+ * or, when vs >= 0, with a coding from value set vs of fg_vvaluesets. */
+struct fg_vfact {
+    const char *system; /* NULL when vs >= 0 */
+    const char *code;
+    short vs;
+};
+
 struct fg_vprofile {
     const char *url;
     const char *version;
@@ -82,16 +91,17 @@ struct fg_vprofile {
     const struct fg_vrule *rules;
     size_t n_rules;
     /* How to recognise a resource of this profile without meta.profile:
-     * JSON arrays of facts; imply_code: code matches one of them;
-     * imply_category: for each of them some category matches. A fact is a
-     * pattern the value must contain, or {"$vs": N}: a coding in value set N
-     * of fg_vvaluesets. NULL = no such fact. score orders candidates (code
-     * pattern 4, code from a value set 3, required category slice 2 each,
+     * imply_code: code matches one of them; imply_category: for each of them
+     * some category matches. NULL / 0 = no such fact. score orders
+     * candidates (code pattern 4, code from a value set 3, required category
+     * slice 2 each,
      * optional category slice 1); 0 = no facts (implied only as its type's
      * only profile); -1 = never implied (a profile for a kind of its type the
      * package gives no facts for: us-core-implantable-device). */
-    const char *imply_code;
-    const char *imply_category;
+    const struct fg_vfact *imply_code;
+    size_t n_imply_code;
+    const struct fg_vfact *imply_category;
+    size_t n_imply_category;
     int score;
 };
 

@@ -24,6 +24,7 @@ const size_t fg_vprofiles_len = sizeof fg_vprofiles / sizeof fg_vprofiles[0];
 
 #include "uscore_rules/valuesets_1.inc"
 #include "uscore_rules/valuesets_2.inc"
+
 const struct fg_vvalueset fg_vvaluesets[] = {
 #include "uscore_rules/valueset_index.inc"
 };

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/fg_limits.h"
@@ -132,25 +133,16 @@ void fg_vexpr_pop(struct fg_vctx *ctx, size_t len)
 
 /* ---- table look-ups ------------------------------------------------------------------ */
 
+static int cmp_type_name(const void *name, const void *type)
+{
+    return strcmp(name, ((const struct fg_vbase_type *)type)->name);
+}
+
 const struct fg_vbase_type *fg_vbase_find(const char *name)
 {
-    /* the generated table is sorted by name: binary search first; the linear
-     * scan below keeps the answer right should an entry be out of order */
-    size_t lo = 0, hi = fg_vbase_types_len;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(fg_vbase_types[mid].name, name);
-        if (c == 0)
-            return &fg_vbase_types[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = 0; i < fg_vbase_types_len; i++)
-        if (strcmp(fg_vbase_types[i].name, name) == 0)
-            return &fg_vbase_types[i];
-    return NULL;
+    /* the generated table is sorted by name in strcmp order (gen-uscore-rules.mjs;
+     * validate_test checks it) */
+    return bsearch(name, fg_vbase_types, fg_vbase_types_len, sizeof fg_vbase_types[0], cmp_type_name);
 }
 
 const struct fg_vbase_elem *fg_vbase_elem_find(const struct fg_vbase_type *t, const char *path,

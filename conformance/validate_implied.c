@@ -20,53 +20,58 @@ enum fact_match {
     FACT_YES
 };
 
-/* One fact against one value: a pattern, or {"$vs": N}. */
-static bool fact_holds(const cJSON *fact, const cJSON *value)
+/* One fact against one CodeableConcept: a coding of the fact's system and
+ * code (pattern semantics: other members may be there), or one from its
+ * value set. */
+static bool fact_holds(const struct fg_vfact *f, const cJSON *cc)
 {
-    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(fact, "$vs");
-    if (cJSON_IsNumber(vs))
-        return fg_vvalueset_has(vs->valueint, value) == 1;
-    return fg_vjson_contains(value, fact);
+    if (f->vs >= 0)
+        return fg_vvalueset_has(f->vs, cc) == 1;
+    const cJSON *codings = cJSON_GetObjectItemCaseSensitive(cc, "coding");
+    if (!cJSON_IsObject(cc) || !cJSON_IsArray(codings))
+        return false;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, codings) {
+        const cJSON *sys = cJSON_GetObjectItemCaseSensitive(c, "system");
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(c, "code");
+        if (cJSON_IsString(sys) && cJSON_IsString(code) && strcmp(sys->valuestring, f->system) == 0 &&
+            strcmp(code->valuestring, f->code) == 0)
+            return true;
+    }
+    return false;
 }
 
 /* imply_code: the resource's code holds one of the alternatives. */
-static enum fact_match code_matches(const char *facts, const cJSON *resource)
+static enum fact_match code_matches(const struct fg_vprofile *p, const cJSON *resource)
 {
-    if (!facts)
+    if (!p->n_imply_code)
         return FACT_NONE;
-    cJSON *alts = cJSON_Parse(facts);
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(resource, "code");
-    bool any = false;
-    const cJSON *a;
-    cJSON_ArrayForEach(a, alts) {
-        if (fact_holds(a, code))
-            any = true;
-    }
-    cJSON_Delete(alts);
-    return any ? FACT_YES : FACT_NO;
+    for (size_t i = 0; i < p->n_imply_code; i++)
+        if (fact_holds(&p->imply_code[i], code))
+            return FACT_YES;
+    return FACT_NO;
 }
 
 /* imply_category: each fact holds for some category. */
-static enum fact_match category_matches(const char *facts, const cJSON *resource)
+static enum fact_match category_matches(const struct fg_vprofile *p, const cJSON *resource)
 {
-    if (!facts)
+    if (!p->n_imply_category)
         return FACT_NONE;
-    cJSON *need = cJSON_Parse(facts);
     const cJSON *cats = cJSON_GetObjectItemCaseSensitive(resource, "category");
-    bool all = need != NULL;
-    const cJSON *n;
-    cJSON_ArrayForEach(n, need) {
+    for (size_t i = 0; i < p->n_imply_category; i++) {
         bool found = false;
         const cJSON *c;
         cJSON_ArrayForEach(c, cats) {
-            if (fact_holds(n, c))
+            if (fact_holds(&p->imply_category[i], c)) {
                 found = true;
+                break;
+            }
         }
         if (!found)
-            all = false;
+            return FACT_NO;
     }
-    cJSON_Delete(need);
-    return all ? FACT_YES : FACT_NO;
+    return FACT_YES;
 }
 
 static const struct fg_vprofile *better(const struct fg_vprofile *best, const struct fg_vprofile *p)
@@ -92,8 +97,8 @@ const struct fg_vprofile *fg_vprofile_implied(const cJSON *resource)
             only_plain = p;
             continue;
         }
-        enum fact_match code = code_matches(p->imply_code, resource);
-        enum fact_match cat = code == FACT_NO ? FACT_NO : category_matches(p->imply_category, resource);
+        enum fact_match code = code_matches(p, resource);
+        enum fact_match cat = code == FACT_NO ? FACT_NO : category_matches(p, resource);
         if (code != FACT_NO && cat != FACT_NO)
             full = better(full, p);
         else if (code == FACT_YES)

@@ -160,10 +160,9 @@ static cJSON *slice_match(const struct rule_ctx *rc, int seg_index, bool *is_sli
     *owned = false;
     *vs_slice = -1;
     const struct seg *s = &rc->segs[seg_index];
-    const char *colon = memchr(s->p, ':', s->len);
     *is_slice = false;
     *unknown = false;
-    if (!colon || (colon - s->p > 3 && strncmp(colon - 3, "[x]", 3) == 0))
+    if (!s->colon || s->choice) /* not sliced, or a type choice ("value[x]:valueQuantity") */
         return NULL;
     *is_slice = true;
     size_t len = (size_t)(s->p + s->len - rc->rule->id);
@@ -183,13 +182,10 @@ static void check_types(struct rule_ctx *rc, const char *key)
 {
     const struct fg_vrule *r = rc->rule;
     const struct seg *last = &rc->segs[rc->nsegs - 1];
-    if (!r->types || memchr(last->p, ':', last->len))
-        return;
-    size_t name_len = last->len;
-    if (name_len <= 3 || strncmp(last->p + name_len - 3, "[x]", 3) != 0)
+    if (!r->types || last->colon || !last->choice)
         return;
     size_t tl;
-    const char *suffix = key + name_len - 3;
+    const char *suffix = key + last->name_len - 3;
     if (fg_vchoice_type(r->types, suffix, &tl))
         return;
     char type[64];
@@ -271,8 +267,6 @@ static void check_count(struct rule_ctx *rc, int count, const struct seg *s, boo
 
 static void walk(struct rule_ctx *rc, int i, const cJSON *node);
 
-/* Visits the members of node that segment i selects; at the last segment
- * checks them, else descends. */
 /* Is some member of node (or its "_key") selected by segment s? */
 static bool any_member(const struct seg *s, const cJSON *node)
 {
@@ -285,11 +279,13 @@ static bool any_member(const struct seg *s, const cJSON *node)
     return false;
 }
 
+/* Visits the members of node that segment i selects; at the last segment
+ * checks them, else descends. */
 static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
 {
-    bool leaf0 = i == rc->nsegs - 1;
+    bool leaf = i == rc->nsegs - 1;
     /* nothing there: only a leaf's minimum can still be broken */
-    if ((!leaf0 || rc->count_only || rc->rule->min == 0) && !any_member(&rc->segs[i], node))
+    if ((!leaf || rc->count_only || rc->rule->min == 0) && !any_member(&rc->segs[i], node))
         return;
     bool is_slice, unknown;
     int vs_slice;
@@ -297,7 +293,6 @@ static void visit_segment(struct rule_ctx *rc, int i, const cJSON *node)
     cJSON *match = slice_match(rc, i, &is_slice, &unknown, &vs_slice, &owned);
     if (unknown)
         return; /* a slice we cannot recognise: its rules are not checked */
-    bool leaf = i == rc->nsegs - 1;
     int count = 0;
     const cJSON *m;
     cJSON_ArrayForEach(m, node) {

@@ -10,6 +10,7 @@
 #define FG_MAX_BODY_BYTES_UNAUTH (64u * 1024u)    /* token/authorize forms */
 #define FG_MAX_IMPORT_UPLOAD_BYTES (4ull << 30)   /* [import_max_upload_bytes] $import-wearables */
 #define FG_MAX_URL_BYTES 8192u                    /* request target */
+#define FG_MAX_ROUTES 128                         /* routes of one table (gateway/router.h) */
 #define FG_MAX_HEADER_BYTES 16384u                /* all headers (MHD memory limit) */
 #define FG_MAX_JSON_DEPTH 64                      /* nesting in a resource */
 #define FG_MAX_SEARCH_PARAMS 64                   /* parameters in one search */

@@ -116,6 +116,45 @@ void sq_bind_str(sqlite3_stmt *st, int idx, struct fg_str s)
     sqlite3_bind_text(st, idx, s.len ? s.ptr : "", (int)s.len, SQLITE_STATIC);
 }
 
+/* SQLite's BINARY collation: bytes, then the shorter first. */
+static int bytes_cmp(struct fg_str a, struct fg_str b)
+{
+    int c = memcmp(a.ptr, b.ptr, a.len < b.len ? a.len : b.len);
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+void sq_bind_pat(sqlite3_stmt *st, int idx, const struct fg_str *pats, size_t n)
+{
+    /* sorted and without duplicates, as res_compartment's key gives them */
+    const struct fg_str *order[SQ_PAT_MAX_PATIENTS];
+    char text[SQ_PAT_MAX_BYTES];
+    size_t k = 0, len = 0;
+    if (n > SQ_PAT_MAX_PATIENTS)
+        goto none;
+    for (size_t i = 0; i < n; i++) {
+        if (!pats[i].len || memchr(pats[i].ptr, ',', pats[i].len))
+            goto none; /* the list could not be split back */
+        size_t j = k++; /* insertion sort: a handful of ids */
+        for (; j > 0 && bytes_cmp(*order[j - 1], pats[i]) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = &pats[i];
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (i && fg_str_eq(*order[i - 1], *order[i]))
+            continue;
+        if (len + order[i]->len + 1 > sizeof text)
+            goto none;
+        if (len)
+            text[len++] = ',';
+        memcpy(text + len, order[i]->ptr, order[i]->len);
+        len += order[i]->len;
+    }
+    sqlite3_bind_text(st, idx, len ? text : "", (int)len, SQLITE_TRANSIENT);
+    return;
+none:
+    sqlite3_bind_null(st, idx);
+}
+
 struct sq_conn *sq_conn_get(struct sq_store *s)
 {
     struct sq_conn *c = NULL;
@@ -350,12 +389,69 @@ enum fg_status sq_load_compartment(struct sq_conn *c, struct fg_pool *pool, int6
     return FG_OK;
 }
 
+/* r's compartment from a res.pat list ("a,b"; "" = none). */
+static enum fg_status pat_split(struct fg_pool *pool, struct fg_str pat, struct fhir_resource *r)
+{
+    r->n_compartment = 0;
+    r->compartment = NULL;
+    if (!pat.len)
+        return FG_OK;
+    size_t n = 1;
+    for (size_t i = 0; i < pat.len; i++)
+        n += pat.ptr[i] == ',';
+    r->compartment = fg_pool_alloc(pool, n * sizeof *r->compartment);
+    if (!r->compartment)
+        return FG_ENOMEM;
+    for (size_t start = 0, i = 0; i <= pat.len; i++) {
+        if (i < pat.len && pat.ptr[i] != ',')
+            continue;
+        r->compartment[r->n_compartment++] = fg_str_n(pat.ptr + start, i - start);
+        start = i + 1;
+    }
+    return FG_OK;
+}
+
+/* The current row of (type, id) and its compartment from res.pat, in one
+ * b-tree probe less than SQ_READ: *known is false when the row has no pat
+ * (a compartment sq_bind_pat cannot list). */
+static enum fg_status read_with_pat(struct sq_conn *c, struct fg_pool *pool, struct fg_str type,
+                                    struct fg_str id, struct fhir_resource *r, bool *found,
+                                    bool *known, struct fg_error *err)
+{
+    sqlite3_stmt *st = sq_stmt(c, SQ_READ_PAT);
+    sq_bind_str(st, 1, type);
+    sq_bind_str(st, 2, id);
+    enum fg_status rc = FG_OK;
+    int step = sqlite3_step(st);
+    *found = step == SQLITE_ROW;
+    *known = *found && sqlite3_column_type(st, 5) != SQLITE_NULL;
+    if (*known) {
+        r->version = sqlite3_column_int64(st, 1);
+        r->last_updated_us = sqlite3_column_int64(st, 2);
+        r->deleted = sqlite3_column_int(st, 3) != 0;
+        r->json = sq_col_str(pool, st, 4);
+        rc = pat_split(pool, sq_col_str(pool, st, 5), r);
+        if (rc != FG_OK)
+            fg_error_set(err, rc, NULL, "Out of memory");
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = sq_fail(c, err, "read");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* The current row of (type, id) and its compartment, from SQ_READ: *found
  * is false when there is no row. r's type and id are not set. */
 static enum fg_status read_current(struct sq_conn *c, struct fg_pool *pool, struct fg_str type,
                                    struct fg_str id, struct fhir_resource *r, bool *found,
                                    struct fg_error *err)
 {
+    bool known = false;
+    enum fg_status prc = read_with_pat(c, pool, type, id, r, found, &known, err);
+    if (prc != FG_OK || known || !*found)
+        return prc;
+    /* No pat: the row and its compartment rows, in one statement (one
+     * snapshot; the row is read again, as it may have changed since). */
     sqlite3_stmt *st = sq_stmt(c, SQ_READ);
     sq_bind_str(st, 1, type);
     sq_bind_str(st, 2, id);

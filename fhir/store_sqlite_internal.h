@@ -64,6 +64,8 @@ enum sq_stmt {
     SQ_INSN_URI,
     SQ_INSN_COMP,
     SQ_READ,
+    SQ_READ_PAT,
+    SQ_PAT_SET,
     SQ_VREAD_HIST,
     SQ_COMP_GET,
     SQ_COMP_BY_ID,
@@ -146,6 +148,13 @@ enum fg_status sq_exec(struct sq_conn *c, sqlite3_stmt *st, struct fg_error *err
 /* Column text as a pool-owned slice (empty for NULL). */
 struct fg_str sq_col_str(struct fg_pool *pool, sqlite3_stmt *st, int col);
 void sq_bind_str(sqlite3_stmt *st, int idx, struct fg_str s);
+/* Binds res.pat for a compartment of n patients (schema.c): their ids
+ * sorted, without duplicates, comma-separated ('' for none); NULL (read
+ * res_compartment instead) when an id is empty or holds a comma, or past
+ * SQ_PAT_MAX_PATIENTS / SQ_PAT_MAX_BYTES. */
+#define SQ_PAT_MAX_PATIENTS 16
+#define SQ_PAT_MAX_BYTES 512
+void sq_bind_pat(sqlite3_stmt *st, int idx, const struct fg_str *pats, size_t n);
 
 /* Fills r->compartment from res_compartment for rid. */
 enum fg_status sq_load_compartment(struct sq_conn *c, struct fg_pool *pool, int64_t rid,

@@ -6,10 +6,13 @@
  * version bump, so an interrupted migration leaves the old version.
  *
  * Tables
- *   res(rid, type, id, version, last_updated, deleted, json)
+ *   res(rid, type, id, version, last_updated, deleted, json, pat)
  *       the current version of each (type, id); rid never changes for a
  *       (type, id), so paging keysets and index rows stay attached to it.
- *       A delete keeps the row with deleted = 1 and json NULL.
+ *       A delete keeps the row with deleted = 1 and json NULL. pat repeats
+ *       the row's res_compartment as a sorted comma-separated list ('' =
+ *       none; NULL when it cannot be listed, see sq_bind_pat): a read by
+ *       id takes its compartment from the row, one b-tree probe less.
  *   res_history(type, id, version, ...) the superseded versions only (the
  *       current one is in res), so a create writes its JSON once.
  *   idx_token/string/date/number/quantity/ref/uri: search index rows of the
@@ -105,6 +108,19 @@ static const char *const migrations[] = {
     "ALTER TABLE idx_date ADD COLUMN via INTEGER NOT NULL DEFAULT 0;"
     "DELETE FROM meta WHERE key = 'searchparam_checksum';"
     "PRAGMA user_version = 3;",
+    /* 3 -> 4: res.pat, the row's compartment as a list (sq_bind_pat), so a
+     * read by id needs no res_compartment probe; filled here from
+     * res_compartment (one rewrite of every row), NULL where the list could
+     * not be split back (then the read joins res_compartment). */
+    "ALTER TABLE res ADD COLUMN pat TEXT;"
+    "UPDATE res SET pat = CASE"
+    " WHEN EXISTS(SELECT 1 FROM res_compartment c WHERE c.rid = res.rid"
+    "  AND (patient = '' OR instr(patient, ',') > 0)) THEN NULL"
+    " WHEN (SELECT count(*) FROM res_compartment c WHERE c.rid = res.rid) > 16 THEN NULL"
+    " ELSE coalesce((SELECT group_concat(patient, ',') FROM (SELECT patient FROM"
+    "  res_compartment c WHERE c.rid = res.rid ORDER BY patient)), '') END;"
+    "UPDATE res SET pat = NULL WHERE length(pat) > 511;"
+    "PRAGMA user_version = 4;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -120,10 +136,11 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
     [SQ_COMMIT] = "COMMIT",
     [SQ_ROLLBACK] = "ROLLBACK",
     [SQ_CUR_GET] = "SELECT rid, version, deleted FROM res WHERE type = ?1 AND id = ?2",
-    [SQ_RES_INS] = "INSERT INTO res(type, id, version, last_updated, deleted, json)"
-                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-    [SQ_RES_UPD] = "UPDATE res SET version = ?2, last_updated = ?3, deleted = ?4, json = ?5"
-                   " WHERE rid = ?1",
+    [SQ_RES_INS] = "INSERT INTO res(type, id, version, last_updated, deleted, json, pat)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* A delete keeps the compartment rows, so it keeps pat too. */
+    [SQ_RES_UPD] = "UPDATE res SET version = ?2, last_updated = ?3, deleted = ?4, json = ?5,"
+                   " pat = CASE WHEN ?4 THEN pat ELSE ?6 END WHERE rid = ?1",
     [SQ_HIST_MOVE] = "INSERT INTO res_history(type, id, version, last_updated, deleted, json)"
                      " SELECT type, id, version, last_updated, deleted, json FROM res"
                      " WHERE rid = ?1",
@@ -170,6 +187,10 @@ static const char *const fixed_sql[SQ_STMT_COUNT] = {
     [SQ_READ] = "SELECT r.rid, r.version, r.last_updated, r.deleted, r.json, c.patient"
                 " FROM res r LEFT JOIN res_compartment c ON c.rid = r.rid"
                 " WHERE r.type = ?1 AND r.id = ?2",
+    /* The row alone, with pat: the read when pat is not NULL. */
+    [SQ_READ_PAT] = "SELECT rid, version, last_updated, deleted, json, pat FROM res"
+                    " WHERE type = ?1 AND id = ?2",
+    [SQ_PAT_SET] = "UPDATE res SET pat = ?2 WHERE rid = ?1",
     [SQ_VREAD_HIST] = "SELECT last_updated, deleted, json FROM res_history"
                       " WHERE type = ?1 AND id = ?2 AND version = ?3",
     [SQ_COMP_GET] = "SELECT patient FROM res_compartment WHERE rid = ?1",
@@ -300,6 +321,16 @@ static enum fg_status meta_put(struct sq_conn *c, const char *key, const void *v
     return rc == SQLITE_DONE ? FG_OK : sq_fail(c, err, "meta");
 }
 
+/* res.pat of rid for a compartment of n patients (sq_bind_pat). */
+static enum fg_status set_pat(struct sq_conn *c, int64_t rid, const struct fg_str *pats, size_t n,
+                              struct fg_error *err)
+{
+    sqlite3_stmt *st = sq_stmt(c, SQ_PAT_SET);
+    sqlite3_bind_int64(st, 1, rid);
+    sq_bind_pat(st, 2, pats, n);
+    return sq_exec(c, st, err);
+}
+
 /* Rebuilds the index rows of one resource from its stored JSON. */
 static enum fg_status reindex_one(const struct sq_store *s, struct sq_conn *c, int64_t rid,
                                   struct fg_str type,
@@ -314,7 +345,9 @@ static enum fg_status reindex_one(const struct sq_store *s, struct sq_conn *c, i
     if (!pool)
         goto out;
     if (!doc) {
-        rc = FG_OK; /* unparseable rows stay unindexed: reads still serve them */
+        /* unparseable rows stay unindexed (reads still serve them) and
+         * have no compartment rows: pat NULL joins to none */
+        rc = set_pat(c, rid, NULL, 2, err);
         goto out;
     }
     if (fhir_index_extract(pool, doc, type, &e, &n) != FG_OK ||
@@ -327,6 +360,8 @@ static enum fg_status reindex_one(const struct sq_store *s, struct sq_conn *c, i
         goto out;
     struct sq_index_job job = {rid, e, n, pats, n_pats, dpats, n_dpats};
     rc = sq_index_insert_batch(c, pool, &job, 1, err);
+    if (rc == FG_OK)
+        rc = set_pat(c, rid, pats, n_pats, err);
 out:
     if (rc == FG_ENOMEM)
         fg_error_set(err, FG_ENOMEM, NULL, "Out of memory during reindex");
@@ -342,7 +377,9 @@ static enum fg_status reindex_all(const struct sq_store *s, struct sq_conn *c,
                                  "DELETE FROM idx_token; DELETE FROM idx_string;"
                                  "DELETE FROM idx_date; DELETE FROM idx_number;"
                                  "DELETE FROM idx_quantity; DELETE FROM idx_ref;"
-                                 "DELETE FROM idx_uri; DELETE FROM res_compartment;",
+                                 "DELETE FROM idx_uri; DELETE FROM res_compartment;"
+                                 /* deleted rows lose their compartment rows */
+                                 "UPDATE res SET pat = NULL WHERE json IS NULL;",
                                  err);
     if (rc != FG_OK)
         return rc;

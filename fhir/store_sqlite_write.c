@@ -212,11 +212,13 @@ static enum fg_status get_current(struct sq_conn *c, struct fg_str type, struct 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? FG_OK : sq_fail(c, err, "write");
 }
 
-/* Writes the res row (moving the old one to history) and returns its rid. */
+/* Writes the res row (moving the old one to history) and returns its rid.
+ * pats: the compartment of the new version (res.pat; a delete keeps the
+ * row's). */
 static enum fg_status put_row(struct sq_conn *c, const struct fhir_write *w, struct fg_str id,
                               const struct current *cur, int64_t version, int64_t now_us,
-                              struct fg_str json, bool deleted, int64_t *rid,
-                              struct fg_error *err)
+                              struct fg_str json, bool deleted, const struct prep *pats,
+                              int64_t *rid, struct fg_error *err)
 {
     enum fg_status rc;
     sqlite3_stmt *st;
@@ -240,6 +242,8 @@ static enum fg_status put_row(struct sq_conn *c, const struct fhir_write *w, str
     sqlite3_bind_int(st, base + 2, deleted);
     if (!deleted)
         sq_bind_str(st, base + 3, json);
+    if (pats)
+        sq_bind_pat(st, base + 4, pats->patients, pats->n_patients);
     rc = sq_exec(c, st, err);
     if (rc == FG_OK && !cur->exists)
         *rid = sqlite3_last_insert_rowid(c->db);
@@ -298,7 +302,7 @@ static enum fg_status try_insert(struct sq_conn *c, const struct fhir_write *w,
     if (w->kind != FHIR_WRITE_CREATE || w->if_none_exist || w->if_match_version ||
         w->if_match_id.len || p->version != 1)
         return FG_OK;
-    if (put_row(c, w, p->id, &none, 1, now_us, p->json, false, &rid, NULL) != FG_OK) {
+    if (put_row(c, w, p->id, &none, 1, now_us, p->json, false, p, &rid, NULL) != FG_OK) {
         if (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_UNIQUE)
             return FG_OK;
         return sq_fail(c, err, "write");
@@ -339,7 +343,8 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
             fill_result(pool, w, p, cur.version, now_us, true, r);
             return FG_OK;
         }
-        rc = put_row(c, w, p->id, &cur, cur.version + 1, now_us, FG_STR_NULL, true, &rid, err);
+        rc = put_row(c, w, p->id, &cur, cur.version + 1, now_us, FG_STR_NULL, true, NULL, &rid,
+                     err);
         r->outcome = FHIR_WRITE_DELETED;
         fill_result(pool, w, p, cur.version + 1, now_us, true, r);
         return rc;
@@ -361,7 +366,7 @@ static enum fg_status apply_one(struct sq_store *s, struct sq_conn *c, struct fg
             return rc;
         p->version = version;
     }
-    rc = put_row(c, w, p->id, &cur, version, now_us, p->json, false, &rid, err);
+    rc = put_row(c, w, p->id, &cur, version, now_us, p->json, false, p, &rid, err);
     p->rid = rid;
     p->index_pending = rc == FG_OK;
     r->outcome = live ? FHIR_WRITE_UPDATED : FHIR_WRITE_CREATED;

@@ -107,7 +107,8 @@ static bool has_user_scope(const struct smart_scopes *s)
     return false;
 }
 
-/* Tokens this server issued: looked up by digest (cached per connection). */
+/* Tokens this server issued: looked up by digest, the answer cached per
+ * connection with the token (a hit needs no digest). */
 static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
                                    struct smart_access *a)
 {
@@ -115,11 +116,9 @@ static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
         return fg_error_set(&req->err, FG_EBUSY, NULL, "no authorization server is configured");
     if (!smart_token_is_wellformed(token))
         return fg_access_challenge(req, "invalid_token", "the access token is not valid");
-    char digest[SMART_DIGEST_SIZE];
-    smart_token_digest_md(req->srv->sha256, token, digest);
     struct smart_authdb *db = fg_auth_acquire(req->srv->auth);
     const struct smart_token_info *info = NULL;
-    enum fg_status st = smart_authdb_token_check(db, fg_str_c(digest), &info);
+    enum fg_status st = smart_authdb_token_check_bearer(db, req->srv->sha256, token, &info);
     if (st == FG_ENOTFOUND || (st == FG_OK && (!info->active || info->kind != SMART_TOKEN_ACCESS))) {
         fg_auth_release(req->srv->auth, db);
         return fg_access_challenge(req, "invalid_token",

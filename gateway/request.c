@@ -238,6 +238,16 @@ static const struct fg_route builtin_routes[] = {
 };
 #define N_BUILTIN (sizeof builtin_routes / sizeof builtin_routes[0])
 
+enum fg_status fg_request_prepare_routes(struct fg_server *srv)
+{
+    enum fg_status st = fg_router_prepare(&srv->routers[0], builtin_routes, N_BUILTIN);
+    if (st == FG_OK)
+        st = fg_router_prepare(&srv->routers[1], fg_auth_routes, fg_auth_routes_count);
+    if (st == FG_OK)
+        st = fg_router_prepare(&srv->routers[2], srv->routes, srv->n_routes);
+    return st;
+}
+
 static enum fg_status route_error(struct fg_req *req, const struct fg_route *routes,
                                   size_t n_routes, enum fg_route_match m)
 {
@@ -274,23 +284,20 @@ static void dispatch(struct srv_req *sr)
     if (st == FG_OK && fg_cors_preflight(req))
         return;
     if (st == FG_OK) {
-        const struct fg_route *table = builtin_routes;
-        size_t n_table = N_BUILTIN;
-        enum fg_route_match m = fg_router_match(table, n_table, req, &handler);
+        const struct fg_router *r = &req->srv->routers[0]; /* built-in */
+        enum fg_route_match m = fg_router_find(r, req, &handler);
         if (m == FG_ROUTE_NO_PATH) {
-            table = fg_auth_routes;
-            n_table = fg_auth_routes_count;
-            m = fg_router_match(table, n_table, req, &handler);
+            r = &req->srv->routers[1]; /* auth */
+            m = fg_router_find(r, req, &handler);
         }
         if (m == FG_ROUTE_NO_PATH) {
-            table = req->srv->routes;
-            n_table = req->srv->n_routes;
+            r = &req->srv->routers[2]; /* REST */
             st = fg_negotiate_response(req);
             if (st == FG_OK)
-                m = fg_router_match(table, n_table, req, &handler);
+                m = fg_router_find(r, req, &handler);
         }
         if (st == FG_OK && m != FG_ROUTE_FOUND)
-            st = route_error(req, table, n_table, m);
+            st = route_error(req, r->routes, r->n, m);
     }
     if (st == FG_OK)
         st = fg_negotiate_request_body(req);

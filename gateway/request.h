@@ -19,6 +19,12 @@ void *fg_request_begin(void *cls, const char *uri, struct MHD_Connection *conn);
 void fg_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
                     enum MHD_RequestTerminationCode toe);
 
+struct fg_server;
+
+/* Prepares srv->routers from the built-in, auth and srv->routes tables.
+ * FG_ETOOBIG when a table has more than FG_MAX_ROUTES routes. */
+enum fg_status fg_request_prepare_routes(struct fg_server *srv);
+
 /* The MHD access handler. */
 enum MHD_Result fg_request_handle(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,

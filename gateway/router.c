@@ -17,8 +17,9 @@ static bool next_segment(struct fg_str *rest, struct fg_str *seg)
         rest->ptr++;
         rest->len--;
     }
-    const char *slash = memchr(rest->ptr, '/', rest->len);
-    size_t n = slash ? (size_t)(slash - rest->ptr) : rest->len;
+    size_t n = 0; /* segments are short: a plain loop, not a memchr call */
+    while (n < rest->len && rest->ptr[n] != '/')
+        n++;
     *seg = fg_str_n(rest->ptr, n);
     rest->ptr += n;
     rest->len -= n;
@@ -43,8 +44,9 @@ struct type_memo {
 static void memo_init(struct type_memo *m, struct fg_str path)
 {
     memset(m, 0, sizeof *m);
-    for (size_t i = 0; i < path.len; i++)
-        m->slashes += path.ptr[i] == '/';
+    const char *end = path.ptr + path.len;
+    for (const char *p = path.ptr; p < end && (p = memchr(p, '/', (size_t)(end - p))); p++)
+        m->slashes++;
 }
 
 static bool type_known(struct type_memo *m, struct fg_str seg)
@@ -76,36 +78,40 @@ static bool is_operation(struct fg_str s)
     return true;
 }
 
+/* Whether pattern segment pat is the placeholder name (a string literal). */
+#define IS_NAME(pat, name)                                                                         \
+    ((pat).len == sizeof name - 1 && memcmp((pat).ptr, name, sizeof name - 1) == 0)
+
 /* One placeholder segment ("{type}", "{id}", ...) against one path segment. */
 static bool match_placeholder(struct fg_str pat, struct fg_str seg, struct captures *cap,
                               struct type_memo *memo)
 {
-    if (fg_str_eq_c(pat, "{type}")) {
+    if (IS_NAME(pat, "{type}")) {
         if (!type_known(memo, seg))
             return false;
         cap->type = seg;
         return true;
     }
-    if (fg_str_eq_c(pat, "{id}")) {
+    if (IS_NAME(pat, "{id}")) {
         if (!fg_is_fhir_id(seg))
             return false;
         cap->id = seg;
         return true;
     }
-    if (fg_str_eq_c(pat, "{vid}")) {
+    if (IS_NAME(pat, "{vid}")) {
         if (!is_version_id(seg))
             return false;
         cap->vid = seg;
         return true;
     }
-    if (fg_str_eq_c(pat, "{op}")) {
+    if (IS_NAME(pat, "{op}")) {
         if (!is_operation(seg))
             return false;
         cap->op = fg_str_n(seg.ptr + 1, seg.len - 1);
         return true;
     }
     /* {any}: any non-empty segment, not captured (fallback routes). */
-    if (fg_str_eq_c(pat, "{any}"))
+    if (IS_NAME(pat, "{any}"))
         return seg.len > 0;
     return fg_str_eq(pat, seg);
 }
@@ -120,34 +126,81 @@ static bool match_segment(struct fg_str pat, struct fg_str seg, struct captures 
     return match_placeholder(pat, seg, cap, memo);
 }
 
-/* False when the pattern cannot match for reasons visible byte by byte:
- * its literal text before the first placeholder differs from the path's
- * bytes, or it has another number of segments. Both start with '/', so
+/* What can be known of a pattern before a request: its literal text before
+ * the first placeholder (prefix_len bytes), whether a placeholder follows,
+ * and its number of '/'. Both a pattern and a path start with '/', so
  * segments and separators line up (a segment count is the number of '/').
- * Most patterns of a table fail here. */
-static bool quick_fit(const char *pattern, struct fg_str path, const struct type_memo *m)
+ * Patterns not starting with '/', or too long for the fields, are left to
+ * the full match (rooted = false). */
+static void prepare_one(const char *pattern, struct fg_router_meta *m)
 {
-    if (pattern[0] != '/' || path.len == 0 || path.ptr[0] != '/')
-        return true; /* not comparable byte-wise: let the full match decide */
-    size_t i = 0, slashes = 0;
+    memset(m, 0, sizeof *m);
+    size_t i = 0, slashes = 0, last_slash = 0;
     for (; pattern[i] && pattern[i] != '{'; i++) {
-        if (i >= path.len || pattern[i] != path.ptr[i])
-            return false;
-        slashes += pattern[i] == '/';
+        if (pattern[i] == '/') {
+            slashes++;
+            last_slash = i;
+        }
     }
-    if (!pattern[i])
-        return i == path.len;
+    size_t prefix = i;
     for (; pattern[i]; i++)
         slashes += pattern[i] == '/';
-    return slashes == m->slashes;
+    if (pattern[0] != '/' || prefix > UINT16_MAX || slashes > UINT8_MAX)
+        return;
+    m->rooted = true;
+    m->prefix_len = (uint16_t)prefix;
+    m->skip = (uint16_t)last_slash;
+    m->placeholder = pattern[prefix] == '{';
+    m->slashes = (uint8_t)slashes;
 }
 
-static bool match_pattern(const char *pattern, struct fg_str path, struct captures *cap,
-                          struct type_memo *memo)
+/* The bucket a path (or a rooted pattern) with this many '/' belongs to. */
+static size_t bucket_of(size_t slashes)
 {
-    if (!quick_fit(pattern, path, memo))
-        return false;
-    struct fg_str prest = fg_str_c(pattern), rest = path;
+    return slashes < FG_ROUTER_BUCKETS - 1 ? slashes : FG_ROUTER_BUCKETS - 1;
+}
+
+enum fg_status fg_router_prepare(struct fg_router *r, const struct fg_route *routes, size_t n)
+{
+    memset(r->bucket_n, 0, sizeof r->bucket_n);
+    r->routes = routes;
+    r->n = 0;
+    if (n > FG_MAX_ROUTES)
+        return FG_ETOOBIG;
+    for (size_t i = 0; i < n; i++) {
+        prepare_one(routes[i].pattern, &r->meta[i]);
+        /* a rooted pattern can only match paths with its count of '/';
+         * the others are tried for every path */
+        for (size_t b = 0; b < FG_ROUTER_BUCKETS; b++)
+            if (!r->meta[i].rooted || bucket_of(r->meta[i].slashes) == b)
+                r->bucket[b][r->bucket_n[b]++] = (uint8_t)i;
+    }
+    r->n = n;
+    return FG_OK;
+}
+
+/* False when the pattern cannot match for reasons visible byte by byte:
+ * its literal text before the first placeholder differs from the path's
+ * bytes, or it has another number of segments. Most patterns of a table
+ * fail here, in a few compares. */
+static inline bool quick_fit(const char *pattern, const struct fg_router_meta *m,
+                             struct fg_str path, const struct type_memo *memo)
+{
+    if (!m->rooted || path.len == 0 || path.ptr[0] != '/')
+        return true; /* not comparable byte-wise: let the full match decide */
+    if (!m->placeholder)
+        return path.len == m->prefix_len && memcmp(pattern, path.ptr, path.len) == 0;
+    return m->slashes == memo->slashes && path.len >= m->prefix_len &&
+           memcmp(pattern, path.ptr, m->prefix_len) == 0;
+}
+
+/* The full match of a pattern that passed quick_fit, segment by segment
+ * from offset skip (a '/' of both: the bytes before it are equal). Kept
+ * out of line: the loops calling it stay small. */
+static __attribute__((noinline)) bool match_pattern(const char *pattern, size_t skip, struct fg_str path,
+                          struct captures *cap, struct type_memo *memo)
+{
+    struct fg_str prest = fg_str_c(pattern + skip), rest = fg_str_n(path.ptr + skip, path.len - skip);
     struct fg_str pseg, seg;
     memset(cap, 0, sizeof *cap);
     for (;;) {
@@ -160,33 +213,62 @@ static bool match_pattern(const char *pattern, struct fg_str path, struct captur
     }
 }
 
+/* Whether route i of r matches the path: quick_fit, then the full match
+ * (from the prefix's last '/' when quick_fit compared the bytes before it). */
+static inline bool route_fits(const struct fg_router *r, size_t i, struct fg_str path,
+                              struct captures *cap, struct type_memo *memo)
+{
+    const struct fg_router_meta *m = &r->meta[i];
+    const char *pattern = r->routes[i].pattern;
+    if (!quick_fit(pattern, m, path, memo))
+        return false;
+    bool compared = m->rooted && path.len && path.ptr[0] == '/';
+    return match_pattern(pattern, compared ? m->skip : 0, path, cap, memo);
+}
+
 /* HEAD is answered by the GET route (the server drops the body). */
 static bool method_matches(enum fg_method route, enum fg_method req)
 {
     return route == req || (route == FG_GET && req == FG_HEAD);
 }
 
-enum fg_route_match fg_router_match(const struct fg_route *routes, size_t n, struct fg_req *req,
-                                    fg_handler *handler)
+enum fg_route_match fg_router_find(const struct fg_router *r, struct fg_req *req,
+                                   fg_handler *handler)
 {
     bool path_seen = false;
     struct captures cap;
     struct type_memo memo;
     memo_init(&memo, req->path);
-    for (size_t i = 0; i < n; i++) {
-        if (!match_pattern(routes[i].pattern, req->path, &cap, &memo))
+    /* A path starting with '/' needs only its bucket's routes; any other
+     * path is compared with every route. */
+    bool rooted = req->path.len && req->path.ptr[0] == '/';
+    const uint8_t *order = rooted ? r->bucket[bucket_of(memo.slashes)] : NULL;
+    size_t n = rooted ? r->bucket_n[bucket_of(memo.slashes)] : r->n;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order ? order[k] : k;
+        if (!route_fits(r, i, req->path, &cap, &memo))
             continue;
         path_seen = true;
-        if (!method_matches(routes[i].method, req->method))
+        const struct fg_route *route = &r->routes[i];
+        if (!method_matches(route->method, req->method))
             continue;
         req->route_type = cap.type;
         req->route_id = cap.id;
         req->route_vid = cap.vid;
         req->route_op = cap.op;
-        *handler = routes[i].handler;
+        *handler = route->handler;
         return FG_ROUTE_FOUND;
     }
     return path_seen ? FG_ROUTE_BAD_METHOD : FG_ROUTE_NO_PATH;
+}
+
+enum fg_route_match fg_router_match(const struct fg_route *routes, size_t n, struct fg_req *req,
+                                    fg_handler *handler)
+{
+    struct fg_router r;
+    if (fg_router_prepare(&r, routes, n) != FG_OK)
+        return FG_ROUTE_NO_PATH;
+    return fg_router_find(&r, req, handler);
 }
 
 static const char *method_name(enum fg_method m)
@@ -204,10 +286,13 @@ const char *fg_router_allowed(const struct fg_route *routes, size_t n, struct fg
     bool allowed[FG_METHOD_OTHER + 1] = {false};
     struct captures cap;
     struct type_memo memo;
+    struct fg_router r;
+    if (fg_router_prepare(&r, routes, n) != FG_OK)
+        return NULL;
     memo_init(&memo, req->path);
     for (size_t i = 0; i < n; i++)
         if ((unsigned)routes[i].method <= FG_METHOD_OTHER &&
-            match_pattern(routes[i].pattern, req->path, &cap, &memo))
+            route_fits(&r, i, req->path, &cap, &memo))
             allowed[routes[i].method] = true;
     if (allowed[FG_GET])
         allowed[FG_HEAD] = true;

@@ -54,6 +54,10 @@ enum fg_status fg_server_init(struct fg_server *srv, const struct fg_config *cfg
     srv->cfg = *cfg;
     srv->routes = fg_routes;
     srv->n_routes = fg_routes_count;
+    if (fg_request_prepare_routes(srv) != FG_OK) {
+        set_msg(msg, msg_size, "a route table has more than %d routes", FG_MAX_ROUTES);
+        return FG_ETOOBIG;
+    }
     atomic_init(&srv->in_flight, 0);
     pthread_mutex_init(&srv->capability_lock, NULL);
     if (cfg->now[0] && fg_clock_pin(&srv->clock, fg_str_c(cfg->now)) != FG_OK) {

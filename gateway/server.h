@@ -65,6 +65,8 @@ struct fg_server {
                                         (smart_token_digest_md); NULL = fetch per use */
     const struct fg_route *routes;   /* borrowed: the REST table (fg_routes by default) */
     size_t n_routes;
+    struct fg_router routers[3];     /* the tables a request tries, in order (built-in, auth,
+                                        REST = routes), prepared by fg_server_init */
     struct MHD_Daemon *daemon;       /* owned; NULL when not started */
     struct MHD_Response *bench_resp; /* owned: the static /_bench/bare answer */
     char *tls_cert_pem;              /* owned; must outlive the daemon */

@@ -27,14 +27,13 @@ static enum fg_status report_error(const struct fg_validation_report *rep, const
                         more, more == 1 ? "" : "s");
 }
 
-/* url NULL: the profile the resource implies (the report says so). */
+/* source: why url was checked, for the report ("meta.profile", "implied ..."). */
 static enum fg_status validate_one(struct fg_pool *pool, const cJSON *res, const char *url,
-                                   const char *where, struct fg_validation_report *rep,
-                                   struct fg_error *err)
+                                   const char *source, const char *where,
+                                   struct fg_validation_report *rep, struct fg_error *err)
 {
     enum fg_status st = fg_validate_resource(pool, res, url, rep);
-    if (url)
-        rep->profile_source = "meta.profile";
+    rep->profile_source = source;
     if (st == FG_EUNPROC)
         return report_error(rep, rep->profile_url ? rep->profile_url : "", where, err);
     if (st != FG_OK)
@@ -58,15 +57,17 @@ static enum fg_status check(struct fg_pool *pool, const cJSON *res, const char *
         if (!cJSON_IsString(p) || !fg_validate_find_profile(p->valuestring))
             continue;
         known++;
-        enum fg_status st = validate_one(pool, res, p->valuestring, where, rep, err);
+        enum fg_status st = validate_one(pool, res, p->valuestring, "meta.profile", where, rep, err);
         if (st != FG_OK)
             return st;
     }
     if (known)
         return FG_OK;
-    if (!fg_validate_implied_profile(res))
+    /* found once: checked as the profile to use, not looked for again */
+    const char *implied = fg_validate_implied_profile(res);
+    if (!implied)
         return FG_OK;
-    return validate_one(pool, res, NULL, where, rep, err);
+    return validate_one(pool, res, implied, "implied by type/code/category", where, rep, err);
 }
 
 enum fg_status fg_write_validate(struct fg_pool *pool, const cJSON *res, const char *where,

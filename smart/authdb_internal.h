@@ -102,6 +102,8 @@ enum authdb_stmt_id {
 /* One cached token lookup (authdb_tokcache.c). */
 struct authdb_tokcache_entry {
     char digest[65];               /* "" = empty slot */
+    bool has_token;                /* token holds the bearer token of digest */
+    char token[SMART_TOKEN_CHARS]; /* see smart_authdb_token_check_bearer */
     uint64_t epoch;                /* revocation epoch read before the lookup */
     uint64_t used;                 /* tick of the last use, to evict the oldest in a set */
     struct smart_token_info info;  /* info.scopes owned by the cache */
@@ -109,6 +111,7 @@ struct authdb_tokcache_entry {
 
 struct authdb_tokcache {
     struct authdb_tokcache_entry *slots; /* owned; NULL until first use */
+    uint32_t *by_token; /* owned, SETS entries: 1 + the slot a token hash last named, 0 = none */
     struct smart_token_info answer;      /* the last answer handed out (borrows scopes) */
     uint64_t hits, misses, tick;
 };

@@ -25,6 +25,18 @@
 enum fg_status smart_authdb_token_check(struct smart_authdb *db, struct fg_str digest,
                                         const struct smart_token_info **out);
 
+/* The same check for a bearer token of this server (SMART_TOKEN_CHARS
+ * characters), without hashing it when the cache holds the answer for this
+ * very token: each cached entry keeps the token it was reached with
+ * (compared in constant time; wiped at close), so only a miss computes the
+ * token's SHA-256 digest (with md, NULL = fetch it) and goes on as
+ * smart_authdb_token_check. Same answers, the same epoch rule: a revocation
+ * is seen on the very next check. FG_ENOTFOUND for another length.
+ * @test tests/unit/smart/authdb_grants_test.c */
+enum fg_status smart_authdb_token_check_bearer(struct smart_authdb *db,
+                                               const struct evp_md_st *md, struct fg_str token,
+                                               const struct smart_token_info **out);
+
 /* Cache counters since open (for tests and benchmarks). */
 void smart_authdb_tokcache_stats(const struct smart_authdb *db, uint64_t *hits, uint64_t *misses);
 

@@ -91,7 +91,7 @@ const broken = (profile, drop) => {
   return r;
 };
 
-/** The 422 names the element (some issue's expression) and the implied profile. */
+/** The 422 names the element (some issue's expression) and the implied profile, as implied. */
 function assertRefused(res, expr, profile, what) {
   assert.equal(res.status, 422, `${what}: ${res.status} ${res.text.slice(0, 300)}`);
   const oo = res.json;
@@ -99,6 +99,7 @@ function assertRefused(res, expr, profile, what) {
   const named = (oo.issue || []).filter((i) => i.severity === 'error' && (i.expression || []).includes(expr));
   assert.ok(named.length > 0, `${what}: an error at ${expr} in ${res.text.slice(0, 400)}`);
   assert.ok(res.text.includes(profile), `${what}: the OperationOutcome names ${profile}`);
+  assert.ok(res.text.includes('(implied by type/code/category)'), `${what}: the OperationOutcome says why ${profile}`);
 }
 
 let server;

@@ -463,7 +463,25 @@ static void test_tables(void)
             }
             CHECK(r->binding < (int)fg_vvaluesets_len);
         }
+        /* the facts that imply it: a coding, or a value set that exists */
+        const struct fg_vfact *facts[] = {p->imply_code, p->imply_category};
+        size_t counts[] = {p->n_imply_code, p->n_imply_category};
+        for (size_t t = 0; t < 2; t++) {
+            CHECK((facts[t] == NULL) == (counts[t] == 0));
+            for (size_t k = 0; k < counts[t]; k++) {
+                const struct fg_vfact *f = &facts[t][k];
+                CHECK(f->vs >= 0 ? (size_t)f->vs < fg_vvaluesets_len && !f->system
+                                 : f->system && f->code);
+            }
+        }
     }
+    /* fg_vbase_find searches the base types by name: sorted in strcmp order */
+    for (size_t i = 0; i < fg_vbase_types_len; i++) {
+        CHECK(i == 0 || strcmp(fg_vbase_types[i - 1].name, fg_vbase_types[i].name) < 0);
+        CHECK(fg_vbase_find(fg_vbase_types[i].name) == &fg_vbase_types[i]);
+    }
+    CHECK(fg_vbase_find("Observatio") == NULL);
+    CHECK(fg_vbase_find("Zzz") == NULL);
     for (size_t i = 0; i < fg_vvaluesets_len; i++)
         for (size_t k = 1; k < fg_vvaluesets[i].n_codes; k++)
             CHECK(strcmp(fg_vvaluesets[i].codes[k - 1], fg_vvaluesets[i].codes[k]) < 0);

@@ -128,13 +128,14 @@ static void test_migrate_v2_via(void)
                         "INSERT INTO old_date SELECT pat, param, hi, lo, rid FROM idx_date;"
                         "DROP TABLE idx_date; ALTER TABLE old_date RENAME TO idx_date;"
                         "CREATE INDEX idx_date_rid ON idx_date(rid, param);"
+                        "ALTER TABLE res DROP COLUMN pat;"
                         "PRAGMA user_version = 2; COMMIT;"),
               SQLITE_OK);
     CHECK_INT(query_int(t.path, "SELECT user_version FROM pragma_user_version"), 2);
     st_reopen(&t);
     check_answers(&t);
     fhir_store_close(&t.store);
-    CHECK_INT(query_int(t.path, "SELECT user_version FROM pragma_user_version"), 3);
+    CHECK_INT(query_int(t.path, "SELECT user_version FROM pragma_user_version"), 4);
     /* o1 under a (subject, patient) and b (performer), o2, o3, o4 (a as
      * performer), o5: each row names its patient through some reference. */
     CHECK_INT(query_int(t.path, "SELECT count(*) FROM idx_date WHERE via != 0"), 6);
@@ -150,4 +151,167 @@ static void test_migrate_v2_via(void)
     st_close(&t);
 }
 
-TEST_MAIN(test_ref_bits_unique, test_migrate_v2_via)
+/* The compartment of Observation/id as read, "a,b" (store order), "" for none. */
+static const char *read_compartment(struct st_ctx *t, const char *id, enum fg_status want)
+{
+    struct fhir_resource res;
+    CHECK_INT(fhir_store_read(t->store, t->pool, fg_str_c("Observation"), fg_str_c(id), &res,
+                              &t->err),
+              want);
+    char *out = fg_pool_alloc(t->pool, 256);
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < res.n_compartment && len + res.compartment[i].len + 2 < 256; i++) {
+        if (len)
+            out[len++] = ',';
+        memcpy(out + len, res.compartment[i].ptr, res.compartment[i].len);
+        len += res.compartment[i].len;
+        out[len] = '\0';
+    }
+    return out;
+}
+
+static const char *pat_of(const char *path, const char *id)
+{
+    static char buf[64];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    snprintf(buf, sizeof buf, "(missing)");
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT pat FROM res WHERE type = 'Observation' AND id = ?1", -1,
+                           &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        snprintf(buf, sizeof buf, "%s",
+                 sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL"
+                                                           : (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return buf;
+}
+
+/* Version 4: res.pat lists the row's compartment, so a read needs no
+ * res_compartment probe; the upgrade of a version-3 store fills it, and a
+ * row without it (an id a list cannot hold) reads res_compartment. Reads
+ * give the same compartments either way. */
+static void test_pat_column(void)
+{
+    struct st_ctx t;
+    st_open(&t);
+    put_observations(&t);
+    CHECK_INT(st_put(&t, "Observation", "o6",
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                     "\"code\":{\"text\":\"x\"}}"),
+              FG_OK);
+    CHECK_STR(read_compartment(&t, "o1", FG_OK), "a,b");
+    CHECK_STR(read_compartment(&t, "o2", FG_OK), "b");
+    CHECK_STR(read_compartment(&t, "o4", FG_OK), "a");
+    CHECK_STR(read_compartment(&t, "o6", FG_OK), "");
+    /* "x,y" is no FHIR id: not in the compartment, so no list holds it */
+    CHECK_INT(st_put(&t, "Observation", "o7",
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                     "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/x,y\"},"
+                     "\"performer\":[{\"reference\":\"Patient/a\"}]}"),
+              FG_OK);
+    CHECK_STR(read_compartment(&t, "o7", FG_OK), "a");
+    fhir_store_close(&t.store);
+    CHECK_STR(pat_of(t.path, "o1"), "a,b");
+    CHECK_STR(pat_of(t.path, "o2"), "b");
+    CHECK_STR(pat_of(t.path, "o6"), "");
+    CHECK_STR(pat_of(t.path, "o7"), "a");
+    /* back to version 3 (no pat column): the upgrade fills it from res_compartment */
+    CHECK_INT(exec_file(t.path, "ALTER TABLE res DROP COLUMN pat; PRAGMA user_version = 3;"),
+              SQLITE_OK);
+    st_reopen(&t);
+    CHECK_INT(query_int(t.path, "SELECT user_version FROM pragma_user_version"), 4);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM res WHERE pat IS NOT NULL"), 7);
+    CHECK_STR(pat_of(t.path, "o1"), "a,b");
+    CHECK_STR(pat_of(t.path, "o4"), "a");
+    CHECK_STR(pat_of(t.path, "o6"), "");
+    CHECK_STR(read_compartment(&t, "o7", FG_OK), "a");
+    CHECK_STR(read_compartment(&t, "o1", FG_OK), "a,b");
+    CHECK_STR(read_compartment(&t, "o2", FG_OK), "b");
+    CHECK_STR(read_compartment(&t, "o6", FG_OK), "");
+    /* the next write of a row sets pat; a delete keeps it (and the
+     * compartment rows), an update to another patient moves it */
+    CHECK_INT(st_put(&t, "Observation", "o2",
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                     "\"code\":{\"text\":\"y\"},\"subject\":{\"reference\":\"Patient/c\"}}"),
+              FG_OK);
+    CHECK_STR(read_compartment(&t, "o2", FG_OK), "c");
+    struct fhir_write_result wr;
+    CHECK_INT(st_write1(&t, FHIR_WRITE_DELETE, "Observation", "o2", NULL, 0, NULL, &wr), FG_OK);
+    CHECK_STR(read_compartment(&t, "o2", FG_EGONE), "c");
+    fhir_store_close(&t.store);
+    CHECK_STR(pat_of(t.path, "o2"), "c");
+    CHECK_STR(pat_of(t.path, "o1"), "a,b");
+    /* a reindex (stale checksum) rebuilds pat with the compartment rows;
+     * a deleted row's compartment rows are not rebuilt, so neither is its pat */
+    CHECK_INT(exec_file(t.path, "UPDATE meta SET value = 'stale'"
+                                " WHERE key = 'searchparam_checksum';"
+                                "UPDATE res SET pat = NULL;"),
+              SQLITE_OK);
+    st_reopen(&t);
+    fhir_store_close(&t.store);
+    CHECK_STR(pat_of(t.path, "o1"), "a,b");
+    CHECK_STR(pat_of(t.path, "o4"), "a");
+    CHECK_STR(pat_of(t.path, "o6"), "");
+    CHECK_STR(pat_of(t.path, "o2"), "NULL");
+    /* a row without pat reads its compartment rows */
+    CHECK_INT(exec_file(t.path, "UPDATE res SET pat = NULL WHERE id = 'o1'"), SQLITE_OK);
+    st_reopen(&t);
+    CHECK_STR(read_compartment(&t, "o1", FG_OK), "a,b");
+    CHECK_STR(read_compartment(&t, "o4", FG_OK), "a");
+    CHECK_STR(read_compartment(&t, "o2", FG_EGONE), "");
+    st_close(&t);
+}
+
+/* sq_bind_pat's list, read back through "SELECT ?1" ("NULL" for NULL). */
+static const char *bound_pat(sqlite3 *db, const struct fg_str *pats, size_t n)
+{
+    static char buf[1024];
+    sqlite3_stmt *st = NULL;
+    snprintf(buf, sizeof buf, "(error)");
+    if (sqlite3_prepare_v2(db, "SELECT ?1", -1, &st, NULL) == SQLITE_OK) {
+        sq_bind_pat(st, 1, pats, n);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(buf, sizeof buf, "%s",
+                     sqlite3_column_type(st, 0) == SQLITE_NULL
+                         ? "NULL"
+                         : (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return buf;
+}
+
+static void test_bind_pat(void)
+{
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+    struct fg_str two[] = {FG_STR_LIT("b"), FG_STR_LIT("a")};
+    struct fg_str dup[] = {FG_STR_LIT("ab"), FG_STR_LIT("a"), FG_STR_LIT("ab"), FG_STR_LIT("a")};
+    struct fg_str comma[] = {FG_STR_LIT("a"), FG_STR_LIT("x,y")};
+    struct fg_str empty[] = {FG_STR_LIT("a"), FG_STR_LIT("")};
+    CHECK_STR(bound_pat(db, NULL, 0), "");
+    CHECK_STR(bound_pat(db, two, 1), "b");
+    CHECK_STR(bound_pat(db, two, 2), "a,b");
+    CHECK_STR(bound_pat(db, dup, 4), "a,ab");
+    CHECK_STR(bound_pat(db, comma, 2), "NULL");
+    CHECK_STR(bound_pat(db, empty, 2), "NULL");
+    struct fg_str many[SQ_PAT_MAX_PATIENTS + 1];
+    for (size_t i = 0; i < SQ_PAT_MAX_PATIENTS + 1; i++)
+        many[i] = FG_STR_LIT("p");
+    CHECK_STR(bound_pat(db, many, SQ_PAT_MAX_PATIENTS), "p");
+    CHECK_STR(bound_pat(db, many, SQ_PAT_MAX_PATIENTS + 1), "NULL");
+    static char id[4][200];
+    struct fg_str longs[4];
+    for (size_t i = 0; i < 4; i++) {
+        memset(id[i], 'a' + (int)i, sizeof id[i]);
+        longs[i] = fg_str_n(id[i], sizeof id[i]);
+    }
+    CHECK_INT(strlen(bound_pat(db, longs, 2)), 401);
+    CHECK_STR(bound_pat(db, longs, 3), "NULL"); /* 602 bytes: past SQ_PAT_MAX_BYTES */
+    sqlite3_close(db);
+}
+
+TEST_MAIN(test_ref_bits_unique, test_migrate_v2_via, test_pat_column, test_bind_pat)

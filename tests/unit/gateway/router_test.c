@@ -128,4 +128,64 @@ static void test_allowed(void)
     }
 }
 
-TEST_MAIN(test_table, test_first_match_wins, test_allowed)
+/* Prepared tables: a path is tried against the routes of its count of '/'
+ * (8 or more share a list) plus the patterns not starting with '/', in
+ * table order; a path not starting with '/' against every route. */
+static void test_prepared_buckets(void)
+{
+    static const struct fg_route t[] = {
+        {FG_GET, "x/{id}", h_op},                                      /* unrooted */
+        {FG_GET, "/a/{any}/{any}/{any}/{any}/{any}/{any}/{any}/{any}", h_meta}, /* 9 '/' */
+        {FG_GET, "/a/{any}/{any}/{any}/{any}/{any}/{any}/{any}/{any}/{any}", h_vread}, /* 10 */
+        {FG_GET, "/a/{id}", h_read},
+        {FG_GET, "/a/b/c", h_search},
+        {FG_PUT, "/a/b/c", h_update},
+        {FG_GET, "/{any}/b", h_create},
+    };
+    static const struct {
+        enum fg_method method;
+        const char *path;
+        enum fg_route_match want;
+        fg_handler handler;
+    } rows[] = {
+        {FG_GET, "x/amy", FG_ROUTE_FOUND, h_op},
+        {FG_GET, "/a/1/2/3/4/5/6/7/8", FG_ROUTE_FOUND, h_meta},
+        {FG_GET, "/a/1/2/3/4/5/6/7/8/9", FG_ROUTE_FOUND, h_vread},
+        {FG_GET, "/a/1/2/3/4/5/6/7/8/9/10", FG_ROUTE_NO_PATH, NULL},
+        {FG_GET, "/a/b", FG_ROUTE_FOUND, h_read},
+        {FG_GET, "/z/b", FG_ROUTE_FOUND, h_create},
+        {FG_DELETE, "/a/b/c", FG_ROUTE_BAD_METHOD, NULL},
+        {FG_PUT, "/a/b/c", FG_ROUTE_FOUND, h_update},
+        {FG_GET, "/a/b/c/", FG_ROUTE_NO_PATH, NULL},
+        {FG_GET, "a/b", FG_ROUTE_FOUND, h_read}, /* segment by segment, as ever */
+        {FG_GET, "", FG_ROUTE_NO_PATH, NULL},
+    };
+    struct fg_router r;
+    CHECK_INT(fg_router_prepare(&r, t, sizeof t / sizeof t[0]), FG_OK);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_req req;
+        memset(&req, 0, sizeof req);
+        req.method = rows[i].method;
+        req.path = fg_str_c(rows[i].path);
+        fg_handler h = NULL;
+        enum fg_route_match m = fg_router_find(&r, &req, &h);
+        CHECK_INT(m, rows[i].want);
+        if (m != rows[i].want)
+            fprintf(stderr, "  row %zu: %s\n", i, rows[i].path);
+        if (rows[i].want == FG_ROUTE_FOUND)
+            CHECK(h == rows[i].handler);
+    }
+    /* a table too large to prepare matches nothing */
+    static struct fg_route big[FG_MAX_ROUTES + 1];
+    for (size_t i = 0; i < FG_MAX_ROUTES + 1; i++)
+        big[i] = (struct fg_route){FG_GET, "/a/b", h_meta};
+    CHECK_INT(fg_router_prepare(&r, big, FG_MAX_ROUTES + 1), FG_ETOOBIG);
+    struct fg_req req;
+    memset(&req, 0, sizeof req);
+    req.method = FG_GET;
+    req.path = fg_str_c("/a/b");
+    fg_handler h = NULL;
+    CHECK_INT(fg_router_find(&r, &req, &h), FG_ROUTE_NO_PATH);
+}
+
+TEST_MAIN(test_table, test_first_match_wins, test_allowed, test_prepared_buckets)

@@ -288,5 +288,76 @@ static void test_token_check_cache(void)
     env_close(&e);
 }
 
+/* A bearer token of this server with a cached answer, by the token itself. */
+static void add_bearer(struct smart_authdb *db, const char *grant, int64_t expires_at,
+                       char tok[SMART_TOKEN_SIZE])
+{
+    CHECK_INT(smart_token_new(tok), FG_OK);
+    struct smart_token_row t;
+    memset(&t, 0, sizeof t);
+    smart_token_digest(fg_str_c(tok), t.digest);
+    snprintf(t.grant_id, sizeof t.grant_id, "%s", grant);
+    t.kind = SMART_TOKEN_ACCESS;
+    t.scopes = "patient/Observation.rs";
+    t.expires_at = expires_at;
+    CHECK_INT(smart_authdb_token_add(db, &t), FG_OK);
+}
+
+static void test_token_check_bearer(void)
+{
+    struct env e;
+    env_open(&e);
+    struct smart_authdb *other = NULL;
+    CHECK_INT(smart_authdb_open(e.path, &e.clock, NULL, &other, NULL), FG_OK);
+    char g[SMART_GRANT_ID_SIZE], a[SMART_TOKEN_SIZE], b[SMART_TOKEN_SIZE];
+    add_grant(e.db, "app-a", "amy", 1, g);
+    add_bearer(e.db, g, T0 + 3600, a);
+    add_bearer(e.db, g, T0 + 60, b);
+    const struct smart_token_info *info = NULL;
+    uint64_t hits = 0, misses = 0;
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(smart_authdb_token_check_bearer(other, NULL, fg_str_c(a), &info), FG_OK);
+        CHECK(info && info->active);
+        CHECK_STR(info->client_id, "app-a");
+        CHECK_STR(info->scopes, "patient/Observation.rs");
+    }
+    smart_authdb_tokcache_stats(other, &hits, &misses);
+    CHECK_INT(hits, 2);
+    CHECK_INT(misses, 1);
+    /* the digest path finds the same entry */
+    char da[SMART_DIGEST_SIZE];
+    smart_token_digest(fg_str_c(a), da);
+    CHECK_INT(smart_authdb_token_check(other, fg_str_c(da), &info), FG_OK);
+    smart_authdb_tokcache_stats(other, &hits, &misses);
+    CHECK_INT(hits, 3);
+    CHECK_INT(misses, 1);
+    /* a token differing in its last character is another token: unknown */
+    char forged[SMART_TOKEN_SIZE];
+    memcpy(forged, a, sizeof forged);
+    forged[SMART_TOKEN_CHARS - 1] = forged[SMART_TOKEN_CHARS - 1] == 'A' ? 'B' : 'A';
+    CHECK_INT(smart_authdb_token_check_bearer(other, NULL, fg_str_c(forged), &info),
+              FG_ENOTFOUND);
+    CHECK_INT(smart_authdb_token_check_bearer(other, NULL, fg_str_c("short"), &info),
+              FG_ENOTFOUND);
+    /* b shares no entry with a; expiry is re-checked on a hit */
+    CHECK_INT(smart_authdb_token_check_bearer(other, NULL, fg_str_c(b), &info), FG_OK);
+    CHECK(info->active);
+    set_now(&e, T0 + 60);
+    CHECK_INT(smart_authdb_token_check_bearer(other, NULL, fg_str_c(b), &info), FG_OK);
+    CHECK(!info->active);
+    CHECK_INT(smart_authdb_token_check_bearer(other, NULL, fg_str_c(a), &info), FG_OK);
+    CHECK(info->active);
+    /* a revocation through another connection is seen on the very next check */
+    smart_authdb_tokcache_stats(other, &hits, &misses);
+    uint64_t misses_before = misses;
+    CHECK_INT(smart_authdb_grant_revoke(e.db, fg_str_c(g), fg_str_c("user:1")), FG_OK);
+    CHECK_INT(smart_authdb_token_check_bearer(other, NULL, fg_str_c(a), &info), FG_OK);
+    CHECK(!info->active);
+    smart_authdb_tokcache_stats(other, &hits, &misses);
+    CHECK_INT(misses, misses_before + 1);
+    smart_authdb_close(&other);
+    env_close(&e);
+}
+
 TEST_MAIN(test_grants_and_tokens, test_two_connections, test_revocation_epoch,
-          test_token_check_cache)
+          test_token_check_cache, test_token_check_bearer)
