@@ -15,6 +15,8 @@
 #define FG_MAX_JSON_DEPTH 64                      /* nesting in a resource */
 #define FG_MAX_JSON_PRINT_DEPTH 1000              /* nesting fhir_json_print writes (built trees) */
 #define FG_MAX_SEARCH_PARAMS 64                   /* parameters in one search */
+#define FG_COND_PATCH_PAGE 20                     /* matches read per page by a conditional PATCH */
+#define FG_MAX_COND_PATCH_PAGES 10                /* pages it reads past hidden matches (then 400) */
 #define FG_MAX_SEARCH_VALUES 128                  /* comma-separated values in total */
 #define FG_MAX_CHAIN_DEPTH 2                      /* subject:Patient.name */
 #define FG_MAX_INCLUDES 16                        /* _include + _revinclude */
@@ -40,7 +42,10 @@
 #define FG_SELFTEST_MAX_PAGES 20                  /* next links a self-test search follows */
 #define FG_SELFTEST_MAX_PATIENTS 32               /* fhirgate conformance --patient */
 #define FG_MAX_BULK_TYPES 160                     /* _type values of one $export */
-#define FG_MAX_BULK_PARAMS 32                     /* parameters of one $export kick-off */
+#define FG_MAX_BULK_PATIENTS 1000                 /* `patient` values of one $export */
+#define FG_MAX_BULK_TYPE_FILTERS 32               /* `_typeFilter` values of one $export */
+#define FG_MAX_BULK_ELEMENTS 64                   /* `_elements` names of one $export */
+#define FG_MAX_BULK_PARAMS (FG_MAX_BULK_PATIENTS + 64) /* parameters of one $export kick-off */
 #define FG_MAX_BULK_JOBS 64                       /* export jobs kept (queued, running, done) */
 #define FG_MAX_BULK_JOBS_PER_CLIENT 4             /* unfinished export jobs per client (429) */
 #define FG_BULK_PAGE 500                          /* resources per store page in an export */

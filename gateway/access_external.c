@@ -193,14 +193,16 @@ enum fg_status fg_external_claims(const cJSON *claims, const char *audience, con
         *why = "the access token's claims are invalid (scope, patient or client_id)";
         return FG_EUNAUTH;
     }
-    /* fhirUser "…/Patient/x": user/ scopes reach x. */
+    /* fhirUser (a Patient or a Practitioner): the policy decides its reach. */
     const char *fu = claim_str(claims, "fhirUser");
-    struct fg_str head, id;
-    if (fu && fg_str_rsplit(fg_str_c(fu), '/', &head, &id) && fg_str_ends_with(head, "Patient") &&
-        fg_is_fhir_id(id)) {
-        struct fg_str copy = fg_pool_str(pool, id);
-        if (copy.ptr)
-            smart_access_add_user_patient(a, copy);
+    struct fg_str ref = fu ? fg_pool_str(pool, fg_str_c(fu)) : FG_STR_NULL;
+    if (fu && !ref.ptr) {
+        *why = "out of memory";
+        return FG_ENOMEM;
+    }
+    if (ref.len && smart_access_set_fhir_user_ref(a, ref) != FG_OK) {
+        *why = "the access token's fhirUser is invalid";
+        return FG_EUNAUTH;
     }
     if (patient && patient[0])
         smart_access_add_user_patient(a, a->launch_patient);

@@ -102,6 +102,7 @@ static void job_free(struct bulk_job *j)
     fg_free(j->dir);
     fg_free(j->manifest);
     fg_free(j->outputs);
+    fg_pool_free(&j->pool);
     fg_free(j);
 }
 
@@ -439,11 +440,13 @@ static struct bulk_job *job_new(struct fg_bulk *b, const struct fg_bulk_spec *sp
         j->id[2 * i + 1] = hex[raw[i] & 15];
     }
     j->level = spec->level;
-    j->params = spec->params;
+    j->confined = spec->confined;
+    j->pool = fg_pool_new();
     j->request_url = fg_strdup(spec->request_url);
     j->dir = join_path(b->dir, j->id);
     j->transaction_us = fg_clock_now_us(&b->srv->clock);
-    bool ok = j->request_url && j->dir;
+    bool ok = j->pool && j->request_url && j->dir &&
+              fg_bulk_params_copy(j->pool, &spec->params, &j->params) == FG_OK;
     if (ok && spec->n_members) {
         j->members = fg_malloc(spec->n_members * sizeof *j->members);
         ok = j->members != NULL;

@@ -38,7 +38,10 @@ struct fg_bulk_spec {
     enum fg_bulk_level level;
     struct fg_bulk_params params;
     const char *request_url;     /* the kick-off URL as sent (absolute); borrowed */
-    const struct fg_str *members; /* FG_BULK_GROUP: the Group's Patient ids; borrowed */
+    /* confined: only the compartments of members[0..n_members) are
+     * exported (a Group's members, or the `patient` values). */
+    bool confined;
+    const struct fg_str *members; /* borrowed */
     size_t n_members;
 };
 
@@ -53,7 +56,7 @@ enum fg_status fg_bulk_open(struct fg_server *srv, const char *dir, int64_t ttl_
 void fg_bulk_close(struct fg_bulk **b);
 
 /* Queues a job. Takes ownership of access (also on failure); spec is
- * copied. id receives the job id (NUL-terminated). FG_EBUSY (429, err
+ * copied (its parameters' strings too). id receives the job id (NUL-terminated). FG_EBUSY (429, err
  * filled) when the table or the caller's share of it is full. */
 enum fg_status fg_bulk_submit(struct fg_bulk *b, const struct fg_bulk_spec *spec,
                               struct fg_access_copy *access,

@@ -32,6 +32,7 @@
 #include "../core/fg_mem.h"
 #include "../fhir/index.h"
 #include "../fhir/searchparam.h"
+#include "../fhir/subset.h"
 #include "bulk_internal.h"
 #include "rest.h"
 #include "server.h"
@@ -41,6 +42,17 @@ struct out_file {
     FILE *f;
     char tmp[1200], final[1200];
     int64_t count;
+    struct fg_str elements[FG_MAX_BULK_ELEMENTS]; /* `_elements` for type; none: whole */
+    size_t n_elements;
+};
+
+/* A set of fg_malloc'ed strings: ids[0..n_sorted) sorted, then the ones
+ * added since. Used for the references out of the compartment, and for
+ * the ids one type's file holds when several _typeFilter searches (ORed)
+ * could each find a resource. */
+struct id_set {
+    char **ids;
+    size_t n, n_sorted, cap;
 };
 
 struct run {
@@ -49,8 +61,7 @@ struct run {
     struct fg_pool *pool; /* the job's: the access lives here */
     struct fg_req req;    /* the job's request */
     char since[FG_INSTANT_MAX + 2];
-    char **refs; /* "Type/id" of resources outside the compartment, fg_malloc'ed */
-    size_t n_refs, cap_refs;
+    struct id_set refs; /* "Type/id" of resources outside the compartment */
     struct fg_error *err;
 };
 
@@ -137,18 +148,21 @@ static void file_abandon(struct out_file *o)
 }
 
 /* One resource as one line (stored text is one line unless it was stored
- * pretty-printed: then it is printed again). */
+ * pretty-printed or `_elements` applies: then it is printed again, the
+ * subset marked SUBSETTED by fhir_subset_elements). */
 static enum fg_status write_line(struct run *r, struct out_file *o, const struct fhir_resource *res)
 {
     enum fg_status st = file_open(r, o);
     if (st != FG_OK)
         return st;
     bool ok;
-    if (!memchr(res->json.ptr, '\n', res->json.len)) {
+    if (!o->n_elements && !memchr(res->json.ptr, '\n', res->json.len)) {
         ok = fwrite(res->json.ptr, 1, res->json.len, o->f) == res->json.len;
     } else {
         cJSON *t = cJSON_ParseWithLength(res->json.ptr, res->json.len);
-        char *text = t ? cJSON_PrintUnformatted(t) : NULL;
+        ok = t && (!o->n_elements || fhir_subset_elements(t, fg_str_c(o->type), o->elements,
+                                                          o->n_elements) == FG_OK);
+        char *text = ok ? cJSON_PrintUnformatted(t) : NULL;
         ok = text && fputs(text, o->f) >= 0;
         cJSON_free(text);
         cJSON_Delete(t);
@@ -160,27 +174,96 @@ static enum fg_status write_line(struct run *r, struct out_file *o, const struct
     return FG_OK;
 }
 
-/* ---- references out of the compartment ---- */
+/* ---- sets of fg_malloc'ed strings ---- */
 
-static int cmp_refs(const void *a, const void *b)
+static int cmp_ids(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* strcmp of a C string with a slice. */
+static int cmp_id(const char *a, struct fg_str b)
+{
+    int c = strncmp(a, b.ptr, b.len);
+    return c ? c : (a[b.len] != '\0');
+}
+
+/* Is id among ids[0..n_sorted)? */
+static bool ids_has(const struct id_set *s, struct fg_str id)
+{
+    size_t lo = 0, hi = s->n_sorted;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_id(s->ids[mid], id);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* Doubles the room. */
+static enum fg_status ids_grow(struct id_set *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 256;
+    char **grown = fg_realloc(s->ids, cap * sizeof *grown);
+    if (!grown)
+        return FG_ENOMEM;
+    s->ids = grown;
+    s->cap = cap;
+    return FG_OK;
+}
+
+/* Appends a copy of id (unsorted). */
+static enum fg_status ids_add(struct id_set *s, struct fg_str id)
+{
+    if (s->n == s->cap && ids_grow(s) != FG_OK)
+        return FG_ENOMEM;
+    char *copy = fg_malloc(id.len + 1);
+    if (!copy)
+        return FG_ENOMEM;
+    memcpy(copy, id.ptr, id.len);
+    copy[id.len] = '\0';
+    s->ids[s->n++] = copy;
+    return FG_OK;
+}
+
+/* Sorts everything (what was added counts as seen from now on). */
+static void ids_seal(struct id_set *s)
+{
+    if (s->n)
+        qsort(s->ids, s->n, sizeof *s->ids, cmp_ids);
+    s->n_sorted = s->n;
+}
+
+static void ids_free(struct id_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        fg_free(s->ids[i]);
+    fg_free(s->ids);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- references out of the compartment ---- */
+
 /* Sorts the references and drops repeats. */
 static void compact_refs(struct run *r)
 {
-    if (!r->n_refs)
+    struct id_set *s = &r->refs;
+    if (!s->n)
         return;
-    qsort(r->refs, r->n_refs, sizeof *r->refs, cmp_refs);
+    ids_seal(s);
     size_t k = 1;
-    for (size_t i = 1; i < r->n_refs; i++) {
-        if (strcmp(r->refs[i], r->refs[k - 1]) == 0)
-            fg_free(r->refs[i]);
+    for (size_t i = 1; i < s->n; i++) {
+        if (strcmp(s->ids[i], s->ids[k - 1]) == 0)
+            fg_free(s->ids[i]);
         else
-            r->refs[k++] = r->refs[i];
+            s->ids[k++] = s->ids[i];
     }
-    r->n_refs = k;
+    s->n = s->n_sorted = k;
 }
 
 static enum fg_status add_ref(struct run *r, const char *ref)
@@ -195,23 +278,13 @@ static enum fg_status add_ref(struct run *r, const char *ref)
     long ix = fhir_resource_type_index(type);
     if (ix < 0 || fhir_compartment_type_in_patient(type) || !wanted(r->job, fhir_resource_types[ix]))
         return FG_OK;
-    if (r->n_refs == r->cap_refs)
+    if (r->refs.n == r->refs.cap)
         compact_refs(r); /* most references repeat (the same practitioners, organizations) */
-    if (r->n_refs >= FG_MAX_BULK_REFERENCED)
+    if (r->refs.n >= FG_MAX_BULK_REFERENCED)
         return FG_OK; /* the cap keeps memory bounded; the references stay in the resources */
-    if (r->n_refs * 4 >= r->cap_refs * 3) {
-        size_t cap = r->cap_refs ? r->cap_refs * 2 : 256;
-        char **grown = fg_realloc(r->refs, cap * sizeof *grown);
-        if (!grown)
-            return FG_ENOMEM;
-        r->refs = grown;
-        r->cap_refs = cap;
-    }
-    char *copy = fg_strndup(s.ptr, s.len);
-    if (!copy)
-        return FG_ENOMEM;
-    r->refs[r->n_refs++] = copy;
-    return FG_OK;
+    if (r->refs.n * 4 >= r->refs.cap * 3 && ids_grow(&r->refs) != FG_OK)
+        return FG_ENOMEM; /* grown before full: compaction then pays off */
+    return ids_add(&r->refs, s);
 }
 
 static enum fg_status walk_refs(struct run *r, const cJSON *node, int depth)
@@ -236,31 +309,82 @@ static enum fg_status collect_refs(struct run *r, const struct fhir_resource *re
 
 /* ---- searches ---- */
 
-/* One page of type (confined to members when n_members > 0); *cursor (an
- * fg_malloc'ed string or NULL) moves to the next page, NULL at the end. */
-static enum fg_status export_page(struct run *r, struct out_file *o, const struct fg_str *members,
-                                  size_t n_members, char **cursor)
+/* What one search of a type adds to: the file, the _typeFilter query (empty:
+ * none) and, with several filters, the ids already written. */
+struct type_search {
+    struct out_file *o;
+    struct fg_str filter;
+    struct id_set *seen; /* NULL: one search only */
+};
+
+/* The page's search parameters: the job's (_count, _since, the cursor) and
+ * the _typeFilter's, in pool. */
+static enum fg_status page_pairs(struct run *r, struct fg_pool *pool, struct fg_str filter,
+                                 const char *cursor, struct fhir_kv **out, size_t *n_out,
+                                 struct fg_error *err)
 {
-    struct fg_pool *pool = fg_pool_new();
-    if (!pool)
-        return fg_error_set(r->err, FG_ENOMEM, NULL, "out of memory");
-    struct fg_req pr;
-    page_req(r, pool, &pr);
-    char count[16];
-    if (snprintf(count, sizeof count, "%d", FG_BULK_PAGE) >= (int)sizeof count)
-        count[0] = '\0';
-    struct fhir_kv pairs[5];
+    struct fhir_kv *fp = NULL;
+    size_t nf = 0;
+    if (filter.len) {
+        enum fg_status st = fhir_form_parse(pool, filter, FG_MAX_SEARCH_PARAMS, &fp, &nf, err);
+        if (st != FG_OK)
+            return st;
+    }
+    struct fhir_kv *pairs = fg_pool_alloc(pool, (nf + 3) * sizeof *pairs);
+    const char *count = fg_pool_printf(pool, "%d", FG_BULK_PAGE);
+    if (!pairs || !count)
+        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
     size_t n = 0;
     pairs[n++] = (struct fhir_kv){fg_str_c("_count"), fg_str_c(count)};
     if (r->since[0])
         pairs[n++] = (struct fhir_kv){fg_str_c("_lastUpdated"), fg_str_c(r->since)};
-    if (*cursor)
-        pairs[n++] = (struct fhir_kv){fg_str_c("_cursor"), fg_str_c(*cursor)};
+    if (cursor)
+        pairs[n++] = (struct fhir_kv){fg_str_c("_cursor"), fg_str_c(cursor)};
+    if (nf)
+        memcpy(pairs + n, fp, nf * sizeof *pairs);
+    *out = pairs;
+    *n_out = n + nf;
+    return FG_OK;
+}
+
+/* Writes one match of a search (unless an earlier _typeFilter search of
+ * the type wrote it). */
+static enum fg_status export_match(struct run *r, const struct type_search *ts,
+                                   const struct fhir_resource *m)
+{
+    if (r->job->level != FG_BULK_SYSTEM && !m->n_compartment)
+        return FG_OK; /* a patient-level export holds what belongs to patients */
+    if (ts->seen && ids_has(ts->seen, m->id))
+        return FG_OK;
+    enum fg_status st = write_line(r, ts->o, m);
+    if (st == FG_OK && ts->seen && ids_add(ts->seen, m->id) != FG_OK)
+        st = fg_error_set(r->err, FG_ENOMEM, NULL, "out of memory");
+    if (st == FG_OK && r->job->level != FG_BULK_SYSTEM)
+        st = collect_refs(r, m);
+    return st;
+}
+
+/* One page of a type's search (confined to members when n_members > 0);
+ * *cursor (an fg_malloc'ed string or NULL) moves to the next page, NULL at
+ * the end. */
+static enum fg_status export_page(struct run *r, const struct type_search *ts,
+                                  const struct fg_str *members, size_t n_members, char **cursor)
+{
+    struct fg_pool *pool = fg_pool_new();
+    if (!pool)
+        return fg_error_set(r->err, FG_ENOMEM, NULL, "out of memory");
+    struct out_file *o = ts->o;
+    struct fg_req pr;
+    page_req(r, pool, &pr);
+    struct fhir_kv *pairs = NULL;
+    size_t n = 0;
     struct fhir_query q;
     struct fhir_search_result res = {0};
     memset(&q, 0, sizeof q);
     struct fhir_store *store = NULL;
     enum fg_status st = fg_rest_store(&pr, &store);
+    if (st == FG_OK)
+        st = page_pairs(r, pool, ts->filter, *cursor, &pairs, &n, &pr.err);
     if (st == FG_OK)
         st = fhir_search_parse(pool, fg_str_c(o->type), fg_str_c(r->srv->cfg.base_url), pairs, n,
                                FHIR_HANDLING_LENIENT, &q, &pr.err);
@@ -280,14 +404,8 @@ static enum fg_status export_page(struct run *r, struct out_file *o, const struc
         st = fhir_store_search(store, pool, &q, &res, &pr.err);
     if (st == FG_OK)
         st = fg_access_filter_search(&pr, &q, &res);
-    for (size_t i = 0; st == FG_OK && i < res.n_matches; i++) {
-        const struct fhir_resource *m = &res.matches[i];
-        if (r->job->level != FG_BULK_SYSTEM && !m->n_compartment)
-            continue; /* a patient-level export holds what belongs to patients */
-        st = write_line(r, o, m);
-        if (st == FG_OK && r->job->level != FG_BULK_SYSTEM)
-            st = collect_refs(r, m);
-    }
+    for (size_t i = 0; st == FG_OK && i < res.n_matches; i++)
+        st = export_match(r, ts, &res.matches[i]);
     if (st == FG_OK && res.next_cursor.len) {
         *cursor = fg_strndup(res.next_cursor.ptr, res.next_cursor.len);
         if (!*cursor)
@@ -306,25 +424,50 @@ static bool cancelled(const struct run *r)
     return atomic_load(&r->job->cancel);
 }
 
-/* Every page of one type, for every chunk of members. */
-static enum fg_status export_type(struct run *r, const char *type)
+/* Every page of one search of a type, for every chunk of members. */
+static enum fg_status export_search(struct run *r, const struct type_search *ts)
 {
-    struct out_file o = {.type = type};
     struct bulk_job *j = r->job;
     enum fg_status st = FG_OK;
-    size_t step = j->level == FG_BULK_GROUP ? FG_BULK_MEMBER_CHUNK : 1;
-    size_t chunks = j->level == FG_BULK_GROUP ? (j->n_members + step - 1) / step : 1;
+    size_t step = j->confined ? FG_BULK_MEMBER_CHUNK : 1;
+    size_t chunks = j->confined ? (j->n_members + step - 1) / step : 1;
     struct fg_str ids[FG_BULK_MEMBER_CHUNK];
     for (size_t c = 0; st == FG_OK && c < chunks; c++) {
         size_t n = 0;
-        for (size_t k = c * step; j->level == FG_BULK_GROUP && k < j->n_members && n < step; k++)
+        for (size_t k = c * step; j->confined && k < j->n_members && n < step; k++)
             ids[n++] = fg_str_c(j->members[k]);
         char *cursor = NULL;
         do {
-            st = cancelled(r) ? FG_EBUSY : export_page(r, &o, ids, n, &cursor);
+            st = cancelled(r) ? FG_EBUSY : export_page(r, ts, ids, n, &cursor);
         } while (st == FG_OK && cursor);
         fg_free(cursor);
     }
+    return st;
+}
+
+/* One type: one search, or one per _typeFilter of the type (ORed: a
+ * resource two of them find is written once). */
+static enum fg_status export_type(struct run *r, const char *type)
+{
+    struct out_file o = {.type = type};
+    const struct fg_bulk_params *p = &r->job->params;
+    fg_bulk_params_elements_for(p, type, o.elements, &o.n_elements);
+    size_t n_filters = 0;
+    for (size_t i = 0; i < p->n_filters; i++)
+        n_filters += p->filters[i].type == type;
+    struct id_set seen = {0};
+    struct type_search ts = {.o = &o, .seen = n_filters > 1 ? &seen : NULL};
+    enum fg_status st = FG_OK;
+    if (!n_filters)
+        st = export_search(r, &ts);
+    for (size_t i = 0; st == FG_OK && i < p->n_filters; i++) {
+        if (p->filters[i].type != type)
+            continue;
+        ts.filter = p->filters[i].query;
+        st = export_search(r, &ts);
+        ids_seal(&seen);
+    }
+    ids_free(&seen);
     if (st == FG_OK)
         st = file_close(r, &o);
     file_abandon(&o);
@@ -339,15 +482,17 @@ static enum fg_status export_referenced(struct run *r)
     struct fhir_store *store = r->srv->store;
     enum fg_status st = FG_OK;
     size_t i = 0;
-    while (st == FG_OK && i < r->n_refs) {
+    while (st == FG_OK && i < r->refs.n) {
         struct fg_str type, id;
-        fg_str_split(fg_str_c(r->refs[i]), '/', &type, &id);
+        fg_str_split(fg_str_c(r->refs.ids[i]), '/', &type, &id);
         long ix = fhir_resource_type_index(type);
         struct out_file o = {.type = fhir_resource_types[ix]};
+        fg_bulk_params_elements_for(&r->job->params, o.type, o.elements, &o.n_elements);
         bool ok = !cancelled(r) && granted(r, o.type, FG_IA_READ);
         if (cancelled(r))
             st = FG_EBUSY;
-        for (; st == FG_OK && i < r->n_refs && fg_str_split(fg_str_c(r->refs[i]), '/', &type, &id) &&
+        for (; st == FG_OK && i < r->refs.n &&
+               fg_str_split(fg_str_c(r->refs.ids[i]), '/', &type, &id) &&
                fg_str_eq_c(type, o.type);
              i++) {
             if (!ok)
@@ -388,9 +533,7 @@ static void progress(struct run *r, bulk_progress_fn *fn, void *arg, const char 
 
 static void run_cleanup(struct run *r)
 {
-    for (size_t i = 0; i < r->n_refs; i++)
-        fg_free(r->refs[i]);
-    fg_free(r->refs);
+    ids_free(&r->refs);
     fg_pool_free(&r->pool);
 }
 

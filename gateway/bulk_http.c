@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "../core/fg_limits.h"
+#include "../fhir/index.h"
+#include "../fhir/searchparam.h"
 #include "access.h"
 #include "audit_req.h"
 #include "auth.h"
@@ -140,6 +142,81 @@ static enum fg_status read_group(struct fg_req *req, struct fg_str id, struct fg
     return st == FG_OK ? group_members(req, &g, members, n) : st;
 }
 
+/* Is patient one the kick-off may name: a Patient the store holds that the
+ * access reaches for one of types? Quietly: req->err stays clear. */
+static bool patient_known(struct fg_req *req, struct fg_str id, const char *const *types,
+                          size_t n_types)
+{
+    struct fhir_store *store = NULL;
+    struct fhir_resource res;
+    struct fg_error quiet;
+    bool open[FG_MAX_BULK_TYPES > 200 ? FG_MAX_BULK_TYPES : 200];
+    fg_error_clear(&quiet);
+    bool known = fg_rest_store(req, &store) == FG_OK &&
+                 fhir_store_read(store, req->pool, fg_str_c("Patient"), id, &res, &quiet) == FG_OK &&
+                 fg_access_span_types(req, id, types, n_types, open) == FG_OK;
+    fg_error_clear(&req->err);
+    return known;
+}
+
+static bool listed(const struct fg_str *ids, size_t n, struct fg_str id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fg_str_eq(ids[i], id))
+            return true;
+    return false;
+}
+
+/* The `patient` values (Bulk Data 2.0 export.html#query-parameters): not for
+ * a system export; each must be a Patient the access reaches (and, for a
+ * Group, one of its members), else 400 naming `patient` (lenient: left
+ * out). They then confine the export: *members, *n the patients kept. */
+static enum fg_status confine_patients(struct fg_req *req, enum fg_bulk_level level,
+                                       bool lenient, struct fg_bulk_spec *spec,
+                                       struct fg_str **members)
+{
+    const struct fg_bulk_params *p = &spec->params;
+    if (!p->n_patients)
+        return FG_OK;
+    if (level == FG_BULK_SYSTEM) {
+        if (lenient) {
+            spec->params.n_patients = 0;
+            return FG_OK;
+        }
+        return fg_error_set(&req->err, FG_EINVAL, "patient",
+                            "patient applies to Patient/$export and Group/[id]/$export only");
+    }
+    const char *types[FG_MAX_BULK_TYPES > 200 ? FG_MAX_BULK_TYPES : 200];
+    size_t n_types = 0;
+    for (size_t i = 0; i < fhir_resource_types_count && n_types < sizeof types / sizeof *types;
+         i++) {
+        const char *t = fhir_resource_types[i];
+        bool wanted = !p->n_types;
+        for (size_t k = 0; k < p->n_types && !wanted; k++)
+            wanted = p->types[k] == t;
+        if (wanted && fhir_compartment_type_in_patient(fg_str_c(t)))
+            types[n_types++] = t;
+    }
+    struct fg_str *kept = fg_pool_alloc(req->pool, p->n_patients * sizeof *kept);
+    if (!kept)
+        return fg_error_set(&req->err, FG_ENOMEM, NULL, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_patients; i++) {
+        struct fg_str id = p->patients[i];
+        bool member = level != FG_BULK_GROUP || listed(*members, spec->n_members, id);
+        if (member && patient_known(req, id, types, n_types))
+            kept[n++] = id;
+        else if (!lenient)
+            return fg_error_set(&req->err, FG_EINVAL, "patient", "patient: Patient/%.*s is %s",
+                                (int)id.len, id.ptr,
+                                member ? "not known" : "not a member of the Group");
+    }
+    *members = kept;
+    spec->n_members = n;
+    spec->confined = true;
+    return FG_OK;
+}
+
 static enum fg_status kickoff_run(struct fg_req *req, enum fg_bulk_level level,
                                   struct fg_str group_id, struct fg_str *job_out)
 {
@@ -162,14 +239,21 @@ static enum fg_status kickoff_run(struct fg_req *req, enum fg_bulk_level level,
     struct fg_bulk_spec spec = {.level = level};
     st = kickoff_pairs(req, &pairs, &n);
     if (st == FG_OK)
-        st = fg_bulk_params_parse(pairs, n, lenient, &spec.params, &req->err);
+        st = fg_bulk_params_parse(req->pool, fg_str_c(fg_req_base_url(req)), pairs, n, lenient,
+                                  &spec.params, &req->err);
     /* A type asked for by name must be granted (403, as its search would be). */
     for (size_t i = 0; st == FG_OK && i < spec.params.n_types; i++)
         st = fg_access_authorize(req, FG_IA_SEARCH_TYPE, fg_str_c(spec.params.types[i]),
                                  FG_STR_NULL);
+    for (size_t i = 0; st == FG_OK && i < spec.params.n_filters; i++)
+        st = fg_access_authorize(req, FG_IA_SEARCH_TYPE, fg_str_c(spec.params.filters[i].type),
+                                 FG_STR_NULL);
     struct fg_str *members = NULL;
+    spec.confined = level == FG_BULK_GROUP;
     if (st == FG_OK && level == FG_BULK_GROUP)
         st = read_group(req, group_id, &members, &spec.n_members);
+    if (st == FG_OK)
+        st = confine_patients(req, level, lenient, &spec, &members);
     spec.members = members;
     spec.request_url = st == FG_OK ? abs_url(req, req->raw_target) : NULL;
     if (st == FG_OK && !spec.request_url)

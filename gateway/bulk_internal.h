@@ -17,8 +17,10 @@ struct bulk_job {
     char *owner;                   /* owned */
     struct fg_access_copy *access; /* owned */
     enum fg_bulk_level level;
+    struct fg_pool *pool;          /* owned: the strings of params */
     struct fg_bulk_params params;
     char *request_url;             /* owned */
+    bool confined;                 /* only the members' compartments (see fg_bulk_spec) */
     char **members;                /* owned, n_members strings */
     size_t n_members;
     int64_t transaction_us;

@@ -34,6 +34,7 @@ enum fg_status fg_rest_delete(struct fg_req *req);
 enum fg_status fg_rest_update_conditional(struct fg_req *req);
 enum fg_status fg_rest_delete_conditional(struct fg_req *req);
 enum fg_status fg_rest_patch(struct fg_req *req);             /* JSON Patch */
+enum fg_status fg_rest_patch_conditional(struct fg_req *req); /* PATCH [type]?[search] */
 enum fg_status fg_rest_search_get(struct fg_req *req);        /* rest_search.c */
 enum fg_status fg_rest_search_post(struct fg_req *req);
 enum fg_status fg_rest_bundle(struct fg_req *req);            /* rest_bundle.c */

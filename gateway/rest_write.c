@@ -1,7 +1,8 @@
 /* rest_write.c - create (also conditional, If-None-Exist), update (PUT,
  * create-on-update, If-Match), delete, and conditional update and delete
  * (PUT/DELETE [type]?[search]), and PATCH with a JSON Patch (RFC 6902;
- * FHIRPath Patch is not supported: 415). Nothing is stored when any check fails:
+ * FHIRPath Patch is not supported: 415), by id or conditional
+ * (PATCH [type]?[search]). Nothing is stored when any check fails:
  * every check runs before the one store write.
  * http://hl7.org/fhir/R4/http.html#create , #update , #delete , #ccreate ,
  * #cond-update , #cdelete */
@@ -392,23 +393,19 @@ static enum fg_status check_patched(struct fg_req *req, const cJSON *res)
     return FG_OK;
 }
 
-enum fg_status fg_rest_patch(struct fg_req *req)
+/* Applies patch to the current version of req->route_id and writes it over
+ * exactly that version: what PATCH by id and conditional PATCH share. */
+static enum fg_status patch_apply(struct fg_req *req, struct fhir_store *store,
+                                  const cJSON *patch, struct fhir_write *w)
 {
-    struct fhir_store *store = NULL;
     struct fhir_resource cur = {0};
-    cJSON *patch = NULL, **held = NULL;
+    cJSON **held = NULL;
     struct fhir_write_result r = {0};
-    struct fhir_write w = {
-        .kind = FHIR_WRITE_UPDATE,
-        .type = req->route_type,
-        .id = req->route_id,
-    };
-    enum fg_status st = write_begin(req, FG_IA_UPDATE, req->route_id, &store, NULL, &w);
-    if (st == FG_OK)
-        st = patch_document(req, &patch);
-    if (st == FG_OK)
-        st = patch_target(req, store, &cur, &held);
-    if (st == FG_OK && !if_match_names(&w, &cur, req->pool)) {
+    w->kind = FHIR_WRITE_UPDATE;
+    w->type = req->route_type;
+    w->id = req->route_id;
+    enum fg_status st = patch_target(req, store, &cur, &held);
+    if (st == FG_OK && !if_match_names(w, &cur, req->pool)) {
         precondition_error(req);
         return FG_EPRECOND;
     }
@@ -421,10 +418,10 @@ enum fg_status fg_rest_patch(struct fg_req *req)
     if (st != FG_OK)
         return st;
     /* Written only over the version patched: a concurrent change is 412. */
-    w.resource = *held;
-    w.if_match_version = cur.version;
-    w.if_match_id = cur.version ? FG_STR_NULL : cur.version_id;
-    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    w->resource = *held;
+    w->if_match_version = cur.version;
+    w->if_match_id = cur.version ? FG_STR_NULL : cur.version_id;
+    st = fhir_store_write(store, req->pool, w, 1, &r, &req->err);
     if (st == FG_EPRECOND) {
         fg_error_clear(&req->err);
         fg_error_set(&req->err, FG_EPRECOND, NULL,
@@ -433,4 +430,81 @@ enum fg_status fg_rest_patch(struct fg_req *req)
                      req->route_id.ptr);
     }
     return st == FG_OK ? write_answer(req, 200, &r, "Patched") : st;
+}
+
+enum fg_status fg_rest_patch(struct fg_req *req)
+{
+    struct fhir_store *store = NULL;
+    cJSON *patch = NULL;
+    struct fhir_write w = {0};
+    enum fg_status st = write_begin(req, FG_IA_UPDATE, req->route_id, &store, NULL, &w);
+    if (st == FG_OK)
+        st = patch_document(req, &patch);
+    return st == FG_OK ? patch_apply(req, store, patch, &w) : st;
+}
+
+/* The id of the one resource the URL's search finds, as the search would
+ * show it (narrowed and filtered by the policy: a resource the caller may
+ * not see is not a match). None: 404; several: 412 (http.html#patch). */
+static enum fg_status patch_match(struct fg_req *req, struct fhir_store *store, struct fg_str *id)
+{
+    struct fhir_query *q = NULL;
+    enum fg_status st = url_condition(req, "conditional patch", &q);
+    size_t found = 0;
+    bool more = false;
+    if (st == FG_OK) {
+        q->count = FG_COND_PATCH_PAGE;
+        q->total = FHIR_TOTAL_NONE;
+        q->n_elements = 0;
+        q->summary = FHIR_SUMMARY_NONE;
+    }
+    /* Pages go on only while the policy hid every match but one (or all). */
+    for (int page = 0; st == FG_OK && found < 2; page++) {
+        if (page == FG_MAX_COND_PATCH_PAGES)
+            return fg_error_set_http(&req->err, FG_EINVAL, 400, "too-costly", NULL,
+                                     "conditional patch: the search is not selective enough");
+        struct fhir_search_result r = {0};
+        st = fhir_store_search(store, req->pool, q, &r, &req->err);
+        if (st == FG_OK)
+            st = fg_access_filter_search(req, q, &r);
+        for (size_t i = 0; st == FG_OK && i < r.n_matches && found < 2; i++)
+            if (found++ == 0)
+                *id = r.matches[i].id;
+        more = r.next_cursor.len > 0;
+        if (!more)
+            break;
+        q->cursor = r.next_cursor;
+    }
+    if (st != FG_OK)
+        return st;
+    if (found == 0)
+        return fg_error_set_http(&req->err, FG_ENOTFOUND, 404, "not-found", NULL,
+                                 "conditional patch: no %.*s matches the search",
+                                 (int)req->route_type.len, req->route_type.ptr);
+    if (found > 1)
+        return fg_error_set(&req->err, FG_EPRECOND, NULL,
+                            "conditional patch: more than one %.*s matches the search; make "
+                            "it more selective",
+                            (int)req->route_type.len, req->route_type.ptr);
+    return FG_OK;
+}
+
+/* PATCH [type]?[search] (http.html#patch): the one match is patched by id,
+ * through the same checks as PATCH [type]/[id]. */
+enum fg_status fg_rest_patch_conditional(struct fg_req *req)
+{
+    struct fhir_store *store = NULL;
+    cJSON *patch = NULL;
+    struct fhir_write w = {0};
+    struct fg_str id = FG_STR_NULL;
+    enum fg_status st = write_begin(req, FG_IA_UPDATE, FG_STR_NULL, &store, NULL, &w);
+    if (st == FG_OK)
+        st = patch_document(req, &patch);
+    if (st == FG_OK)
+        st = patch_match(req, store, &id);
+    if (st == FG_OK) {
+        req->route_id = id; /* from here on a PATCH by id (the audit names it too) */
+        st = fg_access_authorize(req, FG_IA_UPDATE, req->route_type, id);
+    }
+    return st == FG_OK ? patch_apply(req, store, patch, &w) : st;
 }

@@ -54,6 +54,7 @@ const struct fg_route fg_routes[] = {
     {FG_PATCH, "/fhir/{type}/{id}", fg_rest_patch},
     {FG_PUT, "/fhir/{type}", fg_rest_update_conditional},
     {FG_DELETE, "/fhir/{type}", fg_rest_delete_conditional},
+    {FG_PATCH, "/fhir/{type}", fg_rest_patch_conditional},
     {FG_GET, "/fhir/{type}/{id}/_history", fg_rest_history_instance},
     {FG_GET, "/fhir/{type}/{id}/_history/{vid}", fg_rest_vread},
     /* make bench's baseline: the read without authorization; 404 unless
@@ -65,6 +66,7 @@ const struct fg_route fg_routes[] = {
     {FG_POST, "/fhir/{any}", fg_rest_unknown_type},
     {FG_PUT, "/fhir/{any}", fg_rest_unknown_type},
     {FG_DELETE, "/fhir/{any}", fg_rest_unknown_type},
+    {FG_PATCH, "/fhir/{any}", fg_rest_unknown_type},
     {FG_GET, "/fhir/{any}/{any}", fg_rest_unknown_type},
     {FG_POST, "/fhir/{any}/{any}", fg_rest_unknown_type},
     {FG_PUT, "/fhir/{any}/{any}", fg_rest_unknown_type},

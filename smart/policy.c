@@ -85,6 +85,27 @@ enum fg_status smart_access_set_practitioner(struct smart_access *a, struct fg_s
     return FG_OK;
 }
 
+enum fg_status smart_access_set_fhir_user_ref(struct smart_access *a, struct fg_str ref)
+{
+    struct fg_str head, id, type;
+    if (!fg_str_rsplit(ref, '/', &head, &id) || !fg_is_fhir_id(id))
+        return FG_OK;
+    if (!fg_str_rsplit(head, '/', &head, &type))
+        type = head; /* a relative reference: "Patient/x" */
+    enum fg_status st = FG_OK;
+    if (fg_str_eq_c(type, "Practitioner"))
+        st = smart_access_set_practitioner(a, id);
+    else if (fg_str_eq_c(type, "Patient"))
+        st = smart_access_add_user_patient(a, id);
+    else
+        return FG_OK;
+    if (st == FG_OK && fg_str_eq_c(type, "Patient"))
+        smart_access_set_fhir_user(a, id);
+    if (st == FG_OK && a->kind == SMART_ACCESS_SYSTEM)
+        a->kind = SMART_ACCESS_USER;
+    return st;
+}
+
 const char *smart_access_practitioner_id(const struct smart_access *a)
 {
     return a ? a->practitioner_id : "";

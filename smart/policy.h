@@ -130,6 +130,17 @@ void smart_access_set_fhir_user(struct smart_access *a, struct fg_str patient_id
  * (smart/portal_rule.c). FG_EINVAL when id is not a FHIR id (a unchanged).
  * @test tests/unit/smart/policy_test.c */
 enum fg_status smart_access_set_practitioner(struct smart_access *a, struct fg_str id);
+/* Applies the fhirUser of an externally issued token (a claim: "Patient/x",
+ * "Practitioner/x" or either as an absolute URL) as the local account
+ * behind a local token would be: a Patient's user/ scopes reach that
+ * patient (smart_access_add_user_patient, plus smart_access_set_fhir_user);
+ * a Practitioner is a practitioner's access (smart_access_set_practitioner:
+ * user/ scopes reach every patient). Either makes a a user's access (kind
+ * SMART_ACCESS_USER unless a launch patient is set). Any other reference
+ * type, or no id, leaves a unchanged. ref is borrowed (must outlive a).
+ * FG_EINVAL for an id too long to hold, FG_ETOOBIG as add_user_patient.
+ * @test tests/unit/smart/policy_test.c */
+enum fg_status smart_access_set_fhir_user_ref(struct smart_access *a, struct fg_str ref);
 /* The practitioner id, "" when a is not a practitioner's access (or NULL). */
 const char *smart_access_practitioner_id(const struct smart_access *a);
 

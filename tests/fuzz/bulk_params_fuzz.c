@@ -2,8 +2,9 @@
  * the bytes as a Prefer header, as a Parameters resource (JSON) and, split
  * at '&' and '=', as query pairs. Invariants: nothing reads or writes out
  * of bounds (ASan); accepted input names at most FG_MAX_BULK_TYPES distinct
- * known resource types and a _since that is not before the epoch; a
- * refusal always says why. */
+ * known resource types and a _since that is not before the epoch,
+ * _typeFilter values of known types with a query, patient values that are
+ * FHIR ids, a copy equal to the original; a refusal always says why. */
 #include <string.h>
 
 #include <cJSON.h>
@@ -14,12 +15,13 @@
 #include "fuzz.h"
 #include "fuzz_pairs.h"
 
-static void check(const struct fhir_kv *kv, size_t n, bool lenient)
+static void check(struct fg_pool *pool, const struct fhir_kv *kv, size_t n, bool lenient)
 {
     struct fg_bulk_params p;
     struct fg_error err;
     fg_error_clear(&err);
-    if (fg_bulk_params_parse(kv, n, lenient, &p, &err) != FG_OK) {
+    if (fg_bulk_params_parse(pool, fg_str_c("https://gw.example/fhir"), kv, n, lenient, &p,
+                             &err) != FG_OK) {
         FUZZ_CHECK(err.diagnostics[0] != '\0');
         return;
     }
@@ -30,6 +32,24 @@ static void check(const struct fhir_kv *kv, size_t n, bool lenient)
             FUZZ_CHECK(p.types[k] != p.types[i]);
     }
     FUZZ_CHECK(!p.has_since || p.since_us >= 0);
+    FUZZ_CHECK(p.n_filters <= FG_MAX_BULK_TYPE_FILTERS);
+    for (size_t i = 0; i < p.n_filters; i++) {
+        FUZZ_CHECK(fhir_resource_type_known(fg_str_c(p.filters[i].type)));
+        FUZZ_CHECK(p.filters[i].query.len > 0);
+    }
+    FUZZ_CHECK(p.n_elements <= FG_MAX_BULK_ELEMENTS && p.n_patients <= FG_MAX_BULK_PATIENTS);
+    for (size_t i = 0; i < p.n_patients; i++)
+        FUZZ_CHECK(fg_is_fhir_id(p.patients[i]));
+    struct fg_str names[FG_MAX_BULK_ELEMENTS];
+    size_t n_names = 0;
+    fg_bulk_params_elements_for(&p, "Patient", names, &n_names);
+    FUZZ_CHECK(n_names <= p.n_elements);
+    struct fg_bulk_params copy;
+    if (fg_bulk_params_copy(pool, &p, &copy) == FG_OK) {
+        FUZZ_CHECK(copy.n_filters == p.n_filters && copy.n_patients == p.n_patients);
+        for (size_t i = 0; i < p.n_patients; i++)
+            FUZZ_CHECK(fg_str_eq(copy.patients[i], p.patients[i]));
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,13 +68,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fg_error_clear(&err);
     if (j && fg_bulk_params_from_parameters(pool, j, &kv, &n, &err) == FG_OK) {
         FUZZ_CHECK(n <= FG_MAX_BULK_PARAMS);
-        check(kv, n, size & 1);
+        check(pool, kv, n, size & 1);
     }
     cJSON_Delete(j);
 
     struct fhir_kv q[FG_MAX_BULK_PARAMS + 2];
     n = fuzz_split_pairs(data, size, q, sizeof q / sizeof q[0]);
-    check(q, n, size & 2);
+    check(pool, q, n, size & 2);
     fg_pool_free(&pool);
     return 0;
 }

@@ -2,7 +2,8 @@
 // Backend Services client (private_key_jwt client assertions signed RS384
 // and ES384 in node; one client's JWKS registered by URL), checklist
 // section 3 (B-1..B-10, V-5): token, CapabilityStatement, kick-off, polling,
-// NDJSON downloads, Group content, cancel, _outputFormat, _type, _since;
+// NDJSON downloads, Group content, cancel, _outputFormat, _type, _since,
+// _typeFilter, _elements, patient;
 // plus jobs owned by their client (other client 404, no token 401),
 // granular scopes and the portal rules (a teen's proxy never gets
 // confidential resources through Patient/$export), and the audit log.
@@ -317,7 +318,7 @@ describe('Bulk Data export', { concurrency: false }, () => {
     for (const k of kicks) await manifestOf(k.headers['content-location'], tokens.es);
   });
 
-  it('B-10: every NDJSON _outputFormat spelling is accepted; others and _typeFilter are refused', async () => {
+  it('B-10: every NDJSON _outputFormat spelling is accepted; others and bad parameters are refused', async () => {
     for (const f of ['application/fhir+ndjson', 'application/ndjson', 'ndjson']) {
       const k = await kickoff(`/fhir/Patient/$export?_outputFormat=${encodeURIComponent(f)}&_type=Patient`, tokens.rs);
       assert.equal(k.status, 202, `${f}: ${k.text}`);
@@ -326,10 +327,10 @@ describe('Bulk Data export', { concurrency: false }, () => {
     const csv = await kickoff('/fhir/$export?_outputFormat=text%2Fcsv', tokens.rs);
     assert.equal(csv.status, 400);
     assert.deepEqual(csv.json.issue[0].expression, ['_outputFormat']);
-    const tf = await kickoff('/fhir/$export?_typeFilter=Observation%3Fcategory%3Dlaboratory', tokens.rs);
-    assert.equal(tf.status, 400);
-    assert.equal(tf.json.issue[0].code, 'not-supported');
-    assert.match(tf.json.issue[0].diagnostics, /_typeFilter/);
+    const assoc = await kickoff('/fhir/$export?includeAssociatedData=LatestProvenanceResources', tokens.rs);
+    assert.equal(assoc.status, 400);
+    assert.equal(assoc.json.issue[0].code, 'not-supported');
+    assert.match(assoc.json.issue[0].diagnostics, /includeAssociatedData/);
     const since = await kickoff('/fhir/$export?_since=2026-11-20', tokens.rs);
     assert.equal(since.status, 400, 'a date is not an instant');
     const type = await kickoff('/fhir/$export?_type=Observaton', tokens.rs);
@@ -345,9 +346,111 @@ describe('Bulk Data export', { concurrency: false }, () => {
     assert.deepEqual(post.manifest.output.map((o) => o.type), ['Immunization']);
     const want = [...fixtures.keys()].filter((k) => k.startsWith('Immunization/')).length;
     assert.equal(post.manifest.output[0].count, want);
-    const patientParam = await kickoff('/fhir/Patient/$export', tokens.rs, { method: 'POST',
-      body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: 'Patient/amy' } }] }) });
-    assert.equal(patientParam.status, 400, 'patient is not supported');
+  });
+
+  const ndjsonLines = async (manifest, token) => {
+    const out = {};
+    for (const o of manifest.output) {
+      const r = await req(pathOf(o.url), token);
+      assert.equal(r.status, 200, r.text);
+      out[o.type] = r.text.split('\n').filter((l) => l).map((l) => JSON.parse(l));
+    }
+    return out;
+  };
+  const hasCategory = (r, sc) => (r.category ?? []).some((c) => (c.coding ?? []).some((x) => `${x.system}|${x.code}` === sc));
+  const hasCode = (r, code) => (r.code?.coding ?? []).some((x) => x.code === code);
+
+  it('_typeFilter: per type, ORed when repeated, ANDed with the scopes; bad filters are 400 naming it', async () => {
+    const HR = '8867-4';
+    const q = [`_type=Observation,Condition`, `_typeFilter=${encodeURIComponent(`Observation?category=${LAB}`)}`,
+      `_typeFilter=${encodeURIComponent(`Observation?code=http://loinc.org|${HR}`)}`].join('&');
+    const run = await exportAll(`/fhir/Group/${GROUP}/$export?${q}`, tokens.rs);
+    const got = await ndjsonLines(run.manifest, tokens.rs);
+    const fromFixtures = (pred) => [...fixtures.entries()].filter(([k, f]) => groupMembers.includes(f.owner) && pred(k, f.resource)).map(([k]) => k).sort();
+    const wantObs = fromFixtures((k, r) => k.startsWith('Observation/') && (hasCategory(r, LAB) || hasCode(r, HR)));
+    assert.ok(wantObs.some((k) => hasCode(fixtures.get(k).resource, HR)) && wantObs.some((k) => hasCategory(fixtures.get(k).resource, LAB)));
+    const obsIds = got.Observation.map((r) => `Observation/${r.id}`);
+    assert.equal(new Set(obsIds).size, obsIds.length, 'a resource two filters find is written once');
+    assert.deepEqual(obsIds.sort(), wantObs);
+    assert.deepEqual(got.Condition.map((r) => `Condition/${r.id}`).sort(), fromFixtures((k) => k.startsWith('Condition/')), 'no filter: the whole type');
+    // ANDed with the access: a lab-only token's heart-rate filter finds nothing
+    const labOnly = await tokenFor('rs', `system/Group.rs system/Patient.rs system/Observation.rs?category=${LAB}`);
+    const none = await exportAll(`/fhir/Group/${GROUP}/$export?_type=Observation&_typeFilter=${encodeURIComponent(`Observation?code=http://loinc.org|${HR}`)}`, labOnly);
+    assert.deepEqual(none.manifest.output, []);
+    // bad filters: 400 naming _typeFilter; lenient ignores unknown search parameters
+    for (const bad of ['Observation?frobnicate=1', 'Observaton?code=x', 'Observation', 'Observation?_count=5', 'Observation?date=notadate']) {
+      const k = await kickoff(`/fhir/$export?_typeFilter=${encodeURIComponent(bad)}`, tokens.rs);
+      assert.equal(k.status, 400, `${bad}: ${k.text}`);
+      assert.deepEqual(k.json.issue[0].expression, ['_typeFilter'], bad);
+    }
+    const outside = await kickoff(`/fhir/$export?_type=Patient&_typeFilter=${encodeURIComponent('Observation?code=x')}`, tokens.rs);
+    assert.equal(outside.status, 400, 'a filter of a type _type leaves out');
+    const lenient = await kickoff(`/fhir/$export?_type=Observation&_typeFilter=${encodeURIComponent('Observation?frobnicate=1')}`, tokens.rs,
+      { headers: { Prefer: 'respond-async, handling=lenient' } });
+    assert.equal(lenient.status, 202, lenient.text);
+    await manifestOf(lenient.headers['content-location'], tokens.rs);
+    // from a POSTed Parameters body too
+    const body = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: '_type', valueString: 'Observation' },
+      { name: '_typeFilter', valueString: `Observation?code=http://loinc.org|${HR}` }] });
+    const post = await exportAll(`/fhir/Group/${GROUP}/$export`, tokens.rs, { method: 'POST', body });
+    const hr = (await ndjsonLines(post.manifest, tokens.rs)).Observation;
+    assert.deepEqual(hr.map((r) => `Observation/${r.id}`).sort(), fromFixtures((k, r) => k.startsWith('Observation/') && hasCode(r, HR)));
+  });
+
+  it('_elements: only the named top-level elements (plus id, meta), marked SUBSETTED; bad names 400', async () => {
+    const run = await exportAll(`/fhir/Group/${GROUP}/$export?_type=Patient,Observation,Condition&_elements=Patient.name,Observation.status,code`, tokens.rs);
+    const got = await ndjsonLines(run.manifest, tokens.rs);
+    const SUBSETTED = (r) => (r.meta?.tag ?? []).some((t) => t.code === 'SUBSETTED' && t.system === 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue');
+    const allowed = { Patient: ['name'], Observation: ['status', 'code'], Condition: ['code'] };
+    for (const [type, list] of Object.entries(got)) {
+      assert.ok(list.length > 0, type);
+      for (const r of list) {
+        const extra = Object.keys(r).filter((k) => !['resourceType', 'id', 'meta', ...allowed[type]].includes(k));
+        assert.deepEqual(extra, [], `${type}/${r.id} keeps ${extra}`);
+        assert.ok(SUBSETTED(r), `${type}/${r.id} is not marked SUBSETTED`);
+        const full = fixtures.get(`${type}/${r.id}`).resource;
+        for (const k of allowed[type]) assert.equal(k in r, k in full, `${type}/${r.id}.${k}`); // (fixture dates are placeholders)
+      }
+    }
+    const whole = await ndjsonLines((await exportAll(`/fhir/Group/${GROUP}/$export?_type=Patient`, tokens.rs)).manifest, tokens.rs);
+    assert.ok(whole.Patient.every((r) => r.gender && !SUBSETTED(r)), 'without _elements: whole resources');
+    for (const bad of ['name.given', 'Patinet.name', 'na-me']) {
+      const k = await kickoff(`/fhir/$export?_elements=${encodeURIComponent(bad)}`, tokens.rs);
+      assert.equal(k.status, 400, `${bad}: ${k.text}`);
+      assert.deepEqual(k.json.issue[0].expression, ['_elements'], bad);
+    }
+  });
+
+  it('patient: a Patient or Group export confined to the listed patients the client reaches', async () => {
+    const params = (...refs) => JSON.stringify({ resourceType: 'Parameters', parameter: [
+      { name: '_type', valueString: 'Patient,Condition,Immunization' },
+      ...refs.map((reference) => ({ name: 'patient', valueReference: { reference } }))] });
+    const owners = (got) => [...new Set(Object.values(got).flat().map((r) => fixtures.get(`${r.resourceType}/${r.id}`)?.owner))].sort();
+    const two = await exportAll('/fhir/Patient/$export', tokens.rs, { method: 'POST', body: params('Patient/amy', `${srv.fhirBase}/Patient/lily`) });
+    const got = await ndjsonLines(two.manifest, tokens.rs);
+    assert.deepEqual(got.Patient.map((r) => r.id).sort(), ['amy', 'lily']);
+    assert.deepEqual(owners(got), ['amy', 'lily']);
+    const wantCond = [...fixtures.entries()].filter(([k, f]) => k.startsWith('Condition/') && ['amy', 'lily'].includes(f.owner)).length;
+    assert.equal(got.Condition.length, wantCond);
+    // Group: the members among the listed patients
+    const grp = await ndjsonLines((await exportAll(`/fhir/Group/${GROUP}/$export`, tokens.rs, { method: 'POST', body: params('Patient/lily') })).manifest, tokens.rs);
+    assert.deepEqual(owners(grp), ['lily']);
+    // refused: unknown patient, not a Patient, a system export; lenient leaves unknown ones out
+    for (const [path, body] of [['/fhir/Patient/$export', params('Patient/nobody')], ['/fhir/Patient/$export', params('Group/fixture-patients')],
+      ['/fhir/$export', params('Patient/amy')]]) {
+      const k = await kickoff(path, tokens.rs, { method: 'POST', body });
+      assert.equal(k.status, 400, `${path} ${body}: ${k.text}`);
+      assert.deepEqual(k.json.issue[0].expression, ['patient']);
+    }
+    const lenient = await exportAll('/fhir/Patient/$export', tokens.rs, { method: 'POST', body: params('Patient/nobody', 'Patient/max'), headers: { Prefer: 'respond-async, handling=lenient' } });
+    assert.deepEqual(owners(await ndjsonLines(lenient.manifest, tokens.rs)), ['max']);
+    // a patient token reaches only its patient: another is not known to it
+    const amy = await srv.token({ scope: 'launch/patient patient/*.rs', patient: 'amy' });
+    const other = await kickoff('/fhir/Patient/$export', amy, { method: 'POST', body: params('Patient/daniel') });
+    assert.equal(other.status, 400, other.text);
+    assert.deepEqual(other.json.issue[0].expression, ['patient']);
+    const own = await ndjsonLines((await exportAll('/fhir/Patient/$export', amy, { method: 'POST', body: params('Patient/amy') })).manifest, amy);
+    assert.deepEqual(own.Patient.map((r) => r.id), ['amy']);
   });
 
   it('_since (V-5): only what changed after the instant', async () => {

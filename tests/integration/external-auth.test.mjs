@@ -99,6 +99,26 @@ describe('auth_mode = jwks', () => {
     assert.equal((await srv.request({ path: '/fhir/Observation?_count=1', auth: scp })).status, 403);
   });
 
+  it('fhirUser Practitioner: user/ scopes reach every patient, as a local practitioner account', async () => {
+    const dr = sign(claims({ scope: 'openid fhirUser user/Patient.rs', sub: 'dr-who', fhirUser: `${srv.fhirBase}/Practitioner/dr-1` }));
+    for (const id of ['amy', 'daniel']) {
+      const r = await srv.request({ path: `/fhir/Patient/${id}`, auth: dr });
+      assert.equal(r.status, 200, `${id}: ${r.text}`);
+    }
+    const all = await srv.request({ path: '/fhir/Patient?_count=50', auth: dr });
+    assert.equal(all.status, 200, all.text);
+    assert.deepEqual(all.json.entry.map((e) => e.resource.id).sort(), ['amy', 'daniel']);
+    // types outside the grant stay refused
+    assert.equal((await srv.request({ path: '/fhir/Observation?_count=1', auth: dr })).status, 403);
+    // a Patient fhirUser reaches its own record only; another kind of user reaches no one
+    const pat = sign(claims({ scope: 'openid fhirUser user/Patient.rs', sub: 'amy-user', fhirUser: 'Patient/amy' }));
+    assert.equal((await srv.request({ path: '/fhir/Patient/amy', auth: pat })).status, 200);
+    assert.equal((await srv.request({ path: '/fhir/Patient/daniel', auth: pat })).status, 404);
+    const rp = sign(claims({ scope: 'openid fhirUser user/Patient.rs', sub: 'rp', fhirUser: 'RelatedPerson/rp' }));
+    const none = await srv.request({ path: '/fhir/Patient/amy', auth: rp });
+    assert.ok(none.status === 403 || none.status === 404, `${none.status} ${none.text}`);
+  });
+
   it('wrong audience, expired, wrong issuer, bad signature, garbage and local tokens are 401', async () => {
     const bad = {
       'wrong aud': sign(claims({ aud: 'https://other.example/fhir', scope: 'patient/*.rs', patient: 'amy' })),

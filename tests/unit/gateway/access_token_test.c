@@ -55,24 +55,31 @@ static void test_external_claims_table(void)
         enum fg_status st;
         const char *patient, *client;
         size_t n_user_patients;
+        const char *practitioner;
     } rows[] = {
         {"{\"exp\":2000,\"aud\":\"https://gw/fhir\",\"scope\":\"patient/*.rs\",\"patient\":\"amy\","
          "\"client_id\":\"app\"}",
-         FG_OK, "amy", "app", 1},
+         FG_OK, "amy", "app", 1, ""},
         {"{\"exp\":2000,\"aud\":[\"x\",\"https://gw/fhir\"],\"scp\":[\"user/*.rs\",\"openid\"],"
          "\"azp\":\"app2\",\"fhirUser\":\"https://gw/fhir/Patient/lily\"}",
-         FG_OK, "", "app2", 1},
-        {"{\"exp\":999,\"aud\":\"https://gw/fhir\",\"scope\":\"patient/*.rs\"}", FG_EUNAUTH, "", "", 0},
-        {"{\"aud\":\"https://gw/fhir\",\"scope\":\"patient/*.rs\"}", FG_EUNAUTH, "", "", 0},
-        {"{\"exp\":2000,\"aud\":\"https://other/fhir\",\"scope\":\"patient/*.rs\"}", FG_EUNAUTH, "", "", 0},
-        {"{\"exp\":2000,\"scope\":\"patient/*.rs\"}", FG_EUNAUTH, "", "", 0},
+         FG_OK, "", "app2", 1, ""},
+        {"{\"exp\":2000,\"aud\":\"https://gw/fhir\",\"scope\":\"user/*.rs openid fhirUser\","
+         "\"client_id\":\"ehr\",\"fhirUser\":\"https://gw/fhir/Practitioner/dr-1\"}",
+         FG_OK, "", "ehr", 0, "dr-1"},
+        {"{\"exp\":2000,\"aud\":\"https://gw/fhir\",\"scope\":\"user/*.rs\","
+         "\"client_id\":\"ehr\",\"fhirUser\":\"RelatedPerson/rp\"}",
+         FG_OK, "", "ehr", 0, ""},
+        {"{\"exp\":999,\"aud\":\"https://gw/fhir\",\"scope\":\"patient/*.rs\"}", FG_EUNAUTH, "", "", 0, ""},
+        {"{\"aud\":\"https://gw/fhir\",\"scope\":\"patient/*.rs\"}", FG_EUNAUTH, "", "", 0, ""},
+        {"{\"exp\":2000,\"aud\":\"https://other/fhir\",\"scope\":\"patient/*.rs\"}", FG_EUNAUTH, "", "", 0, ""},
+        {"{\"exp\":2000,\"scope\":\"patient/*.rs\"}", FG_EUNAUTH, "", "", 0, ""},
         {"{\"exp\":2000,\"aud\":\"https://gw/fhir\",\"iss\":\"https://evil\",\"scope\":\"x\"}",
-         FG_EUNAUTH, "", "", 0},
-        {"{\"active\":false,\"exp\":2000,\"aud\":\"https://gw/fhir\"}", FG_EUNAUTH, "", "", 0},
+         FG_EUNAUTH, "", "", 0, ""},
+        {"{\"active\":false,\"exp\":2000,\"aud\":\"https://gw/fhir\"}", FG_EUNAUTH, "", "", 0, ""},
         {"{\"exp\":2000,\"aud\":\"https://gw/fhir\",\"scope\":\"patient/Observation.zz\"}",
-         FG_EUNAUTH, "", "", 0},
+         FG_EUNAUTH, "", "", 0, ""},
         {"{\"exp\":2000,\"aud\":\"https://gw/fhir\",\"scope\":\"patient/*.rs\",\"patient\":\"a b\"}",
-         FG_EUNAUTH, "", "", 0},
+         FG_EUNAUTH, "", "", 0, ""},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct fg_pool *pool = fg_pool_new();
@@ -91,6 +98,8 @@ static void test_external_claims_table(void)
             CHECK_STR(smart_access_patient_id(&a), rows[i].patient);
             CHECK_STR(smart_access_client_id(&a), rows[i].client);
             CHECK_INT(a.n_user_patients, rows[i].n_user_patients);
+            CHECK_STR(smart_access_practitioner_id(&a),
+                      rows[i].practitioner);
         } else {
             CHECK(why != NULL);
         }

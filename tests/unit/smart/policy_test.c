@@ -693,8 +693,49 @@ static void test_practitioner_reach(void)
     smart_access_cleanup(&pat);
 }
 
+/* An external token's fhirUser: a Practitioner reaches like a local
+ * practitioner account, a Patient like a portal account's own record,
+ * anything else reaches no one. */
+static void test_fhir_user_ref(void)
+{
+    static const struct {
+        const char *ref;
+        enum fg_status st;
+        const char *practitioner;
+        size_t n_user_patients;
+        bool sees_dan;
+    } rows[] = {
+        {"Practitioner/dr-1", FG_OK, "dr-1", 0, true},
+        {"https://as.example/fhir/Practitioner/dr-2", FG_OK, "dr-2", 0, true},
+        {"https://gw/fhir/Patient/amy", FG_OK, "", 1, false},
+        {"Patient/dan", FG_OK, "", 1, true},
+        {"RelatedPerson/rp", FG_OK, "", 0, false},
+        {"Practitioner/", FG_OK, "", 0, false},
+        {"Practitioner/bad id", FG_OK, "", 0, false},
+        {"dr-1", FG_OK, "", 0, false},
+        {"Practitioner/0123456789012345678901234567890123456789012345678901234567890123x",
+         FG_OK, "", 0, false},
+    };
+    struct smart_policy p;
+    smart_policy_init(&p);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct smart_access a;
+        make_access(&a, "user/Observation.rs fhirUser", "", 0);
+        enum fg_status st = smart_access_set_fhir_user_ref(&a, fg_str_c(rows[i].ref));
+        if (st != rows[i].st || strcmp(smart_access_practitioner_id(&a), rows[i].practitioner))
+            fprintf(stderr, "  row %zu (%s)\n", i, rows[i].ref);
+        CHECK_INT(st, rows[i].st);
+        CHECK_STR(smart_access_practitioner_id(&a), rows[i].practitioner);
+        CHECK_INT(a.n_user_patients, rows[i].n_user_patients);
+        bool user = rows[i].practitioner[0] || rows[i].n_user_patients;
+        CHECK_INT(smart_access_kind(&a), user ? SMART_ACCESS_USER : SMART_ACCESS_SYSTEM);
+        CHECK_INT(visible_of(&p, &a, 'r', "Observation", "dan-vs", NULL), rows[i].sees_dan);
+        smart_access_cleanup(&a);
+    }
+}
+
 TEST_MAIN(test_access_kind_and_accessors, test_type_classes, test_authorize_table,
           test_widest_context_decides, test_visible_table, test_fhir_user_read,
           test_filter_keeps_order_and_counts, test_narrow, test_check_write,
           test_check_write_every_patient, test_rules_can_only_hide, test_practitioner_reach,
-          test_type_reach)
+          test_type_reach, test_fhir_user_ref)
