@@ -108,10 +108,11 @@ bool fg_audit_classify(const struct fg_req *req, enum smart_audit_kind *out)
             return false;
         return true;
     case FG_PUT:
+    case FG_PATCH: /* a conditional PATCH names the one match it patched */
     case FG_DELETE:
         if (!req->route_type.len || !req->route_id.len)
             return false;
-        *out = req->method == FG_PUT ? SMART_AUDIT_UPDATE : SMART_AUDIT_DELETE;
+        *out = req->method == FG_DELETE ? SMART_AUDIT_DELETE : SMART_AUDIT_UPDATE;
         return true;
     default:
         return false;

@@ -116,6 +116,26 @@ describe('audit: Bundle entries, export, retention', () => {
     assert.equal(read.status, 404);
   });
 
+  it('a PATCH, by id or conditional, is an update naming the resource it patched', async () => {
+    const patch = { 'Content-Type': 'application/json-patch+json' };
+    const body = JSON.stringify([{ op: 'replace', path: '/status', value: 'amended' }]);
+    const put = await s.request({ method: 'PUT', path: '/fhir/Observation/patched', headers: json,
+      body: JSON.stringify({ ...obs('ann', 64), id: 'patched' }) });
+    assert.equal(put.status, 201, put.text);
+    const byId = await s.request({ method: 'PATCH', path: '/fhir/Observation/patched', headers: patch, body });
+    assert.equal(byId.status, 200, byId.text);
+    const cond = await s.request({ method: 'PATCH', path: '/fhir/Observation?_id=patched', headers: patch, body });
+    assert.equal(cond.status, 200, cond.text);
+    const all = await events(s, 'date=ge2026-01-01');
+    for (const r of [byId, cond]) {
+      const ev = all.find((e) => requestId(e) === r.headers['x-request-id']);
+      assert.ok(ev, `no AuditEvent for ${r.headers['x-request-id']}`);
+      assert.equal(subtype(ev), 'update');
+      assert.equal(ev.outcome, '0');
+      assert.equal(resourceOf(ev), 'Observation/patched');
+    }
+  });
+
   it('a search names its patient only by a whole id (query or POST form body)', async () => {
     const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
     const long = 'a'.repeat(70); // longer than an id: a row could only hold it cut
