@@ -19,9 +19,12 @@ function patient(id, family) {
   };
 }
 
-function observation(id, subject, code) {
+// source: the app that wrote it (meta.source urn:fhirgate:client:ID): a
+// patient app may change only its own Observations, and only to mark them
+// entered-in-error (issue 6's app-write rule, PATCH as PUT).
+function observation(id, subject, code, source) {
   return {
-    resourceType: 'Observation', id, status: 'final',
+    resourceType: 'Observation', id, status: 'final', meta: { source },
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'survey' }] }],
     code: { coding: [{ system: 'urn:fhirgate:test:code', code }] },
     subject: { reference: `Patient/${subject}` },
@@ -49,8 +52,9 @@ describe('conditional PATCH', () => {
     await put(patient('cp-a', 'Alpha'));
     await put(patient('cp-b', 'Twin'));
     await put(patient('cp-c', 'Twin'));
-    await put(observation('cp-oa', 'cp-a', 'x1'));
-    await put(observation('cp-ob', 'cp-b', 'x1'));
+    const source = `urn:fhirgate:client:${srv.operatorClient}`;
+    await put(observation('cp-oa', 'cp-a', 'x1', source));
+    await put(observation('cp-ob', 'cp-b', 'x1', source));
   });
   after(async () => {
     const stop = await srv.stop();
@@ -119,12 +123,13 @@ describe('conditional PATCH', () => {
 
   it('a patient token: its search is confined (another patient\'s resource is no match); scopes apply', async () => {
     const writer = await srv.token({ scope: 'launch/patient patient/Observation.rus', patient: 'cp-a' });
-    const op = [{ op: 'add', path: '/valueString', value: 'patched' }];
+    const op = [{ op: 'replace', path: '/status', value: 'entered-in-error' }];
     // Both Observations carry code x1: the patient token's search finds only its own.
     const own = await patch('/fhir/Observation?code=x1', op, { auth: writer });
     assert.equal(own.status, 200, own.text);
     assert.equal(own.json.id, 'cp-oa');
-    assert.equal((await read('/fhir/Observation/cp-ob')).valueString, undefined);
+    assert.equal(own.json.status, 'entered-in-error');
+    assert.equal((await read('/fhir/Observation/cp-ob')).status, 'final');
     const other = await patch(`/fhir/Observation?identifier=${encodeURIComponent(`${SYS}|cp-ob`)}`, op, { auth: writer });
     assert.equal(other.status, 404, other.text);
     assert.equal((await read('/fhir/Observation/cp-ob')).meta.versionId, '1');
@@ -134,6 +139,12 @@ describe('conditional PATCH', () => {
     assert.equal(ro.status, 403, ro.text);
     const byId = await patch('/fhir/Observation/cp-oa', [{ op: 'add', path: '/valueString', value: 'no' }], { auth: reader });
     assert.equal(byId.status, 403, byId.text);
-    assert.equal((await read('/fhir/Observation/cp-oa')).valueString, 'patched');
+    // the app-write rule holds for the match: only the status may change
+    const more = await patch('/fhir/Observation?code=x1', [{ op: 'add', path: '/valueString', value: 'no' }], { auth: writer });
+    assert.equal(more.status, 422, more.text);
+    const oa = await read('/fhir/Observation/cp-oa');
+    assert.equal(oa.status, 'entered-in-error');
+    assert.equal(oa.valueString, undefined);
+    assert.equal(oa.meta.versionId, '2');
   });
 });
