@@ -199,10 +199,15 @@ enum fg_status fg_access_filter_search(struct fg_req *req, const struct fhir_que
         st = filter(req, 'i', r->included, &r->n_included, &ignored);
     if (st != FG_OK)
         return st;
-    const struct access_state *s = (const struct access_state *)(const void *)req->auth;
-    if (!s || s->narrowed != q || !s->exact || removed)
+    if (removed || !fg_access_narrowed_exactly(req, q))
         r->total = -1;
     return FG_OK;
+}
+
+bool fg_access_narrowed_exactly(const struct fg_req *req, const struct fhir_query *q)
+{
+    const struct access_state *s = (const struct access_state *)(const void *)req->auth;
+    return s && s->narrowed == q && s->exact;
 }
 
 /* Could the policy hide any version of type (empty: any type) from s? */

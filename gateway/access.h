@@ -71,6 +71,11 @@ enum fg_status fg_access_filter_result(struct fg_req *req, enum fg_interaction i
 enum fg_status fg_access_filter_search(struct fg_req *req, const struct fhir_query *q,
                                        struct fhir_search_result *r);
 
+/* Is the store's answer to q (narrowed by fg_access_narrow_query for this
+ * request) exactly what the policy lets the caller see, so that a write the
+ * store resolves from q's matches can hit nothing hidden? */
+bool fg_access_narrowed_exactly(const struct fg_req *req, const struct fhir_query *q);
+
 /* Filters a history result (instance, type or system) and its total the
  * same way: h->total becomes -1 (omitted) whenever the policy could have
  * hidden a version beyond this page. */

@@ -293,26 +293,129 @@ enum fg_status fg_rest_delete(struct fg_req *req)
     return delete_answer(req, &r);
 }
 
-/* PUT [type]?[search] (http.html#cond-update): one match is updated, none
- * creates (server id), several are 412; the search and the write share
- * one store transaction. */
-enum fg_status fg_rest_update_conditional(struct fg_req *req)
+/* The matches of q as the search would show them (narrowed and filtered by
+ * the policy: a resource the caller may not see is not a match): *found is
+ * 0, 1 (*match is it) or 2 (more than one). Pages go on only while the
+ * policy hid every match but one (or all). */
+static enum fg_status visible_match(struct fg_req *req, struct fhir_store *store,
+                                    struct fhir_query *q, const char *what,
+                                    struct fhir_resource *match, size_t *found)
 {
-    struct fhir_store *store = NULL;
-    cJSON *res = NULL;
-    struct fhir_query *cond = NULL;
-    struct fhir_write_result r = {0};
-    struct fhir_write w = {.kind = FHIR_WRITE_UPDATE, .type = req->route_type};
-    enum fg_status st = write_begin(req, FG_IA_UPDATE, FG_STR_NULL, &store, &res, &w);
-    if (st == FG_OK)
-        st = url_condition(req, "conditional update", &cond);
-    if (st == FG_OK)
-        st = update_checks(req, store, FG_STR_NULL, res);
+    enum fg_status st = FG_OK;
+    q->count = FG_COND_PATCH_PAGE;
+    q->total = FHIR_TOTAL_NONE;
+    q->n_elements = 0;
+    q->summary = FHIR_SUMMARY_NONE;
+    *found = 0;
+    for (int page = 0; st == FG_OK && *found < 2; page++) {
+        if (page == FG_MAX_COND_PATCH_PAGES)
+            return fg_error_set_http(&req->err, FG_EINVAL, 400, "too-costly", NULL,
+                                     "%s: the search is not selective enough", what);
+        struct fhir_search_result r = {0};
+        st = fhir_store_search(store, req->pool, q, &r, &req->err);
+        if (st == FG_OK)
+            st = fg_access_filter_search(req, q, &r);
+        for (size_t i = 0; st == FG_OK && i < r.n_matches && *found < 2; i++)
+            if ((*found)++ == 0)
+                *match = r.matches[i];
+        if (!r.next_cursor.len)
+            break;
+        q->cursor = r.next_cursor;
+    }
+    return st;
+}
+
+/* The 412 of a conditional write whose search finds several resources. */
+static enum fg_status several_matches(struct fg_req *req, const char *what)
+{
+    return fg_error_set(&req->err, FG_EPRECOND, NULL,
+                        "%s: more than one %.*s matches the search; make it more selective",
+                        what, (int)req->route_type.len, req->route_type.ptr);
+}
+
+/* The one visible match m becomes the target of w, a write by id over exactly
+ * its current version (a concurrent change is 412); the audit names it. */
+static enum fg_status target_match(struct fg_req *req, struct fhir_write *w,
+                                   const struct fhir_resource *m)
+{
+    const cJSON *id = w->resource ? cJSON_GetObjectItemCaseSensitive(w->resource, "id") : NULL;
+    if (id && (!cJSON_IsString(id) || !fg_str_eq_c(m->id, id->valuestring)))
+        return fg_error_set(&req->err, FG_EINVAL, "id",
+                            "The resource id does not match the id %.*s the conditional "
+                            "update found", (int)m->id.len, m->id.ptr);
+    if (!if_match_names(w, m, req->pool)) {
+        precondition_error(req);
+        return FG_EPRECOND;
+    }
+    w->id = m->id;
+    w->if_match_version = m->version;
+    w->if_match_id = m->version ? FG_STR_NULL : m->version_id;
+    req->route_id = m->id;
+    return fg_access_authorize(req, w->kind == FHIR_WRITE_DELETE ? FG_IA_DELETE : FG_IA_UPDATE,
+                               req->route_type, m->id);
+}
+
+/* The 412 of a conditional write whose match changed between the search
+ * and the write. */
+static void changed_meanwhile(struct fg_req *req, const char *what)
+{
+    fg_error_clear(&req->err);
+    fg_error_set(&req->err, FG_EPRECOND, NULL, "%.*s/%.*s changed during the %s; send it again",
+                 (int)req->route_type.len, req->route_type.ptr, (int)req->route_id.len,
+                 req->route_id.ptr, what);
+}
+
+/* Where the store's matches for cond could include resources the policy
+ * hides, the match is resolved here as the caller's search would show it:
+ * one match becomes a write by id, none makes an update a create and a
+ * delete 404, several are 412. Otherwise the store resolves cond in its
+ * write transaction, so the match and the write see the same state. */
+static enum fg_status resolve_visible(struct fg_req *req, struct fhir_store *store,
+                                      struct fhir_query *cond, struct fhir_write *w,
+                                      const char *what)
+{
+    if (fg_access_narrowed_exactly(req, cond)) {
+        w->match = cond;
+        return FG_OK;
+    }
+    struct fhir_resource m = {0};
+    size_t found = 0;
+    enum fg_status st = visible_match(req, store, cond, what, &m, &found);
     if (st != FG_OK)
         return st;
+    if (found > 1)
+        return several_matches(req, what);
+    if (found == 1)
+        return target_match(req, w, &m);
+    if (w->kind == FHIR_WRITE_DELETE)
+        return fg_error_set(&req->err, FG_ENOTFOUND, NULL, "No %.*s matches the %s",
+                            (int)req->route_type.len, req->route_type.ptr, what);
+    w->kind = FHIR_WRITE_CREATE; /* the server assigns the id */
+    return FG_OK;
+}
+
+/* PUT [type]?[search] (http.html#cond-update): one match is updated, none
+ * creates (server id), several are 412. */
+enum fg_status fg_rest_update_conditional(struct fg_req *req)
+{
+    static const char what[] = "conditional update";
+    struct fhir_store *store = NULL;
+    cJSON *res = NULL;
+    struct fhir_write_result r = {0};
+    struct fhir_query *cond = NULL;
+    struct fhir_write w = {.kind = FHIR_WRITE_UPDATE, .type = req->route_type};
+    enum fg_status st = write_begin(req, FG_IA_UPDATE, FG_STR_NULL, &store, &res, &w);
     w.resource = res;
-    w.match = cond;
-    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    if (st == FG_OK)
+        st = url_condition(req, what, &cond);
+    if (st == FG_OK)
+        st = resolve_visible(req, store, cond, &w, what);
+    if (st == FG_OK)
+        st = update_checks(req, store, w.id, res);
+    if (st == FG_OK)
+        st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    if (st == FG_EPRECOND && w.id.len)
+        changed_meanwhile(req, what);
     if (st != FG_OK)
         return st;
     if (r.outcome == FHIR_WRITE_CREATED)
@@ -324,19 +427,22 @@ enum fg_status fg_rest_update_conditional(struct fg_req *req)
  * is 404, several are 412 (this server deletes one at a time). */
 enum fg_status fg_rest_delete_conditional(struct fg_req *req)
 {
+    static const char what[] = "conditional delete";
     struct fhir_store *store = NULL;
-    struct fhir_query *cond = NULL;
     struct fhir_write_result r = {0};
+    struct fhir_query *cond = NULL;
     struct fhir_write w = {.kind = FHIR_WRITE_DELETE, .type = req->route_type};
     enum fg_status st = write_begin(req, FG_IA_DELETE, FG_STR_NULL, &store, NULL, &w);
     if (st == FG_OK)
-        st = url_condition(req, "conditional delete", &cond);
+        st = url_condition(req, what, &cond);
     if (st == FG_OK)
-        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, FG_STR_NULL, NULL);
-    if (st != FG_OK)
-        return st;
-    w.match = cond;
-    st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+        st = resolve_visible(req, store, cond, &w, what);
+    if (st == FG_OK)
+        st = fg_access_check_write(req, FG_IA_DELETE, req->route_type, w.id, NULL);
+    if (st == FG_OK)
+        st = fhir_store_write(store, req->pool, &w, 1, &r, &req->err);
+    if (st == FG_EPRECOND && w.id.len)
+        changed_meanwhile(req, what);
     return st == FG_OK ? delete_answer(req, &r) : st;
 }
 
@@ -444,48 +550,25 @@ enum fg_status fg_rest_patch(struct fg_req *req)
 }
 
 /* The id of the one resource the URL's search finds, as the search would
- * show it (narrowed and filtered by the policy: a resource the caller may
- * not see is not a match). None: 404; several: 412 (http.html#patch). */
+ * show it. None: 404; several: 412 (http.html#patch). */
 static enum fg_status patch_match(struct fg_req *req, struct fhir_store *store, struct fg_str *id)
 {
+    static const char what[] = "conditional patch";
     struct fhir_query *q = NULL;
-    enum fg_status st = url_condition(req, "conditional patch", &q);
+    struct fhir_resource match = {0};
     size_t found = 0;
-    bool more = false;
-    if (st == FG_OK) {
-        q->count = FG_COND_PATCH_PAGE;
-        q->total = FHIR_TOTAL_NONE;
-        q->n_elements = 0;
-        q->summary = FHIR_SUMMARY_NONE;
-    }
-    /* Pages go on only while the policy hid every match but one (or all). */
-    for (int page = 0; st == FG_OK && found < 2; page++) {
-        if (page == FG_MAX_COND_PATCH_PAGES)
-            return fg_error_set_http(&req->err, FG_EINVAL, 400, "too-costly", NULL,
-                                     "conditional patch: the search is not selective enough");
-        struct fhir_search_result r = {0};
-        st = fhir_store_search(store, req->pool, q, &r, &req->err);
-        if (st == FG_OK)
-            st = fg_access_filter_search(req, q, &r);
-        for (size_t i = 0; st == FG_OK && i < r.n_matches && found < 2; i++)
-            if (found++ == 0)
-                *id = r.matches[i].id;
-        more = r.next_cursor.len > 0;
-        if (!more)
-            break;
-        q->cursor = r.next_cursor;
-    }
+    enum fg_status st = url_condition(req, what, &q);
+    if (st == FG_OK)
+        st = visible_match(req, store, q, what, &match, &found);
     if (st != FG_OK)
         return st;
     if (found == 0)
         return fg_error_set_http(&req->err, FG_ENOTFOUND, 404, "not-found", NULL,
-                                 "conditional patch: no %.*s matches the search",
+                                 "%s: no %.*s matches the search", what,
                                  (int)req->route_type.len, req->route_type.ptr);
     if (found > 1)
-        return fg_error_set(&req->err, FG_EPRECOND, NULL,
-                            "conditional patch: more than one %.*s matches the search; make "
-                            "it more selective",
-                            (int)req->route_type.len, req->route_type.ptr);
+        return several_matches(req, what);
+    *id = match.id;
     return FG_OK;
 }
 
