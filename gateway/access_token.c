@@ -133,7 +133,7 @@ static enum fg_status verify_local(struct fg_req *req, struct fg_str token,
         if (st == FG_OK && info->practitioner_id[0])
             st = smart_access_set_practitioner(a, fg_str_c(info->practitioner_id));
         if (st == FG_OK && info->account_patient_id[0] &&
-            (smart_scopes_has(&a->scopes, SMART_SCOPE_FHIRUSER) || has_user_scope(&a->scopes))) {
+            smart_scopes_has(&a->scopes, SMART_SCOPE_FHIRUSER)) {
             /* the fhirUser's own Patient comes with the (cached) token row */
             struct fg_str own = fg_pool_str(req->pool, fg_str_c(info->account_patient_id));
             if (own.ptr)
