@@ -65,16 +65,6 @@ struct run {
     struct fg_error *err;
 };
 
-static bool wanted(const struct bulk_job *j, const char *type)
-{
-    if (!j->params.n_types)
-        return true;
-    for (size_t i = 0; i < j->params.n_types; i++)
-        if (strcmp(j->params.types[i], type) == 0)
-            return true;
-    return false;
-}
-
 /* A request of the job for one page: its own pool, the job's access. */
 static void page_req(const struct run *r, struct fg_pool *pool, struct fg_req *out)
 {
@@ -276,7 +266,8 @@ static enum fg_status add_ref(struct run *r, const char *ref)
     if (!fg_str_split(s, '/', &type, &id) || !fg_is_fhir_id(id))
         return FG_OK;
     long ix = fhir_resource_type_index(type);
-    if (ix < 0 || fhir_compartment_type_in_patient(type) || !wanted(r->job, fhir_resource_types[ix]))
+    if (ix < 0 || fhir_compartment_type_in_patient(type) ||
+        !fg_bulk_params_wants_type(&r->job->params, fhir_resource_types[ix]))
         return FG_OK;
     if (r->refs.n == r->refs.cap)
         compact_refs(r); /* most references repeat (the same practitioners, organizations) */
@@ -565,7 +556,7 @@ enum fg_status fg_bulk_export_run(struct fg_server *srv, struct bulk_job *job,
     for (size_t i = 0; st == FG_OK && i < fhir_resource_types_count; i++) {
         const char *t = fhir_resource_types[i];
         bool level_ok = job->level == FG_BULK_SYSTEM || fhir_compartment_type_in_patient(fg_str_c(t));
-        if (level_ok && wanted(job, t) && n_types < sizeof types / sizeof types[0] &&
+        if (level_ok && fg_bulk_params_wants_type(&job->params, t) && n_types < sizeof types / sizeof types[0] &&
             granted(&r, t, FG_IA_SEARCH_TYPE))
             types[n_types++] = t;
     }

@@ -191,10 +191,7 @@ static enum fg_status confine_patients(struct fg_req *req, enum fg_bulk_level le
     for (size_t i = 0; i < fhir_resource_types_count && n_types < sizeof types / sizeof *types;
          i++) {
         const char *t = fhir_resource_types[i];
-        bool wanted = !p->n_types;
-        for (size_t k = 0; k < p->n_types && !wanted; k++)
-            wanted = p->types[k] == t;
-        if (wanted && fhir_compartment_type_in_patient(fg_str_c(t)))
+        if (fg_bulk_params_wants_type(p, t) && fhir_compartment_type_in_patient(fg_str_c(t)))
             types[n_types++] = t;
     }
     struct fg_str *kept = fg_pool_alloc(req->pool, p->n_patients * sizeof *kept);

@@ -271,10 +271,10 @@ static enum fg_status add_patient(struct fg_pool *pool, struct fg_str base, stru
     return append(pool, &p->patients, &p->n_patients, FG_MAX_BULK_PATIENTS, "patient", id, err);
 }
 
-static bool type_listed(const struct fg_bulk_params *p, const char *type)
+bool fg_bulk_params_wants_type(const struct fg_bulk_params *p, const char *type)
 {
     for (size_t i = 0; i < p->n_types; i++)
-        if (p->types[i] == type)
+        if (strcmp(p->types[i], type) == 0)
             return true;
     return !p->n_types;
 }
@@ -285,7 +285,7 @@ static enum fg_status check_filter_types(struct fg_bulk_params *p, bool lenient,
 {
     size_t k = 0;
     for (size_t i = 0; i < p->n_filters; i++) {
-        if (type_listed(p, p->filters[i].type))
+        if (fg_bulk_params_wants_type(p, p->filters[i].type))
             p->filters[k++] = p->filters[i];
         else if (!lenient)
             return fg_error_set(err, FG_EINVAL, "_typeFilter",

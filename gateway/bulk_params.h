@@ -80,6 +80,9 @@ enum fg_status fg_bulk_params_parse(struct fg_pool *pool, struct fg_str base,
 enum fg_status fg_bulk_params_copy(struct fg_pool *pool, const struct fg_bulk_params *src,
                                    struct fg_bulk_params *dst);
 
+/* Does p ask for resources of type (no _type: every type)? */
+bool fg_bulk_params_wants_type(const struct fg_bulk_params *p, const char *type);
+
 /* The `_elements` names that apply to type (bare names and "type.name"),
  * into names[0..*n) (borrowed from p; names holds FG_MAX_BULK_ELEMENTS).
  * *n == 0: type is exported whole. */

@@ -52,6 +52,30 @@ static enum fg_status parse(struct fg_pool *pool, const char *q, bool lenient,
     return fg_bulk_params_parse(pool, fg_str_c(BASE), kv, n, lenient, out, err);
 }
 
+/* _type decides which types an export writes (none: every type). */
+static void test_wants_type(void)
+{
+    static const struct {
+        const char *q;
+        const char *type;
+        bool wanted;
+    } rows[] = {
+        {"", "Observation", true},
+        {"_type=Patient,Observation", "Observation", true},
+        {"_type=Patient,Observation", "Condition", false},
+        {"_type=Patient", "Patient", true},
+        {"_type=Patient", "Patients", false},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct fg_bulk_params p;
+        struct fg_error err;
+        struct fg_pool *pool = fg_pool_new();
+        CHECK_INT(parse(pool, rows[i].q, false, &p, &err), FG_OK);
+        CHECK(fg_bulk_params_wants_type(&p, rows[i].type) == rows[i].wanted);
+        fg_pool_free(&pool);
+    }
+}
+
 static void test_parse(void)
 {
     static const struct {
@@ -304,4 +328,4 @@ static void test_parameters_body(void)
     fg_pool_free(&pool);
 }
 
-TEST_MAIN(test_prefer, test_parse, test_values, test_limits, test_parameters_body)
+TEST_MAIN(test_prefer, test_wants_type, test_parse, test_values, test_limits, test_parameters_body)
