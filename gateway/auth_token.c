@@ -148,17 +148,26 @@ static enum fg_status grant_code(struct token_ctx *t)
     } else {
         why = code_mismatch(t, &c);
     }
-    if (why) {
-        if (st == FG_ENOTFOUND || smart_authdb_commit(t->db) != FG_OK)
-            smart_authdb_rollback(t->db);
-        smart_code_cleanup(&c);
-        return fg_auth_oauth_error(t->req, 400, "invalid_grant", why);
-    }
     /* the grant the consent stored holds the launch's encounter */
     struct smart_grant g;
     memset(&g, 0, sizeof g);
-    if (smart_authdb_grant_get(t->db, fg_str_c(c.grant_id), &g) != FG_OK)
-        memset(&g, 0, sizeof g);
+    if (!why) {
+        enum fg_status gs = smart_authdb_grant_get(t->db, fg_str_c(c.grant_id), &g);
+        if (gs != FG_OK && gs != FG_ENOTFOUND) {
+            smart_authdb_rollback(t->db);
+            smart_code_cleanup(&c);
+            return fg_auth_oauth_error(t->req, 503, "temporarily_unavailable", "busy, retry");
+        }
+        if (gs == FG_ENOTFOUND || g.revoked_at)
+            why = "the authorization was revoked";
+    }
+    if (why) {
+        if (st == FG_ENOTFOUND || smart_authdb_commit(t->db) != FG_OK)
+            smart_authdb_rollback(t->db);
+        smart_grant_cleanup(&g);
+        smart_code_cleanup(&c);
+        return fg_auth_oauth_error(t->req, 400, "invalid_grant", why);
+    }
     struct fg_issue is = {
         .client_id = t->ca.client.client_id,
         .scopes = c.scopes,

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 
 import { startServer, cliSync } from './lib/server.mjs';
 import { browser, checkboxes, hidden } from './lib/launch.mjs';
+import { forms } from './lib/browser.mjs';
 
 const REDIRECT = 'https://app.example/callback';
 const PASSWORD = 'Demo-pass-2026';
@@ -160,5 +161,25 @@ describe('standalone patient launch', () => {
     const other = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, basic(conf));
     assert.equal(other.status, 400);
     assert.equal(other.json.error, 'invalid_grant');
+  });
+
+  it('a code whose grant the patient revoked before the exchange is invalid_grant', async () => {
+    const { code, verifier } = await launch(pub);
+    const br = browser(srv.base);
+    const first = await br.go('/auth/apps');
+    const signin = await br.go('/auth/apps', { method: 'POST', form: { ...forms(first.text)[0].fields, action: 'signin', username: 'amyshaw', password: PASSWORD } });
+    assert.equal(signin.status, 303, signin.text);
+    for (let n = 0; ; n++) {
+      const page = await br.go('/auth/apps');
+      const f = forms(page.text).find((x) => x.fields.grant);
+      if (!f) { assert.ok(n > 0, 'the launch left a grant to revoke'); break; }
+      const r = await br.go('/auth/apps', { method: 'POST', form: { ...f.fields, action: 'revoke' } });
+      assert.equal(r.status, 303, r.text);
+      assert.ok(n < 100);
+    }
+    const r = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: pub.client_id });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error, 'invalid_grant');
+    assert.match(r.json.error_description, /revoked/);
   });
 });
