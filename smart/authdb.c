@@ -116,10 +116,25 @@ static const char schema_v6[] =
     "ALTER TABLE authz_requests ADD COLUMN fhir_context TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE grants ADD COLUMN fhir_context TEXT NOT NULL DEFAULT '';";
 
+/* Version 7: each redirect URI's origin (scheme://authority, lower-cased), indexed, so
+ * that the CORS check of a request is one index probe, not a scan of every client's URIs.
+ * The backfill cuts a URI at the first '/', '?' or '#' after "://" like redirect_origin. */
+static const char schema_v7[] =
+    "ALTER TABLE client_redirect_uris ADD COLUMN origin TEXT NOT NULL DEFAULT '';"
+    "UPDATE client_redirect_uris AS c SET origin = lower(substr(c.uri, 1, x.s + min("
+    "  CASE instr(x.r, '/') WHEN 0 THEN length(x.r) + 1 ELSE instr(x.r, '/') END,"
+    "  CASE instr(x.r, '?') WHEN 0 THEN length(x.r) + 1 ELSE instr(x.r, '?') END,"
+    "  CASE instr(x.r, '#') WHEN 0 THEN length(x.r) + 1 ELSE instr(x.r, '#') END) - 1))"
+    " FROM (SELECT client_id, uri, instr(uri, '://') + 2 AS s,"
+    "  substr(uri, instr(uri, '://') + 3) AS r FROM client_redirect_uris"
+    "  WHERE instr(uri, '://') > 0) AS x"
+    " WHERE x.client_id = c.client_id AND x.uri = c.uri;"
+    "CREATE INDEX client_redirect_uris_origin ON client_redirect_uris(origin);";
+
 /* Each version's SQL, in order: a file at version v runs schemas[v..]. One
  * transaction covers them all, so a file is never partly migrated. */
-static const char *const schemas[] = {schema_v1, schema_v2, schema_v3,
-                                      schema_v4, schema_v5, schema_v6};
+static const char *const schemas[] = {schema_v1, schema_v2, schema_v3, schema_v4,
+                                      schema_v5, schema_v6, schema_v7};
 _Static_assert(sizeof schemas / sizeof schemas[0] == SMART_AUTHDB_SCHEMA_VERSION,
                "one schema string per auth database version");
 

@@ -26,7 +26,7 @@
 #include "../core/fg_error.h"
 
 #define SMART_AUTHDB_DEFAULT_PATH "var/fhirgate-auth.db"
-#define SMART_AUTHDB_SCHEMA_VERSION 6
+#define SMART_AUTHDB_SCHEMA_VERSION 7
 
 struct smart_authdb_options {
     int busy_timeout_ms;   /* 0 = 5000 */

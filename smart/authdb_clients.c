@@ -60,16 +60,38 @@ static enum fg_status check_client(const struct smart_client *c, struct fg_error
     return fg_error_set(err, FG_EINVAL, "token_endpoint_auth_method", "unknown client type");
 }
 
+/* The origin of uri into out (scheme://authority, ASCII lower-cased: uri up
+ * to the first '/', '?' or '#' after "://"); "" when uri has no "://" or its
+ * origin is longer than FG_MAX_ORIGIN_BYTES (no Origin header can name it). */
+static void redirect_origin(const char *uri, char out[FG_MAX_ORIGIN_BYTES + 1])
+{
+    out[0] = '\0';
+    const char *sep = strstr(uri, "://");
+    if (!sep)
+        return;
+    size_t n = (size_t)(sep - uri) + 3 + strcspn(sep + 3, "/?#");
+    if (n > FG_MAX_ORIGIN_BYTES)
+        return;
+    for (size_t i = 0; i < n; i++)
+        out[i] = uri[i] >= 'A' && uri[i] <= 'Z' ? (char)(uri[i] - 'A' + 'a') : uri[i];
+    out[n] = '\0';
+}
+
 static enum fg_status add_redirects(struct smart_authdb *db, const struct smart_client *c)
 {
     for (size_t i = 0; i < c->n_redirect_uris; i++) {
         sqlite3_stmt *s;
-        enum fg_status st = authdb_stmt(
-            db, AUTHDB_CLIENT_REDIRECT_ADD,
-            "INSERT OR IGNORE INTO client_redirect_uris(client_id, uri) VALUES (?1, ?2)", &s);
+        char origin[FG_MAX_ORIGIN_BYTES + 1];
+        redirect_origin(c->redirect_uris[i], origin);
+        enum fg_status st =
+            authdb_stmt(db, AUTHDB_CLIENT_REDIRECT_ADD,
+                        "INSERT OR IGNORE INTO client_redirect_uris(client_id, uri, origin)"
+                        " VALUES (?1, ?2, ?3)",
+                        &s);
         if (st != FG_OK)
             return st;
-        if (!authdb_bind_cstr(s, 1, c->client_id) || !authdb_bind_cstr(s, 2, c->redirect_uris[i]))
+        if (!authdb_bind_cstr(s, 1, c->client_id) ||
+            !authdb_bind_cstr(s, 2, c->redirect_uris[i]) || !authdb_bind_cstr(s, 3, origin))
             return FG_ENOMEM;
         st = authdb_exec(s);
         if (st != FG_OK)
@@ -223,25 +245,18 @@ enum fg_status smart_authdb_origin_registered(struct smart_authdb *db, struct fg
     *ok = false;
     if (origin.len == 0 || origin.len > FG_MAX_ORIGIN_BYTES)
         return FG_EINVAL;
-    char slash[FG_MAX_ORIGIN_BYTES + 2], query[FG_MAX_ORIGIN_BYTES + 2];
+    char lower[FG_MAX_ORIGIN_BYTES];
     for (size_t i = 0; i < origin.len; i++) {
         char c = origin.ptr[i];
-        slash[i] = query[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
     }
-    slash[origin.len] = '/';
-    query[origin.len] = '?';
-    struct fg_str bare = fg_str_n(slash, origin.len);
     sqlite3_stmt *s;
-    enum fg_status st = authdb_stmt(db, AUTHDB_CLIENT_ORIGIN,
-                                    "SELECT 1 FROM client_redirect_uris"
-                                    " WHERE lower(substr(uri, 1, ?1)) IN (?2, ?3) OR lower(uri) = ?4"
-                                    " LIMIT 1",
-                                    &s);
+    enum fg_status st =
+        authdb_stmt(db, AUTHDB_CLIENT_ORIGIN,
+                    "SELECT 1 FROM client_redirect_uris WHERE origin = ?1 LIMIT 1", &s);
     if (st != FG_OK)
         return st;
-    if (!authdb_bind_i64(s, 1, (int64_t)origin.len + 1) ||
-        !authdb_bind_str(s, 2, fg_str_n(slash, origin.len + 1)) ||
-        !authdb_bind_str(s, 3, fg_str_n(query, origin.len + 1)) || !authdb_bind_str(s, 4, bare))
+    if (!authdb_bind_str(s, 1, fg_str_n(lower, origin.len)))
         return FG_ENOMEM;
     return step_exists(s, ok);
 }

@@ -71,4 +71,32 @@ static void test_origin_table(void)
     env_close(&e);
 }
 
-TEST_MAIN(test_origin_table)
+/* A version-6 file (no origin column) gets its redirect URIs' origins on open. */
+static void test_origin_migration(void)
+{
+    struct env e;
+    env_open(&e);
+    add_client(e.db, "a", "https://App.Example/callback", "http://localhost:5173?x=1");
+    add_client(e.db, "b", "https://bare.example", "https://frag.example#x");
+    env_reopen_after(&e, "DROP INDEX client_redirect_uris_origin;"
+                         "ALTER TABLE client_redirect_uris DROP COLUMN origin;"
+                         "PRAGMA user_version = 6;");
+    static const struct {
+        const char *origin;
+        bool ok;
+    } rows[] = {
+        {"https://app.example", true},  {"http://localhost:5173", true},
+        {"https://bare.example", true}, {"https://frag.example", true},
+        {"https://app.exampl", false},  {"http://localhost", false},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        bool ok = !rows[i].ok;
+        CHECK_INT(smart_authdb_origin_registered(e.db, fg_str_c(rows[i].origin), &ok), FG_OK);
+        if (ok != rows[i].ok)
+            fprintf(stderr, "  origin %s\n", rows[i].origin);
+        CHECK_INT(ok, rows[i].ok);
+    }
+    env_close(&e);
+}
+
+TEST_MAIN(test_origin_table, test_origin_migration)
