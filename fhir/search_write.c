@@ -307,6 +307,35 @@ static enum fg_status write_include_expanded(struct fg_buf *buf, struct fg_str t
     return st;
 }
 
+/* Upstream only: a date parameter with one eq value (date=X, date=eqX) is
+ * sent as the range pair date=geX&date=leX, which every match of eqX also
+ * matches. Servers differ on eq at a precision finer than they store or
+ * than the target has (an instant with milliseconds, a Period); the range
+ * is what they agree on, and the gateway re-checks every match against the
+ * query itself (fhir/match), so nothing outside eqX is shown. */
+static bool date_eq_as_range(const struct fhir_search_param *p)
+{
+    return p->def && p->def->type == FHIR_PARAM_DATE && p->modifier == FHIR_MOD_NONE &&
+           !p->chain && p->n_values == 1 &&
+           (p->values[0].prefix == FHIR_PREFIX_NONE || p->values[0].prefix == FHIR_PREFIX_EQ);
+}
+
+static enum fg_status write_date_range(struct fg_buf *buf, const struct fhir_search_param *p)
+{
+    enum fg_status st = FG_OK;
+    for (int i = 0; st == FG_OK && i < 2; i++) {
+        if (i)
+            st = fg_buf_append_char(buf, '&');
+        if (st == FG_OK)
+            st = fg_buf_append_url_encoded(buf, p->name);
+        if (st == FG_OK)
+            st = fg_buf_append_c(buf, i ? "=le" : "=ge");
+        if (st == FG_OK)
+            st = fg_buf_append_url_encoded(buf, p->values[0].text);
+    }
+    return st;
+}
+
 /* The filters, sorts and includes. For the upstream server (upstream):
  * policy parameters too, `patient` sent as its subject parameter and
  * `_include=*` spelled out (see patient_as_subject, write_include_expanded);
@@ -320,9 +349,12 @@ static enum fg_status write_core(const struct fhir_query *q, struct fg_buf *buf,
             continue;
         const char *subject = upstream ? patient_as_subject(q->type, &q->params[i]) : NULL;
         st = sep(buf, first);
-        if (st == FG_OK)
-            st = subject ? write_as_subject(buf, subject, &q->params[i])
-                         : write_param(buf, &q->params[i]);
+        if (st == FG_OK && subject)
+            st = write_as_subject(buf, subject, &q->params[i]);
+        else if (st == FG_OK && upstream && date_eq_as_range(&q->params[i]))
+            st = write_date_range(buf, &q->params[i]);
+        else if (st == FG_OK)
+            st = write_param(buf, &q->params[i]);
     }
     if (st == FG_OK)
         st = write_sorts(buf, q, first);

@@ -240,6 +240,15 @@ static void check_path(const char *type, const char *query, const char *patient,
 
 static void test_search_path(void)
 {
+    /* one eq date goes as the range pair; other prefixes, lists and modifiers as they are */
+    check_path("DocumentReference", "date=2026-11-02T09:20:00.123Z", NULL, NULL, NULL,
+               "DocumentReference?date=ge2026-11-02T09:20:00.123Z"
+               "&date=le2026-11-02T09:20:00.123Z&_count=50",
+               false);
+    check_path("Observation", "date=eq2026-11", NULL, NULL, NULL,
+               "Observation?date=ge2026-11&date=le2026-11&_count=50", false);
+    check_path("Observation", "date=ge2026-11&date=2026-10,2026-11", NULL, NULL, NULL,
+               "Observation?date=ge2026-11&date=2026-10,2026-11&_count=50", false);
     check_path("Observation", "code=http://loinc.org|8867-4&_count=5", NULL, NULL, NULL,
                "Observation?code=http://loinc.org%7C8867-4&_count=5", false);
     /* the compartment goes as subject, the policy filter goes too, _summary stays home */
