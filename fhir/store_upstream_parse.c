@@ -14,6 +14,7 @@
 #include "../core/fg_limits.h"
 #include "../core/fg_mem.h"
 #include "date.h"
+#include "json_print.h"
 #include "index.h"
 #include "searchparam.h"
 #include "store_upstream_internal.h"
@@ -90,6 +91,24 @@ static void relative_refs(cJSON *node, struct fg_str base)
     }
 }
 
+/* res's compact text into the pool (fhir_json_print: cJSON's text, a
+ * fraction of cJSON_PrintUnformatted's instructions a byte). */
+static enum fg_status print_resource(struct fg_pool *pool, const cJSON *res, struct fg_str *out,
+                                     struct fg_error *err)
+{
+    struct fg_buf b;
+    fg_buf_init(&b, FG_MAX_UPSTREAM_RESPONSE_BYTES);
+    enum fg_status st = fhir_json_print(res, &b);
+    if (st == FG_OK) {
+        *out = fg_pool_str(pool, fg_buf_str(&b));
+        st = out->ptr ? FG_OK : FG_ENOMEM;
+    }
+    fg_buf_cleanup(&b);
+    if (st == FG_EINVAL)
+        return bad(err, "that cannot be written as JSON");
+    return st == FG_OK ? FG_OK : fg_error_set(err, st, NULL, "out of memory");
+}
+
 enum fg_status up_resource_from_json(struct fg_pool *pool, struct fg_str upstream_base, cJSON *res,
                                      struct fg_str expect_type, struct fhir_resource *out,
                                      struct fg_error *err)
@@ -111,13 +130,9 @@ enum fg_status up_resource_from_json(struct fg_pool *pool, struct fg_str upstrea
     enum fg_status st = read_meta(res, &r, err);
     if (st != FG_OK)
         return st;
-    char *text = cJSON_PrintUnformatted(res);
-    if (!text)
-        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
-    r.json = fg_pool_str(pool, fg_str_c(text));
-    cJSON_free(text);
-    if (!r.json.ptr)
-        return fg_error_set(err, FG_ENOMEM, NULL, "out of memory");
+    st = print_resource(pool, res, &r.json, err);
+    if (st != FG_OK)
+        return st;
     st = fhir_compartment_patients(pool, res, r.type, &r.compartment, &r.n_compartment);
     if (st != FG_OK)
         return fg_error_set(err, st, NULL, "out of memory");
