@@ -291,8 +291,8 @@ static enum fg_status secondary_legs(struct up_store *s, struct fg_pool *pool,
                 break;
             size_t k = 0;
             for (size_t i = 0; i < b.n_matches; i++)
-                if (up_match_holds(s, pool, q, &b.matches[i], b.included, b.n_included) &&
-                    !up_found_by_earlier_leg(pool, q, leg, &b.matches[i]))
+                if (up_leg_match_holds(s, pool, q, leg, &b.matches[i], b.included,
+                                       b.n_included))
                     b.matches[k++] = b.matches[i];
             st = append_all(pool, &extra->matches, &extra->n_matches, &cap_m, b.matches, k);
             if (st == FG_OK && k)

@@ -189,12 +189,6 @@ size_t up_compartment_legs(struct fg_str type, const char **legs, size_t max);
 enum fg_status up_search_leg_path(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
                                   struct fg_str *out, bool *empty, struct fg_error *err);
 
-/* Would r (a match of leg `leg`) also be a match of an earlier leg, i.e.
- * does one of the earlier legs' parameters of r name one of q's patients?
- * Such a resource was already listed by that leg and is dropped. */
-bool up_found_by_earlier_leg(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
-                             const struct fhir_resource *r);
-
 /* A chained parameter lets the upstream test resources the gateway never
  * sees. Under a compartment restriction, a first hop to Patient is checked
  * on each match (up_match_holds), a first hop to another patient-compartment
@@ -215,6 +209,14 @@ enum fg_status up_check_chains(const struct fhir_query *q, struct fg_error *err)
 bool up_match_holds(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
                     const struct fhir_resource *r, const struct fhir_resource *included,
                     size_t n_included);
+
+/* up_match_holds for r, a match of secondary leg `leg`, that is also not a
+ * match of an earlier leg (one of the earlier legs' parameters of r names
+ * one of q's patients: that leg listed it already). r is parsed once for
+ * both. */
+bool up_leg_match_holds(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
+                        size_t leg, const struct fhir_resource *r,
+                        const struct fhir_resource *included, size_t n_included);
 
 /* q with one _include per chained parameter whose first hop goes to a
  * patient-compartment type other than Patient (under a compartment

@@ -125,20 +125,15 @@ bool up_in_compartment(const struct fhir_query *q, const struct fhir_resource *r
     return false;
 }
 
-static bool entries_of(struct fg_pool *pool, const struct fhir_resource *r,
-                       struct fhir_index_entry **e, size_t *n);
-
-bool up_found_by_earlier_leg(struct fg_pool *pool, const struct fhir_query *q, size_t leg,
-                             const struct fhir_resource *r)
+/* Would r (a match of leg `leg`, index entries e) also be a match of an
+ * earlier leg: does one of the earlier legs' parameters name one of q's
+ * patients? */
+static bool found_by_earlier_leg(const struct fhir_query *q, size_t leg,
+                                 const struct fhir_index_entry *e, size_t n_e)
 {
     const char *legs[FG_MAX_UPSTREAM_LEGS];
     size_t n = up_compartment_legs(q->type, legs, FG_MAX_UPSTREAM_LEGS);
     if (leg == 0 || leg > n)
-        return false;
-    struct fhir_index_entry *e = NULL;
-    size_t n_e = 0;
-    /* Upstream JSON was parsed once already: a failure here is memory. */
-    if (!entries_of(pool, r, &e, &n_e))
         return false;
     for (size_t i = 0; i < n_e; i++) {
         bool earlier = false;
@@ -285,23 +280,51 @@ static bool chains_reached(const struct fhir_query *q, const struct fhir_index_e
     return true;
 }
 
+/* The index entries of r, rebased to the gateway's base; false on no memory
+ * (the upstream JSON was parsed once already). */
+static bool rebased_entries(const struct up_store *s, struct fg_pool *pool,
+                            const struct fhir_resource *r, struct fhir_index_entry **e, size_t *n)
+{
+    if (!entries_of(pool, r, e, n))
+        return false;
+    fhir_index_rebase(fg_str_c(s->base_url), *e, *n);
+    return true;
+}
+
+/* up_match_holds past the compartment check, on r's entries e. */
+static bool holds_on(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
+                     const struct fhir_resource *r, const struct fhir_index_entry *e, size_t n_e,
+                     const struct fhir_resource *included, size_t n_included)
+{
+    bool chains = q->n_compartment_patients && has_chain(q);
+    if (chains && !chains_reached(q, e, n_e, included, n_included))
+        return false;
+    bool match = false;
+    int64_t now_ms = fg_clock_now_us(s->base.clock) / 1000;
+    return fhir_match_filters(pool, q, r, e, n_e, now_ms, &match) == FG_OK && match;
+}
+
 bool up_match_holds(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
                     const struct fhir_resource *r, const struct fhir_resource *included,
                     size_t n_included)
 {
     if (!up_in_compartment(q, r))
         return false;
-    bool chains = q->n_compartment_patients && has_chain(q);
-    if (!chains && !fhir_match_evaluable(q))
+    if (!(q->n_compartment_patients && has_chain(q)) && !fhir_match_evaluable(q))
         return true;
     struct fhir_index_entry *e = NULL;
     size_t n_e = 0;
-    bool match = false;
-    if (!entries_of(pool, r, &e, &n_e))
-        return false;
-    fhir_index_rebase(fg_str_c(s->base_url), e, n_e);
-    if (chains && !chains_reached(q, e, n_e, included, n_included))
-        return false;
-    int64_t now_ms = fg_clock_now_us(s->base.clock) / 1000;
-    return fhir_match_filters(pool, q, r, e, n_e, now_ms, &match) == FG_OK && match;
+    return rebased_entries(s, pool, r, &e, &n_e) &&
+           holds_on(s, pool, q, r, e, n_e, included, n_included);
+}
+
+bool up_leg_match_holds(const struct up_store *s, struct fg_pool *pool, const struct fhir_query *q,
+                        size_t leg, const struct fhir_resource *r,
+                        const struct fhir_resource *included, size_t n_included)
+{
+    struct fhir_index_entry *e = NULL;
+    size_t n_e = 0;
+    return up_in_compartment(q, r) && rebased_entries(s, pool, r, &e, &n_e) &&
+           !found_by_earlier_leg(q, leg, e, n_e) &&
+           holds_on(s, pool, q, r, e, n_e, included, n_included);
 }

@@ -505,9 +505,13 @@ static void test_earlier_leg(void)
         .json = FG_STR_LIT("{\"resourceType\":\"Observation\",\"id\":\"b\",\"subject\":"
                            "{\"reference\":\"Patient/max\"},\"performer\":[{\"reference\":"
                            "\"Patient/amy\"}]}")};
-    CHECK(up_found_by_earlier_leg(pool, &q, 1, &both));
-    CHECK(!up_found_by_earlier_leg(pool, &q, 1, &only));
-    CHECK(!up_found_by_earlier_leg(pool, &q, 0, &both));
+    both.compartment = only.compartment = &amy; /* as the page parse sets it */
+    both.n_compartment = only.n_compartment = 1;
+    struct fg_clock clock = {.pinned_us = 1};
+    struct up_store us = {.base = {.clock = &clock}, .base_url = ""};
+    CHECK(!up_leg_match_holds(&us, pool, &q, 1, &both, NULL, 0));
+    CHECK(up_leg_match_holds(&us, pool, &q, 1, &only, NULL, 0));
+    CHECK(up_leg_match_holds(&us, pool, &q, 0, &both, NULL, 0));
     fg_pool_free(&pool);
 }
 
