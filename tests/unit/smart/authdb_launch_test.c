@@ -212,6 +212,8 @@ static void test_migrate_v4(void)
               FG_OK);
     /* undo versions 5 and 6 by hand: what a version-4 file looked like */
     env_reopen_after(&e, "DROP TABLE launches; ALTER TABLE clients DROP COLUMN launch_uri;"
+                         " DROP INDEX client_redirect_uris_origin;"
+                         " ALTER TABLE client_redirect_uris DROP COLUMN origin;"
                          " ALTER TABLE grants DROP COLUMN fhir_context;"
                          " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
                          " ALTER TABLE accounts DROP COLUMN practitioner_id;"
@@ -241,6 +243,8 @@ static void test_migrate_v5(void)
     char gid[SMART_GRANT_ID_SIZE];
     add_grant(e.db, "app", "amy", id, gid);
     env_reopen_after(&e, "ALTER TABLE launches DROP COLUMN fhir_context;"
+                         " DROP INDEX client_redirect_uris_origin;"
+                         " ALTER TABLE client_redirect_uris DROP COLUMN origin;"
                          " ALTER TABLE authz_requests DROP COLUMN fhir_context;"
                          " ALTER TABLE grants DROP COLUMN fhir_context; PRAGMA user_version = 5;");
     struct smart_grant g;

@@ -140,8 +140,10 @@ static void test_migrate_v1(void)
 {
     struct env e;
     env_open(&e);
-    /* undo versions 2 to 6 by hand: what a version-1 file looked like */
+    /* undo versions 2 to 7 by hand: what a version-1 file looked like */
     env_reopen_after(&e, "DROP TABLE sessions; DROP TABLE authz_requests;"
+                         " DROP INDEX client_redirect_uris_origin;"
+                         " ALTER TABLE client_redirect_uris DROP COLUMN origin;"
                          " DROP TABLE activation_codes; DROP TABLE audit; DROP TABLE launches;"
                          " ALTER TABLE clients DROP COLUMN launch_uri;"
                          " ALTER TABLE accounts DROP COLUMN practitioner_id;"
