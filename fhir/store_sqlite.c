@@ -155,40 +155,6 @@ none:
     sqlite3_bind_null(st, idx);
 }
 
-struct sq_conn *sq_conn_get(struct sq_store *s)
-{
-    struct sq_conn *c = NULL;
-    pthread_mutex_lock(&s->mu);
-    if (s->bulk && pthread_equal(s->bulk_owner, pthread_self())) {
-        c = s->bulk; /* busy already: taken by sq_bulk_begin */
-        pthread_mutex_unlock(&s->mu);
-        return c;
-    }
-    for (;;) {
-        for (size_t i = 0; i < s->n_conns && !c; i++)
-            if (!s->conns[i].busy)
-                c = &s->conns[i];
-        if (c)
-            break;
-        pthread_cond_wait(&s->cv, &s->mu);
-    }
-    c->busy = true;
-    pthread_mutex_unlock(&s->mu);
-    return c;
-}
-
-void sq_conn_put(struct sq_store *s, struct sq_conn *c)
-{
-    pthread_mutex_lock(&s->mu);
-    if (c == s->bulk) { /* the bulk owner's: kept until sq_bulk_end */
-        pthread_mutex_unlock(&s->mu);
-        return;
-    }
-    c->busy = false;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-}
-
 static void conn_close(struct sq_conn *c)
 {
     for (size_t i = 0; i < SQ_DYN_CACHE; i++) {
@@ -230,6 +196,7 @@ static void store_free(struct sq_store *s)
 {
     if (!s)
         return;
+    sq_pool_stop(s);
     for (size_t i = 0; i < s->n_conns; i++)
         conn_close(&s->conns[i]);
     fg_free(s->conns);
@@ -237,6 +204,7 @@ static void store_free(struct sq_store *s)
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->write_mu);
+    pthread_cond_destroy(&s->reaper_cv);
     fg_epoch_close(&s->changes);
     fg_free(s);
 }
@@ -262,6 +230,8 @@ static uint64_t sq_change_marker(const struct fhir_store *store)
 static void sq_close(struct fhir_store *store)
 {
     struct sq_store *s = (struct sq_store *)store;
+    if (s)
+        sq_pool_stop(s); /* no read transaction left to hold the WAL */
     if (s && s->n_conns && s->conns[0].db) {
         /* A clean close folds the WAL back into the database file. */
         sqlite3_exec(s->conns[0].db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;", NULL,
@@ -283,6 +253,7 @@ enum fg_status fhir_store_sqlite_open(const char *path, const struct fg_clock *c
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_mutex_init(&s->write_mu, NULL);
+    sq_pool_init(s);
     s->base.ops = &sq_ops;
     s->base.clock = clock;
     s->conns = fg_calloc((size_t)n, sizeof *s->conns);
@@ -512,7 +483,7 @@ static enum fg_status sq_read(struct fhir_store *store, struct fg_pool *pool, st
                               struct fg_str id, struct fhir_resource *out, struct fg_error *err)
 {
     struct sq_store *s = (struct sq_store *)store;
-    struct sq_conn *c = sq_conn_get(s);
+    struct sq_conn *c = sq_conn_get_reader(s);
     struct fhir_resource r = {0};
     bool found = false;
     enum fg_status rc = read_current(c, pool, type, id, &r, &found, err);
@@ -530,7 +501,7 @@ static enum fg_status sq_read(struct fhir_store *store, struct fg_pool *pool, st
         rc = fg_error_set(err, FG_EGONE, NULL, "Resource %.*s/%.*s was deleted", (int)type.len,
                           type.ptr, (int)id.len, id.ptr);
 out:
-    sq_conn_put(s, c);
+    sq_conn_put_reader(s, c, rc == FG_OK || rc == FG_ENOTFOUND || rc == FG_EGONE);
     return rc;
 }
 
@@ -561,7 +532,7 @@ static enum fg_status sq_vread(struct fhir_store *store, struct fg_pool *pool, s
                             "%.*s/%.*s has no version \"%.*s\" (versions are 1, 2, ...)",
                             (int)type.len, type.ptr, (int)id.len, id.ptr,
                             (int)(vid.len > 64 ? 64 : vid.len), vid.ptr);
-    struct sq_conn *c = sq_conn_get(s);
+    struct sq_conn *c = sq_conn_get_reader(s);
     enum fg_status rc = FG_OK;
     struct fhir_resource r = {0};
     bool found = false, exists = false;
@@ -601,7 +572,7 @@ static enum fg_status sq_vread(struct fhir_store *store, struct fg_pool *pool, s
         rc = fg_error_set(err, FG_EGONE, NULL, "Version %lld of %.*s/%.*s is a delete",
                           (long long)version, (int)type.len, type.ptr, (int)id.len, id.ptr);
 out:
-    sq_conn_put(s, c);
+    sq_conn_put_reader(s, c, rc == FG_OK || rc == FG_ENOTFOUND || rc == FG_EGONE);
     return rc;
 }
 

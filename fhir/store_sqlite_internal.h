@@ -102,6 +102,11 @@ struct sq_conn {
     bool in_bulk;     /* holds the bulk transaction (store_sqlite_bulk.c): no BEGIN/COMMIT of its own */
     bool bulk_failed; /* a write inside it failed: it can only be rolled back */
     struct fg_buf json; /* scratch: a resource's text before its pool copy (store_sqlite_write.c) */
+    /* A read transaction kept open between point reads (store_sqlite_pool.c):
+     * begun when the change counter read held_epoch, at held_since_us. */
+    bool held;
+    uint64_t held_epoch;
+    int64_t held_since_us;
 };
 
 struct sq_store {
@@ -119,13 +124,39 @@ struct sq_store {
      * write_mu until it ends. */
     struct sq_conn *bulk;
     pthread_t bulk_owner;
+    /* Ends read transactions idle connections hold (store_sqlite_pool.c),
+     * started with the first; guarded by mu. */
+    pthread_t reaper;
+    pthread_cond_t reaper_cv; /* CLOCK_MONOTONIC */
+    bool reaper_started;
+    bool stopping;
 };
 
-/* Connection pool: blocks until a connection is free. The thread that
- * owns the bulk transaction always gets its connection (put is then a
- * no-op). */
+/* Connection pool (store_sqlite_pool.c): blocks until a connection is
+ * free. The thread that owns the bulk transaction always gets its
+ * connection (put is then a no-op). A connection from sq_conn_get has no
+ * transaction open. */
 struct sq_conn *sq_conn_get(struct sq_store *s);
 void sq_conn_put(struct sq_store *s, struct sq_conn *c);
+
+/* A connection for point reads (read, vread: statements that run in
+ * autocommit), inside a read transaction that it keeps between requests
+ * while nothing was committed since it began (the change counter, bumped
+ * after every commit by every fhirgate process on this database) and for
+ * at most SQ_HOLD_MAX_US: a read's file-lock and size system calls are
+ * then paid once per change, not once per read. A commit is visible to
+ * every read that starts after the commit's counter bump (writers bypassing
+ * fhirgate: within SQ_HOLD_MAX_US). Idle connections' transactions are ended
+ * within SQ_HOLD_MAX_US by a reaper thread, so none holds back the WAL's
+ * checkpoints. Return it with sq_conn_put_reader; ok = false (a failed
+ * read) ends the transaction. */
+#define SQ_HOLD_MAX_US 100000
+struct sq_conn *sq_conn_get_reader(struct sq_store *s);
+void sq_conn_put_reader(struct sq_store *s, struct sq_conn *c, bool ok);
+/* Initializes the pool's reaper state (before any get) / stops the reaper
+ * and ends every held transaction (after the last put). */
+void sq_pool_init(struct sq_store *s);
+void sq_pool_stop(struct sq_store *s);
 
 /* fhir_store_ops.bulk_begin / bulk_end (store_sqlite_bulk.c). */
 enum fg_status sq_bulk_begin(struct fhir_store *store, struct fg_error *err);

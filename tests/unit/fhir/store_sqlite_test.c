@@ -496,20 +496,11 @@ static void test_concurrent_threads(void)
 /* The change marker moves after a committed write (also one made through
  * another handle, as another process would), not after a read or a failed write. */
 /* A second store handle (its own connections) on t's database. */
-static void open_second(const struct st_ctx *t, struct st_ctx *other)
-{
-    memset(other, 0, sizeof *other);
-    memcpy(other->path, t->path, sizeof t->path);
-    other->clock.pinned_us = ST_NOW_US;
-    other->pool = fg_pool_new();
-    st_reopen(other);
-}
-
 static void test_change_marker(void)
 {
     struct st_ctx t, other;
     st_open(&t);
-    open_second(&t, &other);
+    st_open_second(&t, &other);
     uint64_t m0 = 0, m1 = 0, m2 = 0, m3 = 0;
     CHECK(fhir_store_change_marker(t.store, &m0));
     CHECK_INT(st_put(&t, "Patient", "p1", "{\"resourceType\":\"Patient\",\"birthDate\":\"2013-11-24\"}"), FG_OK);
@@ -539,7 +530,7 @@ static void test_bulk_transaction(void)
 {
     struct st_ctx t, other;
     st_open(&t);
-    open_second(&t, &other);
+    st_open_second(&t, &other);
     struct fhir_resource res;
     struct fhir_write_result r;
     uint64_t m0 = 0, m1 = 0;

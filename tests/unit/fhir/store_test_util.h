@@ -54,6 +54,16 @@ static inline void st_open(struct st_ctx *t)
     st_reopen(t);
 }
 
+/* other: a second store on t's file (what another process sees). */
+static inline void st_open_second(const struct st_ctx *t, struct st_ctx *other)
+{
+    memset(other, 0, sizeof *other);
+    memcpy(other->path, t->path, sizeof t->path);
+    other->clock.pinned_us = ST_NOW_US;
+    other->pool = fg_pool_new();
+    st_reopen(other);
+}
+
 static inline void st_close(struct st_ctx *t)
 {
     char p[80];
