@@ -25,6 +25,22 @@ static void add_client(struct smart_authdb *db, const char *id, const char *uri1
     smart_client_cleanup(&c);
 }
 
+struct origin_row {
+    const char *origin;
+    bool ok; /* registered */
+};
+
+static void check_origins(struct smart_authdb *db, const struct origin_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool ok = !rows[i].ok;
+        CHECK_INT(smart_authdb_origin_registered(db, fg_str_c(rows[i].origin), &ok), FG_OK);
+        if (ok != rows[i].ok)
+            fprintf(stderr, "  origin %s\n", rows[i].origin);
+        CHECK_INT(ok, rows[i].ok);
+    }
+}
+
 static void test_origin_table(void)
 {
     struct env e;
@@ -32,10 +48,7 @@ static void test_origin_table(void)
     add_client(e.db, "a", "https://App.Example/callback", "http://localhost:5173/cb?x=1");
     add_client(e.db, "b", "http://127.0.0.1:9000?next=1", NULL);
     add_client(e.db, "c", "https://bare.example", NULL);
-    static const struct {
-        const char *origin;
-        bool ok;
-    } rows[] = {
+    static const struct origin_row rows[] = {
         {"https://app.example", true},          /* host compared case-insensitively */
         {"https://APP.EXAMPLE", true},
         {"http://localhost:5173", true},
@@ -52,13 +65,7 @@ static void test_origin_table(void)
         {"https://%", false},
         {"https://_pp.example", false},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        bool ok = !rows[i].ok;
-        CHECK_INT(smart_authdb_origin_registered(e.db, fg_str_c(rows[i].origin), &ok), FG_OK);
-        if (ok != rows[i].ok)
-            fprintf(stderr, "  origin %s\n", rows[i].origin);
-        CHECK_INT(ok, rows[i].ok);
-    }
+    check_origins(e.db, rows, sizeof rows / sizeof rows[0]);
     /* removing the client removes its origin */
     CHECK_INT(smart_authdb_client_delete(e.db, fg_str_c("c")), FG_OK);
     bool ok = true;
@@ -81,21 +88,12 @@ static void test_origin_migration(void)
     env_reopen_after(&e, "DROP INDEX client_redirect_uris_origin;"
                          "ALTER TABLE client_redirect_uris DROP COLUMN origin;"
                          "PRAGMA user_version = 6;");
-    static const struct {
-        const char *origin;
-        bool ok;
-    } rows[] = {
+    static const struct origin_row rows[] = {
         {"https://app.example", true},  {"http://localhost:5173", true},
         {"https://bare.example", true}, {"https://frag.example", true},
         {"https://app.exampl", false},  {"http://localhost", false},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        bool ok = !rows[i].ok;
-        CHECK_INT(smart_authdb_origin_registered(e.db, fg_str_c(rows[i].origin), &ok), FG_OK);
-        if (ok != rows[i].ok)
-            fprintf(stderr, "  origin %s\n", rows[i].origin);
-        CHECK_INT(ok, rows[i].ok);
-    }
+    check_origins(e.db, rows, sizeof rows / sizeof rows[0]);
     env_close(&e);
 }
 
